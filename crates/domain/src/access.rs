@@ -1,0 +1,212 @@
+//! Who may see and change what. Roles and scopes from DOMAIN.md:
+//! county — everything; township — the parks in its area; operator — its one park;
+//! enterprise — itself (and, read-only, the park it sits in).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    County,
+    Township,
+    Operator,
+    Enterprise,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::County, Role::Township, Role::Operator, Role::Enterprise];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::County => "county",
+            Role::Township => "township",
+            Role::Operator => "operator",
+            Role::Enterprise => "enterprise",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// The interface language of a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim() {
+            "zh-CN" | "zh" | "zh-cn" => Some(Lang::ZhCn),
+            "en" | "en-US" | "en-GB" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller of a request, with the scope its role grants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Township (division code) for township users.
+    pub township_code: Option<String>,
+    /// The park of an operator, or the park an enterprise sits in.
+    pub park_id: Option<i64>,
+    /// The enterprise of an enterprise user.
+    pub enterprise_id: Option<i64>,
+    pub lang: Lang,
+}
+
+/// The minimum of a park that scope decisions need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParkRef<'a> {
+    pub id: i64,
+    pub township_code: &'a str,
+}
+
+/// The set of parks an actor can see, as one predicate for queries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParkScope {
+    All,
+    Township(String),
+    Park(i64),
+    None,
+}
+
+impl Actor {
+    pub fn park_scope(&self) -> ParkScope {
+        match self.role {
+            Role::County => ParkScope::All,
+            Role::Township => match &self.township_code {
+                Some(t) => ParkScope::Township(t.clone()),
+                None => ParkScope::None,
+            },
+            Role::Operator | Role::Enterprise => match self.park_id {
+                Some(p) => ParkScope::Park(p),
+                None => ParkScope::None,
+            },
+        }
+    }
+
+    pub fn can_read_park(&self, park: &ParkRef) -> bool {
+        match self.park_scope() {
+            ParkScope::All => true,
+            ParkScope::Township(t) => t == park.township_code,
+            ParkScope::Park(id) => id == park.id,
+            ParkScope::None => false,
+        }
+    }
+
+    /// Registering a park, deleting one, or moving it to another township: county only.
+    pub fn can_create_park(&self) -> bool {
+        self.role == Role::County
+    }
+
+    /// Editing a park's own figures: the county, or the township that owns it.
+    pub fn can_edit_park(&self, park: &ParkRef) -> bool {
+        match self.role {
+            Role::County => true,
+            Role::Township => self.can_read_park(park),
+            Role::Operator | Role::Enterprise => false,
+        }
+    }
+
+    /// Editing a park's buildings and units: county, its township, its operator.
+    pub fn can_edit_units(&self, park: &ParkRef) -> bool {
+        match self.role {
+            Role::County => true,
+            Role::Township | Role::Operator => self.can_read_park(park),
+            Role::Enterprise => false,
+        }
+    }
+
+    /// Creating users, resetting passwords, reading the audit log.
+    pub fn is_county(&self) -> bool {
+        self.role == Role::County
+    }
+
+    /// Reading an enterprise: the county, the township and operator of its park, itself.
+    pub fn can_read_enterprise(&self, enterprise_id: i64, park: &ParkRef) -> bool {
+        match self.role {
+            Role::Enterprise => self.enterprise_id == Some(enterprise_id),
+            _ => self.can_read_park(park),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, township: Option<&str>, park: Option<i64>, ent: Option<i64>) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            township_code: township.map(str::to_string),
+            park_id: park,
+            enterprise_id: ent,
+            lang: Lang::ZhCn,
+        }
+    }
+
+    const OWN: ParkRef<'static> = ParkRef { id: 7, township_code: "330326103" };
+    const FOREIGN_SAME_TOWN: ParkRef<'static> = ParkRef { id: 8, township_code: "330326103" };
+    const FOREIGN: ParkRef<'static> = ParkRef { id: 9, township_code: "330326100" };
+
+    #[test]
+    fn county_sees_and_edits_everything() {
+        let a = actor(Role::County, None, None, None);
+        assert!(a.can_read_park(&FOREIGN) && a.can_edit_park(&FOREIGN) && a.can_edit_units(&FOREIGN));
+        assert!(a.can_create_park() && a.is_county());
+    }
+
+    #[test]
+    fn township_is_limited_to_its_area() {
+        let a = actor(Role::Township, Some("330326103"), None, None);
+        assert!(a.can_read_park(&OWN) && a.can_read_park(&FOREIGN_SAME_TOWN));
+        assert!(a.can_edit_park(&OWN) && a.can_edit_units(&OWN));
+        assert!(!a.can_read_park(&FOREIGN) && !a.can_edit_park(&FOREIGN) && !a.can_edit_units(&FOREIGN));
+        assert!(!a.can_create_park() && !a.is_county());
+    }
+
+    #[test]
+    fn operator_edits_units_of_its_park_only() {
+        let a = actor(Role::Operator, None, Some(7), None);
+        assert!(a.can_read_park(&OWN) && a.can_edit_units(&OWN));
+        assert!(!a.can_edit_park(&OWN));
+        assert!(!a.can_read_park(&FOREIGN_SAME_TOWN) && !a.can_edit_units(&FOREIGN_SAME_TOWN));
+    }
+
+    #[test]
+    fn enterprise_reads_its_park_and_itself() {
+        let a = actor(Role::Enterprise, None, Some(7), Some(42));
+        assert!(a.can_read_park(&OWN) && !a.can_edit_park(&OWN) && !a.can_edit_units(&OWN));
+        assert!(a.can_read_enterprise(42, &OWN) && !a.can_read_enterprise(43, &OWN));
+        assert!(!a.can_read_park(&FOREIGN));
+    }
+
+    #[test]
+    fn a_user_without_scope_sees_nothing() {
+        let a = actor(Role::Township, None, None, None);
+        assert_eq!(a.park_scope(), ParkScope::None);
+        assert!(!a.can_read_park(&OWN));
+    }
+}

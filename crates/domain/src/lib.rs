@@ -1,0 +1,15 @@
+//! Weiyuan domain: plain types and rules, no I/O, no async, no database types.
+//!
+//! Everything here can be tested exhaustively and is shared by the API, the pages,
+//! the CLI and the benchmarks.
+
+pub mod access;
+pub mod codes;
+pub mod parks;
+pub mod time;
+pub mod units;
+pub mod validation;
+
+pub use access::{Actor, Role};
+pub use units::Fixed2;
+pub use validation::{FieldError, Invalid};

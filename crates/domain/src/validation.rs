@@ -1,0 +1,174 @@
+//! Field-level validation results. A rule never formats text for people: it names the field,
+//! a message key from the i18n catalogue and the numbers; the edge translates.
+
+use crate::units::{Fixed2, ParseFixedError};
+use serde::Serialize;
+
+/// One problem with one input field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field as named in the form and the JSON body, e.g. `land_mu`.
+    pub field: String,
+    /// A message key in the i18n catalogue, e.g. `error.required`.
+    pub code: String,
+    /// Values substituted into the message, e.g. `("max", "200")`.
+    pub params: Vec<(String, String)>,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str) -> Self {
+        FieldError { field: field.to_string(), code: code.to_string(), params: Vec::new() }
+    }
+
+    pub fn with(mut self, name: &str, value: impl ToString) -> Self {
+        self.params.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// A rejected input: one or more field errors, all reported at once.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn one(e: FieldError) -> Self {
+        Invalid(vec![e])
+    }
+}
+
+/// Collects field errors while a form is checked, so the user sees all problems at once.
+#[derive(Default)]
+pub struct Checker {
+    errors: Vec<FieldError>,
+}
+
+impl Checker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, e: FieldError) {
+        self.errors.push(e);
+    }
+
+    /// A required trimmed text of at most `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            self.push(FieldError::new(field, "error.required"));
+        } else if v.chars().count() > max {
+            self.push(FieldError::new(field, "error.too_long").with("max", max));
+        }
+        v.to_string()
+    }
+
+    /// An optional trimmed text of at most `max` characters.
+    pub fn optional_text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.chars().count() > max {
+            self.push(FieldError::new(field, "error.too_long").with("max", max));
+        }
+        v.to_string()
+    }
+
+    /// A decimal with at most two fraction digits within [min, max].
+    pub fn decimal(&mut self, field: &str, value: &str, min: Fixed2, max: Fixed2) -> Fixed2 {
+        match Fixed2::parse(value) {
+            Ok(v) => self.decimal_range(field, v, min, max),
+            Err(e) => {
+                self.push(parse_error(field, e));
+                Fixed2::ZERO
+            }
+        }
+    }
+
+    pub fn decimal_range(&mut self, field: &str, v: Fixed2, min: Fixed2, max: Fixed2) -> Fixed2 {
+        if v < min || v > max {
+            self.push(FieldError::new(field, "error.out_of_range").with("min", min.plain()).with("max", max.plain()));
+        }
+        v
+    }
+
+    /// A whole number within [min, max].
+    pub fn integer(&mut self, field: &str, value: &str, min: i64, max: i64) -> i64 {
+        match value.trim().parse::<i64>() {
+            Ok(v) => self.integer_range(field, v, min, max),
+            Err(_) if value.trim().is_empty() => {
+                self.push(FieldError::new(field, "error.required"));
+                0
+            }
+            Err(_) => {
+                self.push(FieldError::new(field, "error.not_integer"));
+                0
+            }
+        }
+    }
+
+    pub fn integer_range(&mut self, field: &str, v: i64, min: i64, max: i64) -> i64 {
+        if v < min || v > max {
+            self.push(FieldError::new(field, "error.out_of_range").with("min", min).with("max", max));
+        }
+        v
+    }
+
+    /// One of a fixed set of codes.
+    pub fn choice<T: Copy>(&mut self, field: &str, value: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+        let v = parse(value.trim());
+        if v.is_none() {
+            let code = if value.trim().is_empty() { "error.required" } else { "error.unknown_choice" };
+            self.push(FieldError::new(field, code).with("value", value.trim()));
+        }
+        v
+    }
+
+    pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
+        if self.errors.is_empty() { Ok(value) } else { Err(Invalid(self.errors)) }
+    }
+}
+
+fn parse_error(field: &str, e: ParseFixedError) -> FieldError {
+    let code = match e {
+        ParseFixedError::Empty => "error.required",
+        ParseFixedError::NotANumber => "error.not_number",
+        ParseFixedError::TooManyDecimals => "error.too_many_decimals",
+        ParseFixedError::TooLarge => "error.too_large",
+    };
+    FieldError::new(field, code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_problem_with_its_field() {
+        let mut c = Checker::new();
+        c.text("name", "  ", 10);
+        c.decimal("land_mu", "12亩", Fixed2::ZERO, Fixed2::from_units(10));
+        c.integer("enterprise_count", "-1", 0, 100);
+        let errs = c.finish(()).unwrap_err().0;
+        let fields: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("name", "error.required"),
+                ("land_mu", "error.not_number"),
+                ("enterprise_count", "error.out_of_range")
+            ]
+        );
+    }
+
+    #[test]
+    fn accepts_values_on_the_boundaries() {
+        let mut c = Checker::new();
+        let v = c.decimal("a", "10", Fixed2::ZERO, Fixed2::from_units(10));
+        let n = c.integer("n", "0", 0, 5);
+        assert_eq!(c.finish((v, n)), Ok((Fixed2(1000), 0)));
+        let mut c = Checker::new();
+        c.decimal("a", "10.01", Fixed2::ZERO, Fixed2::from_units(10));
+        assert_eq!(
+            c.finish(()).unwrap_err().0[0].params,
+            vec![("min".into(), "0".into()), ("max".into(), "10".into())]
+        );
+    }
+}

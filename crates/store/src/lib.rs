@@ -1,0 +1,151 @@
+//! Weiyuan storage. One `Store` over sqlx's `Any` driver serves SQLite (the zero-setup default)
+//! and PostgreSQL (production and scale-out); the backend is chosen by the URL prefix.
+//! Dialect differences are confined to `schema.rs`. Every write runs in one transaction
+//! together with its audit-log entry.
+
+pub mod audit;
+pub mod enterprises;
+pub mod parks;
+mod schema;
+pub mod users;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use audit::{AuditCtx, AuditEntry, AuditQuery};
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> std::result::Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::BadUrl(url.to_string()))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique value is taken; names the input field.
+    #[error("duplicate value for {0}")]
+    Duplicate(&'static str),
+    /// The change would break a relation (e.g. deleting a building that still has units).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Map a unique-constraint violation to a field-named duplicate, pass anything else on.
+    fn unique_as(e: sqlx::Error, field: &'static str) -> StoreError {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate(field),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The platform's store: a connection pool and the backend it talks to.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Store {
+    /// Connect (creating a SQLite file when missing) and run the migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let max = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = Store { pool, backend };
+        schema::migrate(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A cheap round trip, for /healthz.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Read a column, turning a decode failure into a store error.
+fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Row;
+    Ok(row.try_get::<T, _>(name)?)
+}
+
+/// Mark SQL assembled from this crate's own constants (never from input) as safe to run.
+fn sql<S: Into<String>>(s: S) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(s.into())
+}
