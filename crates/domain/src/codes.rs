@@ -117,3 +117,54 @@ mod tests {
         assert!(!is_division_code("33032610") && is_division_code("330326"));
     }
 }
+
+/// Unified Social Credit Code (统一社会信用代码, GB 32100-2015): the 31 symbols, value = index.
+pub const USCC_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// The check character for the first 17 characters of a credit code, or None when they
+/// contain a character outside the alphabet.
+pub fn uscc_check_char(first17: &str) -> Option<char> {
+    if first17.chars().count() != 17 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (c, w) in first17.chars().zip(USCC_WEIGHTS) {
+        sum += USCC_ALPHABET.find(c)? as u32 * w;
+    }
+    USCC_ALPHABET.chars().nth(((31 - sum % 31) % 31) as usize)
+}
+
+/// Whether an 18-character credit code has a correct check character.
+pub fn is_valid_uscc(code: &str) -> bool {
+    code.chars().count() == 18
+        && code.is_ascii()
+        && uscc_check_char(&code[..17]).is_some_and(|c| code.ends_with(c))
+}
+
+#[cfg(test)]
+mod uscc_tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_valid_examples() {
+        for c in ["91350100M000100Y43", "91310110666007217T", "91110000101623741K"] {
+            assert!(is_valid_uscc(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_changed_character_or_a_bad_symbol() {
+        assert!(!is_valid_uscc("91350100M000100Y44"));
+        assert!(!is_valid_uscc("91310110666007217I"), "I is not in the alphabet");
+        assert!(!is_valid_uscc("9131011066600721"), "too short");
+        assert!(!is_valid_uscc("91310110666007217TX"), "too long");
+        assert!(!is_valid_uscc("９1310110666007217T"), "full-width digit");
+    }
+
+    #[test]
+    fn computes_the_check_character() {
+        assert_eq!(uscc_check_char("91350100M000100Y4"), Some('3'));
+        assert_eq!(uscc_check_char("91350100M000100YO"), None);
+    }
+}

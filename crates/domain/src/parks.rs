@@ -2,7 +2,7 @@
 
 use crate::codes;
 use crate::units::{self, Fixed2};
-use crate::validation::{Checker, FieldError, Invalid};
+use crate::validation::{Checker, FieldError, Invalid, text_or_number};
 use serde::{Deserialize, Serialize};
 
 macro_rules! code_enum {
@@ -85,30 +85,33 @@ pub fn join_industries(items: &[String]) -> String {
 /// wrong number is reported against its field instead of failing the whole request.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ParkForm {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub township_code: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub land_mu: String,
-    /// Building area as users think of it, in 万㎡.
-    #[serde(default)]
+    /// Building area as users think of it, in 万㎡ (the pages' field).
+    #[serde(default, deserialize_with = "text_or_number")]
     pub building_area_wan_m2: String,
-    #[serde(default)]
+    /// Building area in m² (the API's field); used when given, instead of the 万㎡ figure.
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub building_area_m2: String,
+    #[serde(default, deserialize_with = "text_or_number")]
     pub leading_industries: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub enterprise_count: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub development_model: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub park_type: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub progress_note: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub lat: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub lon: String,
 }
 
@@ -141,7 +144,13 @@ impl ParkForm {
         }
         let status = c.choice("status", &self.status, ParkStatus::parse);
         let land_mu = c.decimal("land_mu", &self.land_mu, Fixed2(1), MAX_LAND_MU);
-        let wan = c.decimal("building_area_wan_m2", &self.building_area_wan_m2, Fixed2::ZERO, MAX_BUILDING_AREA_WAN_M2);
+        let building_area_m2 = if self.building_area_m2.trim().is_empty() {
+            let wan = c.decimal("building_area_wan_m2", &self.building_area_wan_m2, Fixed2::ZERO, MAX_BUILDING_AREA_WAN_M2);
+            units::wan_m2_to_m2(wan).unwrap_or(Fixed2::ZERO)
+        } else {
+            let max = units::wan_m2_to_m2(MAX_BUILDING_AREA_WAN_M2).expect("small constant");
+            c.decimal("building_area_m2", &self.building_area_m2, Fixed2::ZERO, max)
+        };
         let industries = split_industries(&self.leading_industries);
         if industries.is_empty() {
             c.push(FieldError::new("leading_industries", "error.required"));
@@ -157,7 +166,6 @@ impl ParkForm {
             let missing = if lat.is_none() { "lat" } else { "lon" };
             c.push(FieldError::new(missing, "error.coordinates_pair"));
         }
-        let building_area_m2 = units::wan_m2_to_m2(wan).unwrap_or(Fixed2::ZERO);
         c.finish(())?;
         Ok(ParkDraft {
             name,
@@ -197,9 +205,9 @@ fn optional_coordinate(c: &mut Checker, field: &str, text: &str, min: f64, max: 
 /// A building (楼栋) as entered.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct BuildingForm {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub floors: String,
 }
 
@@ -221,15 +229,15 @@ impl BuildingForm {
 /// A unit (单元) as entered: building, floor, number, area and space type.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct UnitForm {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub building_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub floor: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub number: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub area_m2: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub space_type: String,
 }
 
@@ -430,6 +438,7 @@ impl Park {
             status: self.status.code().into(),
             land_mu: self.land_mu.plain(),
             building_area_wan_m2: self.building_area_wan_m2().plain(),
+            building_area_m2: String::new(),
             leading_industries: self.leading_industries.clone(),
             enterprise_count: self.enterprise_count.to_string(),
             development_model: self.development_model.code().into(),
@@ -486,15 +495,15 @@ impl Unit {
 /// Filters of the park list; empty means "any".
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct ParkFilter {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub township: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub development_model: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub industry: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub sort: String,
     #[serde(default)]
     pub desc: bool,

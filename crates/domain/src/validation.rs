@@ -2,7 +2,38 @@
 //! a message key from the i18n catalogue and the numbers; the edge translates.
 
 use crate::units::{Fixed2, ParseFixedError};
-use serde::Serialize;
+use serde::{Deserializer, Serialize};
+
+/// Deserialize a form field from a JSON string, number or null into text, so that the
+/// JSON API and HTML forms share one validation (`{"land_mu": 52.5}` and `land_mu=52.5`).
+pub fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<String, E> {
+            Ok(String::new())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<String, E> {
+            Ok(String::new())
+        }
+    }
+    d.deserialize_any(V)
+}
 
 /// One problem with one input field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -26,7 +26,7 @@ CREATE TABLE buildings (
     park_id BIGINT NOT NULL REFERENCES parks (id),
     name TEXT NOT NULL,
     floors BIGINT NOT NULL,
-    generated BOOLEAN NOT NULL,
+    generated BIGINT NOT NULL,
     UNIQUE (park_id, name)
 );
 
@@ -38,7 +38,7 @@ CREATE TABLE units (
     number TEXT NOT NULL,
     area_m2_x100 BIGINT NOT NULL,
     space_type TEXT NOT NULL,
-    generated BOOLEAN NOT NULL,
+    generated BIGINT NOT NULL,
     UNIQUE (building_id, number)
 );
 CREATE INDEX units_park ON units (park_id);
@@ -48,7 +48,7 @@ CREATE TABLE enterprises (
     park_id BIGINT NOT NULL REFERENCES parks (id),
     name TEXT NOT NULL UNIQUE,
     credit_code TEXT NOT NULL,
-    generated BOOLEAN NOT NULL,
+    generated BIGINT NOT NULL,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX enterprises_park ON enterprises (park_id);
@@ -63,7 +63,7 @@ CREATE TABLE users (
     park_id BIGINT REFERENCES parks (id),
     enterprise_id BIGINT REFERENCES enterprises (id),
     lang TEXT NOT NULL,
-    active BOOLEAN NOT NULL,
+    active BIGINT NOT NULL,
     created_at BIGINT NOT NULL
 );
 

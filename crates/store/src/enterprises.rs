@@ -21,7 +21,7 @@ fn enterprise_from_row(r: &AnyRow) -> Result<Enterprise> {
         park_id: col(r, "park_id")?,
         name: col(r, "name")?,
         credit_code: col(r, "credit_code")?,
-        generated: col(r, "generated")?,
+        generated: col::<i64>(r, "generated")? != 0,
     })
 }
 
@@ -41,7 +41,7 @@ impl Store {
         .bind(park_id)
         .bind(name)
         .bind(credit_code)
-        .bind(generated)
+        .bind(generated as i64)
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await

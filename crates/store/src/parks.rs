@@ -46,7 +46,7 @@ fn building_from_row(r: &AnyRow) -> Result<Building> {
         park_id: col(r, "park_id")?,
         name: col(r, "name")?,
         floors: col(r, "floors")?,
-        generated: col(r, "generated")?,
+        generated: col::<i64>(r, "generated")? != 0,
     })
 }
 
@@ -60,7 +60,7 @@ fn unit_from_row(r: &AnyRow) -> Result<Unit> {
         number: col(r, "number")?,
         area_m2: Fixed2(col(r, "area_m2_x100")?),
         space_type: SpaceType::parse(&space).ok_or_else(|| bad_code("space type", space))?,
-        generated: col(r, "generated")?,
+        generated: col::<i64>(r, "generated")? != 0,
     })
 }
 
@@ -224,7 +224,7 @@ impl Store {
         .bind(park_id)
         .bind(&d.name)
         .bind(d.floors)
-        .bind(generated)
+        .bind(generated as i64)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::unique_as(e, "name"))?;
@@ -314,7 +314,7 @@ impl Store {
         .bind(&d.number)
         .bind(d.area_m2.0)
         .bind(d.space_type.code())
-        .bind(generated)
+        .bind(generated as i64)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::unique_as(e, "number"))?;

@@ -52,7 +52,7 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         park_id: col::<Option<i64>>(r, "park_id")?.or(col(r, "enterprise_park_id")?),
         enterprise_id: col(r, "enterprise_id")?,
         lang: Lang::parse(&lang).unwrap_or_default(),
-        active: col(r, "active")?,
+        active: col::<i64>(r, "active")? != 0,
         created_at: col(r, "created_at")?,
     })
 }
@@ -87,7 +87,7 @@ impl Store {
         .bind(u.park_id)
         .bind(u.enterprise_id)
         .bind(u.lang.code())
-        .bind(true)
+        .bind(1_i64)
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await
@@ -207,7 +207,7 @@ impl Store {
         )))
         .bind(token_hash)
         .bind(now_ms())
-        .bind(true)
+        .bind(1_i64)
         .fetch_optional(&self.pool)
         .await?;
         match row {

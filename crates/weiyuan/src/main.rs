@@ -1,1 +1,252 @@
-fn main() {}
+//! `weiyuan`: the platform's one binary.
+//!
+//! ```text
+//! weiyuan demo  [--bind ADDR:PORT] [--database-url URL]   load the demo data, then serve
+//! weiyuan serve [--bind ADDR:PORT] [--database-url URL]   serve without demo data
+//! weiyuan user add --username NAME --role ROLE [--scope S] --password-stdin
+//! weiyuan user passwd --username NAME --password-stdin
+//! weiyuan migrate [--database-url URL]
+//! ```
+
+mod config;
+mod demo;
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use weiyuan_domain::access::Lang;
+use weiyuan_server::error::AppError;
+use weiyuan_server::i18n;
+use weiyuan_store::{AuditCtx, Store};
+
+#[derive(Parser)]
+#[command(name = "weiyuan", version, about = "微园 Weiyuan — small and micro enterprise park platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Db {
+    /// sqlite://PATH (default sqlite://data/weiyuan.db) or postgres://USER@HOST/DB
+    #[arg(long, env = "WEIYUAN_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Config file with `bind = "..."` and `database_url = "..."` lines
+    #[arg(long, env = "WEIYUAN_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: Db,
+    /// Address and port to listen on (default 127.0.0.1:8080)
+    #[arg(long, env = "WEIYUAN_BIND")]
+    bind: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform
+    Serve(ServeArgs),
+    /// Load the demo data set (idempotent), print the logins, then serve
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Load the demo data and exit without serving
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Run the database migrations and exit
+    Migrate(Db),
+    /// Manage users
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user
+    Add {
+        #[arg(long)]
+        username: String,
+        /// county | township | operator | enterprise
+        #[arg(long)]
+        role: String,
+        /// Township (code or name), park (id, code or name) or enterprise (id or name), by role
+        #[arg(long, default_value = "")]
+        scope: String,
+        /// Name shown in the interface (default: the username)
+        #[arg(long)]
+        display_name: Option<String>,
+        /// zh-CN (default) or en
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+        /// Read the password from standard input (first line)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Set a new password for a user and end its sessions
+    Passwd {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+struct Resolved {
+    database_url: String,
+    bind: String,
+    secure_cookies: bool,
+}
+
+fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
+    let file = config::load(db.config.as_deref())?;
+    let database_url = db.database_url.clone().or(file.database_url).unwrap_or_else(|| config::DEFAULT_DATABASE_URL.into());
+    let bind = bind.cloned().or(file.bind).unwrap_or_else(|| config::DEFAULT_BIND.into());
+    Ok(Resolved { database_url, bind, secure_cookies: file.secure_cookies.unwrap_or(false) })
+}
+
+async fn open(url: &str) -> Result<Store, String> {
+    config::prepare_sqlite_dir(url).map_err(|e| format!("{url}: {e}"))?;
+    Store::connect(url).await.map_err(|e| format!("{}: {e}", redact(url)))
+}
+
+/// Hide a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| e.to_string())?;
+    Ok(s.lines().next().unwrap_or("").to_string())
+}
+
+/// Print a service error in the CLI's language (zh-CN unless WEIYUAN_LANG=en).
+fn describe(e: &AppError) -> String {
+    let lang = std::env::var("WEIYUAN_LANG").ok().and_then(|l| Lang::parse(&l)).unwrap_or_default();
+    let mut out = e.message(lang);
+    for f in e.fields(lang) {
+        out.push_str(&format!("\n  {}（{}）：{}", i18n::field_label(lang, &f.field), f.field, f.message));
+    }
+    out
+}
+
+async fn serve(r: Resolved, store: Store) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(&r.bind).await.map_err(|e| format!("cannot listen on {}: {e}", r.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("微园 Weiyuan listening on http://{addr}  (database: {}, {})", store.backend().name(), redact(&r.database_url));
+    let mut state = weiyuan_server::AppState::new(store);
+    state.secure_cookies = r.secure_cookies;
+    weiyuan_server::serve(state, listener).await.map_err(|e| e.to_string())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(a) => {
+            let r = resolve(&a.db, a.bind.as_ref())?;
+            let store = open(&r.database_url).await?;
+            serve(r, store).await
+        }
+        Command::Demo { serve: a, no_serve } => {
+            let r = resolve(&a.db, a.bind.as_ref())?;
+            let store = open(&r.database_url).await?;
+            let loaded = demo::load(&store).await.map_err(|e| e.to_string())?;
+            println!(
+                "Demo data: {} parks, {} buildings, {} units, {} users created (existing records kept).",
+                loaded.parks_created, loaded.buildings_created, loaded.units_created, loaded.users_created
+            );
+            println!("Demo logins (password {:?} unless changed since):", demo::DEMO_PASSWORD);
+            for (user, name, role, _) in demo::DEMO_USERS {
+                println!("  {user:<11} {role:<10} {name}");
+            }
+            if no_serve {
+                return Ok(());
+            }
+            println!("Open http://{}/ in a browser.", r.bind);
+            serve(r, store).await
+        }
+        Command::Migrate(db) => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            println!("schema version {}", store.schema_version().await.map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Command::User { command } => match command {
+            UserCommand::Add { username, role, scope, display_name, lang, password_stdin: _, db } => {
+                let r = resolve(&db, None)?;
+                let store = open(&r.database_url).await?;
+                let form = weiyuan_server::users::UserForm {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    role,
+                    scope,
+                    password: read_password()?,
+                    lang,
+                };
+                let new = weiyuan_server::users::prepare(&store, &form).await.map_err(|e| describe(&e))?;
+                let user =
+                    store.create_user(&AuditCtx::system("cli"), &new).await.map_err(|e| describe(&AppError::from(e)))?;
+                println!("created user {} (id {}, role {})", user.username, user.id, user.role.code());
+                Ok(())
+            }
+            UserCommand::Passwd { username, password_stdin: _, db } => {
+                let r = resolve(&db, None)?;
+                let store = open(&r.database_url).await?;
+                let user = store.find_user(&username).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no user {username:?}"))?;
+                let password = read_password()?;
+                weiyuan_server::users::check_password("password", &password).map_err(|e| describe(&AppError::Invalid(e)))?;
+                let hash = weiyuan_server::auth::hash_password(&password);
+                store.set_password(&AuditCtx::system("cli"), user.id, &hash).await.map_err(|e| e.to_string())?;
+                println!("password of {username} changed; its sessions were ended");
+                Ok(())
+            }
+        },
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_in_urls_are_not_printed() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite://data/w.db"), "sqlite://data/w.db");
+    }
+}

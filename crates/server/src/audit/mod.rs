@@ -1,0 +1,58 @@
+//! The audit log as the county browses it.
+
+pub mod api;
+pub mod pages;
+
+use crate::error::AppError;
+use serde::Deserialize;
+use weiyuan_domain::access::Actor;
+use weiyuan_domain::time::parse_shanghai_date;
+use weiyuan_store::{AuditEntry, AuditQuery, Store};
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// Filters as they come from a query string; dates are civil dates in Asia/Shanghai.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub entity: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub park_id: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+impl AuditFilter {
+    pub fn page(&self) -> i64 {
+        self.page.trim().parse::<i64>().unwrap_or(1).max(1)
+    }
+
+    fn query(&self) -> AuditQuery {
+        AuditQuery {
+            username: Some(self.username.trim().to_string()),
+            entity: Some(self.entity.trim().to_string()),
+            action: Some(self.action.trim().to_string()),
+            park_id: self.park_id.trim().parse().ok(),
+            from_ms: parse_shanghai_date(&self.from),
+            // "to" is inclusive: up to the end of that day.
+            to_ms: parse_shanghai_date(&self.to).map(|t| t + 86_400_000),
+            limit: PAGE_SIZE,
+            offset: (self.page() - 1) * PAGE_SIZE,
+        }
+    }
+}
+
+pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<AuditEntry>, i64), AppError> {
+    if !actor.is_county() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(store.list_audit(&f.query()).await?)
+}

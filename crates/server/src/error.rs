@@ -1,0 +1,151 @@
+//! Errors as users see them. Services return `AppError`; the JSON API renders it as
+//! `{"error": {"code", "message", "field", "fields"}}` with a fitting status, pages re-render
+//! the form or show an error page. No input produces a 500: only a failing database does.
+
+use crate::i18n::{self, field_error, field_label};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use weiyuan_domain::access::Lang;
+use weiyuan_domain::{FieldError, Invalid};
+use weiyuan_store::StoreError;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// Not logged in, or the token/session is not valid.
+    Unauthenticated,
+    /// Logged in, but the role or scope does not allow this.
+    Forbidden,
+    /// No such record, or not one the caller may see (we do not tell which).
+    NotFound,
+    /// Input that breaks a rule, per field.
+    Invalid(Invalid),
+    /// A missing or wrong CSRF token on a cookie-authenticated write.
+    Csrf,
+    /// Too many failed logins.
+    RateLimited { minutes: i64 },
+    /// Wrong username or password.
+    BadCredentials,
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Duplicate(field) => AppError::Invalid(Invalid::one(FieldError::new(field, "error.duplicate"))),
+            StoreError::Conflict(field) => {
+                let code = match field {
+                    "units" => "error.building_has_units",
+                    "floors" => "error.units_above_floor",
+                    "building_id" => "error.building_not_in_park",
+                    _ => "error.conflict",
+                };
+                AppError::Invalid(Invalid::one(FieldError::new(field, code)))
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+#[derive(Serialize)]
+pub struct FieldMessage {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<FieldMessage>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Invalid(_) => "invalid",
+            AppError::Csrf => "csrf",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// One sentence for people, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AppError::Invalid(inv) => match inv.0.as_slice() {
+                [one] => format!("{}：{}", field_label(lang, &one.field), field_error(lang, one))
+                    .replace("：", if lang == Lang::En { ": " } else { "：" }),
+                _ => i18n::t(lang, "error.invalid").to_string(),
+            },
+            AppError::RateLimited { minutes } => {
+                i18n::tf(lang, "login.rate_limited", &[("minutes".into(), minutes.to_string())])
+            }
+            AppError::Internal(_) => i18n::t(lang, "error.internal").to_string(),
+            other => i18n::t(lang, &format!("error.{}", other.code())).to_string(),
+        }
+    }
+
+    pub fn fields(&self, lang: Lang) -> Vec<FieldMessage> {
+        match self {
+            AppError::Invalid(inv) => inv
+                .0
+                .iter()
+                .map(|e| FieldMessage { field: e.field.clone(), code: e.code.clone(), message: field_error(lang, e) })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The JSON response of the API.
+    pub fn to_json(&self, lang: Lang) -> Response {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+        let fields = self.fields(lang);
+        let body = ErrorBody {
+            code: self.code(),
+            message: self.message(lang),
+            field: fields.first().map(|f| f.field.clone()),
+            fields,
+        };
+        (self.status(), Json(serde_json::json!({ "error": body }))).into_response()
+    }
+}
+
+/// The API's error type: an `AppError` with the language to speak.
+pub struct ApiError(pub AppError, pub Lang);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.to_json(self.1)
+    }
+}

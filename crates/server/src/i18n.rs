@@ -1,0 +1,147 @@
+//! The i18n catalogue: every user-facing text, zh-CN by default and English on request.
+//! Catalogues are `locales/<lang>.txt` files of `key = text` lines, embedded in the binary.
+//! `{name}` in a text is replaced by the parameter of that name.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use weiyuan_domain::FieldError;
+use weiyuan_domain::access::Lang;
+
+const ZH_CN: &str = include_str!("../../../locales/zh-CN.txt");
+const EN: &str = include_str!("../../../locales/en.txt");
+
+type Catalogue = HashMap<&'static str, &'static str>;
+
+fn parse(text: &'static str) -> Catalogue {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.trim(), v.trim())))
+        .collect()
+}
+
+fn catalogue(lang: Lang) -> &'static Catalogue {
+    static ZH: OnceLock<Catalogue> = OnceLock::new();
+    static EN_CAT: OnceLock<Catalogue> = OnceLock::new();
+    match lang {
+        Lang::ZhCn => ZH.get_or_init(|| parse(ZH_CN)),
+        Lang::En => EN_CAT.get_or_init(|| parse(EN)),
+    }
+}
+
+/// The text of a key; a missing key shows as the key itself (and fails the catalogue test).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    catalogue(lang).get(key).copied().unwrap_or_else(|| {
+        tracing::warn!(key, lang = lang.code(), "missing i18n key");
+        Box::leak(key.to_string().into_boxed_str())
+    })
+}
+
+/// A text with `{name}` parameters filled in.
+pub fn tf(lang: Lang, key: &str, params: &[(String, String)]) -> String {
+    let mut s = t(lang, key).to_string();
+    for (k, v) in params {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// A field error as a sentence: "土地面积（亩）：必须在 0.01 到 100000 之间".
+pub fn field_error(lang: Lang, e: &FieldError) -> String {
+    tf(lang, &e.code, &e.params)
+}
+
+/// The label of a field, for messages that name it.
+pub fn field_label(lang: Lang, field: &str) -> &'static str {
+    t(lang, &format!("field.{field}"))
+}
+
+/// A translator bound to one language, handed to templates.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.0, key)
+    }
+
+    pub fn code(&self, prefix: &str, code: &str) -> &'static str {
+        t(self.0, &format!("{prefix}.{code}"))
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.0.code()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.0 == Lang::En
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_have_the_same_keys_and_no_empty_texts() {
+        let zh = catalogue(Lang::ZhCn);
+        let en = catalogue(Lang::En);
+        let mut missing_en: Vec<_> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
+        let mut missing_zh: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
+        missing_en.sort();
+        missing_zh.sort();
+        assert!(missing_en.is_empty(), "keys missing in en: {missing_en:?}");
+        assert!(missing_zh.is_empty(), "keys missing in zh-CN: {missing_zh:?}");
+        assert!(zh.values().chain(en.values()).all(|v| !v.is_empty()));
+        assert!(zh.len() > 100);
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_exists() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let mut texts = Vec::new();
+        for dir in ["crates/server/src", "templates"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                texts.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+        let zh = catalogue(Lang::ZhCn);
+        let mut missing = Vec::new();
+        for (file, text) in &texts {
+            // Literal keys in t("...") / tr.t("...") calls.
+            for part in text.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                if key.contains('.') && !key.contains('{') && !zh.contains_key(key) {
+                    missing.push(format!("{file}: {key}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys used but missing from the catalogue: {missing:?}");
+    }
+
+    #[test]
+    fn every_enumeration_code_has_a_label() {
+        use weiyuan_domain::parks::{DevelopmentModel, ParkStatus, ParkType, SpaceType};
+        for lang in [Lang::ZhCn, Lang::En] {
+            let c = catalogue(lang);
+            let keys = ParkStatus::ALL
+                .iter()
+                .map(|v| format!("status.{}", v.code()))
+                .chain(DevelopmentModel::ALL.iter().map(|v| format!("model.{}", v.code())))
+                .chain(ParkType::ALL.iter().map(|v| format!("park_type.{}", v.code())))
+                .chain(SpaceType::ALL.iter().map(|v| format!("space.{}", v.code())))
+                .chain(weiyuan_domain::Role::ALL.iter().map(|v| format!("role.{}", v.code())));
+            for k in keys {
+                assert!(c.contains_key(k.as_str()), "{} lacks {k}", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_are_filled_in() {
+        let e = FieldError::new("land_mu", "error.out_of_range").with("min", "0.01").with("max", "100000");
+        assert_eq!(field_error(Lang::En, &e), "must be between 0.01 and 100000");
+        assert_eq!(field_error(Lang::ZhCn, &e), "须在 0.01 到 100000 之间");
+    }
+}

@@ -1,0 +1,184 @@
+//! What every page shares: the page context (language, user, CSRF token), rendering, and error
+//! pages. Handlers for each area live beside their service (parks/pages.rs, users/pages.rs, ...).
+
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::i18n::{self, Tr};
+use askama::Template;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use weiyuan_domain::access::{Actor, Role};
+
+/// Shared by every page template.
+pub struct PageCtx {
+    pub tr: Tr,
+    pub actor: Option<Actor>,
+    pub csrf: String,
+    /// The current path and query, to come back to after switching language.
+    pub here: String,
+}
+
+impl PageCtx {
+    pub fn new(caller: &Caller, uri: &Uri) -> Self {
+        PageCtx {
+            tr: Tr(caller.lang),
+            actor: caller.actor.clone(),
+            csrf: caller.csrf.clone(),
+            here: uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+        }
+    }
+
+    pub fn is_county(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.role == Role::County)
+    }
+
+    pub fn user_label(&self) -> String {
+        match &self.actor {
+            Some(a) => format!("{} · {}", a.display_name, self.tr.code("role", a.role.code())),
+            None => String::new(),
+        }
+    }
+}
+
+/// Field errors of a form, translated, by field name.
+#[derive(Default)]
+pub struct Errors {
+    pub by_field: HashMap<String, String>,
+    /// A message for the whole form (e.g. a wrong password).
+    pub general: String,
+}
+
+impl Errors {
+    pub fn from_app(e: &AppError, tr: Tr) -> Errors {
+        let by_field = e.fields(tr.0).into_iter().map(|f| (f.field, f.message)).collect();
+        let general = match e {
+            AppError::Invalid(_) => tr.t("error.invalid").to_string(),
+            other => other.message(tr.0),
+        };
+        Errors { by_field, general }
+    }
+
+    pub fn get(&self, field: &str) -> &str {
+        self.by_field.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn any(&self) -> bool {
+        !self.general.is_empty() || !self.by_field.is_empty()
+    }
+}
+
+pub fn render<T: Template>(t: &T) -> Response {
+    render_status(StatusCode::OK, t)
+}
+
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: PageCtx,
+    pub title: String,
+    pub message: String,
+}
+
+/// A page handler's error: shown as an error page in the user's language, or a redirect to
+/// the login page when not logged in.
+pub struct PageError {
+    pub error: AppError,
+    pub ctx: PageCtx,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let AppError::Unauthenticated = self.error {
+            let next = urlencode(&self.ctx.here);
+            return Redirect::to(&format!("/login?next={next}")).into_response();
+        }
+        if let AppError::Internal(detail) = &self.error {
+            tracing::error!(%detail, "internal error");
+        }
+        let status = self.error.status();
+        let title = i18n::t(self.ctx.tr.0, &format!("http.{}", status.as_u16())).to_string();
+        let message = self.error.message(self.ctx.tr.0);
+        render_status(status, &ErrorPage { ctx: self.ctx, title, message })
+    }
+}
+
+/// Percent-encode a path for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths are followed after login or a language switch (no open redirects).
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next } else { "/" }
+}
+
+/// The logged-in actor of a page request, or a redirect to the login page.
+pub fn require(caller: &Caller, uri: &Uri) -> Result<Actor, PageError> {
+    caller.actor.clone().ok_or_else(|| PageError { error: AppError::Unauthenticated, ctx: PageCtx::new(caller, uri) })
+}
+
+/// Form posts carry the session's CSRF token in `_csrf`.
+pub fn check_csrf(caller: &Caller, uri: &Uri, token: &str) -> Result<(), PageError> {
+    caller.check_csrf(Some(token)).map_err(|error| PageError { error, ctx: PageCtx::new(caller, uri) })
+}
+
+/// Turn a service error into a page error.
+pub fn fail(caller: &Caller, uri: &Uri) -> impl Fn(AppError) -> PageError {
+    let caller = caller.clone();
+    let uri = uri.clone();
+    move |error| PageError { error, ctx: PageCtx::new(&caller, &uri) }
+}
+
+/// After a successful form post: back to a page with 303 See Other.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+pub async fn home(caller: Caller, uri: Uri) -> Result<Response, PageError> {
+    let actor = require(&caller, &uri)?;
+    Ok(match (actor.role, actor.park_id) {
+        (Role::Operator | Role::Enterprise, Some(p)) => see_other(&format!("/parks/{p}")),
+        _ => see_other("/parks"),
+    })
+}
+
+pub async fn not_found(caller: Caller, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError(AppError::NotFound, caller.lang).into_response();
+    }
+    PageError { error: AppError::NotFound, ctx: PageCtx::new(&caller, &uri) }.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/parks?x=1"), "/parks?x=1");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(urlencode("/parks?township=330326103&x=中"), "/parks%3Ftownship%3D330326103%26x%3D%E4%B8%AD");
+    }
+}

@@ -1,0 +1,128 @@
+//! Every route of the platform, declared once. The router, the OpenAPI document and the
+//! authorisation test all read this list: a route missing here does not exist, and a route
+//! added here without an entry in the authorisation test fails that test.
+
+use crate::AppState;
+use crate::{audit, pages, parks, system, users};
+use axum::routing::{MethodRouter, delete, get, post, put};
+
+/// Who may call a route at all, before scope checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// No login needed (login itself, health, metrics, static assets, the OpenAPI document).
+    Public,
+    /// Any logged-in user; the handler checks role and scope.
+    User,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// One line for the OpenAPI document.
+    pub summary: &'static str,
+    pub access: Access,
+    /// OpenAPI tag; None for pages, which are not part of the API document.
+    pub tag: Option<&'static str>,
+}
+
+const fn api(method: &'static str, path: &'static str, tag: &'static str, summary: &'static str) -> RouteSpec {
+    RouteSpec { method, path, summary, access: Access::User, tag: Some(tag) }
+}
+
+const fn page(method: &'static str, path: &'static str, summary: &'static str) -> RouteSpec {
+    RouteSpec { method, path, summary, access: Access::User, tag: None }
+}
+
+const fn public(method: &'static str, path: &'static str, tag: Option<&'static str>, summary: &'static str) -> RouteSpec {
+    RouteSpec { method, path, summary, access: Access::Public, tag }
+}
+
+pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    vec![
+        // System
+        (public("GET", "/healthz", Some("system"), "Liveness and database check"), get(system::healthz)),
+        (public("GET", "/metrics", Some("system"), "Prometheus metrics"), get(system::metrics)),
+        (public("GET", "/api/openapi.json", Some("system"), "This OpenAPI document"), get(system::openapi)),
+        (public("GET", "/assets/{file}", None, "Static files"), get(system::asset)),
+        // Authentication
+        (public("POST", "/api/v1/auth/login", Some("auth"), "Log in; answers a bearer token"), post(users::api::login)),
+        (api("POST", "/api/v1/auth/logout", "auth", "End the current session"), post(users::api::logout)),
+        (api("GET", "/api/v1/me", "auth", "The caller and its scope"), get(users::api::me)),
+        (api("PUT", "/api/v1/me/lang", "auth", "Set the caller's interface language"), put(users::api::set_lang)),
+        // Parks, buildings, units
+        (api("GET", "/api/v1/townships", "parks", "Townships of the county"), get(parks::api::townships)),
+        (api("GET", "/api/v1/parks", "parks", "Parks the caller may see, with filters and totals"), get(parks::api::list)),
+        (api("POST", "/api/v1/parks", "parks", "Register a park (county)"), post(parks::api::create)),
+        (api("GET", "/api/v1/parks/{id}", "parks", "One park"), get(parks::api::get)),
+        (api("PUT", "/api/v1/parks/{id}", "parks", "Edit a park (county, its township)"), put(parks::api::update)),
+        (api("GET", "/api/v1/parks/{id}/buildings", "parks", "Buildings of a park"), get(parks::api::buildings)),
+        (api("POST", "/api/v1/parks/{id}/buildings", "parks", "Add a building"), post(parks::api::create_building)),
+        (api("PUT", "/api/v1/buildings/{id}", "parks", "Edit a building"), put(parks::api::update_building)),
+        (api("DELETE", "/api/v1/buildings/{id}", "parks", "Delete an empty building"), delete(parks::api::delete_building)),
+        (api("GET", "/api/v1/parks/{id}/units", "parks", "Units of a park"), get(parks::api::units)),
+        (api("POST", "/api/v1/parks/{id}/units", "parks", "Add a unit"), post(parks::api::create_unit)),
+        (api("PUT", "/api/v1/units/{id}", "parks", "Edit a unit"), put(parks::api::update_unit)),
+        (api("DELETE", "/api/v1/units/{id}", "parks", "Delete a unit"), delete(parks::api::delete_unit)),
+        // Users and audit (county)
+        (api("GET", "/api/v1/users", "users", "All users (county)"), get(users::api::list)),
+        (api("POST", "/api/v1/users", "users", "Create a user (county)"), post(users::api::create)),
+        (api("POST", "/api/v1/users/{id}/password", "users", "Reset a password (county)"), post(users::api::reset_password)),
+        (api("GET", "/api/v1/audit", "audit", "Browse the audit log (county)"), get(audit::api::list)),
+        // Pages
+        (public("GET", "/login", None, "Login page"), get(users::pages::login_form)),
+        (public("POST", "/login", None, "Log in"), post(users::pages::login)),
+        (public("POST", "/lang", None, "Switch language"), post(users::pages::set_lang)),
+        (page("POST", "/logout", "Log out"), post(users::pages::logout)),
+        (page("GET", "/", "Home"), get(pages::home)),
+        (page("GET", "/parks", "Park list"), get(parks::pages::list)),
+        (page("GET", "/parks/new", "New park form"), get(parks::pages::new_form)),
+        (page("POST", "/parks", "Create a park"), post(parks::pages::create)),
+        (page("GET", "/parks/{id}", "Park page"), get(parks::pages::show)),
+        (page("GET", "/parks/{id}/edit", "Edit park form"), get(parks::pages::edit_form)),
+        (page("POST", "/parks/{id}", "Save a park"), post(parks::pages::update)),
+        (page("POST", "/parks/{id}/buildings", "Add a building"), post(parks::pages::create_building)),
+        (page("GET", "/buildings/{id}/edit", "Edit building form"), get(parks::pages::building_form)),
+        (page("POST", "/buildings/{id}", "Save a building"), post(parks::pages::update_building)),
+        (page("POST", "/buildings/{id}/delete", "Delete a building"), post(parks::pages::delete_building)),
+        (page("GET", "/parks/{id}/units/new", "New unit form"), get(parks::pages::new_unit_form)),
+        (page("POST", "/parks/{id}/units", "Add a unit"), post(parks::pages::create_unit)),
+        (page("GET", "/units/{id}/edit", "Edit unit form"), get(parks::pages::unit_form)),
+        (page("POST", "/units/{id}", "Save a unit"), post(parks::pages::update_unit)),
+        (page("POST", "/units/{id}/delete", "Delete a unit"), post(parks::pages::delete_unit)),
+        (page("GET", "/users", "Users (county)"), get(users::pages::list)),
+        (page("POST", "/users", "Create a user (county)"), post(users::pages::create)),
+        (page("POST", "/users/{id}/password", "Reset a password (county)"), post(users::pages::reset_password)),
+        (page("GET", "/audit", "Audit log (county)"), get(audit::pages::list)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_declared_once() {
+        let specs: Vec<RouteSpec> = all().into_iter().map(|(s, _)| s).collect();
+        for (i, a) in specs.iter().enumerate() {
+            assert!(
+                specs[i + 1..].iter().all(|b| (a.method, a.path) != (b.method, b.path)),
+                "{} {} declared twice",
+                a.method,
+                a.path
+            );
+        }
+    }
+
+    #[test]
+    fn api_routes_live_under_api_v1_and_pages_do_not() {
+        for (s, _) in all() {
+            if s.tag.is_some_and(|t| t != "system") {
+                assert!(s.path.starts_with("/api/v1/"), "{}", s.path);
+            }
+            if s.tag.is_none() {
+                assert!(!s.path.starts_with("/api/"), "{}", s.path);
+            }
+        }
+    }
+}

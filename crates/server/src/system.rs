@@ -1,0 +1,49 @@
+//! Health, metrics, the OpenAPI document and static assets.
+
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.schema_version().await {
+        Ok(v) => Json(serde_json::json!({
+            "status": "ok",
+            "database": state.store.backend().name(),
+            "schema_version": v,
+            "version": env!("CARGO_PKG_VERSION"),
+        }))
+        .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "unavailable", "error": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let up = if state.store.ping().await.is_ok() { 1.0 } else { 0.0 };
+    let body = state.metrics.render(&[("weiyuan_database_up", "1 when the database answers.", up)]);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
+}
+
+/// Files under assets/, embedded in the binary (no CDN: users' networks are often closed).
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("weiyuan.css", "text/css; charset=utf-8", include_str!("../../../assets/weiyuan.css")),
+    ("weiyuan.js", "text/javascript; charset=utf-8", include_str!("../../../assets/weiyuan.js")),
+];
+
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, mime, body)) => {
+            ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}

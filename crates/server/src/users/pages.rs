@@ -1,0 +1,225 @@
+//! Pages for login, logout, the language switch and the county's user administration.
+
+use crate::AppState;
+use crate::auth::{self, Caller, LANG_COOKIE, SESSION_COOKIE, SESSION_TTL_MS};
+use crate::error::AppError;
+use crate::extract::{FormBody, Id};
+use crate::i18n::Tr;
+use crate::pages::{Errors, PageCtx, PageError, check_csrf, fail, render, render_status, require, safe_next, see_other};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use weiyuan_domain::access::{Lang, Role};
+use weiyuan_domain::codes::PINGYANG_TOWNSHIPS;
+use weiyuan_store::users::User;
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub ctx: PageCtx,
+    pub username: String,
+    pub next: String,
+    pub errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(caller: Caller, uri: Uri, Query(q): Query<NextQuery>) -> Response {
+    if caller.actor.is_some() {
+        return see_other(safe_next(&q.next));
+    }
+    render(&LoginPage { ctx: PageCtx::new(&caller, &uri), username: String::new(), next: q.next, errors: Errors::default() })
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"))
+        .expect("cookie values are ASCII")
+}
+
+pub async fn login(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(f, _): FormBody<LoginForm>) -> Response {
+    match auth::check_login(&s.store, &f.username, &f.password).await {
+        Ok(user) => match auth::start_session(&s.store, &user, "web").await {
+            Ok(token) => {
+                let mut r = see_other(safe_next(&f.next));
+                let h = r.headers_mut();
+                h.append(header::SET_COOKIE, cookie(&s, SESSION_COOKIE, &token, SESSION_TTL_MS / 1000));
+                h.append(header::SET_COOKIE, cookie(&s, LANG_COOKIE, user.lang.code(), 365 * 86_400));
+                r
+            }
+            Err(e) => fail(&caller, &uri)(e).into_response(),
+        },
+        Err(e) => {
+            let status = e.status();
+            let errors = Errors { general: e.message(caller.lang), ..Default::default() };
+            let page = LoginPage { ctx: PageCtx::new(&caller, &uri), username: f.username, next: f.next, errors };
+            render_status(status, &page)
+        }
+    }
+}
+
+pub async fn logout(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(_, csrf): FormBody<crate::parks::pages::Empty>) -> PageResult {
+    require(&caller, &uri)?;
+    check_csrf(&caller, &uri, &csrf)?;
+    let ctx = caller.audit().map_err(fail(&caller, &uri))?;
+    if let Some(hash) = &caller.token_hash {
+        s.store.end_session(&ctx, hash).await.map_err(|e| fail(&caller, &uri)(e.into()))?;
+    }
+    let mut r = see_other("/login");
+    r.headers_mut().append(header::SET_COOKIE, cookie(&s, SESSION_COOKIE, "", 0));
+    Ok(r)
+}
+
+#[derive(Deserialize, Default)]
+pub struct LangForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switch language: remembered in a cookie, and for a logged-in user in its account.
+pub async fn set_lang(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(f, csrf): FormBody<LangForm>) -> PageResult {
+    let lang = Lang::parse(&f.lang).unwrap_or_default();
+    if let Some(actor) = &caller.actor {
+        check_csrf(&caller, &uri, &csrf)?;
+        let ctx = caller.audit().map_err(fail(&caller, &uri))?;
+        if actor.lang != lang {
+            s.store.set_lang(&ctx, actor.user_id, lang).await.map_err(|e| fail(&caller, &uri)(e.into()))?;
+        }
+    }
+    let mut r = see_other(safe_next(&f.back));
+    r.headers_mut().append(header::SET_COOKIE, cookie(&s, LANG_COOKIE, lang.code(), 365 * 86_400));
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub ctx: PageCtx,
+    pub users: Vec<User>,
+    pub form: super::UserForm,
+    pub errors: Errors,
+    /// Which user's password reset failed, with the message.
+    pub reset_error: Option<(i64, String)>,
+    pub notice: String,
+}
+
+impl UsersPage {
+    fn roles(&self) -> &'static [Role] {
+        &Role::ALL
+    }
+
+    fn scope_label(&self, u: &User) -> String {
+        match u.role {
+            Role::County => String::new(),
+            Role::Township => u
+                .township_code
+                .as_deref()
+                .map(|c| weiyuan_domain::codes::township(c).map(|t| t.name.to_string()).unwrap_or(c.to_string()))
+                .unwrap_or_default(),
+            Role::Operator => u.park_id.map(|p| format!("#{p}")).unwrap_or_default(),
+            Role::Enterprise => u.enterprise_id.map(|e| format!("#{e}")).unwrap_or_default(),
+        }
+    }
+
+    fn townships_hint(&self) -> String {
+        PINGYANG_TOWNSHIPS.iter().map(|t| t.name).collect::<Vec<_>>().join("、")
+    }
+
+    fn reset_error_for(&self, id: &i64) -> &str {
+        match &self.reset_error {
+            Some((u, m)) if u == id => m,
+            _ => "",
+        }
+    }
+}
+
+async fn users_page(
+    s: &AppState,
+    caller: &Caller,
+    uri: &Uri,
+    form: super::UserForm,
+    errors: Errors,
+    reset_error: Option<(i64, String)>,
+    notice: String,
+) -> PageResult {
+    let actor = require(caller, uri)?;
+    let users = super::list(&s.store, &actor).await.map_err(fail(caller, uri))?;
+    let status = if errors.any() || reset_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(render_status(status, &UsersPage { ctx: PageCtx::new(caller, uri), users, form, errors, reset_error, notice }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn list(State(s): State<AppState>, caller: Caller, uri: Uri, Query(n): Query<Notice>) -> PageResult {
+    let tr = Tr(caller.lang);
+    let notice = match n.done.as_str() {
+        "created" => tr.t("users.created").to_string(),
+        "reset" => tr.t("users.password_reset_done").to_string(),
+        _ => String::new(),
+    };
+    users_page(&s, &caller, &uri, super::UserForm::default(), Errors::default(), None, notice).await
+}
+
+pub async fn create(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(form, csrf): FormBody<super::UserForm>) -> PageResult {
+    let actor = require(&caller, &uri)?;
+    check_csrf(&caller, &uri, &csrf)?;
+    match super::create(&s.store, &actor, &form).await {
+        Ok(_) => Ok(see_other("/users?done=created")),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = Errors::from_app(&e, Tr(caller.lang));
+            let form = super::UserForm { password: String::new(), ..form };
+            users_page(&s, &caller, &uri, form, errors, None, String::new()).await
+        }
+        Err(e) => Err(fail(&caller, &uri)(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn reset_password(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    Id(id): Id,
+    FormBody(f, csrf): FormBody<PasswordForm>,
+) -> PageResult {
+    let actor = require(&caller, &uri)?;
+    check_csrf(&caller, &uri, &csrf)?;
+    match super::reset_password(&s.store, &actor, id, &f.password).await {
+        Ok(()) => Ok(see_other("/users?done=reset")),
+        Err(e @ AppError::Invalid(_)) => {
+            let msg = e.fields(caller.lang).into_iter().map(|f| f.message).collect::<Vec<_>>().join("；");
+            let list_uri: Uri = "/users".parse().unwrap_or(uri);
+            users_page(&s, &caller, &list_uri, super::UserForm::default(), Errors::default(), Some((id, msg)), String::new()).await
+        }
+        Err(e) => Err(fail(&caller, &uri)(e)),
+    }
+}
