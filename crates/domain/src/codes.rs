@@ -137,9 +137,7 @@ pub fn uscc_check_char(first17: &str) -> Option<char> {
 
 /// Whether an 18-character credit code has a correct check character.
 pub fn is_valid_uscc(code: &str) -> bool {
-    code.chars().count() == 18
-        && code.is_ascii()
-        && uscc_check_char(&code[..17]).is_some_and(|c| code.ends_with(c))
+    code.chars().count() == 18 && code.is_ascii() && uscc_check_char(&code[..17]).is_some_and(|c| code.ends_with(c))
 }
 
 #[cfg(test)]

@@ -145,7 +145,8 @@ impl ParkForm {
         let status = c.choice("status", &self.status, ParkStatus::parse);
         let land_mu = c.decimal("land_mu", &self.land_mu, Fixed2(1), MAX_LAND_MU);
         let building_area_m2 = if self.building_area_m2.trim().is_empty() {
-            let wan = c.decimal("building_area_wan_m2", &self.building_area_wan_m2, Fixed2::ZERO, MAX_BUILDING_AREA_WAN_M2);
+            let wan =
+                c.decimal("building_area_wan_m2", &self.building_area_wan_m2, Fixed2::ZERO, MAX_BUILDING_AREA_WAN_M2);
             units::wan_m2_to_m2(wan).unwrap_or(Fixed2::ZERO)
         } else {
             let max = units::wan_m2_to_m2(MAX_BUILDING_AREA_WAN_M2).expect("small constant");

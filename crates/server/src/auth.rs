@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::error::AppError;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -181,7 +181,13 @@ impl Caller {
                 Err(e) => tracing::error!(error = %e, "session lookup failed"),
             }
         }
-        Caller { actor: None, csrf: String::new(), via: Via::None, lang: cookie_lang.unwrap_or_default(), token_hash: None }
+        Caller {
+            actor: None,
+            csrf: String::new(),
+            via: Via::None,
+            lang: cookie_lang.unwrap_or_default(),
+            token_hash: None,
+        }
     }
 }
 

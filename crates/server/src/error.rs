@@ -24,7 +24,9 @@ pub enum AppError {
     /// A missing or wrong CSRF token on a cookie-authenticated write.
     Csrf,
     /// Too many failed logins.
-    RateLimited { minutes: i64 },
+    RateLimited {
+        minutes: i64,
+    },
     /// Wrong username or password.
     BadCredentials,
     Internal(String),

@@ -31,9 +31,9 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let lang = Caller::from_request_parts(&mut parts, state).await.map(|c| c.lang).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, 1 << 20)
-            .await
-            .map_err(|_| ApiError(AppError::Invalid(Invalid::one(FieldError::new("body", "error.body_too_large"))), lang))?;
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| {
+            ApiError(AppError::Invalid(Invalid::one(FieldError::new("body", "error.body_too_large"))), lang)
+        })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
             let path = e.path().to_string();
@@ -59,9 +59,9 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for FormBody<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let lang = Caller::from_request_parts(&mut parts, state).await.map(|c| c.lang).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, 1 << 20)
-            .await
-            .map_err(|_| ApiError(AppError::Invalid(Invalid::one(FieldError::new("body", "error.body_too_large"))), lang))?;
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| {
+            ApiError(AppError::Invalid(Invalid::one(FieldError::new("body", "error.body_too_large"))), lang)
+        })?;
         let csrf = serde_urlencoded::from_bytes::<CsrfField>(&bytes).map(|c| c.csrf).unwrap_or_default();
         serde_urlencoded::from_bytes(&bytes).map(|v| FormBody(v, csrf)).map_err(|e| {
             let err = FieldError::new("body", "error.bad_form").with("detail", e);

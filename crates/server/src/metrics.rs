@@ -53,7 +53,8 @@ impl Metrics {
 /// Middleware: time every request and count it under its route pattern (not its raw path).
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let start = Instant::now();
     let response = next.run(req).await;
     state.metrics.observe(&method, &route, response.status().as_u16(), start.elapsed().as_secs_f64());

@@ -82,7 +82,8 @@ pub fn document() -> Value {
             op["security"] = json!([]);
         }
         if spec.path.contains("{id}") {
-            op["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+            op["parameters"] =
+                json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
         }
         if let Some(schema) = body_schema(spec.method, spec.path) {
             op["requestBody"] = json!({ "required": true, "content": { "application/json": {
@@ -116,6 +117,9 @@ mod tests {
             let writes_body = matches!(spec.method, "POST" | "PUT") && spec.path != "/api/v1/auth/logout";
             assert_eq!(op["requestBody"].is_object(), writes_body, "{} {} body", spec.method, spec.path);
         }
-        assert_eq!(doc["paths"]["/api/v1/parks"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ParkInput");
+        assert_eq!(
+            doc["paths"]["/api/v1/parks"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ParkInput"
+        );
     }
 }

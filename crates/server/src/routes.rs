@@ -34,7 +34,12 @@ const fn page(method: &'static str, path: &'static str, summary: &'static str) -
     RouteSpec { method, path, summary, access: Access::User, tag: None }
 }
 
-const fn public(method: &'static str, path: &'static str, tag: Option<&'static str>, summary: &'static str) -> RouteSpec {
+const fn public(
+    method: &'static str,
+    path: &'static str,
+    tag: Option<&'static str>,
+    summary: &'static str,
+) -> RouteSpec {
     RouteSpec { method, path, summary, access: Access::Public, tag }
 }
 
@@ -52,14 +57,20 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("PUT", "/api/v1/me/lang", "auth", "Set the caller's interface language"), put(users::api::set_lang)),
         // Parks, buildings, units
         (api("GET", "/api/v1/townships", "parks", "Townships of the county"), get(parks::api::townships)),
-        (api("GET", "/api/v1/parks", "parks", "Parks the caller may see, with filters and totals"), get(parks::api::list)),
+        (
+            api("GET", "/api/v1/parks", "parks", "Parks the caller may see, with filters and totals"),
+            get(parks::api::list),
+        ),
         (api("POST", "/api/v1/parks", "parks", "Register a park (county)"), post(parks::api::create)),
         (api("GET", "/api/v1/parks/{id}", "parks", "One park"), get(parks::api::get)),
         (api("PUT", "/api/v1/parks/{id}", "parks", "Edit a park (county, its township)"), put(parks::api::update)),
         (api("GET", "/api/v1/parks/{id}/buildings", "parks", "Buildings of a park"), get(parks::api::buildings)),
         (api("POST", "/api/v1/parks/{id}/buildings", "parks", "Add a building"), post(parks::api::create_building)),
         (api("PUT", "/api/v1/buildings/{id}", "parks", "Edit a building"), put(parks::api::update_building)),
-        (api("DELETE", "/api/v1/buildings/{id}", "parks", "Delete an empty building"), delete(parks::api::delete_building)),
+        (
+            api("DELETE", "/api/v1/buildings/{id}", "parks", "Delete an empty building"),
+            delete(parks::api::delete_building),
+        ),
         (api("GET", "/api/v1/parks/{id}/units", "parks", "Units of a park"), get(parks::api::units)),
         (api("POST", "/api/v1/parks/{id}/units", "parks", "Add a unit"), post(parks::api::create_unit)),
         (api("PUT", "/api/v1/units/{id}", "parks", "Edit a unit"), put(parks::api::update_unit)),
@@ -67,7 +78,10 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Users and audit (county)
         (api("GET", "/api/v1/users", "users", "All users (county)"), get(users::api::list)),
         (api("POST", "/api/v1/users", "users", "Create a user (county)"), post(users::api::create)),
-        (api("POST", "/api/v1/users/{id}/password", "users", "Reset a password (county)"), post(users::api::reset_password)),
+        (
+            api("POST", "/api/v1/users/{id}/password", "users", "Reset a password (county)"),
+            post(users::api::reset_password),
+        ),
         (api("GET", "/api/v1/audit", "audit", "Browse the audit log (county)"), get(audit::api::list)),
         // Pages
         (public("GET", "/login", None, "Login page"), get(users::pages::login_form)),

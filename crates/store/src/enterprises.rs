@@ -34,7 +34,7 @@ impl Store {
         credit_code: &str,
         generated: bool,
     ) -> Result<Enterprise> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO enterprises (park_id, name, credit_code, generated, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )

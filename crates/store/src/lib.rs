@@ -7,6 +7,7 @@ pub mod audit;
 pub mod enterprises;
 pub mod parks;
 mod schema;
+pub mod testing;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -123,6 +124,16 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A transaction for writing. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so that
+    /// concurrent writers queue on busy_timeout instead of failing when a read lock cannot be
+    /// upgraded; PostgreSQL's default transactions need no such care.
+    pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// A cheap round trip, for /healthz.

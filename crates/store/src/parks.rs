@@ -113,7 +113,7 @@ impl Store {
 
     /// Register a park. `code` is the stable registry code; None assigns the next `P0001`-style code.
     pub async fn create_park(&self, ctx: &AuditCtx, code: Option<&str>, d: &ParkDraft) -> Result<Park> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let code = match code {
             Some(c) => c.to_string(),
             None => {
@@ -159,7 +159,7 @@ impl Store {
     }
 
     pub async fn update_park(&self, ctx: &AuditCtx, id: i64, d: &ParkDraft) -> Result<Park> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let select = format!("SELECT {PARK_COLUMNS} FROM parks WHERE id = $1");
         let before = park_from_row(
             &sqlx::query(sql(select.as_str())).bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?,
@@ -217,7 +217,7 @@ impl Store {
         d: &BuildingDraft,
         generated: bool,
     ) -> Result<Building> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO buildings (park_id, name, floors, generated) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -237,7 +237,7 @@ impl Store {
     /// Rename a building or change its floor count; refused when units sit above the new top floor.
     pub async fn update_building(&self, ctx: &AuditCtx, id: i64, d: &BuildingDraft) -> Result<Building> {
         let before = self.get_building(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let above =
             sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM units WHERE building_id = $1 AND floor > $2")
                 .bind(id)
@@ -264,7 +264,7 @@ impl Store {
     /// Delete an empty building; refused while it has units.
     pub async fn delete_building(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
         let before = self.get_building(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let n = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM units WHERE building_id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -303,7 +303,7 @@ impl Store {
         if building.park_id != park_id {
             return Err(StoreError::Conflict("building_id"));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO units (park_id, building_id, floor, number, area_m2_x100, space_type, generated) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -339,7 +339,7 @@ impl Store {
         if building.park_id != before.park_id {
             return Err(StoreError::Conflict("building_id"));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE units SET building_id = $1, floor = $2, number = $3, area_m2_x100 = $4, space_type = $5 WHERE id = $6",
         )
@@ -368,7 +368,7 @@ impl Store {
 
     pub async fn delete_unit(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
         let before = self.get_unit(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM units WHERE id = $1").bind(id).execute(&mut *tx).await?;
         audit::record(&mut tx, ctx, "delete", "unit", Some(id), Some(before.park_id), json(&before), None).await?;
         tx.commit().await?;

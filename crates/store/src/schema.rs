@@ -28,7 +28,7 @@ pub(crate) async fn migrate(store: &Store) -> Result<()> {
         _ => Err(e),
     })?;
     for (version, name, text) in MIGRATIONS {
-        let mut tx = store.pool().begin().await?;
+        let mut tx = store.write_tx().await?;
         if store.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(7310326)").execute(&mut *tx).await?;
         }

@@ -74,7 +74,7 @@ impl User {
 
 impl Store {
     pub async fn create_user(&self, ctx: &AuditCtx, u: &NewUser) -> Result<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO users (username, display_name, password_hash, role, township_code, park_id, enterprise_id, lang, active, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -144,7 +144,7 @@ impl Store {
     /// Set a new password hash and end the user's sessions.
     pub async fn set_password(&self, ctx: &AuditCtx, user_id: i64, password_hash: &str) -> Result<()> {
         let user = self.get_user(user_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -159,7 +159,7 @@ impl Store {
 
     pub async fn set_lang(&self, ctx: &AuditCtx, user_id: i64, lang: Lang) -> Result<()> {
         let user = self.get_user(user_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
             .bind(lang.code())
             .bind(user_id)
@@ -182,7 +182,7 @@ impl Store {
         via: &str,
     ) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash)
@@ -217,7 +217,7 @@ impl Store {
     }
 
     pub async fn end_session(&self, ctx: &AuditCtx, token_hash: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
         if done.rows_affected() > 0 {
             audit::record(&mut tx, ctx, "logout", "session", None, None, None, None).await?;

@@ -94,7 +94,11 @@ impl Lcg {
 
 /// Buildings and units for a park that has built space: (building, its units). Deterministic in
 /// the park's code; sized so that the units never exceed the park's building area.
-pub fn generated_layout(code: &str, status: ParkStatus, building_area_m2: Fixed2) -> Vec<(BuildingDraft, Vec<UnitDraft>)> {
+pub fn generated_layout(
+    code: &str,
+    status: ParkStatus,
+    building_area_m2: Fixed2,
+) -> Vec<(BuildingDraft, Vec<UnitDraft>)> {
     let built = match status {
         ParkStatus::Completed => building_area_m2.0 / 100,
         ParkStatus::UnderConstruction => building_area_m2.0 / 100 / 3,
@@ -109,8 +113,11 @@ pub fn generated_layout(code: &str, status: ParkStatus, building_area_m2: Fixed2
     for b in 1..=count {
         let office = b == count;
         let floors = if office { 5 } else { rng.range(4, 6) };
-        let (name, space) =
-            if office { (format!("{b}号综合楼"), SpaceType::NonProduction) } else { (format!("{b}号厂房"), SpaceType::Production) };
+        let (name, space) = if office {
+            (format!("{b}号综合楼"), SpaceType::NonProduction)
+        } else {
+            (format!("{b}号厂房"), SpaceType::Production)
+        };
         let per_floor = rng.range(2, 4);
         let mut units = Vec::new();
         for floor in 1..=floors {

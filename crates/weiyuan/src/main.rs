@@ -8,13 +8,11 @@
 //! weiyuan migrate [--database-url URL]
 //! ```
 
-mod config;
-mod demo;
-
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use weiyuan::{config, demo};
 use weiyuan_domain::access::Lang;
 use weiyuan_server::error::AppError;
 use weiyuan_server::i18n;
@@ -110,7 +108,8 @@ struct Resolved {
 
 fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
     let file = config::load(db.config.as_deref())?;
-    let database_url = db.database_url.clone().or(file.database_url).unwrap_or_else(|| config::DEFAULT_DATABASE_URL.into());
+    let database_url =
+        db.database_url.clone().or(file.database_url).unwrap_or_else(|| config::DEFAULT_DATABASE_URL.into());
     let bind = bind.cloned().or(file.bind).unwrap_or_else(|| config::DEFAULT_BIND.into());
     Ok(Resolved { database_url, bind, secure_cookies: file.secure_cookies.unwrap_or(false) })
 }
@@ -151,9 +150,14 @@ fn describe(e: &AppError) -> String {
 }
 
 async fn serve(r: Resolved, store: Store) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(&r.bind).await.map_err(|e| format!("cannot listen on {}: {e}", r.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(&r.bind).await.map_err(|e| format!("cannot listen on {}: {e}", r.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("微园 Weiyuan listening on http://{addr}  (database: {}, {})", store.backend().name(), redact(&r.database_url));
+    println!(
+        "微园 Weiyuan listening on http://{addr}  (database: {}, {})",
+        store.backend().name(),
+        redact(&r.database_url)
+    );
     let mut state = weiyuan_server::AppState::new(store);
     state.secure_cookies = r.secure_cookies;
     weiyuan_server::serve(state, listener).await.map_err(|e| e.to_string())
@@ -203,17 +207,24 @@ async fn run(cli: Cli) -> Result<(), String> {
                     lang,
                 };
                 let new = weiyuan_server::users::prepare(&store, &form).await.map_err(|e| describe(&e))?;
-                let user =
-                    store.create_user(&AuditCtx::system("cli"), &new).await.map_err(|e| describe(&AppError::from(e)))?;
+                let user = store
+                    .create_user(&AuditCtx::system("cli"), &new)
+                    .await
+                    .map_err(|e| describe(&AppError::from(e)))?;
                 println!("created user {} (id {}, role {})", user.username, user.id, user.role.code());
                 Ok(())
             }
             UserCommand::Passwd { username, password_stdin: _, db } => {
                 let r = resolve(&db, None)?;
                 let store = open(&r.database_url).await?;
-                let user = store.find_user(&username).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no user {username:?}"))?;
+                let user = store
+                    .find_user(&username)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("no user {username:?}"))?;
                 let password = read_password()?;
-                weiyuan_server::users::check_password("password", &password).map_err(|e| describe(&AppError::Invalid(e)))?;
+                weiyuan_server::users::check_password("password", &password)
+                    .map_err(|e| describe(&AppError::Invalid(e)))?;
                 let hash = weiyuan_server::auth::hash_password(&password);
                 store.set_password(&AuditCtx::system("cli"), user.id, &hash).await.map_err(|e| e.to_string())?;
                 println!("password of {username} changed; its sessions were ended");

@@ -53,7 +53,12 @@ impl AuditPage {
     }
 }
 
-pub async fn list(State(s): State<AppState>, caller: Caller, uri: Uri, Query(filter): Query<super::AuditFilter>) -> Result<Response, PageError> {
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    Query(filter): Query<super::AuditFilter>,
+) -> Result<Response, PageError> {
     let actor = require(&caller, &uri)?;
     let (entries, total) = super::list(&s.store, &actor, &filter).await.map_err(fail(&caller, &uri))?;
     let pages = ((total + super::PAGE_SIZE - 1) / super::PAGE_SIZE).max(1);

@@ -8,9 +8,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
+use weiyuan_domain::Fixed2;
 use weiyuan_domain::codes::PINGYANG_TOWNSHIPS;
 use weiyuan_domain::parks::{Building, BuildingForm, Park, ParkFilter, ParkForm, ParkTotals, Unit, UnitForm};
-use weiyuan_domain::Fixed2;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -57,7 +57,9 @@ pub async fn townships(caller: Caller) -> ApiResult<Json<serde_json::Value>> {
     caller.require().map_err(err(&caller))?;
     let list: Vec<_> = PINGYANG_TOWNSHIPS
         .iter()
-        .map(|t| serde_json::json!({ "code": t.code, "name": t.name, "name_en": t.name_en, "lat": t.lat, "lon": t.lon }))
+        .map(
+            |t| serde_json::json!({ "code": t.code, "name": t.name, "name_en": t.name_en, "lat": t.lat, "lon": t.lon }),
+        )
         .collect();
     Ok(Json(serde_json::json!({ "townships": list })))
 }
@@ -171,7 +173,12 @@ pub async fn update_unit(
     Ok(Json(super::update_unit(&s.store, actor, id, &form).await.map_err(err(&caller))?))
 }
 
-pub async fn delete_unit(State(s): State<AppState>, caller: Caller, headers: HeaderMap, Id(id): Id) -> ApiResult<StatusCode> {
+pub async fn delete_unit(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     csrf(&caller, &headers)?;
     let actor = caller.require().map_err(err(&caller))?;
     super::delete_unit(&s.store, actor, id).await.map_err(err(&caller))?;

@@ -98,7 +98,14 @@ impl ParkPage {
     }
 }
 
-async fn park_page(s: &AppState, caller: &Caller, uri: &Uri, id: i64, form: BuildingForm, errors: Errors) -> PageResult {
+async fn park_page(
+    s: &AppState,
+    caller: &Caller,
+    uri: &Uri,
+    id: i64,
+    form: BuildingForm,
+    errors: Errors,
+) -> PageResult {
     let actor = require(caller, uri)?;
     let park = super::get(&s.store, &actor, id).await.map_err(fail(caller, uri))?;
     let buildings = s.store.list_buildings(id).await.map_err(|e| fail(caller, uri)(e.into()))?;
@@ -152,9 +159,19 @@ impl ParkFormPage {
     }
 }
 
-fn form_page(caller: &Caller, uri: &Uri, park_id: Option<i64>, form: ParkForm, errors: Errors, locked: bool) -> Response {
+fn form_page(
+    caller: &Caller,
+    uri: &Uri,
+    park_id: Option<i64>,
+    form: ParkForm,
+    errors: Errors,
+    locked: bool,
+) -> Response {
     let status = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    render_status(status, &ParkFormPage { ctx: PageCtx::new(caller, uri), park_id, form, errors, township_locked: locked })
+    render_status(
+        status,
+        &ParkFormPage { ctx: PageCtx::new(caller, uri), park_id, form, errors, township_locked: locked },
+    )
 }
 
 pub async fn new_form(caller: Caller, uri: Uri) -> PageResult {
@@ -166,12 +183,19 @@ pub async fn new_form(caller: Caller, uri: Uri) -> PageResult {
     Ok(form_page(&caller, &uri, None, form, Errors::default(), false))
 }
 
-pub async fn create(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(form, csrf): FormBody<ParkForm>) -> PageResult {
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    FormBody(form, csrf): FormBody<ParkForm>,
+) -> PageResult {
     let actor = require(&caller, &uri)?;
     check_csrf(&caller, &uri, &csrf)?;
     match super::create(&s.store, &actor, &form).await {
         Ok(p) => Ok(see_other(&format!("/parks/{}", p.id))),
-        Err(e @ AppError::Invalid(_)) => Ok(form_page(&caller, &uri, None, form, Errors::from_app(&e, caller_tr(&caller)), false)),
+        Err(e @ AppError::Invalid(_)) => {
+            Ok(form_page(&caller, &uri, None, form, Errors::from_app(&e, caller_tr(&caller)), false))
+        }
         Err(e) => Err(fail(&caller, &uri)(e)),
     }
 }

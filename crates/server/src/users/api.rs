@@ -24,7 +24,11 @@ pub struct LoginBody {
     password: String,
 }
 
-pub async fn login(State(s): State<AppState>, caller: Caller, JsonBody(b): JsonBody<LoginBody>) -> ApiResult<Json<Value>> {
+pub async fn login(
+    State(s): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<LoginBody>,
+) -> ApiResult<Json<Value>> {
     let user = auth::check_login(&s.store, &b.username, &b.password).await.map_err(err(&caller))?;
     let token = auth::start_session(&s.store, &user, "api").await.map_err(err(&caller))?;
     Ok(Json(json!({ "token": token, "expires_in_seconds": SESSION_TTL_MS / 1000, "user": user })))
@@ -60,7 +64,9 @@ pub async fn set_lang(
     let ctx = caller.audit().map_err(err(&caller))?;
     let actor = caller.require().map_err(err(&caller))?;
     let lang = Lang::parse(&b.lang).ok_or_else(|| {
-        err(&caller)(AppError::Invalid(Invalid::one(FieldError::new("lang", "error.unknown_choice").with("value", &b.lang))))
+        err(&caller)(AppError::Invalid(Invalid::one(
+            FieldError::new("lang", "error.unknown_choice").with("value", &b.lang),
+        )))
     })?;
     s.store.set_lang(&ctx, actor.user_id, lang).await.map_err(|e| err(&caller)(e.into()))?;
     Ok(StatusCode::NO_CONTENT)

@@ -5,7 +5,9 @@ use crate::auth::{self, Caller, LANG_COOKIE, SESSION_COOKIE, SESSION_TTL_MS};
 use crate::error::AppError;
 use crate::extract::{FormBody, Id};
 use crate::i18n::Tr;
-use crate::pages::{Errors, PageCtx, PageError, check_csrf, fail, render, render_status, require, safe_next, see_other};
+use crate::pages::{
+    Errors, PageCtx, PageError, check_csrf, fail, render, render_status, require, safe_next, see_other,
+};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -36,7 +38,12 @@ pub async fn login_form(caller: Caller, uri: Uri, Query(q): Query<NextQuery>) ->
     if caller.actor.is_some() {
         return see_other(safe_next(&q.next));
     }
-    render(&LoginPage { ctx: PageCtx::new(&caller, &uri), username: String::new(), next: q.next, errors: Errors::default() })
+    render(&LoginPage {
+        ctx: PageCtx::new(&caller, &uri),
+        username: String::new(),
+        next: q.next,
+        errors: Errors::default(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -55,7 +62,12 @@ fn cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> HeaderVa
         .expect("cookie values are ASCII")
 }
 
-pub async fn login(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(f, _): FormBody<LoginForm>) -> Response {
+pub async fn login(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    FormBody(f, _): FormBody<LoginForm>,
+) -> Response {
     match auth::check_login(&s.store, &f.username, &f.password).await {
         Ok(user) => match auth::start_session(&s.store, &user, "web").await {
             Ok(token) => {
@@ -76,7 +88,12 @@ pub async fn login(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody
     }
 }
 
-pub async fn logout(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(_, csrf): FormBody<crate::parks::pages::Empty>) -> PageResult {
+pub async fn logout(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    FormBody(_, csrf): FormBody<crate::parks::pages::Empty>,
+) -> PageResult {
     require(&caller, &uri)?;
     check_csrf(&caller, &uri, &csrf)?;
     let ctx = caller.audit().map_err(fail(&caller, &uri))?;
@@ -97,7 +114,12 @@ pub struct LangForm {
 }
 
 /// Switch language: remembered in a cookie, and for a logged-in user in its account.
-pub async fn set_lang(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(f, csrf): FormBody<LangForm>) -> PageResult {
+pub async fn set_lang(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    FormBody(f, csrf): FormBody<LangForm>,
+) -> PageResult {
     let lang = Lang::parse(&f.lang).unwrap_or_default();
     if let Some(actor) = &caller.actor {
         check_csrf(&caller, &uri, &csrf)?;
@@ -184,7 +206,12 @@ pub async fn list(State(s): State<AppState>, caller: Caller, uri: Uri, Query(n):
     users_page(&s, &caller, &uri, super::UserForm::default(), Errors::default(), None, notice).await
 }
 
-pub async fn create(State(s): State<AppState>, caller: Caller, uri: Uri, FormBody(form, csrf): FormBody<super::UserForm>) -> PageResult {
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    FormBody(form, csrf): FormBody<super::UserForm>,
+) -> PageResult {
     let actor = require(&caller, &uri)?;
     check_csrf(&caller, &uri, &csrf)?;
     match super::create(&s.store, &actor, &form).await {
@@ -218,7 +245,16 @@ pub async fn reset_password(
         Err(e @ AppError::Invalid(_)) => {
             let msg = e.fields(caller.lang).into_iter().map(|f| f.message).collect::<Vec<_>>().join("；");
             let list_uri: Uri = "/users".parse().unwrap_or(uri);
-            users_page(&s, &caller, &list_uri, super::UserForm::default(), Errors::default(), Some((id, msg)), String::new()).await
+            users_page(
+                &s,
+                &caller,
+                &list_uri,
+                super::UserForm::default(),
+                Errors::default(),
+                Some((id, msg)),
+                String::new(),
+            )
+            .await
         }
         Err(e) => Err(fail(&caller, &uri)(e)),
     }

@@ -1,0 +1,273 @@
+//! One store suite, run against SQLite and PostgreSQL (see `both!`).
+
+use weiyuan_domain::Fixed2;
+use weiyuan_domain::access::{Lang, ParkScope, Role};
+use weiyuan_domain::parks::{BuildingDraft, DevelopmentModel, ParkDraft, ParkStatus, ParkType, SpaceType, UnitDraft};
+use weiyuan_store::testing::TestDb;
+use weiyuan_store::users::NewUser;
+use weiyuan_store::{AuditCtx, AuditQuery, Backend, Store, StoreError};
+
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(db) = weiyuan_store::testing::TestDb::new(weiyuan_store::Backend::Sqlite).await {
+                    super::$name(&db).await;
+                    db.drop_db().await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = weiyuan_store::testing::TestDb::new(weiyuan_store::Backend::Postgres).await {
+                    super::$name(&db).await;
+                    db.drop_db().await;
+                }
+            }
+        }
+    };
+}
+
+fn draft(name: &str, township: &str) -> ParkDraft {
+    ParkDraft {
+        name: name.into(),
+        township_code: township.into(),
+        status: ParkStatus::Completed,
+        land_mu: Fixed2::parse("52.5").unwrap(),
+        building_area_m2: Fixed2::parse("156700").unwrap(),
+        leading_industries: "皮革皮件、宠物用品".into(),
+        enterprise_count: 11,
+        development_model: DevelopmentModel::GovernmentLedSelfBuild,
+        park_type: ParkType::Manufacturing,
+        progress_note: "".into(),
+        lat: Some(27.67),
+        lon: Some(120.56),
+    }
+}
+
+fn ctx() -> AuditCtx {
+    AuditCtx::system("test")
+}
+
+async fn audit_count(store: &Store) -> i64 {
+    store.list_audit(&AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1
+}
+
+both!(migrations_run_once_and_record_their_version);
+async fn migrations_run_once_and_record_their_version(db: &TestDb) {
+    let a = db.store().await;
+    assert_eq!(a.schema_version().await.unwrap(), 1);
+    // A second process connecting to the same database does not re-apply anything.
+    let b = db.store().await;
+    assert_eq!(b.schema_version().await.unwrap(), 1);
+    assert_eq!(a.backend(), db.backend);
+}
+
+both!(parks_round_trip_exactly_and_names_are_unique);
+async fn parks_round_trip_exactly_and_names_are_unique(db: &TestDb) {
+    let store = db.store().await;
+    let p = store.create_park(&ctx(), Some("PY05"), &draft("昆阳礼品小微园", "330326100")).await.unwrap();
+    let back = store.get_park(p.id).await.unwrap();
+    assert_eq!(back, p);
+    assert_eq!(back.land_mu.plain(), "52.5");
+    assert_eq!(back.building_area_wan_m2().plain(), "15.67");
+    assert_eq!((back.lat, back.lon), (Some(27.67), Some(120.56)));
+    assert_eq!(store.find_park_by_code("PY05").await.unwrap().unwrap().id, p.id);
+
+    let before = audit_count(&store).await;
+    let dup = store.create_park(&ctx(), None, &draft("昆阳礼品小微园", "330326100")).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate("name"))), "{dup:?}");
+    assert_eq!(audit_count(&store).await, before, "a refused write leaves no audit entry");
+
+    // Parks without a given code get the next registry code.
+    let q = store.create_park(&ctx(), None, &draft("新园区", "330326100")).await.unwrap();
+    assert!(q.code.starts_with('P') && q.code != "PY05");
+    assert!(matches!(store.get_park(999_999).await, Err(StoreError::NotFound)));
+}
+
+both!(updates_are_audited_with_before_and_after);
+async fn updates_are_audited_with_before_and_after(db: &TestDb) {
+    let store = db.store().await;
+    let p = store.create_park(&ctx(), None, &draft("萧江轻工产业小微园", "330326103")).await.unwrap();
+    let mut d = draft("萧江轻工产业小微园", "330326103");
+    d.enterprise_count = 220;
+    d.lat = None;
+    d.lon = None;
+    let who = AuditCtx { user_id: None, username: "editor".into() };
+    let after = store.update_park(&who, p.id, &d).await.unwrap();
+    assert_eq!(after.enterprise_count, 220);
+    assert_eq!(after.lat, None);
+    let (entries, total) = store
+        .list_audit(&AuditQuery { username: Some("editor".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    let e = &entries[0];
+    assert_eq!(
+        (e.action.as_str(), e.entity.as_str(), e.entity_id, e.park_id),
+        ("update", "park", Some(p.id), Some(p.id))
+    );
+    assert_eq!(e.before.as_ref().unwrap()["enterprise_count"], 11);
+    assert_eq!(e.after.as_ref().unwrap()["enterprise_count"], 220);
+    assert_eq!(e.after.as_ref().unwrap()["land_mu"], 52.5);
+}
+
+both!(scopes_select_parks);
+async fn scopes_select_parks(db: &TestDb) {
+    let store = db.store().await;
+    let a = store.create_park(&ctx(), Some("A"), &draft("A 园", "330326103")).await.unwrap();
+    let b = store.create_park(&ctx(), Some("B"), &draft("B 园", "330326103")).await.unwrap();
+    let c = store.create_park(&ctx(), Some("C"), &draft("C 园", "330326100")).await.unwrap();
+    let ids = |v: Vec<weiyuan_domain::parks::Park>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_parks(&ParkScope::All).await.unwrap()), vec![a.id, b.id, c.id]);
+    assert_eq!(ids(store.list_parks(&ParkScope::Township("330326103".into())).await.unwrap()), vec![a.id, b.id]);
+    assert_eq!(ids(store.list_parks(&ParkScope::Park(c.id)).await.unwrap()), vec![c.id]);
+    assert!(store.list_parks(&ParkScope::None).await.unwrap().is_empty());
+}
+
+both!(buildings_and_units_keep_their_relations);
+async fn buildings_and_units_keep_their_relations(db: &TestDb) {
+    let store = db.store().await;
+    let p = store.create_park(&ctx(), None, &draft("P", "330326103")).await.unwrap();
+    let q = store.create_park(&ctx(), None, &draft("Q", "330326103")).await.unwrap();
+    let b =
+        store.create_building(&ctx(), p.id, &BuildingDraft { name: "1号厂房".into(), floors: 5 }, true).await.unwrap();
+    let qb =
+        store.create_building(&ctx(), q.id, &BuildingDraft { name: "1号厂房".into(), floors: 5 }, false).await.unwrap();
+    assert!(b.generated && !qb.generated);
+    let dup = store.create_building(&ctx(), p.id, &BuildingDraft { name: "1号厂房".into(), floors: 3 }, false).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate("name"))));
+
+    let unit = |building_id, floor, number: &str| UnitDraft {
+        building_id,
+        floor,
+        number: number.into(),
+        area_m2: Fixed2::parse("500").unwrap(),
+        space_type: SpaceType::Production,
+    };
+    let u = store.create_unit(&ctx(), p.id, &unit(b.id, 5, "501"), false).await.unwrap();
+    assert_eq!(store.get_unit(u.id).await.unwrap(), u);
+    // A unit of park P cannot sit in a building of park Q.
+    assert!(matches!(
+        store.create_unit(&ctx(), p.id, &unit(qb.id, 1, "101"), false).await,
+        Err(StoreError::Conflict("building_id"))
+    ));
+    assert!(matches!(
+        store.create_unit(&ctx(), p.id, &unit(b.id, 2, "501"), false).await,
+        Err(StoreError::Duplicate("number"))
+    ));
+    // Floors cannot drop below an existing unit, a building with units cannot be deleted.
+    let lower = store.update_building(&ctx(), b.id, &BuildingDraft { name: "1号厂房".into(), floors: 4 }).await;
+    assert!(matches!(lower, Err(StoreError::Conflict("floors"))));
+    assert!(matches!(store.delete_building(&ctx(), b.id).await, Err(StoreError::Conflict("units"))));
+
+    let moved = store
+        .update_unit(&ctx(), u.id, &UnitDraft { area_m2: Fixed2::parse("499.99").unwrap(), ..unit(b.id, 4, "401") })
+        .await
+        .unwrap();
+    assert_eq!((moved.floor, moved.number.as_str(), moved.area_m2.plain()), (4, "401", "499.99".to_string()));
+    assert_eq!(store.list_units(p.id).await.unwrap(), vec![moved.clone()]);
+    store.delete_unit(&ctx(), u.id).await.unwrap();
+    store.delete_building(&ctx(), b.id).await.unwrap();
+    assert!(store.list_buildings(p.id).await.unwrap().is_empty());
+    let (entries, _) = store
+        .list_audit(&AuditQuery { entity: Some("unit".into()), park_id: Some(p.id), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["delete", "update", "create"], "newest first");
+}
+
+both!(sessions_and_login_failures);
+async fn sessions_and_login_failures(db: &TestDb) {
+    let store = db.store().await;
+    let p = store.create_park(&ctx(), None, &draft("P", "330326103")).await.unwrap();
+    let e = store.create_enterprise(&ctx(), p.id, "某某有限公司", "91330326MA2H000011", true).await.unwrap();
+    let new = |username: &str, role, enterprise_id| NewUser {
+        username: username.into(),
+        display_name: username.into(),
+        password_hash: "h".into(),
+        role,
+        township_code: None,
+        park_id: None,
+        enterprise_id,
+        lang: Lang::En,
+    };
+    let u = store.create_user(&ctx(), &new("ent", Role::Enterprise, Some(e.id))).await.unwrap();
+    // An enterprise user's park is its enterprise's park.
+    assert_eq!((u.park_id, u.enterprise_id, u.lang), (Some(p.id), Some(e.id), Lang::En));
+    assert!(matches!(
+        store.create_user(&ctx(), &new("ent", Role::County, None)).await,
+        Err(StoreError::Duplicate("username"))
+    ));
+
+    store.create_session(&u, "live", "csrf1", 60_000, "web").await.unwrap();
+    store.create_session(&u, "old", "csrf2", -1, "web").await.unwrap();
+    let (found, csrf) = store.session_user("live").await.unwrap().unwrap();
+    assert_eq!((found.id, csrf.as_str()), (u.id, "csrf1"));
+    assert!(store.session_user("old").await.unwrap().is_none(), "expired");
+    assert!(store.session_user("nope").await.unwrap().is_none());
+    store.set_password(&ctx(), u.id, "h2").await.unwrap();
+    assert!(store.session_user("live").await.unwrap().is_none(), "a password reset ends sessions");
+    assert_eq!(store.user_credentials("ent").await.unwrap().unwrap().1, "h2");
+
+    let t0 = weiyuan_store::now_ms() - 1;
+    for _ in 0..3 {
+        store.record_login_failure("ent").await.unwrap();
+    }
+    let (n, first) = store.login_failures_since("ent", t0).await.unwrap();
+    assert_eq!(n, 3);
+    assert!(first.unwrap() >= t0);
+    assert_eq!(store.login_failures_since("other", t0).await.unwrap().0, 0);
+    store.clear_login_failures("ent").await.unwrap();
+    assert_eq!(store.login_failures_since("ent", t0).await.unwrap().0, 0);
+}
+
+both!(audit_filters_and_pages);
+async fn audit_filters_and_pages(db: &TestDb) {
+    let store = db.store().await;
+    let alice = AuditCtx { user_id: None, username: "alice".into() };
+    for i in 0..7 {
+        store.create_park(&alice, None, &draft(&format!("园{i}"), "330326103")).await.unwrap();
+    }
+    store.create_park(&ctx(), None, &draft("别的", "330326100")).await.unwrap();
+    let q = |offset| AuditQuery { username: Some("alice".into()), limit: 5, offset, ..Default::default() };
+    let (page1, total) = store.list_audit(&q(0)).await.unwrap();
+    let (page2, _) = store.list_audit(&q(5)).await.unwrap();
+    assert_eq!((total, page1.len(), page2.len()), (7, 5, 2));
+    assert!(page1[0].id > page1[4].id && page1[4].id > page2[0].id);
+    let future = AuditQuery { from_ms: Some(weiyuan_store::now_ms() + 60_000), limit: 5, ..Default::default() };
+    assert_eq!(store.list_audit(&future).await.unwrap().1, 0);
+    let (none, _) =
+        store.list_audit(&AuditQuery { action: Some("delete".into()), limit: 5, ..Default::default() }).await.unwrap();
+    assert!(none.is_empty());
+}
+
+both!(concurrent_creates_of_one_name_leave_exactly_one);
+async fn concurrent_creates_of_one_name_leave_exactly_one(db: &TestDb) {
+    // Two stores = two connection pools, as two server processes would have.
+    let (a, b) = (db.store().await, db.store().await);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move { s.create_park(&ctx(), None, &draft("同名园区", "330326103")).await }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Duplicate("name")) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(a.list_parks(&ParkScope::All).await.unwrap().len(), 1);
+    assert_eq!(audit_count(&a).await, 1);
+}
+
+#[test]
+fn backends_are_chosen_by_url() {
+    assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+    assert_eq!(Backend::from_url("postgres://u@h/d").unwrap(), Backend::Postgres);
+    assert!(matches!(Backend::from_url("mysql://h/d"), Err(StoreError::BadUrl(_))));
+}

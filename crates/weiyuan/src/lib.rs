@@ -1,0 +1,5 @@
+//! The `weiyuan` binary's library side: configuration and the demo data set, shared with the
+//! integration tests and benchmarks.
+
+pub mod config;
+pub mod demo;

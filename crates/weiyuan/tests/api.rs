@@ -1,0 +1,423 @@
+//! The JSON API end to end, on SQLite and PostgreSQL: login, scopes, filters and totals,
+//! validation, CSRF, language, users, audit.
+
+mod common;
+
+use common::{App, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn names(list: &Value) -> Vec<String> {
+    list["parks"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_string()).collect()
+}
+
+both!(login_answers_a_token_and_refuses_bad_credentials_clearly);
+async fn login_answers_a_token_and_refuses_bad_credentials_clearly(app: &App) {
+    let c = app.client();
+    let r = c
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "county", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_credentials");
+    assert_eq!(body["error"]["message"], "用户名或密码错误");
+
+    let token = app.token("county").await;
+    let me: Value = app.get(&token, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!((me["username"].as_str(), me["role"].as_str()), (Some("county"), Some("county")));
+
+    // Without a token, the API answers 401 in JSON.
+    let r = c.get(app.url("/api/v1/parks")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+    let r = app.get("not-a-token", "/api/v1/parks").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Logout ends the token.
+    let r = app.send(&token, "POST", "/api/v1/auth/logout", json!({})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+}
+
+both!(repeated_failures_are_rate_limited_per_username);
+async fn repeated_failures_are_rate_limited_per_username(app: &App) {
+    let c = app.client();
+    let login = |password: &'static str| {
+        c.post(app.url("/api/v1/auth/login")).json(&json!({"username": "xiaojiang", "password": password})).send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("wrong").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password is refused for a while, with a message saying how long.
+    let r = login(PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert!(body["error"]["message"].as_str().unwrap().contains("分钟后再试"), "{body}");
+    // Other users are not affected.
+    app.token("binhai").await;
+}
+
+both!(each_role_sees_its_scope_of_parks);
+async fn each_role_sees_its_scope_of_parks(app: &App) {
+    let list = |user: &'static str| async move {
+        app.get(&app.token(user).await, "/api/v1/parks").await.json::<Value>().await.unwrap()
+    };
+    let county = list("county").await;
+    assert_eq!(names(&county).len(), 20);
+    assert_eq!(county["totals"]["land_mu"], 3767.4);
+    assert_eq!(county["totals"]["enterprise_count"], 1270);
+    let p = &county["parks"][7];
+    assert_eq!(p["name"], "万洋众创城（机械汽摩配小微园、时尚小微园）");
+    assert_eq!((p["land_mu"].as_f64(), p["building_area_m2"].as_f64()), (Some(866.9), Some(1_300_000.0)));
+    assert_eq!((p["township"].as_str(), p["enterprise_count"].as_i64()), (Some("滨海新区"), Some(368)));
+    assert_eq!(
+        (p["development_model"].as_str(), p["status"].as_str()),
+        (Some("industrial_real_estate"), Some("under_construction"))
+    );
+
+    assert_eq!(names(&list("xiaojiang").await), vec!["PY06", "PY16", "PY17"]);
+    assert_eq!(names(&list("binhai").await), vec!["PY01", "PY02", "PY08"]);
+    assert_eq!(names(&list("wanyang").await), vec!["PY08"]);
+    assert_eq!(names(&list("enterprise").await), vec!["PY08"]);
+}
+
+both!(filters_sorting_and_totals_follow_the_seed);
+async fn filters_sorting_and_totals_follow_the_seed(app: &App) {
+    let t = app.token("county").await;
+    let get = |q: &'static str| {
+        let t = t.clone();
+        async move { app.get(&t, &format!("/api/v1/parks?{q}")).await.json::<Value>().await.unwrap() }
+    };
+    let completed = get("status=completed").await;
+    assert_eq!(names(&completed), vec!["PY01", "PY02", "PY03", "PY04", "PY05"]);
+    assert_eq!(
+        (completed["totals"]["land_mu"].as_f64(), completed["totals"]["enterprise_count"].as_i64()),
+        (Some(616.5), Some(59))
+    );
+    let building = get("status=under_construction").await;
+    assert_eq!(building["totals"]["land_mu"], 1481.9);
+    assert_eq!(building["totals"]["building_area_wan_m2"], 216.8);
+    assert_eq!(building["totals"]["enterprise_count"], 661);
+    let new = get("status=new").await;
+    let planned = get("status=planned").await;
+    let sum = |k: &str| new["totals"][k].as_f64().unwrap() + planned["totals"][k].as_f64().unwrap();
+    assert_eq!(
+        (sum("land_mu"), (sum("building_area_wan_m2") * 100.0).round() / 100.0, sum("enterprise_count")),
+        (1669.0, 255.99, 550.0)
+    );
+
+    assert_eq!(names(&get("industry=皮革").await), vec!["PY03", "PY07", "PY15"]);
+    assert_eq!(names(&get("township=330326102").await), vec!["PY03", "PY15"]);
+    assert_eq!(names(&get("development_model=state_owned_build").await), vec!["PY02"]);
+    assert_eq!(names(&get("development_model=undecided&township=330326100").await), vec!["PY12", "PY13"]);
+    let by_land = get("sort=land&desc=true").await;
+    assert_eq!(&names(&by_land)[..3], ["PY08", "PY07", "PY04"]);
+    let by_count = get("sort=enterprises").await;
+    assert_eq!(names(&by_count)[0], "PY16", "6 enterprises, the fewest");
+}
+
+both!(invalid_input_names_the_field_and_changes_nothing);
+async fn invalid_input_names_the_field_and_changes_nothing(app: &App) {
+    let t = app.token("county").await;
+    let before = app.audit_total().await;
+    let r = app
+        .send(
+            &t,
+            "POST",
+            "/api/v1/parks",
+            json!({"name": "", "township_code": "330326103", "status": "done", "land_mu": "12亩"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid");
+    assert_eq!(body["error"]["field"], "name");
+    let fields: Vec<&str> =
+        body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert!(
+        fields.contains(&"status") && fields.contains(&"land_mu") && fields.contains(&"building_area_wan_m2"),
+        "{fields:?}"
+    );
+    let land = body["error"]["fields"].as_array().unwrap().iter().find(|f| f["field"] == "land_mu").unwrap();
+    assert_eq!(land["message"], "须为数字（不带单位和千分位逗号）");
+
+    // Wrong JSON types and malformed JSON are 422 too, naming the place.
+    let r = app.send(&t, "POST", "/api/v1/parks", json!({"land_mu": [1]})).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "land_mu");
+    let r = app
+        .client()
+        .post(app.url("/api/v1/parks"))
+        .bearer_auth(&t)
+        .header("content-type", "application/json")
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A duplicate name is a field error, not a 500.
+    let dup = json!({"name": "昆阳礼品小微园", "township_code": "330326100", "status": "completed", "land_mu": 52.5,
+        "building_area_m2": 56000, "leading_industries": "文化礼品", "enterprise_count": 11,
+        "development_model": "government_led_self_build", "park_type": "manufacturing"});
+    let r = app.send(&t, "POST", "/api/v1/parks", dup).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["error"]["field"].as_str(), body["error"]["fields"][0]["code"].as_str()),
+        (Some("name"), Some("error.duplicate"))
+    );
+    assert_eq!(app.audit_total().await, before, "nothing was written");
+    assert_eq!(app.store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().len(), 20);
+    // Ids that are not numbers are simply not found.
+    assert_eq!(app.get(&t, "/api/v1/parks/abc").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&t, "/api/v1/parks/999999").await.status(), StatusCode::NOT_FOUND);
+}
+
+both!(county_creates_and_edits_parks_with_an_audit_trail);
+async fn county_creates_and_edits_parks_with_an_audit_trail(app: &App) {
+    let t = app.token("county").await;
+    let body = json!({"name": "萧江镇演示园", "township_code": "330326103", "status": "planned", "land_mu": 80,
+        "building_area_m2": 160000, "leading_industries": "塑包、彩印", "enterprise_count": 0,
+        "development_model": "joint_build", "park_type": "manufacturing", "lat": 27.58, "lon": 120.47});
+    let r = app.send(&t, "POST", "/api/v1/parks", body.clone()).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let park: Value = r.json().await.unwrap();
+    let id = park["id"].as_i64().unwrap();
+    assert_eq!((park["building_area_wan_m2"].as_f64(), park["township"].as_str()), (Some(16.0), Some("萧江镇")));
+
+    // The township that owns it edits it; it may not move it to another township.
+    let tx = app.token("xiaojiang").await;
+    let mut edit = body.clone();
+    edit["enterprise_count"] = json!(12);
+    let r = app.send(&tx, "PUT", &format!("/api/v1/parks/{id}"), edit.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["enterprise_count"], 12);
+    edit["township_code"] = json!("330326100");
+    let r = app.send(&tx, "PUT", &format!("/api/v1/parks/{id}"), edit).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "township_code");
+
+    let audit: Value = app.get(&t, &format!("/api/v1/audit?entity=park&park_id={id}")).await.json().await.unwrap();
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!((entries[0]["action"].as_str(), entries[0]["username"].as_str()), (Some("update"), Some("xiaojiang")));
+    assert_eq!(
+        (entries[0]["before"]["enterprise_count"].as_i64(), entries[0]["after"]["enterprise_count"].as_i64()),
+        (Some(0), Some(12))
+    );
+    assert_eq!((entries[1]["action"].as_str(), entries[1]["username"].as_str()), (Some("create"), Some("county")));
+    // Only the county reads the audit log.
+    assert_eq!(app.get(&tx, "/api/v1/audit").await.status(), StatusCode::FORBIDDEN);
+}
+
+both!(operators_manage_buildings_and_units_of_their_park);
+async fn operators_manage_buildings_and_units_of_their_park(app: &App) {
+    let op = app.token("wanyang").await;
+    let own = app.park_id("PY08").await;
+    let other = app.park_id("PY06").await;
+    let r =
+        app.send(&op, "POST", &format!("/api/v1/parks/{own}/buildings"), json!({"name": "新建A座", "floors": 6})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let b: Value = r.json().await.unwrap();
+    let bid = b["id"].as_i64().unwrap();
+    assert_eq!(b["generated"], false);
+
+    let unit = |area: Value, floor: i64| json!({"building_id": bid, "floor": floor, "number": "601", "area_m2": area, "space_type": "production"});
+    let r = app.send(&op, "POST", &format!("/api/v1/parks/{own}/units"), unit(json!(500), 7)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "floor 7 of a 6-floor building");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "floor");
+    let r = app.send(&op, "POST", &format!("/api/v1/parks/{own}/units"), unit(json!("499.999"), 6)).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["fields"][0]["code"], "error.too_many_decimals");
+    let r = app.send(&op, "POST", &format!("/api/v1/parks/{own}/units"), unit(json!(512.5), 6)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let u: Value = r.json().await.unwrap();
+    assert_eq!(u["area_m2"], 512.5);
+
+    // A building of another park cannot take this park's unit.
+    let foreign_b = app.store.list_buildings(other).await.unwrap()[0].id;
+    let r = app
+        .send(
+            &op,
+            "PUT",
+            &format!("/api/v1/units/{}", u["id"]),
+            json!({"building_id": foreign_b, "floor": 1, "number": "1", "area_m2": 600, "space_type": "production"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "building_id");
+    // Operators do not edit the park's own figures, nor anything of another park.
+    let park: Value = app.get(&op, &format!("/api/v1/parks/{own}")).await.json().await.unwrap();
+    assert_eq!(app.send(&op, "PUT", &format!("/api/v1/parks/{own}"), park).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.send(&op, "POST", &format!("/api/v1/parks/{other}/buildings"), json!({"name": "x", "floors": 2}))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // A building with units cannot be deleted; an empty one can.
+    let r = app.send(&op, "DELETE", &format!("/api/v1/buildings/{bid}"), json!({})).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["fields"][0]["code"], "error.building_has_units");
+    assert_eq!(
+        app.send(&op, "DELETE", &format!("/api/v1/units/{}", u["id"]), json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.send(&op, "DELETE", &format!("/api/v1/buildings/{bid}"), json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let units: Value = app.get(&op, &format!("/api/v1/parks/{own}/units")).await.json().await.unwrap();
+    assert!(units.as_array().unwrap().iter().all(|u| u["generated"] == true), "only the generated demo units are left");
+}
+
+both!(cookie_sessions_need_the_csrf_token_to_write);
+async fn cookie_sessions_need_the_csrf_token_to_write(app: &App) {
+    let (c, csrf) = app.browser("wanyang").await;
+    let own = app.park_id("PY08").await;
+    let path = app.url(&format!("/api/v1/parks/{own}/buildings"));
+    let r = c.post(&path).json(&json!({"name": "A", "floors": 3})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "csrf");
+    let r = c.post(&path).header("x-csrf-token", &csrf).json(&json!({"name": "A", "floors": 3})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // Form posts without the token are refused too.
+    let r = c
+        .post(app.url(&format!("/parks/{own}/buildings")))
+        .form(&[("name", "B"), ("floors", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(app.url(&format!("/parks/{own}/buildings")))
+        .form(&[("name", "B"), ("floors", "3"), ("_csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+both!(language_is_chosen_per_user_and_sticks);
+async fn language_is_chosen_per_user_and_sticks(app: &App) {
+    let t = app.token("binhai").await;
+    let err = |t: String| async move {
+        app.send(&t, "POST", "/api/v1/parks", json!({})).await.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(err(t.clone()).await, "您的角色或管辖范围不允许此操作");
+    let r = app.send(&t, "PUT", "/api/v1/me/lang", json!({"lang": "fr"})).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.send(&t, "PUT", "/api/v1/me/lang", json!({"lang": "en"})).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(err(t).await, "Your role or scope does not allow this");
+    // A new session of the same user speaks English too.
+    let t2 = app.token("binhai").await;
+    let page = app.get(&t2, "/parks").await.text().await.unwrap();
+    assert!(page.contains("Small and micro enterprise parks") && page.contains("<html lang=\"en\">"));
+}
+
+both!(the_county_manages_users);
+async fn the_county_manages_users(app: &App) {
+    let t = app.token("county").await;
+    let r = app
+        .send(&t, "POST", "/api/v1/users", json!({"username": "aojiang", "display_name": "鳌江镇", "role": "township", "scope": "鳌江镇", "password": "short"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "password");
+    let r = app
+        .send(&t, "POST", "/api/v1/users", json!({"username": "aojiang", "display_name": "鳌江镇", "role": "township", "scope": "鳌江", "password": "aojiang-2026"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let user: Value = r.json().await.unwrap();
+    assert_eq!(user["township_code"], "330326101");
+    let r = app
+        .client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "aojiang", "password": "aojiang-2026"}))
+        .send()
+        .await
+        .unwrap();
+    let ta = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let parks: Value = app.get(&ta, "/api/v1/parks").await.json().await.unwrap();
+    assert_eq!(names(&parks), vec!["PY09", "PY14"]);
+
+    // Scope must exist; operators need a park.
+    let r = app.send(&t, "POST", "/api/v1/users", json!({"username": "op2", "display_name": "x", "role": "operator", "scope": "没有这个园", "password": "12345678"})).await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["error"]["field"].as_str(), body["error"]["fields"][0]["code"].as_str()),
+        (Some("scope"), Some("error.unknown_park"))
+    );
+
+    // A password reset ends the user's sessions; the new password works.
+    let id = user["id"].as_i64().unwrap();
+    let r = app.send(&t, "POST", &format!("/api/v1/users/{id}/password"), json!({"password": "new-pass-2026"})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&ta, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "aojiang", "password": "new-pass-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let ta = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    // Non-county users cannot manage users.
+    assert_eq!(app.get(&ta, "/api/v1/users").await.status(), StatusCode::FORBIDDEN);
+    let users: Value = app.get(&t, "/api/v1/users").await.json().await.unwrap();
+    assert_eq!(users.as_array().unwrap().len(), 6);
+    assert!(users.to_string().find("password_hash").is_none(), "hashes never leave the server");
+}
+
+both!(health_metrics_and_openapi_are_served);
+async fn health_metrics_and_openapi_are_served(app: &App) {
+    let c = app.client();
+    let h: Value = c.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((h["status"].as_str(), h["schema_version"].as_i64()), (Some("ok"), Some(1)));
+    c.get(app.url("/api/v1/parks")).send().await.unwrap();
+    let m = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(m.contains("weiyuan_http_requests_total{method=\"GET\",route=\"/api/v1/parks\",status=\"401\"} 1"), "{m}");
+    assert!(m.contains("weiyuan_database_up 1"));
+    let doc: Value = c.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/parks/{id}"]["put"].is_object());
+}
+
+both!(no_input_makes_the_server_fail);
+async fn no_input_makes_the_server_fail(app: &App) {
+    // Garbage bodies to every write route, as every role: never a 500.
+    let garbage = [
+        json!(null),
+        json!([]),
+        json!("x"),
+        json!({"name": "😀".repeat(500), "land_mu": 1e308, "floors": -1, "area_m2": "NaN", "building_id": "1 OR 1=1"}),
+        json!({"lat": "91", "lon": "x", "enterprise_count": 1.5, "status": "completed'; DROP TABLE parks; --"}),
+    ];
+    let tokens = [app.token("county").await, app.token("wanyang").await];
+    let id = app.park_id("PY08").await;
+    let unit = app.store.list_units(id).await.unwrap()[0].id;
+    let building = app.store.list_buildings(id).await.unwrap()[0].id;
+    for (spec, _) in weiyuan_server::routes::all() {
+        if !spec.path.starts_with("/api/v1/") || spec.method == "GET" {
+            continue;
+        }
+        let path = spec
+            .path
+            .replace("/parks/{id}", &format!("/parks/{id}"))
+            .replace("/buildings/{id}", &format!("/buildings/{building}"))
+            .replace("/units/{id}", &format!("/units/{unit}"))
+            .replace("{id}", "1");
+        for t in &tokens {
+            for g in &garbage {
+                let r = app.send(t, spec.method, &path, g.clone()).await;
+                assert!(r.status().as_u16() < 500, "{} {path} with {g} gave {}", spec.method, r.status());
+            }
+        }
+    }
+    assert_eq!(app.store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().len(), 20);
+}

@@ -1,0 +1,124 @@
+//! Test harness: the real server on a free port with a fresh database (zero2prod's spawn_app),
+//! for SQLite and PostgreSQL, and a small HTTP client that keeps cookies.
+#![allow(dead_code)]
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use weiyuan_store::testing::TestDb;
+use weiyuan_store::{Backend, Store};
+
+pub const PASSWORD: &str = weiyuan::demo::DEMO_PASSWORD;
+
+pub struct App {
+    pub base: String,
+    pub store: Store,
+    pub db: Option<TestDb>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl App {
+    /// Start the server on 127.0.0.1:0 with a fresh database and the demo data.
+    pub async fn spawn(backend: Backend) -> Option<App> {
+        let db = TestDb::new(backend).await?;
+        let store = db.store().await;
+        weiyuan::demo::load(&store).await.expect("demo data loads");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = weiyuan_server::AppState::new(store.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, weiyuan_server::app(state)).await.unwrap();
+        });
+        Some(App { base, store, db: Some(db), server })
+    }
+
+    pub async fn stop(mut self) {
+        self.server.abort();
+        self.store.close().await;
+        if let Some(db) = self.db.take() {
+            db.drop_db().await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Log in through the API and return the bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let r = self
+            .client()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login {username}");
+        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+    }
+
+    /// A cookie-session client logged in through the login form, and its CSRF token.
+    pub async fn browser(&self, username: &str) -> (Client, String) {
+        let c = self.client();
+        let r = c
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", PASSWORD), ("next", "/parks")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "form login {username}");
+        let html = c.get(self.url("/parks")).send().await.unwrap().text().await.unwrap();
+        (c, csrf_of(&html))
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.client().get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn send(&self, token: &str, method: &str, path: &str, body: Value) -> Response {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self.client().request(m, self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
+    pub async fn park_id(&self, code: &str) -> i64 {
+        self.store.find_park_by_code(code).await.unwrap().unwrap().id
+    }
+
+    pub async fn audit_total(&self) -> i64 {
+        self.store.list_audit(&weiyuan_store::AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1
+    }
+}
+
+/// The CSRF token a page carries in its forms.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Run a test body against SQLite and against PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::common::App::spawn(weiyuan_store::Backend::Sqlite).await {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::App::spawn(weiyuan_store::Backend::Postgres).await {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            }
+        }
+    };
+}
