@@ -1,0 +1,397 @@
+//! Authorisation: every route × every role × own and foreign scope.
+//!
+//! The route list comes from `weiyuan_server::routes::all()`. Each route must have a rule in
+//! `rule()` below: a route added without one fails this test. For every call the test checks
+//! that an allowed call succeeds, a refused one answers 403/404 and writes nothing, and that
+//! nothing of a foreign park shows in what a non-county role can read. Anonymous callers get
+//! 401 (API) or the login page (pages) on every non-public route.
+
+mod common;
+
+use common::{App, PASSWORD, csrf_of};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use weiyuan_domain::parks::{BuildingDraft, SpaceType, UnitDraft};
+use weiyuan_server::routes::{self, Access, RouteSpec};
+use weiyuan_store::AuditCtx;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rule {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in user; no park in the path.
+    AnyUser,
+    CountyOnly,
+    /// County: every park; the others: their own parks only.
+    ReadPark,
+    /// County: every park; township: its own parks; operator and enterprise: never.
+    EditPark,
+    /// County: every park; township and operator: their own parks; enterprise: never.
+    EditUnits,
+}
+
+/// The rule of every route. A new route must be added here (and so thought about).
+fn rule(method: &str, path: &str) -> Option<Rule> {
+    use Rule::*;
+    Some(match (method, path) {
+        ("GET", "/healthz" | "/metrics" | "/api/openapi.json" | "/assets/{file}" | "/login") => Public,
+        ("POST", "/api/v1/auth/login" | "/login" | "/lang") => Public,
+        ("POST", "/api/v1/auth/logout" | "/logout") | ("PUT", "/api/v1/me/lang") => AnyUser,
+        ("GET", "/api/v1/me" | "/api/v1/townships" | "/api/v1/parks" | "/" | "/parks") => AnyUser,
+        ("POST", "/api/v1/parks" | "/parks") | ("GET", "/parks/new") => CountyOnly,
+        ("GET", "/api/v1/users" | "/api/v1/audit" | "/users" | "/audit") => CountyOnly,
+        ("POST", "/api/v1/users" | "/api/v1/users/{id}/password" | "/users" | "/users/{id}/password") => CountyOnly,
+        ("GET", "/api/v1/parks/{id}" | "/api/v1/parks/{id}/buildings" | "/api/v1/parks/{id}/units" | "/parks/{id}") => {
+            ReadPark
+        }
+        ("PUT", "/api/v1/parks/{id}") | ("GET", "/parks/{id}/edit") | ("POST", "/parks/{id}") => EditPark,
+        ("POST", "/api/v1/parks/{id}/buildings" | "/api/v1/parks/{id}/units") => EditUnits,
+        ("PUT" | "DELETE", "/api/v1/buildings/{id}" | "/api/v1/units/{id}") => EditUnits,
+        ("POST", "/parks/{id}/buildings" | "/buildings/{id}" | "/buildings/{id}/delete") => EditUnits,
+        ("POST", "/parks/{id}/units" | "/units/{id}" | "/units/{id}/delete") => EditUnits,
+        ("GET", "/buildings/{id}/edit" | "/parks/{id}/units/new" | "/units/{id}/edit") => EditUnits,
+        _ => return None,
+    })
+}
+
+fn expected(rule: Rule, role: &str, own: bool) -> bool {
+    match rule {
+        Rule::Public | Rule::AnyUser => true,
+        Rule::CountyOnly => role == "county",
+        Rule::ReadPark => role == "county" || own,
+        Rule::EditPark => role == "county" || (role == "xiaojiang" && own),
+        Rule::EditUnits => role == "county" || (matches!(role, "xiaojiang" | "wanyang") && own),
+    }
+}
+
+/// (user, own park, foreign park) for each role, from the demo data.
+const ROLES: [(&str, &str, &str); 4] = [
+    ("county", "PY06", "PY01"),
+    ("xiaojiang", "PY06", "PY08"),
+    ("wanyang", "PY08", "PY06"),
+    ("enterprise", "PY08", "PY06"),
+];
+
+static SERIAL: AtomicU32 = AtomicU32::new(0);
+fn serial() -> u32 {
+    SERIAL.fetch_add(1, Ordering::SeqCst)
+}
+
+struct Session {
+    token: String,
+    client: Client,
+    csrf: String,
+}
+
+struct Ctx<'a> {
+    app: &'a App,
+    sessions: HashMap<&'static str, Session>,
+    victim_user: i64,
+}
+
+impl Ctx<'_> {
+    async fn session(&mut self, role: &'static str) -> &Session {
+        if !self.sessions.contains_key(role) {
+            let token = self.app.token(role).await;
+            let (client, csrf) = self.app.browser(role).await;
+            self.sessions.insert(role, Session { token, client, csrf });
+        }
+        &self.sessions[role]
+    }
+
+    /// A throw-away session, for routes that end the session they are called with.
+    async fn fresh(&self, role: &str) -> Session {
+        let token = self.app.token(role).await;
+        let (client, csrf) = self.app.browser(role).await;
+        Session { token, client, csrf }
+    }
+}
+
+/// The park a path's {id} points into, and the id to put there.
+struct Target {
+    park_name: String,
+    id: String,
+    /// Body for writes (JSON for the API, form fields for pages).
+    json: Value,
+    form: Vec<(String, String)>,
+}
+
+async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) -> Target {
+    let store = &app.store;
+    let park = store.find_park_by_code(park_code).await.unwrap().unwrap();
+    let buildings = store.list_buildings(park.id).await.unwrap();
+    let building = buildings[0].clone();
+    let units = store.list_units(park.id).await.unwrap();
+    let unit = units[0].clone();
+    let n = serial();
+    let sys = AuditCtx::system("fixture");
+    let path = spec.path;
+    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.starts_with("/api/v1/users/{id}")
+        || path.starts_with("/users/{id}")
+    {
+        (victim_user.to_string(), json!({"password": PASSWORD}), vec![("password", PASSWORD.into())])
+    } else if path.contains("/buildings/{id}") {
+        if path.ends_with("/delete") || spec.method == "DELETE" {
+            let fresh = store
+                .create_building(&sys, park.id, &BuildingDraft { name: format!("待删{n}"), floors: 2 }, false)
+                .await
+                .unwrap();
+            (fresh.id.to_string(), json!({}), vec![])
+        } else {
+            let body = json!({"name": building.name, "floors": building.floors});
+            (
+                building.id.to_string(),
+                body,
+                vec![("name", building.name.clone()), ("floors", building.floors.to_string())],
+            )
+        }
+    } else if path.contains("/units/{id}") {
+        if path.ends_with("/delete") || spec.method == "DELETE" {
+            let d = UnitDraft {
+                building_id: building.id,
+                floor: 1,
+                number: format!("D{n}"),
+                area_m2: weiyuan_domain::Fixed2::from_units(600),
+                space_type: SpaceType::Production,
+            };
+            let fresh = store.create_unit(&sys, park.id, &d, false).await.unwrap();
+            (fresh.id.to_string(), json!({}), vec![])
+        } else {
+            let f = unit.to_form();
+            let body = json!({"building_id": unit.building_id, "floor": unit.floor, "number": unit.number, "area_m2": unit.area_m2, "space_type": f.space_type});
+            let form = vec![
+                ("building_id", f.building_id),
+                ("floor", f.floor),
+                ("number", f.number),
+                ("area_m2", f.area_m2),
+                ("space_type", f.space_type),
+            ];
+            (unit.id.to_string(), body, form)
+        }
+    } else if path.ends_with("/buildings") {
+        let name = format!("新楼{n}");
+        (park.id.to_string(), json!({"name": name, "floors": 5}), vec![("name", name), ("floors", "5".into())])
+    } else if path.ends_with("/units") {
+        let number = format!("N{n}");
+        let body = json!({"building_id": building.id, "floor": 1, "number": number, "area_m2": 800, "space_type": "production"});
+        let form = vec![
+            ("building_id", building.id.to_string()),
+            ("floor", "1".into()),
+            ("number", number),
+            ("area_m2", "800".into()),
+            ("space_type", "production".into()),
+        ];
+        (park.id.to_string(), body, form)
+    } else if path == "/api/v1/parks" || path == "/parks" {
+        let name = format!("新园{n}");
+        let body = json!({"name": name, "township_code": "330326103", "status": "planned", "land_mu": 30, "building_area_m2": 50000,
+            "leading_industries": "塑包", "enterprise_count": 0, "development_model": "undecided", "park_type": "manufacturing"});
+        let form = vec![
+            ("name", name),
+            ("township_code", "330326103".into()),
+            ("status", "planned".into()),
+            ("land_mu", "30".into()),
+            ("building_area_wan_m2", "5".into()),
+            ("leading_industries", "塑包".into()),
+            ("enterprise_count", "0".into()),
+            ("development_model", "undecided".into()),
+            ("park_type", "manufacturing".into()),
+        ];
+        (String::new(), body, form)
+    } else if path == "/api/v1/users" || path == "/users" {
+        let name = format!("user{n}");
+        let fields = [
+            ("username", name.clone()),
+            ("display_name", name),
+            ("role", "township".into()),
+            ("scope", "萧江镇".into()),
+            ("password", "password-2026".into()),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (String::new(), Value::Object(body), fields.to_vec())
+    } else {
+        // Park routes: the park's own figures as body (a no-op edit).
+        let f = park.to_form();
+        let body = json!({"name": park.name, "township_code": park.township_code, "status": f.status, "land_mu": park.land_mu,
+            "building_area_m2": park.building_area_m2, "leading_industries": park.leading_industries, "enterprise_count": park.enterprise_count,
+            "development_model": f.development_model, "park_type": f.park_type, "progress_note": park.progress_note, "lat": park.lat, "lon": park.lon});
+        let form = vec![
+            ("name", f.name),
+            ("township_code", f.township_code),
+            ("status", f.status),
+            ("land_mu", f.land_mu),
+            ("building_area_wan_m2", f.building_area_wan_m2),
+            ("leading_industries", f.leading_industries),
+            ("enterprise_count", f.enterprise_count),
+            ("development_model", f.development_model),
+            ("park_type", f.park_type),
+            ("progress_note", f.progress_note),
+            ("lat", f.lat),
+            ("lon", f.lon),
+        ];
+        (park.id.to_string(), body, form)
+    };
+    let form = form.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Target { park_name: park.name, id, json, form }
+}
+
+fn concrete(path: &str, id: &str) -> String {
+    path.replace("{id}", id).replace("{file}", "weiyuan.css")
+}
+
+struct Outcome {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+async fn call(app: &App, s: &Session, spec: &RouteSpec, t: &Target) -> Outcome {
+    let url = app.url(&concrete(spec.path, &t.id));
+    let method = Method::from_bytes(spec.method.as_bytes()).unwrap();
+    let r = if spec.tag.is_some() {
+        // API: bearer token, JSON body.
+        let mut req = s.client.request(method.clone(), &url).bearer_auth(&s.token);
+        if spec.path == "/api/v1/auth/login" {
+            req = app.client().post(&url).json(&json!({"username": "county", "password": PASSWORD}));
+        } else if spec.path == "/api/v1/me/lang" {
+            req = req.json(&json!({"lang": "zh-CN"}));
+        } else if method != Method::GET {
+            req = req.json(&t.json);
+        }
+        req.send().await.unwrap()
+    } else if method == Method::GET {
+        s.client.get(&url).send().await.unwrap()
+    } else {
+        let mut form = t.form.clone();
+        form.push(("_csrf".into(), s.csrf.clone()));
+        if spec.path == "/login" {
+            // Logging in again would replace this session's cookie: use a client of its own.
+            let form = [("username", "county"), ("password", PASSWORD)];
+            let r = app.client().post(&url).form(&form).send().await.unwrap();
+            let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            return Outcome { status: r.status(), location, body: String::new() };
+        } else if spec.path == "/lang" {
+            form.push(("lang".into(), "zh-CN".into()));
+        }
+        s.client.post(&url).form(&form).send().await.unwrap()
+    };
+    let status = r.status();
+    let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    Outcome { status, location, body: r.text().await.unwrap_or_default() }
+}
+
+both!(every_route_every_role_own_and_foreign_scope);
+async fn every_route_every_role_own_and_foreign_scope(app: &App) {
+    let county = app.token("county").await;
+    let victim = app
+        .send(&county, "POST", "/api/v1/users", json!({"username": "victim", "display_name": "v", "role": "township", "scope": "昆阳镇", "password": PASSWORD}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let mut ctx = Ctx { app, sessions: HashMap::new(), victim_user: victim };
+    let specs: Vec<RouteSpec> = routes::all().into_iter().map(|(s, _)| s).collect();
+    let uncovered: Vec<String> =
+        specs.iter().filter(|s| rule(s.method, s.path).is_none()).map(|s| format!("{} {}", s.method, s.path)).collect();
+    assert!(uncovered.is_empty(), "routes without an authorisation rule in tests/authz.rs: {uncovered:?}");
+
+    let mut checked = 0;
+    for spec in &specs {
+        let rule = rule(spec.method, spec.path).unwrap();
+        assert_eq!(
+            rule == Rule::Public,
+            spec.access == Access::Public,
+            "{} {}: access differs from the rule",
+            spec.method,
+            spec.path
+        );
+        for (role, own_park, foreign_park) in ROLES {
+            for own in [true, false] {
+                let park_code = if own { own_park } else { foreign_park };
+                let foreign_name = app.store.find_park_by_code(foreign_park).await.unwrap().unwrap().name;
+                let t = target(app, ctx.victim_user, spec, park_code).await;
+                let ends_session = matches!(spec.path, "/api/v1/auth/logout" | "/logout");
+                let fresh;
+                let s = if ends_session {
+                    fresh = ctx.fresh(role).await;
+                    &fresh
+                } else {
+                    ctx.session(role).await
+                };
+                let audit_before = app.audit_total().await;
+                let out = call(app, s, spec, &t).await;
+                let allow = expected(rule, role, own);
+                let what = format!(
+                    "{} {} as {role} on {} park {park_code}",
+                    spec.method,
+                    spec.path,
+                    if own { "own" } else { "foreign" }
+                );
+                let mut ok = out.status.is_success()
+                    || (out.status == StatusCode::SEE_OTHER && !out.location.starts_with("/login"));
+                if spec.path == "/logout" && out.status == StatusCode::SEE_OTHER {
+                    // Logging out lands on the login page, and the session is gone.
+                    let after = s.client.get(app.url("/parks")).send().await.unwrap();
+                    ok = after.status() == StatusCode::SEE_OTHER;
+                }
+                if allow {
+                    assert!(
+                        ok,
+                        "{what}: expected success, got {} {}: {}",
+                        out.status,
+                        out.location,
+                        &out.body[..out.body.len().min(300)]
+                    );
+                    if spec.method == "GET" && role != "county" && !t.park_name.is_empty() {
+                        assert!(!out.body.contains(&foreign_name), "{what}: shows the foreign park {foreign_name}");
+                    }
+                } else {
+                    assert!(
+                        out.status == StatusCode::FORBIDDEN || out.status == StatusCode::NOT_FOUND,
+                        "{what}: expected 403/404, got {} {}",
+                        out.status,
+                        out.location
+                    );
+                    assert_eq!(app.audit_total().await, audit_before, "{what}: a refused call wrote something");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, specs.len() * 8);
+
+    // Anonymous: every non-public route is closed.
+    let anon = app.client();
+    for spec in specs.iter().filter(|s| s.access != Access::Public) {
+        let url = app.url(&concrete(spec.path, "1"));
+        let method = Method::from_bytes(spec.method.as_bytes()).unwrap();
+        let r = if spec.tag.is_some() {
+            anon.request(method, &url).json(&json!({})).send().await.unwrap()
+        } else {
+            anon.request(method, &url).form(&[("x", "1")]).send().await.unwrap()
+        };
+        if spec.tag.is_some() {
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{} {} anonymous", spec.method, spec.path);
+        } else {
+            let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            assert!(
+                r.status() == StatusCode::SEE_OTHER && loc.starts_with("/login"),
+                "{} {} anonymous: {} {loc}",
+                spec.method,
+                spec.path,
+                r.status()
+            );
+        }
+    }
+    // A forged session cookie is no session.
+    let forged = app.client();
+    let r = forged.get(app.url("/parks")).header("cookie", "wy_session=0000").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = anon.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("name=\"username\""));
+    let _ = csrf_of;
+}
