@@ -121,7 +121,7 @@ impl Fixed2 {
         let (w, f) = (a / 100, a % 100);
         match f {
             0 => format!("{sign}{w}"),
-            f if f % 10 == 0 => format!("{sign}{w}.{}", f / 10),
+            f if f.is_multiple_of(10) => format!("{sign}{w}.{}", f / 10),
             f => format!("{sign}{w}.{f:02}"),
         }
     }
@@ -133,7 +133,7 @@ impl Fixed2 {
         let w = (a / 100).to_string();
         let mut out = String::new();
         for (i, c) in w.chars().enumerate() {
-            if i > 0 && (w.len() - i) % 3 == 0 {
+            if i > 0 && (w.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);

@@ -10,10 +10,12 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// (method, route, status) → (count, total seconds)
+type RequestTable = BTreeMap<(String, String, u16), (u64, f64)>;
+
 #[derive(Default)]
 pub struct Metrics {
-    /// (method, route, status) → (count, total seconds)
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    requests: Mutex<RequestTable>,
 }
 
 impl Metrics {

@@ -94,7 +94,7 @@ pub struct ErrorPage {
 /// the login page when not logged in.
 pub struct PageError {
     pub error: AppError,
-    pub ctx: PageCtx,
+    pub ctx: Box<PageCtx>,
 }
 
 impl IntoResponse for PageError {
@@ -109,7 +109,7 @@ impl IntoResponse for PageError {
         let status = self.error.status();
         let title = i18n::t(self.ctx.tr.0, &format!("http.{}", status.as_u16())).to_string();
         let message = self.error.message(self.ctx.tr.0);
-        render_status(status, &ErrorPage { ctx: self.ctx, title, message })
+        render_status(status, &ErrorPage { ctx: *self.ctx, title, message })
     }
 }
 
@@ -130,19 +130,22 @@ pub fn safe_next(next: &str) -> &str {
 
 /// The logged-in actor of a page request, or a redirect to the login page.
 pub fn require(caller: &Caller, uri: &Uri) -> Result<Actor, PageError> {
-    caller.actor.clone().ok_or_else(|| PageError { error: AppError::Unauthenticated, ctx: PageCtx::new(caller, uri) })
+    caller
+        .actor
+        .clone()
+        .ok_or_else(|| PageError { error: AppError::Unauthenticated, ctx: Box::new(PageCtx::new(caller, uri)) })
 }
 
 /// Form posts carry the session's CSRF token in `_csrf`.
 pub fn check_csrf(caller: &Caller, uri: &Uri, token: &str) -> Result<(), PageError> {
-    caller.check_csrf(Some(token)).map_err(|error| PageError { error, ctx: PageCtx::new(caller, uri) })
+    caller.check_csrf(Some(token)).map_err(|error| PageError { error, ctx: Box::new(PageCtx::new(caller, uri)) })
 }
 
 /// Turn a service error into a page error.
 pub fn fail(caller: &Caller, uri: &Uri) -> impl Fn(AppError) -> PageError {
     let caller = caller.clone();
     let uri = uri.clone();
-    move |error| PageError { error, ctx: PageCtx::new(&caller, &uri) }
+    move |error| PageError { error, ctx: Box::new(PageCtx::new(&caller, &uri)) }
 }
 
 /// After a successful form post: back to a page with 303 See Other.
@@ -162,7 +165,7 @@ pub async fn not_found(caller: Caller, uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::error::ApiError(AppError::NotFound, caller.lang).into_response();
     }
-    PageError { error: AppError::NotFound, ctx: PageCtx::new(&caller, &uri) }.into_response()
+    PageError { error: AppError::NotFound, ctx: Box::new(PageCtx::new(&caller, &uri)) }.into_response()
 }
 
 #[cfg(test)]

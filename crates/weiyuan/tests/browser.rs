@@ -1,0 +1,266 @@
+//! Browser tests in a real headless Chromium, driven through chromedriver (WebDriver).
+//! They log in as a user would, read the park list in Chinese and in English, and check that
+//! a bad form shows the field's error in the user's language.
+//!
+//! Needs `chromedriver` and `chromium` on the PATH (scripts/test installs them). Without them
+//! the test is skipped, unless WEIYUAN_REQUIRE_BROWSER=1 (set by scripts/test) makes it fail.
+
+mod common;
+
+use base64::Engine;
+use common::{App, PASSWORD};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use weiyuan_store::Backend;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A minimal WebDriver client: just the commands these tests need.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+    _driver: Driver,
+    base: String,
+}
+
+/// The chromedriver process, stopped even when a test panics.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn which(name: &str) -> Option<String> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| format!("{d}/{name}"))
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+impl Browser {
+    async fn start() -> Option<Browser> {
+        let (driver_bin, chromium) = match (which("chromedriver"), which("chromium")) {
+            (Some(d), Some(c)) => (d, c),
+            _ => {
+                if std::env::var("WEIYUAN_REQUIRE_BROWSER").as_deref() == Ok("1") {
+                    panic!("WEIYUAN_REQUIRE_BROWSER=1 but chromedriver/chromium are not installed");
+                }
+                eprintln!("chromedriver or chromium missing: browser tests skipped");
+                return None;
+            }
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Driver(
+            Command::new(driver_bin)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let profile = std::env::temp_dir().join(format!("wy-chrome-{}-{port}", std::process::id()));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=en-US",
+                     format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let mut last = String::new();
+        for _ in 0..100 {
+            match http.post(format!("{base}/session")).json(&caps).send().await {
+                Ok(r) => {
+                    let v: Value = r.json().await.unwrap();
+                    if let Some(id) = v["value"]["sessionId"].as_str() {
+                        return Some(Browser { http, session: id.to_string(), _driver: driver, base });
+                    }
+                    last = v.to_string();
+                }
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not start a Chromium session: {last}");
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("WebDriver {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        let v =
+            self.cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css}))).await;
+        v.as_array().map(|a| a.len()).unwrap_or(0)
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({}))).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({"text": text}))).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), None).await.as_str().unwrap().to_string()
+    }
+
+    async fn page_text(&self) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({"script": "return document.body.innerText", "args": []})),
+            )
+            .await;
+        v.as_str().unwrap_or("").to_string()
+    }
+
+    /// Wait (up to 10 s) until the page shows a text: clicks that navigate return before the
+    /// next page is there.
+    async fn wait_for(&self, needle: &str) -> String {
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = self.page_text().await;
+            if text.contains(needle) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("page never showed {needle:?}; it shows:\n{text}");
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string()
+    }
+
+    /// Save a screenshot under target/screenshots for people to look at.
+    async fn screenshot(&self, name: &str) {
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots");
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+
+    async fn login(&self, app: &App, user: &str, password: &str) {
+        self.goto(&app.url("/login")).await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", password).await;
+        self.click("#login-submit").await;
+    }
+
+    async fn quit(self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_county_user_reads_the_park_list_in_chinese_and_in_english() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+
+    // A wrong password is refused on the page, in Chinese (the default, even for an en-US browser).
+    b.login(&app, "county", "not-the-password").await;
+    b.wait_for("用户名或密码错误").await;
+    assert_eq!(b.text("#login-error").await, "用户名或密码错误");
+
+    b.login(&app, "county", PASSWORD).await;
+    let text = b.wait_for("小微企业园一览").await;
+    assert!(b.url().await.ends_with("/parks"), "{}", b.url().await);
+    assert!(text.contains("小微企业园一览"), "{text}");
+    assert!(text.contains("万洋众创城（机械汽摩配小微园、时尚小微园）"));
+    assert_eq!(b.count("#park-table tbody tr").await, 20);
+    assert_eq!(b.text("#total-land").await, "3767.4");
+    assert_eq!(b.text("#total-area").await, "540.48");
+    assert_eq!(b.text("#total-enterprises").await, "1270");
+    assert!(b.text("#park-totals").await.contains("合计"));
+    b.screenshot("parks-zh").await;
+
+    // Filter to the completed parks: the totals row follows.
+    b.goto(&app.url("/parks?status=completed")).await;
+    assert_eq!(b.count("#park-table tbody tr").await, 5);
+    assert_eq!(b.text("#total-land").await, "616.5");
+    assert_eq!(b.text("#total-enterprises").await, "59");
+
+    // Switch to English: the same list, in English, and it sticks after logging in again.
+    b.goto(&app.url("/parks")).await;
+    b.click("#lang-en").await;
+    let text = b.wait_for("Small and micro enterprise parks").await;
+    assert!(text.contains("Small and micro enterprise parks") && text.contains("Land (mu)"), "{text}");
+    assert!(text.contains("Under construction") && text.contains("Industrial real estate"));
+    assert!(b.text("#park-totals").await.contains("Total"));
+    b.screenshot("parks-en").await;
+    b.click("#logout").await;
+    b.wait_for("Log in").await;
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_for("Small and micro enterprise parks").await; // the language sticks for the user
+    b.click("#lang-zh").await;
+    b.wait_for("小微企业园一览").await;
+
+    // A bad form re-renders with the field's error in the user's language.
+    b.goto(&app.url("/parks/new")).await;
+    b.type_into("#f-name", "浏览器测试园").await;
+    b.type_into("#f-land_mu", "12亩").await;
+    b.click("#save-park").await;
+    b.wait_for("请修改标出的字段后重新提交").await;
+    assert_eq!(b.text(".field-error[data-field=land_mu]").await, "须为数字（不带单位和千分位逗号）");
+    assert_eq!(b.text(".field-error[data-field=leading_industries]").await, "必填");
+    b.screenshot("park-form-error").await;
+    b.quit().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_township_and_an_operator_see_only_their_parks() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    b.login(&app, "xiaojiang", PASSWORD).await;
+    b.wait_for("小微企业园一览").await;
+    assert_eq!(b.count("#park-table tbody tr").await, 3);
+    let text = b.page_text().await;
+    assert!(text.contains("萧江轻工产业小微园") && !text.contains("万洋众创城"));
+    assert!(b.text("#current-user").await.contains("萧江镇人民政府"));
+    b.click("#logout").await;
+    b.wait_for("登录").await;
+
+    // The operator lands on its park, can add units but not edit the park.
+    b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_for("楼栋").await;
+    assert!(b.text("#park-name").await.starts_with("万洋众创城"));
+    assert_eq!(b.count("#edit-park").await, 0);
+    assert_eq!(b.count("#add-unit").await, 1);
+    assert!(b.page_text().await.contains("演示生成"), "generated buildings are labelled");
+    b.screenshot("park-operator").await;
+    b.quit().await;
+    app.stop().await;
+}
