@@ -419,5 +419,34 @@ async fn no_input_makes_the_server_fail(app: &App) {
             }
         }
     }
+    // The same for every page form, with malformed and oversized bodies.
+    let (c, csrf) = app.browser("county").await;
+    let bodies = [
+        format!("_csrf={csrf}&name=%FF%FE&land_mu=1e400&floors=99999999999999999999&building_id=-1"),
+        format!("_csrf={csrf}&%%%=&&=&name"),
+        format!("_csrf={csrf}&number={}&area_m2=0.001&floor=abc&space_type=", "x".repeat(100_000)),
+        "not a form at all \u{0}".to_string(),
+    ];
+    for (spec, _) in weiyuan_server::routes::all() {
+        if spec.tag.is_some() || spec.method != "POST" || matches!(spec.path, "/logout" | "/login" | "/lang") {
+            continue;
+        }
+        let path = spec
+            .path
+            .replace("/parks/{id}", &format!("/parks/{id}"))
+            .replace("/buildings/{id}", &format!("/buildings/{building}"))
+            .replace("/units/{id}", &format!("/units/{unit}"))
+            .replace("{id}", "1");
+        for body in &bodies {
+            let r = c
+                .post(app.url(&path))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().as_u16() < 500, "POST {path} with {:.60} gave {}", body, r.status());
+        }
+    }
     assert_eq!(app.store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().len(), 20);
 }

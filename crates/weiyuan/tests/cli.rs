@@ -1,0 +1,163 @@
+//! The real `weiyuan` binary: demo loading (idempotent, on both backends), `user add` and
+//! `user passwd` from standard input, `serve` answering on its port, and clear errors.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use weiyuan_store::Backend;
+use weiyuan_store::testing::TestDb;
+
+fn weiyuan(args: &[&str], url: &str, stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
+        .args(args)
+        .env("WEIYUAN_DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+async fn demo_twice_then_users(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let first = weiyuan(&["demo", "--no-serve"], &db.url, "");
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("Demo data: 20 parks, 40 buildings, 680 units, 5 users created"), "{}", text(&first));
+    assert!(text(&first).contains("county") && text(&first).contains("weiyuan-demo"));
+    let store = db.store().await;
+    let audit_after_first =
+        store.list_audit(&weiyuan_store::AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1;
+    let second = weiyuan(&["demo", "--no-serve"], &db.url, "");
+    assert!(text(&second).contains("Demo data: 0 parks, 0 buildings, 0 units, 0 users created"), "{}", text(&second));
+    assert_eq!(store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().len(), 20);
+    let audit_after_second =
+        store.list_audit(&weiyuan_store::AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1;
+    assert_eq!(audit_after_first, audit_after_second, "a second load writes nothing");
+
+    // user add: scope by name, password from stdin.
+    let ok = weiyuan(
+        &["user", "add", "--username", "kunyang", "--role", "township", "--scope", "昆阳镇", "--password-stdin"],
+        &db.url,
+        "kunyang-pass\n",
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let u = store.find_user("kunyang").await.unwrap().unwrap();
+    assert_eq!(u.township_code.as_deref(), Some("330326100"));
+    let op = weiyuan(
+        &["user", "add", "--username", "op8", "--role", "operator", "--scope", "PY08", "--password-stdin"],
+        &db.url,
+        "op8-password",
+    );
+    assert!(op.status.success(), "{}", text(&op));
+    assert_eq!(
+        store.find_user("op8").await.unwrap().unwrap().park_id,
+        store.find_park_by_code("PY08").await.unwrap().map(|p| p.id)
+    );
+
+    // Bad input: every problem named, in Chinese, nothing created, non-zero exit.
+    let bad = weiyuan(&["user", "add", "--username", "x", "--role", "mayor", "--password-stdin"], &db.url, "short");
+    assert!(!bad.status.success());
+    let msg = text(&bad);
+    assert!(
+        msg.contains("用户名（username）") && msg.contains("角色（role）") && msg.contains("密码至少 8 位"),
+        "{msg}"
+    );
+    assert!(store.find_user("x").await.unwrap().is_none());
+    let dup = weiyuan(
+        &["user", "add", "--username", "kunyang", "--role", "county", "--password-stdin"],
+        &db.url,
+        "another-pass",
+    );
+    assert!(!dup.status.success() && text(&dup).contains("该值已被使用"), "{}", text(&dup));
+
+    // passwd changes the hash the login checks.
+    let before = store.user_credentials("kunyang").await.unwrap().unwrap().1;
+    let pw = weiyuan(&["user", "passwd", "--username", "kunyang", "--password-stdin"], &db.url, "kunyang-new-pass\n");
+    assert!(pw.status.success(), "{}", text(&pw));
+    let after = store.user_credentials("kunyang").await.unwrap().unwrap().1;
+    assert_ne!(before, after);
+    assert!(weiyuan_server::auth::verify_password("kunyang-new-pass", &after));
+    let (entries, _) = store
+        .list_audit(&weiyuan_store::AuditQuery { username: Some("cli".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["reset_password", "create", "create"], "CLI writes are audited as `cli`");
+    store.close().await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_is_idempotent_and_users_are_managed_from_the_cli_sqlite() {
+    demo_twice_then_users(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_is_idempotent_and_users_are_managed_from_the_cli_postgres() {
+    demo_twice_then_users(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_listens_where_told_and_stops_on_sigterm() {
+    let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
+        .args(["serve", "--bind", &bind, "--database-url", &db.url])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut health = None;
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("http://{bind}/healthz")).send().await {
+            health = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let health = health.expect("server answers /healthz");
+    assert_eq!((health["status"].as_str(), health["database"].as_str()), (Some("ok"), Some("sqlite")));
+    // No demo data with `serve`.
+    assert!(db.store().await.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().is_empty());
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    db.drop_db().await;
+}
+
+#[test]
+fn a_bad_database_url_or_config_is_a_clear_error() {
+    let o = weiyuan(&["migrate"], "mysql://h/db", "");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("use sqlite://PATH or postgres://"), "{}", text(&o));
+    let dir = std::env::temp_dir().join(format!("wy-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("weiyuan.conf");
+    std::fs::write(&conf, "bind = \"127.0.0.1:1\"\nport = 80\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
+        .args(["migrate", "--config", conf.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("line 2: unknown key \"port\""), "{}", text(&o));
+    // The file's database_url is used when no flag or environment variable gives one.
+    let db_path = dir.join("from-config.db");
+    std::fs::write(&conf, format!("database_url = \"sqlite://{}\"\n", db_path.display())).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
+        .args(["migrate", "--config", conf.to_str().unwrap()])
+        .env_remove("WEIYUAN_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(db_path.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
