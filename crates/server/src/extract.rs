@@ -5,7 +5,57 @@ use crate::auth::Caller;
 use crate::error::{ApiError, AppError};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use weiyuan_domain::access::{Actor, Lang};
 use weiyuan_domain::{FieldError, Invalid};
+
+/// A logged-in caller of the JSON API; anyone else gets 401.
+pub struct ApiUser {
+    pub actor: Actor,
+    pub lang: Lang,
+    pub caller: Caller,
+}
+
+impl ApiUser {
+    /// Map a service error to the API's error, in the caller's language.
+    pub fn err(&self) -> impl Fn(AppError) -> ApiError + use<> {
+        let lang = self.lang;
+        move |e| ApiError(e, lang)
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        match caller.actor.clone() {
+            Some(actor) => Ok(ApiUser { actor, lang: caller.lang, caller }),
+            None => Err(ApiError(AppError::Unauthenticated, caller.lang)),
+        }
+    }
+}
+
+/// A logged-in API caller that may write: a cookie session must also send its CSRF token in
+/// the X-CSRF-Token header (a bearer token needs none).
+pub struct ApiWriter(pub ApiUser);
+
+impl std::ops::Deref for ApiWriter {
+    type Target = ApiUser;
+    fn deref(&self) -> &ApiUser {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for ApiWriter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = ApiUser::from_request_parts(parts, state).await?;
+        let token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        user.caller.check_csrf(token).map_err(user.err())?;
+        Ok(ApiWriter(user))
+    }
+}
 
 /// A numeric id from the path; anything else is "not found".
 pub struct Id(pub i64);
@@ -45,6 +95,7 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 }
 
 /// A form body and its `_csrf` field; a body that is not a form answers like an invalid field.
+/// Forms of logged-in users use `pages::CsrfForm`, which also checks the token.
 pub struct FormBody<T>(pub T, pub String);
 
 #[derive(serde::Deserialize)]

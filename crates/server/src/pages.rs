@@ -1,10 +1,14 @@
 //! What every page shares: the page context (language, user, CSRF token), rendering, and error
 //! pages. Handlers for each area live beside their service (parks/pages.rs, users/pages.rs, ...).
 
+use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::i18n::{self, Tr};
 use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -65,6 +69,11 @@ impl Errors {
 
     pub fn any(&self) -> bool {
         !self.general.is_empty() || !self.by_field.is_empty()
+    }
+
+    /// A form page with errors answers 422, so that scripts and tests see the refusal.
+    pub fn status(&self) -> StatusCode {
+        if self.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }
     }
 }
 
@@ -128,24 +137,71 @@ pub fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next } else { "/" }
 }
 
-/// The logged-in actor of a page request, or a redirect to the login page.
-pub fn require(caller: &Caller, uri: &Uri) -> Result<Actor, PageError> {
-    caller
-        .actor
-        .clone()
-        .ok_or_else(|| PageError { error: AppError::Unauthenticated, ctx: Box::new(PageCtx::new(caller, uri)) })
+impl PageError {
+    pub fn new(error: AppError, caller: &Caller, uri: &Uri) -> Self {
+        PageError { error, ctx: Box::new(PageCtx::new(caller, uri)) }
+    }
 }
 
-/// Form posts carry the session's CSRF token in `_csrf`.
-pub fn check_csrf(caller: &Caller, uri: &Uri, token: &str) -> Result<(), PageError> {
-    caller.check_csrf(Some(token)).map_err(|error| PageError { error, ctx: Box::new(PageCtx::new(caller, uri)) })
+/// The logged-in user of a page request; anyone else is sent to the login page.
+pub struct PageUser {
+    pub actor: Actor,
+    pub caller: Caller,
+    pub uri: Uri,
 }
 
-/// Turn a service error into a page error.
-pub fn fail(caller: &Caller, uri: &Uri) -> impl Fn(AppError) -> PageError {
-    let caller = caller.clone();
-    let uri = uri.clone();
-    move |error| PageError { error, ctx: Box::new(PageCtx::new(&caller, &uri)) }
+impl PageUser {
+    pub fn ctx(&self) -> PageCtx {
+        PageCtx::new(&self.caller, &self.uri)
+    }
+
+    pub fn tr(&self) -> Tr {
+        Tr(self.caller.lang)
+    }
+
+    /// Map a service error to an error page.
+    pub fn fail(&self) -> impl Fn(AppError) -> PageError + '_ {
+        move |e| PageError::new(e, &self.caller, &self.uri)
+    }
+
+    /// The same user, as if on another page (to re-render that page after a failed post).
+    pub fn at(&self, path: &str) -> PageUser {
+        PageUser {
+            actor: self.actor.clone(),
+            caller: self.caller.clone(),
+            uri: path.parse().unwrap_or(self.uri.clone()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        match caller.actor.clone() {
+            Some(actor) => Ok(PageUser { actor, caller, uri: parts.uri.clone() }),
+            None => Err(PageError::new(AppError::Unauthenticated, &caller, &parts.uri)),
+        }
+    }
+}
+
+/// A form posted by a logged-in user, carrying the session's CSRF token in `_csrf`.
+/// Not logged in: the login page; a wrong token: 403.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = PageUser::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
+        let req = Request::from_parts(parts, body);
+        let FormBody(form, csrf) =
+            FormBody::<T>::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        user.caller.check_csrf(Some(&csrf)).map_err(|e| user.fail()(e).into_response())?;
+        Ok(CsrfForm(form))
+    }
 }
 
 /// After a successful form post: back to a page with 303 See Other.
@@ -153,19 +209,18 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
-pub async fn home(caller: Caller, uri: Uri) -> Result<Response, PageError> {
-    let actor = require(&caller, &uri)?;
-    Ok(match (actor.role, actor.park_id) {
+pub async fn home(u: PageUser) -> Response {
+    match (u.actor.role, u.actor.park_id) {
         (Role::Operator | Role::Enterprise, Some(p)) => see_other(&format!("/parks/{p}")),
         _ => see_other("/parks"),
-    })
+    }
 }
 
 pub async fn not_found(caller: Caller, uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::error::ApiError(AppError::NotFound, caller.lang).into_response();
     }
-    PageError { error: AppError::NotFound, ctx: Box::new(PageCtx::new(&caller, &uri)) }.into_response()
+    PageError::new(AppError::NotFound, &caller, &uri).into_response()
 }
 
 #[cfg(test)]

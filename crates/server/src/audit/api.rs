@@ -1,19 +1,17 @@
 //! JSON API for the audit log.
 
 use crate::AppState;
-use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::parks::api::err;
+use crate::extract::ApiUser;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::{Value, json};
 
 pub async fn list(
     State(s): State<AppState>,
-    caller: Caller,
+    u: ApiUser,
     Query(f): Query<super::AuditFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    let actor = caller.require().map_err(err(&caller))?;
-    let (entries, total) = super::list(&s.store, actor, &f).await.map_err(err(&caller))?;
+    let (entries, total) = super::list(&s.store, &u.actor, &f).await.map_err(u.err())?;
     Ok(Json(json!({ "entries": entries, "total": total, "page": f.page(), "page_size": super::PAGE_SIZE })))
 }

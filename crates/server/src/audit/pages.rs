@@ -1,11 +1,9 @@
 //! The audit log page (county).
 
 use crate::AppState;
-use crate::auth::Caller;
-use crate::pages::{PageCtx, PageError, fail, render, require};
+use crate::pages::{PageCtx, PageError, PageUser, render};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::Uri;
 use axum::response::Response;
 use weiyuan_domain::time::format_shanghai;
 use weiyuan_store::AuditEntry;
@@ -55,12 +53,10 @@ impl AuditPage {
 
 pub async fn list(
     State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
+    u: PageUser,
     Query(filter): Query<super::AuditFilter>,
 ) -> Result<Response, PageError> {
-    let actor = require(&caller, &uri)?;
-    let (entries, total) = super::list(&s.store, &actor, &filter).await.map_err(fail(&caller, &uri))?;
+    let (entries, total) = super::list(&s.store, &u.actor, &filter).await.map_err(u.fail())?;
     let pages = ((total + super::PAGE_SIZE - 1) / super::PAGE_SIZE).max(1);
-    Ok(render(&AuditPage { ctx: PageCtx::new(&caller, &uri), entries, total, page: filter.page(), pages, filter }))
+    Ok(render(&AuditPage { ctx: u.ctx(), entries, total, page: filter.page(), pages, filter }))
 }

@@ -1,13 +1,11 @@
 //! Pages for parks, buildings and units.
 
 use crate::AppState;
-use crate::auth::Caller;
 use crate::error::AppError;
-use crate::extract::{FormBody, Id};
-use crate::pages::{Errors, PageCtx, PageError, check_csrf, fail, render, render_status, require, see_other};
+use crate::extract::Id;
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::Uri;
 use axum::response::Response;
 use weiyuan_domain::codes::{PINGYANG_TOWNSHIPS, Township};
 use weiyuan_domain::parks::{
@@ -53,22 +51,13 @@ impl ParksPage {
     }
 }
 
-pub async fn list(State(s): State<AppState>, caller: Caller, uri: Uri, Query(filter): Query<ParkFilter>) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    let parks = super::list(&s.store, &actor, &filter).await.map_err(fail(&caller, &uri))?;
+pub async fn list(State(s): State<AppState>, u: PageUser, Query(filter): Query<ParkFilter>) -> PageResult {
+    let visible = s.store.list_parks(&u.actor.park_scope()).await.map_err(|e| u.fail()(e.into()))?;
+    let townships = PINGYANG_TOWNSHIPS.iter().filter(|t| visible.iter().any(|p| p.township_code == t.code)).collect();
+    let parks = filter.apply(visible);
     let totals = ParkFilter::totals(&parks);
-    let visible = s.store.list_parks(&actor.park_scope()).await.map_err(|e| fail(&caller, &uri)(e.into()))?;
-    let mut townships: Vec<&'static Township> =
-        PINGYANG_TOWNSHIPS.iter().filter(|t| visible.iter().any(|p| p.township_code == t.code)).collect();
-    townships.dedup_by_key(|t| t.code);
-    Ok(render(&ParksPage {
-        ctx: PageCtx::new(&caller, &uri),
-        parks,
-        totals,
-        filter,
-        townships,
-        can_create: actor.can_create_park(),
-    }))
+    let can_create = u.actor.can_create_park();
+    Ok(render(&ParksPage { ctx: u.ctx(), parks, totals, filter, townships, can_create }))
 }
 
 #[derive(Template)]
@@ -98,36 +87,26 @@ impl ParkPage {
     }
 }
 
-async fn park_page(
-    s: &AppState,
-    caller: &Caller,
-    uri: &Uri,
-    id: i64,
-    form: BuildingForm,
-    errors: Errors,
-) -> PageResult {
-    let actor = require(caller, uri)?;
-    let park = super::get(&s.store, &actor, id).await.map_err(fail(caller, uri))?;
-    let buildings = s.store.list_buildings(id).await.map_err(|e| fail(caller, uri)(e.into()))?;
-    let units = s.store.list_units(id).await.map_err(|e| fail(caller, uri)(e.into()))?;
-    let status = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    Ok(render_status(
-        status,
-        &ParkPage {
-            ctx: PageCtx::new(caller, uri),
-            can_edit_park: actor.can_edit_park(&park.as_ref()),
-            can_edit_units: actor.can_edit_units(&park.as_ref()),
-            park,
-            buildings,
-            units,
-            building_form: form,
-            errors,
-        },
-    ))
+/// The park page, with the add-building form as given and its errors.
+async fn park_page(s: &AppState, u: &PageUser, id: i64, building_form: BuildingForm, errors: Errors) -> PageResult {
+    let park = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    let buildings = s.store.list_buildings(id).await.map_err(|e| u.fail()(e.into()))?;
+    let units = s.store.list_units(id).await.map_err(|e| u.fail()(e.into()))?;
+    let page = ParkPage {
+        ctx: u.ctx(),
+        can_edit_park: u.actor.can_edit_park(&park.as_ref()),
+        can_edit_units: u.actor.can_edit_units(&park.as_ref()),
+        park,
+        buildings,
+        units,
+        building_form,
+        errors,
+    };
+    Ok(render_status(page.errors.status(), &page))
 }
 
-pub async fn show(State(s): State<AppState>, caller: Caller, uri: Uri, Id(id): Id) -> PageResult {
-    park_page(&s, &caller, &uri, id, BuildingForm::default(), Errors::default()).await
+pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    park_page(&s, &u, id, BuildingForm::default(), Errors::default()).await
 }
 
 #[derive(Template)]
@@ -159,96 +138,60 @@ impl ParkFormPage {
     }
 }
 
-fn form_page(
-    caller: &Caller,
-    uri: &Uri,
-    park_id: Option<i64>,
-    form: ParkForm,
-    errors: Errors,
-    locked: bool,
-) -> Response {
-    let status = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    render_status(
-        status,
-        &ParkFormPage { ctx: PageCtx::new(caller, uri), park_id, form, errors, township_locked: locked },
-    )
+fn park_form(u: &PageUser, park_id: Option<i64>, form: ParkForm, errors: Errors) -> Response {
+    let page = ParkFormPage { ctx: u.ctx(), park_id, form, errors, township_locked: !u.actor.can_create_park() };
+    render_status(page.errors.status(), &page)
 }
 
-pub async fn new_form(caller: Caller, uri: Uri) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    if !actor.can_create_park() {
-        return Err(fail(&caller, &uri)(AppError::Forbidden));
+pub async fn new_form(u: PageUser) -> PageResult {
+    if !u.actor.can_create_park() {
+        return Err(u.fail()(AppError::Forbidden));
     }
     let form = ParkForm { status: "planned".into(), park_type: "manufacturing".into(), ..Default::default() };
-    Ok(form_page(&caller, &uri, None, form, Errors::default(), false))
+    Ok(park_form(&u, None, form, Errors::default()))
 }
 
-pub async fn create(
-    State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
-    FormBody(form, csrf): FormBody<ParkForm>,
-) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::create(&s.store, &actor, &form).await {
+pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<ParkForm>) -> PageResult {
+    match super::create(&s.store, &u.actor, &form).await {
         Ok(p) => Ok(see_other(&format!("/parks/{}", p.id))),
-        Err(e @ AppError::Invalid(_)) => {
-            Ok(form_page(&caller, &uri, None, form, Errors::from_app(&e, caller_tr(&caller)), false))
-        }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e @ AppError::Invalid(_)) => Ok(park_form(&u, None, form, Errors::from_app(&e, u.tr()))),
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
-fn caller_tr(caller: &Caller) -> crate::i18n::Tr {
-    crate::i18n::Tr(caller.lang)
-}
-
-pub async fn edit_form(State(s): State<AppState>, caller: Caller, uri: Uri, Id(id): Id) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    let park = super::get(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-    if !actor.can_edit_park(&park.as_ref()) {
-        return Err(fail(&caller, &uri)(AppError::Forbidden));
+pub async fn edit_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    let park = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    if !u.actor.can_edit_park(&park.as_ref()) {
+        return Err(u.fail()(AppError::Forbidden));
     }
-    Ok(form_page(&caller, &uri, Some(id), park.to_form(), Errors::default(), !actor.can_create_park()))
+    Ok(park_form(&u, Some(id), park.to_form(), Errors::default()))
 }
 
 pub async fn update(
     State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
+    u: PageUser,
     Id(id): Id,
-    FormBody(form, csrf): FormBody<ParkForm>,
+    CsrfForm(form): CsrfForm<ParkForm>,
 ) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::update(&s.store, &actor, id, &form).await {
+    match super::update(&s.store, &u.actor, id, &form).await {
         Ok(p) => Ok(see_other(&format!("/parks/{}", p.id))),
-        Err(e @ AppError::Invalid(_)) => {
-            let locked = !actor.can_create_park();
-            Ok(form_page(&caller, &uri, Some(id), form, Errors::from_app(&e, caller_tr(&caller)), locked))
-        }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e @ AppError::Invalid(_)) => Ok(park_form(&u, Some(id), form, Errors::from_app(&e, u.tr()))),
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
 pub async fn create_building(
     State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
+    u: PageUser,
     Id(id): Id,
-    FormBody(form, csrf): FormBody<BuildingForm>,
+    CsrfForm(form): CsrfForm<BuildingForm>,
 ) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::create_building(&s.store, &actor, id, &form).await {
+    match super::create_building(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other(&format!("/parks/{id}#buildings"))),
         Err(e @ AppError::Invalid(_)) => {
-            let errors = Errors::from_app(&e, caller_tr(&caller));
-            let page_uri: Uri = format!("/parks/{id}").parse().unwrap_or(uri);
-            park_page(&s, &caller, &page_uri, id, form, errors).await
+            park_page(&s, &u.at(&format!("/parks/{id}")), id, form, Errors::from_app(&e, u.tr())).await
         }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
@@ -262,58 +205,46 @@ pub struct BuildingFormPage {
     pub errors: Errors,
 }
 
-pub async fn building_form(State(s): State<AppState>, caller: Caller, uri: Uri, Id(id): Id) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    let (park, building) = super::get_building(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-    if !actor.can_edit_units(&park.as_ref()) {
-        return Err(fail(&caller, &uri)(AppError::Forbidden));
+async fn building_page(s: &AppState, u: &PageUser, id: i64, form: Option<BuildingForm>, errors: Errors) -> PageResult {
+    let (park, building) = super::get_building(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    if !u.actor.can_edit_units(&park.as_ref()) {
+        return Err(u.fail()(AppError::Forbidden));
     }
-    let form = building.to_form();
-    Ok(render(&BuildingFormPage { ctx: PageCtx::new(&caller, &uri), park, building, form, errors: Errors::default() }))
+    let form = form.unwrap_or_else(|| building.to_form());
+    let page = BuildingFormPage { ctx: u.ctx(), park, building, form, errors };
+    Ok(render_status(page.errors.status(), &page))
+}
+
+pub async fn building_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    building_page(&s, &u, id, None, Errors::default()).await
 }
 
 pub async fn update_building(
     State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
+    u: PageUser,
     Id(id): Id,
-    FormBody(form, csrf): FormBody<BuildingForm>,
+    CsrfForm(form): CsrfForm<BuildingForm>,
 ) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::update_building(&s.store, &actor, id, &form).await {
+    match super::update_building(&s.store, &u.actor, id, &form).await {
         Ok(b) => Ok(see_other(&format!("/parks/{}#buildings", b.park_id))),
-        Err(e @ AppError::Invalid(_)) => {
-            let (park, building) = super::get_building(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-            let errors = Errors::from_app(&e, caller_tr(&caller));
-            let page = BuildingFormPage { ctx: PageCtx::new(&caller, &uri), park, building, form, errors };
-            Ok(render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e @ AppError::Invalid(_)) => building_page(&s, &u, id, Some(form), Errors::from_app(&e, u.tr())).await,
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
+/// A form with nothing but its CSRF token (delete buttons, logout).
 #[derive(serde::Deserialize)]
 pub struct Empty {}
 
-pub async fn delete_building(
-    State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
-    Id(id): Id,
-    FormBody(_, csrf): FormBody<Empty>,
-) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    let (park, _) = super::get_building(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-    match super::delete_building(&s.store, &actor, id).await {
+pub async fn delete_building(State(s): State<AppState>, u: PageUser, Id(id): Id, _: CsrfForm<Empty>) -> PageResult {
+    let (park, _) = super::get_building(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    match super::delete_building(&s.store, &u.actor, id).await {
         Ok(()) => Ok(see_other(&format!("/parks/{}#buildings", park.id))),
         Err(e @ AppError::Invalid(_)) => {
-            let errors = Errors::from_app(&e, caller_tr(&caller));
-            let page_uri: Uri = format!("/parks/{}", park.id).parse().unwrap_or(uri);
-            park_page(&s, &caller, &page_uri, park.id, BuildingForm::default(), errors).await
+            let errors = Errors::from_app(&e, u.tr());
+            park_page(&s, &u.at(&format!("/parks/{}", park.id)), park.id, BuildingForm::default(), errors).await
         }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
@@ -334,89 +265,77 @@ impl UnitFormPage {
     }
 }
 
+/// The unit form: a new unit of a park, or an existing unit; `form` None starts from the record.
 async fn unit_page(
     s: &AppState,
-    caller: &Caller,
-    uri: &Uri,
-    park: Park,
-    unit_id: Option<i64>,
-    form: UnitForm,
+    u: &PageUser,
+    target: UnitTarget,
+    form: Option<UnitForm>,
     errors: Errors,
 ) -> PageResult {
-    let buildings = s.store.list_buildings(park.id).await.map_err(|e| fail(caller, uri)(e.into()))?;
-    let status = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    Ok(render_status(status, &UnitFormPage { ctx: PageCtx::new(caller, uri), park, unit_id, form, buildings, errors }))
+    let (park, unit_id, start) = match target {
+        UnitTarget::New(park_id) => {
+            let park = super::get(&s.store, &u.actor, park_id).await.map_err(u.fail())?;
+            (park, None, UnitForm { space_type: "production".into(), ..Default::default() })
+        }
+        UnitTarget::Existing(id) => {
+            let (park, unit) = super::get_unit(&s.store, &u.actor, id).await.map_err(u.fail())?;
+            (park, Some(id), unit.to_form())
+        }
+    };
+    if !u.actor.can_edit_units(&park.as_ref()) {
+        return Err(u.fail()(AppError::Forbidden));
+    }
+    let buildings = s.store.list_buildings(park.id).await.map_err(|e| u.fail()(e.into()))?;
+    let page = UnitFormPage { ctx: u.ctx(), park, unit_id, form: form.unwrap_or(start), buildings, errors };
+    Ok(render_status(page.errors.status(), &page))
 }
 
-pub async fn new_unit_form(State(s): State<AppState>, caller: Caller, uri: Uri, Id(id): Id) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    let park = super::get(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-    if !actor.can_edit_units(&park.as_ref()) {
-        return Err(fail(&caller, &uri)(AppError::Forbidden));
-    }
-    let form = UnitForm { space_type: "production".into(), ..Default::default() };
-    unit_page(&s, &caller, &uri, park, None, form, Errors::default()).await
+enum UnitTarget {
+    New(i64),
+    Existing(i64),
+}
+
+pub async fn new_unit_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    unit_page(&s, &u, UnitTarget::New(id), None, Errors::default()).await
 }
 
 pub async fn create_unit(
     State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
+    u: PageUser,
     Id(id): Id,
-    FormBody(form, csrf): FormBody<UnitForm>,
+    CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::create_unit(&s.store, &actor, id, &form).await {
+    match super::create_unit(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other(&format!("/parks/{id}#units"))),
         Err(e @ AppError::Invalid(_)) => {
-            let park = super::get(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-            let errors = Errors::from_app(&e, caller_tr(&caller));
-            unit_page(&s, &caller, &uri, park, None, form, errors).await
+            unit_page(&s, &u, UnitTarget::New(id), Some(form), Errors::from_app(&e, u.tr())).await
         }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
-pub async fn unit_form(State(s): State<AppState>, caller: Caller, uri: Uri, Id(id): Id) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    let (park, unit) = super::get_unit(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-    if !actor.can_edit_units(&park.as_ref()) {
-        return Err(fail(&caller, &uri)(AppError::Forbidden));
-    }
-    unit_page(&s, &caller, &uri, park, Some(id), unit.to_form(), Errors::default()).await
+pub async fn unit_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    unit_page(&s, &u, UnitTarget::Existing(id), None, Errors::default()).await
 }
 
 pub async fn update_unit(
     State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
+    u: PageUser,
     Id(id): Id,
-    FormBody(form, csrf): FormBody<UnitForm>,
+    CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::update_unit(&s.store, &actor, id, &form).await {
-        Ok(u) => Ok(see_other(&format!("/parks/{}#units", u.park_id))),
+    match super::update_unit(&s.store, &u.actor, id, &form).await {
+        Ok(unit) => Ok(see_other(&format!("/parks/{}#units", unit.park_id))),
         Err(e @ AppError::Invalid(_)) => {
-            let (park, _) = super::get_unit(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-            let errors = Errors::from_app(&e, caller_tr(&caller));
-            unit_page(&s, &caller, &uri, park, Some(id), form, errors).await
+            unit_page(&s, &u, UnitTarget::Existing(id), Some(form), Errors::from_app(&e, u.tr())).await
         }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
-pub async fn delete_unit(
-    State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
-    Id(id): Id,
-    FormBody(_, csrf): FormBody<Empty>,
-) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    let (park, _) = super::get_unit(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
-    super::delete_unit(&s.store, &actor, id).await.map_err(fail(&caller, &uri))?;
+pub async fn delete_unit(State(s): State<AppState>, u: PageUser, Id(id): Id, _: CsrfForm<Empty>) -> PageResult {
+    let (park, _) = super::get_unit(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    super::delete_unit(&s.store, &u.actor, id).await.map_err(u.fail())?;
     Ok(see_other(&format!("/parks/{}#units", park.id)))
 }

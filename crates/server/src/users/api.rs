@@ -3,15 +3,15 @@
 use crate::AppState;
 use crate::auth::{self, Caller, SESSION_TTL_MS};
 use crate::error::{ApiError, AppError};
-use crate::extract::{Id, JsonBody};
-use crate::parks::api::{csrf, err};
+use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use weiyuan_domain::access::Lang;
 use weiyuan_domain::{FieldError, Invalid};
+use weiyuan_store::AuditCtx;
 use weiyuan_store::users::User;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -29,23 +29,25 @@ pub async fn login(
     caller: Caller,
     JsonBody(b): JsonBody<LoginBody>,
 ) -> ApiResult<Json<Value>> {
-    let user = auth::check_login(&s.store, &b.username, &b.password).await.map_err(err(&caller))?;
-    let token = auth::start_session(&s.store, &user, "api").await.map_err(err(&caller))?;
+    let err = |e| ApiError(e, caller.lang);
+    let user = auth::check_login(&s.store, &b.username, &b.password).await.map_err(err)?;
+    let token = auth::start_session(&s.store, &user, "api").await.map_err(err)?;
     Ok(Json(json!({ "token": token, "expires_in_seconds": SESSION_TTL_MS / 1000, "user": user })))
 }
 
-pub async fn logout(State(s): State<AppState>, caller: Caller, headers: HeaderMap) -> ApiResult<StatusCode> {
-    csrf(&caller, &headers)?;
-    let ctx = caller.audit().map_err(err(&caller))?;
-    if let Some(hash) = &caller.token_hash {
-        s.store.end_session(&ctx, hash).await.map_err(|e| err(&caller)(e.into()))?;
+fn ctx(u: &ApiUser) -> AuditCtx {
+    AuditCtx::user(u.actor.user_id, &u.actor.username)
+}
+
+pub async fn logout(State(s): State<AppState>, w: ApiWriter) -> ApiResult<StatusCode> {
+    if let Some(hash) = &w.caller.token_hash {
+        s.store.end_session(&ctx(&w), hash).await.map_err(|e| w.err()(e.into()))?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<User>> {
-    let actor = caller.require().map_err(err(&caller))?;
-    Ok(Json(s.store.get_user(actor.user_id).await.map_err(|e| err(&caller)(e.into()))?))
+pub async fn me(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<User>> {
+    Ok(Json(s.store.get_user(u.actor.user_id).await.map_err(|e| u.err()(e.into()))?))
 }
 
 #[derive(Deserialize)]
@@ -56,36 +58,26 @@ pub struct LangBody {
 
 pub async fn set_lang(
     State(s): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    w: ApiWriter,
     JsonBody(b): JsonBody<LangBody>,
 ) -> ApiResult<StatusCode> {
-    csrf(&caller, &headers)?;
-    let ctx = caller.audit().map_err(err(&caller))?;
-    let actor = caller.require().map_err(err(&caller))?;
     let lang = Lang::parse(&b.lang).ok_or_else(|| {
-        err(&caller)(AppError::Invalid(Invalid::one(
-            FieldError::new("lang", "error.unknown_choice").with("value", &b.lang),
-        )))
+        w.err()(AppError::Invalid(Invalid::one(FieldError::new("lang", "error.unknown_choice").with("value", &b.lang))))
     })?;
-    s.store.set_lang(&ctx, actor.user_id, lang).await.map_err(|e| err(&caller)(e.into()))?;
+    s.store.set_lang(&ctx(&w), w.actor.user_id, lang).await.map_err(|e| w.err()(e.into()))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<User>>> {
-    let actor = caller.require().map_err(err(&caller))?;
-    Ok(Json(super::list(&s.store, actor).await.map_err(err(&caller))?))
+pub async fn list(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(super::list(&s.store, &u.actor).await.map_err(u.err())?))
 }
 
 pub async fn create(
     State(s): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    w: ApiWriter,
     JsonBody(form): JsonBody<super::UserForm>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    csrf(&caller, &headers)?;
-    let actor = caller.require().map_err(err(&caller))?;
-    Ok((StatusCode::CREATED, Json(super::create(&s.store, actor, &form).await.map_err(err(&caller))?)))
+    Ok((StatusCode::CREATED, Json(super::create(&s.store, &w.actor, &form).await.map_err(w.err())?)))
 }
 
 #[derive(Deserialize)]
@@ -96,13 +88,10 @@ pub struct PasswordBody {
 
 pub async fn reset_password(
     State(s): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    w: ApiWriter,
     Id(id): Id,
     JsonBody(b): JsonBody<PasswordBody>,
 ) -> ApiResult<StatusCode> {
-    csrf(&caller, &headers)?;
-    let actor = caller.require().map_err(err(&caller))?;
-    super::reset_password(&s.store, actor, id, &b.password).await.map_err(err(&caller))?;
+    super::reset_password(&s.store, &w.actor, id, &b.password).await.map_err(w.err())?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,10 +4,8 @@ use crate::AppState;
 use crate::auth::{self, Caller, LANG_COOKIE, SESSION_COOKIE, SESSION_TTL_MS};
 use crate::error::AppError;
 use crate::extract::{FormBody, Id};
-use crate::i18n::Tr;
-use crate::pages::{
-    Errors, PageCtx, PageError, check_csrf, fail, render, render_status, require, safe_next, see_other,
-};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, safe_next, see_other};
+use crate::parks::pages::Empty;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -15,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use weiyuan_domain::access::{Lang, Role};
 use weiyuan_domain::codes::PINGYANG_TOWNSHIPS;
+use weiyuan_store::AuditCtx;
 use weiyuan_store::users::User;
 
 type PageResult = Result<Response, PageError>;
@@ -68,37 +67,31 @@ pub async fn login(
     uri: Uri,
     FormBody(f, _): FormBody<LoginForm>,
 ) -> Response {
-    match auth::check_login(&s.store, &f.username, &f.password).await {
-        Ok(user) => match auth::start_session(&s.store, &user, "web").await {
-            Ok(token) => {
-                let mut r = see_other(safe_next(&f.next));
-                let h = r.headers_mut();
-                h.append(header::SET_COOKIE, cookie(&s, SESSION_COOKIE, &token, SESSION_TTL_MS / 1000));
-                h.append(header::SET_COOKIE, cookie(&s, LANG_COOKIE, user.lang.code(), 365 * 86_400));
-                r
-            }
-            Err(e) => fail(&caller, &uri)(e).into_response(),
-        },
+    let session = match auth::check_login(&s.store, &f.username, &f.password).await {
+        Ok(user) => auth::start_session(&s.store, &user, "web").await.map(|token| (user, token)),
+        Err(e) => Err(e),
+    };
+    match session {
+        Ok((user, token)) => {
+            let mut r = see_other(safe_next(&f.next));
+            let h = r.headers_mut();
+            h.append(header::SET_COOKIE, cookie(&s, SESSION_COOKIE, &token, SESSION_TTL_MS / 1000));
+            h.append(header::SET_COOKIE, cookie(&s, LANG_COOKIE, user.lang.code(), 365 * 86_400));
+            r
+        }
+        Err(e @ AppError::Internal(_)) => PageError::new(e, &caller, &uri).into_response(),
         Err(e) => {
-            let status = e.status();
             let errors = Errors { general: e.message(caller.lang), ..Default::default() };
             let page = LoginPage { ctx: PageCtx::new(&caller, &uri), username: f.username, next: f.next, errors };
-            render_status(status, &page)
+            render_status(e.status(), &page)
         }
     }
 }
 
-pub async fn logout(
-    State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
-    FormBody(_, csrf): FormBody<crate::parks::pages::Empty>,
-) -> PageResult {
-    require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    let ctx = caller.audit().map_err(fail(&caller, &uri))?;
-    if let Some(hash) = &caller.token_hash {
-        s.store.end_session(&ctx, hash).await.map_err(|e| fail(&caller, &uri)(e.into()))?;
+pub async fn logout(State(s): State<AppState>, u: PageUser, _: CsrfForm<Empty>) -> PageResult {
+    if let Some(hash) = &u.caller.token_hash {
+        let ctx = AuditCtx::user(u.actor.user_id, &u.actor.username);
+        s.store.end_session(&ctx, hash).await.map_err(|e| u.fail()(e.into()))?;
     }
     let mut r = see_other("/login");
     r.headers_mut().append(header::SET_COOKIE, cookie(&s, SESSION_COOKIE, "", 0));
@@ -122,10 +115,10 @@ pub async fn set_lang(
 ) -> PageResult {
     let lang = Lang::parse(&f.lang).unwrap_or_default();
     if let Some(actor) = &caller.actor {
-        check_csrf(&caller, &uri, &csrf)?;
-        let ctx = caller.audit().map_err(fail(&caller, &uri))?;
+        caller.check_csrf(Some(&csrf)).map_err(|e| PageError::new(e, &caller, &uri))?;
         if actor.lang != lang {
-            s.store.set_lang(&ctx, actor.user_id, lang).await.map_err(|e| fail(&caller, &uri)(e.into()))?;
+            let ctx = AuditCtx::user(actor.user_id, &actor.username);
+            s.store.set_lang(&ctx, actor.user_id, lang).await.map_err(|e| PageError::new(e.into(), &caller, &uri))?;
         }
     }
     let mut r = see_other(safe_next(&f.back));
@@ -177,17 +170,15 @@ impl UsersPage {
 
 async fn users_page(
     s: &AppState,
-    caller: &Caller,
-    uri: &Uri,
+    u: &PageUser,
     form: super::UserForm,
     errors: Errors,
     reset_error: Option<(i64, String)>,
     notice: String,
 ) -> PageResult {
-    let actor = require(caller, uri)?;
-    let users = super::list(&s.store, &actor).await.map_err(fail(caller, uri))?;
+    let users = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
     let status = if errors.any() || reset_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(render_status(status, &UsersPage { ctx: PageCtx::new(caller, uri), users, form, errors, reset_error, notice }))
+    Ok(render_status(status, &UsersPage { ctx: u.ctx(), users, form, errors, reset_error, notice }))
 }
 
 #[derive(Deserialize, Default)]
@@ -196,32 +187,24 @@ pub struct Notice {
     done: String,
 }
 
-pub async fn list(State(s): State<AppState>, caller: Caller, uri: Uri, Query(n): Query<Notice>) -> PageResult {
-    let tr = Tr(caller.lang);
+pub async fn list(State(s): State<AppState>, u: PageUser, Query(n): Query<Notice>) -> PageResult {
     let notice = match n.done.as_str() {
-        "created" => tr.t("users.created").to_string(),
-        "reset" => tr.t("users.password_reset_done").to_string(),
+        "created" => u.tr().t("users.created").to_string(),
+        "reset" => u.tr().t("users.password_reset_done").to_string(),
         _ => String::new(),
     };
-    users_page(&s, &caller, &uri, super::UserForm::default(), Errors::default(), None, notice).await
+    users_page(&s, &u, super::UserForm::default(), Errors::default(), None, notice).await
 }
 
-pub async fn create(
-    State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
-    FormBody(form, csrf): FormBody<super::UserForm>,
-) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::create(&s.store, &actor, &form).await {
+pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<super::UserForm>) -> PageResult {
+    match super::create(&s.store, &u.actor, &form).await {
         Ok(_) => Ok(see_other("/users?done=created")),
         Err(e @ AppError::Invalid(_)) => {
-            let errors = Errors::from_app(&e, Tr(caller.lang));
+            let errors = Errors::from_app(&e, u.tr());
             let form = super::UserForm { password: String::new(), ..form };
-            users_page(&s, &caller, &uri, form, errors, None, String::new()).await
+            users_page(&s, &u, form, errors, None, String::new()).await
         }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e) => Err(u.fail()(e)),
     }
 }
 
@@ -233,22 +216,17 @@ pub struct PasswordForm {
 
 pub async fn reset_password(
     State(s): State<AppState>,
-    caller: Caller,
-    uri: Uri,
+    u: PageUser,
     Id(id): Id,
-    FormBody(f, csrf): FormBody<PasswordForm>,
+    CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> PageResult {
-    let actor = require(&caller, &uri)?;
-    check_csrf(&caller, &uri, &csrf)?;
-    match super::reset_password(&s.store, &actor, id, &f.password).await {
+    match super::reset_password(&s.store, &u.actor, id, &f.password).await {
         Ok(()) => Ok(see_other("/users?done=reset")),
         Err(e @ AppError::Invalid(_)) => {
-            let msg = e.fields(caller.lang).into_iter().map(|f| f.message).collect::<Vec<_>>().join("；");
-            let list_uri: Uri = "/users".parse().unwrap_or(uri);
+            let msg = e.fields(u.caller.lang).into_iter().map(|f| f.message).collect::<Vec<_>>().join("；");
             users_page(
                 &s,
-                &caller,
-                &list_uri,
+                &u.at("/users"),
                 super::UserForm::default(),
                 Errors::default(),
                 Some((id, msg)),
@@ -256,6 +234,6 @@ pub async fn reset_password(
             )
             .await
         }
-        Err(e) => Err(fail(&caller, &uri)(e)),
+        Err(e) => Err(u.fail()(e)),
     }
 }
