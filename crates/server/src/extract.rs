@@ -72,6 +72,15 @@ impl FromRequestParts<AppState> for Id {
     }
 }
 
+/// The body of a request (at most 1 MiB) and the caller's language, for error messages.
+async fn read_body(req: Request, state: &AppState) -> Result<(axum::body::Bytes, Lang), ApiError> {
+    let (mut parts, body) = req.into_parts();
+    let Ok(caller) = Caller::from_request_parts(&mut parts, state).await;
+    let too_large = || AppError::Invalid(Invalid::one(FieldError::new("body", "error.body_too_large")));
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| ApiError(too_large(), caller.lang))?;
+    Ok((bytes, caller.lang))
+}
+
 /// A JSON body; malformed JSON or a wrong type answers 422 naming the problem.
 pub struct JsonBody<T>(pub T);
 
@@ -79,11 +88,7 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let lang = Caller::from_request_parts(&mut parts, state).await.map(|c| c.lang).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| {
-            ApiError(AppError::Invalid(Invalid::one(FieldError::new("body", "error.body_too_large"))), lang)
-        })?;
+        let (bytes, lang) = read_body(req, state).await?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
             let path = e.path().to_string();
@@ -108,11 +113,7 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for FormBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let lang = Caller::from_request_parts(&mut parts, state).await.map(|c| c.lang).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| {
-            ApiError(AppError::Invalid(Invalid::one(FieldError::new("body", "error.body_too_large"))), lang)
-        })?;
+        let (bytes, lang) = read_body(req, state).await?;
         let csrf = serde_urlencoded::from_bytes::<CsrfField>(&bytes).map(|c| c.csrf).unwrap_or_default();
         serde_urlencoded::from_bytes(&bytes).map(|v| FormBody(v, csrf)).map_err(|e| {
             let err = FieldError::new("body", "error.bad_form").with("detail", e);

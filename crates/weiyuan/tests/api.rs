@@ -402,16 +402,17 @@ async fn no_input_makes_the_server_fail(app: &App) {
     let id = app.park_id("PY08").await;
     let unit = app.store.list_units(id).await.unwrap()[0].id;
     let building = app.store.list_buildings(id).await.unwrap()[0].id;
+    let concrete = |path: &str| {
+        path.replace("/parks/{id}", &format!("/parks/{id}"))
+            .replace("/buildings/{id}", &format!("/buildings/{building}"))
+            .replace("/units/{id}", &format!("/units/{unit}"))
+            .replace("{id}", "1")
+    };
     for (spec, _) in weiyuan_server::routes::all() {
         if !spec.path.starts_with("/api/v1/") || spec.method == "GET" {
             continue;
         }
-        let path = spec
-            .path
-            .replace("/parks/{id}", &format!("/parks/{id}"))
-            .replace("/buildings/{id}", &format!("/buildings/{building}"))
-            .replace("/units/{id}", &format!("/units/{unit}"))
-            .replace("{id}", "1");
+        let path = concrete(spec.path);
         for t in &tokens {
             for g in &garbage {
                 let r = app.send(t, spec.method, &path, g.clone()).await;
@@ -431,12 +432,7 @@ async fn no_input_makes_the_server_fail(app: &App) {
         if spec.tag.is_some() || spec.method != "POST" || matches!(spec.path, "/logout" | "/login" | "/lang") {
             continue;
         }
-        let path = spec
-            .path
-            .replace("/parks/{id}", &format!("/parks/{id}"))
-            .replace("/buildings/{id}", &format!("/buildings/{building}"))
-            .replace("/units/{id}", &format!("/units/{unit}"))
-            .replace("{id}", "1");
+        let path = concrete(spec.path);
         for body in &bodies {
             let r = c
                 .post(app.url(&path))
