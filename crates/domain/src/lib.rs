@@ -3,9 +3,13 @@
 //! Everything here can be tested exhaustively and is shared by the API, the pages,
 //! the CLI and the benchmarks.
 
+#[macro_use]
+mod macros;
+
 pub mod access;
 pub mod codes;
 pub mod parks;
+pub mod progress;
 pub mod time;
 pub mod units;
 pub mod validation;

@@ -5,25 +5,6 @@ use crate::units::{self, Fixed2};
 use crate::validation::{Checker, FieldError, Invalid, text_or_number};
 use serde::{Deserialize, Serialize};
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            pub fn parse(code: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.code() == code)
-            }
-        }
-    };
-}
-
 code_enum! {
     /// Where a park stands (附件3 已竣工, 附件4 在建, 附件5 新建 / 拟建).
     ParkStatus {

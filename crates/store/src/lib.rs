@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod enterprises;
 pub mod parks;
+pub mod progress;
 mod schema;
 pub mod testing;
 pub mod users;

@@ -6,7 +6,10 @@ use crate::{Backend, Result, Store, now_ms, sql};
 use sqlx::Row;
 
 /// (version, name, SQL). Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "progress", include_str!("../migrations/0002_progress.sql")),
+];
 
 fn dialect(sql: &str, backend: Backend) -> String {
     let (id, real) = match backend {

@@ -56,10 +56,10 @@ async fn audit_count(store: &Store) -> i64 {
 both!(migrations_run_once_and_record_their_version);
 async fn migrations_run_once_and_record_their_version(db: &TestDb) {
     let a = db.store().await;
-    assert_eq!(a.schema_version().await.unwrap(), 1);
+    assert_eq!(a.schema_version().await.unwrap(), 2);
     // A second process connecting to the same database does not re-apply anything.
     let b = db.store().await;
-    assert_eq!(b.schema_version().await.unwrap(), 1);
+    assert_eq!(b.schema_version().await.unwrap(), 2);
     assert_eq!(a.backend(), db.backend);
 }
 
@@ -270,4 +270,109 @@ fn backends_are_chosen_by_url() {
     assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
     assert_eq!(Backend::from_url("postgres://u@h/d").unwrap(), Backend::Postgres);
     assert!(matches!(Backend::from_url("mysql://h/d"), Err(StoreError::BadUrl(_))));
+}
+
+mod progress_store {
+    use super::*;
+    use weiyuan_domain::progress::{MilestoneDraft, MilestoneKind, Money, Month, PlanYear, ProgressDraft, YearFigures};
+    use weiyuan_store::progress::PlanBaseline;
+
+    fn report(month: &str, land: i64) -> ProgressDraft {
+        ProgressDraft {
+            month: Month::parse(month).unwrap(),
+            land_supplied_mu: Fixed2::from_units(land),
+            started_mu: Fixed2::ZERO,
+            completed_m2: Fixed2::from_units(1000),
+            enterprises_moved_in: 2,
+            investment: Money::from_wan(Fixed2::from_units(300)),
+            problems: "用地指标".into(),
+        }
+    }
+
+    both!(plans_reports_and_milestones_round_trip);
+    async fn plans_reports_and_milestones_round_trip(db: &TestDb) {
+        let store = db.store().await;
+        let p = store.create_park(&ctx(), Some("A"), &draft("A 园", "330326103")).await.unwrap();
+        let q = store.create_park(&ctx(), Some("B"), &draft("B 园", "330326100")).await.unwrap();
+        let y2019 = PlanYear {
+            year: 2019,
+            figures: YearFigures {
+                land_supply_mu: Some(Fixed2::parse("66.9").unwrap()),
+                construction_start_mu: None,
+                completion_m2: Some(Fixed2::from_units(300_000)),
+                output: Some(Money::from_yi(Fixed2::parse("10").unwrap())),
+            },
+        };
+        store.set_plan_year(&ctx(), p.id, &y2019).await.unwrap();
+        store.set_plan_year(&ctx(), q.id, &PlanYear { year: 2020, ..y2019 }).await.unwrap();
+        assert_eq!(store.plans_of(p.id).await.unwrap(), vec![y2019]);
+        assert_eq!(
+            store.list_plans(&ParkScope::Township("330326100".into())).await.unwrap(),
+            vec![(q.id, PlanYear { year: 2020, ..y2019 })]
+        );
+        // Setting the same year again changes nothing and writes no audit entry; an empty year removes it.
+        let before = audit_count(&store).await;
+        store.set_plan_year(&ctx(), p.id, &y2019).await.unwrap();
+        assert_eq!(audit_count(&store).await, before);
+        store.set_plan_year(&ctx(), p.id, &PlanYear { year: 2019, figures: YearFigures::default() }).await.unwrap();
+        assert!(store.plans_of(p.id).await.unwrap().is_empty());
+
+        let b = PlanBaseline {
+            supplied_land_mu: Some(Fixed2::from_units(800)),
+            started_land_mu: None,
+            responsible: "滨海新区".into(),
+        };
+        store.set_baseline(&ctx(), p.id, &b).await.unwrap();
+        assert_eq!(store.baseline(p.id).await.unwrap(), b);
+        assert_eq!(store.baseline(q.id).await.unwrap(), PlanBaseline::default());
+
+        // A correction keeps the first filing time and is audited with before and after.
+        let first = store.file_report(&ctx(), p.id, &report("2019-03", 10), 1_000, false).await.unwrap();
+        let fixed =
+            store.file_report(&AuditCtx::system("editor"), p.id, &report("2019-03", 12), 9_000, false).await.unwrap();
+        assert_eq!(
+            (first.submitted_at, fixed.submitted_at, fixed.land_supplied_mu.plain()),
+            (1_000, 1_000, "12".into())
+        );
+        store.file_report(&ctx(), q.id, &report("2019-04", 1), 2_000, true).await.unwrap();
+        let mine = store.list_reports(&ParkScope::Park(p.id)).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(
+            (mine[0].investment.wan().plain(), mine[0].problems.as_str(), mine[0].submitted_by.as_str()),
+            ("300".into(), "用地指标", "editor")
+        );
+        assert_eq!(store.list_reports(&ParkScope::All).await.unwrap().len(), 2);
+        let (entries, _) = store
+            .list_audit(&AuditQuery {
+                entity: Some("progress_report".into()),
+                park_id: Some(p.id),
+                limit: 5,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries[0].action, "update");
+        assert_eq!(entries[0].before.as_ref().unwrap()["land_supplied_mu"], 10.0);
+
+        store.set_year_output(&ctx(), p.id, 2019, Money::from_yi(Fixed2::parse("9.5").unwrap()), true).await.unwrap();
+        let out = store.list_year_output(&ParkScope::All).await.unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].1, out[0].2.yi().plain(), out[0].3), (2019, "9.5".into(), true));
+
+        let d = MilestoneDraft {
+            phase: "一期".into(),
+            kind: MilestoneKind::Completed,
+            planned_date: Some("2019-06-30".into()),
+            actual_date: None,
+        };
+        let m = store.set_milestone(&ctx(), p.id, &d, false).await.unwrap();
+        let m2 = store
+            .set_milestone(&ctx(), p.id, &MilestoneDraft { actual_date: Some("2019-08-01".into()), ..d }, false)
+            .await
+            .unwrap();
+        assert_eq!(m.id, m2.id, "one milestone per phase and kind");
+        assert_eq!(store.list_milestones(p.id).await.unwrap(), vec![m2.clone()]);
+        store.delete_milestone(&ctx(), m2.id).await.unwrap();
+        assert!(store.list_milestones(p.id).await.unwrap().is_empty());
+    }
 }

@@ -159,6 +159,17 @@ impl Browser {
         panic!("page never showed {needle:?}; it shows:\n{text}");
     }
 
+    /// Wait (up to 10 s) until an element is on the page.
+    async fn wait_el(&self, css: &str) {
+        for _ in 0..100 {
+            if self.count(css).await > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {css} appeared; the page shows:\n{}", self.page_text().await);
+    }
+
     async fn url(&self) -> String {
         self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string()
     }
@@ -191,11 +202,12 @@ async fn a_county_user_reads_the_park_list_in_chinese_and_in_english() {
 
     // A wrong password is refused on the page, in Chinese (the default, even for an en-US browser).
     b.login(&app, "county", "not-the-password").await;
-    b.wait_for("用户名或密码错误").await;
+    b.wait_el("#login-error").await;
     assert_eq!(b.text("#login-error").await, "用户名或密码错误");
 
     b.login(&app, "county", PASSWORD).await;
-    let text = b.wait_for("小微企业园一览").await;
+    b.wait_el("#park-table").await;
+    let text = b.page_text().await;
     assert!(b.url().await.ends_with("/parks"), "{}", b.url().await);
     assert!(text.contains("小微企业园一览"), "{text}");
     assert!(text.contains("万洋众创城（机械汽摩配小微园、时尚小微园）"));
@@ -215,24 +227,27 @@ async fn a_county_user_reads_the_park_list_in_chinese_and_in_english() {
     // Switch to English: the same list, in English, and it sticks after logging in again.
     b.goto(&app.url("/parks")).await;
     b.click("#lang-en").await;
-    let text = b.wait_for("Small and micro enterprise parks").await;
+    b.wait_el("#lang-zh").await;
+    let text = b.wait_for("Land (mu)").await;
     assert!(text.contains("Small and micro enterprise parks") && text.contains("Land (mu)"), "{text}");
     assert!(text.contains("Under construction") && text.contains("Industrial real estate"));
     assert!(b.text("#park-totals").await.contains("Total"));
     b.screenshot("parks-en").await;
     b.click("#logout").await;
-    b.wait_for("Log in").await;
+    b.wait_el("#login-submit").await;
     b.login(&app, "county", PASSWORD).await;
-    b.wait_for("Small and micro enterprise parks").await; // the language sticks for the user
+    b.wait_el("#park-table").await;
+    b.wait_for("Land (mu)").await; // the language sticks for the user
     b.click("#lang-zh").await;
-    b.wait_for("小微企业园一览").await;
+    b.wait_el("#lang-en").await;
+    b.wait_for("用地面积（亩）").await;
 
     // A bad form re-renders with the field's error in the user's language.
     b.goto(&app.url("/parks/new")).await;
     b.type_into("#f-name", "浏览器测试园").await;
     b.type_into("#f-land_mu", "12亩").await;
     b.click("#save-park").await;
-    b.wait_for("请修改标出的字段后重新提交").await;
+    b.wait_el("#form-error").await;
     assert_eq!(b.text(".field-error[data-field=land_mu]").await, "须为数字（不带单位和千分位逗号）");
     assert_eq!(b.text(".field-error[data-field=leading_industries]").await, "必填");
     b.screenshot("park-form-error").await;
@@ -245,17 +260,17 @@ async fn a_township_and_an_operator_see_only_their_parks() {
     let Some(app) = App::spawn(Backend::Sqlite).await else { return };
     let Some(b) = Browser::start().await else { return app.stop().await };
     b.login(&app, "xiaojiang", PASSWORD).await;
-    b.wait_for("小微企业园一览").await;
+    b.wait_el("#park-table").await;
     assert_eq!(b.count("#park-table tbody tr").await, 3);
     let text = b.page_text().await;
     assert!(text.contains("萧江轻工产业小微园") && !text.contains("万洋众创城"));
     assert!(b.text("#current-user").await.contains("萧江镇人民政府"));
     b.click("#logout").await;
-    b.wait_for("登录").await;
+    b.wait_el("#login-submit").await;
 
     // The operator lands on its park, can add units but not edit the park.
     b.login(&app, "wanyang", PASSWORD).await;
-    b.wait_for("楼栋").await;
+    b.wait_el("#park-name").await;
     assert!(b.text("#park-name").await.starts_with("万洋众创城"));
     assert_eq!(b.count("#edit-park").await, 0);
     assert_eq!(b.count("#add-unit").await, 1);
