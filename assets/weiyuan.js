@@ -1,5 +1,100 @@
-// Ask before destructive form posts: <form data-confirm="...">.
-document.addEventListener("submit", function (e) {
-  var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
-  if (msg && !window.confirm(msg)) { e.preventDefault(); }
-});
+// Weiyuan page behaviour: confirmations, charts (ECharts) and the park map (Leaflet).
+// Data comes from data-* attributes the server renders; nothing is fetched from elsewhere.
+(function () {
+  "use strict";
+
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // Ask before destructive form posts: <form data-confirm="...">.
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  });
+
+  // Plan against actual, one small bar chart per figure: <div class="charts" data-charts="[...]">.
+  function charts() {
+    if (!window.echarts) { return; }
+    document.querySelectorAll(".charts[data-charts]").forEach(function (box) {
+      JSON.parse(box.getAttribute("data-charts")).forEach(function (c) {
+        var el = document.createElement("div");
+        el.className = "chart";
+        el.setAttribute("data-figure", c.figure);
+        box.appendChild(el);
+        window.echarts.init(el, null, { renderer: "svg" }).setOption({
+          title: { text: c.title, textStyle: { fontSize: 13 } },
+          tooltip: { trigger: "axis" },
+          legend: { data: c.labels, right: 0 },
+          grid: { left: 48, right: 8, top: 36, bottom: 24 },
+          xAxis: { type: "category", data: c.years },
+          yAxis: { type: "value" },
+          series: [
+            { name: c.labels[0], type: "bar", data: c.plan, itemStyle: { color: "#98a2b3" } },
+            { name: c.labels[1], type: "bar", data: c.actual, itemStyle: { color: "#0b6e4f" } }
+          ]
+        });
+      });
+    });
+  }
+
+  // The park map: works without any tile server; a tile URL template is used when configured.
+  function parkMap() {
+    var el = document.getElementById("park-map");
+    if (!el || !window.L) { return; }
+    var d = JSON.parse(el.getAttribute("data-map"));
+    var map = window.L.map(el, { zoomSnap: 0.25 });
+    var tiles = el.getAttribute("data-tiles");
+    if (tiles) { window.L.tileLayer(tiles, { maxZoom: 18 }).addTo(map); }
+    window.L.control.scale({ imperial: false }).addTo(map);
+    var colors = { completed: "#12b76a", under_construction: "#f79009", "new": "#2e90fa", planned: "#98a2b3" };
+    var layer = window.L.featureGroup().addTo(map);
+    d.townships.forEach(function (t) {
+      window.L.marker([t.lat, t.lon], {
+        icon: window.L.divIcon({ className: "township-label", html: esc(t.name), iconSize: null }),
+        interactive: false
+      }).addTo(map);
+    });
+    function draw(status) {
+      layer.clearLayers();
+      d.parks.forEach(function (p) {
+        if (status && p.status !== status) { return; }
+        window.L.circleMarker([p.lat, p.lon], {
+          radius: 9, color: "#fff", weight: 2, fillColor: colors[p.status] || "#667085", fillOpacity: 0.9,
+          className: "park-marker park-" + p.status
+        })
+          .bindTooltip(esc(p.name) + "<br>" + esc(p.status_label) + " · " + esc(d.labels.land) + " " + esc(p.land) +
+            " · " + esc(d.labels.enterprises) + " " + esc(p.enterprises))
+          .on("click", function () { window.location.href = "/parks/" + p.id; })
+          .addTo(layer);
+      });
+    }
+    draw("");
+    if (d.parks.length) { map.fitBounds(layer.getBounds().pad(0.15)); } else { map.setView([27.62, 120.5], 11); }
+    var legend = window.L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var div = window.L.DomUtil.create("div", "map-legend");
+      div.innerHTML = d.legend.map(function (l) {
+        return '<span><i style="background:' + (colors[l.status] || "#667085") + '"></i>' + esc(l.label) + "</span>";
+      }).join("");
+      return div;
+    };
+    legend.addTo(map);
+    var select = document.getElementById("map-status");
+    if (select) {
+      d.legend.forEach(function (l) {
+        var o = document.createElement("option");
+        o.value = l.status;
+        o.textContent = l.label;
+        select.appendChild(o);
+      });
+      select.addEventListener("change", function () { draw(select.value); });
+    }
+  }
+
+  // Once: now if the page is parsed (this script is deferred), else when it is.
+  function init() { charts(); parkMap(); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();

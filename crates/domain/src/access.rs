@@ -136,7 +136,12 @@ impl Actor {
         }
     }
 
-    /// Creating users, resetting passwords, reading the audit log.
+    /// Filing a park's monthly progress report: the county, or the township that owns it.
+    pub fn can_file_progress(&self, park: &ParkRef) -> bool {
+        self.can_edit_park(park)
+    }
+
+    /// Creating users, resetting passwords, reading the audit log, setting plans and targets.
     pub fn is_county(&self) -> bool {
         self.role == Role::County
     }

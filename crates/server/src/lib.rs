@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod parks;
+pub mod progress;
 pub mod routes;
 pub mod system;
 pub mod users;
@@ -31,11 +32,13 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// A map tile URL template (e.g. Tianditu's, with its key); None draws parks without tiles.
+    pub tile_url: Option<String>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        AppState { store, metrics: Arc::new(metrics::Metrics::default()), secure_cookies: false }
+        AppState { store, metrics: Arc::new(metrics::Metrics::default()), secure_cookies: false, tile_url: None }
     }
 }
 

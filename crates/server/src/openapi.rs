@@ -40,6 +40,14 @@ fn schemas() -> Value {
             "area_m2": num, "space_type": { "enum": ["production", "non_production"] }, "generated": { "type": "boolean" } } },
         "UnitInput": { "type": "object", "required": ["building_id", "floor", "number", "area_m2", "space_type"],
             "properties": { "building_id": int, "floor": int, "number": text, "area_m2": num, "space_type": text } },
+        "ProgressReportInput": { "type": "object", "required": ["month"], "properties": {
+            "month": { "type": "string", "description": "YYYY-MM" }, "land_supplied_mu": num, "started_mu": num,
+            "completed_wan_m2": num, "enterprises_moved_in": int, "investment_wan": num, "problems": text } },
+        "PlanInput": { "type": "object", "required": ["year"], "properties": { "year": int, "land_supply_mu": num,
+            "construction_start_mu": num, "completion_wan_m2": num, "output_yi": num } },
+        "MilestoneInput": { "type": "object", "required": ["phase", "kind"], "properties": { "phase": text,
+            "kind": { "enum": ["land_supplied", "construction_started", "completed", "moved_in", "production"] },
+            "planned_date": { "type": "string", "description": "YYYY-MM-DD" }, "actual_date": { "type": "string", "description": "YYYY-MM-DD" } } },
         "Password": { "type": "object", "required": ["password"], "properties": { "password": text } },
         "Lang": { "type": "object", "required": ["lang"], "properties": { "lang": { "enum": ["zh-CN", "en"] } } },
         "UserInput": { "type": "object", "required": ["username", "display_name", "role", "password"],
@@ -58,6 +66,9 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/users") => Some("UserInput"),
         ("POST", "/api/v1/users/{id}/password") => Some("Password"),
         ("PUT", "/api/v1/me/lang") => Some("Lang"),
+        ("POST", "/api/v1/parks/{id}/reports") => Some("ProgressReportInput"),
+        ("PUT", "/api/v1/parks/{id}/plans") => Some("PlanInput"),
+        ("POST", "/api/v1/parks/{id}/milestones") => Some("MilestoneInput"),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 //! added here without an entry in the authorisation test fails that test.
 
 use crate::AppState;
-use crate::{audit, pages, parks, system, users};
+use crate::{audit, pages, parks, progress, system, users};
 use axum::routing::{MethodRouter, delete, get, post, put};
 
 /// Who may call a route at all, before scope checks.
@@ -49,7 +49,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (public("GET", "/healthz", Some("system"), "Liveness and database check"), get(system::healthz)),
         (public("GET", "/metrics", Some("system"), "Prometheus metrics"), get(system::metrics)),
         (public("GET", "/api/openapi.json", Some("system"), "This OpenAPI document"), get(system::openapi)),
-        (public("GET", "/assets/{file}", None, "Static files"), get(system::asset)),
+        (public("GET", "/assets/{*file}", None, "Static files"), get(system::asset)),
         // Authentication
         (public("POST", "/api/v1/auth/login", Some("auth"), "Log in; answers a bearer token"), post(users::api::login)),
         (api("POST", "/api/v1/auth/logout", "auth", "End the current session"), post(users::api::logout)),
@@ -75,6 +75,32 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("POST", "/api/v1/parks/{id}/units", "parks", "Add a unit"), post(parks::api::create_unit)),
         (api("PUT", "/api/v1/units/{id}", "parks", "Edit a unit"), put(parks::api::update_unit)),
         (api("DELETE", "/api/v1/units/{id}", "parks", "Delete a unit"), delete(parks::api::delete_unit)),
+        // Construction progress and the map
+        (
+            api("GET", "/api/v1/progress", "progress", "Report status, lagging parks, plan against actual, targets"),
+            get(progress::api::overview),
+        ),
+        (
+            api("GET", "/api/v1/parks/{id}/progress", "progress", "A park's plan against actual, reports, milestones"),
+            get(progress::api::park),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/reports", "progress", "File or correct a monthly progress report"),
+            post(progress::api::file_report),
+        ),
+        (
+            api("PUT", "/api/v1/parks/{id}/plans", "progress", "Set one year of a park's plan (county)"),
+            put(progress::api::set_plan),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/milestones", "progress", "Set a milestone of a park phase"),
+            post(progress::api::set_milestone),
+        ),
+        (
+            api("DELETE", "/api/v1/milestones/{id}", "progress", "Delete a milestone"),
+            delete(progress::api::delete_milestone),
+        ),
+        (api("GET", "/api/v1/map", "progress", "Parks with their locations (GeoJSON)"), get(progress::api::map)),
         // Users and audit (county)
         (api("GET", "/api/v1/users", "users", "All users (county)"), get(users::api::list)),
         (api("POST", "/api/v1/users", "users", "Create a user (county)"), post(users::api::create)),
@@ -104,6 +130,13 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/units/{id}/edit", "Edit unit form"), get(parks::pages::unit_form)),
         (page("POST", "/units/{id}", "Save a unit"), post(parks::pages::update_unit)),
         (page("POST", "/units/{id}/delete", "Delete a unit"), post(parks::pages::delete_unit)),
+        (page("GET", "/progress", "Construction progress"), get(progress::pages::overview)),
+        (page("GET", "/parks/{id}/progress", "A park's progress"), get(progress::pages::park)),
+        (page("POST", "/parks/{id}/reports", "File a progress report"), post(progress::pages::file_report)),
+        (page("POST", "/parks/{id}/plans", "Set a plan year (county)"), post(progress::pages::set_plan)),
+        (page("POST", "/parks/{id}/milestones", "Set a milestone"), post(progress::pages::set_milestone)),
+        (page("POST", "/milestones/{id}/delete", "Delete a milestone"), post(progress::pages::delete_milestone)),
+        (page("GET", "/map", "Map of the parks"), get(progress::pages::map)),
         (page("GET", "/users", "Users (county)"), get(users::pages::list)),
         (page("POST", "/users", "Create a user (county)"), post(users::pages::create)),
         (page("POST", "/users/{id}/password", "Reset a password (county)"), post(users::pages::reset_password)),

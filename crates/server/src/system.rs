@@ -37,6 +37,9 @@ pub async fn openapi() -> Json<serde_json::Value> {
 const ASSETS: &[(&str, &str, &str)] = &[
     ("weiyuan.css", "text/css; charset=utf-8", include_str!("../../../assets/weiyuan.css")),
     ("weiyuan.js", "text/javascript; charset=utf-8", include_str!("../../../assets/weiyuan.js")),
+    ("vendor/echarts.min.js", "text/javascript; charset=utf-8", include_str!("../../../assets/vendor/echarts.min.js")),
+    ("vendor/leaflet.js", "text/javascript; charset=utf-8", include_str!("../../../assets/vendor/leaflet.js")),
+    ("vendor/leaflet.css", "text/css; charset=utf-8", include_str!("../../../assets/vendor/leaflet.css")),
 ];
 
 pub async fn asset(Path(file): Path<String>) -> Response {

@@ -53,3 +53,12 @@ CREATE TABLE park_milestones (
     generated BIGINT NOT NULL,
     UNIQUE (park_id, phase, kind)
 );
+
+-- The county's quantified targets (e.g. the Pingyang plan's 2022 targets), in hundredths.
+CREATE TABLE county_targets (
+    key TEXT PRIMARY KEY,
+    value_x100 BIGINT NOT NULL,
+    unit TEXT NOT NULL,
+    text TEXT NOT NULL,
+    position BIGINT NOT NULL
+);

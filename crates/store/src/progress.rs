@@ -478,3 +478,55 @@ pub(crate) async fn set_baseline_in(conn: &mut AnyConnection, park_id: i64, b: &
     .await?;
     Ok(())
 }
+
+/// One quantified county target (e.g. 小微园总建成面积达到550万平方米).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub key: String,
+    pub value: Fixed2,
+    pub unit: String,
+    pub text: String,
+}
+
+impl Store {
+    pub async fn list_targets(&self) -> Result<Vec<Target>> {
+        let rows = sqlx::query("SELECT key, value_x100, unit, text FROM county_targets ORDER BY position")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Target {
+                    key: col(r, "key")?,
+                    value: Fixed2(col(r, "value_x100")?),
+                    unit: col(r, "unit")?,
+                    text: col(r, "text")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Replace the county's targets with a new list (in this order).
+    pub async fn set_targets(&self, ctx: &AuditCtx, targets: &[Target]) -> Result<()> {
+        let before = self.list_targets().await?;
+        if before == targets {
+            return Ok(());
+        }
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM county_targets").execute(&mut *tx).await?;
+        for (i, t) in targets.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO county_targets (key, value_x100, unit, text, position) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&t.key)
+            .bind(t.value.0)
+            .bind(&t.unit)
+            .bind(&t.text)
+            .bind(i as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit::record(&mut tx, ctx, "update", "targets", None, None, json(&before), json(&targets)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -5,11 +5,21 @@
 
 use weiyuan_domain::codes::uscc_check_char;
 use weiyuan_domain::parks::{BuildingDraft, ParkForm, ParkStatus, SpaceType, UnitDraft};
+use weiyuan_domain::progress::{
+    MilestoneDraft, MilestoneKind, Money, Month, PlanYear, ProgressDraft, YearFigures, report_due_ms,
+};
+use weiyuan_domain::units::wan_m2_to_m2;
 use weiyuan_domain::{Fixed2, Invalid};
 use weiyuan_server::users::{UserForm, prepare};
+use weiyuan_store::progress::{PlanBaseline, Target};
 use weiyuan_store::{AuditCtx, Store};
 
 pub const PARKS_CSV: &str = include_str!("../demo/pingyang_parks.csv");
+pub const PLANS_CSV: &str = include_str!("../demo/pingyang_plans.csv");
+pub const BASELINE_CSV: &str = include_str!("../demo/pingyang_plan_baseline.csv");
+pub const TARGETS_CSV: &str = include_str!("../demo/pingyang_targets.csv");
+/// Parks whose generated progress deliberately falls behind plan, and by how much (per cent of plan).
+pub const LAGGING_PARKS: [(&str, i64); 3] = [("PY07", 55), ("PY13", 60), ("PY18", 70)];
 pub const DEMO_PASSWORD: &str = "weiyuan-demo";
 /// The park whose operator and enterprise get demo logins: 万洋众创城.
 pub const DEMO_PARK_CODE: &str = "PY08";
@@ -44,6 +54,153 @@ pub fn csv_fields(line: &str) -> Vec<String> {
     }
     out.push(field);
     out
+}
+
+/// A CSV with a header row as (header, rows).
+fn csv_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = csv_fields(lines.next().expect("header"));
+    (header, lines.map(csv_fields).collect())
+}
+
+fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
+    let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+    row[i].as_str()
+}
+
+/// The seed plans (annexes 6 and 7) as (park code, plan year).
+pub fn seed_plans() -> Vec<(String, PlanYear)> {
+    let (h, rows) = csv_table(PLANS_CSV);
+    rows.iter()
+        .map(|r| {
+            let num = |name: &str| {
+                Some(cell(&h, r, name)).filter(|v| !v.is_empty()).map(|v| Fixed2::parse(v).expect("seed number"))
+            };
+            let year = cell(&h, r, "year").parse().expect("year");
+            let figures = YearFigures {
+                land_supply_mu: num("land_supply_mu"),
+                construction_start_mu: num("construction_start_mu"),
+                completion_m2: num("completion_wan_m2").and_then(wan_m2_to_m2),
+                output: num("output_yi").map(Money::from_yi),
+            };
+            (cell(&h, r, "code").to_string(), PlanYear { year, figures })
+        })
+        .collect()
+}
+
+pub fn seed_baselines() -> Vec<(String, PlanBaseline)> {
+    let (h, rows) = csv_table(BASELINE_CSV);
+    rows.iter()
+        .map(|r| {
+            let num = |name: &str| {
+                Some(cell(&h, r, name)).filter(|v| !v.is_empty()).map(|v| Fixed2::parse(v).expect("seed number"))
+            };
+            let b = PlanBaseline {
+                supplied_land_mu: num("supplied_land_mu"),
+                started_land_mu: num("started_land_mu"),
+                responsible: cell(&h, r, "responsible").to_string(),
+            };
+            (cell(&h, r, "code").to_string(), b)
+        })
+        .collect()
+}
+
+pub fn seed_targets() -> Vec<Target> {
+    let (h, rows) = csv_table(TARGETS_CSV);
+    rows.iter()
+        .map(|r| Target {
+            key: cell(&h, r, "key").into(),
+            value: Fixed2::parse(cell(&h, r, "value")).expect("target value"),
+            unit: cell(&h, r, "unit").into(),
+            text: cell(&h, r, "text").into(),
+        })
+        .collect()
+}
+
+/// Spread a year's figure over twelve months so that the running total never falls behind an
+/// even spread: month i gets floor(total·i/12) − floor(total·(i−1)/12).
+fn spread(total: Fixed2, month: u32) -> Fixed2 {
+    let at = |i: i64| total.0 * i / 12;
+    Fixed2(at(month as i64) - at(month as i64 - 1))
+}
+
+/// Generated monthly reports of a park, from its plans: on plan (a little ahead) for most parks,
+/// behind for the parks in LAGGING_PARKS; through `last`, the last month that is over. The last
+/// month is left unfiled for two parks and filed late for one, so the county view has cases.
+pub fn generated_reports(code: &str, plans: &[PlanYear], enterprises: i64, last: Month) -> Vec<(ProgressDraft, i64)> {
+    let builds =
+        |f: &YearFigures| f.land_supply_mu.is_some() || f.construction_start_mu.is_some() || f.completion_m2.is_some();
+    let Some(first_year) = plans.iter().filter(|p| builds(&p.figures)).map(|p| p.year).min() else {
+        return Vec::new();
+    };
+    let pct =
+        LAGGING_PARKS.iter().find(|(c, _)| *c == code).map(|(_, p)| *p).unwrap_or(100 + (Lcg::new(code).range(2, 8)));
+    let mut rng = Lcg::new(&format!("{code}-reports"));
+    let scaled = |v: Option<Fixed2>| Fixed2(v.unwrap_or_default().0 * pct / 100);
+    let months = Month::new(first_year, 1).expect("valid").through(last);
+    let per_month_enterprises = (enterprises / months.len().max(1) as i64).max(0);
+    let mut out = Vec::new();
+    for m in months {
+        let plan = plans.iter().find(|p| p.year == m.year).map(|p| p.figures).unwrap_or_default();
+        let land = spread(scaled(plan.land_supply_mu), m.month);
+        let started = spread(scaled(plan.construction_start_mu), m.month);
+        let completed = spread(scaled(plan.completion_m2), m.month);
+        let d = ProgressDraft {
+            month: m,
+            land_supplied_mu: land,
+            started_mu: started,
+            completed_m2: completed,
+            enterprises_moved_in: if completed.0 > 0 { per_month_enterprises + rng.range(0, 2) } else { 0 },
+            // About 150 万元 of investment per 亩 started, plus fitting-out of completed space.
+            investment: Money::from_wan(Fixed2(started.0 * 150 + completed.0 / 10_000 * 800)),
+            problems: String::new(),
+        };
+        let due = report_due_ms(m);
+        let late = m == last && code == "PY09";
+        let missing = m == last && (code == "PY16" || code == "PY10");
+        if missing {
+            continue;
+        }
+        let submitted = if late { due + 3 * 86_400_000 } else { due - rng.range(1, 5) * 86_400_000 };
+        out.push((d, submitted));
+    }
+    out
+}
+
+/// Generated milestones of one phase: planned from the plan years, reached for parks on plan.
+pub fn generated_milestones(status: ParkStatus, plans: &[PlanYear], lagging: bool, today: &str) -> Vec<MilestoneDraft> {
+    let year_end = |y: i32| format!("{y}-12-31");
+    let last_with = |f: fn(&YearFigures) -> bool| plans.iter().filter(|p| f(&p.figures)).map(|p| p.year).max();
+    let land = last_with(|f| f.land_supply_mu.is_some()).map(year_end);
+    let start = last_with(|f| f.construction_start_mu.is_some()).map(year_end);
+    let done_year = last_with(|f| f.completion_m2.is_some());
+    let done = done_year.map(year_end);
+    let moved = done_year.map(|y| format!("{}-03-31", y + 1));
+    let production = done_year.map(|y| format!("{}-12-31", y + 1));
+    let planned = match status {
+        ParkStatus::Completed => vec![
+            Some("2016-06-30".to_string()),
+            Some("2016-12-31".into()),
+            Some("2017-12-31".into()),
+            Some("2018-03-31".into()),
+            Some("2018-12-31".into()),
+        ],
+        _ => vec![land, start, done, moved, production],
+    };
+    MilestoneKind::ALL
+        .iter()
+        .zip(planned)
+        .filter_map(|(kind, planned)| {
+            let planned = planned?;
+            let reached = status == ParkStatus::Completed || (!lagging && planned.as_str() < today);
+            Some(MilestoneDraft {
+                phase: "一期".into(),
+                kind: *kind,
+                actual_date: reached.then(|| planned.clone()),
+                planned_date: Some(planned),
+            })
+        })
+        .collect()
 }
 
 /// The seed parks as (code, form), in annex order.
@@ -151,6 +308,7 @@ pub struct Loaded {
     pub buildings_created: usize,
     pub units_created: usize,
     pub users_created: usize,
+    pub reports_created: usize,
 }
 
 #[derive(Debug)]
@@ -199,6 +357,7 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
             }
         }
     }
+    load_progress(store, &ctx, &mut loaded).await?;
     let demo_park = store.find_park_by_code(DEMO_PARK_CODE).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
     if store.find_enterprise(DEMO_ENTERPRISE).await?.is_none() {
         store.create_enterprise(&ctx, demo_park.id, DEMO_ENTERPRISE, &demo_credit_code(1), true).await?;
@@ -220,6 +379,52 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
         loaded.users_created += 1;
     }
     Ok(loaded)
+}
+
+/// Plans, baselines and targets exactly as in the seed; generated reports, yearly output and
+/// milestones (marked generated) for parks that have none yet.
+async fn load_progress(store: &Store, ctx: &AuditCtx, loaded: &mut Loaded) -> Result<(), DemoError> {
+    let now = weiyuan_store::now_ms();
+    let last = Month::of_ms(now).prev();
+    let today = weiyuan_domain::time::format_shanghai(now)[..10].to_string();
+    let plans = seed_plans();
+    for (code, plan) in &plans {
+        let park = store.find_park_by_code(code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
+        store.set_plan_year(ctx, park.id, plan).await?;
+    }
+    for (code, b) in seed_baselines() {
+        let park = store.find_park_by_code(&code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
+        store.set_baseline(ctx, park.id, &b).await?;
+    }
+    store.set_targets(ctx, &seed_targets()).await?;
+    let scope = weiyuan_domain::access::ParkScope::All;
+    let with_reports: Vec<i64> = store.list_reports(&scope).await?.iter().map(|r| r.park_id).collect();
+    let with_output: Vec<i64> = store.list_year_output(&scope).await?.iter().map(|o| o.0).collect();
+    for park in store.list_parks(&scope).await? {
+        let mine: Vec<PlanYear> = plans.iter().filter(|(c, _)| *c == park.code).map(|(_, p)| *p).collect();
+        let lagging = LAGGING_PARKS.iter().any(|(c, _)| *c == park.code);
+        if park.status != ParkStatus::Completed && !with_reports.contains(&park.id) {
+            for (d, submitted) in generated_reports(&park.code, &mine, park.enterprise_count, last) {
+                let by = AuditCtx::system(&format!("demo:{}", park.township_name()));
+                store.file_report(&by, park.id, &d, submitted, true).await?;
+                loaded.reports_created += 1;
+            }
+        }
+        if !with_output.contains(&park.id) {
+            let mut rng = Lcg::new(&format!("{}-output", park.code));
+            for p in mine.iter().filter(|p| p.figures.output.is_some() && p.year <= 2022) {
+                let pct = if lagging { 70 } else { rng.range(90, 110) };
+                let plan = p.figures.output.unwrap_or_default();
+                store.set_year_output(ctx, park.id, p.year, Money(plan.0 / 100 * pct), true).await?;
+            }
+        }
+        if store.list_milestones(park.id).await?.is_empty() {
+            for d in generated_milestones(park.status, &mine, lagging, &today) {
+                store.set_milestone(ctx, park.id, &d, true).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -297,5 +502,70 @@ mod tests {
         assert_eq!(totals(&[ParkStatus::UnderConstruction]), (4, "1481.9".into(), "216.8".into(), 661));
         assert_eq!(totals(&[ParkStatus::New, ParkStatus::Planned]), (11, "1669".into(), "255.99".into(), 550));
         assert_eq!(totals(ParkStatus::ALL).3, 1270);
+    }
+
+    #[test]
+    fn seed_plans_add_up_to_the_printed_totals() {
+        let plans = seed_plans();
+        assert_eq!(plans.len(), 80);
+        let total = |year: i32, f: fn(&YearFigures) -> Option<Fixed2>| -> String {
+            plans.iter().filter(|(_, p)| p.year == year).filter_map(|(_, p)| f(&p.figures)).sum::<Fixed2>().plain()
+        };
+        // Annex 6 output (亿元) 2018–2022, over the nine existing parks.
+        let existing = |year: i32| -> String {
+            plans
+                .iter()
+                .filter(|(c, p)| p.year == year && c.as_str() <= "PY09")
+                .filter_map(|(_, p)| p.figures.output.map(Money::yi))
+                .sum::<Fixed2>()
+                .plain()
+        };
+        assert_eq!([2018, 2019, 2020, 2021, 2022].map(existing), ["38.5", "51", "65", "80", "90"]);
+        // Annex 7 construction-start plan (亩) 2018–2021, over the eleven new parks.
+        let new_starts = |year: i32| -> String {
+            plans
+                .iter()
+                .filter(|(c, p)| p.year == year && c.as_str() >= "PY10")
+                .filter_map(|(_, p)| p.figures.construction_start_mu)
+                .sum::<Fixed2>()
+                .plain()
+        };
+        assert_eq!([2018, 2019, 2020, 2021].map(new_starts), ["327.5", "243", "504", "594.5"]);
+        assert_eq!(total(2019, |f| f.land_supply_mu), "351.9", "annex 6 127.9 + annex 7 224");
+        assert_eq!(seed_baselines().len(), 20);
+        let t = seed_targets();
+        assert!(t.iter().any(|t| t.key == "total_built_area" && t.value == Fixed2::from_units(550)));
+    }
+
+    #[test]
+    fn generated_progress_keeps_up_except_for_the_lagging_parks() {
+        let plans: Vec<PlanYear> = seed_plans().into_iter().filter(|(c, _)| c == "PY17").map(|(_, p)| p).collect();
+        let last = Month::new(2023, 6).unwrap();
+        let reports: Vec<_> = generated_reports("PY11", &plans, 82, last);
+        assert_eq!(reports, generated_reports("PY11", &plans, 82, last), "deterministic");
+        let as_reports = |code: &str| -> Vec<weiyuan_domain::progress::ProgressReport> {
+            generated_reports(code, &plans, 78, last)
+                .into_iter()
+                .map(|(d, at)| weiyuan_domain::progress::ProgressReport {
+                    park_id: 1,
+                    month: d.month,
+                    land_supplied_mu: d.land_supplied_mu,
+                    started_mu: d.started_mu,
+                    completed_m2: d.completed_m2,
+                    enterprises_moved_in: d.enterprises_moved_in,
+                    investment: d.investment,
+                    problems: d.problems,
+                    submitted_at: at,
+                    submitted_by: String::new(),
+                    generated: true,
+                })
+                .collect()
+        };
+        assert!(weiyuan_domain::progress::lagging(&plans, &as_reports("PY17"), last).is_empty());
+        assert_eq!(
+            weiyuan_domain::progress::lagging(&plans, &as_reports("PY13"), last).len(),
+            3,
+            "PY13's pace on PY17's plan"
+        );
     }
 }

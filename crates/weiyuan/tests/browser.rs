@@ -279,3 +279,56 @@ async fn a_township_and_an_operator_see_only_their_parks() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#park-table").await;
+
+    // No tile server is configured: the parks, the township labels and a scale are still drawn.
+    b.goto(&app.url("/map")).await;
+    b.wait_el("path.park-marker").await;
+    assert_eq!(b.count("path.park-marker").await, 20);
+    assert_eq!(b.count("path.park-under_construction").await, 4);
+    assert_eq!(b.count(".township-label").await, 8);
+    assert_eq!(b.count(".leaflet-control-scale").await, 1);
+    assert_eq!(b.count(".leaflet-tile").await, 0, "no tiles requested");
+    b.screenshot("map").await;
+    // Clicking a park opens it.
+    b.click("path.park-under_construction").await;
+    b.wait_el("#park-name").await;
+    assert!(b.url().await.contains("/parks/"));
+
+    // The county's progress page: report status, lagging parks, targets and four charts.
+    b.goto(&app.url("/progress")).await;
+    b.wait_el(".chart svg").await;
+    assert_eq!(b.count(".chart").await, 4);
+    assert!(b.count("#lagging tbody tr").await >= 3);
+    assert_eq!(b.count("#report-status tr.report-missing").await, 2);
+    let lag = b.text("#lagging tr[data-lag-park=PY07][data-lag-figure=land_supply]").await;
+    assert!(lag.contains("腾蛟南溪皮革皮件小微园") && lag.contains("2018-01"), "{lag}");
+    b.screenshot("progress").await;
+
+    // A township files this month's report for its park; a bad figure is refused first.
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+    b.login(&app, "xiaojiang", PASSWORD).await;
+    b.wait_el("#park-table").await;
+    let id = app.park_id("PY06").await;
+    b.goto(&app.url(&format!("/parks/{id}/progress"))).await;
+    b.wait_el("#report-form").await;
+    b.type_into("#f-started_mu", "3亩").await;
+    b.click("#file-report").await;
+    b.wait_el("#form-error").await;
+    assert_eq!(b.text(".field-error[data-field=started_mu]").await, "须为数字（不带单位和千分位逗号）");
+    b.type_into("#f-started_mu", "3").await;
+    b.type_into("#f-problems", "三期用地报批").await;
+    b.click("#file-report").await;
+    b.wait_el("#report-table").await;
+    b.wait_for("三期用地报批").await;
+    b.screenshot("park-progress").await;
+    b.quit().await;
+    app.stop().await;
+}

@@ -1,0 +1,81 @@
+//! JSON API for construction progress and the map.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use weiyuan_domain::progress::{Milestone, MilestoneForm, PlanYear, ProgressForm, ProgressReport};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Deserialize, Default)]
+pub struct MonthQuery {
+    #[serde(default)]
+    pub month: String,
+}
+
+pub async fn overview(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<MonthQuery>,
+) -> ApiResult<Json<super::Overview>> {
+    let month = super::parse_month(&q.month).map_err(u.err())?;
+    Ok(Json(super::overview(&s.store, &u.actor, month).await.map_err(u.err())?))
+}
+
+pub async fn park(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<super::ParkProgress>> {
+    Ok(Json(super::park_progress(&s.store, &u.actor, id).await.map_err(u.err())?))
+}
+
+pub async fn file_report(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(form): JsonBody<ProgressForm>,
+) -> ApiResult<(StatusCode, Json<ProgressReport>)> {
+    Ok((StatusCode::CREATED, Json(super::file_report(&s.store, &w.actor, id, &form).await.map_err(w.err())?)))
+}
+
+pub async fn set_plan(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(form): JsonBody<super::PlanForm>,
+) -> ApiResult<Json<PlanYear>> {
+    Ok(Json(super::set_plan(&s.store, &w.actor, id, &form).await.map_err(w.err())?))
+}
+
+pub async fn set_milestone(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(form): JsonBody<MilestoneForm>,
+) -> ApiResult<Json<Milestone>> {
+    Ok(Json(super::set_milestone(&s.store, &w.actor, id, &form).await.map_err(w.err())?))
+}
+
+pub async fn delete_milestone(State(s): State<AppState>, w: ApiWriter, Id(id): Id) -> ApiResult<StatusCode> {
+    super::delete_milestone(&s.store, &w.actor, id).await.map_err(w.err())?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The parks of the caller's scope with their locations, for maps.
+pub async fn map(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Value>> {
+    let parks = s.store.list_parks(&u.actor.park_scope()).await.map_err(|e| u.err()(e.into()))?;
+    let features: Vec<Value> = parks
+        .iter()
+        .filter_map(|p| {
+            Some(json!({
+                "type": "Feature",
+                "geometry": { "type": "Point", "coordinates": [p.lon?, p.lat?] },
+                "properties": { "id": p.id, "code": p.code, "name": p.name, "status": p.status.code(),
+                    "township": p.township_name(), "land_mu": p.land_mu, "enterprise_count": p.enterprise_count }
+            }))
+        })
+        .collect();
+    Ok(Json(json!({ "type": "FeatureCollection", "features": features })))
+}
