@@ -408,6 +408,24 @@ impl Park {
         units::m2_to_wan_m2(self.building_area_m2)
     }
 
+    /// The park's figures as a draft, to compare with an incoming one.
+    pub fn draft(&self) -> ParkDraft {
+        ParkDraft {
+            name: self.name.clone(),
+            township_code: self.township_code.clone(),
+            status: self.status,
+            land_mu: self.land_mu,
+            building_area_m2: self.building_area_m2,
+            leading_industries: self.leading_industries.clone(),
+            enterprise_count: self.enterprise_count,
+            development_model: self.development_model,
+            park_type: self.park_type,
+            progress_note: self.progress_note.clone(),
+            lat: self.lat,
+            lon: self.lon,
+        }
+    }
+
     pub fn township_name(&self) -> &str {
         codes::township(&self.township_code).map(|t| t.name).unwrap_or(&self.township_code)
     }

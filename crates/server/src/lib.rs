@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod exchange;
 pub mod extract;
 pub mod i18n;
 pub mod metrics;

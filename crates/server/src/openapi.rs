@@ -48,6 +48,7 @@ fn schemas() -> Value {
         "MilestoneInput": { "type": "object", "required": ["phase", "kind"], "properties": { "phase": text,
             "kind": { "enum": ["land_supplied", "construction_started", "completed", "moved_in", "production"] },
             "planned_date": { "type": "string", "description": "YYYY-MM-DD" }, "actual_date": { "type": "string", "description": "YYYY-MM-DD" } } },
+        "File": { "type": "string", "format": "binary", "description": "the .xlsx or .csv file, as the raw body" },
         "Password": { "type": "object", "required": ["password"], "properties": { "password": text } },
         "Lang": { "type": "object", "required": ["lang"], "properties": { "lang": { "enum": ["zh-CN", "en"] } } },
         "UserInput": { "type": "object", "required": ["username", "display_name", "role", "password"],
@@ -64,6 +65,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/parks/{id}/buildings") | ("PUT", "/api/v1/buildings/{id}") => Some("BuildingInput"),
         ("POST", "/api/v1/parks/{id}/units") | ("PUT", "/api/v1/units/{id}") => Some("UnitInput"),
         ("POST", "/api/v1/users") => Some("UserInput"),
+        ("POST", "/api/v1/import/{file}") => Some("File"),
         ("POST", "/api/v1/users/{id}/password") => Some("Password"),
         ("PUT", "/api/v1/me/lang") => Some("Lang"),
         ("POST", "/api/v1/parks/{id}/reports") => Some("ProgressReportInput"),
@@ -91,6 +93,10 @@ pub fn document() -> Value {
         });
         if spec.access == Access::Public {
             op["security"] = json!([]);
+        }
+        if spec.path.contains("{file}") {
+            op["parameters"] = json!([{ "name": "file", "in": "path", "required": true, "schema": { "type": "string" },
+                "description": "parks|plans|progress, then .xlsx or .csv" }]);
         }
         if spec.path.contains("{id}") {
             op["parameters"] =

@@ -3,7 +3,11 @@
 //! added here without an entry in the authorisation test fails that test.
 
 use crate::AppState;
-use crate::{audit, pages, parks, progress, system, users};
+use crate::{audit, exchange, pages, parks, progress, system, users};
+use axum::extract::DefaultBodyLimit;
+
+/// Uploads of spreadsheets may be large (a province's monthly reports).
+pub const UPLOAD_LIMIT: usize = 64 << 20;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
 /// Who may call a route at all, before scope checks.
@@ -101,6 +105,19 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             delete(progress::api::delete_milestone),
         ),
         (api("GET", "/api/v1/map", "progress", "Parks with their locations (GeoJSON)"), get(progress::api::map)),
+        // Excel and CSV exchange
+        (
+            api("GET", "/api/v1/export/{file}", "exchange", "Export parks|plans|progress as .xlsx or .csv"),
+            get(exchange::api::export),
+        ),
+        (
+            api("GET", "/api/v1/templates/{file}", "exchange", "Import template (parks|plans|progress).xlsx or .csv"),
+            get(exchange::api::template),
+        ),
+        (
+            api("POST", "/api/v1/import/{file}", "exchange", "Import a file (raw body); all or nothing"),
+            post(exchange::api::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        ),
         // Users and audit (county)
         (api("GET", "/api/v1/users", "users", "All users (county)"), get(users::api::list)),
         (api("POST", "/api/v1/users", "users", "Create a user (county)"), post(users::api::create)),
@@ -137,6 +154,13 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/parks/{id}/milestones", "Set a milestone"), post(progress::pages::set_milestone)),
         (page("POST", "/milestones/{id}/delete", "Delete a milestone"), post(progress::pages::delete_milestone)),
         (page("GET", "/map", "Map of the parks"), get(progress::pages::map)),
+        (page("GET", "/exchange", "Excel and CSV exchange"), get(exchange::pages::show)),
+        (page("GET", "/exchange/export/{file}", "Download an export"), get(exchange::pages::export)),
+        (page("GET", "/exchange/templates/{file}", "Download an import template"), get(exchange::pages::template)),
+        (
+            page("POST", "/exchange/import/{kind}", "Upload a file to import"),
+            post(exchange::pages::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        ),
         (page("GET", "/users", "Users (county)"), get(users::pages::list)),
         (page("POST", "/users", "Create a user (county)"), post(users::pages::create)),
         (page("POST", "/users/{id}/password", "Reset a password (county)"), post(users::pages::reset_password)),

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod enterprises;
+pub mod import;
 pub mod parks;
 pub mod progress;
 mod schema;

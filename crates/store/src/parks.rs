@@ -2,6 +2,7 @@
 
 use crate::audit::{self, AuditCtx, json};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use weiyuan_domain::Fixed2;
 use weiyuan_domain::access::ParkScope;
@@ -114,82 +115,16 @@ impl Store {
     /// Register a park. `code` is the stable registry code; None assigns the next `P0001`-style code.
     pub async fn create_park(&self, ctx: &AuditCtx, code: Option<&str>, d: &ParkDraft) -> Result<Park> {
         let mut tx = self.write_tx().await?;
-        let code = match code {
-            Some(c) => c.to_string(),
-            None => {
-                let row = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) AS n FROM parks")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                format!("P{:04}", col::<i64>(&row, "n")?)
-            }
-        };
-        let now = now_ms();
-        let row = sqlx::query(
-            "INSERT INTO parks (code, name, township_code, status, land_mu_x100, building_area_m2_x100, leading_industries, \
-             enterprise_count, development_model, park_type, progress_note, lat, lon, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-        )
-        .bind(&code)
-        .bind(&d.name)
-        .bind(&d.township_code)
-        .bind(d.status.code())
-        .bind(d.land_mu.0)
-        .bind(d.building_area_m2.0)
-        .bind(&d.leading_industries)
-        .bind(d.enterprise_count)
-        .bind(d.development_model.code())
-        .bind(d.park_type.code())
-        .bind(&d.progress_note)
-        .bind(d.lat)
-        .bind(d.lon)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name"))?;
-        let id: i64 = col(&row, "id")?;
-        let park = park_from_row(
-            &sqlx::query(sql(format!("SELECT {PARK_COLUMNS} FROM parks WHERE id = $1")))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?,
-        )?;
-        audit::record(&mut tx, ctx, "create", "park", Some(id), Some(id), None, json(&park)).await?;
+        let park = insert_park(&mut tx, ctx, code, d).await?;
         tx.commit().await?;
         Ok(park)
     }
 
     pub async fn update_park(&self, ctx: &AuditCtx, id: i64, d: &ParkDraft) -> Result<Park> {
         let mut tx = self.write_tx().await?;
-        let select = format!("SELECT {PARK_COLUMNS} FROM parks WHERE id = $1");
-        let before = park_from_row(
-            &sqlx::query(sql(select.as_str())).bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?,
-        )?;
-        sqlx::query(
-            "UPDATE parks SET name = $1, township_code = $2, status = $3, land_mu_x100 = $4, building_area_m2_x100 = $5, \
-             leading_industries = $6, enterprise_count = $7, development_model = $8, park_type = $9, progress_note = $10, \
-             lat = $11, lon = $12, updated_at = $13 WHERE id = $14",
-        )
-        .bind(&d.name)
-        .bind(&d.township_code)
-        .bind(d.status.code())
-        .bind(d.land_mu.0)
-        .bind(d.building_area_m2.0)
-        .bind(&d.leading_industries)
-        .bind(d.enterprise_count)
-        .bind(d.development_model.code())
-        .bind(d.park_type.code())
-        .bind(&d.progress_note)
-        .bind(d.lat)
-        .bind(d.lon)
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name"))?;
-        let after = park_from_row(&sqlx::query(sql(select.as_str())).bind(id).fetch_one(&mut *tx).await?)?;
-        audit::record(&mut tx, ctx, "update", "park", Some(id), Some(id), json(&before), json(&after)).await?;
+        let park = update_park_in(&mut tx, ctx, id, d).await?;
         tx.commit().await?;
-        Ok(after)
+        Ok(park)
     }
 
     pub async fn list_buildings(&self, park_id: i64) -> Result<Vec<Building>> {
@@ -374,4 +309,88 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn select_park(conn: &mut AnyConnection, id: i64) -> Result<Park> {
+    let row = sqlx::query(sql(format!("SELECT {PARK_COLUMNS} FROM parks WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    park_from_row(&row)
+}
+
+/// Insert a park inside the caller's transaction, with its audit entry.
+pub(crate) async fn insert_park(
+    conn: &mut AnyConnection,
+    ctx: &AuditCtx,
+    code: Option<&str>,
+    d: &ParkDraft,
+) -> Result<Park> {
+    let code = match code {
+        Some(c) => c.to_string(),
+        None => {
+            let row = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) AS n FROM parks")
+                .fetch_one(&mut *conn)
+                .await?;
+            format!("P{:04}", col::<i64>(&row, "n")?)
+        }
+    };
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO parks (code, name, township_code, status, land_mu_x100, building_area_m2_x100, leading_industries, \
+         enterprise_count, development_model, park_type, progress_note, lat, lon, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    )
+    .bind(&code)
+    .bind(&d.name)
+    .bind(&d.township_code)
+    .bind(d.status.code())
+    .bind(d.land_mu.0)
+    .bind(d.building_area_m2.0)
+    .bind(&d.leading_industries)
+    .bind(d.enterprise_count)
+    .bind(d.development_model.code())
+    .bind(d.park_type.code())
+    .bind(&d.progress_note)
+    .bind(d.lat)
+    .bind(d.lon)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| StoreError::unique_as(e, "name"))?;
+    let id: i64 = col(&row, "id")?;
+    let park = select_park(conn, id).await?;
+    audit::record(conn, ctx, "create", "park", Some(id), Some(id), None, json(&park)).await?;
+    Ok(park)
+}
+
+/// Update a park inside the caller's transaction, with its audit entry.
+pub(crate) async fn update_park_in(conn: &mut AnyConnection, ctx: &AuditCtx, id: i64, d: &ParkDraft) -> Result<Park> {
+    let before = select_park(conn, id).await?;
+    sqlx::query(
+        "UPDATE parks SET name = $1, township_code = $2, status = $3, land_mu_x100 = $4, building_area_m2_x100 = $5, \
+         leading_industries = $6, enterprise_count = $7, development_model = $8, park_type = $9, progress_note = $10, \
+         lat = $11, lon = $12, updated_at = $13 WHERE id = $14",
+    )
+    .bind(&d.name)
+    .bind(&d.township_code)
+    .bind(d.status.code())
+    .bind(d.land_mu.0)
+    .bind(d.building_area_m2.0)
+    .bind(&d.leading_industries)
+    .bind(d.enterprise_count)
+    .bind(d.development_model.code())
+    .bind(d.park_type.code())
+    .bind(&d.progress_note)
+    .bind(d.lat)
+    .bind(d.lon)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::unique_as(e, "name"))?;
+    let after = select_park(conn, id).await?;
+    audit::record(conn, ctx, "update", "park", Some(id), Some(id), json(&before), json(&after)).await?;
+    Ok(after)
 }

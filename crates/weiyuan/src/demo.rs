@@ -144,7 +144,9 @@ pub fn generated_reports(code: &str, plans: &[PlanYear], enterprises: i64, last:
         let plan = plans.iter().find(|p| p.year == m.year).map(|p| p.figures).unwrap_or_default();
         let land = spread(scaled(plan.land_supply_mu), m.month);
         let started = spread(scaled(plan.construction_start_mu), m.month);
-        let completed = spread(scaled(plan.completion_m2), m.month);
+        // Completions go in 0.01 万㎡ (100 m²) steps, the precision reports are made in.
+        let completed_wan = spread(scaled(plan.completion_m2.map(weiyuan_domain::units::m2_to_wan_m2)), m.month);
+        let completed = wan_m2_to_m2(completed_wan).unwrap_or_default();
         let d = ProgressDraft {
             month: m,
             land_supplied_mu: land,

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use weiyuan::{config, demo};
 use weiyuan_domain::access::Lang;
 use weiyuan_server::error::AppError;
+use weiyuan_server::exchange::{self, FileFormat, Kind};
 use weiyuan_server::i18n;
 use weiyuan_store::{AuditCtx, Store};
 
@@ -58,6 +59,28 @@ enum Command {
     },
     /// Run the database migrations and exit
     Migrate(Db),
+    /// Export parks, plans or progress reports as xlsx or csv
+    Export {
+        /// parks | plans | progress
+        kind: String,
+        /// xlsx (default) or csv
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// The file to write
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Import parks, plans or progress reports from an xlsx or csv file (all or nothing)
+    Import {
+        /// parks | plans | progress
+        kind: String,
+        /// The .xlsx or .csv file
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Manage users
     User {
         #[command(subcommand)]
@@ -133,6 +156,20 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The CLI acts with the county's rights (it runs on the server, as its operator).
+fn cli_actor() -> weiyuan_domain::Actor {
+    weiyuan_domain::Actor {
+        user_id: 0,
+        username: "cli".into(),
+        display_name: "cli".into(),
+        role: weiyuan_domain::Role::County,
+        township_code: None,
+        park_id: None,
+        enterprise_id: None,
+        lang: Lang::ZhCn,
+    }
+}
+
 fn read_password() -> Result<String, String> {
     let mut s = String::new();
     std::io::stdin().read_to_string(&mut s).map_err(|e| e.to_string())?;
@@ -197,6 +234,46 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open(&r.database_url).await?;
             println!("schema version {}", store.schema_version().await.map_err(|e| e.to_string())?);
             Ok(())
+        }
+        Command::Export { kind, format, output, db } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let kind = Kind::parse(&kind).ok_or_else(|| format!("unknown kind {kind:?}: parks, plans or progress"))?;
+            let format = FileFormat::parse(&format).ok_or_else(|| format!("unknown format {format:?}: xlsx or csv"))?;
+            let (bytes, _) = exchange::export(&store, &cli_actor(), kind, format).await.map_err(|e| describe(&e))?;
+            std::fs::write(&output, &bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+            println!("wrote {} ({} bytes)", output.display(), bytes.len());
+            Ok(())
+        }
+        Command::Import { kind, file, db } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let kind = Kind::parse(&kind).ok_or_else(|| format!("unknown kind {kind:?}: parks, plans or progress"))?;
+            let name = file.display().to_string();
+            let format = FileFormat::of_path(&name).ok_or_else(|| format!("{name}: only .xlsx and .csv files"))?;
+            let bytes = std::fs::read(&file).map_err(|e| format!("{name}: {e}"))?;
+            let lang = std::env::var("WEIYUAN_LANG").ok().and_then(|l| Lang::parse(&l)).unwrap_or_default();
+            let bar = |stage: &str, done: usize, total: usize| {
+                let label = if stage == "check" { "校验 checking" } else { "写入 writing" };
+                eprint!("\r{label} {done}/{total}   ");
+            };
+            let result =
+                exchange::import(&store, &cli_actor(), &AuditCtx::system("cli"), kind, format, &bytes, &bar).await;
+            eprintln!();
+            match result {
+                Ok(s) => {
+                    println!("{name}: {} rows, {} written, {} unchanged", s.rows, s.written, s.unchanged);
+                    Ok(())
+                }
+                Err(e) => {
+                    let messages = e.messages(lang);
+                    Err(format!(
+                        "{name}: nothing imported, {} problem(s):\n  {}",
+                        messages.len(),
+                        messages.join("\n  ")
+                    ))
+                }
+            }
         }
         Command::User { command } => match command {
             UserCommand::Add { username, role, scope, display_name, lang, password_stdin: _, db } => {

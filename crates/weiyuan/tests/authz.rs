@@ -46,6 +46,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/parks/{id}/milestones" | "/parks/{id}/milestones") => EditPark,
         ("DELETE", "/api/v1/milestones/{id}") | ("POST", "/milestones/{id}/delete") => EditPark,
         ("PUT", "/api/v1/parks/{id}/plans") | ("POST", "/parks/{id}/plans") => CountyOnly,
+        ("GET", "/api/v1/export/{file}" | "/api/v1/templates/{file}" | "/exchange" | "/exchange/export/{file}") => {
+            AnyUser
+        }
+        ("GET", "/exchange/templates/{file}") => AnyUser,
+        // The park registry (the file below) is imported by the county only.
+        ("POST", "/api/v1/import/{file}" | "/exchange/import/{kind}") => CountyOnly,
         ("POST", "/api/v1/parks" | "/parks") | ("GET", "/parks/new") => CountyOnly,
         ("GET", "/api/v1/users" | "/api/v1/audit" | "/users" | "/audit") => CountyOnly,
         ("POST", "/api/v1/users" | "/api/v1/users/{id}/password" | "/users" | "/users/{id}/password") => CountyOnly,
@@ -117,6 +123,8 @@ impl Ctx<'_> {
 
 /// The park a path's {id} points into, and the id to put there.
 struct Target {
+    /// A one-park registry file (CSV) that changes nothing, for the import routes.
+    csv: String,
     park_name: String,
     id: String,
     /// Body for writes (JSON for the API, form fields for pages).
@@ -262,11 +270,31 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         (park.id.to_string(), body, form)
     };
     let form = form.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    Target { park_name: park.name, id, json, form }
+    let f = park.to_form();
+    let csv = format!(
+        "名称,所在乡镇,建设情况,用地面积（亩）,建筑面积（万㎡）,主导产业,入驻企业数（家）,开发模式,园区类型,建设进展,编号,纬度（°N）,经度（°E）\r\n{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+        park.name,
+        park.township_code,
+        f.status,
+        f.land_mu,
+        f.building_area_wan_m2,
+        f.leading_industries.replace(',', "、"),
+        f.enterprise_count,
+        f.development_model,
+        f.park_type,
+        f.progress_note,
+        park.code,
+        f.lat,
+        f.lon
+    );
+    Target { csv, park_name: park.name, id, json, form }
 }
 
 fn concrete(path: &str, id: &str) -> String {
-    path.replace("{id}", id).replace("{*file}", "vendor/leaflet.css")
+    path.replace("{id}", id)
+        .replace("{*file}", "vendor/leaflet.css")
+        .replace("{file}", "parks.csv")
+        .replace("{kind}", "parks")
 }
 
 struct Outcome {
@@ -283,6 +311,8 @@ async fn call(app: &App, s: &Session, spec: &RouteSpec, t: &Target) -> Outcome {
         let mut req = s.client.request(method.clone(), &url).bearer_auth(&s.token);
         if spec.path == "/api/v1/auth/login" {
             req = app.client().post(&url).json(&json!({"username": "county", "password": PASSWORD}));
+        } else if spec.path == "/api/v1/import/{file}" {
+            req = req.header("content-type", "text/csv").body(t.csv.clone());
         } else if spec.path == "/api/v1/me/lang" {
             req = req.json(&json!({"lang": "zh-CN"}));
         } else if method != Method::GET {
@@ -291,6 +321,20 @@ async fn call(app: &App, s: &Session, spec: &RouteSpec, t: &Target) -> Outcome {
         req.send().await.unwrap()
     } else if method == Method::GET {
         s.client.get(&url).send().await.unwrap()
+    } else if spec.path == "/exchange/import/{kind}" {
+        // A file upload, as a browser sends it.
+        let boundary = "weiyuanboundary7MA4YWxk";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"parks.csv\"\r\nContent-Type: text/csv\r\n\r\n{}\r\n--{boundary}--\r\n",
+            s.csrf, t.csv
+        );
+        s.client
+            .post(&url)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
     } else {
         let mut form = t.form.clone();
         form.push(("_csrf".into(), s.csrf.clone()));

@@ -165,3 +165,34 @@ fn a_bad_database_url_or_config_is_a_clear_error() {
     assert!(db_path.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_import_from_the_command_line() {
+    let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
+    assert!(weiyuan(&["demo", "--no-serve"], &db.url, "").status.success());
+    let dir = std::env::temp_dir().join(format!("wy-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xlsx = dir.join("parks.xlsx");
+    let o = weiyuan(&["export", "parks", "--format", "xlsx", "-o", xlsx.to_str().unwrap()], &db.url, "");
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK", "an xlsx is a zip");
+    let o = weiyuan(&["import", "parks", xlsx.to_str().unwrap()], &db.url, "");
+    assert!(o.status.success() && text(&o).contains("20 rows, 0 written, 20 unchanged"), "{}", text(&o));
+
+    // A file with problems: non-zero exit, every problem printed with its place, nothing written.
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "名称,用地面积（亩）,建筑面积（万㎡）,主导产业,入驻企业数（家）,开发模式,建设情况,所在乡镇\n甲园,30亩,5,塑包,0,待定,拟建,萧江镇\n乙园,30,5,塑包,-1,待定,拟建,火星镇\n").unwrap();
+    let o = weiyuan(&["import", "parks", bad.to_str().unwrap()], &db.url, "");
+    assert!(!o.status.success());
+    let msg = text(&o);
+    assert!(msg.contains("nothing imported, 3 problem(s)"), "{msg}");
+    assert!(msg.contains("第 2 行 B 列（用地面积（亩））"), "{msg}");
+    assert!(msg.contains("第 3 行 E 列（入驻企业数（家））") && msg.contains("第 3 行 H 列（所在乡镇）"), "{msg}");
+    let store = db.store().await;
+    assert_eq!(store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().len(), 20);
+    let o = weiyuan(&["import", "reports", bad.to_str().unwrap()], &db.url, "");
+    assert!(!o.status.success() && text(&o).contains("unknown kind"));
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    db.drop_db().await;
+}

@@ -19,9 +19,30 @@ pub struct App {
 impl App {
     /// Start the server on 127.0.0.1:0 with a fresh database and the demo data.
     pub async fn spawn(backend: Backend) -> Option<App> {
+        App::spawn_with(backend, true).await
+    }
+
+    /// Without demo data: an empty registry and one county user, `county`.
+    pub async fn spawn_bare(backend: Backend) -> Option<App> {
+        App::spawn_with(backend, false).await
+    }
+
+    async fn spawn_with(backend: Backend, demo: bool) -> Option<App> {
         let db = TestDb::new(backend).await?;
         let store = db.store().await;
-        weiyuan::demo::load(&store).await.expect("demo data loads");
+        if demo {
+            weiyuan::demo::load(&store).await.expect("demo data loads");
+        } else {
+            let form = weiyuan_server::users::UserForm {
+                username: "county".into(),
+                display_name: "县小微园办".into(),
+                role: "county".into(),
+                password: PASSWORD.into(),
+                ..Default::default()
+            };
+            let new = weiyuan_server::users::prepare(&store, &form).await.expect("valid user");
+            store.create_user(&weiyuan_store::AuditCtx::system("test"), &new).await.unwrap();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = weiyuan_server::AppState::new(store.clone());

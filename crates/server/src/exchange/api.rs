@@ -1,0 +1,81 @@
+//! JSON API for exports, templates and imports. Files go as raw bodies: the extension in the
+//! path says xlsx or csv (`POST /api/v1/import/parks.xlsx`).
+
+use super::{FileFormat, ImportError, Kind};
+use crate::AppState;
+use crate::error::{ApiError, AppError};
+use crate::extract::{ApiUser, ApiWriter};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use weiyuan_store::AuditCtx;
+
+/// "parks.xlsx" → (Kind::Parks, Xlsx).
+pub fn parse_file(file: &str) -> Option<(Kind, FileFormat)> {
+    let (kind, ext) = file.split_once('.')?;
+    Some((Kind::parse(kind)?, FileFormat::parse(ext)?))
+}
+
+pub fn download(bytes: Vec<u8>, name: &str, format: FileFormat) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn export(State(s): State<AppState>, u: ApiUser, Path(file): Path<String>) -> Result<Response, ApiError> {
+    let (kind, format) = parse_file(&file).ok_or(AppError::NotFound).map_err(u.err())?;
+    let (bytes, name) = super::export(&s.store, &u.actor, kind, format).await.map_err(u.err())?;
+    Ok(download(bytes, &name, format))
+}
+
+pub async fn template(u: ApiUser, Path(file): Path<String>) -> Result<Response, ApiError> {
+    let (kind, format) = parse_file(&file).ok_or(AppError::NotFound).map_err(u.err())?;
+    let bytes = super::template(kind, format).map_err(u.err())?;
+    Ok(download(bytes, &format!("weiyuan-{}-template.{}", kind.code(), format.extension()), format))
+}
+
+/// The answer to a refused import: every problem with its place, in the caller's language.
+pub fn refusal(e: ImportError, lang: weiyuan_domain::access::Lang) -> Response {
+    match e {
+        ImportError::App(app) => ApiError(app, lang).into_response(),
+        ImportError::Cells(cells) => {
+            let list: Vec<_> = cells
+                .iter()
+                .map(|c| json!({ "sheet": c.sheet, "row": c.row, "column": c.column, "field": c.field, "code": c.code, "message": c.message(lang) }))
+                .collect();
+            let message = crate::i18n::tf(lang, "import.refused", &[("count".into(), cells.len().to_string())]);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": { "code": "invalid_file", "message": message, "cells": list } })),
+            )
+                .into_response()
+        }
+        ImportError::File(code) => {
+            let message = crate::i18n::t(lang, &code).to_string();
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": { "code": "invalid_file", "message": message, "cells": [] } })),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn import(State(s): State<AppState>, w: ApiWriter, Path(file): Path<String>, body: Bytes) -> Response {
+    let Some((kind, format)) = parse_file(&file) else {
+        return ApiError(AppError::NotFound, w.lang).into_response();
+    };
+    let ctx = AuditCtx::user(w.actor.user_id, &w.actor.username);
+    match super::import(&s.store, &w.actor, &ctx, kind, format, &body, &|_, _, _| {}).await {
+        Ok(summary) => Json(json!({ "imported": summary })).into_response(),
+        Err(e) => refusal(e, w.lang),
+    }
+}

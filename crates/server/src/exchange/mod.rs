@@ -1,0 +1,462 @@
+//! Excel and CSV exchange of the park registry, the plans and the monthly progress reports.
+//! Exports follow the seed's annex layouts (Chinese headers, units in the titles, frozen header
+//! rows, totals rows); imports take the same files back. An import checks every row first and
+//! writes nothing when any cell is wrong, naming sheet, row, column and reason for each.
+
+pub mod api;
+pub mod pages;
+mod parks;
+mod plans;
+mod progress;
+pub mod table;
+
+use crate::error::AppError;
+use crate::i18n;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use serde::Serialize;
+use table::Sheet;
+use weiyuan_domain::FieldError;
+use weiyuan_domain::access::{Actor, Lang};
+use weiyuan_store::{AuditCtx, Store};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Parks,
+    Plans,
+    Progress,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "parks" => Some(Kind::Parks),
+            "plans" => Some(Kind::Plans),
+            "progress" => Some(Kind::Progress),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Parks => "parks",
+            Kind::Plans => "plans",
+            Kind::Progress => "progress",
+        }
+    }
+
+    /// Who may import: parks and plans are the county's; townships file progress too.
+    pub fn may_import(self, actor: &Actor) -> bool {
+        match self {
+            Kind::Parks | Kind::Plans => actor.is_county(),
+            Kind::Progress => matches!(actor.role, weiyuan_domain::Role::County | weiyuan_domain::Role::Township),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    Xlsx,
+    Csv,
+}
+
+impl FileFormat {
+    pub fn parse(s: &str) -> Option<FileFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "xlsx" => Some(FileFormat::Xlsx),
+            "csv" => Some(FileFormat::Csv),
+            _ => None,
+        }
+    }
+
+    /// From a file name's extension.
+    pub fn of_path(path: &str) -> Option<FileFormat> {
+        FileFormat::parse(path.rsplit('.').next()?)
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileFormat::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// One problem with one cell (or one row, when `column` is empty).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CellError {
+    pub sheet: String,
+    pub row: u32,
+    pub column: String,
+    pub field: String,
+    pub code: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl CellError {
+    pub fn at(sheet: &Sheet, row: usize, col: Option<usize>, e: FieldError) -> CellError {
+        CellError {
+            sheet: sheet.name.clone(),
+            row: sheet.row_number(row),
+            column: col.map(|c| sheet.column_letters(c)).unwrap_or_default(),
+            field: e.field,
+            code: e.code,
+            params: e.params,
+        }
+    }
+
+    /// "工作表“附件3 已竣工”第 5 行 C 列（用地面积（亩））：须为数字（…）"
+    pub fn message(&self, lang: Lang) -> String {
+        let what = i18n::tf(lang, &self.code, &self.params);
+        let label = i18n::field_label(lang, &self.field);
+        let key = if self.column.is_empty() { "import.row_error" } else { "import.cell_error" };
+        i18n::tf(
+            lang,
+            key,
+            &[
+                ("sheet".into(), self.sheet.clone()),
+                ("row".into(), self.row.to_string()),
+                ("column".into(), self.column.clone()),
+                ("field".into(), label.to_string()),
+                ("message".into(), what),
+            ],
+        )
+    }
+}
+
+#[derive(Debug)]
+pub enum ImportError {
+    /// The file is not a workbook, or holds no table of this kind.
+    File(String),
+    Cells(Vec<CellError>),
+    App(AppError),
+}
+
+impl From<AppError> for ImportError {
+    fn from(e: AppError) -> Self {
+        ImportError::App(e)
+    }
+}
+
+impl From<weiyuan_store::StoreError> for ImportError {
+    fn from(e: weiyuan_store::StoreError) -> Self {
+        ImportError::App(e.into())
+    }
+}
+
+impl ImportError {
+    /// Every problem as a sentence in the user's language.
+    pub fn messages(&self, lang: Lang) -> Vec<String> {
+        match self {
+            ImportError::File(code) => vec![i18n::t(lang, code).to_string()],
+            ImportError::Cells(cells) => cells.iter().map(|c| c.message(lang)).collect(),
+            ImportError::App(e) => vec![e.message(lang)],
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub written: usize,
+    pub unchanged: usize,
+}
+
+/// Read a file into sheets.
+pub fn read(format: FileFormat, bytes: &[u8]) -> Result<Vec<Sheet>, ImportError> {
+    match format {
+        FileFormat::Xlsx => table::read_xlsx(bytes).map_err(|_| ImportError::File("import.not_xlsx".into())),
+        FileFormat::Csv => {
+            let text = std::str::from_utf8(bytes).map_err(|_| ImportError::File("import.not_utf8".into()))?;
+            Ok(table::read_csv(text))
+        }
+    }
+}
+
+/// Check a file and, when every row is right, write it all in one transaction.
+/// `progress(done, total)` reports validation and writing, for the CLI's progress bar.
+pub async fn import(
+    store: &Store,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    kind: Kind,
+    format: FileFormat,
+    bytes: &[u8],
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<ImportSummary, ImportError> {
+    if !kind.may_import(actor) {
+        return Err(AppError::Forbidden.into());
+    }
+    let sheets = read(format, bytes)?;
+    let (batch, summary) = match kind {
+        Kind::Parks => parks::check(store, actor, &sheets, progress).await?,
+        Kind::Plans => plans::check(store, actor, &sheets, progress).await?,
+        Kind::Progress => progress::check(store, actor, &sheets, progress).await?,
+    };
+    let total = batch.len();
+    if !batch.is_empty() {
+        let now = weiyuan_store::now_ms();
+        store.import(ctx, &batch, now, &|done| progress("write", done, total)).await?;
+    }
+    Ok(summary)
+}
+
+/// Export what the actor can see, as a file: (bytes, file name).
+pub async fn export(
+    store: &Store,
+    actor: &Actor,
+    kind: Kind,
+    format: FileFormat,
+) -> Result<(Vec<u8>, String), AppError> {
+    let bytes = match kind {
+        Kind::Parks => parks::export(store, actor, format).await?,
+        Kind::Plans => plans::export(store, actor, format).await?,
+        Kind::Progress => progress::export(store, actor, format).await?,
+    };
+    Ok((bytes, format!("weiyuan-{}.{}", kind.code(), format.extension())))
+}
+
+/// An empty file in the import layout: a workbook with a sheet of instructions, or a CSV
+/// header row.
+pub fn template(kind: Kind, format: FileFormat) -> Result<Vec<u8>, AppError> {
+    if format == FileFormat::Csv {
+        let headers = match kind {
+            Kind::Parks => parks::csv_headers(),
+            Kind::Plans => plans::csv_headers(),
+            Kind::Progress => progress::csv_headers(),
+        };
+        return Ok(csv(&headers, &[]));
+    }
+    let r = match kind {
+        Kind::Parks => parks::template(),
+        Kind::Plans => plans::template(),
+        Kind::Progress => progress::template(),
+    };
+    r.map_err(xlsx_error)
+}
+
+fn xlsx_error(e: XlsxError) -> AppError {
+    AppError::Internal(format!("xlsx: {e}"))
+}
+
+/// A cell to write.
+#[derive(Clone, Debug)]
+pub enum Out {
+    Text(String),
+    Num(f64),
+    Empty,
+}
+
+impl Out {
+    pub fn text(s: impl Into<String>) -> Out {
+        Out::Text(s.into())
+    }
+
+    pub fn fixed(v: Option<weiyuan_domain::Fixed2>) -> Out {
+        v.map(|v| Out::Num(v.as_f64())).unwrap_or(Out::Empty)
+    }
+
+    pub fn csv(&self) -> String {
+        match self {
+            Out::Text(s) => s.clone(),
+            Out::Num(n) => {
+                if n.fract() == 0.0 {
+                    format!("{}", *n as i64)
+                } else {
+                    format!("{n}")
+                }
+            }
+            Out::Empty => String::new(),
+        }
+    }
+}
+
+pub struct Styles {
+    pub title: Format,
+    pub header: Format,
+    pub total: Format,
+}
+
+impl Default for Styles {
+    fn default() -> Styles {
+        let header = Format::new()
+            .set_bold()
+            .set_background_color("#E4EBF2")
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap();
+        Styles {
+            title: Format::new().set_bold().set_font_size(14),
+            header,
+            total: Format::new().set_bold().set_background_color("#EEF2F6"),
+        }
+    }
+}
+
+/// Write a titled table: title on row 0, the header on row 1 (frozen), rows, and a totals row.
+pub fn write_table(
+    ws: &mut Worksheet,
+    styles: &Styles,
+    title: &str,
+    headers: &[&str],
+    widths: &[f64],
+    rows: &[Vec<Out>],
+    totals: Option<Vec<Out>>,
+) -> Result<(), XlsxError> {
+    ws.write_string_with_format(0, 0, title, &styles.title)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &styles.header)?;
+        ws.set_column_width(c as u16, *widths.get(c).unwrap_or(&12.0))?;
+    }
+    ws.set_row_height(1, 32)?;
+    ws.set_freeze_panes(2, 0)?;
+    let mut r = 2u32;
+    for row in rows {
+        write_row(ws, r, row, None)?;
+        r += 1;
+    }
+    if let Some(t) = totals {
+        write_row(ws, r, &t, Some(&styles.total))?;
+    }
+    Ok(())
+}
+
+pub fn write_row(ws: &mut Worksheet, r: u32, row: &[Out], format: Option<&Format>) -> Result<(), XlsxError> {
+    for (c, v) in row.iter().enumerate() {
+        let c = c as u16;
+        match (v, format) {
+            (Out::Text(s), None) => ws.write_string(r, c, s).map(|_| ())?,
+            (Out::Text(s), Some(f)) => ws.write_string_with_format(r, c, s, f).map(|_| ())?,
+            (Out::Num(n), None) => ws.write_number(r, c, *n).map(|_| ())?,
+            (Out::Num(n), Some(f)) => ws.write_number_with_format(r, c, *n, f).map(|_| ())?,
+            (Out::Empty, Some(f)) => ws.write_blank(r, c, f).map(|_| ())?,
+            (Out::Empty, None) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A sheet of instructions for templates.
+pub fn instructions(book: &mut Workbook, lines: &[&str]) -> Result<(), XlsxError> {
+    let ws = book.add_worksheet();
+    ws.set_name("说明")?;
+    ws.set_column_width(0, 100)?;
+    for (i, l) in lines.iter().enumerate() {
+        ws.write_string(i as u32, 0, *l)?;
+    }
+    Ok(())
+}
+
+/// CSV text: a header row and one line per row, UTF-8 with a BOM (so Excel opens it right).
+pub fn csv(headers: &[&str], rows: &[Vec<Out>]) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&table::csv_line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>()));
+    for r in rows {
+        out.push_str(&table::csv_line(&r.iter().map(Out::csv).collect::<Vec<_>>()));
+    }
+    out.into_bytes()
+}
+
+/// Find the header row of a table: the first of the first ten rows holding `key` and at least
+/// `min` of the known headers. Returns (row index, column of each known header).
+pub fn find_header(sheet: &Sheet, key: &str, known: &[&str], min: usize) -> Option<(usize, Vec<Option<usize>>)> {
+    (0..sheet.rows.len().min(10)).find_map(|r| {
+        let cells: Vec<String> = sheet.rows[r].iter().map(|c| normalize_header(c)).collect();
+        if !cells.iter().any(|c| c == &normalize_header(key)) {
+            return None;
+        }
+        let cols: Vec<Option<usize>> =
+            known.iter().map(|h| cells.iter().position(|c| c == &normalize_header(h))).collect();
+        (cols.iter().filter(|c| c.is_some()).count() >= min).then_some((r, cols))
+    })
+}
+
+/// Headers compare without spaces and with either kind of bracket.
+pub fn normalize_header(h: &str) -> String {
+    h.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            c => c,
+        })
+        .collect()
+}
+
+/// A totals or empty row is not data.
+pub fn is_data_row(name: &str) -> bool {
+    let n: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    !n.is_empty() && n != "合计" && n != "总计" && !n.eq_ignore_ascii_case("total")
+}
+
+/// The code of an enumeration from a cell that may hold the code, its Chinese or English
+/// label, or a wording of the seed ("工业地产等开发模式").
+pub fn code_from_label<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    prefix: &str,
+    cell: &str,
+    aliases: &[(&str, &'static str)],
+) -> Option<&'static str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .replace("等", "")
+            .replace("开发模式", "")
+            .replace("模式", "")
+            .replace("开发", "")
+    };
+    let cell_n = norm(cell);
+    if let Some((_, c)) = aliases.iter().find(|(a, _)| norm(a) == cell_n) {
+        return Some(c);
+    }
+    all.iter().map(|v| code(*v)).find(|c| {
+        *c == cell.trim()
+            || norm(i18n::t(Lang::ZhCn, &format!("{prefix}.{c}"))) == cell_n
+            || i18n::t(Lang::En, &format!("{prefix}.{c}")).eq_ignore_ascii_case(cell.trim())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weiyuan_domain::parks::{DevelopmentModel, ParkStatus};
+
+    #[test]
+    fn labels_of_the_seed_map_to_codes() {
+        let model = |s: &str| code_from_label(DevelopmentModel::ALL, DevelopmentModel::code, "model", s, &[]);
+        assert_eq!(model("工业地产等开发模式"), Some("industrial_real_estate"));
+        assert_eq!(model("工业地产开发模式"), Some("industrial_real_estate"));
+        assert_eq!(model("龙头企业开发模式"), Some("leading_enterprise"));
+        assert_eq!(model("国资公司代建"), Some("state_owned_build"));
+        assert_eq!(model("Joint build"), Some("joint_build"));
+        assert_eq!(model("undecided"), Some("undecided"));
+        assert_eq!(model("自己建"), None);
+        let status =
+            |s: &str| code_from_label(ParkStatus::ALL, ParkStatus::code, "status", s, &[("建成投产", "completed")]);
+        assert_eq!(status("建成投产"), Some("completed"));
+        assert_eq!(status("在建"), Some("under_construction"));
+        assert_eq!(status("拟建"), Some("planned"));
+    }
+
+    #[test]
+    fn headers_are_found_below_a_title() {
+        let sheet = Sheet {
+            name: "s".into(),
+            first_row: 0,
+            first_col: 0,
+            rows: vec![vec!["标题".into()], vec!["序号".into(), "名 称".into(), "用地面积(亩)".into()]],
+        };
+        let (row, cols) = find_header(&sheet, "名称", &["名称", "用地面积（亩）", "编号"], 2).unwrap();
+        assert_eq!((row, cols), (1, vec![Some(1), Some(2), None]));
+        assert!(is_data_row("萧江") && !is_data_row("合 计") && !is_data_row(""));
+    }
+}

@@ -1,0 +1,201 @@
+//! Monthly progress reports: one row per park and month, the same layout for xlsx and CSV.
+
+use super::{
+    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, find_header, is_data_row, write_table, xlsx_error,
+};
+use crate::error::AppError;
+use crate::exchange::table::Sheet;
+use rust_xlsxwriter::{Workbook, XlsxError};
+use std::collections::HashSet;
+use weiyuan_domain::FieldError;
+use weiyuan_domain::access::Actor;
+use weiyuan_domain::progress::{Month, ProgressForm};
+use weiyuan_domain::units::m2_to_wan_m2;
+use weiyuan_store::Store;
+use weiyuan_store::import::ImportBatch;
+
+/// (form field, header, width); the last two are written by exports and ignored by imports.
+const COLUMNS: [(&str, &str, f64); 11] = [
+    ("code", "编号", 8.0),
+    ("name", "园区名称", 34.0),
+    ("month", "月份", 10.0),
+    ("land_supplied_mu", "本月供地（亩）", 10.0),
+    ("started_mu", "本月开工（亩）", 10.0),
+    ("completed_wan_m2", "本月竣工（万㎡）", 10.0),
+    ("enterprises_moved_in", "本月新入驻企业（家）", 10.0),
+    ("investment_wan", "本月完成投资（万元）", 12.0),
+    ("problems", "需县里协调解决的问题", 40.0),
+    ("submitted_by", "报送人", 14.0),
+    ("submitted_at", "报送时间", 18.0),
+];
+
+fn headers() -> Vec<&'static str> {
+    COLUMNS.iter().map(|c| c.1).collect()
+}
+
+/// The columns an import reads (not who filed and when).
+pub(super) fn csv_headers() -> Vec<&'static str> {
+    headers()[..9].to_vec()
+}
+
+pub(super) async fn export(store: &Store, actor: &Actor, format: FileFormat) -> Result<Vec<u8>, AppError> {
+    let scope = actor.park_scope();
+    let parks = store.list_parks(&scope).await?;
+    let reports = store.list_reports(&scope).await?;
+    let rows: Vec<Vec<Out>> = reports
+        .iter()
+        .filter_map(|r| {
+            let p = parks.iter().find(|p| p.id == r.park_id)?;
+            Some(vec![
+                Out::text(&p.code),
+                Out::text(&p.name),
+                Out::text(r.month.to_string()),
+                Out::Num(r.land_supplied_mu.as_f64()),
+                Out::Num(r.started_mu.as_f64()),
+                Out::Num(m2_to_wan_m2(r.completed_m2).as_f64()),
+                Out::Num(r.enterprises_moved_in as f64),
+                Out::Num(r.investment.wan().as_f64()),
+                Out::text(&r.problems),
+                Out::text(&r.submitted_by),
+                Out::text(weiyuan_domain::time::format_shanghai(r.submitted_at)),
+            ])
+        })
+        .collect();
+    match format {
+        FileFormat::Csv => Ok(super::csv(&headers(), &rows)),
+        FileFormat::Xlsx => {
+            let f = || -> Result<Vec<u8>, XlsxError> {
+                let mut book = Workbook::new();
+                let ws = book.add_worksheet();
+                ws.set_name("月度进度")?;
+                let widths: Vec<f64> = COLUMNS.iter().map(|c| c.2).collect();
+                write_table(ws, &Styles::default(), "小微企业园月度建设进度", &headers(), &widths, &rows, None)?;
+                book.save_to_buffer()
+            };
+            f().map_err(xlsx_error)
+        }
+    }
+}
+
+pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("月度进度")?;
+    let widths: Vec<f64> = COLUMNS.iter().map(|c| c.2).collect();
+    write_table(ws, &Styles::default(), "小微企业园月度建设进度（导入模板）", &headers()[..9], &widths, &[], None)?;
+    super::instructions(
+        &mut book,
+        &[
+            "每行一个园区一个月：编号或园区名称须是您管辖范围内已登记的园区；月份写 2024-03。",
+            "数字不带单位；空白按 0 计。竣工面积单位为万㎡，投资单位为万元。不能报送未来月份。",
+            "同一园区同一月份再次导入即为更正，保留首次报送时间。",
+            "文件有任何一处错误时，整个文件都不会导入，并列出每个错误所在的工作表、行、列。",
+        ],
+    )?;
+    book.save_to_buffer()
+}
+
+pub(super) async fn check(
+    store: &Store,
+    actor: &Actor,
+    sheets: &[Sheet],
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<(ImportBatch, ImportSummary), ImportError> {
+    let scope = actor.park_scope();
+    let parks = store.list_parks(&scope).await?;
+    let existing = store.list_reports(&scope).await?;
+    let current = Month::of_ms(weiyuan_store::now_ms());
+    let known = headers();
+    let tables: Vec<(&Sheet, usize, Vec<Option<usize>>)> =
+        sheets.iter().filter_map(|s| find_header(s, "月份", &known, 4).map(|(r, c)| (s, r, c))).collect();
+    if tables.is_empty() {
+        return Err(ImportError::File("import.no_table".into()));
+    }
+    let total: usize = tables.iter().map(|(s, r, _)| s.rows.len() - r - 1).sum();
+    let mut errors = Vec::new();
+    let mut batch = ImportBatch::default();
+    let mut summary = ImportSummary::default();
+    let mut seen = HashSet::new();
+    let mut done = 0;
+    for (sheet, header_row, cols) in tables {
+        let col_of = |field: &str| COLUMNS.iter().position(|c| c.0 == field).and_then(|i| cols[i]);
+        for r in header_row + 1..sheet.rows.len() {
+            done += 1;
+            if done % 1000 == 0 {
+                progress("check", done, total);
+            }
+            let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
+            let (code, name) = (get("code"), get("name"));
+            if code.is_empty() && !is_data_row(&name) {
+                continue;
+            }
+            summary.rows += 1;
+            let park = if code.is_empty() {
+                parks.iter().find(|p| p.name == name)
+            } else {
+                parks.iter().find(|p| p.code == code)
+            };
+            let Some(park) = park else {
+                let (field, value) = if code.is_empty() { ("name", name) } else { ("code", code) };
+                errors.push(CellError::at(
+                    sheet,
+                    r,
+                    col_of(field),
+                    FieldError::new(field, "import.unknown_park").with("value", value),
+                ));
+                continue;
+            };
+            // A month typed into Excel arrives as a date: keep its year and month.
+            let month_cell = get("month");
+            let month = if month_cell.len() == 10 && month_cell.as_bytes()[4] == b'-' {
+                month_cell[..7].to_string()
+            } else {
+                month_cell
+            };
+            let form = ProgressForm {
+                month,
+                land_supplied_mu: get("land_supplied_mu"),
+                started_mu: get("started_mu"),
+                completed_wan_m2: get("completed_wan_m2"),
+                enterprises_moved_in: get("enterprises_moved_in"),
+                investment_wan: get("investment_wan"),
+                problems: get("problems"),
+            };
+            let draft = match form.validate(current) {
+                Ok(d) => d,
+                Err(inv) => {
+                    for e in inv.0 {
+                        let c = col_of(&e.field);
+                        errors.push(CellError::at(sheet, r, c, e));
+                    }
+                    continue;
+                }
+            };
+            if !seen.insert((park.id, draft.month)) {
+                let e = FieldError::new("month", "import.duplicate_in_file")
+                    .with("value", format!("{} {}", park.code, draft.month));
+                errors.push(CellError::at(sheet, r, col_of("month"), e));
+                continue;
+            }
+            let same = existing.iter().find(|x| x.park_id == park.id && x.month == draft.month).is_some_and(|x| {
+                x.land_supplied_mu == draft.land_supplied_mu
+                    && x.started_mu == draft.started_mu
+                    && x.completed_m2 == draft.completed_m2
+                    && x.enterprises_moved_in == draft.enterprises_moved_in
+                    && x.investment == draft.investment
+                    && x.problems == draft.problems
+            });
+            if same {
+                summary.unchanged += 1;
+            } else {
+                batch.reports.push((park.id, draft));
+            }
+        }
+    }
+    progress("check", done, total);
+    if !errors.is_empty() {
+        return Err(ImportError::Cells(errors));
+    }
+    summary.written = batch.reports.len();
+    Ok((batch, summary))
+}
