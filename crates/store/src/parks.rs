@@ -337,28 +337,13 @@ pub(crate) async fn insert_park(
         }
     };
     let now = now_ms();
-    let row = sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO parks (code, name, township_code, status, land_mu_x100, building_area_m2_x100, leading_industries, \
          enterprise_count, development_model, park_type, progress_note, lat, lon, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
     )
-    .bind(&code)
-    .bind(&d.name)
-    .bind(&d.township_code)
-    .bind(d.status.code())
-    .bind(d.land_mu.0)
-    .bind(d.building_area_m2.0)
-    .bind(&d.leading_industries)
-    .bind(d.enterprise_count)
-    .bind(d.development_model.code())
-    .bind(d.park_type.code())
-    .bind(&d.progress_note)
-    .bind(d.lat)
-    .bind(d.lon)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| StoreError::unique_as(e, "name"))?;
+    .bind(&code);
+    let row = bind_draft(q, d).bind(now).fetch_one(&mut *conn).await.map_err(|e| StoreError::unique_as(e, "name"))?;
     let id: i64 = col(&row, "id")?;
     let park = select_park(conn, id).await?;
     audit::record(conn, ctx, "create", "park", Some(id), Some(id), None, json(&park)).await?;
@@ -368,29 +353,31 @@ pub(crate) async fn insert_park(
 /// Update a park inside the caller's transaction, with its audit entry.
 pub(crate) async fn update_park_in(conn: &mut AnyConnection, ctx: &AuditCtx, id: i64, d: &ParkDraft) -> Result<Park> {
     let before = select_park(conn, id).await?;
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE parks SET name = $1, township_code = $2, status = $3, land_mu_x100 = $4, building_area_m2_x100 = $5, \
          leading_industries = $6, enterprise_count = $7, development_model = $8, park_type = $9, progress_note = $10, \
          lat = $11, lon = $12, updated_at = $13 WHERE id = $14",
-    )
-    .bind(&d.name)
-    .bind(&d.township_code)
-    .bind(d.status.code())
-    .bind(d.land_mu.0)
-    .bind(d.building_area_m2.0)
-    .bind(&d.leading_industries)
-    .bind(d.enterprise_count)
-    .bind(d.development_model.code())
-    .bind(d.park_type.code())
-    .bind(&d.progress_note)
-    .bind(d.lat)
-    .bind(d.lon)
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| StoreError::unique_as(e, "name"))?;
+    );
+    bind_draft(q, d).bind(now_ms()).bind(id).execute(&mut *conn).await.map_err(|e| StoreError::unique_as(e, "name"))?;
     let after = select_park(conn, id).await?;
     audit::record(conn, ctx, "update", "park", Some(id), Some(id), json(&before), json(&after)).await?;
     Ok(after)
 }
+
+/// Bind a draft's twelve figures, in the column order INSERT and UPDATE share.
+fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q ParkDraft) -> AnyQuery<'q> {
+    q.bind(&d.name)
+        .bind(&d.township_code)
+        .bind(d.status.code())
+        .bind(d.land_mu.0)
+        .bind(d.building_area_m2.0)
+        .bind(&d.leading_industries)
+        .bind(d.enterprise_count)
+        .bind(d.development_model.code())
+        .bind(d.park_type.code())
+        .bind(&d.progress_note)
+        .bind(d.lat)
+        .bind(d.lon)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;

@@ -88,6 +88,20 @@ enum ScopeParam {
     Text(String),
 }
 
+impl Store {
+    /// Run a query whose `{scope}` stands for the condition selecting the scope's parks.
+    async fn fetch_scoped(&self, template: &str, scope: &ParkScope) -> Result<Vec<AnyRow>> {
+        let (clause, param) = scope_clause(scope);
+        let query = sqlx::query(sql(template.replace("{scope}", &clause)));
+        let query = match param {
+            Some(ScopeParam::Int(v)) => query.bind(v),
+            Some(ScopeParam::Text(v)) => query.bind(v),
+            None => query,
+        };
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+}
+
 const REPORT_COLUMNS: &str = "park_id, month, land_supplied_mu_x100, started_mu_x100, completed_m2_x100, \
     enterprises_moved_in, investment_fen, problems, submitted_at, submitted_by, generated";
 
@@ -223,18 +237,9 @@ pub(crate) async fn upsert_report(
 impl Store {
     /// Plans of the parks in a scope, by park then year.
     pub async fn list_plans(&self, scope: &ParkScope) -> Result<Vec<(i64, PlanYear)>> {
-        let (clause, param) = scope_clause(scope);
-        let q = format!(
-            "SELECT park_id, year, land_supply_mu_x100, construction_start_mu_x100, completion_m2_x100, output_fen \
-             FROM park_plans WHERE {clause} ORDER BY park_id, year"
-        );
-        let mut query = sqlx::query(sql(q));
-        query = match param {
-            Some(ScopeParam::Int(v)) => query.bind(v),
-            Some(ScopeParam::Text(v)) => query.bind(v),
-            None => query,
-        };
-        query.fetch_all(&self.pool).await?.iter().map(plan_from_row).collect()
+        let q = "SELECT park_id, year, land_supply_mu_x100, construction_start_mu_x100, completion_m2_x100, output_fen \
+                 FROM park_plans WHERE {scope} ORDER BY park_id, year";
+        self.fetch_scoped(q, scope).await?.iter().map(plan_from_row).collect()
     }
 
     pub async fn plans_of(&self, park_id: i64) -> Result<Vec<PlanYear>> {
@@ -280,18 +285,9 @@ impl Store {
 
     /// Actual yearly output of the parks in a scope: (park, year, output, generated).
     pub async fn list_year_output(&self, scope: &ParkScope) -> Result<Vec<(i64, i32, Money, bool)>> {
-        let (clause, param) = scope_clause(scope);
-        let q = format!(
-            "SELECT park_id, year, output_fen, generated FROM park_year_output WHERE {clause} ORDER BY park_id, year"
-        );
-        let mut query = sqlx::query(sql(q));
-        query = match param {
-            Some(ScopeParam::Int(v)) => query.bind(v),
-            Some(ScopeParam::Text(v)) => query.bind(v),
-            None => query,
-        };
-        query
-            .fetch_all(&self.pool)
+        let q =
+            "SELECT park_id, year, output_fen, generated FROM park_year_output WHERE {scope} ORDER BY park_id, year";
+        self.fetch_scoped(q, scope)
             .await?
             .iter()
             .map(|r| {
@@ -335,15 +331,8 @@ impl Store {
 
     /// Progress reports of the parks in a scope, by park then month.
     pub async fn list_reports(&self, scope: &ParkScope) -> Result<Vec<ProgressReport>> {
-        let (clause, param) = scope_clause(scope);
-        let q = format!("SELECT {REPORT_COLUMNS} FROM progress_reports WHERE {clause} ORDER BY park_id, month");
-        let mut query = sqlx::query(sql(q));
-        query = match param {
-            Some(ScopeParam::Int(v)) => query.bind(v),
-            Some(ScopeParam::Text(v)) => query.bind(v),
-            None => query,
-        };
-        query.fetch_all(&self.pool).await?.iter().map(report_from_row).collect()
+        let q = format!("SELECT {REPORT_COLUMNS} FROM progress_reports WHERE {{scope}} ORDER BY park_id, month");
+        self.fetch_scoped(&q, scope).await?.iter().map(report_from_row).collect()
     }
 
     /// File (or correct) a park's report for a month.

@@ -10,6 +10,7 @@ use weiyuan_domain::progress::{
 };
 use weiyuan_domain::units::wan_m2_to_m2;
 use weiyuan_domain::{Fixed2, Invalid};
+use weiyuan_server::exchange::table::read_csv;
 use weiyuan_server::users::{UserForm, prepare};
 use weiyuan_store::progress::{PlanBaseline, Target};
 use weiyuan_store::{AuditCtx, Store};
@@ -34,33 +35,11 @@ pub const DEMO_USERS: [(&str, &str, &str, &str); 5] = [
     ("enterprise", DEMO_ENTERPRISE, "enterprise", DEMO_ENTERPRISE),
 ];
 
-/// Split one CSV line into fields (RFC 4180 quoting).
-pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if field.is_empty() => quoted = true,
-            (',', false) => out.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    out.push(field);
-    out
-}
-
 /// A CSV with a header row as (header, rows).
 fn csv_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = csv_fields(lines.next().expect("header"));
-    (header, lines.map(csv_fields).collect())
+    let mut rows = read_csv(text).remove(0).rows.into_iter().filter(|r| r.iter().any(|c| !c.trim().is_empty()));
+    let header = rows.next().expect("header");
+    (header, rows.collect())
 }
 
 fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
@@ -207,13 +186,10 @@ pub fn generated_milestones(status: ParkStatus, plans: &[PlanYear], lagging: boo
 
 /// The seed parks as (code, form), in annex order.
 pub fn seed_parks() -> Vec<(String, ParkForm)> {
-    let mut lines = PARKS_CSV.lines().filter(|l| !l.trim().is_empty());
-    let header = csv_fields(lines.next().expect("header"));
-    let idx = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
-    let col = |row: &[String], name: &str| row[idx(name)].clone();
-    lines
-        .map(|l| {
-            let r = csv_fields(l);
+    let (header, rows) = csv_table(PARKS_CSV);
+    let col = |row: &[String], name: &str| cell(&header, row, name).to_string();
+    rows.into_iter()
+        .map(|r| {
             let form = ParkForm {
                 name: col(&r, "name"),
                 township_code: col(&r, "township_code"),
@@ -433,11 +409,6 @@ async fn load_progress(store: &Store, ctx: &AuditCtx, loaded: &mut Loaded) -> Re
 mod tests {
     use super::*;
     use weiyuan_domain::parks::ParkFilter;
-
-    #[test]
-    fn csv_quoting_is_understood() {
-        assert_eq!(csv_fields("a,\"b,c\",\"d\"\"e\",,"), vec!["a", "b,c", "d\"e", "", ""]);
-    }
 
     #[test]
     fn all_twenty_seed_parks_validate() {

@@ -378,6 +378,26 @@ pub fn find_header(sheet: &Sheet, key: &str, known: &[&str], min: usize) -> Opti
     })
 }
 
+/// A table found in a sheet: the sheet, its header row and the column of each known header.
+pub type Table<'a> = (&'a Sheet, usize, Vec<Option<usize>>);
+
+/// Every sheet's table of this kind (see `find_header`), and how many rows lie below the headers;
+/// a file with none is refused.
+pub fn find_tables<'a>(
+    sheets: &'a [Sheet],
+    key: &str,
+    known: &[&str],
+    min: usize,
+) -> Result<(Vec<Table<'a>>, usize), ImportError> {
+    let tables: Vec<Table> =
+        sheets.iter().filter_map(|s| find_header(s, key, known, min).map(|(r, cols)| (s, r, cols))).collect();
+    if tables.is_empty() {
+        return Err(ImportError::File("import.no_table".into()));
+    }
+    let rows = tables.iter().map(|(s, r, _)| s.rows.len() - r - 1).sum();
+    Ok((tables, rows))
+}
+
 /// Headers compare without spaces and with either kind of bracket.
 pub fn normalize_header(h: &str) -> String {
     h.chars()

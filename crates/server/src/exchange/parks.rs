@@ -3,7 +3,7 @@
 //! needs (建设进展, 所在乡镇, 编号, 纬度, 经度).
 
 use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_header, is_data_row,
+    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_tables, is_data_row,
     write_table, xlsx_error,
 };
 use crate::error::AppError;
@@ -134,13 +134,7 @@ pub(super) async fn check(
     progress: &(dyn Fn(&str, usize, usize) + Sync),
 ) -> Result<(ImportBatch, ImportSummary), ImportError> {
     let existing = store.list_parks(&actor.park_scope()).await?;
-    let known = headers();
-    let tables: Vec<(&Sheet, usize, Vec<Option<usize>>)> =
-        sheets.iter().filter_map(|s| find_header(s, "名称", &known, 4).map(|(r, cols)| (s, r, cols))).collect();
-    if tables.is_empty() {
-        return Err(ImportError::File("import.no_table".into()));
-    }
-    let total: usize = tables.iter().map(|(s, r, _)| s.rows.len() - r - 1).sum();
+    let (tables, total) = find_tables(sheets, "名称", &headers(), 4)?;
     let mut errors = Vec::new();
     let mut batch = ImportBatch::default();
     let mut summary = ImportSummary::default();

@@ -1,7 +1,7 @@
 //! Monthly progress reports: one row per park and month, the same layout for xlsx and CSV.
 
 use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, find_header, is_data_row, write_table, xlsx_error,
+    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, find_tables, is_data_row, write_table, xlsx_error,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
@@ -105,13 +105,7 @@ pub(super) async fn check(
     let parks = store.list_parks(&scope).await?;
     let existing = store.list_reports(&scope).await?;
     let current = Month::of_ms(weiyuan_store::now_ms());
-    let known = headers();
-    let tables: Vec<(&Sheet, usize, Vec<Option<usize>>)> =
-        sheets.iter().filter_map(|s| find_header(s, "月份", &known, 4).map(|(r, c)| (s, r, c))).collect();
-    if tables.is_empty() {
-        return Err(ImportError::File("import.no_table".into()));
-    }
-    let total: usize = tables.iter().map(|(s, r, _)| s.rows.len() - r - 1).sum();
+    let (tables, total) = find_tables(sheets, "月份", &headers(), 4)?;
     let mut errors = Vec::new();
     let mut batch = ImportBatch::default();
     let mut summary = ImportSummary::default();
