@@ -6,6 +6,7 @@
 //! ```text
 //! bind = "0.0.0.0:8080"
 //! database_url = "postgres://weiyuan@db.internal/weiyuan"
+//! tile_url = "https://t0.tianditu.gov.cn/vec_w/wmts?...&tk=KEY"   # optional base map
 //! ```
 
 use std::path::Path;
@@ -18,6 +19,7 @@ pub struct FileConfig {
     pub bind: Option<String>,
     pub database_url: Option<String>,
     pub secure_cookies: Option<bool>,
+    pub tile_url: Option<String>,
 }
 
 /// Parse the config file's text; an unknown key or a malformed line is an error naming its line.
@@ -36,6 +38,7 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
             "bind" => c.bind = Some(value),
             "database_url" => c.database_url = Some(value),
             "secure_cookies" => c.secure_cookies = Some(value == "true"),
+            "tile_url" => c.tile_url = Some(value),
             other => return Err(format!("line {}: unknown key {other:?}", n + 1)),
         }
     }

@@ -43,6 +43,9 @@ struct ServeArgs {
     /// Address and port to listen on (default 127.0.0.1:8080)
     #[arg(long, env = "WEIYUAN_BIND")]
     bind: Option<String>,
+    /// Map tile URL template ({z}/{x}/{y}), e.g. Tianditu with its key; none draws parks without tiles
+    #[arg(long, env = "WEIYUAN_TILE_URL")]
+    tile_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -127,6 +130,7 @@ struct Resolved {
     database_url: String,
     bind: String,
     secure_cookies: bool,
+    tile_url: Option<String>,
 }
 
 fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
@@ -134,7 +138,15 @@ fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
     let database_url =
         db.database_url.clone().or(file.database_url).unwrap_or_else(|| config::DEFAULT_DATABASE_URL.into());
     let bind = bind.cloned().or(file.bind).unwrap_or_else(|| config::DEFAULT_BIND.into());
-    Ok(Resolved { database_url, bind, secure_cookies: file.secure_cookies.unwrap_or(false) })
+    Ok(Resolved { database_url, bind, secure_cookies: file.secure_cookies.unwrap_or(false), tile_url: file.tile_url })
+}
+
+fn resolve_serve(a: &ServeArgs) -> Result<Resolved, String> {
+    let mut r = resolve(&a.db, a.bind.as_ref())?;
+    if a.tile_url.is_some() {
+        r.tile_url = a.tile_url.clone();
+    }
+    Ok(r)
 }
 
 async fn open(url: &str) -> Result<Store, String> {
@@ -197,18 +209,19 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     );
     let mut state = weiyuan_server::AppState::new(store);
     state.secure_cookies = r.secure_cookies;
+    state.tile_url = r.tile_url.clone().filter(|u| !u.is_empty());
     weiyuan_server::serve(state, listener).await.map_err(|e| e.to_string())
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(a) => {
-            let r = resolve(&a.db, a.bind.as_ref())?;
+            let r = resolve_serve(&a)?;
             let store = open(&r.database_url).await?;
             serve(r, store).await
         }
         Command::Demo { serve: a, no_serve } => {
-            let r = resolve(&a.db, a.bind.as_ref())?;
+            let r = resolve_serve(&a)?;
             let store = open(&r.database_url).await?;
             let loaded = demo::load(&store).await.map_err(|e| e.to_string())?;
             println!(

@@ -112,8 +112,9 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
     let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let bind = format!("127.0.0.1:{port}");
+    let tiles = "https://tiles.example/{z}/{x}/{y}.png";
     let mut child = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
-        .args(["serve", "--bind", &bind, "--database-url", &db.url])
+        .args(["serve", "--bind", &bind, "--database-url", &db.url, "--tile-url", tiles])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -131,7 +132,16 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
     let health = health.expect("server answers /healthz");
     assert_eq!((health["status"].as_str(), health["database"].as_str()), (Some("ok"), Some("sqlite")));
     // No demo data with `serve`.
-    assert!(db.store().await.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().is_empty());
+    let store = db.store().await;
+    assert!(store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().is_empty());
+    // The configured tile URL reaches the map page.
+    let form = weiyuan_server::users::UserForm { username: "county".into(), display_name: "c".into(), role: "county".into(), password: "county-pass".into(), ..Default::default() };
+    store.create_user(&weiyuan_store::AuditCtx::system("test"), &weiyuan_server::users::prepare(&store, &form).await.unwrap()).await.unwrap();
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    browser.post(format!("http://{bind}/login")).form(&[("username", "county"), ("password", "county-pass")]).send().await.unwrap();
+    let page = browser.get(format!("http://{bind}/map")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("data-tiles=\"{}\"", tiles.replace('/', "&#x2f;"))) || page.contains(&format!("data-tiles=\"{tiles}\"")), "{page}");
+    store.close().await;
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
