@@ -40,6 +40,21 @@
     });
   }
 
+  // Targets: the share of each measurable target reached, as horizontal bars.
+  function targetChart() {
+    var el = document.querySelector("[data-target-chart]");
+    if (!el || !window.echarts) { return; }
+    var t = JSON.parse(el.getAttribute("data-target-chart"));
+    window.echarts.init(el, null, { renderer: "svg" }).setOption({
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + "%"; } },
+      grid: { left: 220, right: 40, top: 10, bottom: 24 },
+      xAxis: { type: "value", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); }, axisLabel: { formatter: "{value}%" } },
+      yAxis: { type: "category", data: t.names, inverse: true },
+      series: [{ type: "bar", data: t.percent, itemStyle: { color: "#0b6e4f" }, label: { show: true, position: "right", formatter: "{c}%" },
+        markLine: { silent: true, symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "#b42318" } } }]
+    });
+  }
+
   // The park map: works without any tile server; a tile URL template is used when configured.
   function parkMap() {
     var el = document.getElementById("park-map");
@@ -57,10 +72,12 @@
         interactive: false
       }).addTo(map);
     });
-    function draw(status) {
+    var filter = { status: "", township: "" };
+    function draw() {
       layer.clearLayers();
       d.parks.forEach(function (p) {
-        if (status && p.status !== status) { return; }
+        if (filter.status && p.status !== filter.status) { return; }
+        if (filter.township && p.township_code !== filter.township) { return; }
         window.L.circleMarker([p.lat, p.lon], {
           radius: 9, color: "#fff", weight: 2, fillColor: colors[p.status] || "#667085", fillOpacity: 0.9,
           className: "park-marker park-" + p.status
@@ -71,7 +88,7 @@
           .addTo(layer);
       });
     }
-    draw("");
+    draw();
     if (d.parks.length) { map.fitBounds(layer.getBounds().pad(0.15)); } else { map.setView([27.62, 120.5], 11); }
     var legend = window.L.control({ position: "bottomright" });
     legend.onAdd = function () {
@@ -90,11 +107,21 @@
         o.textContent = l.label;
         select.appendChild(o);
       });
-      select.addEventListener("change", function () { draw(select.value); });
+      select.addEventListener("change", function () { filter.status = select.value; draw(); });
+    }
+    var town = document.getElementById("map-township");
+    if (town) {
+      d.townships.forEach(function (t) {
+        var o = document.createElement("option");
+        o.value = t.code;
+        o.textContent = t.name;
+        town.appendChild(o);
+      });
+      town.addEventListener("change", function () { filter.township = town.value; draw(); });
     }
   }
 
   // Once: now if the page is parsed (this script is deferred), else when it is.
-  function init() { charts(); parkMap(); }
+  function init() { charts(); targetChart(); parkMap(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

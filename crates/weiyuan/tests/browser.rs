@@ -296,7 +296,13 @@ async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts()
     assert_eq!(b.count(".leaflet-control-scale").await, 1);
     assert_eq!(b.count(".leaflet-tile").await, 0, "no tiles requested");
     b.screenshot("map").await;
+    // Filter by township: 萧江镇 has three parks.
+    let script = "var s = document.getElementById('map-township'); s.value = '330326103'; s.dispatchEvent(new Event('change')); return 1";
+    b.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await;
+    assert_eq!(b.count("path.park-marker").await, 3);
     // Clicking a park opens it.
+    b.goto(&app.url("/map")).await;
+    b.wait_el("path.park-marker").await;
     b.click("path.park-under_construction").await;
     b.wait_el("#park-name").await;
     assert!(b.url().await.contains("/parks/"));
@@ -305,6 +311,7 @@ async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts()
     b.goto(&app.url("/progress")).await;
     b.wait_el(".chart svg").await;
     assert_eq!(b.count(".chart").await, 4);
+    assert_eq!(b.count(".target-chart svg").await, 1, "targets are charted too");
     assert!(b.count("#lagging tbody tr").await >= 3);
     assert_eq!(b.count("#report-status tr.report-missing").await, 2);
     let lag = b.text("#lagging tr[data-lag-park=PY07][data-lag-figure=land_supply]").await;

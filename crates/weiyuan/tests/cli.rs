@@ -135,12 +135,33 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
     let store = db.store().await;
     assert!(store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().is_empty());
     // The configured tile URL reaches the map page.
-    let form = weiyuan_server::users::UserForm { username: "county".into(), display_name: "c".into(), role: "county".into(), password: "county-pass".into(), ..Default::default() };
-    store.create_user(&weiyuan_store::AuditCtx::system("test"), &weiyuan_server::users::prepare(&store, &form).await.unwrap()).await.unwrap();
+    let form = weiyuan_server::users::UserForm {
+        username: "county".into(),
+        display_name: "c".into(),
+        role: "county".into(),
+        password: "county-pass".into(),
+        ..Default::default()
+    };
+    store
+        .create_user(
+            &weiyuan_store::AuditCtx::system("test"),
+            &weiyuan_server::users::prepare(&store, &form).await.unwrap(),
+        )
+        .await
+        .unwrap();
     let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    browser.post(format!("http://{bind}/login")).form(&[("username", "county"), ("password", "county-pass")]).send().await.unwrap();
+    browser
+        .post(format!("http://{bind}/login"))
+        .form(&[("username", "county"), ("password", "county-pass")])
+        .send()
+        .await
+        .unwrap();
     let page = browser.get(format!("http://{bind}/map")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&format!("data-tiles=\"{}\"", tiles.replace('/', "&#x2f;"))) || page.contains(&format!("data-tiles=\"{tiles}\"")), "{page}");
+    assert!(
+        page.contains(&format!("data-tiles=\"{}\"", tiles.replace('/', "&#x2f;")))
+            || page.contains(&format!("data-tiles=\"{tiles}\"")),
+        "{page}"
+    );
     store.close().await;
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let status = child.wait().unwrap();

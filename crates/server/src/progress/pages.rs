@@ -16,6 +16,12 @@ use weiyuan_domain::units::Fixed2;
 
 type PageResult = Result<Response, PageError>;
 
+/// A target's sentence, shortened for a chart axis.
+fn short(text: &str) -> String {
+    let t: String = text.chars().take(14).collect();
+    if text.chars().count() > 14 { format!("{t}…") } else { t }
+}
+
 /// A figure of a year as shown in a table cell ("—" when none).
 fn cell(figure: Figure, f: &YearFigures) -> String {
     figure.of(f).map(|v| v.plain()).unwrap_or_else(|| "—".into())
@@ -47,6 +53,9 @@ pub struct ProgressPage {
     pub ctx: PageCtx,
     pub o: Overview,
     pub charts: String,
+    /// The measurable targets as a chart: share reached, per target.
+    pub target_chart: String,
+    pub generated: bool,
 }
 
 impl ProgressPage {
@@ -85,7 +94,19 @@ pub async fn overview(State(s): State<AppState>, u: PageUser, Query(q): Query<su
     let month = super::parse_month(&q.month).map_err(u.fail())?;
     let o = super::overview(&s.store, &u.actor, month).await.map_err(u.fail())?;
     let charts = charts(&o.years, u.tr());
-    Ok(render_status(axum::http::StatusCode::OK, &ProgressPage { ctx: u.ctx(), o, charts }))
+    let measured: Vec<_> = o.targets.iter().filter_map(|t| Some((t, t.actual?))).collect();
+    let target_chart = if measured.is_empty() {
+        String::new()
+    } else {
+        json!({
+            "title": u.tr().t("progress.targets"),
+            "names": measured.iter().map(|(t, _)| format!("{}（{}{}）", short(&t.target.text), t.target.value.plain(), t.target.unit)).collect::<Vec<_>>(),
+            "percent": measured.iter().map(|(t, a)| if t.target.value.0 > 0 { (a.0 * 1000 / t.target.value.0) as f64 / 10.0 } else { 0.0 }).collect::<Vec<_>>(),
+        })
+        .to_string()
+    };
+    let generated = o.reports.iter().any(|r| r.report.as_ref().is_some_and(|x| x.generated));
+    Ok(render_status(axum::http::StatusCode::OK, &ProgressPage { ctx: u.ctx(), o, charts, target_chart, generated }))
 }
 
 #[derive(Template)]
@@ -100,6 +121,7 @@ pub struct ParkProgressPage {
     pub report_form: ProgressForm,
     pub milestone_form: MilestoneForm,
     pub errors: Errors,
+    pub generated: bool,
 }
 
 impl ParkProgressPage {
@@ -136,8 +158,10 @@ async fn park_page(
     let (can_file, can_milestone) = (u.actor.can_file_progress(&park), u.actor.can_edit_park(&park));
     let can_plan = u.actor.is_county();
     let charts = charts(&p.years, u.tr());
+    let generated = p.reports.iter().any(|r| r.generated);
     let page = ParkProgressPage {
         ctx: u.ctx(),
+        generated,
         p,
         charts,
         can_file,
@@ -239,7 +263,7 @@ pub async fn map(State(s): State<AppState>, u: PageUser) -> PageResult {
         .iter()
         .filter(|p| p.lat.is_some() && p.lon.is_some())
         .map(|p| {
-            json!({ "id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "status": p.status.code(),
+            json!({ "id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "status": p.status.code(), "township_code": p.township_code,
                 "status_label": tr.code("status", p.status.code()), "township": p.township_name(),
                 "land": p.land_mu.plain(), "enterprises": p.enterprise_count })
         })
@@ -247,7 +271,7 @@ pub async fn map(State(s): State<AppState>, u: PageUser) -> PageResult {
     let townships: Vec<_> = PINGYANG_TOWNSHIPS
         .iter()
         .filter(|t| parks.iter().any(|p| p.township_code == t.code))
-        .map(|t| json!({ "name": if en { t.name_en } else { t.name }, "lat": t.lat, "lon": t.lon }))
+        .map(|t| json!({ "code": t.code, "name": if en { t.name_en } else { t.name }, "lat": t.lat, "lon": t.lon }))
         .collect();
     let legend: Vec<_> =
         ParkStatus::ALL.iter().map(|s| json!({ "status": s.code(), "label": tr.code("status", s.code()) })).collect();
