@@ -357,12 +357,22 @@ pub fn lagging(plans: &[PlanYear], reports: &[ProgressReport], as_of: Month) -> 
         if plans.iter().all(|p| raw(figure, &p.figures).is_none()) {
             continue;
         }
+        // One pass: the reports' values in month order, added up as the months go by.
+        let mut values: Vec<(Month, Fixed2)> =
+            reports.iter().map(|r| (r.month, raw_actual(figure, &MonthActual::from(r)))).collect();
+        values.sort_by_key(|v| v.0);
+        let mut next = values.iter().peekable();
         let mut since: Option<Month> = None;
         let (mut expected, mut actual) = (Fixed2::ZERO, Fixed2::ZERO);
+        let mut earlier = Fixed2::ZERO;
         for m in start.through(as_of) {
-            let earlier: Fixed2 = (first_year..m.year).map(plan_of).sum();
+            if m.month == 1 && m.year > first_year {
+                earlier += plan_of(m.year - 1);
+            }
             expected = earlier + Fixed2(plan_of(m.year).0 * m.month as i64 / 12);
-            actual = reports.iter().filter(|r| r.month <= m).map(|r| raw_actual(figure, &MonthActual::from(r))).sum();
+            while let Some((_, v)) = next.next_if(|(month, _)| *month <= m) {
+                actual += *v;
+            }
             if actual < expected {
                 since.get_or_insert(m);
             } else {

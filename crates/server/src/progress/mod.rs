@@ -175,12 +175,17 @@ pub async fn overview(store: &Store, actor: &Actor, month: Option<Month>) -> Res
     let mut rows = Vec::new();
     let mut lagging = Vec::new();
     let mut per_park = Vec::new();
+    // The store answers in park order: slice each park's rows once instead of filtering per park.
+    let mut reports_of: std::collections::HashMap<i64, &[ProgressReport]> = std::collections::HashMap::new();
+    for chunk in reports.chunk_by(|a, b| a.park_id == b.park_id) {
+        reports_of.insert(chunk[0].park_id, chunk);
+    }
     for p in &parks {
         let my_plans: Vec<PlanYear> = plans.iter().filter(|(id, _)| *id == p.id).map(|(_, y)| *y).collect();
-        let my_reports: Vec<ProgressReport> = reports.iter().filter(|r| r.park_id == p.id).cloned().collect();
+        let my_reports: &[ProgressReport] = reports_of.get(&p.id).copied().unwrap_or(&[]);
         let my_outputs: Vec<(i32, Money)> = outputs.iter().filter(|o| o.0 == p.id).map(|o| (o.1, o.2)).collect();
-        per_park.push(year_rows(&my_plans, &my_reports, &my_outputs));
-        let lags = progress::lagging(&my_plans, &my_reports, as_of);
+        per_park.push(year_rows(&my_plans, my_reports, &my_outputs));
+        let lags = progress::lagging(&my_plans, my_reports, as_of);
         if !lags.is_empty() {
             lagging.push((p.clone(), lags));
         }
