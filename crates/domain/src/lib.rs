@@ -8,6 +8,8 @@ mod macros;
 
 pub mod access;
 pub mod codes;
+pub mod enterprises;
+pub mod industry;
 pub mod parks;
 pub mod progress;
 pub mod time;

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod enterprises;
 pub mod error;
 pub mod exchange;
 pub mod extract;

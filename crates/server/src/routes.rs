@@ -3,7 +3,7 @@
 //! added here without an entry in the authorisation test fails that test.
 
 use crate::AppState;
-use crate::{audit, exchange, pages, parks, progress, system, users};
+use crate::{audit, enterprises, exchange, pages, parks, progress, system, users};
 use axum::extract::DefaultBodyLimit;
 
 /// Uploads of spreadsheets may be large (a province's monthly reports).
@@ -79,6 +79,21 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("POST", "/api/v1/parks/{id}/units", "parks", "Add a unit"), post(parks::api::create_unit)),
         (api("PUT", "/api/v1/units/{id}", "parks", "Edit a unit"), put(parks::api::update_unit)),
         (api("DELETE", "/api/v1/units/{id}", "parks", "Delete a unit"), delete(parks::api::delete_unit)),
+        // Enterprises
+        (
+            api("GET", "/api/v1/industries", "enterprises", "Search GB/T 4754-2017 by code or name"),
+            get(enterprises::api::industries),
+        ),
+        (
+            api("GET", "/api/v1/enterprises", "enterprises", "Enterprises the caller may see (park_id, q)"),
+            get(enterprises::api::list),
+        ),
+        (api("GET", "/api/v1/enterprises/{id}", "enterprises", "One enterprise"), get(enterprises::api::get)),
+        (
+            api("POST", "/api/v1/parks/{id}/enterprises", "enterprises", "Register an enterprise in a park"),
+            post(enterprises::api::create),
+        ),
+        (api("PUT", "/api/v1/enterprises/{id}", "enterprises", "Edit an enterprise"), put(enterprises::api::update)),
         // Construction progress and the map
         (
             api("GET", "/api/v1/progress", "progress", "Report status, lagging parks, plan against actual, targets"),
@@ -147,6 +162,12 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/units/{id}/edit", "Edit unit form"), get(parks::pages::unit_form)),
         (page("POST", "/units/{id}", "Save a unit"), post(parks::pages::update_unit)),
         (page("POST", "/units/{id}/delete", "Delete a unit"), post(parks::pages::delete_unit)),
+        (page("GET", "/parks/{id}/enterprises", "A park's enterprises"), get(enterprises::pages::list)),
+        (page("GET", "/parks/{id}/enterprises/new", "New enterprise form"), get(enterprises::pages::new_form)),
+        (page("POST", "/parks/{id}/enterprises", "Register an enterprise"), post(enterprises::pages::create)),
+        (page("GET", "/enterprises/{id}", "Enterprise page"), get(enterprises::pages::show)),
+        (page("GET", "/enterprises/{id}/edit", "Edit enterprise form"), get(enterprises::pages::edit_form)),
+        (page("POST", "/enterprises/{id}", "Save an enterprise"), post(enterprises::pages::update)),
         (page("GET", "/progress", "Construction progress"), get(progress::pages::overview)),
         (page("GET", "/parks/{id}/progress", "A park's progress"), get(progress::pages::park)),
         (page("POST", "/parks/{id}/reports", "File a progress report"), post(progress::pages::file_report)),

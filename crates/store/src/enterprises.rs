@@ -1,10 +1,11 @@
-//! Enterprises: the minimum the foundation needs (an enterprise belongs to one park and can
-//! have users). The registry, admission and exit come with the enterprise capability.
+//! The enterprise registry. An enterprise belongs to one park; its users see only itself.
 
 use crate::audit::{self, AuditCtx, json};
-use crate::{Result, Store, StoreError, col, now_ms};
+use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::enterprises::{EnterpriseDraft, EnterpriseSize, EnterpriseStatus, Tag};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Enterprise {
@@ -12,17 +13,93 @@ pub struct Enterprise {
     pub park_id: i64,
     pub name: String,
     pub credit_code: String,
+    pub credit_override: String,
+    pub legal_representative: String,
+    pub contact: String,
+    pub industry_code: String,
+    pub size: EnterpriseSize,
+    pub tags: Vec<Tag>,
+    pub entry_date: Option<String>,
+    pub status: EnterpriseStatus,
     pub generated: bool,
 }
 
+impl Enterprise {
+    pub fn draft(&self) -> EnterpriseDraft {
+        EnterpriseDraft {
+            name: self.name.clone(),
+            credit_code: self.credit_code.clone(),
+            credit_override: self.credit_override.clone(),
+            legal_representative: self.legal_representative.clone(),
+            contact: self.contact.clone(),
+            industry_code: self.industry_code.clone(),
+            size: self.size,
+            tags: self.tags.clone(),
+            entry_date: self.entry_date.clone(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, park_id, name, credit_code, credit_override, legal_representative, contact, industry_code, \
+    size, tags, entry_date, status, generated";
+
 fn enterprise_from_row(r: &AnyRow) -> Result<Enterprise> {
+    let size: String = col(r, "size")?;
+    let status: String = col(r, "status")?;
+    let tags: String = col(r, "tags")?;
     Ok(Enterprise {
         id: col(r, "id")?,
         park_id: col(r, "park_id")?,
         name: col(r, "name")?,
         credit_code: col(r, "credit_code")?,
+        credit_override: col(r, "credit_override")?,
+        legal_representative: col(r, "legal_representative")?,
+        contact: col(r, "contact")?,
+        industry_code: col(r, "industry_code")?,
+        size: EnterpriseSize::parse(&size).unwrap_or(EnterpriseSize::Below),
+        tags: tags.split(',').filter_map(Tag::parse).collect(),
+        entry_date: col(r, "entry_date")?,
+        status: EnterpriseStatus::parse(&status).unwrap_or(EnterpriseStatus::Active),
         generated: col::<i64>(r, "generated")? != 0,
     })
+}
+
+fn tag_text(tags: &[Tag]) -> String {
+    tags.iter().map(|t| t.code()).collect::<Vec<_>>().join(",")
+}
+
+/// Unique violations name the field: the credit code or the name.
+fn duplicate(e: sqlx::Error) -> StoreError {
+    let field = match &e {
+        sqlx::Error::Database(d) if d.message().contains("credit_code") => "credit_code",
+        _ => "name",
+    };
+    StoreError::unique_as(e, field)
+}
+
+/// Insert one enterprise inside the caller's transaction; the caller writes the audit entry.
+async fn insert(conn: &mut sqlx::AnyConnection, park_id: i64, d: &EnterpriseDraft, generated: bool) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO enterprises (park_id, name, credit_code, credit_override, legal_representative, contact, industry_code, \
+         size, tags, entry_date, status, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(park_id)
+    .bind(&d.name)
+    .bind(&d.credit_code)
+    .bind(&d.credit_override)
+    .bind(&d.legal_representative)
+    .bind(&d.contact)
+    .bind(&d.industry_code)
+    .bind(d.size.code())
+    .bind(tag_text(&d.tags))
+    .bind(d.entry_date.as_deref())
+    .bind(EnterpriseStatus::Active.code())
+    .bind(generated as i64)
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(duplicate)?;
+    col(&row, "id")
 }
 
 impl Store {
@@ -30,36 +107,82 @@ impl Store {
         &self,
         ctx: &AuditCtx,
         park_id: i64,
-        name: &str,
-        credit_code: &str,
+        d: &EnterpriseDraft,
         generated: bool,
     ) -> Result<Enterprise> {
         let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
-            "INSERT INTO enterprises (park_id, name, credit_code, generated, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(park_id)
-        .bind(name)
-        .bind(credit_code)
-        .bind(generated as i64)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name"))?;
-        let e = Enterprise {
-            id: col(&row, "id")?,
-            park_id,
-            name: name.to_string(),
-            credit_code: credit_code.to_string(),
-            generated,
-        };
-        audit::record(&mut tx, ctx, "create", "enterprise", Some(e.id), Some(park_id), None, json(&e)).await?;
+        let id = insert(&mut tx, park_id, d, generated).await?;
+        let e = enterprise_from_row(
+            &sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?,
+        )?;
+        audit::record(&mut tx, ctx, "create", "enterprise", Some(id), Some(park_id), None, json(&e)).await?;
         tx.commit().await?;
         Ok(e)
     }
 
+    /// Register many enterprises of one park in one transaction (the demo, imports).
+    pub async fn create_enterprises(
+        &self,
+        ctx: &AuditCtx,
+        park_id: i64,
+        drafts: &[EnterpriseDraft],
+        generated: bool,
+    ) -> Result<usize> {
+        let mut tx = self.write_tx().await?;
+        for d in drafts {
+            let id = insert(&mut tx, park_id, d, generated).await?;
+            audit::record(&mut tx, ctx, "create", "enterprise", Some(id), Some(park_id), None, json(d)).await?;
+        }
+        tx.commit().await?;
+        Ok(drafts.len())
+    }
+
+    pub async fn update_enterprise(&self, ctx: &AuditCtx, id: i64, d: &EnterpriseDraft) -> Result<Enterprise> {
+        let before = self.get_enterprise(id).await?;
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE enterprises SET name = $1, credit_code = $2, credit_override = $3, legal_representative = $4, contact = $5, \
+             industry_code = $6, size = $7, tags = $8, entry_date = $9 WHERE id = $10",
+        )
+        .bind(&d.name)
+        .bind(&d.credit_code)
+        .bind(&d.credit_override)
+        .bind(&d.legal_representative)
+        .bind(&d.contact)
+        .bind(&d.industry_code)
+        .bind(d.size.code())
+        .bind(tag_text(&d.tags))
+        .bind(d.entry_date.as_deref())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(duplicate)?;
+        let after = enterprise_from_row(
+            &sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?,
+        )?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "update",
+            "enterprise",
+            Some(id),
+            Some(before.park_id),
+            json(&before),
+            json(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     pub async fn get_enterprise(&self, id: i64) -> Result<Enterprise> {
-        let row = sqlx::query("SELECT id, park_id, name, credit_code, generated FROM enterprises WHERE id = $1")
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -68,7 +191,7 @@ impl Store {
     }
 
     pub async fn find_enterprise(&self, name: &str) -> Result<Option<Enterprise>> {
-        let row = sqlx::query("SELECT id, park_id, name, credit_code, generated FROM enterprises WHERE name = $1")
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE name = $1")))
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
@@ -76,12 +199,21 @@ impl Store {
     }
 
     pub async fn list_enterprises(&self, park_id: i64) -> Result<Vec<Enterprise>> {
-        let rows = sqlx::query(
-            "SELECT id, park_id, name, credit_code, generated FROM enterprises WHERE park_id = $1 ORDER BY id",
-        )
-        .bind(park_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE park_id = $1 ORDER BY id")))
+            .bind(park_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(enterprise_from_row).collect()
+    }
+
+    /// The enterprises of the parks in a scope, by park then id.
+    pub async fn list_enterprises_in(&self, scope: &ParkScope) -> Result<Vec<Enterprise>> {
+        let q = format!("SELECT {COLUMNS} FROM enterprises WHERE {{scope}} ORDER BY park_id, id");
+        self.fetch_scoped(&q, scope).await?.iter().map(enterprise_from_row).collect()
+    }
+
+    pub async fn count_enterprises(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM enterprises").fetch_one(&self.pool).await?;
+        col(&row, "n")
     }
 }

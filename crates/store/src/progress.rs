@@ -90,7 +90,7 @@ enum ScopeParam {
 
 impl Store {
     /// Run a query whose `{scope}` stands for the condition selecting the scope's parks.
-    async fn fetch_scoped(&self, template: &str, scope: &ParkScope) -> Result<Vec<AnyRow>> {
+    pub(crate) async fn fetch_scoped(&self, template: &str, scope: &ParkScope) -> Result<Vec<AnyRow>> {
         let (clause, param) = scope_clause(scope);
         let query = sqlx::query(sql(template.replace("{scope}", &clause)));
         let query = match param {

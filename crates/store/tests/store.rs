@@ -56,10 +56,10 @@ async fn audit_count(store: &Store) -> i64 {
 both!(migrations_run_once_and_record_their_version);
 async fn migrations_run_once_and_record_their_version(db: &TestDb) {
     let a = db.store().await;
-    assert_eq!(a.schema_version().await.unwrap(), 2);
+    assert_eq!(a.schema_version().await.unwrap(), 3);
     // A second process connecting to the same database does not re-apply anything.
     let b = db.store().await;
-    assert_eq!(b.schema_version().await.unwrap(), 2);
+    assert_eq!(b.schema_version().await.unwrap(), 3);
     assert_eq!(a.backend(), db.backend);
 }
 
@@ -182,7 +182,28 @@ both!(sessions_and_login_failures);
 async fn sessions_and_login_failures(db: &TestDb) {
     let store = db.store().await;
     let p = store.create_park(&ctx(), None, &draft("P", "330326103")).await.unwrap();
-    let e = store.create_enterprise(&ctx(), p.id, "某某有限公司", "91330326MA2H000011", true).await.unwrap();
+    let d = weiyuan_domain::enterprises::EnterpriseDraft {
+        name: "某某有限公司".into(),
+        credit_code: "91310110666007217T".into(),
+        credit_override: String::new(),
+        legal_representative: String::new(),
+        contact: String::new(),
+        industry_code: "C3411".into(),
+        size: weiyuan_domain::enterprises::EnterpriseSize::Below,
+        tags: Vec::new(),
+        entry_date: None,
+    };
+    let e = store.create_enterprise(&ctx(), p.id, &d, true).await.unwrap();
+    // One enterprise per credit code.
+    let again = store
+        .create_enterprise(
+            &ctx(),
+            p.id,
+            &weiyuan_domain::enterprises::EnterpriseDraft { name: "另一家".into(), ..d.clone() },
+            true,
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Duplicate("credit_code"))), "{again:?}");
     let new = |username: &str, role, enterprise_id| NewUser {
         username: username.into(),
         display_name: username.into(),

@@ -19,6 +19,93 @@ pub const PARKS_CSV: &str = include_str!("../demo/pingyang_parks.csv");
 pub const PLANS_CSV: &str = include_str!("../demo/pingyang_plans.csv");
 pub const BASELINE_CSV: &str = include_str!("../demo/pingyang_plan_baseline.csv");
 pub const TARGETS_CSV: &str = include_str!("../demo/pingyang_targets.csv");
+/// GB/T 4754 classes fitting each demo park's leading industries, with a word for names.
+pub const PARK_INDUSTRIES: [(&str, &[(&str, &str)]); 9] = [
+    ("PY01", &[("C3990", "电子"), ("C3981", "电子元件")]),
+    ("PY02", &[("C2319", "印刷"), ("C2231", "包装")]),
+    ("PY03", &[("C1910", "皮革"), ("C1922", "箱包"), ("C1923", "皮具")]),
+    ("PY04", &[("C3441", "泵业"), ("C3812", "电机"), ("C3484", "机械")]),
+    ("PY05", &[("C2439", "工艺礼品"), ("C2411", "文具")]),
+    ("PY06", &[("C2926", "塑业"), ("C2921", "薄膜"), ("C2319", "彩印")]),
+    ("PY07", &[("C1910", "皮革"), ("C1922", "箱包"), ("C1923", "皮件")]),
+    ("PY08", &[("C3670", "汽车配件"), ("C3752", "摩配"), ("C3484", "机械"), ("C1819", "服饰"), ("C1830", "时尚")]),
+    ("PY09", &[("C2319", "彩印"), ("C2231", "包装")]),
+];
+
+const NAME_A: [&str; 24] = [
+    "鑫", "华", "永", "宏", "金", "天", "恒", "博", "顺", "瑞", "盛", "通", "海", "德", "宝", "隆", "丰", "泰", "信",
+    "安", "正", "嘉", "联", "新",
+];
+const NAME_B: [&str; 20] = [
+    "达", "通", "兴", "远", "瑞", "成", "丰", "发", "昌", "源", "辉", "升", "利", "晟", "诚", "泽", "宇", "恒", "创",
+    "邦",
+];
+
+/// Generated enterprises of a park (`count` of them, numbered from `serial`): valid credit codes,
+/// classes of the park's industries, entry dates 2016–2022; one in a hundred is above designated
+/// size, some carry cultivation tags; every 250th has an early code that fails the check character
+/// and was accepted with a recorded reason.
+pub fn generated_enterprises(
+    code: &str,
+    count: usize,
+    serial: u32,
+    taken: &mut std::collections::HashSet<String>,
+) -> Vec<weiyuan_domain::enterprises::EnterpriseDraft> {
+    use weiyuan_domain::enterprises::{EnterpriseDraft, EnterpriseSize, Tag};
+    let Some((_, industries)) = PARK_INDUSTRIES.iter().find(|(c, _)| *c == code) else { return Vec::new() };
+    let mut rng = Lcg::new(&format!("{code}-enterprises"));
+    (0..count)
+        .map(|i| {
+            let n = serial + i as u32;
+            let (class, word) = industries[rng.range(0, industries.len() as i64 - 1) as usize];
+            let mut name = format!(
+                "平阳县{}{}{}有限公司",
+                NAME_A[rng.range(0, 23) as usize],
+                NAME_B[rng.range(0, 19) as usize],
+                word
+            );
+            let mut k = 2;
+            while !taken.insert(name.clone()) {
+                name = format!(
+                    "平阳县{}{}{}{}有限公司",
+                    NAME_A[rng.range(0, 23) as usize],
+                    NAME_B[rng.range(0, 19) as usize],
+                    word,
+                    k
+                );
+                k += 1;
+            }
+            let mut credit_code = demo_credit_code(n);
+            let mut credit_override = String::new();
+            if n.is_multiple_of(250) {
+                // Keep the first 17 characters, break the check character.
+                let wrong = if credit_code.ends_with('0') { '1' } else { '0' };
+                credit_code = format!("{}{wrong}", &credit_code[..17]);
+                credit_override = "演示：2015 年前发放的早期代码，校验位不符，经市场监管部门核实".into();
+            }
+            let tags = [Tag::TechBased, Tag::Specialized, Tag::Upgraded, Tag::HighTech]
+                .into_iter()
+                .filter(|_| rng.range(0, 9) == 0)
+                .collect();
+            EnterpriseDraft {
+                name,
+                credit_code,
+                credit_override,
+                legal_representative: format!(
+                    "{}{}",
+                    ["陈", "林", "黄", "郑", "王", "张", "李", "吴", "周", "杨"][rng.range(0, 9) as usize],
+                    ["建国", "伟", "海峰", "志强", "丽", "晓东", "国平", "文斌"][rng.range(0, 7) as usize]
+                ),
+                contact: format!("0577-63{:06}", 100_000 + n),
+                industry_code: class.to_string(),
+                size: if rng.range(0, 99) == 0 { EnterpriseSize::Above } else { EnterpriseSize::Below },
+                tags,
+                entry_date: Some(format!("{}-{:02}-{:02}", rng.range(2016, 2022), rng.range(1, 12), rng.range(1, 28))),
+            }
+        })
+        .collect()
+}
+
 /// Parks whose generated progress deliberately falls behind plan, and by how much (per cent of plan).
 pub const LAGGING_PARKS: [(&str, i64); 3] = [("PY07", 55), ("PY13", 60), ("PY18", 70)];
 pub const DEMO_PASSWORD: &str = "weiyuan-demo";
@@ -287,6 +374,7 @@ pub struct Loaded {
     pub units_created: usize,
     pub users_created: usize,
     pub reports_created: usize,
+    pub enterprises_created: usize,
 }
 
 #[derive(Debug)]
@@ -338,7 +426,27 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
     load_progress(store, &ctx, &mut loaded).await?;
     let demo_park = store.find_park_by_code(DEMO_PARK_CODE).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
     if store.find_enterprise(DEMO_ENTERPRISE).await?.is_none() {
-        store.create_enterprise(&ctx, demo_park.id, DEMO_ENTERPRISE, &demo_credit_code(1), true).await?;
+        let mut taken = std::collections::HashSet::new();
+        let mut d = generated_enterprises(DEMO_PARK_CODE, 1, 1, &mut taken).remove(0);
+        d.name = DEMO_ENTERPRISE.into();
+        store.create_enterprise(&ctx, demo_park.id, &d, true).await?;
+    }
+    // The enterprises of the completed and under-construction parks (the seed's counts: 59 + 661).
+    let mut taken: std::collections::HashSet<String> =
+        store.list_enterprises_in(&weiyuan_domain::access::ParkScope::All).await?.into_iter().map(|e| e.name).collect();
+    let mut serial = 2;
+    for (code, _) in PARK_INDUSTRIES {
+        let park = store.find_park_by_code(code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
+        let have = store.list_enterprises(park.id).await?;
+        let want = park.enterprise_count as usize - have.len().min(park.enterprise_count as usize);
+        let drafts = generated_enterprises(code, park.enterprise_count as usize, serial, &mut taken);
+        serial += park.enterprise_count as u32;
+        if have.iter().any(|e| e.name != DEMO_ENTERPRISE) || want == 0 {
+            continue;
+        }
+        let drafts: Vec<_> =
+            drafts.into_iter().filter(|d| !have.iter().any(|e| e.credit_code == d.credit_code)).take(want).collect();
+        loaded.enterprises_created += store.create_enterprises(&ctx, park.id, &drafts, true).await?;
     }
     for (username, display, role, scope) in DEMO_USERS {
         if store.find_user(username).await?.is_some() {
@@ -539,6 +647,41 @@ mod tests {
             weiyuan_domain::progress::lagging(&plans, &as_reports("PY13"), last).len(),
             3,
             "PY13's pace on PY17's plan"
+        );
+    }
+
+    #[test]
+    fn generated_enterprises_are_valid_and_fit_their_parks() {
+        let mut taken = std::collections::HashSet::new();
+        let all: Vec<_> = PARK_INDUSTRIES
+            .iter()
+            .scan(2u32, |serial, (code, _)| {
+                let v = generated_enterprises(code, 80, *serial, &mut taken);
+                *serial += 80;
+                Some(v)
+            })
+            .flatten()
+            .collect();
+        assert_eq!(all.len(), 720);
+        let mut codes = std::collections::HashSet::new();
+        for d in &all {
+            let form = weiyuan_domain::enterprises::EnterpriseForm {
+                name: d.name.clone(),
+                credit_code: d.credit_code.clone(),
+                credit_override: d.credit_override.clone(),
+                industry_code: d.industry_code.clone(),
+                size: d.size.code().into(),
+                tags: d.tags.iter().map(|t| t.code()).collect::<Vec<_>>().join(","),
+                entry_date: d.entry_date.clone().unwrap_or_default(),
+                ..Default::default()
+            };
+            form.validate("2026-11-23").unwrap_or_else(|e| panic!("{}: {e:?}", d.name));
+            assert!(codes.insert(d.credit_code.clone()), "credit codes are unique");
+        }
+        assert!(all.iter().any(|d| !d.credit_override.is_empty()), "some early codes to show");
+        assert_eq!(
+            generated_enterprises("PY04", 3, 100, &mut std::collections::HashSet::new()),
+            generated_enterprises("PY04", 3, 100, &mut std::collections::HashSet::new())
         );
     }
 }

@@ -225,11 +225,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open(&r.database_url).await?;
             let loaded = demo::load(&store).await.map_err(|e| e.to_string())?;
             println!(
-                "Demo data: {} parks, {} buildings, {} units, {} users, {} progress reports created (existing records kept).",
+                "Demo data: {} parks, {} buildings, {} units, {} users, {} enterprises, {} progress reports created (existing records kept).",
                 loaded.parks_created,
                 loaded.buildings_created,
                 loaded.units_created,
                 loaded.users_created,
+                loaded.enterprises_created,
                 loaded.reports_created
             );
             println!("Demo logins (password {:?} unless changed since):", demo::DEMO_PASSWORD);

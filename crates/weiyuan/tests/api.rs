@@ -378,7 +378,7 @@ both!(health_metrics_and_openapi_are_served);
 async fn health_metrics_and_openapi_are_served(app: &App) {
     let c = app.client();
     let h: Value = c.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
-    assert_eq!((h["status"].as_str(), h["schema_version"].as_i64()), (Some("ok"), Some(2)));
+    assert_eq!((h["status"].as_str(), h["schema_version"].as_i64()), (Some("ok"), Some(3)));
     c.get(app.url("/api/v1/parks")).send().await.unwrap();
     let m = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(m.contains("weiyuan_http_requests_total{method=\"GET\",route=\"/api/v1/parks\",status=\"401\"} 1"), "{m}");
@@ -445,4 +445,66 @@ async fn no_input_makes_the_server_fail(app: &App) {
         }
     }
     assert_eq!(app.store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().len(), 20);
+}
+
+both!(the_enterprise_registry_checks_codes_and_keeps_to_scope);
+async fn the_enterprise_registry_checks_codes_and_keeps_to_scope(app: &App) {
+    let count = |user: &'static str| async move {
+        let t = app.token(user).await;
+        app.get(&t, "/api/v1/enterprises").await.json::<Value>().await.unwrap().as_array().unwrap().len()
+    };
+    // The seed's counts: 59 in completed parks and 661 in parks under construction.
+    assert_eq!(count("county").await, 720);
+    assert_eq!(count("xiaojiang").await, 220, "萧江轻工产业小微园 only");
+    assert_eq!(count("wanyang").await, 368);
+    assert_eq!(count("enterprise").await, 1, "an enterprise sees itself");
+
+    let op = app.token("wanyang").await;
+    let park = app.park_id("PY08").await;
+    let body = |code: &str, reason: &str| {
+        json!({"name": "平阳县测试汽配有限公司", "credit_code": code, "credit_override": reason, "industry_code": "3670",
+               "size": "below", "tags": "科技型、specialized", "entry_date": "2024-06-01"})
+    };
+    let r = app.send(&op, "POST", &format!("/api/v1/parks/{park}/enterprises"), body("91350100M000100Y44", "")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["field"], "credit_code");
+    assert_eq!(err["error"]["fields"][0]["message"], "校验位不符（按 GB 32100-2015 应为 3）；如为早期代码，请填写说明");
+    let r = app.send(&op, "POST", &format!("/api/v1/parks/{park}/enterprises"), body("91350100M000100Y43", "")).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!((e["industry_code"].as_str(), e["tags"].clone()), (Some("C3670"), json!(["tech_based", "specialized"])));
+    // One enterprise per credit code; an early code with a reason is accepted and the reason kept.
+    let again = app
+        .send(
+            &op,
+            "POST",
+            &format!("/api/v1/parks/{park}/enterprises"),
+            json!({"name": "另一家", "credit_code": "91350100M000100Y43", "industry_code": "C3670", "size": "below"}),
+        )
+        .await;
+    assert_eq!(again.json::<Value>().await.unwrap()["error"]["field"], "credit_code");
+    let early = app
+        .send(&op, "PUT", &format!("/api/v1/enterprises/{}", e["id"]), body("91350100M000100Y44", "早期代码，已核实"))
+        .await;
+    assert_eq!(early.status(), StatusCode::OK);
+    assert_eq!(early.json::<Value>().await.unwrap()["credit_override"], "早期代码，已核实");
+    // The operator cannot register in another park; the enterprise user cannot read another enterprise.
+    let other = app.park_id("PY06").await;
+    assert_eq!(
+        app.send(&op, "POST", &format!("/api/v1/parks/{other}/enterprises"), body("91310110666007217T", ""))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let me = app.token("enterprise").await;
+    assert_eq!(app.get(&me, &format!("/api/v1/enterprises/{}", e["id"])).await.status(), StatusCode::NOT_FOUND);
+    // The industry table answers by code or name.
+    let found: Value = app.get(&op, "/api/v1/industries?q=汽车零部件").await.json().await.unwrap();
+    assert_eq!(
+        (found["industries"][0]["code"].as_str(), found["industries"][0]["level"].as_str()),
+        (Some("C367"), Some("group"))
+    );
+    let found: Value = app.get(&op, "/api/v1/industries?q=汽车零部件&level=class").await.json().await.unwrap();
+    assert_eq!(found["industries"][0]["code"], "C3670");
 }

@@ -46,6 +46,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/parks/{id}/milestones" | "/parks/{id}/milestones") => EditPark,
         ("DELETE", "/api/v1/milestones/{id}") | ("POST", "/milestones/{id}/delete") => EditPark,
         ("PUT", "/api/v1/parks/{id}/plans") | ("POST", "/parks/{id}/plans") => CountyOnly,
+        ("GET", "/api/v1/industries" | "/api/v1/enterprises") => AnyUser,
+        // An enterprise reads itself (the first enterprise of its park is the demo enterprise).
+        ("GET", "/api/v1/enterprises/{id}" | "/enterprises/{id}" | "/parks/{id}/enterprises") => ReadPark,
+        ("POST", "/api/v1/parks/{id}/enterprises" | "/parks/{id}/enterprises" | "/enterprises/{id}") => EditUnits,
+        ("PUT", "/api/v1/enterprises/{id}") | ("GET", "/parks/{id}/enterprises/new" | "/enterprises/{id}/edit") => {
+            EditUnits
+        }
         ("GET", "/api/v1/export/{file}" | "/api/v1/templates/{file}" | "/exchange" | "/exchange/export/{file}") => {
             AnyUser
         }
@@ -184,6 +191,29 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             ];
             (unit.id.to_string(), body, form)
         }
+    } else if path.contains("/enterprises/{id}") {
+        let e = store.list_enterprises(park.id).await.unwrap().remove(0);
+        let f = weiyuan_server::enterprises::form_of(&e);
+        let fields = [
+            ("name", f.name),
+            ("credit_code", f.credit_code),
+            ("credit_override", f.credit_override),
+            ("industry_code", f.industry_code),
+            ("size", f.size),
+            ("tags", f.tags),
+            ("entry_date", f.entry_date),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (e.id.to_string(), Value::Object(body), fields.to_vec())
+    } else if path.ends_with("/enterprises") || path.ends_with("/enterprises/new") {
+        let fields = [
+            ("name", format!("新企业{n}有限公司")),
+            ("credit_code", weiyuan::demo::demo_credit_code(90_000 + n)),
+            ("industry_code", "C3484".into()),
+            ("size", "below".into()),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (park.id.to_string(), Value::Object(body), fields.to_vec())
     } else if path.contains("/milestones/{id}") {
         let d = weiyuan_domain::progress::MilestoneDraft {
             phase: format!("测试{n}"),

@@ -276,6 +276,21 @@ async fn a_township_and_an_operator_see_only_their_parks() {
     assert_eq!(b.count("#add-unit").await, 1);
     assert!(b.page_text().await.contains("演示生成"), "generated buildings are labelled");
     b.screenshot("park-operator").await;
+    // Its enterprises: the seed's 368, searchable by industry code; each has its page.
+    b.click("#park-enterprises").await;
+    b.wait_el("#enterprise-table").await;
+    assert_eq!(b.count("#enterprise-table tbody tr").await, 368);
+    b.screenshot("enterprises").await;
+    let id = app.park_id("PY08").await;
+    b.goto(&app.url(&format!("/parks/{id}/enterprises?q=C3670"))).await;
+    let rows = b.count("#enterprise-table tbody tr").await;
+    assert!(rows > 0 && rows < 368, "{rows}");
+    b.click("#enterprise-table tbody tr a").await;
+    b.wait_el("#credit-code").await;
+    assert!(
+        weiyuan_domain::codes::is_valid_uscc(&b.text("#credit-code").await)
+            || b.page_text().await.contains("校验不符的说明")
+    );
     b.quit().await;
     app.stop().await;
 }

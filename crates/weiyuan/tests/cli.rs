@@ -28,14 +28,19 @@ async fn demo_twice_then_users(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
     let first = weiyuan(&["demo", "--no-serve"], &db.url, "");
     assert!(first.status.success(), "{}", text(&first));
-    assert!(text(&first).contains("Demo data: 20 parks, 40 buildings, 680 units, 5 users, "), "{}", text(&first));
+    assert!(
+        text(&first).contains("Demo data: 20 parks, 40 buildings, 680 units, 5 users, 719 enterprises, "),
+        "{}",
+        text(&first)
+    );
     assert!(text(&first).contains("county") && text(&first).contains("weiyuan-demo"));
     let store = db.store().await;
     let audit_after_first =
         store.list_audit(&weiyuan_store::AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1;
     let second = weiyuan(&["demo", "--no-serve"], &db.url, "");
     assert!(
-        text(&second).contains("Demo data: 0 parks, 0 buildings, 0 units, 0 users, 0 progress reports created"),
+        text(&second)
+            .contains("Demo data: 0 parks, 0 buildings, 0 units, 0 users, 0 enterprises, 0 progress reports created"),
         "{}",
         text(&second)
     );

@@ -1,0 +1,69 @@
+//! JSON API for enterprises and the industry classification.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use weiyuan_domain::enterprises::EnterpriseForm;
+use weiyuan_domain::industry;
+use weiyuan_store::enterprises::Enterprise;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub async fn list(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(f): Query<super::EnterpriseFilter>,
+) -> ApiResult<Json<Vec<Enterprise>>> {
+    Ok(Json(super::list(&s.store, &u.actor, &f).await.map_err(u.err())?))
+}
+
+pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Enterprise>> {
+    Ok(Json(super::get(&s.store, &u.actor, id).await.map_err(u.err())?))
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(form): JsonBody<EnterpriseForm>,
+) -> ApiResult<(StatusCode, Json<Enterprise>)> {
+    Ok((StatusCode::CREATED, Json(super::create(&s.store, &w.actor, id, &form).await.map_err(w.err())?)))
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(form): JsonBody<EnterpriseForm>,
+) -> ApiResult<Json<Enterprise>> {
+    Ok(Json(super::update(&s.store, &w.actor, id, &form).await.map_err(w.err())?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct IndustryQuery {
+    #[serde(default)]
+    q: String,
+    /// section, division, group or class; empty for all levels.
+    #[serde(default)]
+    level: String,
+}
+
+/// Search GB/T 4754-2017 by code prefix or name (at most 50 entries).
+pub async fn industries(_: ApiUser, Query(q): Query<IndustryQuery>) -> Json<Value> {
+    let level = |i: &industry::Industry| {
+        q.level.is_empty()
+            || serde_json::to_value(i.level).ok().and_then(|v| v.as_str().map(|l| l == q.level)).unwrap_or(false)
+    };
+    let list: Vec<Value> = industry::search(&q.q, 2000)
+        .into_iter()
+        .filter(|i| level(i))
+        .take(50)
+        .map(|i| json!({ "code": i.display_code(), "level": i.level, "name": i.name }))
+        .collect();
+    Json(json!({ "industries": list }))
+}

@@ -1,0 +1,114 @@
+//! The enterprise registry: scoped reads (an enterprise sees only itself), registration and
+//! edits by the county, the park's township and its operator. Admission review, unit sales and
+//! leases, the lottery and the exit test build on this.
+
+pub mod api;
+pub mod pages;
+
+use crate::error::AppError;
+use serde::Deserialize;
+use weiyuan_domain::access::{Actor, Role};
+use weiyuan_domain::enterprises::EnterpriseForm;
+use weiyuan_store::enterprises::Enterprise;
+use weiyuan_store::{AuditCtx, Store, now_ms};
+
+fn ctx(actor: &Actor) -> AuditCtx {
+    AuditCtx::user(actor.user_id, &actor.username)
+}
+
+fn today() -> String {
+    weiyuan_domain::time::format_shanghai(now_ms())[..10].to_string()
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+pub struct EnterpriseFilter {
+    #[serde(default)]
+    pub park_id: String,
+    /// Part of the name, the credit code, or an industry code prefix (C34).
+    #[serde(default)]
+    pub q: String,
+}
+
+impl EnterpriseFilter {
+    fn matches(&self, e: &Enterprise) -> bool {
+        let q = self.q.trim();
+        let park_ok = self.park_id.trim().parse::<i64>().map(|p| p == e.park_id).unwrap_or(true);
+        let q_ok = q.is_empty()
+            || e.name.contains(q)
+            || e.credit_code.eq_ignore_ascii_case(q)
+            || e.industry_code.to_ascii_uppercase().starts_with(&q.to_ascii_uppercase());
+        park_ok && q_ok
+    }
+}
+
+/// The enterprises an actor may see: all of its scope's parks, or only itself.
+pub async fn list(store: &Store, actor: &Actor, f: &EnterpriseFilter) -> Result<Vec<Enterprise>, AppError> {
+    let all = match (actor.role, actor.enterprise_id) {
+        (Role::Enterprise, Some(id)) => vec![store.get_enterprise(id).await?],
+        (Role::Enterprise, None) => Vec::new(),
+        _ => store.list_enterprises_in(&actor.park_scope()).await?,
+    };
+    Ok(all.into_iter().filter(|e| f.matches(e)).collect())
+}
+
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Enterprise, AppError> {
+    let e = store.get_enterprise(id).await?;
+    let park = crate::parks::get(store, actor, e.park_id).await?;
+    if actor.can_read_enterprise(e.id, &park.as_ref()) { Ok(e) } else { Err(AppError::NotFound) }
+}
+
+/// Registering and editing: the county, the park's township and its operator.
+async fn editable_park(store: &Store, actor: &Actor, park_id: i64) -> Result<(), AppError> {
+    let park = crate::parks::get(store, actor, park_id).await?;
+    if actor.can_edit_units(&park.as_ref()) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// Tags may be written as codes or as their Chinese or English labels (科技型、专精特新).
+fn with_tag_codes(form: &EnterpriseForm) -> EnterpriseForm {
+    use weiyuan_domain::enterprises::Tag;
+    let tags: Vec<String> = form
+        .tags
+        .split([',', '、', '，', ' '])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            crate::exchange::code_from_label(Tag::ALL, Tag::code, "tag", t, &[])
+                .map(str::to_string)
+                .unwrap_or(t.to_string())
+        })
+        .collect();
+    EnterpriseForm { tags: tags.join(","), ..form.clone() }
+}
+
+pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
+    editable_park(store, actor, park_id).await?;
+    let d = with_tag_codes(form).validate(&today())?;
+    Ok(store.create_enterprise(&ctx(actor), park_id, &d, false).await?)
+}
+
+pub async fn update(store: &Store, actor: &Actor, id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
+    let e = get(store, actor, id).await?;
+    editable_park(store, actor, e.park_id).await?;
+    let d = with_tag_codes(form).validate(&today())?;
+    Ok(store.update_enterprise(&ctx(actor), id, &d).await?)
+}
+
+/// The form an edit page starts from.
+pub fn form_of(e: &Enterprise) -> EnterpriseForm {
+    EnterpriseForm {
+        name: e.name.clone(),
+        credit_code: e.credit_code.clone(),
+        credit_override: e.credit_override.clone(),
+        legal_representative: e.legal_representative.clone(),
+        contact: e.contact.clone(),
+        industry_code: e.industry_code.clone(),
+        size: e.size.code().into(),
+        tags: e
+            .tags
+            .iter()
+            .map(|t| crate::i18n::t(weiyuan_domain::access::Lang::ZhCn, &format!("tag.{}", t.code())))
+            .collect::<Vec<_>>()
+            .join("、"),
+        entry_date: e.entry_date.clone().unwrap_or_default(),
+    }
+}

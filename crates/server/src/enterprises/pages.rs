@@ -1,0 +1,145 @@
+//! Pages for the enterprise registry.
+
+use super::EnterpriseFilter;
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::Id;
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use weiyuan_domain::enterprises::{EnterpriseForm, EnterpriseSize, Tag};
+use weiyuan_domain::industry;
+use weiyuan_domain::parks::Park;
+use weiyuan_store::enterprises::Enterprise;
+
+type PageResult = Result<Response, PageError>;
+
+fn industry_name(code: &str) -> &'static str {
+    industry::find(code).map(|i| i.name).unwrap_or("")
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+pub struct EnterprisesPage {
+    pub ctx: PageCtx,
+    pub park: Park,
+    pub enterprises: Vec<Enterprise>,
+    pub filter: EnterpriseFilter,
+    pub can_edit: bool,
+}
+
+impl EnterprisesPage {
+    fn industry(&self, code: &str) -> &'static str {
+        industry_name(code)
+    }
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    Query(mut filter): Query<EnterpriseFilter>,
+) -> PageResult {
+    let park = crate::parks::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    filter.park_id = id.to_string();
+    let enterprises = super::list(&s.store, &u.actor, &filter).await.map_err(u.fail())?;
+    let can_edit = u.actor.can_edit_units(&park.as_ref());
+    Ok(render(&EnterprisesPage { ctx: u.ctx(), park, enterprises, filter, can_edit }))
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+pub struct EnterprisePage {
+    pub ctx: PageCtx,
+    pub e: Enterprise,
+    pub park: Park,
+    pub can_edit: bool,
+}
+
+impl EnterprisePage {
+    fn industry(&self) -> &'static str {
+        industry_name(&self.e.industry_code)
+    }
+}
+
+pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    let e = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    let park = crate::parks::get(&s.store, &u.actor, e.park_id).await.map_err(u.fail())?;
+    let can_edit = u.actor.can_edit_units(&park.as_ref());
+    Ok(render(&EnterprisePage { ctx: u.ctx(), e, park, can_edit }))
+}
+
+#[derive(Template)]
+#[template(path = "enterprise_form.html")]
+pub struct EnterpriseFormPage {
+    pub ctx: PageCtx,
+    pub park: Park,
+    pub enterprise_id: Option<i64>,
+    pub form: EnterpriseForm,
+    pub errors: Errors,
+}
+
+impl EnterpriseFormPage {
+    fn sizes(&self) -> &'static [EnterpriseSize] {
+        EnterpriseSize::ALL
+    }
+    fn tag_hint(&self) -> String {
+        Tag::ALL.iter().map(|t| self.ctx.tr.code("tag", t.code())).collect::<Vec<_>>().join("、")
+    }
+}
+
+async fn form_page(
+    s: &AppState,
+    u: &PageUser,
+    park_id: i64,
+    enterprise_id: Option<i64>,
+    form: EnterpriseForm,
+    errors: Errors,
+) -> PageResult {
+    let park = crate::parks::get(&s.store, &u.actor, park_id).await.map_err(u.fail())?;
+    if !u.actor.can_edit_units(&park.as_ref()) {
+        return Err(u.fail()(AppError::Forbidden));
+    }
+    let page = EnterpriseFormPage { ctx: u.ctx(), park, enterprise_id, form, errors };
+    Ok(render_status(page.errors.status(), &page))
+}
+
+pub async fn new_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    let form = EnterpriseForm { size: "below".into(), ..Default::default() };
+    form_page(&s, &u, id, None, form, Errors::default()).await
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(form): CsrfForm<EnterpriseForm>,
+) -> PageResult {
+    match super::create(&s.store, &u.actor, id, &form).await {
+        Ok(e) => Ok(see_other(&format!("/enterprises/{}", e.id))),
+        Err(e @ AppError::Invalid(_)) => form_page(&s, &u, id, None, form, Errors::from_app(&e, u.tr())).await,
+        Err(e) => Err(u.fail()(e)),
+    }
+}
+
+pub async fn edit_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    let e = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    form_page(&s, &u, e.park_id, Some(id), super::form_of(&e), Errors::default()).await
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(form): CsrfForm<EnterpriseForm>,
+) -> PageResult {
+    match super::update(&s.store, &u.actor, id, &form).await {
+        Ok(e) => Ok(see_other(&format!("/enterprises/{}", e.id))),
+        Err(err @ AppError::Invalid(_)) => {
+            let e = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+            form_page(&s, &u, e.park_id, Some(id), form, Errors::from_app(&err, u.tr())).await
+        }
+        Err(e) => Err(u.fail()(e)),
+    }
+}
