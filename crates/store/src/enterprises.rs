@@ -79,26 +79,18 @@ fn duplicate(e: sqlx::Error) -> StoreError {
 
 /// Insert one enterprise inside the caller's transaction; the caller writes the audit entry.
 async fn insert(conn: &mut sqlx::AnyConnection, park_id: i64, d: &EnterpriseDraft, generated: bool) -> Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO enterprises (park_id, name, credit_code, credit_override, legal_representative, contact, industry_code, \
-         size, tags, entry_date, status, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(park_id)
-    .bind(&d.name)
-    .bind(&d.credit_code)
-    .bind(&d.credit_override)
-    .bind(&d.legal_representative)
-    .bind(&d.contact)
-    .bind(&d.industry_code)
-    .bind(d.size.code())
-    .bind(tag_text(&d.tags))
-    .bind(d.entry_date.as_deref())
-    .bind(EnterpriseStatus::Active.code())
-    .bind(generated as i64)
-    .bind(now_ms())
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(duplicate)?;
+    let q = sqlx::query(
+        "INSERT INTO enterprises (name, credit_code, credit_override, legal_representative, contact, industry_code, \
+         size, tags, entry_date, park_id, status, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    );
+    let row = bind_draft(q, d)
+        .bind(park_id)
+        .bind(EnterpriseStatus::Active.code())
+        .bind(generated as i64)
+        .bind(now_ms())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(duplicate)?;
     col(&row, "id")
 }
 
@@ -143,23 +135,11 @@ impl Store {
     pub async fn update_enterprise(&self, ctx: &AuditCtx, id: i64, d: &EnterpriseDraft) -> Result<Enterprise> {
         let before = self.get_enterprise(id).await?;
         let mut tx = self.write_tx().await?;
-        sqlx::query(
+        let q = sqlx::query(
             "UPDATE enterprises SET name = $1, credit_code = $2, credit_override = $3, legal_representative = $4, contact = $5, \
              industry_code = $6, size = $7, tags = $8, entry_date = $9 WHERE id = $10",
-        )
-        .bind(&d.name)
-        .bind(&d.credit_code)
-        .bind(&d.credit_override)
-        .bind(&d.legal_representative)
-        .bind(&d.contact)
-        .bind(&d.industry_code)
-        .bind(d.size.code())
-        .bind(tag_text(&d.tags))
-        .bind(d.entry_date.as_deref())
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(duplicate)?;
+        );
+        bind_draft(q, d).bind(id).execute(&mut *tx).await.map_err(duplicate)?;
         let after = enterprise_from_row(
             &sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
                 .bind(id)
@@ -216,4 +196,19 @@ impl Store {
         let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM enterprises").fetch_one(&self.pool).await?;
         col(&row, "n")
     }
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Bind a draft's nine fields, in the column order INSERT and UPDATE share.
+fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q EnterpriseDraft) -> AnyQuery<'q> {
+    q.bind(&d.name)
+        .bind(&d.credit_code)
+        .bind(&d.credit_override)
+        .bind(&d.legal_representative)
+        .bind(&d.contact)
+        .bind(&d.industry_code)
+        .bind(d.size.code())
+        .bind(tag_text(&d.tags))
+        .bind(d.entry_date.as_deref())
 }
