@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use weiyuan::{config, demo};
 use weiyuan_domain::access::Lang;
+use weiyuan_domain::lottery;
 use weiyuan_server::error::AppError;
 use weiyuan_server::exchange::{self, FileFormat, Kind};
 use weiyuan_server::i18n;
@@ -84,11 +85,45 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
+    /// Draw or verify a public lottery (摇号): order = f(seed, applicant list), see docs
+    Lottery {
+        #[command(subcommand)]
+        command: LotteryCommand,
+    },
     /// Manage users
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum LotteryCommand {
+    /// Print the commitment (before the draw) and the order (after the seed is revealed)
+    Draw {
+        #[arg(long)]
+        seed: String,
+        /// A file with one applicant id (credit code) per line
+        #[arg(long)]
+        applicants: PathBuf,
+    },
+    /// Recompute a published draw: exits non-zero when the seed or the order does not match
+    Verify {
+        #[arg(long)]
+        seed: String,
+        #[arg(long)]
+        commitment: String,
+        #[arg(long)]
+        applicants: PathBuf,
+        /// The published order, one id per line, winners first
+        #[arg(long)]
+        order: PathBuf,
+    },
+}
+
+fn read_lines(path: &PathBuf) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
 }
 
 #[derive(Subcommand)]
@@ -289,6 +324,30 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Lottery { command } => match command {
+            LotteryCommand::Draw { seed, applicants } => {
+                let list = read_lines(&applicants)?;
+                println!("commitment {}", lottery::commitment(&seed));
+                println!("list_hash {}", lottery::list_hash(&list));
+                for (i, id) in lottery::draw(&seed, &list).iter().enumerate() {
+                    println!("{} {id}", i + 1);
+                }
+                Ok(())
+            }
+            LotteryCommand::Verify { seed, commitment, applicants, order } => {
+                let order: Vec<String> = read_lines(&order)?
+                    .into_iter()
+                    .map(|l| l.split_whitespace().last().unwrap_or("").to_string())
+                    .collect();
+                match lottery::verify(&seed, &commitment, &read_lines(&applicants)?, &order) {
+                    Ok(()) => {
+                        println!("verified: the seed matches its commitment and the order recomputes");
+                        Ok(())
+                    }
+                    Err(code) => Err(i18n::t(Lang::ZhCn, code).to_string()),
+                }
+            }
+        },
         Command::User { command } => match command {
             UserCommand::Add { username, role, scope, display_name, lang, password_stdin: _, db } => {
                 let r = resolve(&db, None)?;

@@ -232,3 +232,33 @@ async fn export_and_import_from_the_command_line() {
     let _ = std::fs::remove_dir_all(&dir);
     db.drop_db().await;
 }
+
+#[test]
+fn a_lottery_draw_is_verified_and_a_changed_list_is_caught() {
+    let dir = std::env::temp_dir().join(format!("wy-lottery-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let applicants = dir.join("applicants.txt");
+    std::fs::write(&applicants, "91350100M000100Y43\n91310110666007217T\n91110000101623741K\n").unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_weiyuan")).args(args).output().unwrap();
+    let a = applicants.to_str().unwrap();
+    let drawn = run(&["lottery", "draw", "--seed", "第3批", "--applicants", a]);
+    assert!(drawn.status.success());
+    let out = String::from_utf8(drawn.stdout).unwrap();
+    let commitment = out.lines().next().unwrap().trim_start_matches("commitment ").to_string();
+    let order = dir.join("order.txt");
+    std::fs::write(&order, out.lines().skip(2).collect::<Vec<_>>().join("\n")).unwrap();
+    let o = order.to_str().unwrap();
+    let ok =
+        run(&["lottery", "verify", "--seed", "第3批", "--commitment", &commitment, "--applicants", a, "--order", o]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    std::fs::write(&applicants, "91350100M000100Y43\n91310110666007217T\n91110000101623741K\n91330326MA2H00001P\n")
+        .unwrap();
+    let changed =
+        run(&["lottery", "verify", "--seed", "第3批", "--commitment", &commitment, "--applicants", a, "--order", o]);
+    assert!(!changed.status.success());
+    assert!(text(&changed).contains("重新计算的顺序与公布结果不符"), "{}", text(&changed));
+    let wrong_seed =
+        run(&["lottery", "verify", "--seed", "第4批", "--commitment", &commitment, "--applicants", a, "--order", o]);
+    assert!(!wrong_seed.status.success() && text(&wrong_seed).contains("承诺值"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,107 @@
+//! The exit test (退出机制): within three years of entry, an enterprise must reach sales output
+//! ≥ 2000 元/m², tax ≥ 150 元/m², average revenue growth ≥ 10%/year and investment ≥ 2.5 M 元/亩,
+//! or it is warned, given a deadline, and then evicted. Pure: the figures come from reports.
+
+use crate::rules::{Check, Rules};
+use crate::units::Fixed2;
+
+/// An enterprise's figures for the test; money in 元 (hundredths), areas in m² and 亩.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExitFigures {
+    pub floor_area_m2: Fixed2,
+    pub land_mu: Fixed2,
+    pub sales: Fixed2,
+    pub tax: Fixed2,
+    /// Yearly revenues, oldest first (at least two years for a growth rate).
+    pub revenues: Vec<Fixed2>,
+    pub investment: Fixed2,
+}
+
+fn per(total: Fixed2, by: Fixed2) -> Fixed2 {
+    if by.0 <= 0 { Fixed2::ZERO } else { Fixed2((total.0 as i128 * 100 / by.0 as i128) as i64) }
+}
+
+/// Average yearly growth in per cent (hundredths), compound: (last / first)^(1/(n−1)) − 1.
+pub fn average_growth_pct(revenues: &[Fixed2]) -> Option<Fixed2> {
+    let (first, last) = (revenues.first()?, revenues.last()?);
+    if revenues.len() < 2 || first.0 <= 0 {
+        return None;
+    }
+    let years = (revenues.len() - 1) as f64;
+    let rate = (last.0 as f64 / first.0 as f64).powf(1.0 / years) - 1.0;
+    Some(Fixed2((rate * 10_000.0).round() as i64))
+}
+
+pub fn exit_test(rules: &Rules, f: &ExitFigures) -> Vec<Check> {
+    let sales = per(f.sales, f.floor_area_m2);
+    let tax = per(f.tax, f.floor_area_m2);
+    let investment = per(f.investment, f.land_mu);
+    let growth = average_growth_pct(&f.revenues);
+    vec![
+        Check::new("exit.sales_per_m2", sales >= rules.exit_min_sales_per_m2)
+            .with("value", sales.plain())
+            .with("min", rules.exit_min_sales_per_m2.plain()),
+        Check::new("exit.tax_per_m2", tax >= rules.exit_min_tax_per_m2)
+            .with("value", tax.plain())
+            .with("min", rules.exit_min_tax_per_m2.plain()),
+        Check::new("exit.growth", growth.is_some_and(|g| g >= Fixed2::from_units(rules.exit_min_growth_pct)))
+            .with("value", growth.map(|g| g.plain()).unwrap_or_else(|| "—".into()))
+            .with("min", rules.exit_min_growth_pct),
+        Check::new("exit.investment_per_mu", investment >= rules.exit_min_investment_per_mu)
+            .with("value", investment.plain())
+            .with("min", rules.exit_min_investment_per_mu.plain()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(s: &str) -> Fixed2 {
+        Fixed2::parse(s).unwrap()
+    }
+
+    fn figures() -> ExitFigures {
+        ExitFigures {
+            floor_area_m2: f("1000"),
+            land_mu: f("2"),
+            sales: f("2000000"),
+            tax: f("150000"),
+            revenues: vec![f("1000000"), f("1100000"), f("1210000")],
+            investment: f("5000000"),
+        }
+    }
+
+    #[test]
+    fn passing_exactly_at_every_threshold() {
+        let checks = exit_test(&Rules::default(), &figures());
+        assert!(checks.iter().all(|c| c.passed), "{checks:?}");
+    }
+
+    #[test]
+    fn failing_just_below_each_threshold() {
+        let r = Rules::default();
+        let fails =
+            |f: ExitFigures| exit_test(&r, &f).into_iter().filter(|c| !c.passed).map(|c| c.rule).collect::<Vec<_>>();
+        assert_eq!(fails(ExitFigures { sales: f("1999990"), ..figures() }), vec!["exit.sales_per_m2"]);
+        assert_eq!(fails(ExitFigures { tax: f("149990"), ..figures() }), vec!["exit.tax_per_m2"]);
+        // √1.209 − 1 = 9.95% a year over two years.
+        assert_eq!(
+            fails(ExitFigures { revenues: vec![f("1000000"), f("1100000"), f("1209000")], ..figures() }),
+            vec!["exit.growth"]
+        );
+        assert_eq!(fails(ExitFigures { investment: f("4999999.98"), ..figures() }), vec!["exit.investment_per_mu"]);
+        assert_eq!(
+            fails(ExitFigures { revenues: vec![f("1000000")], ..figures() }),
+            vec!["exit.growth"],
+            "one year is no growth rate"
+        );
+    }
+
+    #[test]
+    fn growth_is_compound() {
+        assert_eq!(average_growth_pct(&[f("100"), f("121")]).map(|g| g.plain()), Some("21".into()));
+        assert_eq!(average_growth_pct(&[f("100"), f("110"), f("121")]).map(|g| g.plain()), Some("10".into()));
+        assert_eq!(average_growth_pct(&[f("0"), f("5")]), None);
+    }
+}
