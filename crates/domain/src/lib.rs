@@ -7,6 +7,7 @@
 mod macros;
 
 pub mod access;
+pub mod admission;
 pub mod codes;
 pub mod enterprises;
 pub mod exit;
