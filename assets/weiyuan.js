@@ -99,26 +99,20 @@
       return div;
     };
     legend.addTo(map);
-    var select = document.getElementById("map-status");
-    if (select) {
-      d.legend.forEach(function (l) {
+    // A filter select: options from the data; a change redraws.
+    function filterSelect(id, items, value, label, key) {
+      var select = document.getElementById(id);
+      if (!select) { return; }
+      items.forEach(function (item) {
         var o = document.createElement("option");
-        o.value = l.status;
-        o.textContent = l.label;
+        o.value = item[value];
+        o.textContent = item[label];
         select.appendChild(o);
       });
-      select.addEventListener("change", function () { filter.status = select.value; draw(); });
+      select.addEventListener("change", function () { filter[key] = select.value; draw(); });
     }
-    var town = document.getElementById("map-township");
-    if (town) {
-      d.townships.forEach(function (t) {
-        var o = document.createElement("option");
-        o.value = t.code;
-        o.textContent = t.name;
-        town.appendChild(o);
-      });
-      town.addEventListener("change", function () { filter.township = town.value; draw(); });
-    }
+    filterSelect("map-status", d.legend, "status", "label", "status");
+    filterSelect("map-township", d.townships, "code", "name", "township");
   }
 
   // Once: now if the page is parsed (this script is deferred), else when it is.

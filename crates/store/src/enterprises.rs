@@ -191,11 +191,6 @@ impl Store {
         let q = format!("SELECT {COLUMNS} FROM enterprises WHERE {{scope}} ORDER BY park_id, id");
         self.fetch_scoped(&q, scope).await?.iter().map(enterprise_from_row).collect()
     }
-
-    pub async fn count_enterprises(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM enterprises").fetch_one(&self.pool).await?;
-        col(&row, "n")
-    }
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;

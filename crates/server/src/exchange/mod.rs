@@ -410,6 +410,15 @@ pub fn normalize_header(h: &str) -> String {
         .collect()
 }
 
+/// The park a row means: by its 编号 when the row gives one, else by its name.
+pub fn resolve_park<'a>(
+    parks: &'a [weiyuan_domain::parks::Park],
+    code: &str,
+    name: &str,
+) -> Option<&'a weiyuan_domain::parks::Park> {
+    if code.is_empty() { parks.iter().find(|p| p.name == name) } else { parks.iter().find(|p| p.code == code) }
+}
+
 /// A totals or empty row is not data.
 pub fn is_data_row(name: &str) -> bool {
     let n: String = name.chars().filter(|c| !c.is_whitespace()).collect();

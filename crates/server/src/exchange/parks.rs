@@ -4,7 +4,7 @@
 
 use super::{
     CellError, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_tables, is_data_row,
-    write_table, xlsx_error,
+    resolve_park, write_table, xlsx_error,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
@@ -236,11 +236,7 @@ pub(super) async fn check(
                 ));
                 continue;
             }
-            let target = if code.is_empty() {
-                existing.iter().find(|p| p.name == draft.name)
-            } else {
-                existing.iter().find(|p| p.code == code)
-            };
+            let target = resolve_park(&existing, &code, &draft.name);
             if let Some(other) = existing.iter().find(|p| p.name == draft.name && Some(p.id) != target.map(|t| t.id)) {
                 errors.push(CellError::at(
                     sheet,

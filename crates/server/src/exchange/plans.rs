@@ -197,11 +197,6 @@ fn set(figures: &mut weiyuan_domain::progress::YearFigures, figure: Figure, v: O
     }
 }
 
-/// Find the park a row means: by 编号, else by 项目名称.
-fn resolve<'a>(parks: &'a [Park], code: &str, name: &str) -> Option<&'a Park> {
-    if !code.is_empty() { parks.iter().find(|p| p.code == code) } else { parks.iter().find(|p| p.name == name) }
-}
-
 pub(super) async fn check(
     store: &Store,
     actor: &Actor,
@@ -254,7 +249,7 @@ pub(super) async fn check(
                 continue;
             }
             summary.rows += 1;
-            let Some(park) = resolve(&d.parks, &code, &name) else {
+            let Some(park) = super::resolve_park(&d.parks, &code, &name) else {
                 let (field, c) = if code.is_empty() { ("name", col(NAME)) } else { ("code", col(CODE)) };
                 let value = if code.is_empty() { name.clone() } else { code.clone() };
                 errors.push(CellError::at(

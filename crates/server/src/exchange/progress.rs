@@ -1,7 +1,8 @@
 //! Monthly progress reports: one row per park and month, the same layout for xlsx and CSV.
 
 use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, find_tables, is_data_row, write_table, xlsx_error,
+    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, find_tables, is_data_row, resolve_park,
+    write_table, xlsx_error,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
@@ -124,12 +125,7 @@ pub(super) async fn check(
                 continue;
             }
             summary.rows += 1;
-            let park = if code.is_empty() {
-                parks.iter().find(|p| p.name == name)
-            } else {
-                parks.iter().find(|p| p.code == code)
-            };
-            let Some(park) = park else {
+            let Some(park) = resolve_park(&parks, &code, &name) else {
                 let (field, value) = if code.is_empty() { ("name", name) } else { ("code", code) };
                 errors.push(CellError::at(
                     sheet,
