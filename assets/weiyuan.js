@@ -115,7 +115,19 @@
     filterSelect("map-township", d.townships, "code", "name", "township");
   }
 
+  // Deal forms act on the units ticked in the holdings table: their ids go into unit_ids.
+  function dealForms() {
+    document.querySelectorAll("form[data-units]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var ids = [];
+        document.querySelectorAll("input.unit-pick:checked").forEach(function (box) { ids.push(box.value); });
+        var field = form.querySelector("input[name=unit_ids]");
+        if (field && ids.length) { field.value = ids.join(","); }
+      });
+    });
+  }
+
   // Once: now if the page is parsed (this script is deferred), else when it is.
-  function init() { charts(); targetChart(); parkMap(); }
+  function init() { charts(); targetChart(); parkMap(); dealForms(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

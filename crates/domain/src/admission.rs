@@ -104,8 +104,8 @@ mod tests {
         }
     }
 
-    fn failed(checks: &[Check]) -> Vec<&'static str> {
-        checks.iter().filter(|c| !c.passed).map(|c| c.rule).collect()
+    fn failed(checks: &[Check]) -> Vec<&str> {
+        checks.iter().filter(|c| !c.passed).map(|c| c.rule.as_str()).collect()
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub struct EnterpriseForm {
     pub entry_date: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnterpriseDraft {
     pub name: String,
     pub credit_code: String,

@@ -9,6 +9,7 @@ mod macros;
 pub mod access;
 pub mod admission;
 pub mod codes;
+pub mod deals;
 pub mod enterprises;
 pub mod exit;
 pub mod industry;

@@ -3,6 +3,7 @@
 //! say which rules it used.
 
 use crate::units::Fixed2;
+use crate::validation::{Checker, Invalid, text_or_number};
 use serde::{Deserialize, Serialize};
 
 /// Money per area in 元/m² (hundredths: 2600.00 元/m² is Fixed2(260_000)).
@@ -61,25 +62,151 @@ impl Default for Rules {
     }
 }
 
+/// The settings form: every threshold as text, as a person types it, plus why it changes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RulesForm {
+    #[serde(deserialize_with = "text_or_number")]
+    pub avg_price_cap_production: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub avg_price_cap_non_production: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub single_sale_over_average_pct: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub min_unit_area_m2: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub max_rent_per_m2_month: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub transfer_lock_years: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub leading_industry_share_pct: String,
+    /// "count" or "area".
+    pub leading_share_by: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub exit_test_after_years: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub exit_min_sales_per_m2: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub exit_min_tax_per_m2: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub exit_min_growth_pct: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub exit_min_investment_per_mu: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub low_efficiency_tax_per_mu: String,
+    pub reason: String,
+}
+
+impl Rules {
+    pub fn to_form(&self) -> RulesForm {
+        RulesForm {
+            avg_price_cap_production: self.avg_price_cap_production.plain(),
+            avg_price_cap_non_production: self.avg_price_cap_non_production.plain(),
+            single_sale_over_average_pct: self.single_sale_over_average_pct.to_string(),
+            min_unit_area_m2: self.min_unit_area_m2.plain(),
+            max_rent_per_m2_month: self.max_rent_per_m2_month.plain(),
+            transfer_lock_years: self.transfer_lock_years.to_string(),
+            leading_industry_share_pct: self.leading_industry_share_pct.to_string(),
+            leading_share_by: if self.leading_share_by_area { "area" } else { "count" }.into(),
+            exit_test_after_years: self.exit_test_after_years.to_string(),
+            exit_min_sales_per_m2: self.exit_min_sales_per_m2.plain(),
+            exit_min_tax_per_m2: self.exit_min_tax_per_m2.plain(),
+            exit_min_growth_pct: self.exit_min_growth_pct.to_string(),
+            exit_min_investment_per_mu: self.exit_min_investment_per_mu.plain(),
+            low_efficiency_tax_per_mu: self.low_efficiency_tax_per_mu.plain(),
+            reason: String::new(),
+        }
+    }
+}
+
+impl RulesForm {
+    /// The rules this form sets, as the version after `current`; a reason is required.
+    pub fn validate(&self, current: i64) -> Result<Rules, Invalid> {
+        let mut c = Checker::new();
+        let money = Fixed2::from_units(1_000_000);
+        let r = Rules {
+            version: current + 1,
+            avg_price_cap_production: c.decimal(
+                "avg_price_cap_production",
+                &self.avg_price_cap_production,
+                Fixed2(1),
+                money,
+            ),
+            avg_price_cap_non_production: c.decimal(
+                "avg_price_cap_non_production",
+                &self.avg_price_cap_non_production,
+                Fixed2(1),
+                money,
+            ),
+            single_sale_over_average_pct: c.integer(
+                "single_sale_over_average_pct",
+                &self.single_sale_over_average_pct,
+                0,
+                1000,
+            ),
+            min_unit_area_m2: c.decimal("min_unit_area_m2", &self.min_unit_area_m2, Fixed2(1), money),
+            max_rent_per_m2_month: c.decimal("max_rent_per_m2_month", &self.max_rent_per_m2_month, Fixed2(1), money),
+            transfer_lock_years: c.integer("transfer_lock_years", &self.transfer_lock_years, 0, 70),
+            leading_industry_share_pct: c.integer(
+                "leading_industry_share_pct",
+                &self.leading_industry_share_pct,
+                0,
+                100,
+            ),
+            leading_share_by_area: c
+                .choice("leading_share_by", &self.leading_share_by, |v| match v {
+                    "count" => Some(false),
+                    "area" => Some(true),
+                    _ => None,
+                })
+                .unwrap_or(false),
+            exit_test_after_years: c.integer("exit_test_after_years", &self.exit_test_after_years, 1, 50),
+            exit_min_sales_per_m2: c.decimal("exit_min_sales_per_m2", &self.exit_min_sales_per_m2, Fixed2::ZERO, money),
+            exit_min_tax_per_m2: c.decimal("exit_min_tax_per_m2", &self.exit_min_tax_per_m2, Fixed2::ZERO, money),
+            exit_min_growth_pct: c.integer("exit_min_growth_pct", &self.exit_min_growth_pct, -100, 1000),
+            exit_min_investment_per_mu: c.decimal(
+                "exit_min_investment_per_mu",
+                &self.exit_min_investment_per_mu,
+                Fixed2::ZERO,
+                Fixed2::from_units(1_000_000_000),
+            ),
+            low_efficiency_tax_per_mu: c.decimal(
+                "low_efficiency_tax_per_mu",
+                &self.low_efficiency_tax_per_mu,
+                Fixed2::ZERO,
+                Fixed2::from_units(1_000_000_000),
+            ),
+        };
+        c.text("reason", &self.reason, 500);
+        c.finish(r)
+    }
+}
+
 /// The outcome of one rule: passed or not, with the rule's key and the numbers behind it, so
 /// that every decision can show its explanation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Stored with the decision it explains (as JSON), so it owns its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
-    pub rule: &'static str,
+    pub rule: String,
     pub passed: bool,
     /// (name, value) pairs for the message: the inputs and the limit.
-    pub numbers: Vec<(&'static str, String)>,
+    pub numbers: Vec<(String, String)>,
 }
 
 impl Check {
-    pub fn new(rule: &'static str, passed: bool) -> Self {
-        Check { rule, passed, numbers: Vec::new() }
+    pub fn new(rule: &str, passed: bool) -> Self {
+        Check { rule: rule.to_string(), passed, numbers: Vec::new() }
     }
 
-    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.numbers.push((name, value.to_string()));
+    pub fn with(mut self, name: &str, value: impl ToString) -> Self {
+        self.numbers.push((name.to_string(), value.to_string()));
         self
     }
+}
+
+/// Whether every check passed.
+pub fn all_passed(checks: &[Check]) -> bool {
+    checks.iter().all(|c| c.passed)
 }
 
 #[cfg(test)]
@@ -92,5 +219,19 @@ mod tests {
         assert_eq!((r.single_sale_over_average_pct, r.transfer_lock_years, r.leading_industry_share_pct), (30, 5, 70));
         assert_eq!((r.min_unit_area_m2.plain(), r.max_rent_per_m2_month.plain()), ("500".into(), "25".into()));
         assert_eq!(r.exit_min_investment_per_mu.plain(), "2500000");
+    }
+
+    #[test]
+    fn the_settings_form_round_trips_and_needs_a_reason() {
+        let r = super::Rules::default();
+        let mut form = r.to_form();
+        assert!(form.validate(1).is_err(), "no reason given");
+        form.reason = "县小微园办 2026 年第 3 号文".into();
+        form.leading_share_by = "area".into();
+        let next = form.validate(1).unwrap();
+        assert_eq!(next, super::Rules { version: 2, leading_share_by_area: true, ..r });
+        form.max_rent_per_m2_month = "-1".into();
+        let err = form.validate(2).unwrap_err();
+        assert_eq!(err.0[0].field, "max_rent_per_m2_month");
     }
 }

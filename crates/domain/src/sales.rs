@@ -88,6 +88,12 @@ pub fn days_between(from: (i64, u32, u32), to: (i64, u32, u32)) -> i64 {
     days_from_civil(to.0, to.1, to.2) - days_from_civil(from.0, from.1, from.2)
 }
 
+/// Days between two civil dates written YYYY-MM-DD.
+pub fn days_between_dates(from: &str, to: &str) -> Option<i64> {
+    let day = |s: &str| crate::time::parse_shanghai_date(s).map(|ms| (ms + 8 * 3_600_000).div_euclid(86_400_000));
+    Some(day(to)? - day(from)?)
+}
+
 /// A transfer within the lock (5 years = 5 × 365 days = 1825 days; the first free day is day
 /// 1826) needs approval. Production and non-production space bought together move together.
 pub fn check_transfer(
@@ -162,7 +168,7 @@ mod tests {
         let ceiling = &high.iter().find(|c| c.rule == "sale.single_ceiling").unwrap().numbers;
         assert_eq!(
             ceiling[1],
-            ("ceiling", "2642.25".to_string()),
+            ("ceiling".to_string(), "2642.25".to_string()),
             "average (9500 × 2000 + 500 × 2650) / 10000 = 2032.50, × 1.3"
         );
     }
@@ -202,5 +208,7 @@ mod tests {
         assert!(passed(&check_transfer(&r, 100, true, true), "transfer.lock"), "approved");
         assert!(!passed(&check_transfer(&r, 3000, false, false), "transfer.together"));
         assert_eq!(days_between((2019, 1, 1), (2024, 1, 1)), 1826, "a leap year inside");
+        assert_eq!(days_between_dates("2019-01-01", "2024-01-01"), Some(1826));
+        assert_eq!(days_between_dates("2019-01-01", "2023-12-31"), Some(1825));
     }
 }

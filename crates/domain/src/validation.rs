@@ -152,6 +152,47 @@ impl Checker {
         v
     }
 
+    /// A civil date (YYYY-MM-DD), normalised, not after `today`.
+    pub fn date(&mut self, field: &str, value: &str, today: &str) -> String {
+        match crate::time::parse_shanghai_date(value) {
+            Some(ms) => {
+                let d = crate::time::format_shanghai(ms)[..10].to_string();
+                if d.as_str() > today {
+                    self.push(FieldError::new(field, "error.date_in_future"));
+                }
+                d
+            }
+            None if value.trim().is_empty() => {
+                self.push(FieldError::new(field, "error.required"));
+                String::new()
+            }
+            None => {
+                self.push(FieldError::new(field, "error.date_format"));
+                String::new()
+            }
+        }
+    }
+
+    /// A list of record ids, written "12, 13" (at least one).
+    pub fn ids(&mut self, field: &str, value: &str) -> Vec<i64> {
+        let parts: Vec<&str> = value.split([',', ' ', '，', '、']).filter(|p| !p.trim().is_empty()).collect();
+        if parts.is_empty() {
+            self.push(FieldError::new(field, "error.required"));
+        }
+        let mut ids = Vec::new();
+        for p in parts {
+            match p.trim().parse::<i64>() {
+                Ok(v) if v > 0 && !ids.contains(&v) => ids.push(v),
+                Ok(v) if v > 0 => {}
+                _ => {
+                    self.push(FieldError::new(field, "error.not_integer").with("value", p.trim()));
+                    break;
+                }
+            }
+        }
+        ids
+    }
+
     pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
         if self.errors.is_empty() { Ok(value) } else { Err(Invalid(self.errors)) }
     }

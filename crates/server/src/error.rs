@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use weiyuan_domain::access::Lang;
+use weiyuan_domain::rules::Check;
 use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::StoreError;
 
@@ -29,6 +30,8 @@ pub enum AppError {
     },
     /// Wrong username or password.
     BadCredentials,
+    /// The county's rules refuse the deal or decision: every check made, with its numbers.
+    Refused(Vec<Check>),
     Internal(String),
 }
 
@@ -37,11 +40,17 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Duplicate(field) => AppError::Invalid(Invalid::one(FieldError::new(field, "error.duplicate"))),
+            StoreError::Refused(checks) => AppError::Refused(checks),
             StoreError::Conflict(field) => {
                 let code = match field {
                     "units" => "error.building_has_units",
                     "floors" => "error.units_above_floor",
                     "building_id" => "error.building_not_in_park",
+                    "unit_ids" => "error.unit_taken",
+                    "status" => "error.status_changed",
+                    "version" => "error.version_changed",
+                    "drawn" => "error.already_drawn",
+                    "history" => "error.unit_has_history",
                     _ => "error.conflict",
                 };
                 AppError::Invalid(Invalid::one(FieldError::new(field, code)))
@@ -72,6 +81,22 @@ struct ErrorBody {
     field: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fields: Vec<FieldMessage>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    checks: Vec<CheckMessage>,
+}
+
+/// A rule's outcome as the API shows it: the stored check plus its sentence.
+#[derive(Serialize)]
+pub struct CheckMessage {
+    #[serde(flatten)]
+    pub check: Check,
+    pub message: String,
+}
+
+impl CheckMessage {
+    pub fn list(lang: Lang, checks: &[Check]) -> Vec<CheckMessage> {
+        checks.iter().map(|c| CheckMessage { check: c.clone(), message: i18n::check_text(lang, c) }).collect()
+    }
 }
 
 impl AppError {
@@ -80,7 +105,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -93,6 +118,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
+            AppError::Refused(_) => "refused",
             AppError::Csrf => "csrf",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::BadCredentials => "bad_credentials",
@@ -110,6 +136,12 @@ impl AppError {
             },
             AppError::RateLimited { minutes } => {
                 i18n::tf(lang, "login.rate_limited", &[("minutes".into(), minutes.to_string())])
+            }
+            AppError::Refused(checks) => {
+                let failed: Vec<String> =
+                    checks.iter().filter(|c| !c.passed).map(|c| i18n::check_text(lang, c)).collect();
+                let sep = if lang == Lang::En { "; " } else { "；" };
+                format!("{}{}", i18n::t(lang, "error.refused"), failed.join(sep))
             }
             AppError::Internal(_) => i18n::t(lang, "error.internal").to_string(),
             other => i18n::t(lang, &format!("error.{}", other.code())).to_string(),
@@ -138,6 +170,10 @@ impl AppError {
             message: self.message(lang),
             field: fields.first().map(|f| f.field.clone()),
             fields,
+            checks: match self {
+                AppError::Refused(checks) => CheckMessage::list(lang, checks),
+                _ => Vec::new(),
+            },
         };
         (self.status(), Json(serde_json::json!({ "error": body }))).into_response()
     }

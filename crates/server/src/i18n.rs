@@ -56,6 +56,33 @@ pub fn field_label(lang: Lang, field: &str) -> &'static str {
     t(lang, &format!("field.{field}"))
 }
 
+/// A rule's outcome as a sentence with its numbers: "平均售价 2650 元/m² 超过上限 2600 元/m²".
+pub fn check_text(lang: Lang, c: &weiyuan_domain::rules::Check) -> String {
+    let key = format!("rule.{}", c.rule);
+    let mut s = t(lang, &key).to_string();
+    for (k, v) in &c.numbers {
+        let v = match (k.as_str(), v.as_str()) {
+            ("by", code) => t(lang, &format!("share_by.{code}")).to_string(),
+            ("keyword", word) if !word.is_empty() => tf(lang, "rule.keyword", &[("value".into(), word.into())]),
+            _ => v.clone(),
+        };
+        s = s.replace(&format!("{{{k}}}"), &v);
+    }
+    // Parameters a check did not carry (an optional park name) leave no trace.
+    while let Some(start) = s.find('{') {
+        match s[start..].find('}') {
+            Some(len) => s.replace_range(start..start + len + 1, ""),
+            None => break,
+        }
+    }
+    if let Some((_, unit)) = c.numbers.iter().find(|(k, _)| k == "unit")
+        && !t(lang, &key).contains("{unit}")
+    {
+        s = format!("[{unit}] {s}");
+    }
+    s
+}
+
 /// A translator bound to one language, handed to templates.
 #[derive(Clone, Copy, Debug)]
 pub struct Tr(pub Lang);
@@ -75,6 +102,15 @@ impl Tr {
 
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
+    }
+
+    pub fn check(&self, c: &weiyuan_domain::rules::Check) -> String {
+        check_text(self.0, c)
+    }
+
+    /// An instant as "2026-11-23 15:04" (Asia/Shanghai).
+    pub fn time(&self, ms: &i64) -> String {
+        weiyuan_domain::time::format_shanghai(*ms)
     }
 }
 

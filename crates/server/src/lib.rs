@@ -3,19 +3,24 @@
 //! Every route is declared once in `routes::all()`, which builds the router, the OpenAPI
 //! document and the list the authorisation test walks through.
 
+pub mod admissions;
 pub mod audit;
 pub mod auth;
+pub mod deals;
 pub mod enterprises;
 pub mod error;
 pub mod exchange;
+pub mod exits;
 pub mod extract;
 pub mod i18n;
+pub mod lotteries;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod parks;
 pub mod progress;
 pub mod routes;
+pub mod rules;
 pub mod system;
 pub mod users;
 

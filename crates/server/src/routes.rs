@@ -3,7 +3,9 @@
 //! added here without an entry in the authorisation test fails that test.
 
 use crate::AppState;
-use crate::{audit, enterprises, exchange, pages, parks, progress, system, users};
+use crate::{
+    admissions, audit, deals, enterprises, exchange, exits, lotteries, pages, parks, progress, rules, system, users,
+};
 use axum::extract::DefaultBodyLimit;
 
 /// Uploads of spreadsheets may be large (a province's monthly reports).
@@ -94,6 +96,105 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(enterprises::api::create),
         ),
         (api("PUT", "/api/v1/enterprises/{id}", "enterprises", "Edit an enterprise"), put(enterprises::api::update)),
+        // The county's rules
+        (api("GET", "/api/v1/rules", "rules", "The rules in force and their history"), get(rules::api::get)),
+        (api("PUT", "/api/v1/rules", "rules", "Set the rules: a new version (county)"), put(rules::api::set)),
+        (api("GET", "/api/v1/negative-list", "rules", "The negative list"), get(rules::api::negative)),
+        (
+            api("POST", "/api/v1/negative-list", "rules", "Add to the negative list (county)"),
+            post(rules::api::add_negative),
+        ),
+        (
+            api("DELETE", "/api/v1/negative-list/{id}", "rules", "Remove from the negative list (county)"),
+            delete(rules::api::remove_negative),
+        ),
+        (
+            api("PUT", "/api/v1/parks/{id}/orientation", "rules", "Set a park's industrial orientation"),
+            put(rules::api::set_orientation),
+        ),
+        // Admission
+        (
+            api("GET", "/api/v1/admissions", "admissions", "Admission applications the caller may see"),
+            get(admissions::api::list),
+        ),
+        (
+            api("GET", "/api/v1/admissions/{id}", "admissions", "One application with checks and steps"),
+            get(admissions::api::get),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/admissions", "admissions", "Apply to a park; the checks run at once"),
+            post(admissions::api::apply),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/admissions/{id}/decision",
+                "admissions",
+                "Approve, reject or send back at the current step",
+            ),
+            post(admissions::api::decide),
+        ),
+        (
+            api("PUT", "/api/v1/admissions/{id}", "admissions", "Correct and resubmit a sent-back application"),
+            put(admissions::api::resubmit),
+        ),
+        // Units: holdings and deals
+        (
+            api("GET", "/api/v1/parks/{id}/holdings", "deals", "A park's units with owner and tenant"),
+            get(deals::api::holdings),
+        ),
+        (api("GET", "/api/v1/units/{id}/history", "deals", "A unit's holder and full history"), get(deals::api::unit)),
+        (
+            api("POST", "/api/v1/parks/{id}/sales", "deals", "Sell developer-held units (rules checked)"),
+            post(deals::api::sell),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/leases", "deals", "Register a lease (township approval)"),
+            post(deals::api::lease),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/transfers", "deals", "Transfer units or buy them back"),
+            post(deals::api::transfer),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/takebacks", "deals", "End a tenant's leases or take back a sublet"),
+            post(deals::api::take_back),
+        ),
+        // Lotteries
+        (api("GET", "/api/v1/parks/{id}/lotteries", "lotteries", "A park's lotteries"), get(lotteries::api::list)),
+        (
+            api(
+                "POST",
+                "/api/v1/parks/{id}/lotteries",
+                "lotteries",
+                "Publish a lottery: applicants and the seed's commitment",
+            ),
+            post(lotteries::api::create),
+        ),
+        (api("GET", "/api/v1/lotteries/{id}", "lotteries", "One lottery with its evidence"), get(lotteries::api::get)),
+        (
+            api("POST", "/api/v1/lotteries/{id}/draw", "lotteries", "Draw: reveal the seed and the order"),
+            post(lotteries::api::draw),
+        ),
+        // Exit
+        (api("GET", "/api/v1/exits", "exits", "Exit test of every enterprise in scope"), get(exits::api::list)),
+        (
+            api("GET", "/api/v1/enterprises/{id}/exit", "exits", "An enterprise's figures, test and history"),
+            get(exits::api::get),
+        ),
+        (
+            api("PUT", "/api/v1/enterprises/{id}/figures", "exits", "Set a year of exit-test figures (county)"),
+            put(exits::api::set_figures),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/enterprises/{id}/exit",
+                "exits",
+                "An exit step: test, warn, rectified, evict (county)",
+            ),
+            post(exits::api::step),
+        ),
         // Construction progress and the map
         (
             api("GET", "/api/v1/progress", "progress", "Report status, lagging parks, plan against actual, targets"),
@@ -168,6 +269,34 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/enterprises/{id}", "Enterprise page"), get(enterprises::pages::show)),
         (page("GET", "/enterprises/{id}/edit", "Edit enterprise form"), get(enterprises::pages::edit_form)),
         (page("POST", "/enterprises/{id}", "Save an enterprise"), post(enterprises::pages::update)),
+        (page("GET", "/settings", "Rules, negative list, orientations"), get(rules::pages::show)),
+        (page("POST", "/settings/rules", "Save the rules (county)"), post(rules::pages::set_rules)),
+        (page("POST", "/settings/negative", "Add to the negative list (county)"), post(rules::pages::add_negative)),
+        (
+            page("POST", "/settings/negative/{id}/delete", "Remove from the negative list (county)"),
+            post(rules::pages::remove_negative),
+        ),
+        (page("POST", "/parks/{id}/orientation", "Set a park's orientation"), post(rules::pages::set_orientation)),
+        (page("GET", "/admissions", "Admission applications"), get(admissions::pages::list)),
+        (page("GET", "/parks/{id}/admissions/new", "Apply to a park"), get(admissions::pages::new_form)),
+        (page("POST", "/parks/{id}/admissions", "File an application"), post(admissions::pages::apply)),
+        (page("GET", "/admissions/{id}", "An application"), get(admissions::pages::show)),
+        (page("POST", "/admissions/{id}/decision", "Review decision"), post(admissions::pages::decide)),
+        (page("GET", "/admissions/{id}/edit", "Correct a sent-back application"), get(admissions::pages::edit_form)),
+        (page("POST", "/admissions/{id}", "Resubmit an application"), post(admissions::pages::resubmit)),
+        (page("GET", "/parks/{id}/deals", "Units, holders and deals"), get(deals::pages::show)),
+        (page("GET", "/units/{id}", "A unit's history"), get(deals::pages::unit)),
+        (page("POST", "/parks/{id}/sales", "Sell units"), post(deals::pages::sell)),
+        (page("POST", "/parks/{id}/leases", "Register a lease"), post(deals::pages::lease)),
+        (page("POST", "/parks/{id}/transfers", "Transfer or buy back units"), post(deals::pages::transfer)),
+        (page("POST", "/parks/{id}/takebacks", "End leases or take back a sublet"), post(deals::pages::take_back)),
+        (page("GET", "/parks/{id}/lotteries", "A park's lotteries"), get(lotteries::pages::list)),
+        (page("POST", "/parks/{id}/lotteries", "Publish a lottery"), post(lotteries::pages::create)),
+        (page("GET", "/lotteries/{id}", "A lottery and its evidence"), get(lotteries::pages::show)),
+        (page("POST", "/lotteries/{id}/draw", "Draw a lottery"), post(lotteries::pages::draw)),
+        (page("GET", "/exits", "Exit test overview"), get(exits::pages::list)),
+        (page("POST", "/enterprises/{id}/figures", "Set exit-test figures (county)"), post(exits::pages::set_figures)),
+        (page("POST", "/enterprises/{id}/exit", "An exit step (county)"), post(exits::pages::step)),
         (page("GET", "/progress", "Construction progress"), get(progress::pages::overview)),
         (page("GET", "/parks/{id}/progress", "A park's progress"), get(progress::pages::park)),
         (page("POST", "/parks/{id}/reports", "File a progress report"), post(progress::pages::file_report)),

@@ -69,7 +69,7 @@ fn tag_text(tags: &[Tag]) -> String {
 }
 
 /// Unique violations name the field: the credit code or the name.
-fn duplicate(e: sqlx::Error) -> StoreError {
+pub(crate) fn duplicate(e: sqlx::Error) -> StoreError {
     let field = match &e {
         sqlx::Error::Database(d) if d.message().contains("credit_code") => "credit_code",
         _ => "name",
@@ -78,7 +78,12 @@ fn duplicate(e: sqlx::Error) -> StoreError {
 }
 
 /// Insert one enterprise inside the caller's transaction; the caller writes the audit entry.
-async fn insert(conn: &mut sqlx::AnyConnection, park_id: i64, d: &EnterpriseDraft, generated: bool) -> Result<i64> {
+pub(crate) async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    park_id: i64,
+    d: &EnterpriseDraft,
+    generated: bool,
+) -> Result<i64> {
     let q = sqlx::query(
         "INSERT INTO enterprises (name, credit_code, credit_override, legal_representative, contact, industry_code, \
          size, tags, entry_date, park_id, status, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
@@ -196,7 +201,7 @@ impl Store {
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Bind a draft's nine fields, in the column order INSERT and UPDATE share.
-fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q EnterpriseDraft) -> AnyQuery<'q> {
+pub(crate) fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q EnterpriseDraft) -> AnyQuery<'q> {
     q.bind(&d.name)
         .bind(&d.credit_code)
         .bind(&d.credit_override)
@@ -206,4 +211,14 @@ fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q EnterpriseDraft) -> AnyQuery<'q> {
         .bind(d.size.code())
         .bind(tag_text(&d.tags))
         .bind(d.entry_date.as_deref())
+}
+
+impl Store {
+    pub async fn find_enterprise_by_code(&self, credit_code: &str) -> Result<Option<Enterprise>> {
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE credit_code = $1")))
+            .bind(credit_code)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(enterprise_from_row).transpose()
+    }
 }

@@ -3,12 +3,18 @@
 //! Dialect differences are confined to `schema.rs`. Every write runs in one transaction
 //! together with its audit-log entry.
 
+pub mod admissions;
 pub mod audit;
+pub mod enterprise_import;
 pub mod enterprises;
+pub mod exits;
+pub mod holdings;
 pub mod import;
+pub mod lotteries;
 pub mod parks;
 pub mod progress;
 mod schema;
+pub mod settings;
 pub mod testing;
 pub mod users;
 
@@ -54,6 +60,9 @@ pub enum StoreError {
     /// The change would break a relation (e.g. deleting a building that still has units).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A deal or decision the county's rules refuse: every check made, with its numbers.
+    #[error("refused by the rules")]
+    Refused(Vec<weiyuan_domain::rules::Check>),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     BadUrl(String),
     #[error("database error: {0}")]

@@ -304,6 +304,14 @@ impl Store {
     pub async fn delete_unit(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
         let before = self.get_unit(id).await?;
         let mut tx = self.write_tx().await?;
+        // A unit that was ever sold, let or drawn keeps its history: it cannot go.
+        let history = sqlx::query("SELECT id FROM unit_events WHERE unit_id = $1 LIMIT 1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if history.is_some() {
+            return Err(StoreError::Conflict("history"));
+        }
         sqlx::query("DELETE FROM units WHERE id = $1").bind(id).execute(&mut *tx).await?;
         audit::record(&mut tx, ctx, "delete", "unit", Some(id), Some(before.park_id), json(&before), None).await?;
         tx.commit().await?;

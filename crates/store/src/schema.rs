@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "progress", include_str!("../migrations/0002_progress.sql")),
     (3, "enterprises", include_str!("../migrations/0003_enterprises.sql")),
+    (4, "rules", include_str!("../migrations/0004_rules.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -448,6 +448,7 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
             drafts.into_iter().filter(|d| !have.iter().any(|e| e.credit_code == d.credit_code)).take(want).collect();
         loaded.enterprises_created += store.create_enterprises(&ctx, park.id, &drafts, true).await?;
     }
+    load_rules_demo(store).await?;
     for (username, display, role, scope) in DEMO_USERS {
         if store.find_user(username).await?.is_some() {
             continue;
@@ -509,6 +510,168 @@ async fn load_progress(store: &Store, ctx: &AuditCtx, loaded: &mut Loaded) -> Re
                 store.set_milestone(ctx, park.id, &d, true).await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The negative list the demo county keeps: industries barred from every park.
+pub const DEMO_NEGATIVE: [(&str, &str, &str); 4] = [
+    ("code", "C3360", "金属表面处理及热处理加工（含电镀）"),
+    ("code", "C1713", "棉印染精加工"),
+    ("code", "C2511", "原油加工及石油制品制造"),
+    ("keyword", "电镀", "演示：名称含“电镀”的企业"),
+];
+
+/// Rules demo: orientations, the negative list, sales (under the caps) and one lease, exit
+/// figures that pass and fail, applications that pass and break the admission checks, and two
+/// lotteries. Written once: skipped when orientations exist.
+pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
+    use weiyuan_domain::deals::{LeaseDraft, SaleDraft};
+    use weiyuan_domain::enterprises::EnterpriseDraft;
+    use weiyuan_store::exits::YearFigures;
+    if !store.orientations().await?.is_empty() {
+        return Ok(());
+    }
+    let ctx = AuditCtx::system("demo");
+    for (kind, value, note) in DEMO_NEGATIVE {
+        store.add_negative(&ctx, kind, value, note).await?;
+    }
+    for (code, industries) in PARK_INDUSTRIES {
+        let park = store.find_park_by_code(code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
+        let mut divisions: Vec<String> = Vec::new();
+        for (class, _) in industries {
+            let d = class[..3].to_string();
+            if !divisions.contains(&d) {
+                divisions.push(d);
+            }
+        }
+        store.set_orientation(&ctx, park.id, &divisions).await?;
+        // Sales: the first enterprises each bought one production unit on their entry date,
+        // at 2,200–2,500 元/m² (the average stays under the 2,600 cap).
+        let enterprises = store.list_enterprises(park.id).await?;
+        let holdings = store.holdings(park.id).await?;
+        let mut free = holdings.iter().filter(|h| h.space_type == SpaceType::Production && h.owner_id.is_none());
+        let mut rng = Lcg::new(&format!("{code}-sales"));
+        for e in enterprises.iter().filter(|e| e.name != DEMO_ENTERPRISE).take(12) {
+            let Some(unit) = free.next() else { break };
+            let d = SaleDraft {
+                buyer_id: e.id,
+                unit_ids: vec![unit.unit_id],
+                price_production: Some(Fixed2::from_units(rng.range(2200, 2500))),
+                price_non_production: None,
+                on_date: e.entry_date.clone().unwrap_or_else(|| "2020-01-01".into()),
+                note: "演示生成".into(),
+            };
+            store.sell(&ctx, park.id, &d).await?;
+        }
+    }
+    let park = store.find_park_by_code(DEMO_PARK_CODE).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
+    let holdings = store.holdings(park.id).await?;
+    let demo = store.find_enterprise(DEMO_ENTERPRISE).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
+    // The demo enterprise bought production and non-production space together.
+    let production = holdings.iter().find(|h| h.space_type == SpaceType::Production && h.owner_id.is_none());
+    let office = holdings.iter().find(|h| h.space_type == SpaceType::NonProduction && h.owner_id.is_none());
+    if let (Some(p), Some(o)) = (production, office) {
+        let d = SaleDraft {
+            buyer_id: demo.id,
+            unit_ids: vec![p.unit_id, o.unit_id],
+            price_production: Some(Fixed2::from_units(2450)),
+            price_non_production: Some(Fixed2::from_units(2800)),
+            on_date: "2022-06-18".into(),
+            note: "演示生成：生产与非生产用房一并购买".into(),
+        };
+        store.sell(&ctx, park.id, &d).await?;
+    }
+    // Exit figures: the demo enterprise passes; two others fail (sales; growth), one is warned.
+    let members = store.list_enterprises(park.id).await?;
+    let owners: Vec<_> = store.holdings(park.id).await?.into_iter().filter_map(|h| h.owner_id).collect();
+    let held = |id: i64| owners.contains(&id);
+    let area_of = |id: i64, hs: &[weiyuan_store::holdings::Holding]| {
+        hs.iter().filter(|h| h.owner_id == Some(id)).map(|h| h.area_m2.0 / 100).sum::<i64>()
+    };
+    let hs = store.holdings(park.id).await?;
+    let mut others = members.iter().filter(|e| e.id != demo.id && held(e.id));
+    // (enterprise, sales 元/m², revenue 元/m² in 2023–2025): passes; fails sales; fails growth.
+    let cases = [
+        (Some(demo.clone()), 3200, [2500, 2800, 3150]),
+        (others.next().cloned(), 1500, [1500, 1700, 1900]),
+        (others.next().cloned(), 2600, [2600, 2650, 2700]),
+    ];
+    for (i, (e, sales, revenue)) in cases.into_iter().enumerate() {
+        let Some(e) = e else { continue };
+        let area = area_of(e.id, &hs);
+        for (k, r) in revenue.into_iter().enumerate() {
+            let y = YearFigures {
+                year: 2023 + k as i64,
+                sales: Fixed2::from_units(area * sales),
+                tax: Fixed2::from_units(area * 180),
+                revenue: Fixed2::from_units(area * r),
+                investment: Fixed2::from_units(area * 1000),
+            };
+            store.set_exit_figures(&ctx, e.id, &y).await?;
+        }
+        if i == 1 {
+            store
+                .exit_step(&ctx, e.id, "warned", "演示：销售产值未达 2000 元/m²，限期整改", Some("2026-09-30"), &[])
+                .await?;
+        }
+    }
+    // A lease: the demo enterprise (meeting its targets) lets its production unit to a machinery
+    // enterprise of the same division, at 20 元/m² a month, with the township's approval.
+    let demo_units: Vec<_> = store.holdings_of(demo.id).await?;
+    let tenant =
+        members.iter().find(|e| e.id != demo.id && e.industry_code[..3] == demo.industry_code[..3] && !held(e.id));
+    if let (Some(u), Some(t)) = (demo_units.iter().find(|h| h.space_type == SpaceType::Production), tenant) {
+        let d = LeaseDraft {
+            tenant_id: t.id,
+            unit_ids: vec![u.unit_id],
+            rent_per_m2_month: Fixed2::from_units(20),
+            on_date: "2025-03-01".into(),
+            note: "演示生成：富余厂房出租给同行业企业".into(),
+        };
+        store.lease(&ctx, park.id, &d, (demo.id, true), true).await?;
+    }
+    // Applications: one that passes every check, one on the negative list, one outside the
+    // park's orientation (sent back by the township).
+    let applicant = |n: u32, name: &str, class: &str| EnterpriseDraft {
+        name: name.into(),
+        credit_code: demo_credit_code(80_000 + n),
+        credit_override: String::new(),
+        legal_representative: "陈志强".into(),
+        contact: format!("0577-6380{n:04}"),
+        industry_code: class.into(),
+        size: weiyuan_domain::enterprises::EnterpriseSize::Below,
+        tags: Vec::new(),
+        entry_date: None,
+    };
+    let area = Fixed2::from_units(1200);
+    store.apply_admission(&ctx, park.id, None, &applicant(1, "平阳县演示精工汽配有限公司", "C3670"), area).await?;
+    store.apply_admission(&ctx, park.id, None, &applicant(2, "平阳县演示五金电镀有限公司", "C3484"), area).await?;
+    let outside =
+        store.apply_admission(&ctx, park.id, None, &applicant(3, "平阳县演示食品有限公司", "C1431"), area).await?;
+    let township = AuditCtx::system("xiaojiang");
+    let today = weiyuan_domain::time::format_shanghai(weiyuan_store::now_ms())[..10].to_string();
+    store
+        .decide_admission(
+            &township,
+            outside.id,
+            "township",
+            "send_back",
+            "演示：食品制造不符合本园产业定位，请核实主营业务",
+            &today,
+        )
+        .await?;
+    // Lotteries: two units, five applicants; one drawn, one published.
+    let free: Vec<i64> =
+        store.holdings(park.id).await?.iter().filter(|h| h.owner_id.is_none()).map(|h| h.unit_id).take(4).collect();
+    if free.len() == 4 {
+        let applicants: Vec<String> = (0..5).map(|i| demo_credit_code(81_000 + i)).collect();
+        let drawn = store
+            .create_lottery(&ctx, park.id, "演示：2号厂房 1–2 层", &free[..2], &applicants, "demo-seed-2026-06")
+            .await?;
+        store.draw_lottery(&ctx, drawn.id).await?;
+        let seed: String = format!("{:064x}", Lcg::new("demo-lottery").range(1, i64::MAX - 1));
+        store.create_lottery(&ctx, park.id, "演示：2号厂房 3–4 层", &free[2..], &applicants, &seed).await?;
     }
     Ok(())
 }

@@ -30,6 +30,8 @@ enum Rule {
     EditPark,
     /// County: every park; township and operator: their own parks; enterprise: never.
     EditUnits,
+    /// Applying to a park: as `EditUnits`, and an enterprise (for itself) to any park.
+    Apply,
 }
 
 /// The rule of every route. A new route must be added here (and so thought about).
@@ -71,6 +73,40 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/parks/{id}/buildings" | "/buildings/{id}" | "/buildings/{id}/delete") => EditUnits,
         ("POST", "/parks/{id}/units" | "/units/{id}" | "/units/{id}/delete") => EditUnits,
         ("GET", "/buildings/{id}/edit" | "/parks/{id}/units/new" | "/units/{id}/edit") => EditUnits,
+        // The county's rules: readable by all, changed by the county; a township sets its parks' orientation.
+        ("GET", "/api/v1/rules" | "/api/v1/negative-list" | "/settings") => AnyUser,
+        ("PUT", "/api/v1/rules") | ("POST", "/api/v1/negative-list") | ("DELETE", "/api/v1/negative-list/{id}") => {
+            CountyOnly
+        }
+        ("POST", "/settings/rules" | "/settings/negative" | "/settings/negative/{id}/delete") => CountyOnly,
+        ("PUT", "/api/v1/parks/{id}/orientation") | ("POST", "/parks/{id}/orientation") => EditPark,
+        // Admission: lists are scoped; an application is seen by its park's staff (and itself).
+        ("GET", "/api/v1/admissions" | "/admissions") => AnyUser,
+        ("POST", "/api/v1/parks/{id}/admissions" | "/parks/{id}/admissions")
+        | ("GET", "/parks/{id}/admissions/new") => Apply,
+        ("GET", "/api/v1/admissions/{id}" | "/admissions/{id}" | "/admissions/{id}/edit") => EditUnits,
+        ("PUT", "/api/v1/admissions/{id}") | ("POST", "/admissions/{id}") => EditUnits,
+        ("POST", "/api/v1/admissions/{id}/decision" | "/admissions/{id}/decision") => EditPark,
+        // Units: holdings and history are read with the park; deals by its staff; leases need the township.
+        ("GET", "/api/v1/parks/{id}/holdings" | "/api/v1/units/{id}/history" | "/parks/{id}/deals" | "/units/{id}") => {
+            ReadPark
+        }
+        ("POST", "/api/v1/parks/{id}/sales" | "/parks/{id}/sales") => EditUnits,
+        ("POST", "/api/v1/parks/{id}/transfers" | "/parks/{id}/transfers") => EditUnits,
+        ("POST", "/api/v1/parks/{id}/takebacks" | "/parks/{id}/takebacks") => EditUnits,
+        ("POST", "/api/v1/parks/{id}/leases" | "/parks/{id}/leases") => EditPark,
+        // Lotteries are public within the park; its staff publish and draw them.
+        (
+            "GET",
+            "/api/v1/parks/{id}/lotteries" | "/parks/{id}/lotteries" | "/api/v1/lotteries/{id}" | "/lotteries/{id}",
+        ) => ReadPark,
+        ("POST", "/api/v1/parks/{id}/lotteries" | "/parks/{id}/lotteries") => EditUnits,
+        ("POST", "/api/v1/lotteries/{id}/draw" | "/lotteries/{id}/draw") => EditUnits,
+        // Exit: the overview is scoped, an enterprise's file is read with it; the county acts.
+        ("GET", "/api/v1/exits" | "/exits") => AnyUser,
+        ("GET", "/api/v1/enterprises/{id}/exit") => ReadPark,
+        ("PUT", "/api/v1/enterprises/{id}/figures") | ("POST", "/api/v1/enterprises/{id}/exit") => CountyOnly,
+        ("POST", "/enterprises/{id}/figures" | "/enterprises/{id}/exit") => CountyOnly,
         _ => return None,
     })
 }
@@ -82,6 +118,7 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
         Rule::ReadPark => role == "county" || own,
         Rule::EditPark => role == "county" || (role == "xiaojiang" && own),
         Rule::EditUnits => role == "county" || (matches!(role, "xiaojiang" | "wanyang") && own),
+        Rule::Apply => role == "county" || role == "enterprise" || (matches!(role, "xiaojiang" | "wanyang") && own),
     }
 }
 
@@ -149,9 +186,176 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     let n = serial();
     let sys = AuditCtx::system("fixture");
     let path = spec.path;
-    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.starts_with("/api/v1/users/{id}")
-        || path.starts_with("/users/{id}")
+    let first = store.list_enterprises(park.id).await.unwrap().remove(0);
+    let fixture = |area: i64| {
+        let d = UnitDraft {
+            building_id: building.id,
+            floor: 1,
+            number: format!("F{n}"),
+            area_m2: weiyuan_domain::Fixed2::from_units(area),
+            space_type: SpaceType::Production,
+        };
+        let park_id = park.id;
+        let sys = sys.clone();
+        async move { store.create_unit(&sys, park_id, &d, false).await.unwrap() }
+    };
+    let sell = |unit_id: i64, buyer: i64, on: &str| {
+        let d = weiyuan_domain::deals::SaleDraft {
+            buyer_id: buyer,
+            unit_ids: vec![unit_id],
+            price_production: Some(weiyuan_domain::Fixed2::from_units(2000)),
+            price_non_production: None,
+            on_date: on.into(),
+            note: String::new(),
+        };
+        let (park_id, sys) = (park.id, sys.clone());
+        async move { store.sell(&sys, park_id, &d).await.unwrap() }
+    };
+    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.ends_with("/orientation") {
+        (park.id.to_string(), json!({"prefixes": "C"}), vec![("prefixes", "C".into())])
+    } else if path == "/api/v1/rules" || path == "/settings/rules" {
+        let mut f = store.rules().await.unwrap().to_form();
+        f.reason = format!("测试{n}");
+        let body = serde_json::to_value(&f).unwrap();
+        let form = body.as_object().unwrap().iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("").to_string()));
+        let form: Vec<(&str, String)> = form.map(|(k, v)| (leak(k), v)).collect();
+        (String::new(), body, form)
+    } else if path == "/api/v1/negative-list" || path == "/settings/negative" {
+        let value = format!("测试词{n}");
+        (String::new(), json!({"kind": "keyword", "value": value}), vec![("kind", "keyword".into()), ("value", value)])
+    } else if path.starts_with("/api/v1/negative-list/") || path.starts_with("/settings/negative/") {
+        let e = store.add_negative(&sys, "keyword", &format!("待删词{n}"), "").await.unwrap();
+        (e.id.to_string(), json!({}), vec![])
+    } else if path.ends_with("/admissions")
+        || path.ends_with("/admissions/new")
+        || path.starts_with("/api/v1/admissions/{id}")
+        || path.starts_with("/admissions/{id}")
     {
+        let fields = [
+            ("name", format!("申请企业{n}有限公司")),
+            ("credit_code", weiyuan::demo::demo_credit_code(70_000 + n)),
+            ("industry_code", "C3484".into()),
+            ("size", "below".into()),
+            ("area_m2", "1000".into()),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        if path.contains("admissions/{id}") {
+            let d = weiyuan_domain::enterprises::EnterpriseForm {
+                name: format!("待审企业{n}有限公司"),
+                credit_code: weiyuan::demo::demo_credit_code(75_000 + n),
+                industry_code: "C3484".into(),
+                size: "below".into(),
+                ..Default::default()
+            }
+            .validate("2026-01-01")
+            .unwrap();
+            let area = weiyuan_domain::Fixed2::from_units(1000);
+            let a = store.apply_admission(&sys, park.id, None, &d, area).await.unwrap();
+            let resubmit = (spec.method == "PUT" || spec.method == "POST") && !path.ends_with("/decision");
+            if resubmit {
+                store.decide_admission(&sys, a.id, "township", "send_back", "补材料", "2026-01-01").await.unwrap();
+            }
+            if path.ends_with("/decision") {
+                let body = json!({"decision": "send_back", "reason": "测试"});
+                (a.id.to_string(), body, vec![("decision", "send_back".into()), ("reason", "测试".into())])
+            } else {
+                (a.id.to_string(), Value::Object(body), fields.to_vec())
+            }
+        } else {
+            (park.id.to_string(), Value::Object(body), fields.to_vec())
+        }
+    } else if path.ends_with("/sales") {
+        let u = fixture(600).await;
+        let fields = [
+            ("buyer_id", first.id.to_string()),
+            ("unit_ids", u.id.to_string()),
+            ("price_production", "2000".to_string()),
+            ("on_date", "2026-01-01".to_string()),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (park.id.to_string(), Value::Object(body), fields.to_vec())
+    } else if path.ends_with("/transfers") {
+        let u = fixture(600).await;
+        sell(u.id, first.id, "2015-01-01").await;
+        let fields = [("unit_ids", u.id.to_string()), ("on_date", "2026-01-01".to_string())];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (park.id.to_string(), Value::Object(body), fields.to_vec())
+    } else if path.ends_with("/leases") || path.ends_with("/takebacks") {
+        // An owner meeting its targets and a tenant of its own industry.
+        let u = fixture(600).await;
+        sell(u.id, first.id, "2020-01-01").await;
+        let area: i64 = store.holdings_of(first.id).await.unwrap().iter().map(|h| h.area_m2.0 / 100).sum();
+        for (k, year) in [2023, 2024, 2025].into_iter().enumerate() {
+            let f = weiyuan_store::exits::YearFigures {
+                year,
+                sales: weiyuan_domain::Fixed2::from_units(area * 3000),
+                tax: weiyuan_domain::Fixed2::from_units(area * 200),
+                revenue: weiyuan_domain::Fixed2::from_units(area * [1000, 1200, 1440][k]),
+                investment: weiyuan_domain::Fixed2::from_units(area * 5000),
+            };
+            store.set_exit_figures(&sys, first.id, &f).await.unwrap();
+        }
+        let tenant_form = weiyuan_domain::enterprises::EnterpriseForm {
+            name: format!("承租企业{n}有限公司"),
+            credit_code: weiyuan::demo::demo_credit_code(77_000 + n),
+            industry_code: first.industry_code.clone(),
+            size: "below".into(),
+            ..Default::default()
+        };
+        let tenant =
+            store.create_enterprise(&sys, park.id, &tenant_form.validate("2026-01-01").unwrap(), false).await.unwrap();
+        if path.ends_with("/takebacks") {
+            let d = weiyuan_domain::deals::LeaseDraft {
+                tenant_id: tenant.id,
+                unit_ids: vec![u.id],
+                rent_per_m2_month: weiyuan_domain::Fixed2::from_units(20),
+                on_date: "2025-01-01".into(),
+                note: String::new(),
+            };
+            store.lease(&sys, park.id, &d, (first.id, true), true).await.unwrap();
+            let fields = [
+                ("tenant_id", tenant.id.to_string()),
+                ("kind", "lease_end".to_string()),
+                ("on_date", "2026-01-01".to_string()),
+                ("note", "到期".to_string()),
+            ];
+            let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            (park.id.to_string(), Value::Object(body), fields.to_vec())
+        } else {
+            let fields = [
+                ("tenant_id", tenant.id.to_string()),
+                ("unit_ids", u.id.to_string()),
+                ("rent_per_m2_month", "20".to_string()),
+                ("on_date", "2026-01-01".to_string()),
+            ];
+            let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            (park.id.to_string(), Value::Object(body), fields.to_vec())
+        }
+    } else if path.ends_with("/lotteries") {
+        let u = fixture(600).await;
+        let applicants =
+            format!("{}\n{}", weiyuan::demo::demo_credit_code(78_000 + n), weiyuan::demo::demo_credit_code(79_000 + n));
+        let fields = [("title", format!("摇号{n}")), ("unit_ids", u.id.to_string()), ("applicants", applicants)];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (park.id.to_string(), Value::Object(body), fields.to_vec())
+    } else if path.contains("/lotteries/{id}") {
+        let u = fixture(600).await;
+        let applicants = vec![weiyuan::demo::demo_credit_code(78_000 + n), weiyuan::demo::demo_credit_code(79_000 + n)];
+        let l = store.create_lottery(&sys, park.id, &format!("摇号{n}"), &[u.id], &applicants, "seed").await.unwrap();
+        (l.id.to_string(), json!({}), vec![])
+    } else if path.ends_with("/figures") {
+        let fields = [
+            ("year", "2025".to_string()),
+            ("sales", "1000000".into()),
+            ("tax", "50000".into()),
+            ("revenue", "900000".into()),
+            ("investment", "300000".into()),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (first.id.to_string(), Value::Object(body), fields.to_vec())
+    } else if path.ends_with("/exit") && spec.method == "POST" {
+        (first.id.to_string(), json!({"step": "test"}), vec![("step", "test".into())])
+    } else if path.starts_with("/api/v1/users/{id}") || path.starts_with("/users/{id}") {
         (victim_user.to_string(), json!({"password": PASSWORD}), vec![("password", PASSWORD.into())])
     } else if path.contains("/buildings/{id}") {
         if path.ends_with("/delete") || spec.method == "DELETE" {
@@ -320,6 +524,11 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     Target { csv, park_name: park.name, id, json, form }
 }
 
+/// Form field names of the rules form live as long as the test.
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
 fn concrete(path: &str, id: &str) -> String {
     path.replace("{id}", id)
         .replace("{*file}", "vendor/leaflet.css")
@@ -448,10 +657,18 @@ async fn every_route_every_role_own_and_foreign_scope(app: &App) {
                         out.location,
                         &out.body[..out.body.len().min(300)]
                     );
+                    // An enterprise may apply to another park (it did so above): it sees the name of
+                    // that park on the form and on its own applications.
+                    let applying = role == "enterprise"
+                        && matches!(
+                            spec.path,
+                            "/parks/{id}/admissions/new" | "/enterprises/{id}" | "/admissions" | "/api/v1/admissions"
+                        );
                     if spec.method == "GET"
                         && role != "county"
                         && !t.park_name.is_empty()
                         && !spec.path.starts_with("/assets/")
+                        && !applying
                     {
                         assert!(!out.body.contains(&foreign_name), "{what}: shows the foreign park {foreign_name}");
                     }

@@ -173,3 +173,104 @@ async fn townships_export_and_import_within_their_scope(app: &App) {
     let (status, body) = upload(app, &t, "progress.csv", file.as_bytes().to_vec()).await;
     assert_eq!((status, body["imported"]["written"].as_i64()), (StatusCode::OK, Some(1)), "{body}");
 }
+
+/// The lines of a CSV in sorted order: the same rows, whatever order the ids put them in.
+fn sorted_lines(csv: &[u8]) -> Vec<String> {
+    let mut lines: Vec<String> = String::from_utf8(csv.to_vec()).unwrap().lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+both!(enterprises_exported_from_one_database_import_into_another);
+async fn enterprises_exported_from_one_database_import_into_another(a: &App) {
+    let backend = a.store.backend();
+    let ta = a.token("county").await;
+    let count = a.store.list_enterprises_in(&ParkScope::All).await.unwrap().len();
+    assert_eq!(count, 720, "the demo's enterprises");
+    for format in ["csv", "xlsx"] {
+        let fresh = App::spawn_bare(backend).await.unwrap();
+        let tf = fresh.token("county").await;
+        // The parks first, so that every row's 园区编号 names a park.
+        let parks = format!("parks.{format}");
+        let (status, body) = upload(&fresh, &tf, &parks, download(a, &ta, &parks).await).await;
+        assert_eq!(status, StatusCode::OK, "{parks}: {body}");
+        let file = format!("enterprises.{format}");
+        let bytes = download(a, &ta, &file).await;
+        let (status, body) = upload(&fresh, &tf, &file, bytes.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{file}: {body}");
+        assert_eq!(body["imported"]["written"].as_i64(), Some(count as i64), "{file}: {body}");
+        assert_eq!(fresh.store.list_enterprises_in(&ParkScope::All).await.unwrap().len(), count);
+        assert_eq!(
+            sorted_lines(&download(&fresh, &tf, "enterprises.csv").await),
+            sorted_lines(&download(a, &ta, "enterprises.csv").await),
+            "enterprises via {format}"
+        );
+        // The same file again: every row unchanged, nothing written, no audit entry.
+        let before = fresh.audit_total().await;
+        let (status, body) = upload(&fresh, &tf, &file, bytes).await;
+        assert_eq!(status, StatusCode::OK, "{file}: {body}");
+        assert_eq!(
+            (body["imported"]["written"].as_i64(), body["imported"]["unchanged"].as_i64()),
+            (Some(0), Some(count as i64)),
+            "{file}: {body}"
+        );
+        assert_eq!(fresh.audit_total().await, before, "{file}: a no-op import writes no audit entry");
+        assert_eq!(fresh.store.list_enterprises_in(&ParkScope::All).await.unwrap().len(), count);
+        fresh.stop().await;
+    }
+    // Back into the database it came from: nothing to write.
+    let before = a.audit_total().await;
+    let (status, body) = upload(a, &ta, "enterprises.xlsx", download(a, &ta, "enterprises.xlsx").await).await;
+    assert_eq!((status, body["imported"]["written"].as_i64()), (StatusCode::OK, Some(0)), "{body}");
+    assert_eq!(a.audit_total().await, before);
+    // The template is a workbook an import reads back as an empty table.
+    let r = a.get(&ta, "/api/v1/templates/enterprises.xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (status, body) = upload(a, &ta, "enterprises.xlsx", r.bytes().await.unwrap().to_vec()).await;
+    assert_eq!((status, body["imported"]["rows"].as_i64()), (StatusCode::OK, Some(0)), "{body}");
+}
+
+both!(one_bad_credit_code_rejects_the_whole_enterprise_file);
+async fn one_bad_credit_code_rejects_the_whole_enterprise_file(app: &App) {
+    let t = app.token("county").await;
+    let count = app.store.list_enterprises_in(&ParkScope::All).await.unwrap().len();
+    let before = app.audit_total().await;
+    // A new enterprise on row 2 (fine) and a credit code failing its check character on row 3 (column C).
+    let csv = "园区编号,企业名称,统一社会信用代码,信用代码例外说明,行业代码,规模,标签,入园日期\r\n\
+               PY08,平阳县导入测试一有限公司,91350100M000100Y43,,C3670,规下,科技型,2020-03-01\r\n\
+               PY08,平阳县导入测试二有限公司,91310110666007217A,,C3670,规下,,2020-03-01\r\n";
+    let (status, body) = upload(app, &t, "enterprises.csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let cells = body["error"]["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{body}");
+    assert_eq!(
+        (cells[0]["sheet"].as_str(), cells[0]["row"].as_i64(), cells[0]["column"].as_str(), cells[0]["code"].as_str()),
+        (Some("CSV"), Some(3), Some("C"), Some("error.uscc_check"))
+    );
+    assert_eq!(
+        cells[0]["message"],
+        "工作表“CSV”第 3 行 C 列（统一社会信用代码）：校验位不符（按 GB 32100-2015 应为 T）；如为早期代码，请填写说明"
+    );
+    assert_eq!(app.audit_total().await, before, "nothing was written");
+    assert_eq!(app.store.list_enterprises_in(&ParkScope::All).await.unwrap().len(), count, "not even the good row");
+
+    // The operator imports for its own park only: its own file comes back unchanged, and a row
+    // naming another park is an error on that row, not skipped.
+    let op = app.token("wanyang").await;
+    let before = app.audit_total().await;
+    let mine = download(app, &op, "enterprises.csv").await;
+    let (status, body) = upload(app, &op, "enterprises.csv", mine).await;
+    assert_eq!((status, body["imported"]["written"].as_i64()), (StatusCode::OK, Some(0)), "{body}");
+    let file = "园区编号,企业名称,统一社会信用代码,行业代码,规模\r\n\
+                PY08,平阳县导入测试三有限公司,91350100M000100Y43,C3670,规下\r\n\
+                PY06,平阳县导入测试四有限公司,91310110666007217T,C2926,规下\r\n";
+    let (status, body) = upload(app, &op, "enterprises.csv", file.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let cells = body["error"]["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{body}");
+    assert_eq!(
+        (cells[0]["row"].as_i64(), cells[0]["column"].as_str(), cells[0]["code"].as_str()),
+        (Some(3), Some("A"), Some("import.unknown_park"))
+    );
+    assert_eq!(app.audit_total().await, before, "nothing was written");
+}

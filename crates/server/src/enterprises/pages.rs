@@ -55,11 +55,26 @@ pub struct EnterprisePage {
     pub e: Enterprise,
     pub park: Park,
     pub can_edit: bool,
+    pub holdings: Vec<weiyuan_store::holdings::Holding>,
+    pub admissions: Vec<weiyuan_store::admissions::Admission>,
+    pub events: Vec<weiyuan_store::exits::EnterpriseEvent>,
+    pub figures: Vec<weiyuan_store::exits::YearFigures>,
+    /// The exit test on the figures now; None without figures.
+    pub checks: Option<Vec<weiyuan_domain::rules::Check>>,
+    pub due_date: Option<String>,
+    pub this_year: String,
 }
 
 impl EnterprisePage {
     fn industry(&self) -> &'static str {
         industry_name(&self.e.industry_code)
+    }
+    fn owns(&self, h: &weiyuan_store::holdings::Holding) -> bool {
+        h.owner_id == Some(self.e.id)
+    }
+    /// Recorded reasons are free text, except the test's own outcome, which is a catalogue key.
+    fn reason(&self, r: &str) -> String {
+        if r.starts_with("exit.") { self.ctx.tr.t(&format!("reason.{r}")).to_string() } else { r.to_string() }
     }
 }
 
@@ -67,7 +82,38 @@ pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageRes
     let e = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
     let park = crate::parks::get(&s.store, &u.actor, e.park_id).await.map_err(u.fail())?;
     let can_edit = u.actor.can_edit_units(&park.as_ref());
-    Ok(render(&EnterprisePage { ctx: u.ctx(), e, park, can_edit }))
+    let fail = |e: weiyuan_store::StoreError| u.fail()(e.into());
+    let holdings = s.store.holdings_of(id).await.map_err(fail)?;
+    // Applications to parks the viewer may see (an enterprise sees all of its own).
+    let mut admissions = Vec::new();
+    if u.actor.role == weiyuan_domain::Role::Enterprise || can_edit {
+        for a in s.store.admissions_of(id, &e.credit_code).await.map_err(fail)? {
+            if u.actor.role == weiyuan_domain::Role::Enterprise
+                || crate::parks::get(&s.store, &u.actor, a.park_id).await.is_ok()
+            {
+                admissions.push(a);
+            }
+        }
+    }
+    let events = s.store.enterprise_events(id).await.map_err(fail)?;
+    let figures = s.store.exit_figures(id).await.map_err(fail)?;
+    let rules = s.store.rules().await.map_err(fail)?;
+    let checks = crate::exits::test_of(&s.store, &rules, &e).await.map_err(u.fail())?;
+    let due_date = e.entry_date.as_deref().and_then(|d| crate::exits::due_date(d, rules.exit_test_after_years));
+    let this_year = crate::deals::today()[..4].to_string();
+    Ok(render(&EnterprisePage {
+        ctx: u.ctx(),
+        e,
+        park,
+        can_edit,
+        holdings,
+        admissions,
+        events,
+        figures,
+        checks,
+        due_date,
+        this_year,
+    }))
 }
 
 #[derive(Template)]

@@ -1,9 +1,11 @@
-//! Excel and CSV exchange of the park registry, the plans and the monthly progress reports.
+//! Excel and CSV exchange of the park registry, the plans, the monthly progress reports and the
+//! enterprise registry.
 //! Exports follow the seed's annex layouts (Chinese headers, units in the titles, frozen header
 //! rows, totals rows); imports take the same files back. An import checks every row first and
 //! writes nothing when any cell is wrong, naming sheet, row, column and reason for each.
 
 pub mod api;
+mod enterprises;
 pub mod pages;
 mod parks;
 mod plans;
@@ -24,6 +26,7 @@ pub enum Kind {
     Parks,
     Plans,
     Progress,
+    Enterprises,
 }
 
 impl Kind {
@@ -32,6 +35,7 @@ impl Kind {
             "parks" => Some(Kind::Parks),
             "plans" => Some(Kind::Plans),
             "progress" => Some(Kind::Progress),
+            "enterprises" => Some(Kind::Enterprises),
             _ => None,
         }
     }
@@ -41,14 +45,20 @@ impl Kind {
             Kind::Parks => "parks",
             Kind::Plans => "plans",
             Kind::Progress => "progress",
+            Kind::Enterprises => "enterprises",
         }
     }
 
-    /// Who may import: parks and plans are the county's; townships file progress too.
+    /// Who may import: parks and plans are the county's; townships file progress too; the county,
+    /// townships and operators register enterprises (each row's park is checked against the caller).
     pub fn may_import(self, actor: &Actor) -> bool {
         match self {
             Kind::Parks | Kind::Plans => actor.is_county(),
             Kind::Progress => matches!(actor.role, weiyuan_domain::Role::County | weiyuan_domain::Role::Township),
+            Kind::Enterprises => matches!(
+                actor.role,
+                weiyuan_domain::Role::County | weiyuan_domain::Role::Township | weiyuan_domain::Role::Operator
+            ),
         }
     }
 }
@@ -198,6 +208,8 @@ pub async fn import(
         Kind::Parks => parks::check(store, actor, &sheets, progress).await?,
         Kind::Plans => plans::check(store, actor, &sheets, progress).await?,
         Kind::Progress => progress::check(store, actor, &sheets, progress).await?,
+        // Enterprises are written by a transaction of their own.
+        Kind::Enterprises => return enterprises::import(store, actor, ctx, &sheets, progress).await,
     };
     let total = batch.len();
     if !batch.is_empty() {
@@ -218,6 +230,7 @@ pub async fn export(
         Kind::Parks => parks::export(store, actor, format).await?,
         Kind::Plans => plans::export(store, actor, format).await?,
         Kind::Progress => progress::export(store, actor, format).await?,
+        Kind::Enterprises => enterprises::export(store, actor, format).await?,
     };
     Ok((bytes, format!("weiyuan-{}.{}", kind.code(), format.extension())))
 }
@@ -230,6 +243,7 @@ pub fn template(kind: Kind, format: FileFormat) -> Result<Vec<u8>, AppError> {
             Kind::Parks => parks::csv_headers(),
             Kind::Plans => plans::csv_headers(),
             Kind::Progress => progress::csv_headers(),
+            Kind::Enterprises => enterprises::csv_headers(),
         };
         return Ok(csv(&headers, &[]));
     }
@@ -237,6 +251,7 @@ pub fn template(kind: Kind, format: FileFormat) -> Result<Vec<u8>, AppError> {
         Kind::Parks => parks::template(),
         Kind::Plans => plans::template(),
         Kind::Progress => progress::template(),
+        Kind::Enterprises => enterprises::template(),
     };
     r.map_err(xlsx_error)
 }

@@ -16,6 +16,7 @@ pub struct ExchangePage {
     pub ctx: PageCtx,
     pub can_import_registry: bool,
     pub can_import_progress: bool,
+    pub can_import_enterprises: bool,
     /// After an import: which kind, and either its summary or its errors.
     pub kind: String,
     pub summary: Option<ImportSummary>,
@@ -27,6 +28,7 @@ fn page(u: &PageUser, kind: &str, summary: Option<ImportSummary>, errors: Vec<St
         ctx: u.ctx(),
         can_import_registry: Kind::Parks.may_import(&u.actor),
         can_import_progress: Kind::Progress.may_import(&u.actor),
+        can_import_enterprises: Kind::Enterprises.may_import(&u.actor),
         kind: kind.to_string(),
         summary,
         errors,

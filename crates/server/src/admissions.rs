@@ -1,0 +1,371 @@
+//! Admission (入园): an enterprise applies to a park (or the park's operator, township or the
+//! county applies on its behalf); the automatic checks are shown with their numbers; the
+//! township reviews, then the county. Each step approves, rejects with a reason or sends back.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use weiyuan_domain::access::{Actor, Role};
+use weiyuan_domain::enterprises::{EnterpriseDraft, EnterpriseForm};
+use weiyuan_domain::units::Fixed2;
+use weiyuan_domain::validation::{Checker, text_or_number};
+use weiyuan_domain::{FieldError, Invalid};
+use weiyuan_store::admissions::{self as adm, Admission};
+use weiyuan_store::{AuditCtx, Store};
+
+fn ctx(actor: &Actor) -> AuditCtx {
+    AuditCtx::user(actor.user_id, &actor.username)
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AdmissionForm {
+    #[serde(flatten)]
+    pub enterprise: EnterpriseForm,
+    /// The floor area the applicant needs, m².
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub area_m2: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    /// approve, reject, send_back
+    pub decision: String,
+    pub reason: String,
+}
+
+fn validate(form: &AdmissionForm, own: Option<EnterpriseDraft>) -> Result<(EnterpriseDraft, Fixed2), AppError> {
+    let mut c = Checker::new();
+    let area = c.decimal("area_m2", &form.area_m2, Fixed2(1), Fixed2::from_units(1_000_000));
+    let draft = match own {
+        Some(d) => Some(d),
+        None => match form.enterprise.validate(&crate::deals::today()) {
+            Ok(d) => Some(d),
+            Err(Invalid(errors)) => {
+                errors.into_iter().for_each(|e| c.push(e));
+                None
+            }
+        },
+    };
+    c.finish(())?;
+    Ok((draft.unwrap_or_else(|| unreachable!("no errors means a draft")), area))
+}
+
+/// Applications the actor may see: those of its scope's parks; an enterprise its own.
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Admission>, AppError> {
+    match (actor.role, actor.enterprise_id) {
+        (Role::Enterprise, Some(id)) => {
+            let e = store.get_enterprise(id).await?;
+            Ok(store.admissions_of(id, &e.credit_code).await?)
+        }
+        (Role::Enterprise, None) => Ok(Vec::new()),
+        _ => Ok(store.admissions_in(&actor.park_scope()).await?),
+    }
+}
+
+/// The enterprise the actor is, applying for itself.
+fn is_own(actor: &Actor, a: &Admission) -> bool {
+    actor.role == Role::Enterprise && a.enterprise_id.is_some() && a.enterprise_id == actor.enterprise_id
+}
+
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Admission, AppError> {
+    let a = store.admission(id).await?;
+    let park = store.get_park(a.park_id).await?;
+    if actor.can_edit_units(&park.as_ref()) || is_own(actor, &a) { Ok(a) } else { Err(AppError::NotFound) }
+}
+
+pub async fn apply(store: &Store, actor: &Actor, park_id: i64, form: &AdmissionForm) -> Result<Admission, AppError> {
+    let park = store.get_park(park_id).await?;
+    let (draft, applicant_id) = if actor.role == Role::Enterprise {
+        // An enterprise applies for itself, to any park, with its registry record.
+        let id = actor.enterprise_id.ok_or(AppError::Forbidden)?;
+        let e = store.get_enterprise(id).await?;
+        (Some(e.draft()), Some(id))
+    } else {
+        if !actor.can_read_park(&park.as_ref()) {
+            return Err(AppError::NotFound);
+        }
+        if !actor.can_edit_units(&park.as_ref()) {
+            return Err(AppError::Forbidden);
+        }
+        (None, None)
+    };
+    let (d, area) = validate(form, draft)?;
+    // A registered enterprise (moving from another park) applies as itself.
+    let applicant_id = match applicant_id {
+        Some(id) => Some(id),
+        None => store.find_enterprise_by_code(&d.credit_code).await?.map(|e| e.id),
+    };
+    Ok(store.apply_admission(&ctx(actor), park_id, applicant_id, &d, area).await?)
+}
+
+/// Who decides at the current step: the park's township at the township step (or the county in
+/// its place), the county at the county step.
+pub async fn decide(store: &Store, actor: &Actor, id: i64, form: &DecisionForm) -> Result<Admission, AppError> {
+    let a = get(store, actor, id).await?;
+    let park = store.get_park(a.park_id).await?;
+    let may = match a.status.as_str() {
+        adm::TOWNSHIP => actor.can_edit_park(&park.as_ref()),
+        adm::COUNTY => actor.is_county(),
+        _ => return Err(Invalid::one(FieldError::new("decision", "error.status_changed")).into()),
+    };
+    if !may {
+        return Err(AppError::Forbidden);
+    }
+    let mut c = Checker::new();
+    match form.decision.as_str() {
+        "approve" => {}
+        "reject" | "send_back" => {
+            c.text("reason", &form.reason, 500);
+        }
+        other => c.push(FieldError::new("decision", "error.unknown_choice").with("value", other)),
+    }
+    c.finish(())?;
+    let today = crate::deals::today();
+    Ok(store.decide_admission(&ctx(actor), id, &a.status, &form.decision, form.reason.trim(), &today).await?)
+}
+
+/// The applicant corrects a sent-back application.
+pub async fn resubmit(store: &Store, actor: &Actor, id: i64, form: &AdmissionForm) -> Result<Admission, AppError> {
+    let a = get(store, actor, id).await?;
+    let own = if is_own(actor, &a) {
+        Some(store.get_enterprise(actor.enterprise_id.unwrap_or_default()).await?.draft())
+    } else {
+        let park = store.get_park(a.park_id).await?;
+        if !actor.can_edit_units(&park.as_ref()) {
+            return Err(AppError::Forbidden);
+        }
+        None
+    };
+    let (d, area) = validate(form, own)?;
+    Ok(store.resubmit_admission(&ctx(actor), id, &d, area).await?)
+}
+
+/// The form an application is edited from.
+pub fn form_of(a: &Admission) -> AdmissionForm {
+    let d = &a.applicant;
+    AdmissionForm {
+        enterprise: EnterpriseForm {
+            name: d.name.clone(),
+            credit_code: d.credit_code.clone(),
+            credit_override: d.credit_override.clone(),
+            legal_representative: d.legal_representative.clone(),
+            contact: d.contact.clone(),
+            industry_code: d.industry_code.clone(),
+            size: d.size.code().into(),
+            tags: d.tags.iter().map(|t| t.code()).collect::<Vec<_>>().join(","),
+            entry_date: String::new(),
+        },
+        area_m2: a.area_m2.plain(),
+    }
+}
+
+pub mod api {
+    use crate::AppState;
+    use crate::error::ApiError;
+    use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
+    use axum::Json;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    use weiyuan_store::admissions::Admission;
+
+    type ApiResult<T> = Result<T, ApiError>;
+
+    pub async fn list(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Vec<Admission>>> {
+        Ok(Json(super::list(&s.store, &u.actor).await.map_err(u.err())?))
+    }
+
+    pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Admission>> {
+        Ok(Json(super::get(&s.store, &u.actor, id).await.map_err(u.err())?))
+    }
+
+    pub async fn apply(
+        State(s): State<AppState>,
+        w: ApiWriter,
+        Id(id): Id,
+        JsonBody(f): JsonBody<super::AdmissionForm>,
+    ) -> ApiResult<(StatusCode, Json<Admission>)> {
+        Ok((StatusCode::CREATED, Json(super::apply(&s.store, &w.actor, id, &f).await.map_err(w.err())?)))
+    }
+
+    pub async fn decide(
+        State(s): State<AppState>,
+        w: ApiWriter,
+        Id(id): Id,
+        JsonBody(f): JsonBody<super::DecisionForm>,
+    ) -> ApiResult<Json<Admission>> {
+        Ok(Json(super::decide(&s.store, &w.actor, id, &f).await.map_err(w.err())?))
+    }
+
+    pub async fn resubmit(
+        State(s): State<AppState>,
+        w: ApiWriter,
+        Id(id): Id,
+        JsonBody(f): JsonBody<super::AdmissionForm>,
+    ) -> ApiResult<Json<Admission>> {
+        Ok(Json(super::resubmit(&s.store, &w.actor, id, &f).await.map_err(w.err())?))
+    }
+}
+
+pub mod pages {
+    use super::{AdmissionForm, DecisionForm};
+    use crate::AppState;
+    use crate::error::AppError;
+    use crate::extract::Id;
+    use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+    use askama::Template;
+    use axum::extract::State;
+    use axum::response::Response;
+    use weiyuan_domain::access::Role;
+    use weiyuan_domain::enterprises::EnterpriseSize;
+    use weiyuan_domain::parks::Park;
+    use weiyuan_domain::rules::Check;
+    use weiyuan_store::admissions::{self as adm, Admission};
+
+    type PageResult = Result<Response, PageError>;
+
+    #[derive(Template)]
+    #[template(path = "admissions.html")]
+    pub struct AdmissionsPage {
+        pub ctx: PageCtx,
+        pub list: Vec<Admission>,
+    }
+
+    impl AdmissionsPage {
+        fn failed(&self, a: &Admission) -> usize {
+            a.checks.iter().filter(|c| !c.passed).count()
+        }
+    }
+
+    pub async fn list(State(s): State<AppState>, u: PageUser) -> PageResult {
+        let list = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
+        Ok(render(&AdmissionsPage { ctx: u.ctx(), list }))
+    }
+
+    #[derive(Template)]
+    #[template(path = "admission_form.html")]
+    pub struct AdmissionFormPage {
+        pub ctx: PageCtx,
+        pub park: Park,
+        pub admission_id: Option<i64>,
+        /// An enterprise applies with its registry record: only the area is asked.
+        pub own: bool,
+        pub form: AdmissionForm,
+        pub errors: Errors,
+    }
+
+    impl AdmissionFormPage {
+        fn sizes(&self) -> &'static [EnterpriseSize] {
+            EnterpriseSize::ALL
+        }
+    }
+
+    async fn form_page(
+        s: &AppState,
+        u: &PageUser,
+        park_id: i64,
+        admission_id: Option<i64>,
+        form: AdmissionForm,
+        errors: Errors,
+    ) -> PageResult {
+        let park = s.store.get_park(park_id).await.map_err(|e| u.fail()(e.into()))?;
+        let own = u.actor.role == Role::Enterprise;
+        if !own && !u.actor.can_edit_units(&park.as_ref()) {
+            return Err(u.fail()(if u.actor.can_read_park(&park.as_ref()) {
+                AppError::Forbidden
+            } else {
+                AppError::NotFound
+            }));
+        }
+        let page = AdmissionFormPage { ctx: u.ctx(), park, admission_id, own, form, errors };
+        Ok(render_status(page.errors.status(), &page))
+    }
+
+    pub async fn new_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+        let mut form = AdmissionForm::default();
+        form.enterprise.size = "below".into();
+        form_page(&s, &u, id, None, form, Errors::default()).await
+    }
+
+    pub async fn apply(
+        State(s): State<AppState>,
+        u: PageUser,
+        Id(id): Id,
+        CsrfForm(f): CsrfForm<AdmissionForm>,
+    ) -> PageResult {
+        match super::apply(&s.store, &u.actor, id, &f).await {
+            Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
+            Err(e @ AppError::Invalid(_)) => form_page(&s, &u, id, None, f, Errors::from_app(&e, u.tr())).await,
+            Err(e) => Err(u.fail()(e)),
+        }
+    }
+
+    pub async fn edit_form(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+        let a = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+        form_page(&s, &u, a.park_id, Some(id), super::form_of(&a), Errors::default()).await
+    }
+
+    pub async fn resubmit(
+        State(s): State<AppState>,
+        u: PageUser,
+        Id(id): Id,
+        CsrfForm(f): CsrfForm<AdmissionForm>,
+    ) -> PageResult {
+        match super::resubmit(&s.store, &u.actor, id, &f).await {
+            Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
+            Err(e @ AppError::Invalid(_)) => {
+                let a = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+                form_page(&s, &u, a.park_id, Some(id), f, Errors::from_app(&e, u.tr())).await
+            }
+            Err(e) => Err(u.fail()(e)),
+        }
+    }
+
+    #[derive(Template)]
+    #[template(path = "admission.html")]
+    pub struct AdmissionPage {
+        pub ctx: PageCtx,
+        pub a: Admission,
+        pub checks: Vec<Check>,
+        pub can_decide: bool,
+        pub can_resubmit: bool,
+        pub errors: Errors,
+    }
+
+    async fn show_page(s: &AppState, u: &PageUser, id: i64, errors: Errors, refused: Option<Vec<Check>>) -> PageResult {
+        let a = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+        let park = s.store.get_park(a.park_id).await.map_err(|e| u.fail()(e.into()))?;
+        let can_decide = match a.status.as_str() {
+            adm::TOWNSHIP => u.actor.can_edit_park(&park.as_ref()),
+            adm::COUNTY => u.actor.is_county(),
+            _ => false,
+        };
+        let can_resubmit =
+            a.status == adm::SENT_BACK && (u.actor.can_edit_units(&park.as_ref()) || super::is_own(&u.actor, &a));
+        let checks = refused.unwrap_or_else(|| a.checks.clone());
+        let page = AdmissionPage { ctx: u.ctx(), a, checks, can_decide, can_resubmit, errors };
+        Ok(render_status(page.errors.status(), &page))
+    }
+
+    pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+        show_page(&s, &u, id, Errors::default(), None).await
+    }
+
+    pub async fn decide(
+        State(s): State<AppState>,
+        u: PageUser,
+        Id(id): Id,
+        CsrfForm(f): CsrfForm<DecisionForm>,
+    ) -> PageResult {
+        match super::decide(&s.store, &u.actor, id, &f).await {
+            Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
+            Err(e @ AppError::Invalid(_)) => {
+                show_page(&s, &u.at(&format!("/admissions/{id}")), id, Errors::from_app(&e, u.tr()), None).await
+            }
+            Err(AppError::Refused(checks)) => {
+                let e = AppError::Refused(checks.clone());
+                show_page(&s, &u.at(&format!("/admissions/{id}")), id, Errors::from_app(&e, u.tr()), Some(checks)).await
+            }
+            Err(e) => Err(u.fail()(e)),
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The enterprise registry (入园企业): one row per enterprise, the same layout for xlsx and CSV.
+//! An import registers new enterprises and updates those whose credit code is already
+//! registered in the same park; a row whose park the caller may not edit is an error.
+
+use super::{
+    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_tables, is_data_row,
+    resolve_park, write_table, xlsx_error,
+};
+use crate::error::AppError;
+use crate::exchange::table::Sheet;
+use rust_xlsxwriter::{Workbook, XlsxError};
+use std::collections::{HashMap, HashSet};
+use weiyuan_domain::FieldError;
+use weiyuan_domain::access::{Actor, Lang, ParkScope};
+use weiyuan_domain::enterprises::{EnterpriseForm, EnterpriseSize, Tag};
+use weiyuan_store::enterprise_import::EnterpriseWrite;
+use weiyuan_store::enterprises::Enterprise;
+use weiyuan_store::{AuditCtx, Store};
+
+/// (form field, header, column width).
+const COLUMNS: [(&str, &str, f64); 10] = [
+    ("park_code", "园区编号", 10.0),
+    ("name", "企业名称", 36.0),
+    ("credit_code", "统一社会信用代码", 22.0),
+    ("credit_override", "信用代码例外说明", 30.0),
+    ("legal_representative", "法定代表人", 12.0),
+    ("contact", "联系方式", 16.0),
+    ("industry_code", "行业代码", 10.0),
+    ("size", "规模", 8.0),
+    ("tags", "标签", 20.0),
+    ("entry_date", "入园日期", 12.0),
+];
+
+const SHEET: &str = "入园企业";
+
+fn headers() -> Vec<&'static str> {
+    COLUMNS.iter().map(|c| c.1).collect()
+}
+
+fn widths() -> Vec<f64> {
+    COLUMNS.iter().map(|c| c.2).collect()
+}
+
+pub(super) fn csv_headers() -> Vec<&'static str> {
+    headers()
+}
+
+fn zh(prefix: &str, code: &str) -> String {
+    crate::i18n::t(Lang::ZhCn, &format!("{prefix}.{code}")).to_string()
+}
+
+fn row(park_code: &str, e: &Enterprise) -> Vec<Out> {
+    vec![
+        Out::text(park_code),
+        Out::text(&e.name),
+        Out::text(&e.credit_code),
+        Out::text(&e.credit_override),
+        Out::text(&e.legal_representative),
+        Out::text(&e.contact),
+        Out::text(&e.industry_code),
+        Out::text(zh("size", e.size.code())),
+        Out::text(e.tags.iter().map(|t| zh("tag", t.code())).collect::<Vec<_>>().join("、")),
+        e.entry_date.as_deref().map(Out::text).unwrap_or(Out::Empty),
+    ]
+}
+
+pub(super) async fn export(store: &Store, actor: &Actor, format: FileFormat) -> Result<Vec<u8>, AppError> {
+    let parks = store.list_parks(&actor.park_scope()).await?;
+    let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
+    let rows: Vec<Vec<Out>> = enterprises
+        .iter()
+        .map(|e| {
+            let code = parks.iter().find(|p| p.id == e.park_id).map(|p| p.code.as_str()).unwrap_or("");
+            row(code, e)
+        })
+        .collect();
+    match format {
+        FileFormat::Csv => Ok(super::csv(&headers(), &rows)),
+        FileFormat::Xlsx => {
+            let f = || -> Result<Vec<u8>, XlsxError> {
+                let mut book = Workbook::new();
+                let ws = book.add_worksheet();
+                ws.set_name(SHEET)?;
+                write_table(ws, &Styles::default(), "入园企业名录", &headers(), &widths(), &rows, None)?;
+                book.save_to_buffer()
+            };
+            f().map_err(xlsx_error)
+        }
+    }
+}
+
+pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(SHEET)?;
+    write_table(ws, &Styles::default(), "入园企业名录（导入模板）", &headers(), &widths(), &[], None)?;
+    super::instructions(
+        &mut book,
+        &[
+            "每行一家企业。园区编号、企业名称、统一社会信用代码、行业代码、规模必填。",
+            "园区编号：填园区编号（如 PY08）或园区名称，须是您有权登记企业的园区。",
+            "统一社会信用代码：18 位（GB 32100-2015）。校验位不符的早期代码，须在“信用代码例外说明”中写明原因。",
+            "行业代码：国民经济行业分类（GB/T 4754-2017）小类代码，如 C3670。规模：规上或规下。",
+            "标签：科技型、专精特新、高新技术、小升规、外向型、品牌、初创，多个用顿号（、）或逗号分隔。",
+            "入园日期写 2019-05-01，不能晚于今天；可不填。",
+            "统一社会信用代码已登记在同一园区的企业按文件更新；已在其他园区登记的代码是错误。",
+            "文件有任何一处错误时，整个文件都不会导入，并列出每个错误所在的工作表、行、列。",
+        ],
+    )?;
+    book.save_to_buffer()
+}
+
+/// Tags as codes from a cell of codes or labels (科技型、专精特新), separated by 、 or commas.
+fn tag_codes(cell: &str) -> String {
+    let code = |t: &str| code_from_label(Tag::ALL, Tag::code, "tag", t, &[]).map(str::to_string);
+    let mut out = Vec::new();
+    for part in cell.split([',', '、', '，', ';', '；']).map(str::trim).filter(|t| !t.is_empty()) {
+        match code(part) {
+            Some(c) => out.push(c),
+            // Labels separated by spaces; what is still unknown is reported by the form.
+            None => out.extend(part.split_whitespace().map(|t| code(t).unwrap_or_else(|| t.to_string()))),
+        }
+    }
+    out.join(",")
+}
+
+/// Check every row; when all are right, the rows to write and what they amount to.
+async fn check(
+    store: &Store,
+    actor: &Actor,
+    sheets: &[Sheet],
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<(Vec<EnterpriseWrite>, ImportSummary), ImportError> {
+    let parks = store.list_parks(&actor.park_scope()).await?;
+    // Credit codes and names are unique across the county, whoever's park holds them.
+    let existing = store.list_enterprises_in(&ParkScope::All).await?;
+    let by_code: HashMap<&str, &Enterprise> = existing.iter().map(|e| (e.credit_code.as_str(), e)).collect();
+    let by_name: HashMap<&str, &Enterprise> = existing.iter().map(|e| (e.name.as_str(), e)).collect();
+    let today = weiyuan_domain::time::format_shanghai(weiyuan_store::now_ms())[..10].to_string();
+    let (tables, total) = find_tables(sheets, "企业名称", &headers(), 4)?;
+    let mut errors = Vec::new();
+    let mut writes: Vec<EnterpriseWrite> = Vec::new();
+    let mut summary = ImportSummary::default();
+    let (mut seen_codes, mut seen_names) = (HashSet::new(), HashSet::new());
+    let mut done = 0;
+    for (sheet, header_row, cols) in tables {
+        let col_of = |field: &str| COLUMNS.iter().position(|c| c.0 == field).and_then(|i| cols[i]);
+        for required in ["park_code", "name", "credit_code", "industry_code", "size"] {
+            if col_of(required).is_none() {
+                errors.push(CellError::at(sheet, header_row, None, FieldError::new(required, "import.missing_column")));
+            }
+        }
+        for r in header_row + 1..sheet.rows.len() {
+            done += 1;
+            if done % 1000 == 0 {
+                progress("check", done, total);
+            }
+            let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
+            let name = get("name");
+            if !is_data_row(&name) {
+                if name.is_empty() && sheet.rows[r].iter().any(|c| !c.trim().is_empty()) {
+                    errors.push(CellError::at(sheet, r, col_of("name"), FieldError::new("name", "error.required")));
+                }
+                continue;
+            }
+            summary.rows += 1;
+            // The park: by its 编号, or by its name.
+            let park_cell = get("park_code");
+            let park = if park_cell.is_empty() {
+                let e = FieldError::new("park_code", "error.required");
+                errors.push(CellError::at(sheet, r, col_of("park_code"), e));
+                None
+            } else {
+                match resolve_park(&parks, &park_cell, "").or_else(|| resolve_park(&parks, "", &park_cell)) {
+                    Some(p) if actor.can_edit_units(&p.as_ref()) => Some(p),
+                    Some(p) => {
+                        let e = FieldError::new("park_code", "import.park_not_editable").with("value", &p.code);
+                        errors.push(CellError::at(sheet, r, col_of("park_code"), e));
+                        None
+                    }
+                    None => {
+                        let e = FieldError::new("park_code", "import.unknown_park").with("value", &park_cell);
+                        errors.push(CellError::at(sheet, r, col_of("park_code"), e));
+                        None
+                    }
+                }
+            };
+            let size_cell = get("size");
+            let form = EnterpriseForm {
+                name: name.clone(),
+                credit_code: get("credit_code"),
+                credit_override: get("credit_override"),
+                legal_representative: get("legal_representative"),
+                contact: get("contact"),
+                industry_code: get("industry_code"),
+                size: code_from_label(EnterpriseSize::ALL, EnterpriseSize::code, "size", &size_cell, &[])
+                    .map(str::to_string)
+                    .unwrap_or(size_cell),
+                tags: tag_codes(&get("tags")),
+                entry_date: get("entry_date"),
+            };
+            let draft = match form.validate(&today) {
+                Ok(d) => d,
+                Err(inv) => {
+                    for e in inv.0 {
+                        let col = col_of(&e.field);
+                        errors.push(CellError::at(sheet, r, col, e));
+                    }
+                    continue;
+                }
+            };
+            let Some(park) = park else { continue };
+            if !seen_codes.insert(draft.credit_code.clone()) {
+                let e = FieldError::new("credit_code", "import.duplicate_in_file").with("value", &draft.credit_code);
+                errors.push(CellError::at(sheet, r, col_of("credit_code"), e));
+                continue;
+            }
+            if !seen_names.insert(draft.name.clone()) {
+                let e = FieldError::new("name", "import.duplicate_in_file").with("value", &draft.name);
+                errors.push(CellError::at(sheet, r, col_of("name"), e));
+                continue;
+            }
+            // The enterprise this row updates: the one registered under its credit code.
+            let target = by_code.get(draft.credit_code.as_str()).copied();
+            if let Some(t) = target.filter(|t| t.park_id != park.id) {
+                // Name the other park only when the caller can see it.
+                let value = parks
+                    .iter()
+                    .find(|p| p.id == t.park_id)
+                    .map(|p| p.code.clone())
+                    .unwrap_or_else(|| draft.credit_code.clone());
+                let e = FieldError::new("credit_code", "import.registered_elsewhere").with("value", value);
+                errors.push(CellError::at(sheet, r, col_of("credit_code"), e));
+                continue;
+            }
+            if by_name.get(draft.name.as_str()).is_some_and(|other| Some(other.id) != target.map(|t| t.id)) {
+                errors.push(CellError::at(sheet, r, col_of("name"), FieldError::new("name", "error.duplicate")));
+                continue;
+            }
+            match target {
+                Some(t) if t.draft() == draft => summary.unchanged += 1,
+                Some(t) => writes.push((park.id, draft, Some(t.id))),
+                None => writes.push((park.id, draft, None)),
+            }
+        }
+    }
+    progress("check", done, total);
+    if !errors.is_empty() {
+        return Err(ImportError::Cells(errors));
+    }
+    summary.written = writes.len();
+    Ok((writes, summary))
+}
+
+/// Check a file's rows and, when every one is right, write them all in one transaction.
+pub(super) async fn import(
+    store: &Store,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    sheets: &[Sheet],
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<ImportSummary, ImportError> {
+    let (writes, summary) = check(store, actor, sheets, progress).await?;
+    let total = writes.len();
+    if !writes.is_empty() {
+        store.import_enterprises(ctx, &writes, &|done| progress("write", done, total)).await?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,348 @@
+//! The exit test (退出机制): run for every enterprise once it has been in its park for the set
+//! number of years (3), from its figures (entered by the county until monthly reports exist).
+//! A failing enterprise is warned with a rectification deadline; after the deadline the county
+//! may evict it, and the units it owns go to the developer's first-refusal flow.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use weiyuan_domain::access::Actor;
+use weiyuan_domain::exit::{ExitFigures, exit_test};
+use weiyuan_domain::parks::Park;
+use weiyuan_domain::rules::{Check, Rules, all_passed};
+use weiyuan_domain::units::Fixed2;
+use weiyuan_domain::validation::{Checker, text_or_number};
+use weiyuan_domain::{FieldError, Invalid};
+use weiyuan_store::enterprises::Enterprise;
+use weiyuan_store::exits::{EnterpriseEvent, YearFigures};
+use weiyuan_store::holdings::Holding;
+use weiyuan_store::{AuditCtx, Store};
+
+fn ctx(actor: &Actor) -> AuditCtx {
+    AuditCtx::user(actor.user_id, &actor.username)
+}
+
+/// The test's inputs from the enterprise's figures and the units it holds: the latest year's
+/// sales and tax per m² of floor area, compound revenue growth over the years given, and the
+/// investment of all years per 亩 of land (the park's land shared out by floor area).
+pub fn figures_for_test(
+    years: &[YearFigures],
+    held: &[Holding],
+    park_land_mu: Fixed2,
+    park_area_m2: Fixed2,
+) -> Option<ExitFigures> {
+    let last = years.last()?;
+    let floor: i64 = held.iter().map(|h| h.area_m2.0).sum();
+    let land = if park_area_m2.0 > 0 {
+        Fixed2((park_land_mu.0 as i128 * floor as i128 / park_area_m2.0 as i128) as i64)
+    } else {
+        Fixed2::ZERO
+    };
+    Some(ExitFigures {
+        floor_area_m2: Fixed2(floor),
+        land_mu: land,
+        sales: last.sales,
+        tax: last.tax,
+        revenues: years.iter().map(|y| y.revenue).collect(),
+        investment: Fixed2(years.iter().map(|y| y.investment.0).sum()),
+    })
+}
+
+/// The test on these figures, with the floor area and land it was measured on.
+fn run_test(rules: &Rules, years: &[YearFigures], held: &[Holding], park: &Park) -> Option<Vec<Check>> {
+    figures_for_test(years, held, park.land_mu, park.building_area_m2).map(|f| {
+        let mut checks = exit_test(rules, &f);
+        checks.push(
+            Check::new("exit.floor_area", f.floor_area_m2.0 > 0)
+                .with("area", f.floor_area_m2.plain())
+                .with("land", f.land_mu.plain()),
+        );
+        checks
+    })
+}
+
+/// The test of one enterprise now: None when it has no figures yet.
+pub async fn test_of(store: &Store, rules: &Rules, e: &Enterprise) -> Result<Option<Vec<Check>>, AppError> {
+    let years = store.exit_figures(e.id).await?;
+    let held = store.holdings_of(e.id).await?;
+    let park = store.get_park(e.park_id).await?;
+    Ok(run_test(rules, &years, &held, &park))
+}
+
+/// Whether an owner meets its admission targets (the thresholds of the exit test) now.
+pub async fn meets_targets(store: &Store, enterprise_id: i64) -> Result<bool, AppError> {
+    let rules = store.rules().await?;
+    let e = store.get_enterprise(enterprise_id).await?;
+    Ok(test_of(store, &rules, &e).await?.is_some_and(|c| all_passed(&c)))
+}
+
+/// The date the test falls due: entry date plus the set number of years.
+pub fn due_date(entry: &str, years: i64) -> Option<String> {
+    let (y, rest) = entry.split_once('-')?;
+    let y: i64 = y.parse().ok()?;
+    let rest = if rest == "02-29" { "02-28" } else { rest };
+    Some(format!("{:04}-{rest}", y + years))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExitRow {
+    pub enterprise: Enterprise,
+    pub park: String,
+    pub due_date: Option<String>,
+    pub due: bool,
+    pub checks: Option<Vec<Check>>,
+    pub latest: Option<EnterpriseEvent>,
+}
+
+impl ExitRow {
+    pub fn failed(&self) -> bool {
+        self.checks.as_ref().is_some_and(|c| !all_passed(c))
+    }
+}
+
+/// Every enterprise in the actor's scope with its due date, its test and its latest step;
+/// an enterprise sees itself only.
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError> {
+    let rules = store.rules().await?;
+    let today = crate::deals::today();
+    let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
+    let parks = store.list_parks(&actor.park_scope()).await?;
+    let all_years = store.all_exit_figures().await?;
+    let latest = store.latest_exit_steps().await?;
+    let mut rows = Vec::new();
+    for e in enterprises {
+        let due_date = e.entry_date.as_deref().and_then(|d| due_date(d, rules.exit_test_after_years));
+        let park = parks.iter().find(|p| p.id == e.park_id);
+        let checks = match (all_years.get(&e.id), park) {
+            (Some(years), Some(p)) => run_test(&rules, years, &store.holdings_of(e.id).await?, p),
+            _ => None,
+        };
+        rows.push(ExitRow {
+            due: due_date.as_deref().is_some_and(|d| d <= today.as_str()) && e.status.code() == "active",
+            park: park.map(|p| p.name.clone()).unwrap_or_default(),
+            due_date,
+            checks,
+            latest: latest.get(&e.id).cloned(),
+            enterprise: e,
+        });
+    }
+    Ok(rows)
+}
+
+/// One year's figures as typed, in 元.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FiguresForm {
+    #[serde(deserialize_with = "text_or_number")]
+    pub year: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub sales: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub tax: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub revenue: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub investment: String,
+}
+
+impl FiguresForm {
+    pub fn validate(&self, this_year: i64) -> Result<YearFigures, Invalid> {
+        let mut c = Checker::new();
+        let max = Fixed2::from_units(100_000_000_000);
+        let f = YearFigures {
+            year: c.integer("year", &self.year, 2000, this_year),
+            sales: c.decimal("sales", &self.sales, Fixed2::ZERO, max),
+            tax: c.decimal("tax", &self.tax, Fixed2::ZERO, max),
+            revenue: c.decimal("revenue", &self.revenue, Fixed2::ZERO, max),
+            investment: c.decimal("investment", &self.investment, Fixed2::ZERO, max),
+        };
+        c.finish(f)
+    }
+}
+
+pub async fn set_figures(store: &Store, actor: &Actor, enterprise_id: i64, form: &FiguresForm) -> Result<(), AppError> {
+    if !actor.is_county() {
+        return Err(AppError::Forbidden);
+    }
+    let this_year: i64 = crate::deals::today()[..4].parse().unwrap_or(2026);
+    let f = form.validate(this_year)?;
+    Ok(store.set_exit_figures(&ctx(actor), enterprise_id, &f).await?)
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct StepForm {
+    /// test, warn, rectified, evict
+    pub step: String,
+    pub reason: String,
+    /// The rectification deadline of a warning (YYYY-MM-DD).
+    pub deadline: String,
+}
+
+/// An exit step by the county. `test` records the test's result; `warn` needs a failed test and
+/// a deadline after today; `evict` needs a failed test and a warning whose deadline has passed
+/// with no rectification since; `rectified` closes a warning.
+pub async fn step(store: &Store, actor: &Actor, enterprise_id: i64, form: &StepForm) -> Result<(), AppError> {
+    if !actor.is_county() {
+        return Err(AppError::Forbidden);
+    }
+    let e = crate::enterprises::get(store, actor, enterprise_id).await?;
+    let rules = store.rules().await?;
+    let today = crate::deals::today();
+    let checks = test_of(store, &rules, &e).await?.unwrap_or_else(|| vec![Check::new("exit.has_figures", false)]);
+    let failed = !all_passed(&checks);
+    let reason = form.reason.trim();
+    let mut c = Checker::new();
+    if form.step != "test" {
+        c.text("reason", reason, 500);
+    }
+    let events = store.enterprise_events(enterprise_id).await?;
+    let warning = events.iter().rev().take_while(|ev| ev.kind != "rectified").find(|ev| ev.kind == "warned").cloned();
+    match form.step.as_str() {
+        "test" => {
+            let kind_reason = if failed { "exit.failed" } else { "exit.passed" };
+            store.exit_step(&ctx(actor), enterprise_id, "exit_test", kind_reason, None, &checks).await?;
+        }
+        "warn" => {
+            let deadline = c.date("deadline", &form.deadline, "9999-12-31");
+            if !deadline.is_empty() && deadline.as_str() <= today.as_str() {
+                c.push(FieldError::new("deadline", "error.deadline_not_after_today"));
+            }
+            c.finish(())?;
+            if !failed {
+                return Err(AppError::Refused(with_step(checks, "exit.must_fail", failed)));
+            }
+            store.exit_step(&ctx(actor), enterprise_id, "warned", reason, Some(&deadline), &checks).await?;
+        }
+        "rectified" => {
+            c.finish(())?;
+            store.exit_step(&ctx(actor), enterprise_id, "rectified", reason, None, &checks).await?;
+        }
+        "evict" => {
+            c.finish(())?;
+            let deadline = warning.as_ref().and_then(|w| w.deadline.clone()).unwrap_or_default();
+            let mut all = with_step(checks, "exit.must_fail", failed);
+            all.push(Check::new("exit.warned", warning.is_some()));
+            all.push(
+                Check::new("exit.deadline_passed", !deadline.is_empty() && deadline.as_str() < today.as_str())
+                    .with("deadline", &deadline)
+                    .with("today", &today),
+            );
+            if !all_passed(&all) {
+                return Err(AppError::Refused(all));
+            }
+            store.evict(&ctx(actor), enterprise_id, reason, &today, &all).await?;
+        }
+        other => return Err(Invalid::one(FieldError::new("step", "error.unknown_choice").with("value", other)).into()),
+    }
+    Ok(())
+}
+
+/// The test's checks plus the step's own precondition (the test must have failed).
+fn with_step(mut checks: Vec<Check>, rule: &str, failed: bool) -> Vec<Check> {
+    for c in &mut checks {
+        // The test's own failures are what a warning or eviction rests on: shown, not blocking.
+        c.passed = true;
+    }
+    checks.push(Check::new(rule, failed));
+    checks
+}
+
+pub mod api {
+    use crate::AppState;
+    use crate::error::ApiError;
+    use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
+    use axum::Json;
+    use axum::extract::State;
+    use serde_json::{Value, json};
+
+    type ApiResult<T> = Result<T, ApiError>;
+
+    pub async fn list(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Vec<super::ExitRow>>> {
+        Ok(Json(super::list(&s.store, &u.actor).await.map_err(u.err())?))
+    }
+
+    /// An enterprise's figures, its test now and its status history.
+    pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+        let e = crate::enterprises::get(&s.store, &u.actor, id).await.map_err(u.err())?;
+        let rules = s.store.rules().await.map_err(|e| u.err()(e.into()))?;
+        let checks = super::test_of(&s.store, &rules, &e).await.map_err(u.err())?;
+        let figures = s.store.exit_figures(id).await.map_err(|e| u.err()(e.into()))?;
+        let events = s.store.enterprise_events(id).await.map_err(|e| u.err()(e.into()))?;
+        Ok(Json(json!({ "figures": figures, "checks": checks, "events": events, "rules_version": rules.version })))
+    }
+
+    pub async fn set_figures(
+        State(s): State<AppState>,
+        w: ApiWriter,
+        Id(id): Id,
+        JsonBody(f): JsonBody<super::FiguresForm>,
+    ) -> ApiResult<Json<Value>> {
+        super::set_figures(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
+        Ok(Json(json!({ "enterprise_id": id, "year": f.year })))
+    }
+
+    pub async fn step(
+        State(s): State<AppState>,
+        w: ApiWriter,
+        Id(id): Id,
+        JsonBody(f): JsonBody<super::StepForm>,
+    ) -> ApiResult<Json<Value>> {
+        super::step(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
+        let events = s.store.enterprise_events(id).await.map_err(|e| w.err()(e.into()))?;
+        Ok(Json(json!({ "events": events })))
+    }
+}
+
+pub mod pages {
+    use crate::AppState;
+    use crate::error::AppError;
+    use crate::extract::Id;
+    use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, render, see_other};
+    use askama::Template;
+    use axum::extract::State;
+    use axum::response::Response;
+
+    type PageResult = Result<Response, PageError>;
+
+    #[derive(Template)]
+    #[template(path = "exits.html")]
+    pub struct ExitsPage {
+        pub ctx: PageCtx,
+        pub rows: Vec<super::ExitRow>,
+        pub years: i64,
+    }
+
+    pub async fn list(State(s): State<AppState>, u: PageUser) -> PageResult {
+        let rows = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
+        let years = s.store.rules().await.map_err(|e| u.fail()(e.into()))?.exit_test_after_years;
+        Ok(render(&ExitsPage { ctx: u.ctx(), rows, years }))
+    }
+
+    /// Back to the enterprise page, or its page with the error.
+    fn back(u: &PageUser, id: i64, r: Result<(), AppError>) -> PageResult {
+        match r {
+            Ok(()) => Ok(see_other(&format!("/enterprises/{id}#exit"))),
+            Err(e) => Err(u.fail()(e)),
+        }
+    }
+
+    pub async fn set_figures(
+        State(s): State<AppState>,
+        u: PageUser,
+        Id(id): Id,
+        CsrfForm(f): CsrfForm<super::FiguresForm>,
+    ) -> PageResult {
+        let r = super::set_figures(&s.store, &u.actor, id, &f).await;
+        back(&u, id, r)
+    }
+
+    pub async fn step(
+        State(s): State<AppState>,
+        u: PageUser,
+        Id(id): Id,
+        CsrfForm(f): CsrfForm<super::StepForm>,
+    ) -> PageResult {
+        let r = super::step(&s.store, &u.actor, id, &f).await;
+        back(&u, id, r)
+    }
+}

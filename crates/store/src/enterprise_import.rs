@@ -1,0 +1,87 @@
+//! All-or-nothing enterprise imports: every row of a file registers or updates an enterprise in
+//! one transaction, each with its audit entry, or none does. The caller has validated the rows,
+//! resolved each one's park and found the enterprise it updates (by credit code).
+
+use crate::audit::{self, AuditCtx, json};
+use crate::enterprises::{Enterprise, bind_draft, duplicate, insert};
+use crate::{Result, Store, StoreError};
+use weiyuan_domain::enterprises::EnterpriseDraft;
+
+/// One row to write: the park, the enterprise as validated, and the enterprise it updates
+/// (`None` registers a new one). An update keeps the enterprise in its park.
+pub type EnterpriseWrite = (i64, EnterpriseDraft, Option<i64>);
+
+impl Store {
+    /// Register and update enterprises in one transaction; `progress(done)` is called as rows are
+    /// written. Returns how many rows were written.
+    pub async fn import_enterprises(
+        &self,
+        ctx: &AuditCtx,
+        rows: &[EnterpriseWrite],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<usize> {
+        // The records before, for the audit log, read before the write lock is taken.
+        let mut befores: Vec<Option<Enterprise>> = Vec::with_capacity(rows.len());
+        for (park_id, _, id) in rows {
+            match id {
+                Some(id) => {
+                    let before = self.get_enterprise(*id).await?;
+                    if before.park_id != *park_id {
+                        return Err(StoreError::Conflict("park_id"));
+                    }
+                    befores.push(Some(before));
+                }
+                None => befores.push(None),
+            }
+        }
+        let mut tx = self.write_tx().await?;
+        let mut done = 0usize;
+        for ((park_id, d, _), before) in rows.iter().zip(befores) {
+            match before {
+                None => {
+                    let id = insert(&mut tx, *park_id, d, false).await?;
+                    audit::record(&mut tx, ctx, "create", "enterprise", Some(id), Some(*park_id), None, json(d))
+                        .await?;
+                }
+                Some(before) => {
+                    let q = sqlx::query(
+                        "UPDATE enterprises SET name = $1, credit_code = $2, credit_override = $3, \
+                         legal_representative = $4, contact = $5, industry_code = $6, size = $7, tags = $8, \
+                         entry_date = $9 WHERE id = $10",
+                    );
+                    bind_draft(q, d).bind(before.id).execute(&mut *tx).await.map_err(duplicate)?;
+                    let after = Enterprise {
+                        name: d.name.clone(),
+                        credit_code: d.credit_code.clone(),
+                        credit_override: d.credit_override.clone(),
+                        legal_representative: d.legal_representative.clone(),
+                        contact: d.contact.clone(),
+                        industry_code: d.industry_code.clone(),
+                        size: d.size,
+                        tags: d.tags.clone(),
+                        entry_date: d.entry_date.clone(),
+                        ..before.clone()
+                    };
+                    audit::record(
+                        &mut tx,
+                        ctx,
+                        "update",
+                        "enterprise",
+                        Some(before.id),
+                        Some(before.park_id),
+                        json(&before),
+                        json(&after),
+                    )
+                    .await?;
+                }
+            }
+            done += 1;
+            if done.is_multiple_of(500) {
+                progress(done);
+            }
+        }
+        tx.commit().await?;
+        progress(done);
+        Ok(done)
+    }
+}

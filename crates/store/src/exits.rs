@@ -1,0 +1,211 @@
+//! The exit mechanism (退出机制): the figures the exit test reads (entered by the county until
+//! monthly reports exist), and the steps of an enterprise's status history: test results,
+//! warnings with a rectification deadline, rectification, eviction.
+
+use crate::admissions::enterprise_event;
+use crate::audit::{self, AuditCtx, json};
+use crate::settings::rules_in;
+use crate::{Result, Store, StoreError, col, sql};
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use weiyuan_domain::rules::Check;
+use weiyuan_domain::units::Fixed2;
+
+/// One year of an enterprise's figures, in 元.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct YearFigures {
+    pub year: i64,
+    pub sales: Fixed2,
+    pub tax: Fixed2,
+    pub revenue: Fixed2,
+    /// Fixed-asset investment made in the year.
+    pub investment: Fixed2,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnterpriseEvent {
+    pub enterprise_id: i64,
+    /// admitted, exit_test, warned, rectified, evicted
+    pub kind: String,
+    pub reason: String,
+    pub deadline: Option<String>,
+    pub detail: serde_json::Value,
+    pub username: String,
+    pub at_ms: i64,
+}
+
+fn figures_from_row(r: &AnyRow) -> Result<YearFigures> {
+    Ok(YearFigures {
+        year: col(r, "year")?,
+        sales: Fixed2(col(r, "sales_x100")?),
+        tax: Fixed2(col(r, "tax_x100")?),
+        revenue: Fixed2(col(r, "revenue_x100")?),
+        investment: Fixed2(col(r, "investment_x100")?),
+    })
+}
+
+fn event_from_row(r: &AnyRow) -> Result<EnterpriseEvent> {
+    Ok(EnterpriseEvent {
+        enterprise_id: col(r, "enterprise_id")?,
+        kind: col(r, "kind")?,
+        reason: col(r, "reason")?,
+        deadline: col(r, "deadline")?,
+        detail: serde_json::from_str(&col::<String>(r, "detail_json")?).unwrap_or_default(),
+        username: col(r, "username")?,
+        at_ms: col(r, "at_ms")?,
+    })
+}
+
+const FIGURES: &str =
+    "SELECT enterprise_id, year, sales_x100, tax_x100, revenue_x100, investment_x100 FROM exit_figures";
+const EVENTS: &str =
+    "SELECT enterprise_id, kind, reason, deadline, detail_json, username, at_ms FROM enterprise_events";
+
+impl Store {
+    /// Set (or correct) one year of an enterprise's figures.
+    pub async fn set_exit_figures(&self, ctx: &AuditCtx, enterprise_id: i64, f: &YearFigures) -> Result<()> {
+        let e = self.get_enterprise(enterprise_id).await?;
+        let mut tx = self.write_tx().await?;
+        let before = sqlx::query(sql(format!("{FIGURES} WHERE enterprise_id = $1 AND year = $2")))
+            .bind(enterprise_id)
+            .bind(f.year)
+            .fetch_optional(&mut *tx)
+            .await?
+            .as_ref()
+            .map(figures_from_row)
+            .transpose()?;
+        sqlx::query("DELETE FROM exit_figures WHERE enterprise_id = $1 AND year = $2")
+            .bind(enterprise_id)
+            .bind(f.year)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO exit_figures (enterprise_id, year, sales_x100, tax_x100, revenue_x100, investment_x100) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(enterprise_id)
+        .bind(f.year)
+        .bind(f.sales.0)
+        .bind(f.tax.0)
+        .bind(f.revenue.0)
+        .bind(f.investment.0)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "update",
+            "exit_figures",
+            Some(enterprise_id),
+            Some(e.park_id),
+            json(&before),
+            json(f),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An enterprise's figures, oldest year first.
+    pub async fn exit_figures(&self, enterprise_id: i64) -> Result<Vec<YearFigures>> {
+        let rows = sqlx::query(sql(format!("{FIGURES} WHERE enterprise_id = $1 ORDER BY year")))
+            .bind(enterprise_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(figures_from_row).collect()
+    }
+
+    /// Every enterprise's figures, by enterprise, oldest year first.
+    pub async fn all_exit_figures(&self) -> Result<HashMap<i64, Vec<YearFigures>>> {
+        let rows = sqlx::query(sql(format!("{FIGURES} ORDER BY enterprise_id, year"))).fetch_all(&self.pool).await?;
+        let mut map: HashMap<i64, Vec<YearFigures>> = HashMap::new();
+        for r in &rows {
+            map.entry(col(r, "enterprise_id")?).or_default().push(figures_from_row(r)?);
+        }
+        Ok(map)
+    }
+
+    /// An enterprise's status history, oldest first.
+    pub async fn enterprise_events(&self, enterprise_id: i64) -> Result<Vec<EnterpriseEvent>> {
+        let rows = sqlx::query(sql(format!("{EVENTS} WHERE enterprise_id = $1 ORDER BY id")))
+            .bind(enterprise_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// The latest exit step (exit_test, warned, rectified, evicted) of every enterprise that has one.
+    pub async fn latest_exit_steps(&self) -> Result<HashMap<i64, EnterpriseEvent>> {
+        let rows = sqlx::query(sql(format!(
+            "{EVENTS} WHERE kind IN ('exit_test', 'warned', 'rectified', 'evicted') ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut map = HashMap::new();
+        for r in &rows {
+            let e = event_from_row(r)?;
+            map.insert(e.enterprise_id, e);
+        }
+        Ok(map)
+    }
+
+    /// Record an exit step: the test's result, a warning with its deadline, or rectification.
+    pub async fn exit_step(
+        &self,
+        ctx: &AuditCtx,
+        enterprise_id: i64,
+        kind: &str,
+        reason: &str,
+        deadline: Option<&str>,
+        checks: &[Check],
+    ) -> Result<()> {
+        let e = self.get_enterprise(enterprise_id).await?;
+        let mut tx = self.write_tx().await?;
+        let version = rules_in(&mut tx).await?.version;
+        let detail = serde_json::json!({ "checks": checks, "rules_version": version });
+        enterprise_event(&mut tx, ctx, enterprise_id, kind, reason, deadline, detail.clone()).await?;
+        audit::record(&mut tx, ctx, kind, "enterprise", Some(enterprise_id), Some(e.park_id), None, Some(detail))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Evict: the enterprise leaves the park, its leases end, and the units it owns pass to the
+    /// developer's first-refusal flow.
+    pub async fn evict(
+        &self,
+        ctx: &AuditCtx,
+        enterprise_id: i64,
+        reason: &str,
+        today: &str,
+        checks: &[Check],
+    ) -> Result<usize> {
+        let e = self.get_enterprise(enterprise_id).await?;
+        if e.status.code() != "active" {
+            return Err(StoreError::Conflict("status"));
+        }
+        let mut tx = self.write_tx().await?;
+        let version = rules_in(&mut tx).await?.version;
+        sqlx::query("UPDATE enterprises SET status = 'exited' WHERE id = $1 AND status = 'active'")
+            .bind(enterprise_id)
+            .execute(&mut *tx)
+            .await?;
+        let units = crate::holdings::evict_holdings(&mut tx, ctx, enterprise_id, today, reason, version).await?;
+        let detail = serde_json::json!({ "checks": checks, "rules_version": version, "units": units });
+        enterprise_event(&mut tx, ctx, enterprise_id, "evicted", reason, None, detail.clone()).await?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "evict",
+            "enterprise",
+            Some(enterprise_id),
+            Some(e.park_id),
+            json(&e),
+            Some(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(units)
+    }
+}
