@@ -223,11 +223,16 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/map", "progress", "Parks with their locations (GeoJSON)"), get(progress::api::map)),
         // Excel and CSV exchange
         (
-            api("GET", "/api/v1/export/{file}", "exchange", "Export parks|plans|progress as .xlsx or .csv"),
+            api("GET", "/api/v1/export/{file}", "exchange", "Export parks|plans|progress|enterprises as .xlsx or .csv"),
             get(exchange::api::export),
         ),
         (
-            api("GET", "/api/v1/templates/{file}", "exchange", "Import template (parks|plans|progress).xlsx or .csv"),
+            api(
+                "GET",
+                "/api/v1/templates/{file}",
+                "exchange",
+                "Import template (parks|plans|progress|enterprises).xlsx or .csv",
+            ),
             get(exchange::api::template),
         ),
         (

@@ -3,7 +3,7 @@
 //! resolved each one's park and found the enterprise it updates (by credit code).
 
 use crate::audit::{self, AuditCtx, json};
-use crate::enterprises::{Enterprise, bind_draft, duplicate, insert};
+use crate::enterprises::{Enterprise, insert, select, update_row};
 use crate::{Result, Store, StoreError};
 use weiyuan_domain::enterprises::EnterpriseDraft;
 
@@ -44,24 +44,8 @@ impl Store {
                         .await?;
                 }
                 Some(before) => {
-                    let q = sqlx::query(
-                        "UPDATE enterprises SET name = $1, credit_code = $2, credit_override = $3, \
-                         legal_representative = $4, contact = $5, industry_code = $6, size = $7, tags = $8, \
-                         entry_date = $9 WHERE id = $10",
-                    );
-                    bind_draft(q, d).bind(before.id).execute(&mut *tx).await.map_err(duplicate)?;
-                    let after = Enterprise {
-                        name: d.name.clone(),
-                        credit_code: d.credit_code.clone(),
-                        credit_override: d.credit_override.clone(),
-                        legal_representative: d.legal_representative.clone(),
-                        contact: d.contact.clone(),
-                        industry_code: d.industry_code.clone(),
-                        size: d.size,
-                        tags: d.tags.clone(),
-                        entry_date: d.entry_date.clone(),
-                        ..before.clone()
-                    };
+                    update_row(&mut tx, before.id, d).await?;
+                    let after = select(&mut tx, before.id).await?;
                     audit::record(
                         &mut tx,
                         ctx,

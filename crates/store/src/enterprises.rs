@@ -69,7 +69,7 @@ fn tag_text(tags: &[Tag]) -> String {
 }
 
 /// Unique violations name the field: the credit code or the name.
-pub(crate) fn duplicate(e: sqlx::Error) -> StoreError {
+fn duplicate(e: sqlx::Error) -> StoreError {
     let field = match &e {
         sqlx::Error::Database(d) if d.message().contains("credit_code") => "credit_code",
         _ => "name",
@@ -99,6 +99,26 @@ pub(crate) async fn insert(
     col(&row, "id")
 }
 
+/// One enterprise, read inside the caller's transaction.
+pub(crate) async fn select(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Enterprise> {
+    let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    enterprise_from_row(&row)
+}
+
+/// Change an enterprise's registry fields inside the caller's transaction (its park stays).
+pub(crate) async fn update_row(conn: &mut sqlx::AnyConnection, id: i64, d: &EnterpriseDraft) -> Result<()> {
+    let q = sqlx::query(
+        "UPDATE enterprises SET name = $1, credit_code = $2, credit_override = $3, legal_representative = $4, contact = $5, \
+         industry_code = $6, size = $7, tags = $8, entry_date = $9 WHERE id = $10",
+    );
+    bind_draft(q, d).bind(id).execute(conn).await.map_err(duplicate)?;
+    Ok(())
+}
+
 impl Store {
     pub async fn create_enterprise(
         &self,
@@ -109,12 +129,7 @@ impl Store {
     ) -> Result<Enterprise> {
         let mut tx = self.write_tx().await?;
         let id = insert(&mut tx, park_id, d, generated).await?;
-        let e = enterprise_from_row(
-            &sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?,
-        )?;
+        let e = select(&mut tx, id).await?;
         audit::record(&mut tx, ctx, "create", "enterprise", Some(id), Some(park_id), None, json(&e)).await?;
         tx.commit().await?;
         Ok(e)
@@ -140,17 +155,8 @@ impl Store {
     pub async fn update_enterprise(&self, ctx: &AuditCtx, id: i64, d: &EnterpriseDraft) -> Result<Enterprise> {
         let before = self.get_enterprise(id).await?;
         let mut tx = self.write_tx().await?;
-        let q = sqlx::query(
-            "UPDATE enterprises SET name = $1, credit_code = $2, credit_override = $3, legal_representative = $4, contact = $5, \
-             industry_code = $6, size = $7, tags = $8, entry_date = $9 WHERE id = $10",
-        );
-        bind_draft(q, d).bind(id).execute(&mut *tx).await.map_err(duplicate)?;
-        let after = enterprise_from_row(
-            &sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?,
-        )?;
+        update_row(&mut tx, id, d).await?;
+        let after = select(&mut tx, id).await?;
         audit::record(
             &mut tx,
             ctx,
@@ -201,7 +207,7 @@ impl Store {
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Bind a draft's nine fields, in the column order INSERT and UPDATE share.
-pub(crate) fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q EnterpriseDraft) -> AnyQuery<'q> {
+fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q EnterpriseDraft) -> AnyQuery<'q> {
     q.bind(&d.name)
         .bind(&d.credit_code)
         .bind(&d.credit_override)

@@ -12,6 +12,7 @@ use common::{App, PASSWORD};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use weiyuan_domain::parks::SpaceType;
 use weiyuan_store::Backend;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -168,6 +169,12 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("no {css} appeared; the page shows:\n{}", self.page_text().await);
+    }
+
+    /// Choose an option of a select by its value, as a person would.
+    async fn select(&self, css: &str, value: &str) {
+        let script = "var s = document.querySelector(arguments[0]); s.value = arguments[1]; return s.value";
+        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": [css, value]}))).await;
     }
 
     async fn url(&self) -> String {
@@ -351,6 +358,69 @@ async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts()
     b.wait_el("#report-table").await;
     b.wait_for("三期用地报批").await;
     b.screenshot("park-progress").await;
+    b.quit().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_sells_ticked_units_under_the_caps_and_the_county_reviews_an_application() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    let park = app.park_id("PY08").await;
+    let free = app
+        .store
+        .holdings(park)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|h| h.owner_id.is_none() && h.space_type == SpaceType::Production)
+        .unwrap();
+    let buyer =
+        app.store.list_enterprises(park).await.unwrap().into_iter().find(|e| e.name.contains("有限公司")).unwrap();
+    b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_el("#park-deals").await;
+    b.click("#park-deals").await;
+    b.wait_el("#sale-form").await;
+    // Tick the unit, ask too much: refused, with the rule and its numbers.
+    b.click(&format!("#pick-{}", free.unit_id)).await;
+    b.select("#f-buyer_id", &buyer.id.to_string()).await;
+    b.type_into("#f-price_production", "3999").await;
+    b.click("#sell").await;
+    b.wait_el("#refusal").await;
+    assert_eq!(b.count("#refusal tr[data-rule='sale.average_cap'][data-passed='false']").await, 1);
+    assert!(b.text("#form-error").await.contains("不得超过 2600 元/m²"), "{}", b.text("#form-error").await);
+    b.screenshot("deal-refused").await;
+    assert!(app.store.holding(free.unit_id).await.unwrap().owner_id.is_none());
+    b.click(&format!("#pick-{}", free.unit_id)).await;
+    b.select("#f-buyer_id", &buyer.id.to_string()).await;
+    b.type_into("#f-price_production", "2300").await;
+    b.click("#sell").await;
+    b.wait_for(&buyer.name).await;
+    assert_eq!(app.store.holding(free.unit_id).await.unwrap().owner_id, Some(buyer.id));
+    b.goto(&app.url(&format!("/units/{}", free.unit_id))).await;
+    b.wait_el("#unit-events tr[data-kind='sale']").await;
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+
+    // The county opens the application on the negative list: approval is refused, it is sent back.
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#park-table").await;
+    b.goto(&app.url("/admissions")).await;
+    b.wait_el("#admission-table").await;
+    assert_eq!(b.count("#admission-table tbody tr").await, 3);
+    let script = "return Array.from(document.querySelectorAll('#admission-table tbody tr')).find(r => r.innerText.includes('电镀')).querySelector('a').getAttribute('href')";
+    let href = b.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await;
+    b.goto(&app.url(href.as_str().unwrap())).await;
+    b.wait_el("#checks").await;
+    assert_eq!(b.count("tr[data-rule='admission.negative_list'][data-passed='false']").await, 1);
+    b.click("#approve").await;
+    b.wait_el("#form-error").await;
+    assert!(b.text("#form-error").await.contains("不在产业准入负面清单内"));
+    b.type_into("#f-reason", "名称含电镀，请核实经营范围").await;
+    b.click("#send-back").await;
+    b.wait_el("#admission-status[data-status='sent_back']").await;
+    assert!(b.page_text().await.contains("名称含电镀，请核实经营范围"));
+    b.screenshot("admission-sent-back").await;
     b.quit().await;
     app.stop().await;
 }

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::pages::{PageCtx, PageError, PageUser, render, render_status};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use weiyuan_store::AuditCtx;
@@ -56,8 +56,18 @@ pub async fn import(
     State(s): State<AppState>,
     u: PageUser,
     Path(kind): Path<String>,
-    mut form: Multipart,
+    req: axum::extract::Request,
 ) -> Result<Response, PageError> {
+    // Read the whole body before answering anything: a server that answers a large upload before
+    // reading it cuts the connection, and the browser then shows no answer at all.
+    let invalid =
+        |code: &str| AppError::Invalid(weiyuan_domain::Invalid::one(weiyuan_domain::FieldError::new("file", code)));
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, crate::routes::UPLOAD_LIMIT)
+        .await
+        .map_err(|_| u.fail()(invalid("error.body_too_large")))?;
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let mut form = Multipart::from_request(request, &s).await.map_err(|_| u.fail()(invalid("import.no_file")))?;
     let kind = Kind::parse(&kind).ok_or(AppError::NotFound).map_err(u.fail())?;
     let (mut csrf, mut file) = (String::new(), None);
     while let Ok(Some(field)) = form.next_field().await {
