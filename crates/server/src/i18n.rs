@@ -166,6 +166,56 @@ mod tests {
         assert!(missing.is_empty(), "keys used but missing from the catalogue: {missing:?}");
     }
 
+    /// Every rule a check can name has its sentence: the names are read from the sources.
+    #[test]
+    fn every_rule_and_decision_has_its_text() {
+        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let mut rules = Vec::new();
+        for dir in ["crates/domain/src", "crates/store/src", "crates/server/src"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for part in text.split("Check::new(\"").skip(1) {
+                        rules.push(part.split('"').next().unwrap().to_string());
+                    }
+                }
+            }
+        }
+        assert!(rules.len() > 30, "found the rules: {rules:?}");
+        let families = [
+            ("unit_event", &["sale", "lease", "lease_end", "sublet_takeback", "transfer", "buyback", "eviction"][..]),
+            ("admission_status", &["township", "county", "sent_back", "approved", "rejected"]),
+            ("review_step", &["submit", "township", "county"]),
+            ("decision", &["submitted", "approve", "reject", "send_back"]),
+            ("enterprise_event", &["admitted", "exit_test", "warned", "rectified", "evicted"]),
+            ("exit_step", &["test", "warn", "rectified", "evict"]),
+            ("share_by", &["count", "area"]),
+            ("negative", &["code", "keyword"]),
+        ];
+        for lang in [Lang::ZhCn, Lang::En] {
+            let c = catalogue(lang);
+            for r in &rules {
+                assert!(c.contains_key(format!("rule.{r}").as_str()), "{} lacks rule.{r}", lang.code());
+            }
+            for (prefix, codes) in families {
+                for code in codes {
+                    assert!(
+                        c.contains_key(format!("{prefix}.{code}").as_str()),
+                        "{} lacks {prefix}.{code}",
+                        lang.code()
+                    );
+                }
+            }
+            for (field, _) in crate::rules::pages::FIELDS {
+                assert!(
+                    c.contains_key(format!("rulefield.{field}").as_str())
+                        && c.contains_key(format!("field.{field}").as_str())
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_enumeration_code_has_a_label() {
         use weiyuan_domain::parks::{DevelopmentModel, ParkStatus, ParkType, SpaceType};

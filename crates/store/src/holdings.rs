@@ -65,6 +65,13 @@ const HOLDING: &str = "SELECT u.id, u.park_id, u.number, b.name AS building, u.f
     FROM units u JOIN buildings b ON b.id = u.building_id \
     LEFT JOIN enterprises o ON o.id = u.owner_id LEFT JOIN enterprises t ON t.id = u.tenant_id";
 
+impl Holding {
+    /// How people name a unit: its building and number ("1号厂房 202").
+    pub fn label(&self) -> String {
+        format!("{} {}", self.building, self.number)
+    }
+}
+
 fn holding_from_row(r: &AnyRow) -> Result<Holding> {
     let space: String = col(r, "space_type")?;
     Ok(Holding {
@@ -86,9 +93,9 @@ fn holding_from_row(r: &AnyRow) -> Result<Holding> {
     })
 }
 
-const EVENT: &str = "SELECT e.id, e.unit_id, u.number AS unit, e.kind, e.deal, e.party_id, p.name AS party, e.from_id, \
+const EVENT: &str = "SELECT e.id, e.unit_id, u.number, ub.name AS building, e.kind, e.deal, e.party_id, p.name AS party, e.from_id, \
     f.name AS from_name, e.price_x100, e.on_date, e.note, e.checks_json, e.rules_version, e.username, e.at_ms \
-    FROM unit_events e JOIN units u ON u.id = e.unit_id \
+    FROM unit_events e JOIN units u ON u.id = e.unit_id JOIN buildings ub ON ub.id = u.building_id \
     LEFT JOIN enterprises p ON p.id = e.party_id LEFT JOIN enterprises f ON f.id = e.from_id";
 
 fn event_from_row(r: &AnyRow) -> Result<UnitEvent> {
@@ -96,7 +103,7 @@ fn event_from_row(r: &AnyRow) -> Result<UnitEvent> {
     Ok(UnitEvent {
         id: col(r, "id")?,
         unit_id: col(r, "unit_id")?,
-        unit: col(r, "unit")?,
+        unit: format!("{} {}", col::<String>(r, "building")?, col::<String>(r, "number")?),
         kind: col(r, "kind")?,
         deal: col(r, "deal")?,
         party_id: col(r, "party_id")?,
@@ -198,7 +205,7 @@ pub struct DealDone {
 
 impl Store {
     pub async fn holdings(&self, park_id: i64) -> Result<Vec<Holding>> {
-        let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.park_id = $1 ORDER BY b.name, u.floor, u.number")))
+        let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.park_id = $1 ORDER BY b.id, u.floor, u.number")))
             .bind(park_id)
             .fetch_all(&self.pool)
             .await?;
@@ -262,7 +269,7 @@ impl Store {
         for u in &units {
             checks.push(
                 Check::new("sale.unit_available", u.owner_id.is_none())
-                    .with("unit", &u.number)
+                    .with("unit", u.label())
                     .with("owner", u.owner.clone().unwrap_or_default()),
             );
             let price = match u.space_type {
@@ -270,11 +277,11 @@ impl Store {
                 SpaceType::NonProduction => d.price_non_production,
             };
             let Some(price) = price else {
-                checks.push(Check::new("sale.price_missing", false).with("unit", &u.number));
+                checks.push(Check::new("sale.price_missing", false).with("unit", u.label()));
                 continue;
             };
             let sale = Sale { space: u.space_type, area_m2: u.area_m2, price_per_m2: price };
-            checks.extend(sales::check_sale(&rules, &registered, sale).into_iter().map(|c| c.with("unit", &u.number)));
+            checks.extend(sales::check_sale(&rules, &registered, sale).into_iter().map(|c| c.with("unit", u.label())));
             registered.push(sale);
         }
         if !all_passed(&checks) {
@@ -358,7 +365,7 @@ impl Store {
         for u in &units {
             checks.push(
                 Check::new("lease.unit_owned", u.owner_id.is_some() && u.owner_id == owner && u.tenant_id.is_none())
-                    .with("unit", &u.number),
+                    .with("unit", u.label()),
             );
             checks.extend(
                 sales::check_lease(
@@ -371,7 +378,7 @@ impl Store {
                     township_approved,
                 )
                 .into_iter()
-                .map(|c| c.with("unit", &u.number)),
+                .map(|c| c.with("unit", u.label())),
             );
         }
         if !all_passed(&checks) {
@@ -468,11 +475,11 @@ impl Store {
         let mut checks = vec![all_found(&d.unit_ids, &units)];
         checks.push(
             Check::new("transfer.owned", owner.is_some() && units.iter().all(|u| u.owner_id == owner))
-                .with("units", units.iter().map(|u| u.number.as_str()).collect::<Vec<_>>().join("、")),
+                .with("units", units.iter().map(Holding::label).collect::<Vec<_>>().join("、")),
         );
         checks.push(Check::new("transfer.no_tenant", units.iter().all(|u| u.tenant_id.is_none())).with(
             "units",
-            units.iter().filter(|u| u.tenant_id.is_some()).map(|u| u.number.as_str()).collect::<Vec<_>>().join("、"),
+            units.iter().filter(|u| u.tenant_id.is_some()).map(Holding::label).collect::<Vec<_>>().join("、"),
         ));
         // Units of the same purchases still held by the owner must all move.
         let deals: Vec<String> = units.iter().filter_map(|u| u.deal.clone()).collect();

@@ -154,7 +154,7 @@ async fn sales_follow_the_caps_at_their_boundaries(app: &App) {
     let avg =
         v["error"]["checks"].as_array().unwrap().iter().find(|c| c["rule"] == "sale.average_cap").unwrap()["numbers"]
             .clone();
-    assert_eq!(avg, json!([["average", "2600.67"], ["cap", "2600"], ["unit", "103"]]));
+    assert_eq!(avg, json!([["average", "2600.67"], ["cap", "2600"], ["unit", "1号厂房 103"]]));
     let (s, _) = body(
         app.send(
             &county,
