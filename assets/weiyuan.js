@@ -115,6 +115,24 @@
     filterSelect("map-township", d.townships, "code", "name", "township");
   }
 
+  // A monthly trend: bars and lines over months, a second axis for lines: <div data-trend="{x, series, units}">.
+  function trendCharts() {
+    if (!window.echarts) { return; }
+    document.querySelectorAll("[data-trend]").forEach(function (el) {
+      var t = JSON.parse(el.getAttribute("data-trend"));
+      window.echarts.init(el, null, { renderer: "svg" }).setOption({
+        tooltip: { trigger: "axis" },
+        legend: { data: t.series.map(function (s) { return s.name; }) },
+        grid: { left: 64, right: 64, top: 40, bottom: 24 },
+        xAxis: { type: "category", data: t.x },
+        yAxis: [{ type: "value", name: t.units[0] }, { type: "value", name: t.units[1] }],
+        series: t.series.map(function (s) {
+          return { name: s.name, type: s.type, data: s.data, yAxisIndex: s.yAxisIndex || 0 };
+        })
+      });
+    });
+  }
+
   // Deal forms act on the units ticked in the holdings table: their ids go into unit_ids.
   function dealForms() {
     document.querySelectorAll("form[data-units]").forEach(function (form) {
@@ -128,6 +146,6 @@
   }
 
   // Once: now if the page is parsed (this script is deferred), else when it is.
-  function init() { charts(); targetChart(); parkMap(); dealForms(); }
+  function init() { charts(); targetChart(); parkMap(); dealForms(); trendCharts(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

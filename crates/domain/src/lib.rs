@@ -8,6 +8,7 @@ mod macros;
 
 pub mod access;
 pub mod admission;
+pub mod analysis;
 pub mod codes;
 pub mod deals;
 pub mod enterprises;
@@ -16,6 +17,7 @@ pub mod industry;
 pub mod lottery;
 pub mod parks;
 pub mod progress;
+pub mod reports;
 pub mod rules;
 pub mod sales;
 pub mod time;

@@ -2,6 +2,7 @@
 //! whose default is the seed's value; a set of settings has a version, so that a decision can
 //! say which rules it used.
 
+use crate::reports::ReportRules;
 use crate::units::Fixed2;
 use crate::validation::{Checker, Invalid, text_or_number};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,9 @@ pub struct Rules {
     pub exit_min_investment_per_mu: Fixed2,
     /// Low-efficiency line: tax per 亩 below 10,000 元.
     pub low_efficiency_tax_per_mu: Fixed2,
+    /// Monthly reports: required fields, the jump factor, the due day.
+    #[serde(default)]
+    pub reports: ReportRules,
 }
 
 impl Default for Rules {
@@ -58,6 +62,7 @@ impl Default for Rules {
             exit_min_growth_pct: 10,
             exit_min_investment_per_mu: Fixed2::from_units(2_500_000),
             low_efficiency_tax_per_mu: Fixed2::from_units(10_000),
+            reports: ReportRules::default(),
         }
     }
 }
@@ -94,6 +99,12 @@ pub struct RulesForm {
     pub exit_min_investment_per_mu: String,
     #[serde(deserialize_with = "text_or_number")]
     pub low_efficiency_tax_per_mu: String,
+    /// Report field keys, separated by commas.
+    pub report_required: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub report_jump_factor: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub report_due_day: String,
     pub reason: String,
 }
 
@@ -114,6 +125,9 @@ impl Rules {
             exit_min_growth_pct: self.exit_min_growth_pct.to_string(),
             exit_min_investment_per_mu: self.exit_min_investment_per_mu.plain(),
             low_efficiency_tax_per_mu: self.low_efficiency_tax_per_mu.plain(),
+            report_required: self.reports.required.join(","),
+            report_jump_factor: self.reports.jump_factor.plain(),
+            report_due_day: self.reports.due_day.to_string(),
             reason: String::new(),
         }
     }
@@ -176,7 +190,27 @@ impl RulesForm {
                 Fixed2::ZERO,
                 Fixed2::from_units(1_000_000_000),
             ),
+            reports: ReportRules {
+                required: Vec::new(),
+                jump_factor: c.decimal(
+                    "report_jump_factor",
+                    &self.report_jump_factor,
+                    Fixed2(101),
+                    Fixed2::from_units(1000),
+                ),
+                due_day: c.integer("report_due_day", &self.report_due_day, 1, 28) as u32,
+            },
         };
+        let mut r = r;
+        for key in self.report_required.split([',', '、', '，', ' ']).map(str::trim).filter(|k| !k.is_empty()) {
+            match crate::reports::index(key) {
+                Some(_) if !r.reports.required.iter().any(|k| k == key) => r.reports.required.push(key.to_string()),
+                Some(_) => {}
+                None => c.push(
+                    crate::validation::FieldError::new("report_required", "error.unknown_choice").with("value", key),
+                ),
+            }
+        }
         c.text("reason", &self.reason, 500);
         c.finish(r)
     }

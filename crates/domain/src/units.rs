@@ -27,7 +27,7 @@ pub enum ParseFixedError {
 impl Fixed2 {
     pub const ZERO: Fixed2 = Fixed2(0);
 
-    pub fn from_units(units: i64) -> Self {
+    pub const fn from_units(units: i64) -> Self {
         Fixed2(units * 100)
     }
 

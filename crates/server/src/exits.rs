@@ -48,8 +48,9 @@ pub fn figures_for_test(
 }
 
 /// The test on these figures, with the floor area and land it was measured on.
+/// None when there are no figures or no floor area to measure them on.
 fn run_test(rules: &Rules, years: &[YearFigures], held: &[Holding], park: &Park) -> Option<Vec<Check>> {
-    figures_for_test(years, held, park.land_mu, park.building_area_m2).map(|f| {
+    figures_for_test(years, held, park.land_mu, park.building_area_m2).filter(|f| f.floor_area_m2.0 > 0).map(|f| {
         let mut checks = exit_test(rules, &f);
         checks.push(
             Check::new("exit.floor_area", f.floor_area_m2.0 > 0)
@@ -60,9 +61,18 @@ fn run_test(rules: &Rules, years: &[YearFigures], held: &[Holding], park: &Park)
     })
 }
 
+/// The figures the test reads: the complete years of monthly reports once there are any, else
+/// the figures the county entered.
+pub async fn years_of(store: &Store, enterprise_id: i64) -> Result<Vec<YearFigures>, AppError> {
+    match store.report_years(Some(enterprise_id)).await?.remove(&enterprise_id) {
+        Some(years) if !years.is_empty() => Ok(years),
+        _ => Ok(store.exit_figures(enterprise_id).await?),
+    }
+}
+
 /// The test of one enterprise now: None when it has no figures yet.
 pub async fn test_of(store: &Store, rules: &Rules, e: &Enterprise) -> Result<Option<Vec<Check>>, AppError> {
-    let years = store.exit_figures(e.id).await?;
+    let years = years_of(store, e.id).await?;
     let held = store.holdings_of(e.id).await?;
     let park = store.get_park(e.park_id).await?;
     Ok(run_test(rules, &years, &held, &park))
@@ -106,7 +116,9 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError
     let today = crate::deals::today();
     let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
     let parks = store.list_parks(&actor.park_scope()).await?;
-    let all_years = store.all_exit_figures().await?;
+    let mut all_years = store.all_exit_figures().await?;
+    // Reports win where an enterprise has complete years of them.
+    all_years.extend(store.report_years(None).await?);
     let latest = store.latest_exit_steps().await?;
     let mut rows = Vec::new();
     for e in enterprises {

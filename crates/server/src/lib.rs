@@ -4,6 +4,7 @@
 //! document and the list the authorisation test walks through.
 
 pub mod admissions;
+pub mod analysis;
 pub mod audit;
 pub mod auth;
 pub mod deals;
@@ -19,6 +20,7 @@ pub mod openapi;
 pub mod pages;
 pub mod parks;
 pub mod progress;
+pub mod reports;
 pub mod routes;
 pub mod rules;
 pub mod system;

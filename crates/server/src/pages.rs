@@ -37,6 +37,10 @@ impl PageCtx {
         self.actor.as_ref().is_some_and(|a| a.role == Role::County)
     }
 
+    pub fn is_enterprise(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.role == Role::Enterprise)
+    }
+
     pub fn user_label(&self) -> String {
         match &self.actor {
             Some(a) => format!("{} · {}", a.display_name, self.tr.code("role", a.role.code())),

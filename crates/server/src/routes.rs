@@ -4,7 +4,8 @@
 
 use crate::AppState;
 use crate::{
-    admissions, audit, deals, enterprises, exchange, exits, lotteries, pages, parks, progress, rules, system, users,
+    admissions, analysis, audit, deals, enterprises, exchange, exits, lotteries, pages, parks, progress, reports,
+    rules, system, users,
 };
 use axum::extract::DefaultBodyLimit;
 
@@ -195,6 +196,23 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             ),
             post(exits::api::step),
         ),
+        // Monthly enterprise reports and analysis
+        (
+            api("GET", "/api/v1/enterprises/{id}/reports", "reports", "An enterprise's monthly reports"),
+            get(reports::api::list),
+        ),
+        (
+            api("POST", "/api/v1/enterprises/{id}/reports", "reports", "File or correct a monthly report"),
+            post(reports::api::file),
+        ),
+        (
+            api("GET", "/api/v1/reports/status", "reports", "Who has filed a month, per park (month)"),
+            get(reports::api::status),
+        ),
+        (
+            api("GET", "/api/v1/analysis", "reports", "Totals, changes, indicators, rankings (from, to, filters)"),
+            get(analysis::api::get),
+        ),
         // Construction progress and the map
         (
             api("GET", "/api/v1/progress", "progress", "Report status, lagging parks, plan against actual, targets"),
@@ -302,6 +320,10 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/exits", "Exit test overview"), get(exits::pages::list)),
         (page("POST", "/enterprises/{id}/figures", "Set exit-test figures (county)"), post(exits::pages::set_figures)),
         (page("POST", "/enterprises/{id}/exit", "An exit step (county)"), post(exits::pages::step)),
+        (page("GET", "/enterprises/{id}/reports", "An enterprise's monthly reports"), get(reports::pages::show)),
+        (page("POST", "/enterprises/{id}/reports", "File a monthly report"), post(reports::pages::file)),
+        (page("GET", "/reports", "Report filing status"), get(reports::pages::status)),
+        (page("GET", "/analysis", "Economic analysis"), get(analysis::pages::show)),
         (page("GET", "/progress", "Construction progress"), get(progress::pages::overview)),
         (page("GET", "/parks/{id}/progress", "A park's progress"), get(progress::pages::park)),
         (page("POST", "/parks/{id}/reports", "File a progress report"), post(progress::pages::file_report)),

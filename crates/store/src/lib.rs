@@ -13,6 +13,7 @@ pub mod import;
 pub mod lotteries;
 pub mod parks;
 pub mod progress;
+pub mod reports;
 mod schema;
 pub mod settings;
 pub mod testing;

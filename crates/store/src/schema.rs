@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "progress", include_str!("../migrations/0002_progress.sql")),
     (3, "enterprises", include_str!("../migrations/0003_enterprises.sql")),
     (4, "rules", include_str!("../migrations/0004_rules.sql")),
+    (5, "reports", include_str!("../migrations/0005_reports.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

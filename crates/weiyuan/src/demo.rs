@@ -375,6 +375,7 @@ pub struct Loaded {
     pub users_created: usize,
     pub reports_created: usize,
     pub enterprises_created: usize,
+    pub enterprise_reports_created: usize,
 }
 
 #[derive(Debug)]
@@ -400,7 +401,16 @@ impl From<weiyuan_store::StoreError> for DemoError {
     }
 }
 
+/// The whole demo: parks, plans and progress, enterprises, the rules demo, users, and 36 months
+/// of enterprise reports.
 pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
+    let mut loaded = load_base(store).await?;
+    loaded.enterprise_reports_created = load_reports_demo(store).await?;
+    Ok(loaded)
+}
+
+/// The demo without the enterprise reports (25,920 rows): what most tests start from.
+pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
     let ctx = AuditCtx::system("demo");
     let mut loaded = Loaded::default();
     for (code, form) in seed_parks() {
@@ -674,6 +684,102 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
         store.create_lottery(&ctx, park.id, "演示：2号厂房 3–4 层", &free[2..], &applicants, &seed).await?;
     }
     Ok(())
+}
+
+/// Months of generated reports in the demo.
+pub const DEMO_REPORT_MONTHS: i32 = 36;
+
+/// 36 months of reports for every demo enterprise, up to the last month that has ended: a size
+/// per enterprise (annual revenue 60–3,000 万元), growth of −5% to +20% a year, the Spring
+/// Festival dip in February and the year-end rise, a little noise; the other figures follow
+/// revenue by fixed ratios. The three enterprises of the exit demo report figures that give
+/// their exit-test results (pass; sales too low; growth too low). Labelled as generated.
+pub async fn load_reports_demo(store: &Store) -> Result<usize, DemoError> {
+    use weiyuan_domain::progress::Month;
+    use weiyuan_domain::reports::{Figures, N, index};
+    use weiyuan_store::reports::NewReport;
+    if store.count_enterprise_reports().await? > 0 {
+        return Ok(0);
+    }
+    let now = weiyuan_store::now_ms();
+    let last = Month::of_ms(now).prev();
+    let mut first = last;
+    for _ in 1..DEMO_REPORT_MONTHS {
+        first = first.prev();
+    }
+    let months = first.through(last);
+    // The exit demo: (enterprise, sales 元/m², revenue 元/m² by year) as written by load_rules_demo.
+    let exit_cases = exit_demo_cases(store).await?;
+    let season = [0.92, 0.62, 1.0, 1.02, 1.03, 1.04, 1.0, 0.98, 1.03, 1.05, 1.08, 1.18];
+    let mut rows = Vec::new();
+    for e in store.list_enterprises_in(&weiyuan_domain::access::ParkScope::All).await? {
+        let mut rng = Lcg::new(&format!("reports-{}", e.credit_code));
+        let annual = 60.0 * (50f64).powf(rng.range(0, 1000) as f64 / 1000.0);
+        let growth = rng.range(-5, 20) as f64 / 100.0;
+        let case = exit_cases.iter().find(|(id, _, _)| *id == e.id);
+        for (k, m) in months.iter().enumerate() {
+            let years = k as f64 / 12.0;
+            let noise = 1.0 + rng.range(-50, 50) as f64 / 1000.0;
+            let mut revenue = annual / 12.0 * (1.0 + growth).powf(years) * season[m.month as usize - 1] * noise;
+            let mut sales = revenue * 0.97;
+            let mut tax = revenue * (0.03 + rng.range(0, 20) as f64 / 1000.0);
+            let mut investment = if rng.range(0, 11) == 0 { annual * 0.08 } else { 0.0 };
+            if let Some((_, area, (sales_m2, revenue_m2))) = case {
+                // 万元 a month from 元/m² a year.
+                let idx = (m.year - 2023).clamp(0, 2) as usize;
+                revenue = *area * revenue_m2[idx] / 12.0 / 10_000.0;
+                sales = *area * sales_m2 / 12.0 / 10_000.0;
+                tax = *area * 180.0 / 12.0 / 10_000.0;
+                investment = *area * 1000.0 / 12.0 / 10_000.0;
+            }
+            let fx = |v: f64| Some(Fixed2((v * 100.0).round() as i64));
+            let mut f: Figures = [None; N];
+            let mut put = |key: &str, v: f64| f[index(key).unwrap_or(0)] = fx(v);
+            put("output", revenue * 1.04);
+            put("revenue", revenue);
+            put("sales", sales);
+            put("tax", tax);
+            put("tax_local", tax * 0.4);
+            put("profit", revenue * (rng.range(-20, 120) as f64 / 1000.0));
+            put("electricity", revenue * 800.0);
+            put("energy", revenue * 800.0 * 0.1229 / 1000.0);
+            put("water", revenue * 3.0);
+            put("employees", (8.0 + annual / 40.0).round());
+            put("rnd", revenue * if e.tags.is_empty() { 0.01 } else { 0.04 });
+            put("investment", investment);
+            put("emissions", revenue * 0.002);
+            put("value_added", revenue * 1.04 * 0.22);
+            // Filed between the 3rd and the 20th of the next month: a few late.
+            let day = rng.range(3, 20);
+            let submitted_at = m.next().start_ms() + (day - 1) * 86_400_000 + 10 * 3_600_000;
+            rows.push(NewReport {
+                enterprise_id: e.id,
+                park_id: e.park_id,
+                month: *m,
+                figures: f,
+                submitted_at,
+                late: day > 15,
+            });
+        }
+    }
+    Ok(store.insert_enterprise_reports(&rows, "demo", true).await?)
+}
+
+/// The exit demo's enterprises with their floor area and (sales, revenue by year) in 元/m².
+async fn exit_demo_cases(store: &Store) -> Result<Vec<(i64, f64, (f64, [f64; 3]))>, DemoError> {
+    let mut out = Vec::new();
+    let Some(park) = store.find_park_by_code(DEMO_PARK_CODE).await? else { return Ok(out) };
+    let hs = store.holdings(park.id).await?;
+    for (id, years) in store.all_exit_figures().await? {
+        let area: i64 = hs.iter().filter(|h| h.owner_id == Some(id)).map(|h| h.area_m2.0 / 100).sum();
+        if area == 0 || years.len() < 3 {
+            continue;
+        }
+        let per = |v: Fixed2| v.as_f64() / area as f64;
+        let revenue = [per(years[0].revenue), per(years[1].revenue), per(years[2].revenue)];
+        out.push((id, area as f64, (per(years[2].sales), revenue)));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

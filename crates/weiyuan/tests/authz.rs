@@ -32,6 +32,10 @@ enum Rule {
     EditUnits,
     /// Applying to a park: as `EditUnits`, and an enterprise (for itself) to any park.
     Apply,
+    /// Filing a monthly report: the county; the park's operator; the enterprise itself.
+    File,
+    /// Everyone but enterprises (the county's analysis of its parks).
+    Staff,
 }
 
 /// The rule of every route. A new route must be added here (and so thought about).
@@ -107,6 +111,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/enterprises/{id}/exit") => ReadPark,
         ("PUT", "/api/v1/enterprises/{id}/figures") | ("POST", "/api/v1/enterprises/{id}/exit") => CountyOnly,
         ("POST", "/enterprises/{id}/figures" | "/enterprises/{id}/exit") => CountyOnly,
+        // Monthly reports: read with the enterprise; filed by itself, its operator or the county.
+        ("GET", "/api/v1/enterprises/{id}/reports" | "/enterprises/{id}/reports") => ReadPark,
+        ("POST", "/api/v1/enterprises/{id}/reports" | "/enterprises/{id}/reports") => File,
+        ("GET", "/api/v1/reports/status" | "/reports") => AnyUser,
+        ("GET", "/api/v1/analysis" | "/analysis") => Staff,
         _ => return None,
     })
 }
@@ -119,6 +128,8 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
         Rule::EditPark => role == "county" || (role == "xiaojiang" && own),
         Rule::EditUnits => role == "county" || (matches!(role, "xiaojiang" | "wanyang") && own),
         Rule::Apply => role == "county" || role == "enterprise" || (matches!(role, "xiaojiang" | "wanyang") && own),
+        Rule::File => role == "county" || (matches!(role, "wanyang" | "enterprise") && own),
+        Rule::Staff => role != "enterprise",
     }
 }
 
@@ -350,6 +361,20 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             ("tax", "50000".into()),
             ("revenue", "900000".into()),
             ("investment", "300000".into()),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (first.id.to_string(), Value::Object(body), fields.to_vec())
+    } else if path.ends_with("/reports") && path.contains("enterprises") {
+        let month = weiyuan_domain::progress::Month::of_ms(weiyuan_store::now_ms()).prev().to_string();
+        let fields = [
+            ("month", month),
+            ("output", "100".to_string()),
+            ("revenue", "100".into()),
+            ("tax", "5".into()),
+            ("electricity", "10000".into()),
+            ("employees", "20".into()),
+            ("confirm", "on".into()),
+            ("reason", format!("测试{n}")),
         ];
         let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
         (first.id.to_string(), Value::Object(body), fields.to_vec())

@@ -22,66 +22,6 @@ fn failed(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A fresh park in 萧江镇 with one building and the given units (number, m², production?), plus
-/// enterprises of the given classes. Returns (park id, unit ids, enterprise ids).
-async fn park_with(
-    app: &App,
-    county: &str,
-    units: &[(&str, &str, bool)],
-    classes: &[&str],
-) -> (i64, Vec<i64>, Vec<i64>) {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let (s, p) = body(
-        app.send(
-            county,
-            "POST",
-            "/api/v1/parks",
-            json!({"name": format!("规则测试园{n}"), "township_code": "330326103",
-            "status": "completed", "land_mu": 100, "building_area_m2": 100000, "leading_industries": "机械",
-            "enterprise_count": 0, "development_model": "undecided", "park_type": "manufacturing"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(s, 201, "{p}");
-    let park = p["id"].as_i64().unwrap();
-    let (_, b) = body(
-        app.send(county, "POST", &format!("/api/v1/parks/{park}/buildings"), json!({"name": "1号厂房", "floors": 6}))
-            .await,
-    )
-    .await;
-    let mut unit_ids = Vec::new();
-    for (number, area, production) in units {
-        let space = if *production { "production" } else { "non_production" };
-        let (s, u) = body(
-            app.send(
-                county,
-                "POST",
-                &format!("/api/v1/parks/{park}/units"),
-                json!({"building_id": b["id"], "floor": 1, "number": number, "area_m2": area, "space_type": space}),
-            )
-            .await,
-        )
-        .await;
-        assert_eq!(s, 201, "{u}");
-        unit_ids.push(u["id"].as_i64().unwrap());
-    }
-    let mut ids = Vec::new();
-    for (i, class) in classes.iter().enumerate() {
-        let (s, e) = body(
-            app.send(county, "POST", &format!("/api/v1/parks/{park}/enterprises"), json!({"name": format!("规则测试{n}号{i}有限公司"),
-                "credit_code": weiyuan::demo::demo_credit_code(60_000 + n * 20 + i as u32), "industry_code": class, "size": "below",
-                "entry_date": "2018-03-01"}))
-            .await,
-        )
-        .await;
-        assert_eq!(s, 201, "{e}");
-        ids.push(e["id"].as_i64().unwrap());
-    }
-    (park, unit_ids, ids)
-}
-
 async fn owner(app: &App, token: &str, unit: i64) -> Value {
     let (_, h) = body(app.get(token, &format!("/api/v1/units/{unit}/history")).await).await;
     h
@@ -97,7 +37,7 @@ async fn sales_follow_the_caps_at_their_boundaries(app: &App) {
         ("104", "600", true),
         ("105", "600", false),
     ];
-    let (park, u, e) = park_with(app, &county, &units, &["C3484", "C3489"]).await;
+    let (park, u, e) = app.park_with(&county, &units, &["C3484", "C3489"]).await;
     let sales = format!("/api/v1/parks/{park}/sales");
     let before = app.audit_total().await;
     let (s, v) = body(
@@ -221,7 +161,7 @@ async fn leases_need_targets_the_same_industry_the_rent_cap_and_the_township(app
     let county = app.token("county").await;
     let township = app.token("xiaojiang").await;
     let units = [("201", "1000", true), ("202", "800", true), ("203", "600", false)];
-    let (park, u, e) = park_with(app, &county, &units, &["C3484", "C3489", "C1819"]).await;
+    let (park, u, e) = app.park_with(&county, &units, &["C3484", "C3489", "C1819"]).await;
     let (s, _) = body(app.send(&county, "POST", &format!("/api/v1/parks/{park}/sales"), json!({"buyer_id": e[0],
         "unit_ids": format!("{},{},{}", u[0], u[1], u[2]), "price_production": 2400, "price_non_production": 2800, "on_date": "2020-05-01"})).await).await;
     assert_eq!(s, 201);
@@ -289,7 +229,7 @@ both!(transfers_are_locked_for_five_years_and_the_developer_comes_first);
 async fn transfers_are_locked_for_five_years_and_the_developer_comes_first(app: &App) {
     let county = app.token("county").await;
     let units = [("301", "1000", true), ("302", "800", true), ("303", "600", false), ("304", "700", true)];
-    let (park, u, e) = park_with(app, &county, &units, &["C3484", "C3489"]).await;
+    let (park, u, e) = app.park_with(&county, &units, &["C3484", "C3489"]).await;
     let sales = format!("/api/v1/parks/{park}/sales");
     let transfers = format!("/api/v1/parks/{park}/transfers");
     let sell = |units: String, on: &str| json!({"buyer_id": e[0], "unit_ids": units, "price_production": 2400, "price_non_production": 2800, "on_date": on});
@@ -652,7 +592,7 @@ async fn rules_are_versioned_county_settings(app: &App) {
     let (_, r) = body(app.get(&township, "/api/v1/rules").await).await;
     assert_eq!(r["history"][0]["reason"], json!(form.reason));
     // The new minimum applies to the next sale, and the deal records the version.
-    let (park, u, e) = park_with(app, &county, &[("401", "500", true), ("402", "600", true)], &["C3484"]).await;
+    let (park, u, e) = app.park_with(&county, &[("401", "500", true), ("402", "600", true)], &["C3484"]).await;
     let sales = format!("/api/v1/parks/{park}/sales");
     let (s, v) = body(
         app.send(
@@ -714,7 +654,7 @@ async fn two_server_processes_sell_one_unit_exactly_once(app: &App) {
     let county = app.token("county").await;
     let units: Vec<(&str, &str, bool)> =
         vec![("501", "800", true), ("502", "800", true), ("503", "800", true), ("504", "800", true)];
-    let (park, u, e) = park_with(app, &county, &units, &["C3484", "C3489", "C3484", "C3489"]).await;
+    let (park, u, e) = app.park_with(&county, &units, &["C3484", "C3489", "C3484", "C3489"]).await;
     let mut children = Vec::new();
     let mut bases = Vec::new();
     for _ in 0..2 {

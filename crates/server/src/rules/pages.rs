@@ -29,6 +29,9 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("exit_min_growth_pct", "%"),
     ("exit_min_investment_per_mu", "元/亩"),
     ("low_efficiency_tax_per_mu", "元/亩"),
+    ("report_required", ""),
+    ("report_jump_factor", "×"),
+    ("report_due_day", "日"),
 ];
 
 #[derive(Template)]

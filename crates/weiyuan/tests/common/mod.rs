@@ -31,7 +31,8 @@ impl App {
         let db = TestDb::new(backend).await?;
         let store = db.store().await;
         if demo {
-            weiyuan::demo::load(&store).await.expect("demo data loads");
+            // Without the 36 months of enterprise reports; the tests that need them load them.
+            weiyuan::demo::load_base(&store).await.expect("demo data loads");
         } else {
             let form = weiyuan_server::users::UserForm {
                 username: "county".into(),
@@ -109,9 +110,80 @@ impl App {
         self.store.find_park_by_code(code).await.unwrap().unwrap().id
     }
 
+    /// A fresh park in 萧江镇 with one building and the given units (number, m², production?), plus
+    /// enterprises of the given classes. Returns (park id, unit ids, enterprise ids).
+    pub async fn park_with(
+        &self,
+        county: &str,
+        units: &[(&str, &str, bool)],
+        classes: &[&str],
+    ) -> (i64, Vec<i64>, Vec<i64>) {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let (s, p) = json_of(
+            self.send(
+                county,
+                "POST",
+                "/api/v1/parks",
+                json!({"name": format!("规则测试园{n}"), "township_code": "330326103",
+                "status": "completed", "land_mu": 100, "building_area_m2": 100000, "leading_industries": "机械",
+                "enterprise_count": 0, "development_model": "undecided", "park_type": "manufacturing"}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201, "{p}");
+        let park = p["id"].as_i64().unwrap();
+        let (_, b) = json_of(
+            self.send(
+                county,
+                "POST",
+                &format!("/api/v1/parks/{park}/buildings"),
+                json!({"name": "1号厂房", "floors": 6}),
+            )
+            .await,
+        )
+        .await;
+        let mut unit_ids = Vec::new();
+        for (number, area, production) in units {
+            let space = if *production { "production" } else { "non_production" };
+            let (s, u) = json_of(
+                self.send(
+                    county,
+                    "POST",
+                    &format!("/api/v1/parks/{park}/units"),
+                    json!({"building_id": b["id"], "floor": 1, "number": number, "area_m2": area, "space_type": space}),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(s, 201, "{u}");
+            unit_ids.push(u["id"].as_i64().unwrap());
+        }
+        let mut ids = Vec::new();
+        for (i, class) in classes.iter().enumerate() {
+            let (s, e) = json_of(
+                self.send(county, "POST", &format!("/api/v1/parks/{park}/enterprises"), json!({"name": format!("规则测试{n}号{i}有限公司"),
+                    "credit_code": weiyuan::demo::demo_credit_code(60_000 + n * 20 + i as u32), "industry_code": class, "size": "below",
+                    "entry_date": "2018-03-01"}))
+                .await,
+            )
+            .await;
+            assert_eq!(s, 201, "{e}");
+            ids.push(e["id"].as_i64().unwrap());
+        }
+        (park, unit_ids, ids)
+    }
+
     pub async fn audit_total(&self) -> i64 {
         self.store.list_audit(&weiyuan_store::AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1
     }
+}
+
+/// A response's status and JSON body.
+pub async fn json_of(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// The CSRF token a page carries in its forms.

@@ -1,0 +1,441 @@
+//! Monthly enterprise reports: filing (a correction keeps the earlier version and its reason),
+//! reading, bulk loading (demo, province scale), the filing status of a month, and aggregates
+//! grouped in SQL so that analysis never loads the rows.
+
+use crate::audit::{self, AuditCtx};
+use crate::{Result, Store, StoreError, col, now_ms, sql};
+use serde::Serialize;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::progress::Month;
+use weiyuan_domain::reports::{FIELDS, Figures, N, ReportDraft};
+use weiyuan_domain::units::Fixed2;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub enterprise_id: i64,
+    pub park_id: i64,
+    pub month: Month,
+    /// By field, in the order of `weiyuan_domain::reports::FIELDS`.
+    pub figures: Figures,
+    pub version: i64,
+    pub reason: String,
+    pub first_submitted_at: i64,
+    pub submitted_at: i64,
+    pub submitted_by: String,
+    pub late: bool,
+    pub generated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportVersion {
+    pub version: i64,
+    pub figures: serde_json::Value,
+    pub reason: String,
+    pub submitted_at: i64,
+    pub submitted_by: String,
+}
+
+fn value_columns() -> String {
+    FIELDS.iter().map(|f| format!("v_{}", f.key)).collect::<Vec<_>>().join(", ")
+}
+
+fn columns() -> String {
+    format!(
+        "enterprise_id, park_id, month, {}, version, reason, first_submitted_at, submitted_at, submitted_by, late, generated",
+        value_columns()
+    )
+}
+
+fn figures_from_row(r: &AnyRow) -> Result<Figures> {
+    let mut f: Figures = [None; N];
+    for (i, field) in FIELDS.iter().enumerate() {
+        f[i] = col::<Option<i64>>(r, &format!("v_{}", field.key))?.map(Fixed2);
+    }
+    Ok(f)
+}
+
+fn report_from_row(r: &AnyRow) -> Result<Report> {
+    let month: String = col(r, "month")?;
+    Ok(Report {
+        enterprise_id: col(r, "enterprise_id")?,
+        park_id: col(r, "park_id")?,
+        month: Month::parse(&month)
+            .ok_or_else(|| StoreError::Db(sqlx::Error::Decode(format!("bad month {month}").into())))?,
+        figures: figures_from_row(r)?,
+        version: col(r, "version")?,
+        reason: col(r, "reason")?,
+        first_submitted_at: col(r, "first_submitted_at")?,
+        submitted_at: col(r, "submitted_at")?,
+        submitted_by: col(r, "submitted_by")?,
+        late: col::<i64>(r, "late")? != 0,
+        generated: col::<i64>(r, "generated")? != 0,
+    })
+}
+
+/// The figures as a JSON object keyed by field, for the audit log and the version history.
+pub fn figures_json(f: &Figures) -> serde_json::Value {
+    serde_json::Value::Object(FIELDS.iter().zip(f).map(|(k, v)| (k.key.to_string(), serde_json::json!(v))).collect())
+}
+
+/// One row for a bulk load.
+#[derive(Clone, Debug)]
+pub struct NewReport {
+    pub enterprise_id: i64,
+    pub park_id: i64,
+    pub month: Month,
+    pub figures: Figures,
+    pub submitted_at: i64,
+    pub late: bool,
+}
+
+/// Which enterprises an aggregate covers. Empty fields mean all (within the caller's scope).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ReportFilter {
+    pub park_id: Option<i64>,
+    pub township: Option<String>,
+    /// A GB/T 4754 code prefix: a section letter (C) or a division (C34).
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub tag: Option<String>,
+}
+
+/// How an aggregate is grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum GroupBy {
+    Month,
+    Park,
+    Township,
+    Division,
+    Size,
+}
+
+impl GroupBy {
+    fn expr(self) -> &'static str {
+        match self {
+            GroupBy::Month => "r.month",
+            GroupBy::Park => "CAST(r.park_id AS TEXT)",
+            GroupBy::Township => "p.township_code",
+            GroupBy::Division => "SUBSTR(e.industry_code, 1, 3)",
+            GroupBy::Size => "e.size",
+        }
+    }
+}
+
+/// Sums of a group: how many reports and enterprises, and each field's total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Totals {
+    pub key: String,
+    pub reports: i64,
+    pub enterprises: i64,
+    pub sums: [Fixed2; N],
+}
+
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+impl Store {
+    /// File (or correct) a month's report. A correction moves the filed version to the history.
+    pub async fn file_enterprise_report(
+        &self,
+        ctx: &AuditCtx,
+        enterprise_id: i64,
+        park_id: i64,
+        d: &ReportDraft,
+        late: bool,
+    ) -> Result<Report> {
+        let mut tx = self.write_tx().await?;
+        let now = now_ms();
+        let before = select(&mut tx, enterprise_id, d.month).await?;
+        let values: Vec<Option<i64>> = d.figures.iter().map(|v| v.map(|x| x.0)).collect();
+        match &before {
+            Some(b) => {
+                sqlx::query(
+                    "INSERT INTO enterprise_report_versions (enterprise_id, month, version, figures_json, reason, submitted_at, submitted_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(enterprise_id)
+                .bind(d.month.to_string())
+                .bind(b.version)
+                .bind(figures_json(&b.figures).to_string())
+                .bind(&b.reason)
+                .bind(b.submitted_at)
+                .bind(&b.submitted_by)
+                .execute(&mut *tx)
+                .await?;
+                let sets = FIELDS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| format!("v_{} = ${}", f.key, i + 1))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let q = format!(
+                    "UPDATE enterprise_reports SET {sets}, version = version + 1, reason = ${}, submitted_at = ${}, submitted_by = ${} \
+                     WHERE enterprise_id = ${} AND month = ${}",
+                    N + 1,
+                    N + 2,
+                    N + 3,
+                    N + 4,
+                    N + 5
+                );
+                let mut query = sqlx::query(sql(q));
+                for v in &values {
+                    query = query.bind(*v);
+                }
+                query
+                    .bind(&d.reason)
+                    .bind(now)
+                    .bind(&ctx.username)
+                    .bind(enterprise_id)
+                    .bind(d.month.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            None => {
+                let row =
+                    NewReport { enterprise_id, park_id, month: d.month, figures: d.figures, submitted_at: now, late };
+                insert_many(&mut tx, &[row], &d.reason, &ctx.username, false).await?;
+            }
+        }
+        let after = select(&mut tx, enterprise_id, d.month).await?.ok_or(StoreError::NotFound)?;
+        let action = if before.is_some() { "correct" } else { "file" };
+        let detail = serde_json::json!({ "month": d.month.to_string(), "figures": figures_json(&d.figures), "reason": d.reason, "jumped": d.jumped });
+        audit::record(
+            &mut tx,
+            ctx,
+            action,
+            "enterprise_report",
+            Some(enterprise_id),
+            Some(park_id),
+            before.as_ref().map(|b| figures_json(&b.figures)),
+            Some(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Load many reports in one transaction (demo data, the province-scale generator, imports).
+    pub async fn insert_enterprise_reports(&self, rows: &[NewReport], by: &str, generated: bool) -> Result<usize> {
+        let mut tx = self.write_tx().await?;
+        insert_many(&mut tx, rows, "", by, generated).await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    pub async fn enterprise_report(&self, enterprise_id: i64, month: Month) -> Result<Option<Report>> {
+        select(&mut *self.pool.acquire().await?, enterprise_id, month).await
+    }
+
+    /// An enterprise's reports, oldest month first.
+    pub async fn enterprise_reports(&self, enterprise_id: i64) -> Result<Vec<Report>> {
+        let rows = sqlx::query(sql(format!(
+            "SELECT {} FROM enterprise_reports WHERE enterprise_id = $1 ORDER BY month",
+            columns()
+        )))
+        .bind(enterprise_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(report_from_row).collect()
+    }
+
+    pub async fn enterprise_report_versions(&self, enterprise_id: i64, month: Month) -> Result<Vec<ReportVersion>> {
+        let rows = sqlx::query(
+            "SELECT version, figures_json, reason, submitted_at, submitted_by FROM enterprise_report_versions \
+             WHERE enterprise_id = $1 AND month = $2 ORDER BY version",
+        )
+        .bind(enterprise_id)
+        .bind(month.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReportVersion {
+                    version: col(r, "version")?,
+                    figures: serde_json::from_str(&col::<String>(r, "figures_json")?).unwrap_or_default(),
+                    reason: col(r, "reason")?,
+                    submitted_at: col(r, "submitted_at")?,
+                    submitted_by: col(r, "submitted_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The enterprises (ids) of a scope that filed a month, with whether late.
+    pub async fn filed_in(&self, scope: &ParkScope, month: Month) -> Result<Vec<(i64, bool)>> {
+        // A Month prints as digits and a dash only, so it can stand in the text.
+        let q = format!("SELECT enterprise_id, late FROM enterprise_reports WHERE month = '{month}' AND {{scope}}");
+        let rows = self.fetch_scoped(&q, scope).await?;
+        rows.iter().map(|r| Ok((col(r, "enterprise_id")?, col::<i64>(r, "late")? != 0))).collect()
+    }
+
+    /// Sums of the reports of [from, to] in a scope, filtered and grouped, in one SQL pass.
+    pub async fn report_totals(
+        &self,
+        scope: &ParkScope,
+        filter: &ReportFilter,
+        from: Month,
+        to: Month,
+        group: GroupBy,
+    ) -> Result<Vec<Totals>> {
+        let mut conditions = vec!["r.month >= $1".to_string(), "r.month <= $2".to_string()];
+        let mut params = vec![Param::Text(from.to_string()), Param::Text(to.to_string())];
+        let mut add = |cond: &str, p: Param| {
+            params.push(p);
+            conditions.push(cond.replace('?', &format!("${}", params.len())));
+        };
+        match scope {
+            ParkScope::All => {}
+            ParkScope::Township(t) => add("p.township_code = ?", Param::Text(t.clone())),
+            ParkScope::Park(id) => add("r.park_id = ?", Param::Int(*id)),
+            ParkScope::None => add("1 = ?", Param::Int(0)),
+        }
+        if let Some(id) = filter.park_id {
+            add("r.park_id = ?", Param::Int(id));
+        }
+        if let Some(t) = &filter.township {
+            add("p.township_code = ?", Param::Text(t.clone()));
+        }
+        if let Some(i) = &filter.industry {
+            add("e.industry_code LIKE ?", Param::Text(format!("{}%", i.to_ascii_uppercase())));
+        }
+        if let Some(s) = &filter.size {
+            add("e.size = ?", Param::Text(s.clone()));
+        }
+        if let Some(t) = &filter.tag {
+            add("(',' || e.tags || ',') LIKE ?", Param::Text(format!("%,{t},%")));
+        }
+        let sums = FIELDS
+            .iter()
+            .map(|f| format!("CAST(COALESCE(SUM(r.v_{0}), 0) AS BIGINT) AS s_{0}", f.key))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let key = group.expr();
+        let q = format!(
+            "SELECT {key} AS k, CAST(COUNT(*) AS BIGINT) AS n, CAST(COUNT(DISTINCT r.enterprise_id) AS BIGINT) AS ne, {sums} \
+             FROM enterprise_reports r JOIN enterprises e ON e.id = r.enterprise_id JOIN parks p ON p.id = r.park_id \
+             WHERE {} GROUP BY {key} ORDER BY {key}",
+            conditions.join(" AND ")
+        );
+        let mut query = sqlx::query(sql(q));
+        for p in params {
+            query = match p {
+                Param::Int(v) => query.bind(v),
+                Param::Text(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let mut sums = [Fixed2::ZERO; N];
+                for (i, f) in FIELDS.iter().enumerate() {
+                    sums[i] = Fixed2(col(r, &format!("s_{}", f.key))?);
+                }
+                Ok(Totals {
+                    key: col::<Option<String>>(r, "k")?.unwrap_or_default(),
+                    reports: col(r, "n")?,
+                    enterprises: col(r, "ne")?,
+                    sums,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn select(conn: &mut AnyConnection, enterprise_id: i64, month: Month) -> Result<Option<Report>> {
+    let row = sqlx::query(sql(format!(
+        "SELECT {} FROM enterprise_reports WHERE enterprise_id = $1 AND month = $2",
+        columns()
+    )))
+    .bind(enterprise_id)
+    .bind(month.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(report_from_row).transpose()
+}
+
+/// Multi-row INSERTs of up to 200 rows each (PostgreSQL allows 65,535 parameters, SQLite 32,766).
+async fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[NewReport],
+    reason: &str,
+    by: &str,
+    generated: bool,
+) -> Result<()> {
+    const PER_ROW: usize = N + 10;
+    for chunk in rows.chunks(200) {
+        let mut q = format!("INSERT INTO enterprise_reports ({}) VALUES ", columns());
+        for (i, _) in chunk.iter().enumerate() {
+            let ps: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", i * PER_ROW + k)).collect();
+            q.push_str(if i == 0 { "(" } else { ", (" });
+            q.push_str(&ps.join(", "));
+            q.push(')');
+        }
+        let mut query = sqlx::query(sql(q));
+        for r in chunk {
+            query = query.bind(r.enterprise_id).bind(r.park_id).bind(r.month.to_string());
+            for v in &r.figures {
+                query = query.bind(v.map(|x| x.0));
+            }
+            query = query
+                .bind(1i64)
+                .bind(reason)
+                .bind(r.submitted_at)
+                .bind(r.submitted_at)
+                .bind(by)
+                .bind(r.late as i64)
+                .bind(generated as i64);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Yearly sums of the complete years (twelve reported months) of each enterprise, in 元, for
+    /// the exit test; `enterprise_id` None for all.
+    pub async fn report_years(
+        &self,
+        enterprise_id: Option<i64>,
+    ) -> Result<std::collections::HashMap<i64, Vec<crate::exits::YearFigures>>> {
+        let filter = match enterprise_id {
+            Some(id) => format!("WHERE enterprise_id = {id}"),
+            None => String::new(),
+        };
+        let q = format!(
+            "SELECT enterprise_id, SUBSTR(month, 1, 4) AS y, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(COALESCE(SUM(v_sales), 0) AS BIGINT) AS sales, CAST(COALESCE(SUM(v_tax), 0) AS BIGINT) AS tax, \
+             CAST(COALESCE(SUM(v_revenue), 0) AS BIGINT) AS revenue, CAST(COALESCE(SUM(v_investment), 0) AS BIGINT) AS investment \
+             FROM enterprise_reports {filter} GROUP BY enterprise_id, SUBSTR(month, 1, 4) ORDER BY enterprise_id, y"
+        );
+        let rows = sqlx::query(sql(q)).fetch_all(&self.pool).await?;
+        let mut map: std::collections::HashMap<i64, Vec<crate::exits::YearFigures>> = Default::default();
+        // 万元 (hundredths) to 元 (hundredths): × 10,000.
+        let yuan = |v: i64| Fixed2(v * 10_000);
+        for r in &rows {
+            if col::<i64>(r, "n")? < 12 {
+                continue;
+            }
+            let year: String = col(r, "y")?;
+            map.entry(col(r, "enterprise_id")?).or_default().push(crate::exits::YearFigures {
+                year: year.parse().unwrap_or(0),
+                sales: yuan(col(r, "sales")?),
+                tax: yuan(col(r, "tax")?),
+                revenue: yuan(col(r, "revenue")?),
+                investment: yuan(col(r, "investment")?),
+            });
+        }
+        Ok(map)
+    }
+}
+
+impl Store {
+    pub async fn count_enterprise_reports(&self) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM enterprise_reports").fetch_one(&self.pool).await?;
+        col(&row, "n")
+    }
+}

@@ -1,0 +1,231 @@
+//! Monthly enterprise reports and the economic analysis, through the API on both backends:
+//! who files, the checks of a filing, corrections that keep the original, the filing status,
+//! aggregates against hand-computed values, and the exit test reading its figures from reports.
+
+mod common;
+
+use common::{App, json_of};
+use serde_json::{Value, json};
+use weiyuan_domain::Fixed2;
+use weiyuan_domain::progress::Month;
+use weiyuan_domain::reports::{Figures, N, index};
+use weiyuan_store::reports::NewReport;
+
+fn last() -> Month {
+    Month::of_ms(weiyuan_store::now_ms()).prev()
+}
+
+fn back(m: Month, n: i32) -> Month {
+    let total = m.year * 12 + m.month as i32 - 1 - n;
+    Month { year: total.div_euclid(12), month: (total.rem_euclid(12) + 1) as u32 }
+}
+
+fn figures(values: &[(&str, i64)]) -> Figures {
+    let mut f: Figures = [None; N];
+    for (k, v) in values {
+        f[index(k).unwrap()] = Some(Fixed2::from_units(*v));
+    }
+    f
+}
+
+fn report(e: i64, park: i64, month: Month, values: &[(&str, i64)]) -> NewReport {
+    NewReport {
+        enterprise_id: e,
+        park_id: park,
+        month,
+        figures: figures(values),
+        submitted_at: month.next().start_ms(),
+        late: false,
+    }
+}
+
+fn form(month: Month, output: &str) -> Value {
+    json!({"month": month.to_string(), "output": output, "revenue": "95", "tax": "4.2", "electricity": "12000", "employees": "18"})
+}
+
+both!(reports_are_filed_checked_corrected_and_counted);
+async fn reports_are_filed_checked_corrected_and_counted(app: &App) {
+    let enterprise = app.token("enterprise").await;
+    let operator = app.token("wanyang").await;
+    let county = app.token("county").await;
+    let park = app.park_id("PY08").await;
+    let demo = app.store.find_enterprise(weiyuan::demo::DEMO_ENTERPRISE).await.unwrap().unwrap();
+    let path = format!("/api/v1/enterprises/{}/reports", demo.id);
+    let l = last();
+    // A required figure missing, a month not over: refused, naming the field.
+    let mut missing = form(l, "100");
+    missing["tax"] = json!("");
+    let (s, v) = json_of(app.send(&enterprise, "POST", &path, missing).await).await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("tax")), "{v}");
+    let (s, v) = json_of(app.send(&enterprise, "POST", &path, form(l.next(), "100")).await).await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("month")), "{v}");
+    assert!(app.store.enterprise_reports(demo.id).await.unwrap().is_empty(), "nothing written");
+    // Last year's month, then this month more than three times higher: confirm and explain.
+    let year_before = Month { year: l.year - 1, ..l };
+    assert_eq!(app.send(&enterprise, "POST", &path, form(year_before, "40")).await.status(), 201);
+    let (s, v) = json_of(app.send(&enterprise, "POST", &path, form(l, "130")).await).await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("output")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("40"), "names last year's figure: {v}");
+    let mut confirmed = form(l, "130");
+    confirmed["confirm"] = json!("on");
+    let (s, v) = json_of(app.send(&enterprise, "POST", &path, confirmed.clone()).await).await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("reason")));
+    confirmed["reason"] = json!("新生产线 9 月投产");
+    let (s, r) = json_of(app.send(&enterprise, "POST", &path, confirmed).await).await;
+    assert_eq!((s, r["version"].as_i64()), (201, Some(1)), "{r}");
+    // A correction keeps the original and needs a reason.
+    let (s, v) = json_of(app.send(&operator, "POST", &path, form(l, "41")).await).await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("reason")));
+    let mut corrected = form(l, "41");
+    corrected["reason"] = json!("单位误填为千元");
+    let (s, r) = json_of(app.send(&operator, "POST", &path, corrected).await).await;
+    assert_eq!((s, r["version"].as_i64()), (201, Some(2)), "the operator files for its enterprise: {r}");
+    let versions = app.store.enterprise_report_versions(demo.id, l).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].figures["output"], json!(130.0));
+    // Townships read but do not file; another enterprise cannot file for this one.
+    assert_eq!(app.send(&app.token("xiaojiang").await, "POST", &path, form(l, "41")).await.status(), 404);
+    // The county sees who has not filed.
+    let (_, st) = json_of(app.get(&county, &format!("/api/v1/reports/status?month={l}")).await).await;
+    let row = st["parks"].as_array().unwrap().iter().find(|p| p["park_id"] == json!(park)).unwrap().clone();
+    assert_eq!((row["filed"].as_i64(), row["enterprises"].as_i64()), (Some(1), Some(368)));
+    assert_eq!(row["missing"].as_array().unwrap().len(), 367);
+    let (_, reports) = json_of(app.get(&enterprise, &path).await).await;
+    assert_eq!(reports.as_array().unwrap().len(), 2);
+}
+
+both!(aggregates_match_hand_computed_values);
+async fn aggregates_match_hand_computed_values(app: &App) {
+    let county = app.token("county").await;
+    let (park, _, e) = app.park_with(&county, &[], &["C3484", "C3489", "C1819"]).await;
+    let l = last();
+    let mut rows = Vec::new();
+    // This period (three months to the last) and the same months a year before.
+    for (k, m) in [back(l, 2), back(l, 1), l].into_iter().enumerate() {
+        let a_revenue = if k == 2 { 130 } else { 100 };
+        rows.push(report(
+            e[0],
+            park,
+            m,
+            &[("revenue", a_revenue), ("tax", 10), ("sales", 90), ("output", 110), ("electricity", 20_000)],
+        ));
+        rows.push(report(
+            e[1],
+            park,
+            m,
+            &[("revenue", 50), ("tax", 4), ("sales", 45), ("output", 60), ("electricity", 10_000)],
+        ));
+        rows.push(report(
+            e[2],
+            park,
+            m,
+            &[("revenue", 30), ("tax", 1), ("sales", 30), ("output", 30), ("electricity", 5_000)],
+        ));
+        let ly = Month { year: m.year - 1, ..m };
+        rows.push(report(e[0], park, ly, &[("revenue", 80), ("tax", 8)]));
+        rows.push(report(e[1], park, ly, &[("revenue", 50), ("tax", 4)]));
+    }
+    app.store.insert_enterprise_reports(&rows, "test", false).await.unwrap();
+    let from = back(l, 2);
+    let (s, a) = json_of(app.get(&county, &format!("/api/v1/analysis?park_id={park}&from={from}&to={l}")).await).await;
+    assert_eq!(s, 200, "{a}");
+    let change = |key: &str| a["changes"].as_array().unwrap().iter().find(|c| c["key"] == key).unwrap().clone();
+    // Revenue: 100 + 100 + 130 + 3 × 50 + 3 × 30 = 570 against 3 × (80 + 50) = 390: +46.15%.
+    let revenue = change("revenue");
+    assert_eq!(
+        (revenue["value"].as_f64(), revenue["previous"].as_f64(), revenue["yoy_pct"].as_f64()),
+        (Some(570.0), Some(390.0), Some(46.15))
+    );
+    // Tax: 3 × 15 = 45 against 3 × 12 = 36: +25%.
+    assert_eq!(change("tax")["yoy_pct"].as_f64(), Some(25.0));
+    assert_eq!((a["enterprises"].as_i64(), a["reports"].as_i64()), (Some(3), Some(9)));
+    // Month on month: 210 against 180.
+    assert_eq!(a["mom_revenue_pct"].as_f64(), Some(16.67));
+    // Per unit, on the park's 100 亩 and 100,000 m²: tax 0.45 and revenue 5.7 万元/亩,
+    // 570 万元 / 105,000 kWh = 54.29 元/kWh, output 600 万元 → 60 元/m², tax 4.5 元/m².
+    let i = &a["indicators"];
+    assert_eq!(
+        [&i["tax_per_mu"], &i["revenue_per_mu"], &i["revenue_per_kwh"], &i["output_per_m2"], &i["tax_per_m2"]]
+            .map(|v| v.as_f64()),
+        [Some(0.45), Some(5.7), Some(54.29), Some(60.0), Some(4.5)]
+    );
+    // By division: C34 has A and B (480 万元, 84.21%), C18 has C (90 万元).
+    let divisions = a["divisions"].as_array().unwrap();
+    assert_eq!(
+        (divisions[0]["code"].as_str(), divisions[0]["revenue"].as_f64(), divisions[0]["share_pct"].as_f64()),
+        (Some("C34"), Some(480.0), Some(84.21))
+    );
+    assert_eq!((divisions[1]["code"].as_str(), divisions[1]["revenue"].as_f64()), (Some("C18"), Some(90.0)));
+    // The park against the 2022 targets (the twelve months to the last: 45 万元 of tax on 100 亩).
+    let p = a["parks"].as_array().unwrap().iter().find(|p| p["park_id"] == json!(park)).unwrap().clone();
+    assert_eq!((p["indicators"]["tax_per_mu"].as_f64(), p["meets_tax_target"].as_bool()), (Some(0.45), Some(false)));
+    // An industry filter narrows the enterprises; per-亩 figures are then not a park's.
+    let (_, c34) =
+        json_of(app.get(&county, &format!("/api/v1/analysis?park_id={park}&from={from}&to={l}&industry=C34")).await)
+            .await;
+    let r = c34["changes"].as_array().unwrap().iter().find(|c| c["key"] == "revenue").unwrap().clone();
+    assert_eq!((r["value"].as_f64(), c34["indicators"].is_null()), (Some(480.0), true));
+    // A township outside the park's sees none of it; an enterprise has no analysis.
+    let (_, other) = json_of(
+        app.get(&app.token("binhai").await, &format!("/api/v1/analysis?from={from}&to={l}&park_id={park}")).await,
+    )
+    .await;
+    assert_eq!(other["reports"].as_i64(), Some(0));
+    assert_eq!(app.get(&app.token("enterprise").await, "/api/v1/analysis").await.status(), 403);
+}
+
+both!(the_exit_test_reads_complete_years_of_reports);
+async fn the_exit_test_reads_complete_years_of_reports(app: &App) {
+    let county = app.token("county").await;
+    let (park, u, e) = app.park_with(&county, &[("601", "1000", true)], &["C3484"]).await;
+    let (s, _) = json_of(
+        app.send(
+            &county,
+            "POST",
+            &format!("/api/v1/parks/{park}/sales"),
+            json!({"buyer_id": e[0], "unit_ids": u[0].to_string(), "price_production": 2400, "on_date": "2023-06-01"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201);
+    // 2024: sales 20, tax 1.5, revenue 20 万元 a month, 300 万元 invested in January;
+    // 2025: revenue 22 a month (+10%). On 1,000 m² and 1 亩: 2,400 元/m², 180 元/m², 10%, 3 M 元/亩.
+    let mut rows = Vec::new();
+    for year in [2024, 2025] {
+        for month in 1..=12 {
+            let revenue = if year == 2024 { 2000 } else { 2200 };
+            let invest = if year == 2024 && month == 1 { 30_000 } else { 0 };
+            let mut f: Figures = [None; N];
+            for (k, v) in [("sales", 2000), ("tax", 150), ("revenue", revenue), ("investment", invest)] {
+                f[index(k).unwrap()] = Some(Fixed2(v));
+            }
+            let m = Month { year, month };
+            rows.push(NewReport {
+                enterprise_id: e[0],
+                park_id: park,
+                month: m,
+                figures: f,
+                submitted_at: m.next().start_ms(),
+                late: false,
+            });
+        }
+    }
+    // An incomplete year is not read.
+    rows.push(report(e[0], park, Month { year: 2026, month: 1 }, &[("sales", 1)]));
+    app.store.insert_enterprise_reports(&rows, "test", false).await.unwrap();
+    let (_, exit) = json_of(app.get(&county, &format!("/api/v1/enterprises/{}/exit", e[0])).await).await;
+    let checks = exit["checks"].as_array().unwrap();
+    let number =
+        |rule: &str| checks.iter().find(|c| c["rule"] == rule).unwrap()["numbers"][0][1].as_str().unwrap().to_string();
+    assert!(checks.iter().all(|c| c["passed"] == true), "{exit}");
+    assert_eq!(
+        [
+            number("exit.sales_per_m2"),
+            number("exit.tax_per_m2"),
+            number("exit.growth"),
+            number("exit.investment_per_mu")
+        ],
+        ["2400", "180", "10", "3000000"].map(String::from)
+    );
+}
