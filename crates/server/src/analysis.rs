@@ -66,6 +66,10 @@ fn sum(t: &Totals, key: &str) -> Fixed2 {
     index(key).map(|i| t.sums[i]).unwrap_or_default()
 }
 
+fn average(total: Fixed2, months: usize) -> Fixed2 {
+    if months == 0 { Fixed2::ZERO } else { Fixed2((total.0 as f64 / months as f64).round() as i64) }
+}
+
 fn zero(key: &str) -> Totals {
     Totals { key: key.into(), reports: 0, enterprises: 0, sums: [Fixed2::ZERO; N] }
 }
@@ -149,11 +153,14 @@ pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<
     let changes = weiyuan_domain::reports::FIELDS
         .iter()
         .enumerate()
-        .map(|(i, f)| Change {
-            key: f.key,
-            value: now.sums[i],
-            previous: before.sums[i],
-            yoy_pct: change_pct(now.sums[i], before.sums[i]),
+        .map(|(i, f)| {
+            // Employees are a headcount: the period's average month, not a sum.
+            let (value, previous) = if f.key == "employees" {
+                (average(now.sums[i], months.len()), average(before.sums[i], months_last_year.len()))
+            } else {
+                (now.sums[i], before.sums[i])
+            };
+            Change { key: f.key, value, previous, yoy_pct: change_pct(value, previous) }
         })
         .collect();
     let month_sum =

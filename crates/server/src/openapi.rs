@@ -103,7 +103,7 @@ pub fn document() -> Value {
         }
         if spec.path.contains("{file}") {
             op["parameters"] = json!([{ "name": "file", "in": "path", "required": true, "schema": { "type": "string" },
-                "description": "parks|plans|progress|enterprises, then .xlsx or .csv" }]);
+                "description": "parks|plans|progress|enterprises|reports, then .xlsx or .csv" }]);
         }
         if spec.path.contains("{id}") {
             op["parameters"] =

@@ -241,7 +241,12 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/map", "progress", "Parks with their locations (GeoJSON)"), get(progress::api::map)),
         // Excel and CSV exchange
         (
-            api("GET", "/api/v1/export/{file}", "exchange", "Export parks|plans|progress|enterprises as .xlsx or .csv"),
+            api(
+                "GET",
+                "/api/v1/export/{file}",
+                "exchange",
+                "Export parks|plans|progress|enterprises|reports as .xlsx or .csv",
+            ),
             get(exchange::api::export),
         ),
         (
@@ -249,7 +254,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 "GET",
                 "/api/v1/templates/{file}",
                 "exchange",
-                "Import template (parks|plans|progress|enterprises).xlsx or .csv",
+                "Import template (parks|plans|progress|enterprises|reports).xlsx or .csv",
             ),
             get(exchange::api::template),
         ),

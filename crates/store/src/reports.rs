@@ -150,50 +150,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let now = now_ms();
         let before = select(&mut tx, enterprise_id, d.month).await?;
-        let values: Vec<Option<i64>> = d.figures.iter().map(|v| v.map(|x| x.0)).collect();
         match &before {
-            Some(b) => {
-                sqlx::query(
-                    "INSERT INTO enterprise_report_versions (enterprise_id, month, version, figures_json, reason, submitted_at, submitted_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(enterprise_id)
-                .bind(d.month.to_string())
-                .bind(b.version)
-                .bind(figures_json(&b.figures).to_string())
-                .bind(&b.reason)
-                .bind(b.submitted_at)
-                .bind(&b.submitted_by)
-                .execute(&mut *tx)
-                .await?;
-                let sets = FIELDS
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| format!("v_{} = ${}", f.key, i + 1))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let q = format!(
-                    "UPDATE enterprise_reports SET {sets}, version = version + 1, reason = ${}, submitted_at = ${}, submitted_by = ${} \
-                     WHERE enterprise_id = ${} AND month = ${}",
-                    N + 1,
-                    N + 2,
-                    N + 3,
-                    N + 4,
-                    N + 5
-                );
-                let mut query = sqlx::query(sql(q));
-                for v in &values {
-                    query = query.bind(*v);
-                }
-                query
-                    .bind(&d.reason)
-                    .bind(now)
-                    .bind(&ctx.username)
-                    .bind(enterprise_id)
-                    .bind(d.month.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            Some(b) => correct_in(&mut tx, b, d, &ctx.username, now).await?,
             None => {
                 let row =
                     NewReport { enterprise_id, park_id, month: d.month, figures: d.figures, submitted_at: now, late };
@@ -345,6 +303,47 @@ impl Store {
     }
 }
 
+/// Replace a filed report by a corrected one, moving the filed version to the history.
+async fn correct_in(conn: &mut AnyConnection, b: &Report, d: &ReportDraft, by: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO enterprise_report_versions (enterprise_id, month, version, figures_json, reason, submitted_at, submitted_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(b.enterprise_id)
+    .bind(b.month.to_string())
+    .bind(b.version)
+    .bind(figures_json(&b.figures).to_string())
+    .bind(&b.reason)
+    .bind(b.submitted_at)
+    .bind(&b.submitted_by)
+    .execute(&mut *conn)
+    .await?;
+    let sets =
+        FIELDS.iter().enumerate().map(|(i, f)| format!("v_{} = ${}", f.key, i + 1)).collect::<Vec<_>>().join(", ");
+    let q = format!(
+        "UPDATE enterprise_reports SET {sets}, version = version + 1, reason = ${}, submitted_at = ${}, submitted_by = ${} \
+         WHERE enterprise_id = ${} AND month = ${}",
+        N + 1,
+        N + 2,
+        N + 3,
+        N + 4,
+        N + 5
+    );
+    let mut query = sqlx::query(sql(q));
+    for v in &d.figures {
+        query = query.bind(v.map(|x| x.0));
+    }
+    query
+        .bind(&d.reason)
+        .bind(now)
+        .bind(by)
+        .bind(b.enterprise_id)
+        .bind(d.month.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn select(conn: &mut AnyConnection, enterprise_id: i64, month: Month) -> Result<Option<Report>> {
     let row = sqlx::query(sql(format!(
         "SELECT {} FROM enterprise_reports WHERE enterprise_id = $1 AND month = $2",
@@ -437,5 +436,49 @@ impl Store {
         let row =
             sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM enterprise_reports").fetch_one(&self.pool).await?;
         col(&row, "n")
+    }
+}
+
+impl Store {
+    /// The filed figures of the given months, by (enterprise, month): what an import compares
+    /// with (corrections) and checks against (last year's month).
+    pub async fn report_figures_in(&self, months: &[Month]) -> Result<std::collections::HashMap<(i64, Month), Report>> {
+        let mut map = std::collections::HashMap::new();
+        for chunk in months.chunks(50) {
+            // Months print as digits and a dash only, so they can stand in the text.
+            let list = chunk.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ");
+            let q = format!("SELECT {} FROM enterprise_reports WHERE month IN ({list})", columns());
+            for r in sqlx::query(sql(q)).fetch_all(&self.pool).await? {
+                let report = report_from_row(&r)?;
+                map.insert((report.enterprise_id, report.month), report);
+            }
+        }
+        Ok(map)
+    }
+
+    /// An import: new reports and corrections of filed ones, all in one transaction, with one
+    /// audit entry that counts them.
+    pub async fn import_enterprise_reports(
+        &self,
+        ctx: &AuditCtx,
+        new: &[NewReport],
+        corrections: &[(Report, ReportDraft)],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<usize> {
+        let mut tx = self.write_tx().await?;
+        let now = now_ms();
+        for (k, chunk) in new.chunks(2000).enumerate() {
+            insert_many(&mut tx, chunk, "", &ctx.username, false).await?;
+            progress((k + 1) * 2000);
+        }
+        for (before, d) in corrections {
+            correct_in(&mut tx, before, d, &ctx.username, now).await?;
+        }
+        let months: std::collections::BTreeSet<String> = new.iter().map(|r| r.month.to_string()).collect();
+        let detail = serde_json::json!({ "new": new.len(), "corrected": corrections.len(), "months": months });
+        audit::record(&mut tx, ctx, "import", "enterprise_reports", None, None, None, Some(detail)).await?;
+        tx.commit().await?;
+        progress(new.len() + corrections.len());
+        Ok(new.len() + corrections.len())
     }
 }

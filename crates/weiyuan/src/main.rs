@@ -63,7 +63,7 @@ enum Command {
     },
     /// Run the database migrations and exit
     Migrate(Db),
-    /// Export parks, plans, progress reports or enterprises as xlsx or csv
+    /// Export parks, plans, progress, enterprises or monthly enterprise reports as xlsx or csv
     Export {
         /// parks | plans | progress
         kind: String,
@@ -76,7 +76,7 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Import parks, plans, progress reports or enterprises from an xlsx or csv file (all or nothing)
+    /// Import parks, plans, progress, enterprises or monthly enterprise reports from an xlsx or csv file (all or nothing)
     Import {
         /// parks | plans | progress
         kind: String,
@@ -288,7 +288,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
             let kind = Kind::parse(&kind)
-                .ok_or_else(|| format!("unknown kind {kind:?}: parks, plans, progress or enterprises"))?;
+                .ok_or_else(|| format!("unknown kind {kind:?}: parks, plans, progress, enterprises or reports"))?;
             let format = FileFormat::parse(&format).ok_or_else(|| format!("unknown format {format:?}: xlsx or csv"))?;
             let (bytes, _) = exchange::export(&store, &cli_actor(), kind, format).await.map_err(|e| describe(&e))?;
             std::fs::write(&output, &bytes).map_err(|e| format!("{}: {e}", output.display()))?;
@@ -299,7 +299,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
             let kind = Kind::parse(&kind)
-                .ok_or_else(|| format!("unknown kind {kind:?}: parks, plans, progress or enterprises"))?;
+                .ok_or_else(|| format!("unknown kind {kind:?}: parks, plans, progress, enterprises or reports"))?;
             let name = file.display().to_string();
             let format = FileFormat::of_path(&name).ok_or_else(|| format!("{name}: only .xlsx and .csv files"))?;
             let bytes = std::fs::read(&file).map_err(|e| format!("{name}: {e}"))?;

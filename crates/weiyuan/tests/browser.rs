@@ -426,3 +426,27 @@ async fn an_operator_sells_ticked_units_under_the_caps_and_the_county_reviews_an
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_county_reads_the_economic_analysis_with_its_trend_chart() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    weiyuan::demo::load_reports_demo(&app.store).await.unwrap();
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#park-table").await;
+    b.goto(&app.url("/analysis")).await;
+    b.wait_el(".trend-chart svg").await;
+    assert_eq!(b.count("#headline .figure-card").await, 6);
+    assert!(b.count("#park-ranking tbody tr").await >= 9, "every park with reporting enterprises is ranked");
+    assert!(b.text("#indicators").await.contains("万元/亩"));
+    b.screenshot("analysis").await;
+    // A division links to the analysis of that industry.
+    b.click("#divisions tbody tr a").await;
+    b.wait_el("#analysis-filter").await;
+    assert!(b.url().await.contains("industry=C"));
+    assert!(
+        b.page_text().await.contains(weiyuan_server::i18n::t(weiyuan_domain::access::Lang::ZhCn, "analysis.no_land"))
+    );
+    b.quit().await;
+    app.stop().await;
+}

@@ -229,3 +229,91 @@ async fn the_exit_test_reads_complete_years_of_reports(app: &App) {
         ["2400", "180", "10", "3000000"].map(String::from)
     );
 }
+
+both!(a_report_file_round_trips_and_one_bad_cell_rejects_it_whole);
+async fn a_report_file_round_trips_and_one_bad_cell_rejects_it_whole(app: &App) {
+    let county = app.token("county").await;
+    let (park, _, e) = app.park_with(&county, &[], &["C3484", "C3489"]).await;
+    let l = last();
+    let mut rows = Vec::new();
+    for m in [back(l, 1), l] {
+        for id in &e {
+            rows.push(report(
+                *id,
+                park,
+                m,
+                &[("output", 120), ("revenue", 100), ("tax", 5), ("electricity", 9000), ("employees", 20)],
+            ));
+        }
+    }
+    app.store.insert_enterprise_reports(&rows, "test", false).await.unwrap();
+    let export = app.get(&county, "/api/v1/export/reports.csv").await;
+    assert_eq!(export.status(), 200);
+    let csv = export.text().await.unwrap();
+    let ours: Vec<&str> =
+        csv.lines().take(1).chain(csv.lines().filter(|l| e.iter().any(|_| l.contains("规则测试")))).collect();
+    assert_eq!(ours.len(), 5, "a header and four rows: {csv:.300}");
+    let file = ours.join("\r\n") + "\r\n";
+    let import = |body: String| {
+        app.client()
+            .post(app.url("/api/v1/import/reports.csv"))
+            .bearer_auth(&county)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    // The same file again writes nothing.
+    let before = app.audit_total().await;
+    let (s, v) = json_of(import(file.clone()).await.unwrap()).await;
+    assert_eq!(
+        (s, v["imported"]["written"].as_i64(), v["imported"]["unchanged"].as_i64()),
+        (200, Some(0), Some(4)),
+        "{v}"
+    );
+    assert_eq!(app.audit_total().await, before);
+    // One bad figure: the whole file is refused, naming row and column; nothing changes.
+    let bad = file.replacen(",100,", ",1OO,", 1);
+    let (s, v) = json_of(import(bad).await.unwrap()).await;
+    assert_eq!(s, 422, "{v}");
+    let cells = v["error"]["cells"].as_array().unwrap();
+    assert_eq!(
+        (cells.len(), cells[0]["row"].as_i64(), cells[0]["column"].as_str(), cells[0]["field"].as_str()),
+        (1, Some(2), Some("F"), Some("revenue")),
+        "{v}"
+    );
+    // A changed figure is a correction: it needs its reason, then writes a second version.
+    let changed = file.replacen(",120,", ",125,", 1);
+    let (s, v) = json_of(import(changed.clone()).await.unwrap()).await;
+    assert_eq!((s, v["error"]["cells"][0]["field"].as_str()), (422, Some("reason")), "{v}");
+    let header_fields = changed.lines().next().unwrap().split(',').count();
+    let with_reason: String = changed
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if i == 1 {
+                // The last column is 说明.
+                *cells.last_mut().unwrap() = "核对后更正";
+            }
+            cells.join(",") + "\r\n"
+        })
+        .collect();
+    assert_eq!(with_reason.lines().nth(1).unwrap().split(',').count(), header_fields);
+    let (s, v) = json_of(import(with_reason).await.unwrap()).await;
+    assert_eq!((s, v["imported"]["written"].as_i64()), (200, Some(1)), "{v}");
+    let corrected = app.store.enterprise_reports(e[0]).await.unwrap();
+    assert!(corrected.iter().any(|r| r.version == 2 && r.reason == "核对后更正"), "{corrected:?}");
+    // The xlsx export reads back as well.
+    let xlsx = app.get(&county, "/api/v1/export/reports.xlsx").await.bytes().await.unwrap();
+    let (s, v) = json_of(
+        app.client()
+            .post(app.url("/api/v1/import/reports.xlsx"))
+            .bearer_auth(&county)
+            .body(xlsx.to_vec())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, v["imported"]["written"].as_i64()), (200, Some(0)), "{v}");
+}

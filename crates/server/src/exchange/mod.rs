@@ -10,6 +10,7 @@ pub mod pages;
 mod parks;
 mod plans;
 mod progress;
+mod reports;
 pub mod table;
 
 use crate::error::AppError;
@@ -27,6 +28,7 @@ pub enum Kind {
     Plans,
     Progress,
     Enterprises,
+    Reports,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             "plans" => Some(Kind::Plans),
             "progress" => Some(Kind::Progress),
             "enterprises" => Some(Kind::Enterprises),
+            "reports" => Some(Kind::Reports),
             _ => None,
         }
     }
@@ -46,6 +49,7 @@ impl Kind {
             Kind::Plans => "plans",
             Kind::Progress => "progress",
             Kind::Enterprises => "enterprises",
+            Kind::Reports => "reports",
         }
     }
 
@@ -59,6 +63,8 @@ impl Kind {
                 actor.role,
                 weiyuan_domain::Role::County | weiyuan_domain::Role::Township | weiyuan_domain::Role::Operator
             ),
+            // Whoever files reports: the county, operators, enterprises (each row is checked).
+            Kind::Reports => !matches!(actor.role, weiyuan_domain::Role::Township),
         }
     }
 }
@@ -210,6 +216,7 @@ pub async fn import(
         Kind::Progress => progress::check(store, actor, &sheets, progress).await?,
         // Enterprises are written by a transaction of their own.
         Kind::Enterprises => return enterprises::import(store, actor, ctx, &sheets, progress).await,
+        Kind::Reports => return reports::import(store, actor, ctx, &sheets, progress).await,
     };
     let total = batch.len();
     if !batch.is_empty() {
@@ -231,6 +238,7 @@ pub async fn export(
         Kind::Plans => plans::export(store, actor, format).await?,
         Kind::Progress => progress::export(store, actor, format).await?,
         Kind::Enterprises => enterprises::export(store, actor, format).await?,
+        Kind::Reports => reports::export(store, actor, format).await?,
     };
     Ok((bytes, format!("weiyuan-{}.{}", kind.code(), format.extension())))
 }
@@ -244,6 +252,7 @@ pub fn template(kind: Kind, format: FileFormat) -> Result<Vec<u8>, AppError> {
             Kind::Plans => plans::csv_headers(),
             Kind::Progress => progress::csv_headers(),
             Kind::Enterprises => enterprises::csv_headers(),
+            Kind::Reports => reports::csv_headers(),
         };
         return Ok(csv(&headers, &[]));
     }
@@ -252,6 +261,7 @@ pub fn template(kind: Kind, format: FileFormat) -> Result<Vec<u8>, AppError> {
         Kind::Plans => plans::template(),
         Kind::Progress => progress::template(),
         Kind::Enterprises => enterprises::template(),
+        Kind::Reports => reports::template(),
     };
     r.map_err(xlsx_error)
 }

@@ -17,6 +17,7 @@ pub struct ExchangePage {
     pub can_import_registry: bool,
     pub can_import_progress: bool,
     pub can_import_enterprises: bool,
+    pub can_import_reports: bool,
     /// After an import: which kind, and either its summary or its errors.
     pub kind: String,
     pub summary: Option<ImportSummary>,
@@ -29,6 +30,7 @@ fn page(u: &PageUser, kind: &str, summary: Option<ImportSummary>, errors: Vec<St
         can_import_registry: Kind::Parks.may_import(&u.actor),
         can_import_progress: Kind::Progress.may_import(&u.actor),
         can_import_enterprises: Kind::Enterprises.may_import(&u.actor),
+        can_import_reports: Kind::Reports.may_import(&u.actor),
         kind: kind.to_string(),
         summary,
         errors,
