@@ -109,6 +109,8 @@ pub enum GroupBy {
     Township,
     Division,
     Size,
+    /// Park and month: "12/2026-10".
+    ParkMonth,
 }
 
 impl GroupBy {
@@ -119,6 +121,7 @@ impl GroupBy {
             GroupBy::Township => "p.township_code",
             GroupBy::Division => "SUBSTR(e.industry_code, 1, 3)",
             GroupBy::Size => "e.size",
+            GroupBy::ParkMonth => "CAST(r.park_id AS TEXT) || '/' || r.month",
         }
     }
 }

@@ -696,7 +696,6 @@ pub const DEMO_REPORT_MONTHS: i32 = 36;
 /// their exit-test results (pass; sales too low; growth too low). Labelled as generated.
 pub async fn load_reports_demo(store: &Store) -> Result<usize, DemoError> {
     use weiyuan_domain::progress::Month;
-    use weiyuan_domain::reports::{Figures, N, index};
     use weiyuan_store::reports::NewReport;
     if store.count_enterprise_reports().await? > 0 {
         return Ok(0);
@@ -710,59 +709,73 @@ pub async fn load_reports_demo(store: &Store) -> Result<usize, DemoError> {
     let months = first.through(last);
     // The exit demo: (enterprise, sales 元/m², revenue 元/m² by year) as written by load_rules_demo.
     let exit_cases = exit_demo_cases(store).await?;
-    let season = [0.92, 0.62, 1.0, 1.02, 1.03, 1.04, 1.0, 0.98, 1.03, 1.05, 1.08, 1.18];
     let mut rows = Vec::new();
     for e in store.list_enterprises_in(&weiyuan_domain::access::ParkScope::All).await? {
-        let mut rng = Lcg::new(&format!("reports-{}", e.credit_code));
-        let annual = 60.0 * (50f64).powf(rng.range(0, 1000) as f64 / 1000.0);
-        let growth = rng.range(-5, 20) as f64 / 100.0;
-        let case = exit_cases.iter().find(|(id, _, _)| *id == e.id);
-        for (k, m) in months.iter().enumerate() {
-            let years = k as f64 / 12.0;
-            let noise = 1.0 + rng.range(-50, 50) as f64 / 1000.0;
-            let mut revenue = annual / 12.0 * (1.0 + growth).powf(years) * season[m.month as usize - 1] * noise;
-            let mut sales = revenue * 0.97;
-            let mut tax = revenue * (0.03 + rng.range(0, 20) as f64 / 1000.0);
-            let mut investment = if rng.range(0, 11) == 0 { annual * 0.08 } else { 0.0 };
-            if let Some((_, area, (sales_m2, revenue_m2))) = case {
-                // 万元 a month from 元/m² a year.
-                let idx = (m.year - 2023).clamp(0, 2) as usize;
-                revenue = *area * revenue_m2[idx] / 12.0 / 10_000.0;
-                sales = *area * sales_m2 / 12.0 / 10_000.0;
-                tax = *area * 180.0 / 12.0 / 10_000.0;
-                investment = *area * 1000.0 / 12.0 / 10_000.0;
-            }
-            let fx = |v: f64| Some(Fixed2((v * 100.0).round() as i64));
-            let mut f: Figures = [None; N];
-            let mut put = |key: &str, v: f64| f[index(key).unwrap_or(0)] = fx(v);
-            put("output", revenue * 1.04);
-            put("revenue", revenue);
-            put("sales", sales);
-            put("tax", tax);
-            put("tax_local", tax * 0.4);
-            put("profit", revenue * (rng.range(-20, 120) as f64 / 1000.0));
-            put("electricity", revenue * 800.0);
-            put("energy", revenue * 800.0 * 0.1229 / 1000.0);
-            put("water", revenue * 3.0);
-            put("employees", (8.0 + annual / 40.0).round());
-            put("rnd", revenue * if e.tags.is_empty() { 0.01 } else { 0.04 });
-            put("investment", investment);
-            put("emissions", revenue * 0.002);
-            put("value_added", revenue * 1.04 * 0.22);
-            // Filed between the 3rd and the 20th of the next month: a few late.
-            let day = rng.range(3, 20);
-            let submitted_at = m.next().start_ms() + (day - 1) * 86_400_000 + 10 * 3_600_000;
-            rows.push(NewReport {
-                enterprise_id: e.id,
-                park_id: e.park_id,
-                month: *m,
-                figures: f,
-                submitted_at,
-                late: day > 15,
-            });
+        let case = exit_cases.iter().find(|(id, _, _)| *id == e.id).map(|(_, area, c)| (*area, *c));
+        for (m, f, submitted_at, late) in
+            generated_enterprise_reports(&e.credit_code, !e.tags.is_empty(), &months, case)
+        {
+            rows.push(NewReport { enterprise_id: e.id, park_id: e.park_id, month: m, figures: f, submitted_at, late });
         }
     }
     Ok(store.insert_enterprise_reports(&rows, "demo", true).await?)
+}
+
+/// An exit-demo case: floor area (m²) and (sales, revenue by year 2023–2025) in 元/m².
+pub type ExitCase = (f64, (f64, [f64; 3]));
+
+/// Generated monthly reports of one enterprise (seeded by its credit code): (month, figures,
+/// filing time, late).
+pub fn generated_enterprise_reports(
+    seed: &str,
+    tagged: bool,
+    months: &[weiyuan_domain::progress::Month],
+    case: Option<ExitCase>,
+) -> Vec<(weiyuan_domain::progress::Month, weiyuan_domain::reports::Figures, i64, bool)> {
+    use weiyuan_domain::reports::{Figures, N, index};
+    let season = [0.92, 0.62, 1.0, 1.02, 1.03, 1.04, 1.0, 0.98, 1.03, 1.05, 1.08, 1.18];
+    let mut rng = Lcg::new(&format!("reports-{seed}"));
+    let annual = 60.0 * (50f64).powf(rng.range(0, 1000) as f64 / 1000.0);
+    let growth = rng.range(-5, 20) as f64 / 100.0;
+    let mut out = Vec::with_capacity(months.len());
+    for (k, m) in months.iter().enumerate() {
+        let years = k as f64 / 12.0;
+        let noise = 1.0 + rng.range(-50, 50) as f64 / 1000.0;
+        let mut revenue = annual / 12.0 * (1.0 + growth).powf(years) * season[m.month as usize - 1] * noise;
+        let mut sales = revenue * 0.97;
+        let mut tax = revenue * (0.03 + rng.range(0, 20) as f64 / 1000.0);
+        let mut investment = if rng.range(0, 11) == 0 { annual * 0.08 } else { 0.0 };
+        if let Some((area, (sales_m2, revenue_m2))) = case {
+            // 万元 a month from 元/m² a year.
+            let idx = (m.year - 2023).clamp(0, 2) as usize;
+            revenue = area * revenue_m2[idx] / 12.0 / 10_000.0;
+            sales = area * sales_m2 / 12.0 / 10_000.0;
+            tax = area * 180.0 / 12.0 / 10_000.0;
+            investment = area * 1000.0 / 12.0 / 10_000.0;
+        }
+        let fx = |v: f64| Some(Fixed2((v * 100.0).round() as i64));
+        let mut f: Figures = [None; N];
+        let mut put = |key: &str, v: f64| f[index(key).unwrap_or(0)] = fx(v);
+        put("output", revenue * 1.04);
+        put("revenue", revenue);
+        put("sales", sales);
+        put("tax", tax);
+        put("tax_local", tax * 0.4);
+        put("profit", revenue * (rng.range(-20, 120) as f64 / 1000.0));
+        put("electricity", revenue * 800.0);
+        put("energy", revenue * 800.0 * 0.1229 / 1000.0);
+        put("water", revenue * 3.0);
+        put("employees", (8.0 + annual / 40.0).round());
+        put("rnd", revenue * if tagged { 0.04 } else { 0.01 });
+        put("investment", investment);
+        put("emissions", revenue * 0.002);
+        put("value_added", revenue * 1.04 * 0.22);
+        // Filed between the 3rd and the 20th of the next month: a few late.
+        let day = rng.range(3, 20);
+        let submitted_at = m.next().start_ms() + (day - 1) * 86_400_000 + 10 * 3_600_000;
+        out.push((*m, f, submitted_at, day > 15));
+    }
+    out
 }
 
 /// The exit demo's enterprises with their floor area and (sales, revenue by year) in 元/m².

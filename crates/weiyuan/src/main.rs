@@ -60,6 +60,14 @@ enum Command {
         /// Load the demo data and exit without serving
         #[arg(long)]
         no_serve: bool,
+        /// Also load a larger data set: `province` (1,200 parks, 100,800 enterprises, 36 months of reports)
+        #[arg(long)]
+        scale: Option<String>,
+    },
+    /// Benchmark helpers (see docs/benchmarks.md)
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
     },
     /// Run the database migrations and exit
     Migrate(Db),
@@ -94,6 +102,25 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Time one province-wide aggregation of the reports by park and month (36 months)
+    Aggregate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Write a report workbook with one row per enterprise for a month none has filed
+    Workbook {
+        /// The month (YYYY-MM)
+        #[arg(long)]
+        month: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: Db,
     },
 }
 
@@ -255,10 +282,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open(&r.database_url).await?;
             serve(r, store).await
         }
-        Command::Demo { serve: a, no_serve } => {
+        Command::Demo { serve: a, no_serve, scale } => {
             let r = resolve_serve(&a)?;
             let store = open(&r.database_url).await?;
             let loaded = demo::load(&store).await.map_err(|e| e.to_string())?;
+            match scale.as_deref() {
+                None => {}
+                Some("province") => {
+                    let started = std::time::Instant::now();
+                    let (p, e, n) = weiyuan::scale::load(&store, weiyuan::scale::PROVINCE, &|line| eprintln!("{line}"))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    println!(
+                        "Province scale: {p} parks, {e} enterprises, {n} reports in {:.1} s.",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                Some(other) => return Err(format!("unknown scale {other:?}: province")),
+            }
             println!(
                 "Demo data: {} parks, {} buildings, {} units, {} users, {} enterprises, {} progress reports created (existing records kept).",
                 loaded.parks_created,
@@ -277,6 +318,80 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             println!("Open http://{}/ in a browser.", r.bind);
             serve(r, store).await
+        }
+        Command::Bench { command: BenchCommand::Aggregate { db } } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let months = weiyuan::scale::report_months(36);
+            let (from, to) = (months[0], months[months.len() - 1]);
+            let filter = weiyuan_store::reports::ReportFilter::default();
+            for run in 1..=3 {
+                let started = std::time::Instant::now();
+                let rows = store
+                    .report_totals(
+                        &weiyuan_domain::access::ParkScope::All,
+                        &filter,
+                        from,
+                        to,
+                        weiyuan_store::reports::GroupBy::ParkMonth,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let reports: i64 = rows.iter().map(|t| t.reports).sum();
+                println!(
+                    "run {run}: {} groups (park × month) over {reports} reports in {} ms",
+                    rows.len(),
+                    started.elapsed().as_millis()
+                );
+            }
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Workbook { month, output, db } } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let month = weiyuan_domain::progress::Month::parse(&month).ok_or("write the month as YYYY-MM")?;
+            let parks = store.list_parks(&weiyuan_domain::access::ParkScope::All).await.map_err(|e| e.to_string())?;
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let ws = book.add_worksheet();
+            let cols: Vec<String> = ["园区编号", "统一社会信用代码", "企业名称", "月份"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(
+                    weiyuan_domain::reports::FIELDS
+                        .iter()
+                        .map(|f| format!("{}（{}）", i18n::t(Lang::ZhCn, &format!("report_field.{}", f.key)), f.unit)),
+                )
+                .collect();
+            let xe = |e: rust_xlsxwriter::XlsxError| e.to_string();
+            ws.write_string(0, 0, "企业月度报表").map_err(xe)?;
+            for (c, h) in cols.iter().enumerate() {
+                ws.write_string(1, c as u16, h).map_err(xe)?;
+            }
+            let mut row = 2u32;
+            for p in &parks {
+                for e in store.list_enterprises(p.id).await.map_err(|e| e.to_string())? {
+                    let (_, f, _, _) = demo::generated_enterprise_reports(
+                        &format!("{}-{month}", e.credit_code),
+                        false,
+                        &[month],
+                        None,
+                    )
+                    .remove(0);
+                    ws.write_string(row, 0, &p.code).map_err(xe)?;
+                    ws.write_string(row, 1, &e.credit_code).map_err(xe)?;
+                    ws.write_string(row, 2, &e.name).map_err(xe)?;
+                    ws.write_string(row, 3, month.to_string()).map_err(xe)?;
+                    for (i, v) in f.iter().enumerate() {
+                        if let Some(v) = v {
+                            ws.write_number(row, 4 + i as u16, v.as_f64()).map_err(xe)?;
+                        }
+                    }
+                    row += 1;
+                }
+            }
+            book.save(&output).map_err(xe)?;
+            println!("{} rows for {month} written to {}", row - 2, output.display());
+            Ok(())
         }
         Command::Migrate(db) => {
             let r = resolve(&db, None)?;

@@ -226,7 +226,7 @@ async fn export_and_import_from_the_command_line() {
     assert!(msg.contains("第 3 行 E 列（入驻企业数（家））") && msg.contains("第 3 行 H 列（所在乡镇）"), "{msg}");
     let store = db.store().await;
     assert_eq!(store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().len(), 20);
-    let o = weiyuan(&["import", "reports", bad.to_str().unwrap()], &db.url, "");
+    let o = weiyuan(&["import", "units", bad.to_str().unwrap()], &db.url, "");
     assert!(!o.status.success() && text(&o).contains("unknown kind"));
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
