@@ -133,6 +133,31 @@
     });
   }
 
+  // The big screen: a ranking against a target line, and a share of industries.
+  function screenCharts() {
+    if (!window.echarts) { return; }
+    var dark = document.body.classList.contains("big-screen") ? "dark" : null;
+    document.querySelectorAll("[data-ranking]").forEach(function (el) {
+      var r = JSON.parse(el.getAttribute("data-ranking"));
+      window.echarts.init(el, dark, { renderer: "svg" }).setOption({
+        backgroundColor: "transparent",
+        tooltip: { trigger: "axis" },
+        grid: { left: 200, right: 40, top: 10, bottom: 24 },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", data: r.names, inverse: true },
+        series: [{ type: "bar", data: r.values, itemStyle: { color: "#ffd166" },
+          markLine: { silent: true, symbol: "none", data: [{ xAxis: r.target }], lineStyle: { color: "#ef476f" } } }]
+      });
+    });
+    document.querySelectorAll("[data-pie]").forEach(function (el) {
+      window.echarts.init(el, dark, { renderer: "svg" }).setOption({
+        backgroundColor: "transparent",
+        tooltip: { trigger: "item" },
+        series: [{ type: "pie", radius: ["35%", "70%"], data: JSON.parse(el.getAttribute("data-pie")) }]
+      });
+    });
+  }
+
   // Deal forms act on the units ticked in the holdings table: their ids go into unit_ids.
   function dealForms() {
     document.querySelectorAll("form[data-units]").forEach(function (form) {
@@ -146,6 +171,6 @@
   }
 
   // Once: now if the page is parsed (this script is deferred), else when it is.
-  function init() { charts(); targetChart(); parkMap(); dealForms(); trendCharts(); }
+  function init() { charts(); targetChart(); parkMap(); dealForms(); trendCharts(); screenCharts(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

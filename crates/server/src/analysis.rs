@@ -4,6 +4,7 @@
 //! rankings and a breakdown by industry. Totals are summed in SQL; nothing loads the rows.
 
 use crate::error::AppError;
+use crate::exchange::{FileFormat, Out};
 use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::Actor;
 use weiyuan_domain::analysis::{Indicators, change_pct, indicators};
@@ -255,6 +256,19 @@ pub mod api {
     ) -> Result<Json<super::Analysis>, ApiError> {
         Ok(Json(super::analyse(&s.store, &u.actor, &q).await.map_err(u.err())?))
     }
+
+    /// The analysis as `analysis.xlsx` or `analysis.csv`, with the same query.
+    pub async fn export(
+        State(s): State<AppState>,
+        u: ApiUser,
+        axum::extract::Path(file): axum::extract::Path<String>,
+        Query(q): Query<super::AnalysisQuery>,
+    ) -> Result<axum::response::Response, ApiError> {
+        let format = super::parse_export(&file).ok_or(crate::error::AppError::NotFound).map_err(u.err())?;
+        let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.err())?;
+        let bytes = super::export(&a, u.actor.lang, format).map_err(u.err())?;
+        Ok(crate::exchange::api::download(bytes, &file, format))
+    }
 }
 
 pub mod pages {
@@ -279,6 +293,11 @@ pub mod pages {
     }
 
     impl AnalysisPage {
+        /// The query of this page, for the export links.
+        fn query(&self) -> String {
+            let q = AnalysisQuery { from: self.a.from.to_string(), to: self.a.to.to_string(), ..self.q.clone() };
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        }
         fn townships(&self) -> Vec<(&'static str, &'static str)> {
             PINGYANG_TOWNSHIPS.iter().map(|t| (t.code, t.name)).collect()
         }
@@ -298,6 +317,93 @@ pub mod pages {
         fn unit(&self, key: &str) -> &'static str {
             weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == key).map(|f| f.unit).unwrap_or("")
         }
+    }
+
+    /// Download the analysis as shown, as a workbook or a CSV.
+    pub async fn export(
+        State(s): State<AppState>,
+        u: PageUser,
+        axum::extract::Path(file): axum::extract::Path<String>,
+        Query(q): Query<AnalysisQuery>,
+    ) -> Result<Response, PageError> {
+        let format = super::parse_export(&file).ok_or(crate::error::AppError::NotFound).map_err(u.fail())?;
+        let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+        let bytes = super::export(&a, u.actor.lang, format).map_err(u.fail())?;
+        Ok(crate::exchange::api::download(bytes, &file, format))
+    }
+
+    #[derive(Template)]
+    #[template(path = "dashboard.html")]
+    pub struct DashboardPage {
+        pub ctx: PageCtx,
+        pub a: Analysis,
+        pub parks: usize,
+        pub filed: usize,
+        pub active: usize,
+        pub trend: String,
+        pub ranking: String,
+        pub industries: String,
+    }
+
+    impl DashboardPage {
+        fn value(&self, key: &str) -> String {
+            self.a.changes.iter().find(|c| c.key == key).map(|c| c.value.grouped()).unwrap_or_default()
+        }
+        fn yoy(&self, key: &str) -> String {
+            self.a
+                .changes
+                .iter()
+                .find(|c| c.key == key)
+                .and_then(|c| c.yoy_pct)
+                .map(|p| format!("{}{}%", if p.0 > 0 { "+" } else { "" }, p.plain()))
+                .unwrap_or_else(|| "—".into())
+        }
+        fn filing_rate(&self) -> String {
+            if self.active == 0 {
+                "—".into()
+            } else {
+                format!("{:.1}%", self.filed as f64 * 100.0 / self.active as f64)
+            }
+        }
+    }
+
+    /// The county's big screen (大屏): full-screen and dark, refreshed every five minutes.
+    pub async fn dashboard(State(s): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+        let q = AnalysisQuery::default();
+        let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+        let parks = crate::parks::list(&s.store, &u.actor, &Default::default()).await.map_err(u.fail())?.len();
+        let status = crate::reports::status(&s.store, &u.actor, a.to).await.map_err(u.fail())?;
+        let (filed, active) = status.iter().fold((0, 0), |(f, n), p| (f + p.filed, n + p.enterprises));
+        let tr = u.tr();
+        let revenue = weiyuan_domain::reports::index("revenue").unwrap_or(0);
+        let tax = weiyuan_domain::reports::index("tax").unwrap_or(0);
+        let series = |rows: &Vec<weiyuan_store::reports::Totals>, i: usize| {
+            rows.iter().map(|t| t.sums[i].as_f64()).collect::<Vec<_>>()
+        };
+        let trend = serde_json::json!({
+            "x": a.months.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
+            "series": [
+                { "name": tr.t("analysis.revenue_this"), "type": "bar", "data": series(&a.months, revenue) },
+                { "name": tr.t("analysis.tax_this"), "type": "line", "data": series(&a.months, tax), "yAxisIndex": 1 },
+            ],
+            "units": ["万元", "万元"],
+        })
+        .to_string();
+        let top: Vec<&super::ParkRow> = a.parks.iter().take(10).collect();
+        let ranking = serde_json::json!({
+            "names": top.iter().map(|p| p.park.clone()).collect::<Vec<_>>(),
+            "values": top.iter().map(|p| p.indicators.tax_per_mu.map(|v| v.as_f64()).unwrap_or(0.0)).collect::<Vec<_>>(),
+            "target": super::TARGET_TAX_PER_MU.as_f64(),
+        })
+        .to_string();
+        let industries: Vec<serde_json::Value> = a
+            .divisions
+            .iter()
+            .take(8)
+            .map(|d| serde_json::json!({ "name": format!("{} {}", d.code, d.name), "value": d.revenue.as_f64() }))
+            .collect();
+        let industries = serde_json::Value::Array(industries).to_string();
+        Ok(render(&DashboardPage { ctx: u.ctx(), a, parks, filed, active, trend, ranking, industries }))
     }
 
     pub async fn show(
@@ -325,4 +431,154 @@ pub mod pages {
         .to_string();
         Ok(render(&AnalysisPage { ctx: u.ctx(), q, a, parks, trend }))
     }
+}
+
+/// A table for a file: (sheet, title, headers with units, rows).
+pub type Table = (String, String, Vec<String>, Vec<Vec<Out>>);
+
+/// The analysis as tables for a file.
+pub fn tables(a: &Analysis, lang: weiyuan_domain::access::Lang) -> Vec<Table> {
+    use crate::i18n::t;
+    let field = |k: &str| t(lang, &format!("report_field.{k}"));
+    let unit = |k: &str| weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == k).map(|f| f.unit).unwrap_or("");
+    let period = format!("{} — {}", a.from, a.to);
+    let pct = |v: Option<Fixed2>| Out::fixed(v);
+    let changes = (
+        t(lang, "analysis.sheet_totals").to_string(),
+        format!("{} {period}", t(lang, "analysis.title")),
+        vec![
+            t(lang, "reports.field").to_string(),
+            t(lang, "analysis.value").into(),
+            t(lang, "analysis.previous").into(),
+            format!("{}（%）", t(lang, "analysis.yoy")),
+        ],
+        a.changes
+            .iter()
+            .map(|c| {
+                vec![
+                    Out::text(format!("{}（{}）", field(c.key), unit(c.key))),
+                    Out::fixed(Some(c.value)),
+                    Out::fixed(Some(c.previous)),
+                    pct(c.yoy_pct),
+                ]
+            })
+            .collect(),
+    );
+    let keys = ["output", "revenue", "sales", "tax", "electricity"];
+    let months = (
+        t(lang, "analysis.sheet_months").to_string(),
+        format!("{} {period}", t(lang, "analysis.sheet_months")),
+        std::iter::once(t(lang, "field.month").to_string())
+            .chain(keys.iter().map(|k| format!("{}（{}）", field(k), unit(k))))
+            .collect(),
+        a.months
+            .iter()
+            .map(|m| {
+                std::iter::once(Out::text(&m.key)).chain(keys.iter().map(|k| Out::fixed(Some(sum(m, k))))).collect()
+            })
+            .collect(),
+    );
+    let parks = (
+        t(lang, "analysis.sheet_parks").to_string(),
+        t(lang, "analysis.parks").to_string(),
+        vec![
+            t(lang, "enterprises.park").to_string(),
+            t(lang, "analysis.enterprises").into(),
+            format!("{}（万元）", field("revenue")),
+            format!("{}（万元）", field("tax")),
+            format!("{}（万元/亩）", t(lang, "analysis.tax_per_mu")),
+            format!("{}（万元/亩）", t(lang, "analysis.sales_per_mu")),
+            format!("{}（元/kWh）", t(lang, "analysis.revenue_per_kwh")),
+        ],
+        a.parks
+            .iter()
+            .map(|p| {
+                vec![
+                    Out::text(&p.park),
+                    Out::Num(p.enterprises as f64),
+                    Out::fixed(Some(p.revenue)),
+                    Out::fixed(Some(p.tax)),
+                    Out::fixed(p.indicators.tax_per_mu),
+                    Out::fixed(p.indicators.sales_per_mu),
+                    Out::fixed(p.indicators.revenue_per_kwh),
+                ]
+            })
+            .collect(),
+    );
+    let divisions = (
+        t(lang, "analysis.sheet_divisions").to_string(),
+        format!("{} {period}", t(lang, "analysis.divisions")),
+        vec![
+            t(lang, "analysis.industry").to_string(),
+            t(lang, "analysis.enterprises").into(),
+            format!("{}（万元）", field("revenue")),
+            format!("{}（万元）", field("tax")),
+            format!("{}（%）", t(lang, "analysis.share")),
+        ],
+        a.divisions
+            .iter()
+            .map(|d| {
+                vec![
+                    Out::text(format!("{} {}", d.code, d.name)),
+                    Out::Num(d.enterprises as f64),
+                    Out::fixed(Some(d.revenue)),
+                    Out::fixed(Some(d.tax)),
+                    Out::fixed(d.share_pct),
+                ]
+            })
+            .collect(),
+    );
+    vec![changes, months, parks, divisions]
+}
+
+/// The analysis as a workbook (a sheet a table) or a CSV (the tables one after another).
+pub fn export(a: &Analysis, lang: weiyuan_domain::access::Lang, format: FileFormat) -> Result<Vec<u8>, AppError> {
+    let tables = tables(a, lang);
+    match format {
+        FileFormat::Csv => {
+            let mut out = Vec::new();
+            for (i, (_, title, headers, rows)) in tables.iter().enumerate() {
+                let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+                let mut part = crate::exchange::csv(&h, rows);
+                if i > 0 {
+                    // One byte-order mark, at the start of the file.
+                    part.drain(..3);
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(format!("{title}\r\n").as_bytes());
+                out.extend_from_slice(&part);
+            }
+            Ok(out)
+        }
+        FileFormat::Xlsx => {
+            let f = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+                let mut book = rust_xlsxwriter::Workbook::new();
+                for (sheet, title, headers, rows) in &tables {
+                    let ws = book.add_worksheet();
+                    ws.set_name(sheet)?;
+                    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+                    let widths: Vec<f64> =
+                        headers.iter().enumerate().map(|(i, _)| if i == 0 { 36.0 } else { 16.0 }).collect();
+                    crate::exchange::write_table(
+                        ws,
+                        &crate::exchange::Styles::default(),
+                        title,
+                        &h,
+                        &widths,
+                        rows,
+                        None,
+                    )?;
+                }
+                book.save_to_buffer()
+            };
+            f().map_err(|e| AppError::Internal(format!("xlsx: {e}")))
+        }
+    }
+}
+
+/// `analysis.xlsx` or `analysis.csv`.
+pub fn parse_export(file: &str) -> Option<FileFormat> {
+    let (name, ext) = file.split_once('.')?;
+    (name == "analysis").then_some(())?;
+    FileFormat::parse(ext)
 }

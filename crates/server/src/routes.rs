@@ -213,6 +213,10 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             api("GET", "/api/v1/analysis", "reports", "Totals, changes, indicators, rankings (from, to, filters)"),
             get(analysis::api::get),
         ),
+        (
+            api("GET", "/api/v1/analysis/export/{file}", "reports", "The analysis as analysis.xlsx or analysis.csv"),
+            get(analysis::api::export),
+        ),
         // Construction progress and the map
         (
             api("GET", "/api/v1/progress", "progress", "Report status, lagging parks, plan against actual, targets"),
@@ -329,6 +333,8 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/enterprises/{id}/reports", "File a monthly report"), post(reports::pages::file)),
         (page("GET", "/reports", "Report filing status"), get(reports::pages::status)),
         (page("GET", "/analysis", "Economic analysis"), get(analysis::pages::show)),
+        (page("GET", "/analysis/export/{file}", "Download the analysis"), get(analysis::pages::export)),
+        (page("GET", "/dashboard", "The county's big screen"), get(analysis::pages::dashboard)),
         (page("GET", "/progress", "Construction progress"), get(progress::pages::overview)),
         (page("GET", "/parks/{id}/progress", "A park's progress"), get(progress::pages::park)),
         (page("POST", "/parks/{id}/reports", "File a progress report"), post(progress::pages::file_report)),

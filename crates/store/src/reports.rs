@@ -114,14 +114,15 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
-    fn expr(self) -> &'static str {
+    /// (the key as text, what to group by).
+    fn expr(self) -> (&'static str, &'static str) {
         match self {
-            GroupBy::Month => "r.month",
-            GroupBy::Park => "CAST(r.park_id AS TEXT)",
-            GroupBy::Township => "p.township_code",
-            GroupBy::Division => "SUBSTR(e.industry_code, 1, 3)",
-            GroupBy::Size => "e.size",
-            GroupBy::ParkMonth => "CAST(r.park_id AS TEXT) || '/' || r.month",
+            GroupBy::Month => ("r.month", "r.month"),
+            GroupBy::Park => ("CAST(r.park_id AS TEXT)", "r.park_id"),
+            GroupBy::Township => ("p.township_code", "p.township_code"),
+            GroupBy::Division => ("SUBSTR(e.industry_code, 1, 3)", "SUBSTR(e.industry_code, 1, 3)"),
+            GroupBy::Size => ("e.size", "e.size"),
+            GroupBy::ParkMonth => ("CAST(r.park_id AS TEXT) || '/' || r.month", "r.park_id, r.month"),
         }
     }
 }
@@ -274,11 +275,19 @@ impl Store {
             .map(|f| format!("CAST(COALESCE(SUM(r.v_{0}), 0) AS BIGINT) AS s_{0}", f.key))
             .collect::<Vec<_>>()
             .join(", ");
-        let key = group.expr();
+        let (key, by) = group.expr();
+        // Join the enterprises and parks only when a condition or the grouping reads them.
+        let text = format!("{} {key}", conditions.join(" "));
+        let mut from = String::from("enterprise_reports r");
+        if text.contains("e.") {
+            from.push_str(" JOIN enterprises e ON e.id = r.enterprise_id");
+        }
+        if text.contains("p.") {
+            from.push_str(" JOIN parks p ON p.id = r.park_id");
+        }
         let q = format!(
             "SELECT {key} AS k, CAST(COUNT(*) AS BIGINT) AS n, CAST(COUNT(DISTINCT r.enterprise_id) AS BIGINT) AS ne, {sums} \
-             FROM enterprise_reports r JOIN enterprises e ON e.id = r.enterprise_id JOIN parks p ON p.id = r.park_id \
-             WHERE {} GROUP BY {key} ORDER BY {key}",
+             FROM {from} WHERE {} GROUP BY {by} ORDER BY {by}",
             conditions.join(" AND ")
         );
         let mut query = sqlx::query(sql(q));

@@ -115,7 +115,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/enterprises/{id}/reports" | "/enterprises/{id}/reports") => ReadPark,
         ("POST", "/api/v1/enterprises/{id}/reports" | "/enterprises/{id}/reports") => File,
         ("GET", "/api/v1/reports/status" | "/reports") => AnyUser,
-        ("GET", "/api/v1/analysis" | "/analysis") => Staff,
+        ("GET", "/api/v1/analysis" | "/analysis" | "/api/v1/analysis/export/{file}" | "/analysis/export/{file}") => {
+            Staff
+        }
+        ("GET", "/dashboard") => Staff,
         _ => return None,
     })
 }
@@ -555,10 +558,8 @@ fn leak(s: &str) -> &'static str {
 }
 
 fn concrete(path: &str, id: &str) -> String {
-    path.replace("{id}", id)
-        .replace("{*file}", "vendor/leaflet.css")
-        .replace("{file}", "parks.csv")
-        .replace("{kind}", "parks")
+    let file = if path.contains("/analysis/export/") { "analysis.csv" } else { "parks.csv" };
+    path.replace("{id}", id).replace("{*file}", "vendor/leaflet.css").replace("{file}", file).replace("{kind}", "parks")
 }
 
 struct Outcome {

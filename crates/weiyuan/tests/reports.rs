@@ -159,6 +159,13 @@ async fn aggregates_match_hand_computed_values(app: &App) {
     // The park against the 2022 targets (the twelve months to the last: 45 万元 of tax on 100 亩).
     let p = a["parks"].as_array().unwrap().iter().find(|p| p["park_id"] == json!(park)).unwrap().clone();
     assert_eq!((p["indicators"]["tax_per_mu"].as_f64(), p["meets_tax_target"].as_bool()), (Some(0.45), Some(false)));
+    // The same analysis as files: a workbook of four sheets, and a CSV of the same tables.
+    let q = format!("park_id={park}&from={from}&to={l}");
+    let csv = app.get(&county, &format!("/api/v1/analysis/export/analysis.csv?{q}")).await.text().await.unwrap();
+    assert!(csv.contains("营业收入（万元）,570,390,46.15"), "{csv:.400}");
+    assert!(csv.contains("C34 "), "{csv:.400}");
+    let xlsx = app.get(&county, &format!("/api/v1/analysis/export/analysis.xlsx?{q}")).await.bytes().await.unwrap();
+    assert_eq!(&xlsx[..2], b"PK", "a workbook");
     // An industry filter narrows the enterprises; per-亩 figures are then not a park's.
     let (_, c34) =
         json_of(app.get(&county, &format!("/api/v1/analysis?park_id={park}&from={from}&to={l}&industry=C34")).await)
