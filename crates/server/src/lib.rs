@@ -3,6 +3,9 @@
 //! Every route is declared once in `routes::all()`, which builds the router, the OpenAPI
 //! document and the list the authorisation test walks through.
 
+// The OpenAPI document is one large json! literal.
+#![recursion_limit = "256"]
+
 pub mod admissions;
 pub mod analysis;
 pub mod audit;

@@ -162,6 +162,7 @@ impl Store {
                 insert_many(&mut tx, &[row], &d.reason, &ctx.username, false).await?;
             }
         }
+        refresh_rollup(&mut tx, &[(park_id, d.month)].into_iter().collect()).await?;
         let after = select(&mut tx, enterprise_id, d.month).await?.ok_or(StoreError::NotFound)?;
         let action = if before.is_some() { "correct" } else { "file" };
         let detail = serde_json::json!({ "month": d.month.to_string(), "figures": figures_json(&d.figures), "reason": d.reason, "jumped": d.jumped });
@@ -184,6 +185,7 @@ impl Store {
     pub async fn insert_enterprise_reports(&self, rows: &[NewReport], by: &str, generated: bool) -> Result<usize> {
         let mut tx = self.write_tx().await?;
         insert_many(&mut tx, rows, "", by, generated).await?;
+        refresh_rollup(&mut tx, &rows.iter().map(|r| (r.park_id, r.month)).collect()).await?;
         tx.commit().await?;
         Ok(rows.len())
     }
@@ -278,6 +280,9 @@ impl Store {
         let (key, by) = group.expr();
         // Join the enterprises and parks only when a condition or the grouping reads them.
         let text = format!("{} {key}", conditions.join(" "));
+        if !text.contains("e.") {
+            return self.rollup_totals(&conditions, params, key, by, group).await;
+        }
         let mut from = String::from("enterprise_reports r");
         if text.contains("e.") {
             from.push_str(" JOIN enterprises e ON e.id = r.enterprise_id");
@@ -313,6 +318,26 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Recompute the park × month totals of these pairs from the reports, inside the write's
+/// transaction (the index on (park_id, month) makes each a small read).
+async fn refresh_rollup(conn: &mut AnyConnection, pairs: &std::collections::BTreeSet<(i64, Month)>) -> Result<()> {
+    let names = FIELDS.iter().map(|f| format!("s_{}", f.key)).collect::<Vec<_>>().join(", ");
+    let sums = FIELDS.iter().map(|f| format!("COALESCE(SUM(v_{}), 0)", f.key)).collect::<Vec<_>>().join(", ");
+    let insert = format!(
+        "INSERT INTO report_park_months (park_id, month, reports, {names}) SELECT park_id, month, COUNT(*), {sums} \
+         FROM enterprise_reports WHERE park_id = $1 AND month = $2 GROUP BY park_id, month"
+    );
+    for (park, month) in pairs {
+        sqlx::query("DELETE FROM report_park_months WHERE park_id = $1 AND month = $2")
+            .bind(*park)
+            .bind(month.to_string())
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(sql(insert.clone())).bind(*park).bind(month.to_string()).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Replace a filed report by a corrected one, moving the filed version to the history.
@@ -354,6 +379,80 @@ async fn correct_in(conn: &mut AnyConnection, b: &Report, d: &ReportDraft, by: &
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+impl Store {
+    /// `report_totals` from the park × month totals: the same conditions and grouping, with
+    /// the enterprises counted per month (one report an enterprise a month) and, across months,
+    /// as the largest month's count.
+    async fn rollup_totals(
+        &self,
+        conditions: &[String],
+        params: Vec<Param>,
+        key: &str,
+        by: &str,
+        group: GroupBy,
+    ) -> Result<Vec<Totals>> {
+        let sums = FIELDS
+            .iter()
+            .map(|f| format!("CAST(SUM(r.s_{0}) AS BIGINT) AS s_{0}", f.key))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let from = if conditions.iter().any(|c| c.contains("p.")) || key.contains("p.") {
+            "report_park_months r JOIN parks p ON p.id = r.park_id"
+        } else {
+            "report_park_months r"
+        };
+        let q = format!(
+            "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n, {sums} FROM {from} WHERE {} GROUP BY {by} ORDER BY {by}",
+            conditions.join(" AND ")
+        );
+        let binds: Vec<Param> = params;
+        let mut query = sqlx::query(sql(q));
+        for p in &binds {
+            query = match p {
+                Param::Int(v) => query.bind(*v),
+                Param::Text(v) => query.bind(v.clone()),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut out: Vec<Totals> = rows
+            .iter()
+            .map(|r| {
+                let mut sums = [Fixed2::ZERO; N];
+                for (i, f) in FIELDS.iter().enumerate() {
+                    sums[i] = Fixed2(col(r, &format!("s_{}", f.key))?);
+                }
+                let n: i64 = col(r, "n")?;
+                Ok(Totals { key: col::<Option<String>>(r, "k")?.unwrap_or_default(), reports: n, enterprises: n, sums })
+            })
+            .collect::<Result<_>>()?;
+        if matches!(group, GroupBy::Park | GroupBy::Township) {
+            // Across months, the enterprises are the largest month's count.
+            let q = format!(
+                "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n FROM {from} WHERE {} GROUP BY {by}, r.month",
+                conditions.join(" AND ")
+            );
+            let mut query = sqlx::query(sql(q));
+            for p in &binds {
+                query = match p {
+                    Param::Int(v) => query.bind(*v),
+                    Param::Text(v) => query.bind(v.clone()),
+                };
+            }
+            let mut peak: std::collections::HashMap<String, i64> = Default::default();
+            for r in query.fetch_all(&self.pool).await? {
+                let k = col::<Option<String>>(&r, "k")?.unwrap_or_default();
+                let n: i64 = col(&r, "n")?;
+                let e = peak.entry(k).or_insert(0);
+                *e = (*e).max(n);
+            }
+            for t in &mut out {
+                t.enterprises = peak.get(&t.key).copied().unwrap_or(0);
+            }
+        }
+        Ok(out)
+    }
 }
 
 async fn select(conn: &mut AnyConnection, enterprise_id: i64, month: Month) -> Result<Option<Report>> {
@@ -486,6 +585,9 @@ impl Store {
         for (before, d) in corrections {
             correct_in(&mut tx, before, d, &ctx.username, now).await?;
         }
+        let pairs =
+            new.iter().map(|r| (r.park_id, r.month)).chain(corrections.iter().map(|(b, _)| (b.park_id, b.month)));
+        refresh_rollup(&mut tx, &pairs.collect()).await?;
         let months: std::collections::BTreeSet<String> = new.iter().map(|r| r.month.to_string()).collect();
         let detail = serde_json::json!({ "new": new.len(), "corrected": corrections.len(), "months": months });
         audit::record(&mut tx, ctx, "import", "enterprise_reports", None, None, None, Some(detail)).await?;

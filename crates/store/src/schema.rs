@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "enterprises", include_str!("../migrations/0003_enterprises.sql")),
     (4, "rules", include_str!("../migrations/0004_rules.sql")),
     (5, "reports", include_str!("../migrations/0005_reports.sql")),
+    (6, "report_rollup", include_str!("../migrations/0006_report_rollup.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

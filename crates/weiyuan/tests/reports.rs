@@ -310,6 +310,11 @@ async fn a_report_file_round_trips_and_one_bad_cell_rejects_it_whole(app: &App) 
     assert_eq!((s, v["imported"]["written"].as_i64()), (200, Some(1)), "{v}");
     let corrected = app.store.enterprise_reports(e[0]).await.unwrap();
     assert!(corrected.iter().any(|r| r.version == 2 && r.reason == "核对后更正"), "{corrected:?}");
+    // The park's totals follow the correction: 4 × 120 + 5.
+    let (_, a) =
+        json_of(app.get(&county, &format!("/api/v1/analysis?park_id={park}&from={}&to={l}", back(l, 1))).await).await;
+    let output = a["changes"].as_array().unwrap().iter().find(|c| c["key"] == "output").unwrap()["value"].clone();
+    assert_eq!(output, json!(485.0), "{a}");
     // The xlsx export reads back as well.
     let xlsx = app.get(&county, "/api/v1/export/reports.xlsx").await.bytes().await.unwrap();
     let (s, v) = json_of(
