@@ -122,22 +122,7 @@ impl EnterpriseForm {
                 None => c.push(FieldError::new("tags", "error.unknown_choice").with("value", t)),
             }
         }
-        let entry_date = match self.entry_date.trim() {
-            "" => None,
-            d => match crate::time::parse_shanghai_date(d) {
-                Some(ms) => {
-                    let d = crate::time::format_shanghai(ms)[..10].to_string();
-                    if d.as_str() > today {
-                        c.push(FieldError::new("entry_date", "error.date_in_future"));
-                    }
-                    Some(d)
-                }
-                None => {
-                    c.push(FieldError::new("entry_date", "error.date_format"));
-                    None
-                }
-            },
-        };
+        let entry_date = (!self.entry_date.trim().is_empty()).then(|| c.date("entry_date", &self.entry_date, today));
         c.finish(())?;
         Ok(EnterpriseDraft {
             name,

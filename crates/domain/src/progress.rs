@@ -49,6 +49,17 @@ impl Month {
     }
 
     /// Months from `self` to `other` (inclusive), in order; empty when `other` is earlier.
+    /// The month `months` before this one.
+    pub fn back(self, months: i32) -> Month {
+        let total = self.year * 12 + self.month as i32 - 1 - months;
+        Month { year: total.div_euclid(12), month: (total.rem_euclid(12) + 1) as u32 }
+    }
+
+    /// This month and the `n - 1` before it, oldest first.
+    pub fn last_n(self, n: usize) -> Vec<Month> {
+        self.back(n.saturating_sub(1) as i32).through(self)
+    }
+
     pub fn through(self, other: Month) -> Vec<Month> {
         let mut out = Vec::new();
         let mut m = self;
@@ -473,7 +484,7 @@ impl MilestoneForm {
                 return None;
             }
             match crate::time::parse_shanghai_date(t) {
-                Some(ms) => Some(crate::time::format_shanghai(ms)[..10].to_string()),
+                Some(ms) => Some(crate::time::date_shanghai(ms)),
                 None => {
                     c.push(FieldError::new(field, "error.date_format"));
                     None

@@ -37,6 +37,11 @@ pub fn format_shanghai(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {:02}:{:02}", secs / 3600, secs / 60 % 60)
 }
 
+/// "2026-11-23": the civil date of an instant in Asia/Shanghai.
+pub fn date_shanghai(ms: i64) -> String {
+    format_shanghai(ms)[..10].to_string()
+}
+
 /// Start of a civil date (YYYY-MM-DD) in Asia/Shanghai, as epoch milliseconds.
 pub fn parse_shanghai_date(text: &str) -> Option<i64> {
     let mut it = text.trim().splitn(3, '-');

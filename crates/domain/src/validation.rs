@@ -156,7 +156,7 @@ impl Checker {
     pub fn date(&mut self, field: &str, value: &str, today: &str) -> String {
         match crate::time::parse_shanghai_date(value) {
             Some(ms) => {
-                let d = crate::time::format_shanghai(ms)[..10].to_string();
+                let d = crate::time::date_shanghai(ms);
                 if d.as_str() > today {
                     self.push(FieldError::new(field, "error.date_in_future"));
                 }

@@ -38,7 +38,7 @@ fn validate(form: &AdmissionForm, own: Option<EnterpriseDraft>) -> Result<(Enter
     let area = c.decimal("area_m2", &form.area_m2, Fixed2(1), Fixed2::from_units(1_000_000));
     let draft = match own {
         Some(d) => Some(d),
-        None => match form.enterprise.validate(&crate::deals::today()) {
+        None => match crate::enterprises::with_tag_codes(&form.enterprise).validate(&crate::today()) {
             Ok(d) => Some(d),
             Err(Invalid(errors)) => {
                 errors.into_iter().for_each(|e| c.push(e));
@@ -120,7 +120,7 @@ pub async fn decide(store: &Store, actor: &Actor, id: i64, form: &DecisionForm) 
         other => c.push(FieldError::new("decision", "error.unknown_choice").with("value", other)),
     }
     c.finish(())?;
-    let today = crate::deals::today();
+    let today = crate::today();
     Ok(store.decide_admission(&ctx(actor), id, &a.status, &form.decision, form.reason.trim(), &today).await?)
 }
 
@@ -142,21 +142,7 @@ pub async fn resubmit(store: &Store, actor: &Actor, id: i64, form: &AdmissionFor
 
 /// The form an application is edited from.
 pub fn form_of(a: &Admission) -> AdmissionForm {
-    let d = &a.applicant;
-    AdmissionForm {
-        enterprise: EnterpriseForm {
-            name: d.name.clone(),
-            credit_code: d.credit_code.clone(),
-            credit_override: d.credit_override.clone(),
-            legal_representative: d.legal_representative.clone(),
-            contact: d.contact.clone(),
-            industry_code: d.industry_code.clone(),
-            size: d.size.code().into(),
-            tags: d.tags.iter().map(|t| t.code()).collect::<Vec<_>>().join(","),
-            entry_date: String::new(),
-        },
-        area_m2: a.area_m2.plain(),
-    }
+    AdmissionForm { enterprise: crate::enterprises::form_of_draft(&a.applicant), area_m2: a.area_m2.plain() }
 }
 
 pub mod api {

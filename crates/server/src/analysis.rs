@@ -48,7 +48,7 @@ impl AnalysisQuery {
     pub fn period(&self) -> (Month, Month) {
         let last = crate::reports::last_month();
         let to = Month::parse(&self.to).filter(|m| *m <= last).unwrap_or(last);
-        let from = Month::parse(&self.from).filter(|m| *m <= to).unwrap_or_else(|| back(to, 11));
+        let from = Month::parse(&self.from).filter(|m| *m <= to).unwrap_or_else(|| to.back(11));
         (from, to)
     }
 
@@ -56,11 +56,6 @@ impl AnalysisQuery {
     fn whole_parks(&self) -> bool {
         self.industry.trim().is_empty() && self.size.trim().is_empty() && self.tag.trim().is_empty()
     }
-}
-
-fn back(m: Month, months: i32) -> Month {
-    let total = m.year * 12 + m.month as i32 - 1 - months;
-    Month { year: total.div_euclid(12), month: (total.rem_euclid(12) + 1) as u32 }
 }
 
 fn sum(t: &Totals, key: &str) -> Fixed2 {
@@ -190,7 +185,7 @@ pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<
     };
     let indicators_all = q.whole_parks().then(|| indicators_of(&now, land, area));
     // Parks over the twelve months up to `to`.
-    let by_park = store.report_totals(&scope, &filter, back(to, 11), to, GroupBy::Park).await?;
+    let by_park = store.report_totals(&scope, &filter, to.back(11), to, GroupBy::Park).await?;
     let mut park_rows: Vec<ParkRow> = by_park
         .iter()
         .filter_map(|t| {
@@ -332,6 +327,23 @@ pub mod pages {
         Ok(crate::exchange::api::download(bytes, &file, format))
     }
 
+    /// The monthly trend for the chart: revenue (and a year before, if asked) as bars, tax as a line.
+    fn trend(a: &Analysis, tr: crate::i18n::Tr, with_last_year: bool) -> String {
+        let revenue = weiyuan_domain::reports::index("revenue").unwrap_or(0);
+        let tax = weiyuan_domain::reports::index("tax").unwrap_or(0);
+        let series = |rows: &[weiyuan_store::reports::Totals], i: usize| {
+            rows.iter().map(|t| t.sums[i].as_f64()).collect::<Vec<_>>()
+        };
+        let mut list = vec![
+            serde_json::json!({ "name": tr.t("analysis.revenue_this"), "type": "bar", "data": series(&a.months, revenue) }),
+        ];
+        if with_last_year {
+            list.push(serde_json::json!({ "name": tr.t("analysis.revenue_last"), "type": "bar", "data": series(&a.months_last_year, revenue) }));
+        }
+        list.push(serde_json::json!({ "name": tr.t("analysis.tax_this"), "type": "line", "data": series(&a.months, tax), "yAxisIndex": 1 }));
+        serde_json::json!({ "x": a.months.iter().map(|t| t.key.clone()).collect::<Vec<_>>(), "series": list, "units": ["万元", "万元"] }).to_string()
+    }
+
     #[derive(Template)]
     #[template(path = "dashboard.html")]
     pub struct DashboardPage {
@@ -375,20 +387,7 @@ pub mod pages {
         let status = crate::reports::status(&s.store, &u.actor, a.to).await.map_err(u.fail())?;
         let (filed, active) = status.iter().fold((0, 0), |(f, n), p| (f + p.filed, n + p.enterprises));
         let tr = u.tr();
-        let revenue = weiyuan_domain::reports::index("revenue").unwrap_or(0);
-        let tax = weiyuan_domain::reports::index("tax").unwrap_or(0);
-        let series = |rows: &Vec<weiyuan_store::reports::Totals>, i: usize| {
-            rows.iter().map(|t| t.sums[i].as_f64()).collect::<Vec<_>>()
-        };
-        let trend = serde_json::json!({
-            "x": a.months.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-            "series": [
-                { "name": tr.t("analysis.revenue_this"), "type": "bar", "data": series(&a.months, revenue) },
-                { "name": tr.t("analysis.tax_this"), "type": "line", "data": series(&a.months, tax), "yAxisIndex": 1 },
-            ],
-            "units": ["万元", "万元"],
-        })
-        .to_string();
+        let trend = trend(&a, tr, false);
         let top: Vec<&super::ParkRow> = a.parks.iter().take(10).collect();
         let ranking = serde_json::json!({
             "names": top.iter().map(|p| p.park.clone()).collect::<Vec<_>>(),
@@ -413,22 +412,7 @@ pub mod pages {
     ) -> Result<Response, PageError> {
         let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.fail())?;
         let parks = crate::parks::list(&s.store, &u.actor, &Default::default()).await.map_err(u.fail())?;
-        let revenue = weiyuan_domain::reports::index("revenue").unwrap_or(0);
-        let tax = weiyuan_domain::reports::index("tax").unwrap_or(0);
-        let series = |rows: &Vec<weiyuan_store::reports::Totals>, i: usize| {
-            rows.iter().map(|t| t.sums[i].as_f64()).collect::<Vec<_>>()
-        };
-        let tr = u.tr();
-        let trend = serde_json::json!({
-            "x": a.months.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-            "series": [
-                { "name": tr.t("analysis.revenue_this"), "type": "bar", "data": series(&a.months, revenue) },
-                { "name": tr.t("analysis.revenue_last"), "type": "bar", "data": series(&a.months_last_year, revenue) },
-                { "name": tr.t("analysis.tax_this"), "type": "line", "data": series(&a.months, tax), "yAxisIndex": 1 },
-            ],
-            "units": ["万元", "万元"],
-        })
-        .to_string();
+        let trend = trend(&a, u.tr(), true);
         Ok(render(&AnalysisPage { ctx: u.ctx(), q, a, parks, trend }))
     }
 }

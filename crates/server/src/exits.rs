@@ -113,19 +113,30 @@ impl ExitRow {
 /// an enterprise sees itself only.
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError> {
     let rules = store.rules().await?;
-    let today = crate::deals::today();
+    let today = crate::today();
     let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
     let parks = store.list_parks(&actor.park_scope()).await?;
     let mut all_years = store.all_exit_figures().await?;
     // Reports win where an enterprise has complete years of them.
     all_years.extend(store.report_years(None).await?);
     let latest = store.latest_exit_steps().await?;
+    // The units each enterprise holds, read once per park that has figures to test.
+    let mut held: std::collections::HashMap<i64, Vec<Holding>> = Default::default();
+    let tested: std::collections::BTreeSet<i64> =
+        enterprises.iter().filter(|e| all_years.contains_key(&e.id)).map(|e| e.park_id).collect();
+    for park_id in tested {
+        for h in store.holdings(park_id).await? {
+            for holder in [h.owner_id, h.tenant_id].into_iter().flatten() {
+                held.entry(holder).or_default().push(h.clone());
+            }
+        }
+    }
     let mut rows = Vec::new();
     for e in enterprises {
         let due_date = e.entry_date.as_deref().and_then(|d| due_date(d, rules.exit_test_after_years));
         let park = parks.iter().find(|p| p.id == e.park_id);
         let checks = match (all_years.get(&e.id), park) {
-            (Some(years), Some(p)) => run_test(&rules, years, &store.holdings_of(e.id).await?, p),
+            (Some(years), Some(p)) => run_test(&rules, years, held.get(&e.id).map(Vec::as_slice).unwrap_or(&[]), p),
             _ => None,
         };
         rows.push(ExitRow {
@@ -175,7 +186,7 @@ pub async fn set_figures(store: &Store, actor: &Actor, enterprise_id: i64, form:
     if !actor.is_county() {
         return Err(AppError::Forbidden);
     }
-    let this_year: i64 = crate::deals::today()[..4].parse().unwrap_or(2026);
+    let this_year: i64 = crate::today()[..4].parse().unwrap_or(2026);
     let f = form.validate(this_year)?;
     Ok(store.set_exit_figures(&ctx(actor), enterprise_id, &f).await?)
 }
@@ -199,7 +210,7 @@ pub async fn step(store: &Store, actor: &Actor, enterprise_id: i64, form: &StepF
     }
     let e = crate::enterprises::get(store, actor, enterprise_id).await?;
     let rules = store.rules().await?;
-    let today = crate::deals::today();
+    let today = crate::today();
     let checks = test_of(store, &rules, &e).await?.unwrap_or_else(|| vec![Check::new("exit.has_figures", false)]);
     let failed = !all_passed(&checks);
     let reason = form.reason.trim();

@@ -36,6 +36,11 @@ use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 use weiyuan_store::Store;
 
+/// Today's date in Asia/Shanghai ("2026-11-23"), the date forms are checked against.
+pub fn today() -> String {
+    weiyuan_domain::time::date_shanghai(weiyuan_store::now_ms())
+}
+
 /// What every handler can reach. Holds no state another process would need: sessions, rate
 /// limits and data are in the database.
 #[derive(Clone)]

@@ -52,7 +52,7 @@ pub async fn file(store: &Store, actor: &Actor, enterprise_id: i64, form: &Repor
         None => (None, None),
     };
     let d = form.validate(&rules, last_month(), last_year.as_ref().map(|r| &r.figures), existing.is_some())?;
-    let today = crate::deals::today();
+    let today = crate::today();
     let late = existing.as_ref().map(|r| r.late).unwrap_or(today > due_date(d.month, &rules));
     Ok(store.file_enterprise_report(&ctx(actor), e.id, e.park_id, &d, late).await?)
 }

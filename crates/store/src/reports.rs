@@ -295,28 +295,8 @@ impl Store {
              FROM {from} WHERE {} GROUP BY {by} ORDER BY {by}",
             conditions.join(" AND ")
         );
-        let mut query = sqlx::query(sql(q));
-        for p in params {
-            query = match p {
-                Param::Int(v) => query.bind(v),
-                Param::Text(v) => query.bind(v),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                let mut sums = [Fixed2::ZERO; N];
-                for (i, f) in FIELDS.iter().enumerate() {
-                    sums[i] = Fixed2(col(r, &format!("s_{}", f.key))?);
-                }
-                Ok(Totals {
-                    key: col::<Option<String>>(r, "k")?.unwrap_or_default(),
-                    reports: col(r, "n")?,
-                    enterprises: col(r, "ne")?,
-                    sums,
-                })
-            })
-            .collect()
+        let rows = bound(q, &params).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| totals_from_row(r, "ne")).collect()
     }
 }
 
@@ -407,41 +387,16 @@ impl Store {
             "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n, {sums} FROM {from} WHERE {} GROUP BY {by} ORDER BY {by}",
             conditions.join(" AND ")
         );
-        let binds: Vec<Param> = params;
-        let mut query = sqlx::query(sql(q));
-        for p in &binds {
-            query = match p {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.clone()),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let mut out: Vec<Totals> = rows
-            .iter()
-            .map(|r| {
-                let mut sums = [Fixed2::ZERO; N];
-                for (i, f) in FIELDS.iter().enumerate() {
-                    sums[i] = Fixed2(col(r, &format!("s_{}", f.key))?);
-                }
-                let n: i64 = col(r, "n")?;
-                Ok(Totals { key: col::<Option<String>>(r, "k")?.unwrap_or_default(), reports: n, enterprises: n, sums })
-            })
-            .collect::<Result<_>>()?;
+        let rows = bound(q, &params).fetch_all(&self.pool).await?;
+        let mut out: Vec<Totals> = rows.iter().map(|r| totals_from_row(r, "n")).collect::<Result<_>>()?;
         if matches!(group, GroupBy::Park | GroupBy::Township) {
             // Across months, the enterprises are the largest month's count.
             let q = format!(
                 "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n FROM {from} WHERE {} GROUP BY {by}, r.month",
                 conditions.join(" AND ")
             );
-            let mut query = sqlx::query(sql(q));
-            for p in &binds {
-                query = match p {
-                    Param::Int(v) => query.bind(*v),
-                    Param::Text(v) => query.bind(v.clone()),
-                };
-            }
             let mut peak: std::collections::HashMap<String, i64> = Default::default();
-            for r in query.fetch_all(&self.pool).await? {
+            for r in bound(q, &params).fetch_all(&self.pool).await? {
                 let k = col::<Option<String>>(&r, "k")?.unwrap_or_default();
                 let n: i64 = col(&r, "n")?;
                 let e = peak.entry(k).or_insert(0);
@@ -453,6 +408,32 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// A query with the parameters of its conditions bound in order.
+fn bound(q: String, params: &[Param]) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut query = sqlx::query(sql(q));
+    for p in params {
+        query = match p {
+            Param::Int(v) => query.bind(*v),
+            Param::Text(v) => query.bind(v.clone()),
+        };
+    }
+    query
+}
+
+/// A row of totals: key `k`, report count `n`, the enterprise count from `enterprises`, sums `s_*`.
+fn totals_from_row(r: &AnyRow, enterprises: &str) -> Result<Totals> {
+    let mut sums = [Fixed2::ZERO; N];
+    for (i, f) in FIELDS.iter().enumerate() {
+        sums[i] = Fixed2(col(r, &format!("s_{}", f.key))?);
+    }
+    Ok(Totals {
+        key: col::<Option<String>>(r, "k")?.unwrap_or_default(),
+        reports: col(r, "n")?,
+        enterprises: col(r, enterprises)?,
+        sums,
+    })
 }
 
 async fn select(conn: &mut AnyConnection, enterprise_id: i64, month: Month) -> Result<Option<Report>> {

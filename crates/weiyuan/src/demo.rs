@@ -483,7 +483,7 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
 async fn load_progress(store: &Store, ctx: &AuditCtx, loaded: &mut Loaded) -> Result<(), DemoError> {
     let now = weiyuan_store::now_ms();
     let last = Month::of_ms(now).prev();
-    let today = weiyuan_domain::time::format_shanghai(now)[..10].to_string();
+    let today = weiyuan_domain::time::date_shanghai(now);
     let plans = seed_plans();
     for (code, plan) in &plans {
         let park = store.find_park_by_code(code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
@@ -660,7 +660,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
     let outside =
         store.apply_admission(&ctx, park.id, None, &applicant(3, "平阳县演示食品有限公司", "C1431"), area).await?;
     let township = AuditCtx::system("xiaojiang");
-    let today = weiyuan_domain::time::format_shanghai(weiyuan_store::now_ms())[..10].to_string();
+    let today = weiyuan_server::today();
     store
         .decide_admission(
             &township,
@@ -687,7 +687,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
 }
 
 /// Months of generated reports in the demo.
-pub const DEMO_REPORT_MONTHS: i32 = 36;
+pub const DEMO_REPORT_MONTHS: usize = 36;
 
 /// 36 months of reports for every demo enterprise, up to the last month that has ended: a size
 /// per enterprise (annual revenue 60–3,000 万元), growth of −5% to +20% a year, the Spring
@@ -701,12 +701,7 @@ pub async fn load_reports_demo(store: &Store) -> Result<usize, DemoError> {
         return Ok(0);
     }
     let now = weiyuan_store::now_ms();
-    let last = Month::of_ms(now).prev();
-    let mut first = last;
-    for _ in 1..DEMO_REPORT_MONTHS {
-        first = first.prev();
-    }
-    let months = first.through(last);
+    let months = Month::of_ms(now).prev().last_n(DEMO_REPORT_MONTHS);
     // The exit demo: (enterprise, sales 元/m², revenue 元/m² by year) as written by load_rules_demo.
     let exit_cases = exit_demo_cases(store).await?;
     let mut rows = Vec::new();

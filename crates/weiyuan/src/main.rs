@@ -351,46 +351,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open(&r.database_url).await?;
             let month = weiyuan_domain::progress::Month::parse(&month).ok_or("write the month as YYYY-MM")?;
             let parks = store.list_parks(&weiyuan_domain::access::ParkScope::All).await.map_err(|e| e.to_string())?;
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let ws = book.add_worksheet();
-            let cols: Vec<String> = ["园区编号", "统一社会信用代码", "企业名称", "月份"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain(
-                    weiyuan_domain::reports::FIELDS
-                        .iter()
-                        .map(|f| format!("{}（{}）", i18n::t(Lang::ZhCn, &format!("report_field.{}", f.key)), f.unit)),
-                )
-                .collect();
-            let xe = |e: rust_xlsxwriter::XlsxError| e.to_string();
-            ws.write_string(0, 0, "企业月度报表").map_err(xe)?;
-            for (c, h) in cols.iter().enumerate() {
-                ws.write_string(1, c as u16, h).map_err(xe)?;
-            }
-            let mut row = 2u32;
+            let mut rows = Vec::new();
             for p in &parks {
                 for e in store.list_enterprises(p.id).await.map_err(|e| e.to_string())? {
-                    let (_, f, _, _) = demo::generated_enterprise_reports(
-                        &format!("{}-{month}", e.credit_code),
-                        false,
-                        &[month],
-                        None,
-                    )
-                    .remove(0);
-                    ws.write_string(row, 0, &p.code).map_err(xe)?;
-                    ws.write_string(row, 1, &e.credit_code).map_err(xe)?;
-                    ws.write_string(row, 2, &e.name).map_err(xe)?;
-                    ws.write_string(row, 3, month.to_string()).map_err(xe)?;
-                    for (i, v) in f.iter().enumerate() {
-                        if let Some(v) = v {
-                            ws.write_number(row, 4 + i as u16, v.as_f64()).map_err(xe)?;
-                        }
-                    }
-                    row += 1;
+                    let seed = format!("{}-{month}", e.credit_code);
+                    let (_, f, _, _) = demo::generated_enterprise_reports(&seed, false, &[month], None).remove(0);
+                    rows.push(exchange::report_row(&p.code, &e.credit_code, &e.name, month, &f, ""));
                 }
             }
-            book.save(&output).map_err(xe)?;
-            println!("{} rows for {month} written to {}", row - 2, output.display());
+            let bytes = exchange::report_workbook(&rows).map_err(|e| format!("{e:?}"))?;
+            std::fs::write(&output, bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+            println!("{} rows for {month} written to {}", rows.len(), output.display());
             Ok(())
         }
         Command::Migrate(db) => {

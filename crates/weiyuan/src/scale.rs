@@ -31,12 +31,7 @@ const CLASSES: [&str; 8] = ["C3484", "C3670", "C2926", "C1910", "C2319", "C3812"
 
 /// The months of reports: `months` up to the last that has ended.
 pub fn report_months(months: usize) -> Vec<Month> {
-    let last = Month::of_ms(weiyuan_store::now_ms()).prev();
-    let mut first = last;
-    for _ in 1..months {
-        first = first.prev();
-    }
-    first.through(last)
+    Month::of_ms(weiyuan_store::now_ms()).prev().last_n(months)
 }
 
 /// Load the data set; `progress` hears a line now and then. Returns (parks, enterprises, reports).

@@ -17,10 +17,6 @@ fn ctx(actor: &Actor) -> AuditCtx {
     AuditCtx::user(actor.user_id, &actor.username)
 }
 
-pub fn today() -> String {
-    weiyuan_domain::time::format_shanghai(weiyuan_store::now_ms())[..10].to_string()
-}
-
 /// An enterprise sees who holds its own units only; other holders are not named.
 fn mask_holding(actor: &Actor, mut h: Holding) -> Holding {
     if actor.role == Role::Enterprise {
@@ -72,7 +68,7 @@ async fn editable(store: &Store, actor: &Actor, park_id: i64) -> Result<Park, Ap
 /// Sales: the county, the park's township and its operator (for the developer).
 pub async fn sell(store: &Store, actor: &Actor, park_id: i64, form: &SaleForm) -> Result<DealDone, AppError> {
     editable(store, actor, park_id).await?;
-    let d = form.validate(&today())?;
+    let d = form.validate(&crate::today())?;
     Ok(store.sell(&ctx(actor), park_id, &d).await?)
 }
 
@@ -82,7 +78,7 @@ pub async fn lease(store: &Store, actor: &Actor, park_id: i64, form: &LeaseForm)
     if !actor.can_edit_park(&park.as_ref()) {
         return Err(AppError::Forbidden);
     }
-    let d = form.validate(&today())?;
+    let d = form.validate(&crate::today())?;
     // The owner's admission targets: its latest exit-test figures must pass.
     let owner = match d.unit_ids.first() {
         Some(id) => store.holding(*id).await.ok().and_then(|h| h.owner_id),
@@ -99,12 +95,12 @@ pub async fn lease(store: &Store, actor: &Actor, park_id: i64, form: &LeaseForm)
 /// the county can approve one inside the lock (with its approval reference).
 pub async fn transfer(store: &Store, actor: &Actor, park_id: i64, form: &TransferForm) -> Result<DealDone, AppError> {
     let park = editable(store, actor, park_id).await?;
-    let d = form.validate(&today())?;
+    let d = form.validate(&crate::today())?;
     Ok(store.transfer(&ctx(actor), park_id, &d, actor.can_edit_park(&park.as_ref())).await?)
 }
 
 pub async fn take_back(store: &Store, actor: &Actor, park_id: i64, form: &TakeBackForm) -> Result<DealDone, AppError> {
     editable(store, actor, park_id).await?;
-    let d = form.validate(&today())?;
+    let d = form.validate(&crate::today())?;
     Ok(store.take_back(&ctx(actor), park_id, &d).await?)
 }

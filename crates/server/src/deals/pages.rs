@@ -55,7 +55,7 @@ async fn page(s: &AppState, u: &PageUser, park_id: i64, errors: Errors, checks: 
         enterprises,
         can_deal,
         can_lease,
-        today: super::today(),
+        today: crate::today(),
         errors,
         checks,
     };

@@ -10,14 +10,10 @@ use serde::Deserialize;
 use weiyuan_domain::access::{Actor, Role};
 use weiyuan_domain::enterprises::EnterpriseForm;
 use weiyuan_store::enterprises::Enterprise;
-use weiyuan_store::{AuditCtx, Store, now_ms};
+use weiyuan_store::{AuditCtx, Store};
 
 fn ctx(actor: &Actor) -> AuditCtx {
     AuditCtx::user(actor.user_id, &actor.username)
-}
-
-fn today() -> String {
-    weiyuan_domain::time::format_shanghai(now_ms())[..10].to_string()
 }
 
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
@@ -63,12 +59,11 @@ async fn editable_park(store: &Store, actor: &Actor, park_id: i64) -> Result<(),
     if actor.can_edit_units(&park.as_ref()) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-/// Tags may be written as codes or as their Chinese or English labels (科技型、专精特新).
-fn with_tag_codes(form: &EnterpriseForm) -> EnterpriseForm {
+/// Tags as codes, from codes or their Chinese or English labels (科技型、专精特新), separated by
+/// commas, 、 or spaces; what is still unknown is left for the form to report.
+pub fn tag_codes(text: &str) -> String {
     use weiyuan_domain::enterprises::Tag;
-    let tags: Vec<String> = form
-        .tags
-        .split([',', '、', '，', ' '])
+    text.split([',', '、', '，', ' ', ';', '；'])
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| {
@@ -76,39 +71,48 @@ fn with_tag_codes(form: &EnterpriseForm) -> EnterpriseForm {
                 .map(str::to_string)
                 .unwrap_or(t.to_string())
         })
-        .collect();
-    EnterpriseForm { tags: tags.join(","), ..form.clone() }
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn with_tag_codes(form: &EnterpriseForm) -> EnterpriseForm {
+    EnterpriseForm { tags: tag_codes(&form.tags), ..form.clone() }
 }
 
 pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
     editable_park(store, actor, park_id).await?;
-    let d = with_tag_codes(form).validate(&today())?;
+    let d = with_tag_codes(form).validate(&crate::today())?;
     Ok(store.create_enterprise(&ctx(actor), park_id, &d, false).await?)
 }
 
 pub async fn update(store: &Store, actor: &Actor, id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
     let e = get(store, actor, id).await?;
     editable_park(store, actor, e.park_id).await?;
-    let d = with_tag_codes(form).validate(&today())?;
+    let d = with_tag_codes(form).validate(&crate::today())?;
     Ok(store.update_enterprise(&ctx(actor), id, &d).await?)
 }
 
 /// The form an edit page starts from.
 pub fn form_of(e: &Enterprise) -> EnterpriseForm {
+    form_of_draft(&e.draft())
+}
+
+/// The form showing a registry record, tags by their Chinese labels.
+pub fn form_of_draft(d: &weiyuan_domain::enterprises::EnterpriseDraft) -> EnterpriseForm {
     EnterpriseForm {
-        name: e.name.clone(),
-        credit_code: e.credit_code.clone(),
-        credit_override: e.credit_override.clone(),
-        legal_representative: e.legal_representative.clone(),
-        contact: e.contact.clone(),
-        industry_code: e.industry_code.clone(),
-        size: e.size.code().into(),
-        tags: e
+        name: d.name.clone(),
+        credit_code: d.credit_code.clone(),
+        credit_override: d.credit_override.clone(),
+        legal_representative: d.legal_representative.clone(),
+        contact: d.contact.clone(),
+        industry_code: d.industry_code.clone(),
+        size: d.size.code().into(),
+        tags: d
             .tags
             .iter()
             .map(|t| crate::i18n::t(weiyuan_domain::access::Lang::ZhCn, &format!("tag.{}", t.code())))
             .collect::<Vec<_>>()
             .join("、"),
-        entry_date: e.entry_date.clone().unwrap_or_default(),
+        entry_date: d.entry_date.clone().unwrap_or_default(),
     }
 }

@@ -100,7 +100,7 @@ pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageRes
     let rules = s.store.rules().await.map_err(fail)?;
     let checks = crate::exits::test_of(&s.store, &rules, &e).await.map_err(u.fail())?;
     let due_date = e.entry_date.as_deref().and_then(|d| crate::exits::due_date(d, rules.exit_test_after_years));
-    let this_year = crate::deals::today()[..4].to_string();
+    let this_year = crate::today()[..4].to_string();
     Ok(render(&EnterprisePage {
         ctx: u.ctx(),
         e,

@@ -3,16 +3,15 @@
 //! registered in the same park; a row whose park the caller may not edit is an error.
 
 use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_tables, is_data_row,
-    resolve_park, write_table, xlsx_error,
+    CellError, FileFormat, ImportError, ImportSummary, Out, code_from_label, find_tables, is_data_row, resolve_park,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
-use rust_xlsxwriter::{Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use std::collections::{HashMap, HashSet};
 use weiyuan_domain::FieldError;
 use weiyuan_domain::access::{Actor, Lang, ParkScope};
-use weiyuan_domain::enterprises::{EnterpriseForm, EnterpriseSize, Tag};
+use weiyuan_domain::enterprises::{EnterpriseForm, EnterpriseSize};
 use weiyuan_store::enterprise_import::EnterpriseWrite;
 use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::{AuditCtx, Store};
@@ -74,28 +73,16 @@ pub(super) async fn export(store: &Store, actor: &Actor, format: FileFormat) -> 
             row(code, e)
         })
         .collect();
-    match format {
-        FileFormat::Csv => Ok(super::csv(&headers(), &rows)),
-        FileFormat::Xlsx => {
-            let f = || -> Result<Vec<u8>, XlsxError> {
-                let mut book = Workbook::new();
-                let ws = book.add_worksheet();
-                ws.set_name(SHEET)?;
-                write_table(ws, &Styles::default(), "入园企业名录", &headers(), &widths(), &rows, None)?;
-                book.save_to_buffer()
-            };
-            f().map_err(xlsx_error)
-        }
-    }
+    super::table_file(format, SHEET, "入园企业名录", &headers(), &widths(), &rows)
 }
 
 pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name(SHEET)?;
-    write_table(ws, &Styles::default(), "入园企业名录（导入模板）", &headers(), &widths(), &[], None)?;
-    super::instructions(
-        &mut book,
+    super::one_sheet(
+        SHEET,
+        "入园企业名录（导入模板）",
+        &headers(),
+        &widths(),
+        &[],
         &[
             "每行一家企业。园区编号、企业名称、统一社会信用代码、行业代码、规模必填。",
             "园区编号：填园区编号（如 PY08）或园区名称，须是您有权登记企业的园区。",
@@ -106,22 +93,7 @@ pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
             "统一社会信用代码已登记在同一园区的企业按文件更新；已在其他园区登记的代码是错误。",
             "文件有任何一处错误时，整个文件都不会导入，并列出每个错误所在的工作表、行、列。",
         ],
-    )?;
-    book.save_to_buffer()
-}
-
-/// Tags as codes from a cell of codes or labels (科技型、专精特新), separated by 、 or commas.
-fn tag_codes(cell: &str) -> String {
-    let code = |t: &str| code_from_label(Tag::ALL, Tag::code, "tag", t, &[]).map(str::to_string);
-    let mut out = Vec::new();
-    for part in cell.split([',', '、', '，', ';', '；']).map(str::trim).filter(|t| !t.is_empty()) {
-        match code(part) {
-            Some(c) => out.push(c),
-            // Labels separated by spaces; what is still unknown is reported by the form.
-            None => out.extend(part.split_whitespace().map(|t| code(t).unwrap_or_else(|| t.to_string()))),
-        }
-    }
-    out.join(",")
+    )
 }
 
 /// Check every row; when all are right, the rows to write and what they amount to.
@@ -136,7 +108,7 @@ async fn check(
     let existing = store.list_enterprises_in(&ParkScope::All).await?;
     let by_code: HashMap<&str, &Enterprise> = existing.iter().map(|e| (e.credit_code.as_str(), e)).collect();
     let by_name: HashMap<&str, &Enterprise> = existing.iter().map(|e| (e.name.as_str(), e)).collect();
-    let today = weiyuan_domain::time::format_shanghai(weiyuan_store::now_ms())[..10].to_string();
+    let today = crate::today();
     let (tables, total) = find_tables(sheets, "企业名称", &headers(), 4)?;
     let mut errors = Vec::new();
     let mut writes: Vec<EnterpriseWrite> = Vec::new();
@@ -196,7 +168,7 @@ async fn check(
                 size: code_from_label(EnterpriseSize::ALL, EnterpriseSize::code, "size", &size_cell, &[])
                     .map(str::to_string)
                     .unwrap_or(size_cell),
-                tags: tag_codes(&get("tags")),
+                tags: crate::enterprises::tag_codes(&get("tags")),
                 entry_date: get("entry_date"),
             };
             let draft = match form.validate(&today) {

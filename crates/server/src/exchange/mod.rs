@@ -11,6 +11,7 @@ mod parks;
 mod plans;
 mod progress;
 mod reports;
+pub use reports::{report_row, report_workbook};
 pub mod table;
 
 use crate::error::AppError;
@@ -322,6 +323,40 @@ impl Default for Styles {
             header,
             total: Format::new().set_bold().set_background_color("#EEF2F6"),
         }
+    }
+}
+
+/// A workbook of one titled table, with a sheet of instructions when there are any (a template).
+pub fn one_sheet(
+    sheet: &str,
+    title: &str,
+    headers: &[&str],
+    widths: &[f64],
+    rows: &[Vec<Out>],
+    instructions: &[&str],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    write_table(ws, &Styles::default(), title, headers, widths, rows, None)?;
+    if !instructions.is_empty() {
+        self::instructions(&mut book, instructions)?;
+    }
+    book.save_to_buffer()
+}
+
+/// One table as a file: a CSV, or a workbook of one sheet.
+pub fn table_file(
+    format: FileFormat,
+    sheet: &str,
+    title: &str,
+    headers: &[&str],
+    widths: &[f64],
+    rows: &[Vec<Out>],
+) -> Result<Vec<u8>, AppError> {
+    match format {
+        FileFormat::Csv => Ok(csv(headers, rows)),
+        FileFormat::Xlsx => one_sheet(sheet, title, headers, widths, rows, &[]).map_err(xlsx_error),
     }
 }
 

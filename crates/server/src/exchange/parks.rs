@@ -107,14 +107,13 @@ fn xlsx(parks: &[Park]) -> Result<Vec<u8>, XlsxError> {
 }
 
 pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let styles = Styles::default();
     let widths: Vec<f64> = COLUMNS.iter().map(|c| c.2).collect();
-    let ws = book.add_worksheet();
-    ws.set_name("园区")?;
-    write_table(ws, &styles, "小微企业园基本概况（导入模板）", &headers(), &widths, &[], None)?;
-    super::instructions(
-        &mut book,
+    super::one_sheet(
+        "园区",
+        "小微企业园基本概况（导入模板）",
+        &headers(),
+        &widths,
+        &[],
         &[
             "每行一个园区。名称、所在乡镇、建设情况、用地面积、建筑面积、主导产业、入驻企业数、开发模式、园区类型必填。",
             "数字直接填写，不带单位和千分位逗号；面积最多两位小数。",
@@ -123,8 +122,7 @@ pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
             "编号：已登记园区的编号（如 PY08），填写则按编号更新；不填则按名称匹配，名称不存在则新建园区。",
             "“合计”行会被忽略。文件有任何一处错误时，整个文件都不会导入，并列出每个错误所在的工作表、行、列。",
         ],
-    )?;
-    book.save_to_buffer()
+    )
 }
 
 pub(super) async fn check(

@@ -1,12 +1,9 @@
 //! Monthly progress reports: one row per park and month, the same layout for xlsx and CSV.
 
-use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, find_tables, is_data_row, resolve_park,
-    write_table, xlsx_error,
-};
+use super::{CellError, FileFormat, ImportError, ImportSummary, Out, find_tables, is_data_row, resolve_park};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
-use rust_xlsxwriter::{Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use std::collections::HashSet;
 use weiyuan_domain::FieldError;
 use weiyuan_domain::access::Actor;
@@ -62,38 +59,25 @@ pub(super) async fn export(store: &Store, actor: &Actor, format: FileFormat) -> 
             ])
         })
         .collect();
-    match format {
-        FileFormat::Csv => Ok(super::csv(&headers(), &rows)),
-        FileFormat::Xlsx => {
-            let f = || -> Result<Vec<u8>, XlsxError> {
-                let mut book = Workbook::new();
-                let ws = book.add_worksheet();
-                ws.set_name("月度进度")?;
-                let widths: Vec<f64> = COLUMNS.iter().map(|c| c.2).collect();
-                write_table(ws, &Styles::default(), "小微企业园月度建设进度", &headers(), &widths, &rows, None)?;
-                book.save_to_buffer()
-            };
-            f().map_err(xlsx_error)
-        }
-    }
+    let widths: Vec<f64> = COLUMNS.iter().map(|c| c.2).collect();
+    super::table_file(format, "月度进度", "小微企业园月度建设进度", &headers(), &widths, &rows)
 }
 
 pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name("月度进度")?;
     let widths: Vec<f64> = COLUMNS.iter().map(|c| c.2).collect();
-    write_table(ws, &Styles::default(), "小微企业园月度建设进度（导入模板）", &headers()[..9], &widths, &[], None)?;
-    super::instructions(
-        &mut book,
+    super::one_sheet(
+        "月度进度",
+        "小微企业园月度建设进度（导入模板）",
+        &headers()[..9],
+        &widths,
+        &[],
         &[
             "每行一个园区一个月：编号或园区名称须是您管辖范围内已登记的园区；月份写 2024-03。",
             "数字不带单位；空白按 0 计。竣工面积单位为万㎡，投资单位为万元。不能报送未来月份。",
             "同一园区同一月份再次导入即为更正，保留首次报送时间。",
             "文件有任何一处错误时，整个文件都不会导入，并列出每个错误所在的工作表、行、列。",
         ],
-    )?;
-    book.save_to_buffer()
+    )
 }
 
 pub(super) async fn check(

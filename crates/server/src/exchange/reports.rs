@@ -4,17 +4,17 @@
 //! need 确认 and 说明) and writes nothing when any cell is wrong; a row for a month already filed
 //! with other figures is a correction and needs its 说明.
 
-use super::{CellError, FileFormat, ImportError, ImportSummary, Out, Styles, find_tables, write_table, xlsx_error};
+use super::{CellError, FileFormat, ImportError, ImportSummary, Out, find_tables};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
-use rust_xlsxwriter::{Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use weiyuan_domain::FieldError;
 use weiyuan_domain::access::{Actor, Lang};
 use weiyuan_domain::progress::Month;
 use weiyuan_domain::reports::ReportDraft;
-use weiyuan_domain::reports::{FIELDS, ReportForm};
+use weiyuan_domain::reports::{FIELDS, Figures, ReportForm};
 use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::reports::{NewReport, Report};
 use weiyuan_store::{AuditCtx, Store};
@@ -53,11 +53,7 @@ fn widths() -> Vec<f64> {
 
 /// The last twelve months that have ended, in the caller's scope.
 pub(super) async fn export(store: &Store, actor: &Actor, format: FileFormat) -> Result<Vec<u8>, AppError> {
-    let last = crate::reports::last_month();
-    let mut months = vec![last];
-    for _ in 0..11 {
-        months.push(months.last().copied().unwrap_or(last).prev());
-    }
+    let months = crate::reports::last_month().last_n(12);
     let parks = store.list_parks(&actor.park_scope()).await?;
     let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
     let by_id: HashMap<i64, &Enterprise> = enterprises.iter().map(|e| (e.id, e)).collect();
@@ -72,37 +68,41 @@ pub(super) async fn export(store: &Store, actor: &Actor, format: FileFormat) -> 
         .iter()
         .map(|r| {
             let e = by_id[&r.enterprise_id];
-            let park = parks.iter().find(|p| p.id == r.park_id).map(|p| p.code.clone()).unwrap_or_default();
-            let mut row =
-                vec![Out::text(park), Out::text(&e.credit_code), Out::text(&e.name), Out::text(r.month.to_string())];
-            row.extend(r.figures.iter().map(|v| Out::fixed(*v)));
-            row.push(Out::Empty);
-            row.push(Out::text(&r.reason));
-            row
+            let park = parks.iter().find(|p| p.id == r.park_id).map(|p| p.code.as_str()).unwrap_or_default();
+            report_row(park, &e.credit_code, &e.name, r.month, &r.figures, &r.reason)
         })
         .collect();
-    match format {
-        FileFormat::Csv => Ok(super::csv(&headers(), &rows)),
-        FileFormat::Xlsx => {
-            let f = || -> Result<Vec<u8>, XlsxError> {
-                let mut book = Workbook::new();
-                let ws = book.add_worksheet();
-                ws.set_name(SHEET)?;
-                write_table(ws, &Styles::default(), "企业月度报表（近 12 个月）", &headers(), &widths(), &rows, None)?;
-                book.save_to_buffer()
-            };
-            f().map_err(xlsx_error)
-        }
-    }
+    super::table_file(format, SHEET, "企业月度报表（近 12 个月）", &headers(), &widths(), &rows)
+}
+
+/// One row of the layout: the enterprise, the month, its figures, an empty 确认, the 说明.
+pub fn report_row(
+    park: &str,
+    credit_code: &str,
+    name: &str,
+    month: Month,
+    figures: &Figures,
+    reason: &str,
+) -> Vec<Out> {
+    let mut row = vec![Out::text(park), Out::text(credit_code), Out::text(name), Out::text(month.to_string())];
+    row.extend(figures.iter().map(|v| Out::fixed(*v)));
+    row.push(Out::Empty);
+    row.push(Out::text(reason));
+    row
+}
+
+/// A workbook of report rows in the import layout.
+pub fn report_workbook(rows: &[Vec<Out>]) -> Result<Vec<u8>, AppError> {
+    super::table_file(FileFormat::Xlsx, SHEET, "企业月度报表", &headers(), &widths(), rows)
 }
 
 pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name(SHEET)?;
-    write_table(ws, &Styles::default(), "企业月度报表（导入模板）", &headers(), &widths(), &[], None)?;
-    super::instructions(
-        &mut book,
+    super::one_sheet(
+        SHEET,
+        "企业月度报表（导入模板）",
+        &headers(),
+        &widths(),
+        &[],
         &[
             "每行一家企业一个月。统一社会信用代码、月份（如 2026-10）必填；园区编号、企业名称供核对。",
             "必填指标由县小微园办在“规则设置”中设定（默认：工业总产值、营业收入、税收总额、用电量、从业人员）。",
@@ -111,8 +111,7 @@ pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
             "已报送月份的数据不同的，视为更正，须在“说明”写明原因；与已报数据相同的行不重复写入。",
             "文件有任何一处错误时，整个文件都不会导入，并列出每个错误所在的工作表、行、列。",
         ],
-    )?;
-    book.save_to_buffer()
+    )
 }
 
 type Checked = (Vec<NewReport>, Vec<(Report, ReportDraft)>, ImportSummary);
@@ -125,7 +124,7 @@ async fn check(
 ) -> Result<Checked, ImportError> {
     let rules = store.rules().await?.reports;
     let last = crate::reports::last_month();
-    let today = crate::deals::today();
+    let today = crate::today();
     let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
     let by_code: HashMap<&str, &Enterprise> = enterprises.iter().map(|e| (e.credit_code.as_str(), e)).collect();
     let (tables, total) = find_tables(sheets, "统一社会信用代码", &headers(), 5)?;
@@ -141,7 +140,8 @@ async fn check(
             }
         }
     }
-    let mut filed = store.report_figures_in(&months.into_iter().collect::<Vec<_>>()).await?;
+    let filed = store.report_figures_in(&months.into_iter().collect::<Vec<_>>()).await?;
+    let mut in_file: HashMap<(i64, Month), Figures> = HashMap::new();
     let (mut errors, mut new, mut corrections) = (Vec::new(), Vec::new(), Vec::new());
     let mut summary = ImportSummary::default();
     let mut seen = HashSet::new();
@@ -185,7 +185,9 @@ async fn check(
             };
             let month = Month::parse(&form.month);
             let before = month.and_then(|m| filed.get(&(e.id, m))).cloned();
-            let last_year = month.and_then(|m| filed.get(&(e.id, Month { year: m.year - 1, ..m }))).map(|r| r.figures);
+            let last_year = month
+                .map(|m| (e.id, Month { year: m.year - 1, ..m }))
+                .and_then(|key| in_file.get(&key).copied().or_else(|| filed.get(&key).map(|r| r.figures)));
             // A month filed already: the same figures are no change; other figures a correction,
             // which needs its reason (asked only once the row is otherwise right).
             let checked = form.validate(&rules, last, last_year.as_ref(), false);
@@ -221,22 +223,7 @@ async fn check(
                                 late,
                             };
                             // Later rows of the file see this one as last year's month.
-                            filed.insert(
-                                (e.id, d.month),
-                                Report {
-                                    enterprise_id: e.id,
-                                    park_id: e.park_id,
-                                    month: d.month,
-                                    figures: d.figures,
-                                    version: 1,
-                                    reason: String::new(),
-                                    first_submitted_at: now,
-                                    submitted_at: now,
-                                    submitted_by: String::new(),
-                                    late,
-                                    generated: false,
-                                },
-                            );
+                            in_file.insert((e.id, d.month), d.figures);
                             new.push(row);
                         }
                     }

@@ -308,10 +308,6 @@ pub async fn set_plan(store: &Store, actor: &Actor, park_id: i64, form: &PlanFor
     Ok(plan)
 }
 
-fn today() -> String {
-    weiyuan_domain::time::format_shanghai(now_ms())[..10].to_string()
-}
-
 pub async fn set_milestone(
     store: &Store,
     actor: &Actor,
@@ -322,7 +318,7 @@ pub async fn set_milestone(
     if !actor.can_edit_park(&park.as_ref()) {
         return Err(AppError::Forbidden);
     }
-    let d = form.validate(&today())?;
+    let d = form.validate(&crate::today())?;
     Ok(store.set_milestone(&ctx(actor), park_id, &d, false).await?)
 }
 

@@ -138,7 +138,7 @@ impl ParkProgressPage {
         self.ctx.tr.code("figure_unit", f.code())
     }
     fn today(&self) -> String {
-        super::today()
+        crate::today()
     }
     fn wan(&self, m2: &Fixed2) -> String {
         weiyuan_domain::units::m2_to_wan_m2(*m2).plain()
