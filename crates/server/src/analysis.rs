@@ -30,6 +30,8 @@ pub struct AnalysisQuery {
     pub industry: String,
     pub size: String,
     pub tag: String,
+    /// The drill-down's order: the figure (a report field key) whose enterprises are listed.
+    pub field: String,
 }
 
 impl AnalysisQuery {
@@ -237,6 +239,118 @@ pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<
     })
 }
 
+/// One enterprise behind a figure: its totals over the period (employees: its average month).
+#[derive(Clone, Debug, Serialize)]
+pub struct BehindRow {
+    pub enterprise_id: i64,
+    pub name: String,
+    pub credit_code: String,
+    pub park_id: i64,
+    pub park: String,
+    pub industry_code: String,
+    pub reports: i64,
+    pub figures: std::collections::BTreeMap<&'static str, Fixed2>,
+}
+
+/// The enterprises behind the analysis's figures, largest first by `field`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Behind {
+    pub from: Month,
+    pub to: Month,
+    pub field: &'static str,
+    /// How many enterprises there are in all; `rows` holds at most `BEHIND_ROWS` of them.
+    pub total: usize,
+    pub rows: Vec<BehindRow>,
+}
+
+/// The rows a drill-down lists (its exports list all).
+pub const BEHIND_ROWS: usize = 1000;
+
+pub async fn behind(store: &Store, actor: &Actor, q: &AnalysisQuery, limit: usize) -> Result<Behind, AppError> {
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let (from, to) = q.period();
+    let field =
+        weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == q.field.trim()).map(|f| f.key).unwrap_or("revenue");
+    let i = index(field).unwrap_or(0);
+    let mut totals = store.report_totals(&actor.park_scope(), &q.filter(), from, to, GroupBy::Enterprise).await?;
+    totals.sort_by_key(|t| std::cmp::Reverse(t.sums[i]));
+    let total = totals.len();
+    totals.truncate(limit);
+    let ids: Vec<i64> = totals.iter().filter_map(|t| t.key.parse().ok()).collect();
+    let enterprises: std::collections::HashMap<i64, _> =
+        store.enterprises_by_ids(&ids).await?.into_iter().map(|e| (e.id, e)).collect();
+    let parks: std::collections::HashMap<i64, String> =
+        store.list_parks(&actor.park_scope()).await?.into_iter().map(|p| (p.id, p.name)).collect();
+    let rows = totals
+        .iter()
+        .filter_map(|t| {
+            let e = enterprises.get(&t.key.parse().ok()?)?;
+            let figures = weiyuan_domain::reports::FIELDS
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let v = if f.key == "employees" { average(t.sums[i], t.reports as usize) } else { t.sums[i] };
+                    (f.key, v)
+                })
+                .collect();
+            Some(BehindRow {
+                enterprise_id: e.id,
+                name: e.name.clone(),
+                credit_code: e.credit_code.clone(),
+                park_id: e.park_id,
+                park: parks.get(&e.park_id).cloned().unwrap_or_default(),
+                industry_code: e.industry_code.clone(),
+                reports: t.reports,
+                figures,
+            })
+        })
+        .collect();
+    Ok(Behind { from, to, field, total, rows })
+}
+
+/// The columns of the drill-down, its page and its files.
+pub const BEHIND_FIELDS: [&str; 7] = ["output", "revenue", "sales", "tax", "profit", "electricity", "employees"];
+
+/// The drill-down as one table for a file.
+pub fn behind_table(b: &Behind, lang: weiyuan_domain::access::Lang) -> Table {
+    use crate::i18n::t;
+    let unit = |k: &str| weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == k).map(|f| f.unit).unwrap_or("");
+    let headers = [
+        t(lang, "field.name").to_string(),
+        t(lang, "field.credit_code").into(),
+        t(lang, "enterprises.park").into(),
+        t(lang, "field.industry_code").into(),
+        t(lang, "analysis.reports").into(),
+    ]
+    .into_iter()
+    .chain(BEHIND_FIELDS.iter().map(|k| format!("{}（{}）", t(lang, &format!("report_field.{k}")), unit(k))))
+    .collect();
+    let rows = b
+        .rows
+        .iter()
+        .map(|r| {
+            [
+                Out::text(&r.name),
+                Out::text(&r.credit_code),
+                Out::text(&r.park),
+                Out::text(&r.industry_code),
+                Out::Num(r.reports as f64),
+            ]
+            .into_iter()
+            .chain(BEHIND_FIELDS.iter().map(|k| Out::fixed(r.figures.get(k).copied())))
+            .collect()
+        })
+        .collect();
+    (
+        t(lang, "analysis.sheet_enterprises").to_string(),
+        format!("{} {} — {}", t(lang, "analysis.behind"), b.from, b.to),
+        headers,
+        rows,
+    )
+}
+
 pub mod api {
     use crate::AppState;
     use crate::error::ApiError;
@@ -252,17 +366,24 @@ pub mod api {
         Ok(Json(super::analyse(&s.store, &u.actor, &q).await.map_err(u.err())?))
     }
 
-    /// The analysis as `analysis.xlsx` or `analysis.csv`, with the same query.
+    /// The enterprises behind the figures, with the same query (and `field`, the order).
+    pub async fn behind(
+        State(s): State<AppState>,
+        u: ApiUser,
+        Query(q): Query<super::AnalysisQuery>,
+    ) -> Result<Json<super::Behind>, ApiError> {
+        Ok(Json(super::behind(&s.store, &u.actor, &q, super::BEHIND_ROWS).await.map_err(u.err())?))
+    }
+
+    /// `analysis.xlsx|csv` (the analysis) or `enterprises.xlsx|csv` (the drill-down, every row).
     pub async fn export(
         State(s): State<AppState>,
         u: ApiUser,
         axum::extract::Path(file): axum::extract::Path<String>,
         Query(q): Query<super::AnalysisQuery>,
     ) -> Result<axum::response::Response, ApiError> {
-        let format = super::parse_export(&file).ok_or(crate::error::AppError::NotFound).map_err(u.err())?;
-        let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.err())?;
-        let bytes = super::export(&a, u.actor.lang, format).map_err(u.err())?;
-        Ok(crate::exchange::api::download(bytes, &file, format))
+        let bytes = super::export_file(&s.store, &u.actor, &q, &file).await.map_err(u.err())?;
+        Ok(crate::exchange::api::download(bytes.0, &file, bytes.1))
     }
 }
 
@@ -293,6 +414,27 @@ pub mod pages {
             let q = AnalysisQuery { from: self.a.from.to_string(), to: self.a.to.to_string(), ..self.q.clone() };
             serde_urlencoded::to_string(&q).unwrap_or_default()
         }
+        /// The drill-down behind a figure, with this page's query and some changes (`year`:
+        /// the twelve months of the park ranking).
+        fn behind(&self, field: &str, park_id: &str, industry: &str, year: bool) -> String {
+            let from = if year { self.a.to.back(11) } else { self.a.from };
+            let mut q = AnalysisQuery {
+                from: from.to_string(),
+                to: self.a.to.to_string(),
+                field: field.to_string(),
+                ..self.q.clone()
+            };
+            if !park_id.is_empty() {
+                q.park_id = park_id.to_string();
+            }
+            if !industry.is_empty() {
+                q.industry = industry.to_string();
+            }
+            format!("/analysis/enterprises?{}", serde_urlencoded::to_string(&q).unwrap_or_default())
+        }
+        fn tags(&self) -> &'static [weiyuan_domain::enterprises::Tag] {
+            weiyuan_domain::enterprises::Tag::ALL
+        }
         fn townships(&self) -> Vec<(&'static str, &'static str)> {
             PINGYANG_TOWNSHIPS.iter().map(|t| (t.code, t.name)).collect()
         }
@@ -321,10 +463,8 @@ pub mod pages {
         axum::extract::Path(file): axum::extract::Path<String>,
         Query(q): Query<AnalysisQuery>,
     ) -> Result<Response, PageError> {
-        let format = super::parse_export(&file).ok_or(crate::error::AppError::NotFound).map_err(u.fail())?;
-        let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.fail())?;
-        let bytes = super::export(&a, u.actor.lang, format).map_err(u.fail())?;
-        Ok(crate::exchange::api::download(bytes, &file, format))
+        let bytes = super::export_file(&s.store, &u.actor, &q, &file).await.map_err(u.fail())?;
+        Ok(crate::exchange::api::download(bytes.0, &file, bytes.1))
     }
 
     /// The monthly trend for the chart: revenue (and a year before, if asked) as bars, tax as a line.
@@ -403,6 +543,80 @@ pub mod pages {
             .collect();
         let industries = serde_json::Value::Array(industries).to_string();
         Ok(render(&DashboardPage { ctx: u.ctx(), a, parks, filed, active, trend, ranking, industries }))
+    }
+
+    #[derive(Template)]
+    #[template(path = "analysis_enterprises.html")]
+    pub struct BehindPage {
+        pub ctx: PageCtx,
+        pub q: AnalysisQuery,
+        pub b: super::Behind,
+    }
+
+    impl BehindPage {
+        /// The query of this page with another order, for the column headers and exports.
+        fn query_with(&self, field: &str) -> String {
+            let q = AnalysisQuery {
+                from: self.b.from.to_string(),
+                to: self.b.to.to_string(),
+                field: field.to_string(),
+                ..self.q.clone()
+            };
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        }
+        fn query(&self) -> String {
+            self.query_with(self.b.field)
+        }
+        fn fields(&self) -> &'static [&'static str] {
+            &super::BEHIND_FIELDS
+        }
+        fn unit(&self, key: &str) -> &'static str {
+            weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == key).map(|f| f.unit).unwrap_or("")
+        }
+        fn value(&self, r: &super::BehindRow, key: &str) -> String {
+            r.figures.get(key).map(|v| v.grouped()).unwrap_or_default()
+        }
+        fn hint(&self) -> String {
+            crate::i18n::tf(
+                self.ctx.tr.0,
+                "analysis.behind_hint",
+                &[("shown".into(), self.b.rows.len().to_string()), ("total".into(), self.b.total.to_string())],
+            )
+        }
+        /// The filters in force, as words.
+        fn filters(&self) -> Vec<String> {
+            let q = &self.q;
+            let tr = self.ctx.tr;
+            let mut out = Vec::new();
+            if !q.park_id.is_empty() {
+                out.push(format!("{} #{}", tr.t("enterprises.park"), q.park_id));
+            }
+            if !q.township.is_empty() {
+                let name = PINGYANG_TOWNSHIPS.iter().find(|t| t.code == q.township).map(|t| t.name);
+                out.push(name.unwrap_or(&q.township).to_string());
+            }
+            if !q.industry.is_empty() {
+                let name = weiyuan_domain::industry::find(q.industry.trim()).map(|i| i.name).unwrap_or("");
+                out.push(format!("{} {name}", q.industry.trim()));
+            }
+            if !q.size.is_empty() {
+                out.push(tr.code("size", q.size.trim()).to_string());
+            }
+            if !q.tag.is_empty() {
+                out.push(tr.code("tag", q.tag.trim()).to_string());
+            }
+            out
+        }
+    }
+
+    /// The enterprises behind the figures of an analysis (the same query), largest first.
+    pub async fn behind(
+        State(s): State<AppState>,
+        u: PageUser,
+        Query(q): Query<AnalysisQuery>,
+    ) -> Result<Response, PageError> {
+        let b = super::behind(&s.store, &u.actor, &q, super::BEHIND_ROWS).await.map_err(u.fail())?;
+        Ok(render(&BehindPage { ctx: u.ctx(), q, b }))
     }
 
     pub async fn show(
@@ -515,9 +729,25 @@ pub fn tables(a: &Analysis, lang: weiyuan_domain::access::Lang) -> Vec<Table> {
     vec![changes, months, parks, divisions]
 }
 
-/// The analysis as a workbook (a sheet a table) or a CSV (the tables one after another).
-pub fn export(a: &Analysis, lang: weiyuan_domain::access::Lang, format: FileFormat) -> Result<Vec<u8>, AppError> {
-    let tables = tables(a, lang);
+/// The file asked for: `analysis` or `enterprises`, as `.xlsx` or `.csv`.
+pub async fn export_file(
+    store: &Store,
+    actor: &Actor,
+    q: &AnalysisQuery,
+    file: &str,
+) -> Result<(Vec<u8>, FileFormat), AppError> {
+    let (name, ext) = file.split_once('.').ok_or(AppError::NotFound)?;
+    let format = FileFormat::parse(ext).ok_or(AppError::NotFound)?;
+    let tables = match name {
+        "analysis" => tables(&analyse(store, actor, q).await?, actor.lang),
+        "enterprises" => vec![behind_table(&behind(store, actor, q, usize::MAX).await?, actor.lang)],
+        _ => return Err(AppError::NotFound),
+    };
+    Ok((export(&tables, format)?, format))
+}
+
+/// Tables as a workbook (a sheet a table) or a CSV (the tables one after another).
+pub fn export(tables: &[Table], format: FileFormat) -> Result<Vec<u8>, AppError> {
     match format {
         FileFormat::Csv => {
             let mut out = Vec::new();
@@ -537,7 +767,7 @@ pub fn export(a: &Analysis, lang: weiyuan_domain::access::Lang, format: FileForm
         FileFormat::Xlsx => {
             let f = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
                 let mut book = rust_xlsxwriter::Workbook::new();
-                for (sheet, title, headers, rows) in &tables {
+                for (sheet, title, headers, rows) in tables {
                     let ws = book.add_worksheet();
                     ws.set_name(sheet)?;
                     let h: Vec<&str> = headers.iter().map(String::as_str).collect();
@@ -558,11 +788,4 @@ pub fn export(a: &Analysis, lang: weiyuan_domain::access::Lang, format: FileForm
             f().map_err(|e| AppError::Internal(format!("xlsx: {e}")))
         }
     }
-}
-
-/// `analysis.xlsx` or `analysis.csv`.
-pub fn parse_export(file: &str) -> Option<FileFormat> {
-    let (name, ext) = file.split_once('.')?;
-    (name == "analysis").then_some(())?;
-    FileFormat::parse(ext)
 }

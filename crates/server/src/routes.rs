@@ -214,7 +214,21 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(analysis::api::get),
         ),
         (
-            api("GET", "/api/v1/analysis/export/{file}", "reports", "The analysis as analysis.xlsx or analysis.csv"),
+            api(
+                "GET",
+                "/api/v1/analysis/enterprises",
+                "reports",
+                "The enterprises behind the figures, largest first by field",
+            ),
+            get(analysis::api::behind),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/analysis/export/{file}",
+                "reports",
+                "analysis.xlsx|csv, or the drill-down as enterprises.xlsx|csv",
+            ),
             get(analysis::api::export),
         ),
         // Construction progress and the map
@@ -333,7 +347,14 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/enterprises/{id}/reports", "File a monthly report"), post(reports::pages::file)),
         (page("GET", "/reports", "Report filing status"), get(reports::pages::status)),
         (page("GET", "/analysis", "Economic analysis"), get(analysis::pages::show)),
-        (page("GET", "/analysis/export/{file}", "Download the analysis"), get(analysis::pages::export)),
+        (
+            page("GET", "/analysis/enterprises", "The enterprises behind the analysis's figures"),
+            get(analysis::pages::behind),
+        ),
+        (
+            page("GET", "/analysis/export/{file}", "Download the analysis or its enterprises"),
+            get(analysis::pages::export),
+        ),
         (page("GET", "/dashboard", "The county's big screen"), get(analysis::pages::dashboard)),
         (page("GET", "/progress", "Construction progress"), get(progress::pages::overview)),
         (page("GET", "/parks/{id}/progress", "A park's progress"), get(progress::pages::park)),

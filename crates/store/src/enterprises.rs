@@ -110,12 +110,18 @@ pub(crate) async fn select(conn: &mut sqlx::AnyConnection, id: i64) -> Result<En
 }
 
 /// Change an enterprise's registry fields inside the caller's transaction (its park stays).
+/// A new industry division or size moves its reports to other report totals.
 pub(crate) async fn update_row(conn: &mut sqlx::AnyConnection, id: i64, d: &EnterpriseDraft) -> Result<()> {
+    let before = select(&mut *conn, id).await?;
     let q = sqlx::query(
         "UPDATE enterprises SET name = $1, credit_code = $2, credit_override = $3, legal_representative = $4, contact = $5, \
          industry_code = $6, size = $7, tags = $8, entry_date = $9 WHERE id = $10",
     );
-    bind_draft(q, d).bind(id).execute(conn).await.map_err(duplicate)?;
+    bind_draft(q, d).bind(id).execute(&mut *conn).await.map_err(duplicate)?;
+    let division = |code: &str| code.chars().take(3).collect::<String>();
+    if division(&before.industry_code) != division(&d.industry_code) || before.size != d.size {
+        crate::reports::refresh_rollup_of(conn, id).await?;
+    }
     Ok(())
 }
 
@@ -220,6 +226,20 @@ fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q EnterpriseDraft) -> AnyQuery<'q> {
 }
 
 impl Store {
+    /// The enterprises with these ids (in any order; ids not found are left out).
+    pub async fn enterprises_by_ids(&self, ids: &[i64]) -> Result<Vec<Enterprise>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            // Integers only, so the list can stand in the text.
+            let list = chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+            let q = format!("SELECT {COLUMNS} FROM enterprises WHERE id IN ({list})");
+            for r in sqlx::query(sql(q)).fetch_all(&self.pool).await? {
+                out.push(enterprise_from_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn find_enterprise_by_code(&self, credit_code: &str) -> Result<Option<Enterprise>> {
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE credit_code = $1")))
             .bind(credit_code)

@@ -111,18 +111,23 @@ pub enum GroupBy {
     Size,
     /// Park and month: "12/2026-10".
     ParkMonth,
+    /// Each enterprise (its id): the drill-down behind a figure. Always reads the reports.
+    Enterprise,
 }
 
 impl GroupBy {
-    /// (the key as text, what to group by).
-    fn expr(self) -> (&'static str, &'static str) {
-        match self {
-            GroupBy::Month => ("r.month", "r.month"),
-            GroupBy::Park => ("CAST(r.park_id AS TEXT)", "r.park_id"),
-            GroupBy::Township => ("p.township_code", "p.township_code"),
-            GroupBy::Division => ("SUBSTR(e.industry_code, 1, 3)", "SUBSTR(e.industry_code, 1, 3)"),
-            GroupBy::Size => ("e.size", "e.size"),
-            GroupBy::ParkMonth => ("CAST(r.park_id AS TEXT) || '/' || r.month", "r.park_id, r.month"),
+    /// (the key as text, what to group by), on the reports (`rollup` false) or on the totals.
+    fn expr(self, rollup: bool) -> (&'static str, &'static str) {
+        match (self, rollup) {
+            (GroupBy::Month, _) => ("r.month", "r.month"),
+            (GroupBy::Park, _) => ("CAST(r.park_id AS TEXT)", "r.park_id"),
+            (GroupBy::Township, _) => ("p.township_code", "p.township_code"),
+            (GroupBy::Division, false) => ("SUBSTR(e.industry_code, 1, 3)", "SUBSTR(e.industry_code, 1, 3)"),
+            (GroupBy::Division, true) => ("r.division", "r.division"),
+            (GroupBy::Size, false) => ("e.size", "e.size"),
+            (GroupBy::Size, true) => ("r.size", "r.size"),
+            (GroupBy::ParkMonth, _) => ("CAST(r.park_id AS TEXT) || '/' || r.month", "r.park_id, r.month"),
+            (GroupBy::Enterprise, _) => ("CAST(r.enterprise_id AS TEXT)", "r.enterprise_id"),
         }
     }
 }
@@ -251,6 +256,11 @@ impl Store {
             params.push(p);
             conditions.push(cond.replace('?', &format!("${}", params.len())));
         };
+        // The totals per park, month, division and size answer everything but a tag, an industry
+        // finer than a division and the per-enterprise drill-down.
+        let rollup = filter.tag.is_none()
+            && filter.industry.as_ref().is_none_or(|i| i.chars().count() <= 3)
+            && group != GroupBy::Enterprise;
         match scope {
             ParkScope::All => {}
             ParkScope::Township(t) => add("p.township_code = ?", Param::Text(t.clone())),
@@ -264,25 +274,26 @@ impl Store {
             add("p.township_code = ?", Param::Text(t.clone()));
         }
         if let Some(i) = &filter.industry {
-            add("e.industry_code LIKE ?", Param::Text(format!("{}%", i.to_ascii_uppercase())));
+            let column = if rollup { "r.division" } else { "e.industry_code" };
+            add(&format!("{column} LIKE ?"), Param::Text(format!("{}%", i.to_ascii_uppercase())));
         }
         if let Some(s) = &filter.size {
-            add("e.size = ?", Param::Text(s.clone()));
+            add(if rollup { "r.size = ?" } else { "e.size = ?" }, Param::Text(s.clone()));
         }
         if let Some(t) = &filter.tag {
             add("(',' || e.tags || ',') LIKE ?", Param::Text(format!("%,{t},%")));
+        }
+        let (key, by) = group.expr(rollup);
+        if rollup {
+            return self.rollup_totals(&conditions, params, key, by, group).await;
         }
         let sums = FIELDS
             .iter()
             .map(|f| format!("CAST(COALESCE(SUM(r.v_{0}), 0) AS BIGINT) AS s_{0}", f.key))
             .collect::<Vec<_>>()
             .join(", ");
-        let (key, by) = group.expr();
         // Join the enterprises and parks only when a condition or the grouping reads them.
         let text = format!("{} {key}", conditions.join(" "));
-        if !text.contains("e.") {
-            return self.rollup_totals(&conditions, params, key, by, group).await;
-        }
         let mut from = String::from("enterprise_reports r");
         if text.contains("e.") {
             from.push_str(" JOIN enterprises e ON e.id = r.enterprise_id");
@@ -300,17 +311,19 @@ impl Store {
     }
 }
 
-/// Recompute the park × month totals of these pairs from the reports, inside the write's
+/// Recompute the totals of these park × month pairs from the reports, inside the write's
 /// transaction (the index on (park_id, month) makes each a small read).
 async fn refresh_rollup(conn: &mut AnyConnection, pairs: &std::collections::BTreeSet<(i64, Month)>) -> Result<()> {
     let names = FIELDS.iter().map(|f| format!("s_{}", f.key)).collect::<Vec<_>>().join(", ");
-    let sums = FIELDS.iter().map(|f| format!("COALESCE(SUM(v_{}), 0)", f.key)).collect::<Vec<_>>().join(", ");
+    let sums = FIELDS.iter().map(|f| format!("COALESCE(SUM(r.v_{}), 0)", f.key)).collect::<Vec<_>>().join(", ");
     let insert = format!(
-        "INSERT INTO report_park_months (park_id, month, reports, {names}) SELECT park_id, month, COUNT(*), {sums} \
-         FROM enterprise_reports WHERE park_id = $1 AND month = $2 GROUP BY park_id, month"
+        "INSERT INTO report_rollup (park_id, month, division, size, reports, {names}) \
+         SELECT r.park_id, r.month, SUBSTR(e.industry_code, 1, 3), e.size, COUNT(*), {sums} \
+         FROM enterprise_reports r JOIN enterprises e ON e.id = r.enterprise_id WHERE r.park_id = $1 AND r.month = $2 \
+         GROUP BY r.park_id, r.month, SUBSTR(e.industry_code, 1, 3), e.size"
     );
     for (park, month) in pairs {
-        sqlx::query("DELETE FROM report_park_months WHERE park_id = $1 AND month = $2")
+        sqlx::query("DELETE FROM report_rollup WHERE park_id = $1 AND month = $2")
             .bind(*park)
             .bind(month.to_string())
             .execute(&mut *conn)
@@ -318,6 +331,22 @@ async fn refresh_rollup(conn: &mut AnyConnection, pairs: &std::collections::BTre
         sqlx::query(sql(insert.clone())).bind(*park).bind(month.to_string()).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Recompute the totals of every month an enterprise reported, after its industry or size
+/// changed (the totals are kept by the enterprise's present division and size).
+pub(crate) async fn refresh_rollup_of(conn: &mut AnyConnection, enterprise_id: i64) -> Result<()> {
+    let rows = sqlx::query("SELECT DISTINCT park_id, month FROM enterprise_reports WHERE enterprise_id = $1")
+        .bind(enterprise_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut pairs = std::collections::BTreeSet::new();
+    for r in &rows {
+        if let Some(month) = Month::parse(&col::<String>(r, "month")?) {
+            pairs.insert((col(r, "park_id")?, month));
+        }
+    }
+    refresh_rollup(conn, &pairs).await
 }
 
 /// Replace a filed report by a corrected one, moving the filed version to the history.
@@ -362,9 +391,9 @@ async fn correct_in(conn: &mut AnyConnection, b: &Report, d: &ReportDraft, by: &
 }
 
 impl Store {
-    /// `report_totals` from the park × month totals: the same conditions and grouping, with
-    /// the enterprises counted per month (one report an enterprise a month) and, across months,
-    /// as the largest month's count.
+    /// `report_totals` from the totals per park, month, division and size: the same conditions
+    /// and grouping, with the enterprises counted per month (one report an enterprise a month)
+    /// and, across months, as the largest month's count.
     async fn rollup_totals(
         &self,
         conditions: &[String],
@@ -379,9 +408,9 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let from = if conditions.iter().any(|c| c.contains("p.")) || key.contains("p.") {
-            "report_park_months r JOIN parks p ON p.id = r.park_id"
+            "report_rollup r JOIN parks p ON p.id = r.park_id"
         } else {
-            "report_park_months r"
+            "report_rollup r"
         };
         let q = format!(
             "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n, {sums} FROM {from} WHERE {} GROUP BY {by} ORDER BY {by}",
@@ -389,7 +418,7 @@ impl Store {
         );
         let rows = bound(q, &params).fetch_all(&self.pool).await?;
         let mut out: Vec<Totals> = rows.iter().map(|r| totals_from_row(r, "n")).collect::<Result<_>>()?;
-        if matches!(group, GroupBy::Park | GroupBy::Township) {
+        if !matches!(group, GroupBy::Month | GroupBy::ParkMonth) {
             // Across months, the enterprises are the largest month's count.
             let q = format!(
                 "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n FROM {from} WHERE {} GROUP BY {by}, r.month",

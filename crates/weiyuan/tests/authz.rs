@@ -115,9 +115,15 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/enterprises/{id}/reports" | "/enterprises/{id}/reports") => ReadPark,
         ("POST", "/api/v1/enterprises/{id}/reports" | "/enterprises/{id}/reports") => File,
         ("GET", "/api/v1/reports/status" | "/reports") => AnyUser,
-        ("GET", "/api/v1/analysis" | "/analysis" | "/api/v1/analysis/export/{file}" | "/analysis/export/{file}") => {
-            Staff
-        }
+        (
+            "GET",
+            "/api/v1/analysis"
+            | "/analysis"
+            | "/api/v1/analysis/enterprises"
+            | "/analysis/enterprises"
+            | "/api/v1/analysis/export/{file}"
+            | "/analysis/export/{file}",
+        ) => Staff,
         ("GET", "/dashboard") => Staff,
         _ => return None,
     })

@@ -447,6 +447,21 @@ async fn the_county_reads_the_economic_analysis_with_its_trend_chart() {
     assert!(
         b.page_text().await.contains(weiyuan_server::i18n::t(weiyuan_domain::access::Lang::ZhCn, "analysis.no_land"))
     );
+    // The enterprise count leads to the enterprises behind it, all of that division.
+    let url = b.url().await;
+    let division = url.split("industry=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    b.click("#behind-all").await;
+    b.wait_el("#behind").await;
+    let rows = b.count("#behind tbody tr").await;
+    assert!(rows > 0, "the division has enterprises");
+    let industries = b.text("#behind tbody").await;
+    assert_eq!(industries.matches(division.as_str()).count(), rows, "{industries}");
+    // Ordered by tax on asking: largest first.
+    b.click("#behind th a[data-field='tax']").await;
+    b.wait_el("#behind th.sorted a[data-field='tax']").await;
+    let tax = b.text("#behind tbody").await;
+    assert!(b.url().await.contains("field=tax"), "{tax}");
+    b.screenshot("analysis-enterprises").await;
     b.quit().await;
     app.stop().await;
 }

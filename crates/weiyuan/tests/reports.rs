@@ -172,6 +172,71 @@ async fn aggregates_match_hand_computed_values(app: &App) {
             .await;
     let r = c34["changes"].as_array().unwrap().iter().find(|c| c["key"] == "revenue").unwrap().clone();
     assert_eq!((r["value"].as_f64(), c34["indicators"].is_null()), (Some(480.0), true));
+    // An industry finer than a division reads the reports themselves: C3484 is A alone.
+    let analysis = |q: String| {
+        let county = county.clone();
+        async move {
+            json_of(app.get(&county, &format!("/api/v1/analysis?park_id={park}&from={from}&to={l}{q}")).await).await.1
+        }
+    };
+    let revenue_of =
+        |a: &Value| a["changes"].as_array().unwrap().iter().find(|c| c["key"] == "revenue").unwrap()["value"].as_f64();
+    assert_eq!(revenue_of(&analysis("&industry=C3484".into()).await), Some(330.0));
+    // The enterprises behind C34's figures: A then B by revenue, with their own sums.
+    let behind = |q: &str| {
+        let q = format!("/api/v1/analysis/enterprises?park_id={park}&from={from}&to={l}{q}");
+        let county = county.clone();
+        async move { json_of(app.get(&county, &q).await).await.1 }
+    };
+    let b = behind("&industry=C34&field=revenue").await;
+    let rows = b["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.iter().map(|r| (r["enterprise_id"].as_i64(), r["figures"]["revenue"].as_f64())).collect::<Vec<_>>(),
+        [(Some(e[0]), Some(330.0)), (Some(e[1]), Some(150.0))]
+    );
+    assert_eq!(
+        (b["total"].as_i64(), rows[0]["reports"].as_i64(), rows[0]["figures"]["tax"].as_f64()),
+        (Some(2), Some(3), Some(30.0))
+    );
+    // Their sums add up to the figure they stand behind.
+    let all = behind("").await;
+    let sum: f64 = all["rows"].as_array().unwrap().iter().map(|r| r["figures"]["revenue"].as_f64().unwrap()).sum();
+    assert_eq!(Some(sum), revenue_of(&a));
+    // By tax, B (12) comes before C (3).
+    let by_tax = behind("&field=tax").await;
+    assert_eq!(by_tax["rows"][1]["enterprise_id"].as_i64(), Some(e[1]));
+    // C changes to a C34 class and takes a tag: the division totals follow at once, and the
+    // tag filter (which reads the reports) finds it.
+    let (s, c) = json_of(
+        app.send(
+            &county,
+            "PUT",
+            &format!("/api/v1/enterprises/{}", e[2]),
+            json!({"name": format!("{}", app.store.get_enterprise(e[2]).await.unwrap().name),
+                "credit_code": app.store.get_enterprise(e[2]).await.unwrap().credit_code,
+                "industry_code": "C3489", "size": "above", "tags": "specialized", "entry_date": "2018-03-01"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{c}");
+    let after = analysis(String::new()).await;
+    assert_eq!(after["divisions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (after["divisions"][0]["code"].as_str(), after["divisions"][0]["revenue"].as_f64()),
+        (Some("C34"), Some(570.0))
+    );
+    assert_eq!(revenue_of(&analysis("&size=above".into()).await), Some(90.0));
+    assert_eq!(revenue_of(&analysis("&tag=specialized".into()).await), Some(90.0));
+    assert_eq!(analysis("&tag=specialized".into()).await["enterprises"].as_i64(), Some(1));
+    // The drill-down as a file, with units in its headers.
+    let csv = app
+        .get(&county, &format!("/api/v1/analysis/export/enterprises.csv?park_id={park}&from={from}&to={l}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("营业收入（万元）") && csv.lines().count() >= 5, "{csv:.600}");
     // A township outside the park's sees none of it; an enterprise has no analysis.
     let (_, other) = json_of(
         app.get(&app.token("binhai").await, &format!("/api/v1/analysis?from={from}&to={l}&park_id={park}")).await,
