@@ -20,6 +20,7 @@ pub mod progress;
 pub mod reports;
 pub mod rules;
 pub mod sales;
+pub mod telemetry;
 pub mod time;
 pub mod units;
 pub mod validation;

@@ -137,6 +137,52 @@ pub struct Analysis {
     pub divisions: Vec<DivisionRow>,
 }
 
+/// Analyses already computed, by scope, filters and period, with the report generation they
+/// were computed at. A report written in any process bumps the generation in the database, so a
+/// cached analysis is used only while no report has changed since, and for a minute at most
+/// (parks' land and floor area change without a report).
+#[derive(Default)]
+pub struct AnalysisCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, Analysis)>>,
+}
+
+const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+const CACHE_ENTRIES: usize = 512;
+
+/// `analyse`, answered from the cache when nothing it reads has changed.
+pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let (from, to) = q.period();
+    let key = format!(
+        "{:?}|{from}|{to}|{}|{}|{}|{}|{}",
+        actor.park_scope(),
+        q.park_id.trim(),
+        q.township.trim(),
+        q.industry.trim().to_ascii_uppercase(),
+        q.size.trim(),
+        q.tag.trim()
+    );
+    let generation = state.store.report_generation().await?;
+    {
+        let map = state.analyses.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((g, at, a)) = map.get(&key)
+            && *g == generation
+            && at.elapsed() < CACHE_FOR
+        {
+            return Ok(a.clone());
+        }
+    }
+    let a = analyse(&state.store, actor, q).await?;
+    let mut map = state.analyses.map.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= CACHE_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, (generation, std::time::Instant::now(), a.clone()));
+    Ok(a)
+}
+
 pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
     let scope = actor.park_scope();
     if actor.role == weiyuan_domain::Role::Enterprise {
@@ -363,7 +409,7 @@ pub mod api {
         u: ApiUser,
         Query(q): Query<super::AnalysisQuery>,
     ) -> Result<Json<super::Analysis>, ApiError> {
-        Ok(Json(super::analyse(&s.store, &u.actor, &q).await.map_err(u.err())?))
+        Ok(Json(super::analyse_cached(&s, &u.actor, &q).await.map_err(u.err())?))
     }
 
     /// The enterprises behind the figures, with the same query (and `field`, the order).
@@ -382,7 +428,7 @@ pub mod api {
         axum::extract::Path(file): axum::extract::Path<String>,
         Query(q): Query<super::AnalysisQuery>,
     ) -> Result<axum::response::Response, ApiError> {
-        let bytes = super::export_file(&s.store, &u.actor, &q, &file).await.map_err(u.err())?;
+        let bytes = super::export_file(&s, &u.actor, &q, &file).await.map_err(u.err())?;
         Ok(crate::exchange::api::download(bytes.0, &file, bytes.1))
     }
 }
@@ -463,7 +509,7 @@ pub mod pages {
         axum::extract::Path(file): axum::extract::Path<String>,
         Query(q): Query<AnalysisQuery>,
     ) -> Result<Response, PageError> {
-        let bytes = super::export_file(&s.store, &u.actor, &q, &file).await.map_err(u.fail())?;
+        let bytes = super::export_file(&s, &u.actor, &q, &file).await.map_err(u.fail())?;
         Ok(crate::exchange::api::download(bytes.0, &file, bytes.1))
     }
 
@@ -522,10 +568,10 @@ pub mod pages {
     /// The county's big screen (大屏): full-screen and dark, refreshed every five minutes.
     pub async fn dashboard(State(s): State<AppState>, u: PageUser) -> Result<Response, PageError> {
         let q = AnalysisQuery::default();
-        let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+        let a = super::analyse_cached(&s, &u.actor, &q).await.map_err(u.fail())?;
         let parks = crate::parks::list(&s.store, &u.actor, &Default::default()).await.map_err(u.fail())?.len();
-        let status = crate::reports::status(&s.store, &u.actor, a.to).await.map_err(u.fail())?;
-        let (filed, active) = status.iter().fold((0, 0), |(f, n), p| (f + p.filed, n + p.enterprises));
+        let (active, filed) =
+            s.store.filing_counts(&u.actor.park_scope(), a.to).await.map_err(|e| u.fail()(e.into()))?;
         let tr = u.tr();
         let trend = trend(&a, tr, false);
         let top: Vec<&super::ParkRow> = a.parks.iter().take(10).collect();
@@ -624,7 +670,7 @@ pub mod pages {
         u: PageUser,
         Query(q): Query<AnalysisQuery>,
     ) -> Result<Response, PageError> {
-        let a = super::analyse(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+        let a = super::analyse_cached(&s, &u.actor, &q).await.map_err(u.fail())?;
         let parks = crate::parks::list(&s.store, &u.actor, &Default::default()).await.map_err(u.fail())?;
         let trend = trend(&a, u.tr(), true);
         Ok(render(&AnalysisPage { ctx: u.ctx(), q, a, parks, trend }))
@@ -731,7 +777,7 @@ pub fn tables(a: &Analysis, lang: weiyuan_domain::access::Lang) -> Vec<Table> {
 
 /// The file asked for: `analysis` or `enterprises`, as `.xlsx` or `.csv`.
 pub async fn export_file(
-    store: &Store,
+    state: &crate::AppState,
     actor: &Actor,
     q: &AnalysisQuery,
     file: &str,
@@ -739,8 +785,8 @@ pub async fn export_file(
     let (name, ext) = file.split_once('.').ok_or(AppError::NotFound)?;
     let format = FileFormat::parse(ext).ok_or(AppError::NotFound)?;
     let tables = match name {
-        "analysis" => tables(&analyse(store, actor, q).await?, actor.lang),
-        "enterprises" => vec![behind_table(&behind(store, actor, q, usize::MAX).await?, actor.lang)],
+        "analysis" => tables(&analyse_cached(state, actor, q).await?, actor.lang),
+        "enterprises" => vec![behind_table(&behind(&state.store, actor, q, usize::MAX).await?, actor.lang)],
         _ => return Err(AppError::NotFound),
     };
     Ok((export(&tables, format)?, format))

@@ -27,6 +27,7 @@ pub mod reports;
 pub mod routes;
 pub mod rules;
 pub mod system;
+pub mod telemetry;
 pub mod users;
 
 use axum::Router;
@@ -51,11 +52,22 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// A map tile URL template (e.g. Tianditu's, with its key); None draws parks without tiles.
     pub tile_url: Option<String>,
+    /// The telemetry ingest path and its cache of device credentials.
+    pub ingestor: Arc<telemetry::Ingestor>,
+    /// Analyses computed, until a report changes.
+    pub analyses: Arc<analysis::AnalysisCache>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        AppState { store, metrics: Arc::new(metrics::Metrics::default()), secure_cookies: false, tile_url: None }
+        AppState {
+            ingestor: Arc::new(telemetry::Ingestor::new(store.clone())),
+            store,
+            metrics: Arc::new(metrics::Metrics::default()),
+            secure_cookies: false,
+            tile_url: None,
+            analyses: Arc::new(analysis::AnalysisCache::default()),
+        }
     }
 }
 

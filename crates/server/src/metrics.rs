@@ -16,6 +16,9 @@ type RequestTable = BTreeMap<(String, String, u16), (u64, f64)>;
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<RequestTable>,
+    /// Telemetry readings accepted (stored or already stored) and refused, over HTTP and MQTT.
+    pub readings_accepted: std::sync::atomic::AtomicU64,
+    pub readings_rejected: std::sync::atomic::AtomicU64,
 }
 
 impl Metrics {
@@ -44,6 +47,13 @@ impl Metrics {
                 out,
                 "weiyuan_http_request_duration_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {s:.6}"
             );
+        }
+        for (name, help, n) in [
+            ("weiyuan_readings_accepted_total", "Telemetry readings accepted.", &self.readings_accepted),
+            ("weiyuan_readings_rejected_total", "Telemetry readings refused.", &self.readings_rejected),
+        ] {
+            let n = n.load(std::sync::atomic::Ordering::Relaxed);
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {n}");
         }
         for (name, help, value) in extra {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");

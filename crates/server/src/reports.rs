@@ -80,13 +80,13 @@ pub async fn status(store: &Store, actor: &Actor, month: Month) -> Result<Vec<Pa
     let parks = store.list_parks(&scope).await?;
     let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
     let filed: std::collections::HashMap<i64, bool> = store.filed_in(&scope, month).await?.into_iter().collect();
+    let mut by_park: std::collections::HashMap<i64, Vec<&Enterprise>> = Default::default();
+    for e in enterprises.iter().filter(|e| e.status.code() == "active") {
+        by_park.entry(e.park_id).or_default().push(e);
+    }
     let mut out = Vec::new();
     for p in parks {
-        let mine: Vec<&Enterprise> =
-            enterprises.iter().filter(|e| e.park_id == p.id && e.status.code() == "active").collect();
-        if mine.is_empty() {
-            continue;
-        }
+        let Some(mine) = by_park.get(&p.id) else { continue };
         let missing = mine.iter().filter(|e| !filed.contains_key(&e.id)).map(|e| (e.id, e.name.clone())).collect();
         out.push(ParkStatus {
             park_id: p.id,

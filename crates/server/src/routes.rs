@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::{
     admissions, analysis, audit, deals, enterprises, exchange, exits, lotteries, pages, parks, progress, reports,
-    rules, system, users,
+    rules, system, telemetry, users,
 };
 use axum::extract::DefaultBodyLimit;
 
@@ -230,6 +230,44 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 "analysis.xlsx|csv, or the drill-down as enterprises.xlsx|csv",
             ),
             get(analysis::api::export),
+        ),
+        // Monitoring: devices and telemetry
+        (
+            public(
+                "POST",
+                "/api/v1/telemetry",
+                Some("telemetry"),
+                "A batch of readings, each authenticated by its device's token",
+            ),
+            post(telemetry::api::ingest),
+        ),
+        (
+            api("GET", "/api/v1/devices", "telemetry", "Devices of the parks the caller may see"),
+            get(telemetry::api::list),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/devices", "telemetry", "Register a device; answers its token once"),
+            post(telemetry::api::create),
+        ),
+        (api("GET", "/api/v1/devices/{id}", "telemetry", "One device"), get(telemetry::api::get)),
+        (api("PUT", "/api/v1/devices/{id}", "telemetry", "Change a device"), put(telemetry::api::update)),
+        (
+            api("POST", "/api/v1/devices/{id}/token", "telemetry", "Issue a new token (the old one stops working)"),
+            post(telemetry::api::token),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/devices/{id}/series",
+                "telemetry",
+                "A device's rollups (metric, bucket 5m|1h|1d, from, to)",
+            ),
+            get(telemetry::api::series),
+        ),
+        (api("GET", "/api/v1/device-kinds", "telemetry", "Device kinds and their metrics"), get(telemetry::api::kinds)),
+        (
+            api("POST", "/api/v1/device-kinds", "telemetry", "Define a kind with its metrics (county)"),
+            post(telemetry::api::create_kind),
         ),
         // Construction progress and the map
         (

@@ -16,6 +16,7 @@ pub mod progress;
 pub mod reports;
 mod schema;
 pub mod settings;
+pub mod telemetry;
 pub mod testing;
 pub mod users;
 
@@ -72,7 +73,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// Map a unique-constraint violation to a field-named duplicate, pass anything else on.
-    fn unique_as(e: sqlx::Error, field: &'static str) -> StoreError {
+    pub(crate) fn unique_as(e: sqlx::Error, field: &'static str) -> StoreError {
         match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate(field),
             _ => StoreError::Db(e),
@@ -87,6 +88,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL only: a small pool of native connections for the telemetry bulk path (COPY),
+    /// which sqlx's `Any` driver does not offer.
+    pg: Option<sqlx::PgPool>,
 }
 
 pub fn now_ms() -> i64 {
@@ -118,14 +122,24 @@ impl Store {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // FULL: a commit is on disk (the WAL synced) before it is acknowledged, even against a power cut.
+                        conn.execute("PRAGMA synchronous = FULL").await?;
                     }
                     Ok(())
                 })
             })
             .connect(&url)
             .await?;
-        let store = Store { pool, backend };
+        let pg = match backend {
+            Backend::Postgres => Some(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_lazy(&url)?,
+            ),
+            Backend::Sqlite => None,
+        };
+        let store = Store { pool, backend, pg };
         schema::migrate(&store).await?;
         Ok(store)
     }
@@ -155,6 +169,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
         self.pool.close().await;
     }
 }

@@ -7,6 +7,7 @@ use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
 use weiyuan_domain::access::ParkScope;
 use weiyuan_domain::progress::Month;
 use weiyuan_domain::reports::{FIELDS, Figures, N, ReportDraft};
@@ -241,6 +242,19 @@ impl Store {
         rows.iter().map(|r| Ok((col(r, "enterprise_id")?, col::<i64>(r, "late")? != 0))).collect()
     }
 
+    /// Active enterprises of a scope, and how many of them filed a month.
+    pub async fn filing_counts(&self, scope: &ParkScope, month: Month) -> Result<(usize, usize)> {
+        // A Month prints as digits and a dash only, so it can stand in the text.
+        let q = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM enterprise_reports r \
+             WHERE r.enterprise_id = enterprises.id AND r.month = '{month}') THEN 1 ELSE 0 END), 0) AS BIGINT) AS filed \
+             FROM enterprises WHERE status = 'active' AND {{scope}}"
+        );
+        let rows = self.fetch_scoped(&q, scope).await?;
+        let r = rows.first().ok_or(StoreError::NotFound)?;
+        Ok((col::<i64>(r, "n")? as usize, col::<i64>(r, "filed")? as usize))
+    }
+
     /// Sums of the reports of [from, to] in a scope, filtered and grouped, in one SQL pass.
     pub async fn report_totals(
         &self,
@@ -330,6 +344,9 @@ async fn refresh_rollup(conn: &mut AnyConnection, pairs: &std::collections::BTre
             .await?;
         sqlx::query(sql(insert.clone())).bind(*park).bind(month.to_string()).execute(&mut *conn).await?;
     }
+    if !pairs.is_empty() {
+        sqlx::query("UPDATE report_generation SET n = n + 1 WHERE id = 1").execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -392,8 +409,9 @@ async fn correct_in(conn: &mut AnyConnection, b: &Report, d: &ReportDraft, by: &
 
 impl Store {
     /// `report_totals` from the totals per park, month, division and size: the same conditions
-    /// and grouping, with the enterprises counted per month (one report an enterprise a month)
-    /// and, across months, as the largest month's count.
+    /// and grouping, in one pass grouped by the key and the month, folded here. Enterprises are
+    /// counted per month (one report an enterprise a month) and, across months, as the largest
+    /// month's count.
     async fn rollup_totals(
         &self,
         conditions: &[String],
@@ -412,30 +430,46 @@ impl Store {
         } else {
             "report_rollup r"
         };
+        let monthly = matches!(group, GroupBy::Month | GroupBy::ParkMonth);
+        let by_month = if monthly { by.to_string() } else { format!("r.month, {by}") };
         let q = format!(
-            "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n, {sums} FROM {from} WHERE {} GROUP BY {by} ORDER BY {by}",
+            "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n, {sums} FROM {from} WHERE {} GROUP BY {by_month}",
             conditions.join(" AND ")
         );
         let rows = bound(q, &params).fetch_all(&self.pool).await?;
-        let mut out: Vec<Totals> = rows.iter().map(|r| totals_from_row(r, "n")).collect::<Result<_>>()?;
-        if !matches!(group, GroupBy::Month | GroupBy::ParkMonth) {
-            // Across months, the enterprises are the largest month's count.
-            let q = format!(
-                "SELECT {key} AS k, CAST(SUM(r.reports) AS BIGINT) AS n FROM {from} WHERE {} GROUP BY {by}, r.month",
-                conditions.join(" AND ")
-            );
-            let mut peak: std::collections::HashMap<String, i64> = Default::default();
-            for r in bound(q, &params).fetch_all(&self.pool).await? {
-                let k = col::<Option<String>>(&r, "k")?.unwrap_or_default();
-                let n: i64 = col(&r, "n")?;
-                let e = peak.entry(k).or_insert(0);
-                *e = (*e).max(n);
-            }
-            for t in &mut out {
-                t.enterprises = peak.get(&t.key).copied().unwrap_or(0);
+        let mut out: BTreeMap<String, Totals> = BTreeMap::new();
+        for r in &rows {
+            let t = totals_from_row(r, "n")?;
+            match out.get_mut(&t.key) {
+                None => {
+                    out.insert(t.key.clone(), t);
+                }
+                Some(acc) => {
+                    acc.reports += t.reports;
+                    acc.enterprises = acc.enterprises.max(t.enterprises);
+                    for (a, b) in acc.sums.iter_mut().zip(t.sums) {
+                        *a += b;
+                    }
+                }
             }
         }
+        let mut out: Vec<Totals> = out.into_values().collect();
+        // Parks in the order of their ids, as the reports' path gives them.
+        match group {
+            GroupBy::Park => out.sort_by_key(|t| t.key.parse::<i64>().unwrap_or(0)),
+            GroupBy::ParkMonth => out.sort_by_cached_key(|t| {
+                let (park, month) = t.key.split_once('/').unwrap_or(("0", ""));
+                (park.parse::<i64>().unwrap_or(0), month.to_string())
+            }),
+            _ => {}
+        }
         Ok(out)
+    }
+
+    /// A number that changes with every report write (for caches of analyses).
+    pub async fn report_generation(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT n FROM report_generation WHERE id = 1").fetch_one(&self.pool).await?;
+        col(&row, "n")
     }
 }
 

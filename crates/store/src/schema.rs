@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "reports", include_str!("../migrations/0005_reports.sql")),
     (6, "report_rollup", include_str!("../migrations/0006_report_rollup.sql")),
     (7, "report_rollup_divisions", include_str!("../migrations/0007_report_rollup_divisions.sql")),
+    (8, "telemetry", include_str!("../migrations/0008_telemetry.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -47,6 +47,18 @@ struct ServeArgs {
     /// Map tile URL template ({z}/{x}/{y}), e.g. Tianditu with its key; none draws parks without tiles
     #[arg(long, env = "WEIYUAN_TILE_URL")]
     tile_url: Option<String>,
+    /// Subscribe to telemetry on this MQTT broker, e.g. mqtt://127.0.0.1:1883
+    #[arg(long, env = "WEIYUAN_MQTT_URL")]
+    mqtt_url: Option<String>,
+    /// The topic filter devices publish under
+    #[arg(long, env = "WEIYUAN_MQTT_TOPIC", default_value = "weiyuan/telemetry/#")]
+    mqtt_topic: String,
+    /// Share the subscription with the other servers of this group ($share/GROUP/...)
+    #[arg(long, env = "WEIYUAN_MQTT_SHARED_GROUP")]
+    mqtt_shared_group: Option<String>,
+    /// This server's MQTT client id, fixed so that the broker keeps its session (default weiyuan-HOSTNAME-PORT)
+    #[arg(long, env = "WEIYUAN_MQTT_CLIENT_ID")]
+    mqtt_client_id: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -193,6 +205,7 @@ struct Resolved {
     bind: String,
     secure_cookies: bool,
     tile_url: Option<String>,
+    mqtt: Option<weiyuan_server::telemetry::mqtt::MqttConfig>,
 }
 
 fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
@@ -200,13 +213,29 @@ fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
     let database_url =
         db.database_url.clone().or(file.database_url).unwrap_or_else(|| config::DEFAULT_DATABASE_URL.into());
     let bind = bind.cloned().or(file.bind).unwrap_or_else(|| config::DEFAULT_BIND.into());
-    Ok(Resolved { database_url, bind, secure_cookies: file.secure_cookies.unwrap_or(false), tile_url: file.tile_url })
+    Ok(Resolved {
+        database_url,
+        bind,
+        secure_cookies: file.secure_cookies.unwrap_or(false),
+        tile_url: file.tile_url,
+        mqtt: None,
+    })
 }
 
 fn resolve_serve(a: &ServeArgs) -> Result<Resolved, String> {
     let mut r = resolve(&a.db, a.bind.as_ref())?;
     if a.tile_url.is_some() {
         r.tile_url = a.tile_url.clone();
+    }
+    if let Some(url) = a.mqtt_url.clone().filter(|u| !u.is_empty()) {
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_string();
+        let port = r.bind.rsplit(':').next().unwrap_or("8080").to_string();
+        r.mqtt = Some(weiyuan_server::telemetry::mqtt::MqttConfig {
+            url,
+            topic: a.mqtt_topic.clone(),
+            shared_group: a.mqtt_shared_group.clone().filter(|g| !g.is_empty()),
+            client_id: a.mqtt_client_id.clone().unwrap_or_else(|| format!("weiyuan-{host}-{port}")),
+        });
     }
     Ok(r)
 }
@@ -272,6 +301,10 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     let mut state = weiyuan_server::AppState::new(store);
     state.secure_cookies = r.secure_cookies;
     state.tile_url = r.tile_url.clone().filter(|u| !u.is_empty());
+    if let Some(m) = &r.mqtt {
+        println!("MQTT: subscribing to {} on {} as {}", m.filter(), m.url, m.client_id);
+        weiyuan_server::telemetry::mqtt::spawn(state.clone(), m.clone())?;
+    }
     weiyuan_server::serve(state, listener).await.map_err(|e| e.to_string())
 }
 

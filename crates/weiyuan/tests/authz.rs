@@ -36,6 +36,8 @@ enum Rule {
     File,
     /// Everyone but enterprises (the county's analysis of its parks).
     Staff,
+    /// County: every park; township and operator: their own parks; enterprise: never.
+    StaffPark,
 }
 
 /// The rule of every route. A new route must be added here (and so thought about).
@@ -125,6 +127,14 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/analysis/export/{file}",
         ) => Staff,
         ("GET", "/dashboard") => Staff,
+        // Monitoring: devices send readings with their own tokens; people manage devices.
+        ("POST", "/api/v1/telemetry") => Public,
+        ("GET", "/api/v1/devices") => Staff,
+        ("GET", "/api/v1/device-kinds") => AnyUser,
+        ("POST", "/api/v1/device-kinds") => CountyOnly,
+        ("POST", "/api/v1/parks/{id}/devices") => EditUnits,
+        ("GET", "/api/v1/devices/{id}" | "/api/v1/devices/{id}/series") => StaffPark,
+        ("PUT", "/api/v1/devices/{id}") | ("POST", "/api/v1/devices/{id}/token") => EditUnits,
         _ => return None,
     })
 }
@@ -139,6 +149,7 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
         Rule::Apply => role == "county" || role == "enterprise" || (matches!(role, "xiaojiang" | "wanyang") && own),
         Rule::File => role == "county" || (matches!(role, "wanyang" | "enterprise") && own),
         Rule::Staff => role != "enterprise",
+        Rule::StaffPark => role == "county" || (matches!(role, "xiaojiang" | "wanyang") && own),
     }
 }
 
@@ -231,7 +242,40 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         let (park_id, sys) = (park.id, sys.clone());
         async move { store.sell(&sys, park_id, &d).await.unwrap() }
     };
-    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.ends_with("/orientation") {
+    let device = |kind: &str| {
+        let body = json!({"kind": kind, "serial": format!("AZ-{n}"), "name": format!("测试电表{n}")});
+        (
+            body.clone(),
+            body.as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (leak(k), v.as_str().unwrap().to_string()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path == "/api/v1/telemetry" {
+        (String::new(), json!({"readings": []}), vec![])
+    } else if path == "/api/v1/device-kinds" {
+        (
+            String::new(),
+            json!({"code": format!("k{n}"), "name": format!("自定义{n}"), "metrics": "temp_c ℃ -40 125"}),
+            vec![],
+        )
+    } else if path.ends_with("/devices") {
+        let (body, form) = device("electricity_meter");
+        (park.id.to_string(), body, form)
+    } else if path.starts_with("/api/v1/devices/{id}") || path.starts_with("/devices/{id}") {
+        let d = weiyuan_domain::telemetry::DeviceDraft {
+            kind: "water_meter".into(),
+            serial: format!("FX-{n}"),
+            name: format!("水表{n}"),
+            active: true,
+            ..Default::default()
+        };
+        let made = store.create_device(&sys, park.id, &d, "x").await.unwrap();
+        let (body, form) = device("water_meter");
+        (made.id.to_string(), body, form)
+    } else if path.ends_with("/orientation") {
         (park.id.to_string(), json!({"prefixes": "C"}), vec![("prefixes", "C".into())])
     } else if path == "/api/v1/rules" || path == "/settings/rules" {
         let mut f = store.rules().await.unwrap().to_form();

@@ -1,0 +1,390 @@
+//! Park monitoring (小微园实时监控): the kinds of device a park installs, the metrics each
+//! reports with their units and physical ranges, the checks a reading must pass, and the time
+//! buckets of the rollups. Plain data and functions; the store and the server do the I/O.
+
+use serde::{Deserialize, Serialize};
+
+/// One measured quantity of a kind of device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricDef {
+    pub key: String,
+    pub unit: String,
+    /// The physically possible range; a reading outside it is refused.
+    pub min: f64,
+    pub max: f64,
+    /// A running total (a meter's register): consumption is the difference of two readings.
+    #[serde(default)]
+    pub counter: bool,
+}
+
+/// A kind of device and its metrics: one of the built-in kinds, or a county-defined one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KindDef {
+    pub code: String,
+    /// The name shown for a county-defined kind (built-in kinds are named by the catalogue).
+    #[serde(default)]
+    pub name: String,
+    pub metrics: Vec<MetricDef>,
+    #[serde(default)]
+    pub builtin: bool,
+}
+
+impl KindDef {
+    pub fn metric(&self, key: &str) -> Option<&MetricDef> {
+        self.metrics.iter().find(|m| m.key == key)
+    }
+}
+
+/// (key, unit, min, max, counter)
+type M = (&'static str, &'static str, f64, f64, bool);
+
+/// The built-in kinds of the Wenling platform's seven areas: people flow, logistics, energy,
+/// environment, production capacity, fire safety and production safety.
+const BUILTIN: &[(&str, &[M])] = &[
+    ("electricity_meter", &[("energy_kwh", "kWh", 0.0, 1e12, true), ("power_kw", "kW", 0.0, 1e5, false)]),
+    ("water_meter", &[("water_m3", "m³", 0.0, 1e10, true), ("flow_m3h", "m³/h", 0.0, 1e4, false)]),
+    ("gas_meter", &[("gas_m3", "m³", 0.0, 1e10, true)]),
+    ("people_counter", &[("people_in", "人次", 0.0, 1e5, false), ("people_out", "人次", 0.0, 1e5, false)]),
+    ("vehicle_gate", &[("vehicles_in", "辆次", 0.0, 1e4, false), ("vehicles_out", "辆次", 0.0, 1e4, false)]),
+    (
+        "environment_sensor",
+        &[
+            ("pm25", "μg/m³", 0.0, 1000.0, false),
+            ("pm10", "μg/m³", 0.0, 2000.0, false),
+            ("noise_db", "dB(A)", 0.0, 150.0, false),
+            ("voc", "mg/m³", 0.0, 1000.0, false),
+            ("cod", "mg/L", 0.0, 10000.0, false),
+        ],
+    ),
+    ("fire_panel", &[("fire_alarm", "", 0.0, 1.0, false), ("fault", "", 0.0, 1.0, false)]),
+    ("gas_detector", &[("smoke", "", 0.0, 1.0, false), ("gas_lel", "%LEL", 0.0, 100.0, false)]),
+    ("line_counter", &[("pieces", "件", 0.0, 1e7, false), ("running", "", 0.0, 1.0, false)]),
+];
+
+/// The built-in kinds with their metrics.
+pub fn builtin_kinds() -> Vec<KindDef> {
+    BUILTIN
+        .iter()
+        .map(|(code, metrics)| KindDef {
+            code: code.to_string(),
+            name: String::new(),
+            builtin: true,
+            metrics: metrics
+                .iter()
+                .map(|(key, unit, min, max, counter)| MetricDef {
+                    key: key.to_string(),
+                    unit: unit.to_string(),
+                    min: *min,
+                    max: *max,
+                    counter: *counter,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A device as registered or changed (its park is fixed at registration).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DeviceDraft {
+    pub building_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    pub kind: String,
+    pub serial: String,
+    pub name: String,
+    pub active: bool,
+}
+
+/// A device as entered in a form or an API body.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeviceForm {
+    pub kind: String,
+    /// The device's own identifier (meter number, sensor serial): letters, digits, - _ . :
+    pub serial: String,
+    pub name: String,
+    #[serde(deserialize_with = "crate::validation::text_or_number")]
+    pub building_id: String,
+    #[serde(deserialize_with = "crate::validation::text_or_number")]
+    pub unit_id: String,
+    #[serde(deserialize_with = "crate::validation::text_or_number")]
+    pub enterprise_id: String,
+    /// "on"/"true" or empty: a new device is active unless asked otherwise.
+    pub inactive: String,
+}
+
+impl DeviceForm {
+    pub fn validate(&self, kinds: &[KindDef]) -> Result<DeviceDraft, crate::Invalid> {
+        let mut c = crate::validation::Checker::new();
+        let kind = c.text("kind", &self.kind, 40);
+        if !kind.is_empty() && !kinds.iter().any(|k| k.code == kind) {
+            c.push(crate::FieldError::new("kind", "error.unknown_choice").with("value", &kind));
+        }
+        let serial = c.text("serial", &self.serial, 64);
+        if !serial.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.:".contains(ch)) {
+            c.push(crate::FieldError::new("serial", "error.serial_chars"));
+        }
+        let name = c.text("name", &self.name, 100);
+        let mut id = |field: &str, v: &str| -> Option<i64> {
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            match v.parse::<i64>() {
+                Ok(x) if x > 0 => Some(x),
+                _ => {
+                    c.push(crate::FieldError::new(field, "error.not_integer").with("value", v));
+                    None
+                }
+            }
+        };
+        let building_id = id("building_id", &self.building_id);
+        let unit_id = id("unit_id", &self.unit_id);
+        let enterprise_id = id("enterprise_id", &self.enterprise_id);
+        let active = !matches!(self.inactive.trim(), "on" | "true" | "1");
+        c.finish(DeviceDraft { building_id, unit_id, enterprise_id, kind, serial, name, active })
+    }
+}
+
+/// A county-defined kind as entered: its code, name and metrics, one a line:
+/// `key unit min max [counter]` (e.g. `temp_c ℃ -40 125`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KindForm {
+    pub code: String,
+    pub name: String,
+    pub metrics: String,
+}
+
+fn is_key(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl KindForm {
+    pub fn validate(&self) -> Result<KindDef, crate::Invalid> {
+        let mut c = crate::validation::Checker::new();
+        let code = c.text("code", &self.code, 40);
+        if !code.is_empty() && !is_key(&code) {
+            c.push(crate::FieldError::new("code", "error.key_chars"));
+        }
+        let name = c.text("name", &self.name, 60);
+        let mut metrics: Vec<MetricDef> = Vec::new();
+        for (i, line) in self.metrics.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let bad = || crate::FieldError::new("metrics", "error.metric_line").with("line", i + 1).with("value", line);
+            let (key, unit, min, max) = match parts.as_slice() {
+                [k, u, a, b] | [k, u, a, b, _] => (*k, *u, a.parse::<f64>(), b.parse::<f64>()),
+                _ => {
+                    c.push(bad());
+                    continue;
+                }
+            };
+            let counter = parts.get(4).is_some_and(|w| *w == "counter");
+            match (min, max) {
+                (Ok(min), Ok(max)) if is_key(key) && min < max && (parts.len() == 4 || counter) => {
+                    if metrics.iter().any(|m| m.key == key) {
+                        c.push(crate::FieldError::new("metrics", "error.duplicate_in_list").with("value", key));
+                    }
+                    metrics.push(MetricDef { key: key.into(), unit: unit.into(), min, max, counter });
+                }
+                _ => c.push(bad()),
+            }
+        }
+        if metrics.is_empty() && !self.metrics.lines().any(|l| !l.trim().is_empty()) {
+            c.push(crate::FieldError::new("metrics", "error.required"));
+        }
+        c.finish(KindDef { code, name, metrics, builtin: false })
+    }
+}
+
+/// How far ahead of the server's clock a reading's time may be (devices' clocks drift).
+pub const MAX_FUTURE_MS: i64 = 5 * 60_000;
+
+/// Why a reading was refused. The code is stable for clients; the server words it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Rejection {
+    UnknownDevice,
+    WrongToken,
+    DeviceDisabled,
+    UnknownMetric,
+    OutOfRange { min: f64, max: f64 },
+    NotANumber,
+    InTheFuture { max_ms: i64 },
+    BadTimestamp,
+}
+
+impl Rejection {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::UnknownDevice => "unknown_device",
+            Rejection::WrongToken => "wrong_token",
+            Rejection::DeviceDisabled => "device_disabled",
+            Rejection::UnknownMetric => "unknown_metric",
+            Rejection::OutOfRange { .. } => "out_of_range",
+            Rejection::NotANumber => "not_a_number",
+            Rejection::InTheFuture { .. } => "in_the_future",
+            Rejection::BadTimestamp => "bad_timestamp",
+        }
+    }
+}
+
+/// The checks of one reading of a known, authenticated device: its metric, its value and its time.
+pub fn check_reading(kind: &KindDef, metric: &str, ts_ms: i64, value: f64, now_ms: i64) -> Result<(), Rejection> {
+    let m = kind.metric(metric).ok_or(Rejection::UnknownMetric)?;
+    if !value.is_finite() {
+        return Err(Rejection::NotANumber);
+    }
+    if value < m.min || value > m.max {
+        return Err(Rejection::OutOfRange { min: m.min, max: m.max });
+    }
+    if ts_ms <= 0 {
+        return Err(Rejection::BadTimestamp);
+    }
+    if ts_ms > now_ms + MAX_FUTURE_MS {
+        return Err(Rejection::InTheFuture { max_ms: now_ms + MAX_FUTURE_MS });
+    }
+    Ok(())
+}
+
+/// A reading's time: milliseconds since the epoch, or RFC 3339 text ("2026-12-01T08:00:00+08:00",
+/// "…Z"). Seconds since the epoch (under 10^11) are taken as seconds.
+pub fn parse_timestamp(v: &serde_json::Value) -> Option<i64> {
+    match v {
+        serde_json::Value::Number(n) => {
+            let x = n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))?;
+            Some(if x.abs() < 100_000_000_000 { x * 1000 } else { x })
+        }
+        serde_json::Value::String(s) => parse_rfc3339(s),
+        _ => None,
+    }
+}
+
+/// "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" to epoch milliseconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.len() < 20 || !s.is_char_boundary(19) {
+        return None;
+    }
+    let (date, rest) = s.split_at(10);
+    let mut d = date.split('-');
+    let (y, mo, da): (i64, u32, u32) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || !matches!(rest.as_bytes()[0], b'T' | b' ') {
+        return None;
+    }
+    let time = &rest[1..9];
+    let mut t = time.split(':');
+    let (h, mi, se): (i64, i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?, t.next()?.parse().ok()?);
+    if h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut tail = &rest[9..];
+    let mut frac_ms = 0;
+    if let Some(f) = tail.strip_prefix('.') {
+        let digits: String = f.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if digits.is_empty() {
+            return None;
+        }
+        frac_ms = format!("{:0<3}", &digits[..digits.len().min(3)]).parse::<i64>().ok()?;
+        tail = &f[digits.len()..];
+    }
+    let offset_min = match tail {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match tail.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (oh, om) = tail[1..].split_once(':')?;
+            sign * (oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().ok()?)
+        }
+    };
+    let days = crate::time::days_from_civil(y, mo, da);
+    Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + frac_ms)
+}
+
+code_enum! {
+    /// The rollup buckets: live pages and charts read these, never the raw readings.
+    Bucket {
+        FiveMinutes = "5m",
+        Hour = "1h",
+        Day = "1d",
+    }
+}
+
+const SHANGHAI_MS: i64 = 8 * 3_600_000;
+
+impl Bucket {
+    /// The start of the bucket holding `ts` (days begin at midnight in Asia/Shanghai).
+    pub fn start(self, ts: i64) -> i64 {
+        match self {
+            Bucket::FiveMinutes => ts.div_euclid(300_000) * 300_000,
+            Bucket::Hour => ts.div_euclid(3_600_000) * 3_600_000,
+            Bucket::Day => (ts + SHANGHAI_MS).div_euclid(86_400_000) * 86_400_000 - SHANGHAI_MS,
+        }
+    }
+}
+
+/// A device is online when it has been heard from within this many minutes.
+pub const ONLINE_MINUTES: i64 = 15;
+
+pub fn online(last_seen_ms: Option<i64>, now_ms: i64) -> bool {
+    last_seen_ms.is_some_and(|t| now_ms - t <= ONLINE_MINUTES * 60_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meter() -> KindDef {
+        builtin_kinds().into_iter().find(|k| k.code == "electricity_meter").unwrap()
+    }
+
+    #[test]
+    fn readings_are_checked_against_their_metric() {
+        let now = 1_764_547_200_000;
+        let k = meter();
+        assert_eq!(check_reading(&k, "energy_kwh", now, 12.5, now), Ok(()));
+        assert_eq!(check_reading(&k, "pm25", now, 12.5, now), Err(Rejection::UnknownMetric));
+        assert_eq!(
+            check_reading(&k, "energy_kwh", now, -0.01, now),
+            Err(Rejection::OutOfRange { min: 0.0, max: 1e12 })
+        );
+        assert_eq!(check_reading(&k, "power_kw", now, f64::NAN, now), Err(Rejection::NotANumber));
+        // Five minutes of clock drift are accepted; more is not.
+        assert_eq!(check_reading(&k, "power_kw", now + MAX_FUTURE_MS, 1.0, now), Ok(()));
+        assert!(matches!(
+            check_reading(&k, "power_kw", now + MAX_FUTURE_MS + 1, 1.0, now),
+            Err(Rejection::InTheFuture { .. })
+        ));
+    }
+
+    #[test]
+    fn timestamps_in_milliseconds_seconds_or_rfc3339() {
+        let ms = 1_764_547_200_000; // 2025-12-01T00:00:00Z
+        assert_eq!(parse_timestamp(&serde_json::json!(ms)), Some(ms));
+        assert_eq!(parse_timestamp(&serde_json::json!(ms / 1000)), Some(ms));
+        assert_eq!(parse_timestamp(&serde_json::json!("2025-12-01T00:00:00Z")), Some(ms));
+        assert_eq!(parse_timestamp(&serde_json::json!("2025-12-01T08:00:00+08:00")), Some(ms));
+        assert_eq!(parse_timestamp(&serde_json::json!("2025-12-01T08:00:00.25+08:00")), Some(ms + 250));
+        assert_eq!(parse_timestamp(&serde_json::json!("2025-13-01T08:00:00Z")), None);
+        assert_eq!(parse_timestamp(&serde_json::json!("yesterday")), None);
+    }
+
+    #[test]
+    fn days_begin_at_midnight_in_shanghai() {
+        // 2025-12-01T00:30+08:00 is 2025-11-30T16:30Z: its day starts at 2025-11-30T16:00Z.
+        let t = parse_rfc3339("2025-12-01T00:30:00+08:00").unwrap();
+        assert_eq!(Bucket::Day.start(t), parse_rfc3339("2025-12-01T00:00:00+08:00").unwrap());
+        assert_eq!(Bucket::Hour.start(t), parse_rfc3339("2025-12-01T00:00:00+08:00").unwrap());
+        assert_eq!(Bucket::FiveMinutes.start(t + 299_999), t);
+    }
+
+    #[test]
+    fn online_means_heard_from_recently() {
+        assert!(online(Some(1_000_000), 1_000_000 + ONLINE_MINUTES * 60_000));
+        assert!(!online(Some(1_000_000), 1_000_001 + ONLINE_MINUTES * 60_000));
+        assert!(!online(None, 0));
+    }
+}

@@ -1,0 +1,322 @@
+//! Park monitoring: the device registry, telemetry ingestion (HTTP batches and MQTT share one
+//! path: check every reading, store the good ones with their rollups in one transaction, then
+//! acknowledge), and the series the pages draw from the rollups.
+
+pub mod api;
+pub mod mqtt;
+pub mod pages;
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+use weiyuan_domain::access::{Actor, Lang};
+use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm, Rejection, check_reading, parse_timestamp};
+use weiyuan_store::telemetry::{Credential, Device, Reading};
+use weiyuan_store::{AuditCtx, Store};
+
+fn ctx(actor: &Actor) -> AuditCtx {
+    AuditCtx::user(actor.user_id, &actor.username)
+}
+
+/// At most this many readings in one request or message.
+pub const MAX_BATCH: usize = 10_000;
+
+/// A batch as devices and gateways send it.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Batch {
+    /// The token of readings that carry none and whose device is not in `tokens` (a device
+    /// sending its own readings).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Tokens by device serial, for readings that carry none of their own (a gateway).
+    #[serde(default)]
+    pub tokens: HashMap<String, String>,
+    pub readings: Vec<RawReading>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawReading {
+    #[serde(default)]
+    pub device: String,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub metric: String,
+    /// Milliseconds or seconds since the epoch, or RFC 3339 text.
+    #[serde(default)]
+    pub ts: serde_json::Value,
+    /// A number, or true/false for an event (an alarm input).
+    #[serde(default)]
+    pub value: serde_json::Value,
+}
+
+/// One refused reading: where it was in the batch and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Refused {
+    pub index: usize,
+    pub device: String,
+    pub metric: String,
+    #[serde(flatten)]
+    pub rejection: Rejection,
+    pub message: String,
+}
+
+/// What became of a batch: the accepted readings (new or already stored) and the refused ones.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub accepted: usize,
+    /// Of the accepted, how many were new (the others had been stored before).
+    pub stored: usize,
+    pub duplicates: usize,
+    pub rejected: Vec<Refused>,
+}
+
+/// The ingest path with its cache of device credentials and kinds. Another process may register
+/// or change devices: an unknown serial or a wrong token reloads the cache (at most once a
+/// second) before the reading is refused, and the cache is reloaded every 30 seconds anyway.
+pub struct Ingestor {
+    store: Store,
+    cache: RwLock<Cache>,
+}
+
+struct Cache {
+    devices: HashMap<String, Credential>,
+    kinds: HashMap<String, KindDef>,
+    loaded: Option<Instant>,
+}
+
+const RELOAD_EVERY: Duration = Duration::from_secs(30);
+const RELOAD_AT_MOST: Duration = Duration::from_secs(1);
+
+impl Ingestor {
+    pub fn new(store: Store) -> Self {
+        Ingestor { store, cache: RwLock::new(Cache { devices: HashMap::new(), kinds: HashMap::new(), loaded: None }) }
+    }
+
+    /// Reload the credentials and kinds (after a change in this process, or when stale).
+    pub async fn reload(&self) -> Result<(), AppError> {
+        let devices = self.store.device_credentials().await?.into_iter().collect();
+        let kinds = self.store.device_kinds().await?.into_iter().map(|k| (k.code.clone(), k)).collect();
+        let mut c = self.cache.write().expect("cache lock");
+        *c = Cache { devices, kinds, loaded: Some(Instant::now()) };
+        Ok(())
+    }
+
+    fn age(&self) -> Option<Duration> {
+        self.cache.read().expect("cache lock").loaded.map(|t| t.elapsed())
+    }
+
+    /// Check every reading, store the good ones (one transaction), and say which were which.
+    /// Returns only after the commit: the caller may then acknowledge.
+    pub async fn accept(&self, batch: &Batch, header_token: Option<&str>, lang: Lang) -> Result<Outcome, AppError> {
+        if self.age().is_none_or(|a| a > RELOAD_EVERY) {
+            self.reload().await?;
+        }
+        let now = weiyuan_store::now_ms();
+        let mut checked = self.check(batch, header_token, now);
+        let unknown = checked.iter().any(|r| matches!(r, Err((_, Rejection::UnknownDevice | Rejection::WrongToken))));
+        if unknown && self.age().is_some_and(|a| a > RELOAD_AT_MOST) {
+            self.reload().await?;
+            checked = self.check(batch, header_token, now);
+        }
+        let mut good = Vec::with_capacity(checked.len());
+        let mut rejected = Vec::new();
+        for (index, r) in checked.into_iter().enumerate() {
+            match r {
+                Ok(reading) => good.push(reading),
+                Err((raw, rejection)) => rejected.push(Refused {
+                    index,
+                    device: raw.device.clone(),
+                    metric: raw.metric.clone(),
+                    message: rejection_text(lang, &rejection),
+                    rejection,
+                }),
+            }
+        }
+        let stored = self.store.ingest(&good).await?;
+        Ok(Outcome { accepted: good.len(), stored, duplicates: good.len() - stored, rejected })
+    }
+
+    fn check<'b>(
+        &self,
+        batch: &'b Batch,
+        header_token: Option<&str>,
+        now: i64,
+    ) -> Vec<Result<Reading, (&'b RawReading, Rejection)>> {
+        let cache = self.cache.read().expect("cache lock");
+        let mut verified: HashMap<(&str, &str), bool> = HashMap::new();
+        batch
+            .readings
+            .iter()
+            .map(|raw| {
+                let fail = |r: Rejection| Err((raw, r));
+                let Some(cred) = cache.devices.get(&raw.device) else { return fail(Rejection::UnknownDevice) };
+                let token = raw
+                    .token
+                    .as_deref()
+                    .or_else(|| batch.tokens.get(&raw.device).map(String::as_str))
+                    .or(batch.token.as_deref())
+                    .or(header_token)
+                    .unwrap_or("");
+                let ok = *verified
+                    .entry((raw.device.as_str(), token))
+                    .or_insert_with(|| crate::auth::token_hash(token) == cred.token_hash);
+                if !ok {
+                    return fail(Rejection::WrongToken);
+                }
+                if !cred.active {
+                    return fail(Rejection::DeviceDisabled);
+                }
+                let Some(kind) = cache.kinds.get(&cred.kind) else { return fail(Rejection::UnknownMetric) };
+                let Some(ts) = parse_timestamp(&raw.ts) else { return fail(Rejection::BadTimestamp) };
+                let value = match &raw.value {
+                    serde_json::Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+                    serde_json::Value::Bool(b) => f64::from(u8::from(*b)),
+                    _ => f64::NAN,
+                };
+                if let Err(r) = check_reading(kind, &raw.metric, ts, value, now) {
+                    return fail(r);
+                }
+                Ok(Reading { device_id: cred.id, park_id: cred.park_id, metric: raw.metric.clone(), ts, value })
+            })
+            .collect()
+    }
+}
+
+/// A refused reading's reason in the caller's language.
+pub fn rejection_text(lang: Lang, r: &Rejection) -> String {
+    let mut params = Vec::new();
+    match r {
+        Rejection::OutOfRange { min, max } => {
+            params.push(("min".to_string(), min.to_string()));
+            params.push(("max".to_string(), max.to_string()));
+        }
+        Rejection::InTheFuture { max_ms } => {
+            params.push(("max".to_string(), weiyuan_domain::time::format_shanghai(*max_ms)))
+        }
+        _ => {}
+    }
+    crate::i18n::tf(lang, &format!("telemetry.reject.{}", r.code()), &params)
+}
+
+/// A new device token: shown once, stored as its hash.
+pub fn new_token() -> String {
+    format!("wyd_{}", crate::auth::random_token())
+}
+
+async fn manageable(store: &Store, actor: &Actor, park_id: i64) -> Result<(), AppError> {
+    let park = crate::parks::get(store, actor, park_id).await?;
+    if actor.can_edit_units(&park.as_ref()) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// A device and, once, its token.
+#[derive(Clone, Debug, Serialize)]
+pub struct Registered {
+    pub device: Device,
+    pub token: String,
+}
+
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Device>, AppError> {
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    Ok(store.list_devices(&actor.park_scope()).await?)
+}
+
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Device, AppError> {
+    let d = store.get_device(id).await?;
+    crate::parks::get(store, actor, d.park_id).await?;
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::NotFound);
+    }
+    Ok(d)
+}
+
+pub async fn create(
+    store: &Store,
+    ingestor: &Ingestor,
+    actor: &Actor,
+    park_id: i64,
+    form: &DeviceForm,
+) -> Result<Registered, AppError> {
+    manageable(store, actor, park_id).await?;
+    let draft = form.validate(&store.device_kinds().await?)?;
+    let token = new_token();
+    let device = store.create_device(&ctx(actor), park_id, &draft, &crate::auth::token_hash(&token)).await?;
+    ingestor.reload().await?;
+    Ok(Registered { device, token })
+}
+
+pub async fn update(
+    store: &Store,
+    ingestor: &Ingestor,
+    actor: &Actor,
+    id: i64,
+    form: &DeviceForm,
+) -> Result<Device, AppError> {
+    let d = store.get_device(id).await?;
+    manageable(store, actor, d.park_id).await?;
+    let draft = form.validate(&store.device_kinds().await?)?;
+    let after = store.update_device(&ctx(actor), id, &draft).await?;
+    ingestor.reload().await?;
+    Ok(after)
+}
+
+/// Issue a new token; the old one stops working at once.
+pub async fn rotate_token(store: &Store, ingestor: &Ingestor, actor: &Actor, id: i64) -> Result<Registered, AppError> {
+    let device = store.get_device(id).await?;
+    manageable(store, actor, device.park_id).await?;
+    let token = new_token();
+    store.set_device_token(&ctx(actor), id, &crate::auth::token_hash(&token)).await?;
+    ingestor.reload().await?;
+    Ok(Registered { device, token })
+}
+
+pub async fn kinds(store: &Store) -> Result<Vec<KindDef>, AppError> {
+    Ok(store.device_kinds().await?)
+}
+
+/// A county-defined kind with its metrics (county only).
+pub async fn create_kind(
+    store: &Store,
+    ingestor: &Ingestor,
+    actor: &Actor,
+    form: &KindForm,
+) -> Result<KindDef, AppError> {
+    if actor.role != weiyuan_domain::Role::County {
+        return Err(AppError::Forbidden);
+    }
+    let kind = form.validate()?;
+    store.create_device_kind(&ctx(actor), &kind).await?;
+    ingestor.reload().await?;
+    Ok(kind)
+}
+
+/// A device's series of one metric, read from the rollups.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SeriesQuery {
+    pub metric: String,
+    /// 5m, 1h or 1d (default 5m).
+    pub bucket: String,
+    /// Milliseconds; by default the last 24 hours.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+pub async fn series(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    q: &SeriesQuery,
+) -> Result<Vec<weiyuan_store::telemetry::Rollup>, AppError> {
+    let d = get(store, actor, id).await?;
+    let bucket = weiyuan_domain::telemetry::Bucket::parse(q.bucket.trim())
+        .unwrap_or(weiyuan_domain::telemetry::Bucket::FiveMinutes);
+    let to = q.to.unwrap_or_else(|| weiyuan_store::now_ms() + 1);
+    let from = q.from.unwrap_or(to - 86_400_000);
+    let rows = store.rollups(&[d.id], bucket, from, to).await?;
+    Ok(rows.into_iter().filter(|r| q.metric.is_empty() || r.metric == q.metric).collect())
+}

@@ -1,0 +1,543 @@
+//! Telemetry: the device registry, readings and their rollups (5 minutes, hour, day).
+//!
+//! A batch of checked readings is stored in one transaction together with its rollups and the
+//! devices' last-seen time; the caller acknowledges only after the commit. A reading already
+//! stored (same device, metric and time) is skipped, and only new readings count in the rollups,
+//! so sending a batch twice changes nothing. The bulk path is per backend, side by side here:
+//! SQLite takes multi-row INSERT ... RETURNING statements; PostgreSQL takes COPY into a temporary
+//! table, then one INSERT ... SELECT that also folds the new readings into the rollups.
+
+use crate::audit::{self, AuditCtx};
+use crate::{Backend, Result, Store, StoreError, col, now_ms, sql};
+use serde::Serialize;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
+use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::telemetry::{Bucket, DeviceDraft, KindDef, builtin_kinds};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Device {
+    pub id: i64,
+    pub park_id: i64,
+    pub building_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    pub kind: String,
+    pub serial: String,
+    pub name: String,
+    pub active: bool,
+    pub last_seen_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// What the ingest path needs to know of a device, kept in memory by the server.
+#[derive(Clone, Debug)]
+pub struct Credential {
+    pub id: i64,
+    pub park_id: i64,
+    pub kind: String,
+    pub token_hash: String,
+    pub active: bool,
+}
+
+/// One checked reading, ready to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    pub device_id: i64,
+    pub park_id: i64,
+    pub metric: String,
+    pub ts: i64,
+    pub value: f64,
+}
+
+/// A rollup row: the readings of one device and metric in one bucket.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rollup {
+    pub device_id: i64,
+    pub metric: String,
+    pub start_ts: i64,
+    pub n: i64,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+    pub last: f64,
+    pub last_ts: i64,
+}
+
+const DEVICE_COLUMNS: &str =
+    "id, park_id, building_id, unit_id, enterprise_id, kind, serial, name, active, last_seen_at, created_at";
+
+fn device_from_row(r: &AnyRow) -> Result<Device> {
+    Ok(Device {
+        id: col(r, "id")?,
+        park_id: col(r, "park_id")?,
+        building_id: col(r, "building_id")?,
+        unit_id: col(r, "unit_id")?,
+        enterprise_id: col(r, "enterprise_id")?,
+        kind: col(r, "kind")?,
+        serial: col(r, "serial")?,
+        name: col(r, "name")?,
+        active: col::<i64>(r, "active")? != 0,
+        last_seen_at: col(r, "last_seen_at")?,
+        created_at: col(r, "created_at")?,
+    })
+}
+
+fn json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(v).ok()
+}
+
+/// SQLite's statements take at most 32,766 parameters; 4 a reading and 11 a rollup row.
+const READINGS_PER_STATEMENT: usize = 2_000;
+const ROLLUPS_PER_STATEMENT: usize = 1_000;
+
+impl Store {
+    pub async fn create_device(
+        &self,
+        ctx: &AuditCtx,
+        park_id: i64,
+        d: &DeviceDraft,
+        token_hash: &str,
+    ) -> Result<Device> {
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "INSERT INTO devices (park_id, building_id, unit_id, enterprise_id, kind, serial, name, token_hash, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(park_id)
+        .bind(d.building_id)
+        .bind(d.unit_id)
+        .bind(d.enterprise_id)
+        .bind(&d.kind)
+        .bind(&d.serial)
+        .bind(&d.name)
+        .bind(token_hash)
+        .bind(d.active as i64)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "serial"))?;
+        let id: i64 = col(&row, "id")?;
+        let device = select_device(&mut tx, id).await?;
+        audit::record(&mut tx, ctx, "create", "device", Some(id), Some(park_id), None, json(&device)).await?;
+        tx.commit().await?;
+        Ok(device)
+    }
+
+    pub async fn update_device(&self, ctx: &AuditCtx, id: i64, d: &DeviceDraft) -> Result<Device> {
+        let mut tx = self.write_tx().await?;
+        let before = select_device(&mut tx, id).await?;
+        sqlx::query(
+            "UPDATE devices SET building_id = $1, unit_id = $2, enterprise_id = $3, kind = $4, serial = $5, name = $6, \
+             active = $7 WHERE id = $8",
+        )
+        .bind(d.building_id)
+        .bind(d.unit_id)
+        .bind(d.enterprise_id)
+        .bind(&d.kind)
+        .bind(&d.serial)
+        .bind(&d.name)
+        .bind(d.active as i64)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "serial"))?;
+        let after = select_device(&mut tx, id).await?;
+        audit::record(&mut tx, ctx, "update", "device", Some(id), Some(before.park_id), json(&before), json(&after))
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Give a device a new token (the old one stops working at once).
+    pub async fn set_device_token(&self, ctx: &AuditCtx, id: i64, token_hash: &str) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let d = select_device(&mut tx, id).await?;
+        sqlx::query("UPDATE devices SET token_hash = $1 WHERE id = $2")
+            .bind(token_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(&mut tx, ctx, "token", "device", Some(id), Some(d.park_id), None, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn get_device(&self, id: i64) -> Result<Device> {
+        select_device(&mut *self.pool.acquire().await?, id).await
+    }
+
+    /// The devices of the parks in a scope, by park then id.
+    pub async fn list_devices(&self, scope: &ParkScope) -> Result<Vec<Device>> {
+        let q = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {{scope}} ORDER BY park_id, id");
+        self.fetch_scoped(&q, scope).await?.iter().map(device_from_row).collect()
+    }
+
+    /// Every device's serial and credential, for the ingest path's cache.
+    pub async fn device_credentials(&self) -> Result<Vec<(String, Credential)>> {
+        let rows = sqlx::query("SELECT id, park_id, kind, serial, token_hash, active FROM devices")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, "serial")?,
+                    Credential {
+                        id: col(r, "id")?,
+                        park_id: col(r, "park_id")?,
+                        kind: col(r, "kind")?,
+                        token_hash: col(r, "token_hash")?,
+                        active: col::<i64>(r, "active")? != 0,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The built-in kinds, then the county's own.
+    pub async fn device_kinds(&self) -> Result<Vec<KindDef>> {
+        let mut kinds = builtin_kinds();
+        let rows = sqlx::query("SELECT code, name, metrics_json FROM device_kinds ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
+        for r in &rows {
+            kinds.push(KindDef {
+                code: col(r, "code")?,
+                name: col(r, "name")?,
+                metrics: serde_json::from_str(&col::<String>(r, "metrics_json")?).unwrap_or_default(),
+                builtin: false,
+            });
+        }
+        Ok(kinds)
+    }
+
+    pub async fn create_device_kind(&self, ctx: &AuditCtx, k: &KindDef) -> Result<()> {
+        if builtin_kinds().iter().any(|b| b.code == k.code) {
+            return Err(StoreError::Duplicate("code"));
+        }
+        let mut tx = self.write_tx().await?;
+        sqlx::query("INSERT INTO device_kinds (code, name, metrics_json, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&k.code)
+            .bind(&k.name)
+            .bind(serde_json::to_string(&k.metrics).unwrap_or_default())
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique_as(e, "code"))?;
+        audit::record(&mut tx, ctx, "create", "device_kind", None, None, None, json(k)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Store checked readings, their rollups and the devices' last-seen time in one transaction.
+    /// Returns how many were new (the rest were stored before).
+    pub async fn ingest(&self, readings: &[Reading]) -> Result<usize> {
+        if readings.is_empty() {
+            return Ok(0);
+        }
+        match self.backend {
+            Backend::Sqlite => self.ingest_sqlite(readings).await,
+            Backend::Postgres => self.ingest_postgres(readings).await,
+        }
+    }
+
+    async fn ingest_sqlite(&self, readings: &[Reading]) -> Result<usize> {
+        let mut tx = self.write_tx().await?;
+        let mut new: Vec<&Reading> = Vec::with_capacity(readings.len());
+        let park: std::collections::HashMap<i64, i64> = readings.iter().map(|r| (r.device_id, r.park_id)).collect();
+        for chunk in readings.chunks(READINGS_PER_STATEMENT) {
+            let values = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let q = format!(
+                "INSERT INTO readings (device_id, metric, ts, value) VALUES {values} \
+                 ON CONFLICT DO NOTHING RETURNING device_id, metric, ts"
+            );
+            let mut query = sqlx::query(sql(q));
+            for r in chunk {
+                query = query.bind(r.device_id).bind(&r.metric).bind(r.ts).bind(r.value);
+            }
+            let returned = query.fetch_all(&mut *tx).await?;
+            // RETURNING names the rows inserted; match them back to the batch.
+            let mut stored: std::collections::HashSet<(i64, String, i64)> = Default::default();
+            for row in &returned {
+                stored.insert((col(row, "device_id")?, col(row, "metric")?, col(row, "ts")?));
+            }
+            for r in chunk {
+                if stored.remove(&(r.device_id, r.metric.clone(), r.ts)) {
+                    new.push(r);
+                }
+            }
+        }
+        let deltas = rollup_deltas(&new);
+        for chunk in deltas.chunks(ROLLUPS_PER_STATEMENT) {
+            let values = (0..chunk.len())
+                .map(|i| format!("({})", (1..=11).map(|j| format!("${}", 11 * i + j)).collect::<Vec<_>>().join(", ")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let q = format!(
+                "INSERT INTO reading_rollups (device_id, metric, bucket, start_ts, park_id, n, vmin, vmax, vsum, vlast, last_ts) \
+                 VALUES {values} ON CONFLICT (device_id, metric, bucket, start_ts) DO UPDATE SET {ROLLUP_MERGE}"
+            );
+            let mut query = sqlx::query(sql(q));
+            for ((device, metric, bucket, start), d) in chunk {
+                query = query
+                    .bind(*device)
+                    .bind(metric.clone())
+                    .bind(bucket.code())
+                    .bind(*start)
+                    .bind(park.get(device).copied().unwrap_or(0))
+                    .bind(d.n)
+                    .bind(d.min)
+                    .bind(d.max)
+                    .bind(d.sum)
+                    .bind(d.last)
+                    .bind(d.last_ts);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        touch_devices(&mut tx, readings).await?;
+        tx.commit().await?;
+        Ok(new.len())
+    }
+
+    async fn ingest_postgres(&self, readings: &[Reading]) -> Result<usize> {
+        let pg = self.pg.as_ref().ok_or(StoreError::NotFound)?;
+        let mut tx = pg.begin().await?;
+        sqlx::query(
+            "CREATE TEMP TABLE IF NOT EXISTS readings_in (device_id BIGINT, metric TEXT, ts BIGINT, value DOUBLE PRECISION) \
+             ON COMMIT DELETE ROWS",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut copy = tx.copy_in_raw("COPY readings_in FROM STDIN (FORMAT text)").await?;
+        let mut buf = String::with_capacity(readings.len() * 40);
+        for r in readings {
+            use std::fmt::Write;
+            // Metric keys are checked against the kind's list: no tabs, newlines or backslashes.
+            let _ = writeln!(buf, "{}\t{}\t{}\t{}", r.device_id, r.metric, r.ts, r.value);
+        }
+        copy.send(buf.as_bytes()).await?;
+        copy.finish().await?;
+        let buckets = Bucket::ALL
+            .iter()
+            .map(|b| {
+                format!(
+                    "SELECT device_id, metric, '{}' AS bucket, {} AS start_ts, park_id, ts, value FROM new",
+                    b.code(),
+                    pg_bucket(*b)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let q = format!(
+            "WITH new AS (INSERT INTO readings (device_id, metric, ts, value) SELECT device_id, metric, ts, value FROM readings_in \
+             ORDER BY device_id, metric, ts ON CONFLICT DO NOTHING RETURNING device_id, metric, ts, value), \
+             nb AS (SELECT n.*, d.park_id FROM new n JOIN devices d ON d.id = n.device_id), \
+             b AS ({}), \
+             up AS (INSERT INTO reading_rollups (device_id, metric, bucket, start_ts, park_id, n, vmin, vmax, vsum, vlast, last_ts) \
+             SELECT device_id, metric, bucket, start_ts, MIN(park_id), COUNT(*), MIN(value), MAX(value), SUM(value), \
+             (ARRAY_AGG(value ORDER BY ts DESC))[1], MAX(ts) FROM b GROUP BY device_id, metric, bucket, start_ts \
+             ORDER BY device_id, metric, bucket, start_ts \
+             ON CONFLICT (device_id, metric, bucket, start_ts) DO UPDATE SET {ROLLUP_MERGE}) \
+             SELECT CAST(COUNT(*) AS BIGINT) AS n FROM new",
+            buckets.replace("FROM new", "FROM nb")
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(q)).fetch_one(&mut *tx).await?;
+        let new: i64 = sqlx::Row::try_get(&row, "n")?;
+        let ids = device_ids(readings);
+        sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE devices SET last_seen_at = $1 WHERE id IN ({ids})")))
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(new as usize)
+    }
+
+    /// The rollups of some devices in one bucket size, over [from, to).
+    pub async fn rollups(&self, device_ids: &[i64], bucket: Bucket, from: i64, to: i64) -> Result<Vec<Rollup>> {
+        if device_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = device_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let q = format!(
+            "SELECT device_id, metric, start_ts, n, vmin, vmax, vsum, vlast, last_ts FROM reading_rollups \
+             WHERE device_id IN ({ids}) AND bucket = $1 AND start_ts >= $2 AND start_ts < $3 ORDER BY device_id, metric, start_ts"
+        );
+        let rows = sqlx::query(sql(q)).bind(bucket.code()).bind(from).bind(to).fetch_all(&self.pool).await?;
+        rows.iter().map(rollup_from_row).collect()
+    }
+
+    /// The rollups of every device of some parks in one bucket size, over [from, to).
+    pub async fn park_rollups(&self, park_ids: &[i64], bucket: Bucket, from: i64, to: i64) -> Result<Vec<Rollup>> {
+        if park_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = park_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let q = format!(
+            "SELECT device_id, metric, start_ts, n, vmin, vmax, vsum, vlast, last_ts FROM reading_rollups \
+             WHERE park_id IN ({ids}) AND bucket = $1 AND start_ts >= $2 AND start_ts < $3 ORDER BY device_id, metric, start_ts"
+        );
+        let rows = sqlx::query(sql(q)).bind(bucket.code()).bind(from).bind(to).fetch_all(&self.pool).await?;
+        rows.iter().map(rollup_from_row).collect()
+    }
+
+    /// Raw readings of one device and metric over [from, to), oldest first (for checks and exports).
+    pub async fn readings(&self, device_id: i64, metric: &str, from: i64, to: i64) -> Result<Vec<(i64, f64)>> {
+        let rows = sqlx::query(
+            "SELECT ts, value FROM readings WHERE device_id = $1 AND metric = $2 AND ts >= $3 AND ts < $4 ORDER BY ts",
+        )
+        .bind(device_id)
+        .bind(metric)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((col(r, "ts")?, col(r, "value")?))).collect()
+    }
+
+    pub async fn count_readings(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM readings").fetch_one(&self.pool).await?;
+        col(&row, "n")
+    }
+
+    /// How many days raw readings are kept (rollups are kept for good).
+    pub async fn raw_retention_days(&self) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT raw_retention_days FROM telemetry_settings WHERE id = 1").fetch_one(&self.pool).await?;
+        col(&row, "raw_retention_days")
+    }
+
+    pub async fn set_raw_retention_days(&self, ctx: &AuditCtx, days: i64) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let before = self.raw_retention_days().await?;
+        sqlx::query("UPDATE telemetry_settings SET raw_retention_days = $1, updated_at = $2 WHERE id = 1")
+            .bind(days)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        let (b, a) =
+            (serde_json::json!({ "raw_retention_days": before }), serde_json::json!({ "raw_retention_days": days }));
+        audit::record(&mut tx, ctx, "update", "telemetry_settings", None, None, Some(b), Some(a)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Delete raw readings older than the retention (their rollups stay). Returns how many.
+    pub async fn purge_raw_readings(&self, now: i64) -> Result<u64> {
+        let days = self.raw_retention_days().await?;
+        let cutoff = now - days * 86_400_000;
+        let done = sqlx::query("DELETE FROM readings WHERE ts < $1").bind(cutoff).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// Merging a rollup row with the one stored: counts and sums add, extremes widen, and the
+/// latest reading's value wins.
+const ROLLUP_MERGE: &str = "n = reading_rollups.n + excluded.n, \
+    vmin = CASE WHEN excluded.vmin < reading_rollups.vmin THEN excluded.vmin ELSE reading_rollups.vmin END, \
+    vmax = CASE WHEN excluded.vmax > reading_rollups.vmax THEN excluded.vmax ELSE reading_rollups.vmax END, \
+    vsum = reading_rollups.vsum + excluded.vsum, \
+    vlast = CASE WHEN excluded.last_ts >= reading_rollups.last_ts THEN excluded.vlast ELSE reading_rollups.vlast END, \
+    last_ts = CASE WHEN excluded.last_ts >= reading_rollups.last_ts THEN excluded.last_ts ELSE reading_rollups.last_ts END";
+
+/// A bucket's start as PostgreSQL SQL over `ts` (the same arithmetic as `Bucket::start`).
+fn pg_bucket(b: Bucket) -> &'static str {
+    match b {
+        Bucket::FiveMinutes => "(ts / 300000) * 300000",
+        Bucket::Hour => "(ts / 3600000) * 3600000",
+        Bucket::Day => "((ts + 28800000) / 86400000) * 86400000 - 28800000",
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Delta {
+    n: i64,
+    min: f64,
+    max: f64,
+    sum: f64,
+    last: f64,
+    last_ts: i64,
+}
+
+type RollupKey = (i64, String, Bucket, i64);
+
+/// The new readings folded into their rollup rows, in key order (so that concurrent writers
+/// touch rows in the same order).
+fn rollup_deltas(new: &[&Reading]) -> Vec<(RollupKey, Delta)> {
+    let mut map: BTreeMap<(i64, String, &'static str, i64), (Bucket, Delta)> = BTreeMap::new();
+    for r in new {
+        for b in Bucket::ALL {
+            let key = (r.device_id, r.metric.clone(), b.code(), b.start(r.ts));
+            let e = map.entry(key).or_insert((
+                *b,
+                Delta { n: 0, min: f64::INFINITY, max: f64::NEG_INFINITY, sum: 0.0, last: r.value, last_ts: i64::MIN },
+            ));
+            let d = &mut e.1;
+            d.n += 1;
+            d.min = d.min.min(r.value);
+            d.max = d.max.max(r.value);
+            d.sum += r.value;
+            if r.ts >= d.last_ts {
+                d.last = r.value;
+                d.last_ts = r.ts;
+            }
+        }
+    }
+    map.into_iter().map(|((device, metric, _, start), (b, d))| ((device, metric, b, start), d)).collect()
+}
+
+fn device_ids(readings: &[Reading]) -> String {
+    let ids: std::collections::BTreeSet<i64> = readings.iter().map(|r| r.device_id).collect();
+    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+async fn touch_devices(conn: &mut AnyConnection, readings: &[Reading]) -> Result<()> {
+    let q = format!("UPDATE devices SET last_seen_at = $1 WHERE id IN ({})", device_ids(readings));
+    sqlx::query(sql(q)).bind(now_ms()).execute(conn).await?;
+    Ok(())
+}
+
+async fn select_device(conn: &mut AnyConnection, id: i64) -> Result<Device> {
+    let row = sqlx::query(sql(format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    device_from_row(&row)
+}
+
+fn rollup_from_row(r: &AnyRow) -> Result<Rollup> {
+    Ok(Rollup {
+        device_id: col(r, "device_id")?,
+        metric: col(r, "metric")?,
+        start_ts: col(r, "start_ts")?,
+        n: col(r, "n")?,
+        min: col(r, "vmin")?,
+        max: col(r, "vmax")?,
+        sum: col(r, "vsum")?,
+        last: col(r, "vlast")?,
+        last_ts: col(r, "last_ts")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_fold_readings_into_each_bucket() {
+        let r = |ts: i64, v: f64| Reading { device_id: 1, park_id: 1, metric: "power_kw".into(), ts, value: v };
+        let (a, b, c) = (r(0, 5.0), r(60_000, 3.0), r(300_000, 9.0));
+        let d = rollup_deltas(&[&b, &a, &c]);
+        // Two five-minute buckets, one hour, one day.
+        assert_eq!(d.len(), 4);
+        let five: Vec<_> = d.iter().filter(|((_, _, b, _), _)| *b == Bucket::FiveMinutes).collect();
+        let first = five[0].1;
+        assert_eq!((first.n, first.min, first.max, first.sum, first.last), (2, 3.0, 5.0, 8.0, 3.0));
+        let hour = d.iter().find(|((_, _, b, _), _)| *b == Bucket::Hour).unwrap().1;
+        assert_eq!((hour.n, hour.last, hour.last_ts), (3, 9.0, 300_000));
+    }
+}

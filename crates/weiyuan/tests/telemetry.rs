@@ -1,0 +1,461 @@
+//! Monitoring: devices, telemetry over HTTP and MQTT, durability and rollups, on both backends.
+//! MQTT runs against a real Mosquitto that each test starts on a port of its own, so that it
+//! can restart it in the middle of a stream.
+
+mod common;
+
+use common::{App, json_of};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Register a device in a park through the API: (id, serial, token).
+async fn device(app: &App, token: &str, park: i64, kind: &str, serial: &str) -> (i64, String, String) {
+    let (s, d) = json_of(
+        app.send(
+            token,
+            "POST",
+            &format!("/api/v1/parks/{park}/devices"),
+            json!({"kind": kind, "serial": serial, "name": format!("{kind} {serial}")}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{d}");
+    (d["device"]["id"].as_i64().unwrap(), serial.to_string(), d["token"].as_str().unwrap().to_string())
+}
+
+async fn post_batch(base: &str, body: &Value) -> (u16, Value) {
+    let r = reqwest::Client::new().post(format!("{base}/api/v1/telemetry")).json(body).send().await.unwrap();
+    json_of(r).await
+}
+
+fn now_ms() -> i64 {
+    weiyuan_store::now_ms()
+}
+
+both!(a_mixed_batch_keeps_exactly_the_good_readings);
+async fn a_mixed_batch_keeps_exactly_the_good_readings(app: &App) {
+    let county = app.token("county").await;
+    let (park, _, _) = app.park_with(&county, &[], &[]).await;
+    let (id, serial, token) = device(app, &county, park, "electricity_meter", &format!("EM-{park}")).await;
+    let (_, env, env_token) = device(app, &county, park, "environment_sensor", &format!("ENV-{park}")).await;
+    // Five-minute aligned, an hour ago.
+    let t0 = (now_ms() - 3_600_000) / 300_000 * 300_000;
+    let good = |ts: i64, v: f64| json!({"device": serial, "metric": "power_kw", "ts": ts, "value": v});
+    let body = json!({
+        "tokens": { &serial: &token, &env: &env_token },
+        "readings": [
+            good(t0, 5.0),
+            {"device": "NO-SUCH", "metric": "power_kw", "ts": t0, "value": 1.0},
+            good(t0 + 60_000, 3.0),
+            {"device": serial, "token": "wrong", "metric": "power_kw", "ts": t0 + 1, "value": 1.0},
+            {"device": serial, "metric": "pm25", "ts": t0, "value": 1.0},
+            {"device": serial, "metric": "power_kw", "ts": t0 + 2, "value": -4.0},
+            {"device": serial, "metric": "power_kw", "ts": now_ms() + 3_600_000, "value": 1.0},
+            {"device": serial, "metric": "power_kw", "ts": "yesterday", "value": 1.0},
+            {"device": serial, "metric": "power_kw", "ts": t0 + 3, "value": "high"},
+            good(t0 + 300_000, 9.0),
+            {"device": env, "metric": "pm25", "ts": "2026-01-01T08:00:00+08:00", "value": 35},
+        ]
+    });
+    let (s, o) = post_batch(&app.base, &body).await;
+    assert_eq!(s, 200, "{o}");
+    assert_eq!((o["accepted"].as_i64(), o["stored"].as_i64(), o["duplicates"].as_i64()), (Some(4), Some(4), Some(0)));
+    let reasons: Vec<(i64, &str)> = o["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_i64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (1, "unknown_device"),
+            (3, "wrong_token"),
+            (4, "unknown_metric"),
+            (5, "out_of_range"),
+            (6, "in_the_future"),
+            (7, "bad_timestamp"),
+            (8, "not_a_number")
+        ]
+    );
+    // Each reason in words, in Chinese by default.
+    assert!(o["rejected"][3]["message"].as_str().unwrap().contains("物理范围"), "{o}");
+    assert_eq!(
+        app.store.readings(id, "power_kw", 0, i64::MAX).await.unwrap(),
+        [(t0, 5.0), (t0 + 60_000, 3.0), (t0 + 300_000, 9.0)]
+    );
+    // Sending the same batch again stores nothing twice.
+    let (s, again) = post_batch(&app.base, &body).await;
+    assert_eq!((s, again["stored"].as_i64(), again["duplicates"].as_i64()), (200, Some(0), Some(4)));
+    assert_eq!(app.store.count_readings().await.unwrap(), 4);
+    // Rollups: two five-minute buckets, one hour (or two), one day, each counted once.
+    let (s, five) = json_of(
+        app.get(&county, &format!("/api/v1/devices/{id}/series?metric=power_kw&bucket=5m&from={}", t0 - 1)).await,
+    )
+    .await;
+    assert_eq!(s, 200, "{five}");
+    let rows: Vec<(i64, f64, f64, f64, f64)> = five
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["n"].as_i64().unwrap(),
+                r["min"].as_f64().unwrap(),
+                r["max"].as_f64().unwrap(),
+                r["sum"].as_f64().unwrap(),
+                r["last"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, [(2, 3.0, 5.0, 8.0, 3.0), (1, 9.0, 9.0, 9.0, 9.0)]);
+    let (_, day) = json_of(
+        app.get(&county, &format!("/api/v1/devices/{id}/series?metric=power_kw&bucket=1d&from={}", t0 - 86_400_000))
+            .await,
+    )
+    .await;
+    let n: i64 = day.as_array().unwrap().iter().map(|r| r["n"].as_i64().unwrap()).sum();
+    assert_eq!(n, 3);
+    // The device is online now.
+    let (_, d) = json_of(app.get(&county, &format!("/api/v1/devices/{id}")).await).await;
+    assert!(d["last_seen_at"].as_i64().unwrap() > now_ms() - 60_000);
+    // A batch of nothing but bad readings is refused as a whole, and says why.
+    let (s, bad) =
+        post_batch(&app.base, &json!({"readings": [{"device": "NO-SUCH", "metric": "x", "ts": t0, "value": 1}]})).await;
+    assert_eq!((s, bad["accepted"].as_i64()), (422, Some(0)));
+    // Not JSON at all: a clear error, nothing stored.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/telemetry", app.base))
+        .header("accept-language", "en")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("body"));
+    // A new token: the old one stops working at once.
+    let (s, rotated) =
+        json_of(app.send(&county, "POST", &format!("/api/v1/devices/{id}/token"), json!({})).await).await;
+    assert_eq!(s, 200, "{rotated}");
+    let later = json!({"token": token, "readings": [{"device": serial, "metric": "power_kw", "ts": t0 + 600_000, "value": 1.0}]});
+    let (s, o) = post_batch(&app.base, &later).await;
+    assert_eq!((s, o["rejected"][0]["reason"].as_str()), (422, Some("wrong_token")));
+    let new_token = rotated["token"].as_str().unwrap();
+    let (s, o) = post_batch(&app.base, &json!({"token": new_token, "readings": later["readings"]})).await;
+    assert_eq!((s, o["stored"].as_i64()), (200, Some(1)));
+    // A disabled device's readings are refused.
+    let (s, _) = json_of(
+        app.send(
+            &county,
+            "PUT",
+            &format!("/api/v1/devices/{id}"),
+            json!({"kind": "electricity_meter", "serial": serial, "name": "停用", "inactive": "on"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, o) = post_batch(&app.base, &json!({"token": new_token, "readings": [{"device": serial, "metric": "power_kw", "ts": t0 + 900_000, "value": 1.0}]})).await;
+    assert_eq!(o["rejected"][0]["reason"].as_str(), Some("device_disabled"));
+}
+
+both!(devices_are_registered_in_scope_with_checked_fields);
+async fn devices_are_registered_in_scope_with_checked_fields(app: &App) {
+    let county = app.token("county").await;
+    let (park, _, _) = app.park_with(&county, &[], &[]).await;
+    // Unknown kind, a serial with spaces, no name: every field named.
+    let (s, e) = json_of(
+        app.send(
+            &county,
+            "POST",
+            &format!("/api/v1/parks/{park}/devices"),
+            json!({"kind": "toaster", "serial": "A B"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    let fields: Vec<&str> =
+        e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["kind", "serial", "name"]);
+    // A serial is unique.
+    device(app, &county, park, "water_meter", &format!("W-{park}")).await;
+    let (s, e) = json_of(
+        app.send(
+            &county,
+            "POST",
+            &format!("/api/v1/parks/{park}/devices"),
+            json!({"kind": "water_meter", "serial": format!("W-{park}"), "name": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("serial")));
+    // The county defines a kind with its metrics; a device of that kind reports them.
+    let code = format!("boiler{park}");
+    let (s, k) = json_of(
+        app.send(
+            &county,
+            "POST",
+            "/api/v1/device-kinds",
+            json!({"code": code, "name": "锅炉", "metrics": "temp_c ℃ -40 400\nsteam_t t 0 1e6 counter"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{k}");
+    let (_, serial, token) = device(app, &county, park, &code, &format!("B-{park}")).await;
+    let t = now_ms() - 60_000;
+    let (s, o) = post_batch(
+        &app.base,
+        &json!({"token": token, "readings": [{"device": serial, "metric": "temp_c", "ts": t, "value": 180.5}, {"device": serial, "metric": "temp_c", "ts": t, "value": 999}]}),
+    )
+    .await;
+    assert_eq!((s, o["accepted"].as_i64(), o["rejected"][0]["reason"].as_str()), (200, Some(1), Some("out_of_range")));
+    // A bad metric line names its line.
+    let (s, e) = json_of(
+        app.send(
+            &county,
+            "POST",
+            "/api/v1/device-kinds",
+            json!({"code": "k2", "name": "x", "metrics": "ok u 0 1\nbroken"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("metrics")));
+    assert!(e.to_string().contains('2'), "{e}");
+    // A township outside the park sees none of its devices; an enterprise none at all.
+    let (_, list) = json_of(app.get(&app.token("binhai").await, "/api/v1/devices").await).await;
+    assert!(list.as_array().unwrap().iter().all(|d| d["park_id"] != json!(park)));
+    assert_eq!(app.get(&app.token("enterprise").await, "/api/v1/devices").await.status(), 403);
+}
+
+/// A `weiyuan serve` process on a free port, with extra arguments.
+fn serve(db_url: &str, extra: &[&str]) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db_url])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(if std::env::var("WEIYUAN_TEST_SERVER_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
+        .spawn()
+        .unwrap();
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+async fn wait_up(base: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{base} did not come up");
+}
+
+both!(killing_the_server_loses_no_acknowledged_reading);
+async fn killing_the_server_loses_no_acknowledged_reading(app: &App) {
+    let url = app.db.as_ref().unwrap().url.clone();
+    let county = app.token("county").await;
+    let (park, _, _) = app.park_with(&county, &[], &[]).await;
+    let mut devices = Vec::new();
+    for i in 0..4 {
+        devices.push(device(app, &county, park, "electricity_meter", &format!("K{park}-{i}")).await);
+    }
+    let (mut child, base) = serve(&url, &[]);
+    wait_up(&base).await;
+    // Four senders, one a device, each posting batches of 50 readings until the server dies;
+    // each remembers the readings acknowledged (2xx).
+    let t0 = now_ms() - 86_400_000;
+    let mut tasks = Vec::new();
+    for (id, serial, token) in devices.clone() {
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut acked: Vec<i64> = Vec::new();
+            for batch in 0..10_000i64 {
+                let readings: Vec<Value> = (0..50)
+                    .map(|k| json!({"device": serial, "metric": "energy_kwh", "ts": t0 + (batch * 50 + k) * 1000, "value": (batch * 50 + k) as f64}))
+                    .collect();
+                match client.post(format!("{base}/api/v1/telemetry")).json(&json!({"token": token, "readings": readings})).send().await {
+                    Ok(r) if r.status().is_success() => acked.extend((0..50).map(|k| t0 + (batch * 50 + k) * 1000)),
+                    _ => break,
+                }
+            }
+            (id, acked)
+        }));
+    }
+    // Let the stream run, then SIGKILL the server in the middle of it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut total = 0;
+    let mut acked_by_device = Vec::new();
+    for t in tasks {
+        acked_by_device.push(t.await.unwrap());
+    }
+    // After a restart, every acknowledged reading is there.
+    let (mut again, base2) = serve(&url, &[]);
+    wait_up(&base2).await;
+    for (id, acked) in &acked_by_device {
+        let stored: std::collections::HashSet<i64> =
+            app.store.readings(*id, "energy_kwh", 0, i64::MAX).await.unwrap().into_iter().map(|(ts, _)| ts).collect();
+        let lost: Vec<&i64> = acked.iter().filter(|ts| !stored.contains(ts)).collect();
+        assert!(lost.is_empty(), "device {id}: {} acknowledged readings lost", lost.len());
+        total += acked.len();
+    }
+    assert!(total >= 200, "the stream ran before the kill ({total} acknowledged)");
+    again.kill().ok();
+    again.wait().ok();
+}
+
+/// A Mosquitto of the test's own, with persistence, on a free port.
+struct Broker {
+    dir: std::path::PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Broker {
+    fn start() -> Option<Broker> {
+        let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].into_iter().find(|p| std::path::Path::new(p).exists());
+        let Some(bin) = bin else {
+            assert!(std::env::var("WEIYUAN_REQUIRE_MQTT").is_err(), "mosquitto is required (WEIYUAN_REQUIRE_MQTT)");
+            eprintln!("mosquitto not installed: skipping");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("wy-mqtt-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Started as root, Mosquitto drops to its own user, which must be able to save there.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let conf = format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nautosave_interval 1\nmax_queued_messages 100000\n",
+            dir.display()
+        );
+        std::fs::write(dir.join("mosquitto.conf"), conf).unwrap();
+        let mut b = Broker { dir, port, child: None };
+        b.child = Some(b.spawn(bin));
+        Some(b)
+    }
+
+    fn spawn(&self, bin: &str) -> Child {
+        let child = Command::new(bin)
+            .args(["-c", &self.dir.join("mosquitto.conf").display().to_string()])
+            .args(if std::env::var("WEIYUAN_TEST_SERVER_LOG").is_ok() { &["-v"][..] } else { &[][..] })
+            .stdout(Stdio::null())
+            .stderr(if std::env::var("WEIYUAN_TEST_SERVER_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
+    }
+
+    /// Stop (SIGTERM, which saves the persistent state) and start again on the same port.
+    fn restart(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            Command::new("kill").args(["-TERM", &c.id().to_string()]).status().unwrap();
+            c.wait().unwrap();
+        }
+        let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].into_iter().find(|p| std::path::Path::new(p).exists());
+        self.child = Some(self.spawn(bin.unwrap()));
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().ok();
+            c.wait().ok();
+        }
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+both!(a_broker_restart_mid_stream_loses_no_qos1_message);
+async fn a_broker_restart_mid_stream_loses_no_qos1_message(app: &App) {
+    let Some(mut broker) = Broker::start() else { return };
+    let url = app.db.as_ref().unwrap().url.clone();
+    let county = app.token("county").await;
+    let (park, _, _) = app.park_with(&county, &[], &[]).await;
+    let (id, serial, token) = device(app, &county, park, "people_counter", &format!("PC-{park}")).await;
+    let mqtt = format!("mqtt://127.0.0.1:{}", broker.port);
+    let client_id = format!("weiyuan-test-{park}");
+    let (mut server, base) = serve(&url, &["--mqtt-url", &mqtt, "--mqtt-client-id", &client_id]);
+    wait_up(&base).await;
+    // The device: QoS 1, a persistent session, so that unacknowledged messages are sent again.
+    let mut opts = rumqttc::MqttOptions::new(format!("device-{park}"), "127.0.0.1", broker.port);
+    opts.set_clean_session(false).set_keep_alive(Duration::from_secs(5));
+    let (client, mut events) = rumqttc::AsyncClient::new(opts, 1000);
+    let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pump = {
+        let acked = acked.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.poll().await {
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
+                        acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Ok(_) => {}
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        })
+    };
+    // Once a probe comes through, the server's subscription is in place.
+    let t0 = now_ms() - 86_400_000;
+    let probe = json!({"token": token, "readings": [{"metric": "people_out", "ts": t0 - 1000, "value": 0}]});
+    let mut through = false;
+    for _ in 0..100 {
+        client
+            .publish(format!("weiyuan/telemetry/{serial}"), rumqttc::QoS::AtLeastOnce, false, probe.to_string())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !app.store.readings(id, "people_out", 0, i64::MAX).await.unwrap().is_empty() {
+            through = true;
+            break;
+        }
+    }
+    assert!(through, "the server subscribed");
+    let messages = 400;
+    for i in 0..messages {
+        let body = json!({"token": token, "readings": [{"metric": "people_in", "ts": t0 + i * 1000, "value": 1}, {"metric": "people_out", "ts": t0 + i * 1000, "value": 0}]});
+        client
+            .publish(format!("weiyuan/telemetry/{serial}"), rumqttc::QoS::AtLeastOnce, false, body.to_string())
+            .await
+            .unwrap();
+        if i == messages / 2 {
+            broker.restart();
+        }
+        if i % 20 == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    // Every message ends up stored exactly once.
+    let mut stored = 0;
+    for _ in 0..300 {
+        stored = app.store.readings(id, "people_in", 0, i64::MAX).await.unwrap().len();
+        if stored == messages as usize {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored, messages as usize, "people_in readings stored after a broker restart");
+    let day = app.store.rollups(&[id], weiyuan_domain::telemetry::Bucket::Day, 0, i64::MAX).await.unwrap();
+    let counted: i64 = day.iter().filter(|r| r.metric == "people_in").map(|r| r.n).sum();
+    assert_eq!(counted, messages, "each reading counted once in the rollups");
+    pump.abort();
+    server.kill().ok();
+    server.wait().ok();
+}
