@@ -144,6 +144,31 @@ pub struct Analysis {
 #[derive(Default)]
 pub struct AnalysisCache {
     map: std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, Analysis)>>,
+    /// (active enterprises, filed) of the big screen, by scope and month.
+    filing: std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, (usize, usize))>>,
+}
+
+/// Active enterprises of the caller's scope and how many filed a month, cached like analyses.
+pub async fn filing_cached(state: &crate::AppState, actor: &Actor, month: Month) -> Result<(usize, usize), AppError> {
+    let scope = actor.park_scope();
+    let key = format!("{scope:?}|{month}");
+    let generation = state.store.report_generation().await?;
+    {
+        let map = state.analyses.filing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((g, at, v)) = map.get(&key)
+            && *g == generation
+            && at.elapsed() < CACHE_FOR
+        {
+            return Ok(*v);
+        }
+    }
+    let v = state.store.filing_counts(&scope, month).await?;
+    let mut map = state.analyses.filing.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= CACHE_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, (generation, std::time::Instant::now(), v));
+    Ok(v)
 }
 
 const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
@@ -570,8 +595,7 @@ pub mod pages {
         let q = AnalysisQuery::default();
         let a = super::analyse_cached(&s, &u.actor, &q).await.map_err(u.fail())?;
         let parks = crate::parks::list(&s.store, &u.actor, &Default::default()).await.map_err(u.fail())?.len();
-        let (active, filed) =
-            s.store.filing_counts(&u.actor.park_scope(), a.to).await.map_err(|e| u.fail()(e.into()))?;
+        let (active, filed) = super::filing_cached(&s, &u.actor, a.to).await.map_err(u.fail())?;
         let tr = u.tr();
         let trend = trend(&a, tr, false);
         let top: Vec<&super::ParkRow> = a.parks.iter().take(10).collect();
