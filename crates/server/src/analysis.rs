@@ -141,38 +141,31 @@ pub struct Analysis {
 /// were computed at. A report written in any process bumps the generation in the database, so a
 /// cached analysis is used only while no report has changed since, and for a minute at most
 /// (parks' land and floor area change without a report).
+type Entries<T> = std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, T)>>;
+
 #[derive(Default)]
 pub struct AnalysisCache {
-    map: std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, Analysis)>>,
+    analyses: Entries<Analysis>,
     /// (active enterprises, filed) of the big screen, by scope and month.
-    filing: std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, (usize, usize))>>,
-}
-
-/// Active enterprises of the caller's scope and how many filed a month, cached like analyses.
-pub async fn filing_cached(state: &crate::AppState, actor: &Actor, month: Month) -> Result<(usize, usize), AppError> {
-    let scope = actor.park_scope();
-    let key = format!("{scope:?}|{month}");
-    let generation = state.store.report_generation().await?;
-    {
-        let map = state.analyses.filing.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((g, at, v)) = map.get(&key)
-            && *g == generation
-            && at.elapsed() < CACHE_FOR
-        {
-            return Ok(*v);
-        }
-    }
-    let v = state.store.filing_counts(&scope, month).await?;
-    let mut map = state.analyses.filing.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= CACHE_ENTRIES {
-        map.clear();
-    }
-    map.insert(key, (generation, std::time::Instant::now(), v));
-    Ok(v)
+    filing: Entries<(usize, usize)>,
 }
 
 const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 const CACHE_ENTRIES: usize = 512;
+
+/// The value kept under `key`, if computed at this report generation less than a minute ago.
+fn cached<T: Clone>(entries: &Entries<T>, key: &str, generation: i64) -> Option<T> {
+    let map = entries.lock().unwrap_or_else(|e| e.into_inner());
+    map.get(key).filter(|(g, at, _)| *g == generation && at.elapsed() < CACHE_FOR).map(|(_, _, v)| v.clone())
+}
+
+fn keep<T>(entries: &Entries<T>, key: String, generation: i64, value: T) {
+    let mut map = entries.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= CACHE_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, (generation, std::time::Instant::now(), value));
+}
 
 /// `analyse`, answered from the cache when nothing it reads has changed.
 pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
@@ -190,22 +183,25 @@ pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &Analysis
         q.tag.trim()
     );
     let generation = state.store.report_generation().await?;
-    {
-        let map = state.analyses.map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((g, at, a)) = map.get(&key)
-            && *g == generation
-            && at.elapsed() < CACHE_FOR
-        {
-            return Ok(a.clone());
-        }
+    if let Some(a) = cached(&state.analyses.analyses, &key, generation) {
+        return Ok(a);
     }
     let a = analyse(&state.store, actor, q).await?;
-    let mut map = state.analyses.map.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= CACHE_ENTRIES {
-        map.clear();
-    }
-    map.insert(key, (generation, std::time::Instant::now(), a.clone()));
+    keep(&state.analyses.analyses, key, generation, a.clone());
     Ok(a)
+}
+
+/// Active enterprises of the caller's scope and how many filed a month, cached like analyses.
+pub async fn filing_cached(state: &crate::AppState, actor: &Actor, month: Month) -> Result<(usize, usize), AppError> {
+    let scope = actor.park_scope();
+    let key = format!("{scope:?}|{month}");
+    let generation = state.store.report_generation().await?;
+    if let Some(v) = cached(&state.analyses.filing, &key, generation) {
+        return Ok(v);
+    }
+    let v = state.store.filing_counts(&scope, month).await?;
+    keep(&state.analyses.filing, key, generation, v);
+    Ok(v)
 }
 
 pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
