@@ -137,12 +137,13 @@ pub struct Analysis {
     pub divisions: Vec<DivisionRow>,
 }
 
+/// Values kept with the report generation they were computed at, and when.
+type Entries<T> = std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, T)>>;
+
 /// Analyses already computed, by scope, filters and period, with the report generation they
 /// were computed at. A report written in any process bumps the generation in the database, so a
 /// cached analysis is used only while no report has changed since, and for a minute at most
 /// (parks' land and floor area change without a report).
-type Entries<T> = std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, T)>>;
-
 #[derive(Default)]
 pub struct AnalysisCache {
     analyses: Entries<Analysis>,

@@ -3,4 +3,6 @@
 
 pub mod config;
 pub mod demo;
+pub mod ingest_bench;
 pub mod scale;
+pub mod simulate;

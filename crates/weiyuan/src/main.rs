@@ -81,6 +81,29 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Play a realistic day of devices for the demo parks against a running server (HTTP or MQTT)
+    Simulate {
+        /// The server to send to over HTTP (default http://127.0.0.1:8080)
+        #[arg(long)]
+        url: Option<String>,
+        /// Publish over MQTT to this broker instead (the server subscribes with --mqtt-url)
+        #[arg(long)]
+        mqtt_url: Option<String>,
+        /// How many demo parks (by code) get simulated devices
+        #[arg(long, default_value_t = 3)]
+        parks: usize,
+        /// The day to play (YYYY-MM-DD, Asia/Shanghai; default today, from midnight to now)
+        #[arg(long)]
+        day: Option<String>,
+        /// After catching up, go on in real time
+        #[arg(long)]
+        live: bool,
+        /// Minutes between readings
+        #[arg(long, default_value_t = 5)]
+        step_minutes: i64,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Run the database migrations and exit
     Migrate(Db),
     /// Export parks, plans, progress, enterprises or monthly enterprise reports as xlsx or csv
@@ -121,6 +144,22 @@ enum Command {
 enum BenchCommand {
     /// Time one province-wide aggregation of the reports by park and month (36 months)
     Aggregate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Ingest rate: http://… or mqtt://… (a running server on the same database), raw (the store
+    /// alone), or influx://host:8086 (InfluxDB 1.x, the same readings)
+    Ingest {
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value_t = 1000)]
+        devices: usize,
+        #[arg(long, default_value_t = 200_000)]
+        readings: usize,
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
         #[command(flatten)]
         db: Db,
     },
@@ -351,6 +390,52 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             println!("Open http://{}/ in a browser.", r.bind);
             serve(r, store).await
+        }
+        Command::Bench { command: BenchCommand::Ingest { to, devices, readings, batch, concurrency, db } } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let plan = weiyuan::ingest_bench::Plan { devices, readings, batch, concurrency };
+            let devs = weiyuan::ingest_bench::devices(&store, devices).await?;
+            let rate = if to == "raw" {
+                weiyuan::ingest_bench::raw(&store, &plan, &devs).await?
+            } else if to.starts_with("http") {
+                weiyuan::ingest_bench::http(&to, &plan, &devs).await?
+            } else if to.starts_with("mqtt") {
+                weiyuan::ingest_bench::mqtt(&to, &store, &plan, &devs).await?
+            } else if to.starts_with("influx") {
+                weiyuan::ingest_bench::influx(&to, &plan, &devs).await?
+            } else {
+                return Err(format!("--to {to:?}: http://…, mqtt://…, raw or influx://…"));
+            };
+            println!(
+                "{to} ({}): {} readings in {:.2} s = {:.0} readings/s (batches of {batch}, {concurrency} at a time, {devices} devices)",
+                store.backend().name(),
+                rate.readings,
+                rate.seconds,
+                rate.per_second()
+            );
+            Ok(())
+        }
+        Command::Simulate { url, mqtt_url, parks, day, live, step_minutes, db } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let devices = weiyuan::simulate::ensure_devices(&store, parks).await?;
+            let now = weiyuan_store::now_ms();
+            let from = match &day {
+                Some(d) => weiyuan_domain::time::parse_shanghai_date(d).ok_or("write the day as YYYY-MM-DD")?,
+                None => weiyuan_domain::telemetry::Bucket::Day.start(now),
+            };
+            let to = if live { None } else { Some((from + 86_400_000).min(now)) };
+            let target = match mqtt_url {
+                Some(url) => weiyuan::simulate::Target::Mqtt { url },
+                None => weiyuan::simulate::Target::Http(url.unwrap_or_else(|| format!("http://{}", r.bind))),
+            };
+            println!("Simulating {} devices in {parks} parks.", devices.len());
+            let sent =
+                weiyuan::simulate::play(&devices, &target, from, to, step_minutes.max(1) * 60_000, &|l| println!("{l}"))
+                    .await?;
+            println!("Sent {sent} readings.");
+            Ok(())
         }
         Command::Bench { command: BenchCommand::Aggregate { db } } => {
             let r = resolve(&db, None)?;
