@@ -12,7 +12,6 @@ use crate::{Backend, Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use std::collections::BTreeMap;
 use weiyuan_domain::access::ParkScope;
 use weiyuan_domain::telemetry::{Bucket, DeviceDraft, KindDef, builtin_kinds};
 
@@ -88,9 +87,8 @@ fn json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
 }
 
-/// SQLite's statements take at most 32,766 parameters; 4 a reading and 11 a rollup row.
-const READINGS_PER_STATEMENT: usize = 2_000;
-const ROLLUPS_PER_STATEMENT: usize = 1_000;
+/// Readings a statement on SQLite (five parameters each): larger statements bind more slowly.
+const READINGS_PER_STATEMENT: usize = 100;
 
 impl Store {
     pub async fn create_device(
@@ -233,91 +231,104 @@ impl Store {
     /// Store checked readings, their rollups and the devices' last-seen time in one transaction.
     /// Returns how many were new (the rest were stored before).
     pub async fn ingest(&self, readings: &[Reading]) -> Result<usize> {
-        if readings.is_empty() {
-            return Ok(0);
-        }
-        match self.backend {
-            Backend::Sqlite => self.ingest_sqlite(readings).await,
-            Backend::Postgres => self.ingest_postgres(readings).await,
-        }
+        Ok(self.ingest_groups(&[readings]).await?[0])
     }
 
-    async fn ingest_sqlite(&self, readings: &[Reading]) -> Result<usize> {
-        let mut tx = self.write_tx().await?;
-        let mut new: Vec<&Reading> = Vec::with_capacity(readings.len());
-        let park: std::collections::HashMap<i64, i64> = readings.iter().map(|r| (r.device_id, r.park_id)).collect();
-        for chunk in readings.chunks(READINGS_PER_STATEMENT) {
-            let values = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let q = format!(
-                "INSERT INTO readings (device_id, metric, ts, value) VALUES {values} \
-                 ON CONFLICT DO NOTHING RETURNING device_id, metric, ts"
-            );
-            let mut query = sqlx::query(sql(q));
-            for r in chunk {
-                query = query.bind(r.device_id).bind(&r.metric).bind(r.ts).bind(r.value);
-            }
-            let returned = query.fetch_all(&mut *tx).await?;
-            // RETURNING names the rows inserted; match them back to the batch.
-            let mut stored: std::collections::HashSet<(i64, String, i64)> = Default::default();
-            for row in &returned {
-                stored.insert((col(row, "device_id")?, col(row, "metric")?, col(row, "ts")?));
-            }
-            for r in chunk {
-                if stored.remove(&(r.device_id, r.metric.clone(), r.ts)) {
-                    new.push(r);
-                }
-            }
+    /// Store several batches in one transaction (group commit): how many of each were new.
+    /// A reading in two batches counts as new in the first.
+    pub async fn ingest_groups(&self, groups: &[&[Reading]]) -> Result<Vec<usize>> {
+        if groups.iter().all(|g| g.is_empty()) {
+            return Ok(vec![0; groups.len()]);
         }
-        let deltas = rollup_deltas(&new);
-        for chunk in deltas.chunks(ROLLUPS_PER_STATEMENT) {
+        let per_group = match self.backend {
+            Backend::Sqlite => self.ingest_sqlite(groups).await?,
+            Backend::Postgres => self.ingest_postgres(groups).await?,
+        };
+        Ok((0..groups.len()).map(|g| per_group.get(&(g as i64)).copied().unwrap_or(0)).collect())
+    }
+
+    async fn ingest_sqlite(&self, groups: &[&[Reading]]) -> Result<std::collections::HashMap<i64, usize>> {
+        let mut tx = self.write_tx().await?;
+        // The batch goes into a staging table of this connection (the first copy of a reading
+        // sent twice in the batch wins), readings already stored are dropped from it, and the
+        // rest is inserted and folded into the rollups by SQL, in this one transaction.
+        sqlx::query(
+            "CREATE TEMP TABLE IF NOT EXISTS readings_stage (device_id BIGINT NOT NULL, park_id BIGINT NOT NULL, \
+             metric TEXT NOT NULL, ts BIGINT NOT NULL, value REAL NOT NULL, grp BIGINT NOT NULL, \
+             PRIMARY KEY (device_id, metric, ts)) WITHOUT ROWID",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM readings_stage").execute(&mut *tx).await?;
+        let tagged: Vec<(i64, &Reading)> =
+            groups.iter().enumerate().flat_map(|(g, list)| list.iter().map(move |r| (g as i64, r))).collect();
+        for chunk in tagged.chunks(READINGS_PER_STATEMENT) {
             let values = (0..chunk.len())
-                .map(|i| format!("({})", (1..=11).map(|j| format!("${}", 11 * i + j)).collect::<Vec<_>>().join(", ")))
+                .map(|i| {
+                    let p = 6 * i;
+                    format!("(${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6)
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             let q = format!(
-                "INSERT INTO reading_rollups (device_id, metric, bucket, start_ts, park_id, n, vmin, vmax, vsum, vlast, last_ts) \
-                 VALUES {values} ON CONFLICT (device_id, metric, bucket, start_ts) DO UPDATE SET {ROLLUP_MERGE}"
+                "INSERT INTO readings_stage (device_id, park_id, metric, ts, value, grp) VALUES {values} ON CONFLICT DO NOTHING"
             );
             let mut query = sqlx::query(sql(q));
-            for ((device, metric, bucket, start), d) in chunk {
-                query = query
-                    .bind(*device)
-                    .bind(metric.clone())
-                    .bind(bucket.code())
-                    .bind(*start)
-                    .bind(park.get(device).copied().unwrap_or(0))
-                    .bind(d.n)
-                    .bind(d.min)
-                    .bind(d.max)
-                    .bind(d.sum)
-                    .bind(d.last)
-                    .bind(d.last_ts);
+            for (g, r) in chunk {
+                query = query.bind(r.device_id).bind(r.park_id).bind(&r.metric).bind(r.ts).bind(r.value).bind(*g);
             }
             query.execute(&mut *tx).await?;
         }
-        touch_devices(&mut tx, readings).await?;
+        sqlx::query(
+            "DELETE FROM readings_stage WHERE EXISTS (SELECT 1 FROM readings r WHERE r.device_id = readings_stage.device_id \
+             AND r.metric = readings_stage.metric AND r.ts = readings_stage.ts)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut new = std::collections::HashMap::new();
+        for r in sqlx::query("SELECT grp, CAST(COUNT(*) AS BIGINT) AS n FROM readings_stage GROUP BY grp")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            new.insert(col::<i64>(&r, "grp")?, col::<i64>(&r, "n")? as usize);
+        }
+        sqlx::query("INSERT INTO readings (device_id, metric, ts, value) SELECT device_id, metric, ts, value FROM readings_stage")
+            .execute(&mut *tx)
+            .await?;
+        for b in Bucket::ALL {
+            // SQLite gives the bare column `value` from the row of MAX(ts): the bucket's last reading.
+            let q = format!(
+                "INSERT INTO reading_rollups (device_id, metric, bucket, start_ts, park_id, n, vmin, vmax, vsum, vlast, last_ts) \
+                 SELECT device_id, metric, '{}', {} AS start, park_id, COUNT(*), MIN(value), MAX(value), SUM(value), value, MAX(ts) \
+                 FROM readings_stage GROUP BY device_id, metric, start \
+                 ON CONFLICT (device_id, metric, bucket, start_ts) DO UPDATE SET {ROLLUP_MERGE}",
+                b.code(),
+                sql_bucket(*b)
+            );
+            sqlx::query(sql(q)).execute(&mut *tx).await?;
+        }
+        touch_devices(&mut tx, groups).await?;
         tx.commit().await?;
-        Ok(new.len())
+        Ok(new)
     }
 
-    async fn ingest_postgres(&self, readings: &[Reading]) -> Result<usize> {
+    async fn ingest_postgres(&self, groups: &[&[Reading]]) -> Result<std::collections::HashMap<i64, usize>> {
         let pg = self.pg.as_ref().ok_or(StoreError::NotFound)?;
         let mut tx = pg.begin().await?;
         sqlx::query(
-            "CREATE TEMP TABLE IF NOT EXISTS readings_in (device_id BIGINT, metric TEXT, ts BIGINT, value DOUBLE PRECISION) \
+            "CREATE TEMP TABLE IF NOT EXISTS readings_in (device_id BIGINT, metric TEXT, ts BIGINT, value DOUBLE PRECISION, grp BIGINT) \
              ON COMMIT DELETE ROWS",
         )
         .execute(&mut *tx)
         .await?;
         let mut copy = tx.copy_in_raw("COPY readings_in FROM STDIN (FORMAT text)").await?;
-        let mut buf = String::with_capacity(readings.len() * 40);
-        for r in readings {
-            use std::fmt::Write;
-            // Metric keys are checked against the kind's list: no tabs, newlines or backslashes.
-            let _ = writeln!(buf, "{}\t{}\t{}\t{}", r.device_id, r.metric, r.ts, r.value);
+        let mut buf = String::with_capacity(groups.iter().map(|g| g.len()).sum::<usize>() * 40);
+        for (g, list) in groups.iter().enumerate() {
+            for r in *list {
+                use std::fmt::Write;
+                // Metric keys are checked against the kind's list: no tabs, newlines or backslashes.
+                let _ = writeln!(buf, "{}\t{}\t{}\t{}\t{g}", r.device_id, r.metric, r.ts, r.value);
+            }
         }
         copy.send(buf.as_bytes()).await?;
         copy.finish().await?;
@@ -327,7 +338,7 @@ impl Store {
                 format!(
                     "SELECT device_id, metric, '{}' AS bucket, {} AS start_ts, park_id, ts, value FROM new",
                     b.code(),
-                    pg_bucket(*b)
+                    sql_bucket(*b)
                 )
             })
             .collect::<Vec<_>>()
@@ -342,18 +353,23 @@ impl Store {
              (ARRAY_AGG(value ORDER BY ts DESC))[1], MAX(ts) FROM b GROUP BY device_id, metric, bucket, start_ts \
              ORDER BY device_id, metric, bucket, start_ts \
              ON CONFLICT (device_id, metric, bucket, start_ts) DO UPDATE SET {ROLLUP_MERGE}) \
-             SELECT CAST(COUNT(*) AS BIGINT) AS n FROM new",
+             SELECT i.grp, CAST(COUNT(*) AS BIGINT) AS n FROM new n JOIN (SELECT DISTINCT ON (device_id, metric, ts) \
+             device_id, metric, ts, grp FROM readings_in ORDER BY device_id, metric, ts, grp) i \
+             ON i.device_id = n.device_id AND i.metric = n.metric AND i.ts = n.ts GROUP BY i.grp",
             buckets.replace("FROM new", "FROM nb")
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(q)).fetch_one(&mut *tx).await?;
-        let new: i64 = sqlx::Row::try_get(&row, "n")?;
-        let ids = device_ids(readings);
+        let mut new = std::collections::HashMap::new();
+        for row in sqlx::query(sqlx::AssertSqlSafe(q)).fetch_all(&mut *tx).await? {
+            let (g, n): (i64, i64) = (sqlx::Row::try_get(&row, "grp")?, sqlx::Row::try_get(&row, "n")?);
+            new.insert(g, n as usize);
+        }
+        let ids = device_ids(groups);
         sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE devices SET last_seen_at = $1 WHERE id IN ({ids})")))
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(new as usize)
+        Ok(new)
     }
 
     /// The rollups of some devices in one bucket size, over [from, to).
@@ -443,8 +459,9 @@ const ROLLUP_MERGE: &str = "n = reading_rollups.n + excluded.n, \
     vlast = CASE WHEN excluded.last_ts >= reading_rollups.last_ts THEN excluded.vlast ELSE reading_rollups.vlast END, \
     last_ts = CASE WHEN excluded.last_ts >= reading_rollups.last_ts THEN excluded.last_ts ELSE reading_rollups.last_ts END";
 
-/// A bucket's start as PostgreSQL SQL over `ts` (the same arithmetic as `Bucket::start`).
-fn pg_bucket(b: Bucket) -> &'static str {
+/// A bucket's start as SQL over `ts` (the same arithmetic as `Bucket::start`; integer division
+/// truncates, and every time is after 1970).
+fn sql_bucket(b: Bucket) -> &'static str {
     match b {
         Bucket::FiveMinutes => "(ts / 300000) * 300000",
         Bucket::Hour => "(ts / 3600000) * 3600000",
@@ -452,50 +469,13 @@ fn pg_bucket(b: Bucket) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Delta {
-    n: i64,
-    min: f64,
-    max: f64,
-    sum: f64,
-    last: f64,
-    last_ts: i64,
-}
-
-type RollupKey = (i64, String, Bucket, i64);
-
-/// The new readings folded into their rollup rows, in key order (so that concurrent writers
-/// touch rows in the same order).
-fn rollup_deltas(new: &[&Reading]) -> Vec<(RollupKey, Delta)> {
-    let mut map: BTreeMap<(i64, String, &'static str, i64), (Bucket, Delta)> = BTreeMap::new();
-    for r in new {
-        for b in Bucket::ALL {
-            let key = (r.device_id, r.metric.clone(), b.code(), b.start(r.ts));
-            let e = map.entry(key).or_insert((
-                *b,
-                Delta { n: 0, min: f64::INFINITY, max: f64::NEG_INFINITY, sum: 0.0, last: r.value, last_ts: i64::MIN },
-            ));
-            let d = &mut e.1;
-            d.n += 1;
-            d.min = d.min.min(r.value);
-            d.max = d.max.max(r.value);
-            d.sum += r.value;
-            if r.ts >= d.last_ts {
-                d.last = r.value;
-                d.last_ts = r.ts;
-            }
-        }
-    }
-    map.into_iter().map(|((device, metric, _, start), (b, d))| ((device, metric, b, start), d)).collect()
-}
-
-fn device_ids(readings: &[Reading]) -> String {
-    let ids: std::collections::BTreeSet<i64> = readings.iter().map(|r| r.device_id).collect();
+fn device_ids(groups: &[&[Reading]]) -> String {
+    let ids: std::collections::BTreeSet<i64> = groups.iter().flat_map(|g| g.iter().map(|r| r.device_id)).collect();
     ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
 
-async fn touch_devices(conn: &mut AnyConnection, readings: &[Reading]) -> Result<()> {
-    let q = format!("UPDATE devices SET last_seen_at = $1 WHERE id IN ({})", device_ids(readings));
+async fn touch_devices(conn: &mut AnyConnection, groups: &[&[Reading]]) -> Result<()> {
+    let q = format!("UPDATE devices SET last_seen_at = $1 WHERE id IN ({})", device_ids(groups));
     sqlx::query(sql(q)).bind(now_ms()).execute(conn).await?;
     Ok(())
 }
@@ -521,23 +501,4 @@ fn rollup_from_row(r: &AnyRow) -> Result<Rollup> {
         last: col(r, "vlast")?,
         last_ts: col(r, "last_ts")?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deltas_fold_readings_into_each_bucket() {
-        let r = |ts: i64, v: f64| Reading { device_id: 1, park_id: 1, metric: "power_kw".into(), ts, value: v };
-        let (a, b, c) = (r(0, 5.0), r(60_000, 3.0), r(300_000, 9.0));
-        let d = rollup_deltas(&[&b, &a, &c]);
-        // Two five-minute buckets, one hour, one day.
-        assert_eq!(d.len(), 4);
-        let five: Vec<_> = d.iter().filter(|((_, _, b, _), _)| *b == Bucket::FiveMinutes).collect();
-        let first = five[0].1;
-        assert_eq!((first.n, first.min, first.max, first.sum, first.last), (2, 3.0, 5.0, 8.0, 3.0));
-        let hour = d.iter().find(|((_, _, b, _), _)| *b == Bucket::Hour).unwrap().1;
-        assert_eq!((hour.n, hour.last, hour.last_ts), (3, 9.0, 300_000));
-    }
 }

@@ -1,6 +1,7 @@
 //! Park monitoring: the device registry, telemetry ingestion (HTTP batches and MQTT share one
 //! path: check every reading, store the good ones with their rollups in one transaction, then
-//! acknowledge), and the series the pages draw from the rollups.
+//! acknowledge; concurrent batches share a transaction), and the series the pages draw from the
+//! rollups.
 
 pub mod api;
 pub mod mqtt;
@@ -76,9 +77,54 @@ pub struct Outcome {
 /// The ingest path with its cache of device credentials and kinds. Another process may register
 /// or change devices: an unknown serial or a wrong token reloads the cache (at most once a
 /// second) before the reading is refused, and the cache is reloaded every 30 seconds anyway.
+///
+/// Checked readings go to one writer task, which stores whatever batches are waiting (HTTP
+/// requests and MQTT messages alike) in one transaction and then answers each (group commit):
+/// under load a transaction carries many batches, and each caller still hears only after the
+/// commit.
 pub struct Ingestor {
     store: Store,
     cache: RwLock<Cache>,
+    writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<Job>>,
+}
+
+/// A batch waiting for the writer, and where to say how many of its readings were new.
+struct Job {
+    readings: Vec<Reading>,
+    done: tokio::sync::oneshot::Sender<Result<usize, String>>,
+}
+
+/// A transaction takes the batches waiting, up to this many readings.
+const GROUP_READINGS: usize = 50_000;
+
+async fn write_loop(store: Store, mut rx: tokio::sync::mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut total = first.readings.len();
+        let mut jobs = vec![first];
+        while total < GROUP_READINGS {
+            match rx.try_recv() {
+                Ok(j) => {
+                    total += j.readings.len();
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let groups: Vec<&[Reading]> = jobs.iter().map(|j| j.readings.as_slice()).collect();
+        match store.ingest_groups(&groups).await {
+            Ok(counts) => {
+                for (j, n) in jobs.into_iter().zip(counts) {
+                    let _ = j.done.send(Ok(n));
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for j in jobs {
+                    let _ = j.done.send(Err(message.clone()));
+                }
+            }
+        }
+    }
 }
 
 struct Cache {
@@ -92,7 +138,11 @@ const RELOAD_AT_MOST: Duration = Duration::from_secs(1);
 
 impl Ingestor {
     pub fn new(store: Store) -> Self {
-        Ingestor { store, cache: RwLock::new(Cache { devices: HashMap::new(), kinds: HashMap::new(), loaded: None }) }
+        Ingestor {
+            store,
+            cache: RwLock::new(Cache { devices: HashMap::new(), kinds: HashMap::new(), loaded: None }),
+            writer: std::sync::OnceLock::new(),
+        }
     }
 
     /// Reload the credentials and kinds (after a change in this process, or when stale).
@@ -135,8 +185,27 @@ impl Ingestor {
                 }),
             }
         }
-        let stored = self.store.ingest(&good).await?;
-        Ok(Outcome { accepted: good.len(), stored, duplicates: good.len() - stored, rejected })
+        let accepted = good.len();
+        let stored = if good.is_empty() { 0 } else { self.store_readings(good).await? };
+        Ok(Outcome { accepted, stored, duplicates: accepted - stored, rejected })
+    }
+
+    /// Hand checked readings to the writer and wait for their commit: how many were new.
+    async fn store_readings(&self, readings: Vec<Reading>) -> Result<usize, AppError> {
+        let writer = self.writer.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::channel(4096);
+            tokio::spawn(write_loop(self.store.clone(), rx));
+            tx
+        });
+        let (done, answer) = tokio::sync::oneshot::channel();
+        writer
+            .send(Job { readings, done })
+            .await
+            .map_err(|_| AppError::Internal("the telemetry writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| AppError::Internal("the telemetry writer has stopped".into()))?
+            .map_err(AppError::Internal)
     }
 
     fn check<'b>(
