@@ -326,6 +326,97 @@ impl Bucket {
     }
 }
 
+/// A rollup row: the readings of one device and metric in one bucket.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rollup {
+    pub device_id: i64,
+    pub metric: String,
+    pub start_ts: i64,
+    pub n: i64,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+    pub last: f64,
+    pub last_ts: i64,
+}
+
+/// Default limits the live pages compare environment readings with (alarm rules may set others):
+/// (metric, limit, the standard it comes from).
+pub const ENVIRONMENT_LIMITS: &[(&str, f64, &str)] = &[
+    ("pm25", 75.0, "GB 3095-2012 二级 24 小时平均"),
+    ("pm10", 150.0, "GB 3095-2012 二级 24 小时平均"),
+    ("noise_db", 65.0, "GB 3096-2008 3 类区昼间"),
+    ("voc", 4.0, "GB 16297-1996 非甲烷总烃无组织排放监控浓度"),
+    ("cod", 500.0, "GB 8978-1996 三级标准"),
+    ("gas_lel", 25.0, "GB/T 50493-2019 一级报警设定值"),
+];
+
+/// A park's day so far, from its devices' day rollups (today and yesterday) and their latest
+/// 5-minute rollups.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ParkDay {
+    pub devices: usize,
+    pub online: usize,
+    pub people_in: f64,
+    pub people_out: f64,
+    pub vehicles_in: f64,
+    pub vehicles_out: f64,
+    /// Electricity used today and yesterday (kWh), from the meters' registers.
+    pub energy_today_kwh: f64,
+    pub energy_yesterday_kwh: f64,
+    pub water_today_m3: f64,
+    pub pieces_today: f64,
+    /// The latest environment readings against their limits: (metric, value, limit, over).
+    pub environment: Vec<(String, f64, f64, bool)>,
+    /// Fire and safety inputs now on (a fire alarm, a fault, smoke), by device.
+    pub safety_on: Vec<(i64, String)>,
+}
+
+/// What a counter used within a day: its last reading less its first (the day's min).
+fn used(r: &Rollup) -> f64 {
+    (r.last - r.min).max(0.0)
+}
+
+/// Sum a park's day from rollups (`latest`: the last 5-minute rollup of each device and metric).
+pub fn park_day(
+    devices: &[(i64, Option<i64>)],
+    today: &[Rollup],
+    yesterday: &[Rollup],
+    latest: &[Rollup],
+    now_ms: i64,
+) -> ParkDay {
+    let mut d = ParkDay {
+        devices: devices.len(),
+        online: devices.iter().filter(|(_, seen)| online(*seen, now_ms)).count(),
+        ..Default::default()
+    };
+    for r in today {
+        match r.metric.as_str() {
+            "people_in" => d.people_in += r.sum,
+            "people_out" => d.people_out += r.sum,
+            "vehicles_in" => d.vehicles_in += r.sum,
+            "vehicles_out" => d.vehicles_out += r.sum,
+            "pieces" => d.pieces_today += r.sum,
+            "energy_kwh" => d.energy_today_kwh += used(r),
+            "water_m3" => d.water_today_m3 += used(r),
+            _ => {}
+        }
+    }
+    d.energy_yesterday_kwh = yesterday.iter().filter(|r| r.metric == "energy_kwh").map(used).sum();
+    for (metric, limit, _) in ENVIRONMENT_LIMITS {
+        // The highest latest value among the park's sensors of that metric.
+        if let Some(v) = latest.iter().filter(|r| r.metric == *metric).map(|r| r.last).reduce(f64::max) {
+            d.environment.push((metric.to_string(), v, *limit, v > *limit));
+        }
+    }
+    for r in latest {
+        if matches!(r.metric.as_str(), "fire_alarm" | "fault" | "smoke") && r.last >= 1.0 {
+            d.safety_on.push((r.device_id, r.metric.clone()));
+        }
+    }
+    d
+}
+
 /// A device is online when it has been heard from within this many minutes.
 pub const ONLINE_MINUTES: i64 = 15;
 
@@ -379,6 +470,39 @@ mod tests {
         assert_eq!(Bucket::Day.start(t), parse_rfc3339("2025-12-01T00:00:00+08:00").unwrap());
         assert_eq!(Bucket::Hour.start(t), parse_rfc3339("2025-12-01T00:00:00+08:00").unwrap());
         assert_eq!(Bucket::FiveMinutes.start(t + 299_999), t);
+    }
+
+    #[test]
+    fn a_park_day_sums_flows_and_counters_and_flags_limits() {
+        let r = |device_id: i64, metric: &str, min: f64, sum: f64, last: f64| Rollup {
+            device_id,
+            metric: metric.into(),
+            start_ts: 0,
+            n: 1,
+            min,
+            max: last,
+            sum,
+            last,
+            last_ts: 0,
+        };
+        let today = [
+            r(1, "energy_kwh", 1000.0, 0.0, 1250.5),
+            r(2, "people_in", 0.0, 310.0, 4.0),
+            r(3, "people_in", 0.0, 90.0, 0.0),
+        ];
+        let yesterday = [r(1, "energy_kwh", 700.0, 0.0, 1000.0)];
+        let latest = [
+            r(4, "pm25", 0.0, 0.0, 80.0),
+            r(5, "pm25", 0.0, 0.0, 30.0),
+            r(6, "fault", 0.0, 0.0, 1.0),
+            r(6, "fire_alarm", 0.0, 0.0, 0.0),
+        ];
+        let now = 10_000_000;
+        let d = park_day(&[(1, Some(now)), (2, None)], &today, &yesterday, &latest, now);
+        assert_eq!((d.devices, d.online), (2, 1));
+        assert_eq!((d.energy_today_kwh, d.energy_yesterday_kwh, d.people_in), (250.5, 300.0, 400.0));
+        assert_eq!(d.environment, [("pm25".to_string(), 80.0, 75.0, true)]);
+        assert_eq!(d.safety_on, [(6, "fault".to_string())]);
     }
 
     #[test]

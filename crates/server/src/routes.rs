@@ -266,6 +266,19 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (api("GET", "/api/v1/device-kinds", "telemetry", "Device kinds and their metrics"), get(telemetry::api::kinds)),
         (
+            api("GET", "/api/v1/monitoring", "telemetry", "Every park's day so far at a glance"),
+            get(telemetry::api::overview),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/parks/{id}/live",
+                "telemetry",
+                "A park's day so far: people, vehicles, energy, environment, safety, devices",
+            ),
+            get(telemetry::api::live),
+        ),
+        (
             api("POST", "/api/v1/device-kinds", "telemetry", "Define a kind with its metrics (county)"),
             post(telemetry::api::create_kind),
         ),
@@ -384,6 +397,10 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/enterprises/{id}/reports", "An enterprise's monthly reports"), get(reports::pages::show)),
         (page("POST", "/enterprises/{id}/reports", "File a monthly report"), post(reports::pages::file)),
         (page("GET", "/reports", "Report filing status"), get(reports::pages::status)),
+        (page("GET", "/monitoring", "Every park's monitoring at a glance"), get(telemetry::pages::overview)),
+        (page("GET", "/parks/{id}/monitoring", "A park's live monitoring"), get(telemetry::pages::live)),
+        (page("GET", "/parks/{id}/devices", "A park's devices"), get(telemetry::pages::devices)),
+        (page("POST", "/parks/{id}/devices", "Register a device"), post(telemetry::pages::register)),
         (page("GET", "/analysis", "Economic analysis"), get(analysis::pages::show)),
         (
             page("GET", "/analysis/enterprises", "The enterprises behind the analysis's figures"),

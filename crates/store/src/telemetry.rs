@@ -50,19 +50,7 @@ pub struct Reading {
     pub value: f64,
 }
 
-/// A rollup row: the readings of one device and metric in one bucket.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Rollup {
-    pub device_id: i64,
-    pub metric: String,
-    pub start_ts: i64,
-    pub n: i64,
-    pub min: f64,
-    pub max: f64,
-    pub sum: f64,
-    pub last: f64,
-    pub last_ts: i64,
-}
+pub use weiyuan_domain::telemetry::Rollup;
 
 const DEVICE_COLUMNS: &str =
     "id, park_id, building_id, unit_id, enterprise_id, kind, serial, name, active, last_seen_at, created_at";

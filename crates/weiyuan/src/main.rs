@@ -340,6 +340,7 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     let mut state = weiyuan_server::AppState::new(store);
     state.secure_cookies = r.secure_cookies;
     state.tile_url = r.tile_url.clone().filter(|u| !u.is_empty());
+    weiyuan_server::telemetry::spawn_retention(state.store.clone());
     if let Some(m) = &r.mqtt {
         println!("MQTT: subscribing to {} on {} as {}", m.filter(), m.url, m.client_id);
         weiyuan_server::telemetry::mqtt::spawn(state.clone(), m.clone())?;
@@ -431,9 +432,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 None => weiyuan::simulate::Target::Http(url.unwrap_or_else(|| format!("http://{}", r.bind))),
             };
             println!("Simulating {} devices in {parks} parks.", devices.len());
-            let sent =
-                weiyuan::simulate::play(&devices, &target, from, to, step_minutes.max(1) * 60_000, &|l| println!("{l}"))
-                    .await?;
+            let sent = weiyuan::simulate::play(&devices, &target, from, to, step_minutes.max(1) * 60_000, &|l| {
+                println!("{l}")
+            })
+            .await?;
             println!("Sent {sent} readings.");
             Ok(())
         }

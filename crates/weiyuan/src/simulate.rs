@@ -274,13 +274,7 @@ pub async fn play(
 
 /// An MQTT client (QoS 1, persistent session) and the task that drives it until disconnected.
 pub async fn mqtt_client(url: &str, id: &str) -> Result<(rumqttc::AsyncClient, tokio::task::JoinHandle<()>), String> {
-    let rest = url.strip_prefix("mqtt://").unwrap_or(url).trim_end_matches('/');
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| format!("bad MQTT port in {url:?}"))?),
-        None => (rest.to_string(), 1883),
-    };
-    let mut o = rumqttc::MqttOptions::new(id, host, port);
-    o.set_clean_session(false).set_keep_alive(std::time::Duration::from_secs(30)).set_max_packet_size(8 << 20, 8 << 20);
+    let mut o = weiyuan_server::telemetry::mqtt::options(url, id)?;
     o.set_inflight(1000);
     let (client, mut events) = rumqttc::AsyncClient::new(o, 10_000);
     let pump = tokio::spawn(async move {

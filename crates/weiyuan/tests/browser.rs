@@ -465,3 +465,50 @@ async fn the_county_reads_the_economic_analysis_with_its_trend_chart() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_county_watches_a_park_live_and_registers_a_device() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    // The simulator plays the last hour of three demo parks over HTTP.
+    let devices = weiyuan::simulate::ensure_devices(&app.store, 3).await.unwrap();
+    let now = weiyuan_store::now_ms();
+    let target = weiyuan::simulate::Target::Http(app.base.clone());
+    let sent = weiyuan::simulate::play(&devices, &target, now - 3_600_000, Some(now), 300_000, &|_| {}).await.unwrap();
+    assert!(sent > 100, "{sent} readings");
+    let mut parks = app.store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap();
+    parks.sort_by(|a, b| a.code.cmp(&b.code));
+    let park = parks[0].clone();
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#park-table").await;
+    b.goto(&app.url(&format!("/parks/{}/monitoring", park.id))).await;
+    b.wait_el("#live-cards").await;
+    assert!(b.text("[data-key=devices] .big").await.contains("9 / 9"), "every simulated device is online");
+    assert!(b.count("#environment tbody tr").await >= 4, "PM2.5, PM10, noise, VOCs, COD against their limits");
+    assert!(b.text("#alarms-pending").await.contains("建设中"), "the page says alarms are not built yet");
+    b.screenshot("park-monitoring").await;
+    // Every park at a glance: the simulated ones have their devices online.
+    b.goto(&app.url("/monitoring")).await;
+    b.wait_el("#monitoring-parks").await;
+    assert!(b.text(&format!("#monitoring-parks tr[data-park='{}']", park.id)).await.contains("9 / 9"));
+    // A device registered in the form shows its token once, and the token works.
+    b.goto(&app.url(&format!("/parks/{}/devices", park.id))).await;
+    b.wait_el("#device-form").await;
+    b.select("#f-kind", "environment_sensor").await;
+    b.type_into("#f-serial", "ENV-BROWSER-1").await;
+    b.type_into("#f-name", "东门环境监测").await;
+    b.click("#register-device").await;
+    b.wait_el("#new-token").await;
+    let token = b.text("#token-value").await;
+    assert!(token.starts_with("wyd_"), "{token}");
+    assert_eq!(b.count("#device-table tbody tr").await, 10);
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/telemetry"))
+        .json(&serde_json::json!({"token": token.trim(), "readings": [{"device": "ENV-BROWSER-1", "metric": "pm25", "ts": now, "value": 41}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    b.quit().await;
+    app.stop().await;
+}

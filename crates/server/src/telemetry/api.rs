@@ -106,3 +106,11 @@ pub async fn create_kind(
     let k = super::create_kind(&s.store, &s.ingestor, &w.actor, &f).await.map_err(w.err())?;
     Ok((StatusCode::CREATED, Json(k)))
 }
+
+pub async fn live(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<super::ParkLive>> {
+    Ok(Json(super::park_live(&s.store, &u.actor, id).await.map_err(u.err())?))
+}
+
+pub async fn overview(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Vec<super::ParkGlance>>> {
+    Ok(Json(super::overview(&s.store, &u.actor).await.map_err(u.err())?))
+}

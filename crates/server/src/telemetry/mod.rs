@@ -389,3 +389,132 @@ pub async fn series(
     let rows = store.rollups(&[d.id], bucket, from, to).await?;
     Ok(rows.into_iter().filter(|r| q.metric.is_empty() || r.metric == q.metric).collect())
 }
+
+/// A device as the monitoring pages show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceStatus {
+    #[serde(flatten)]
+    pub device: Device,
+    pub online: bool,
+}
+
+/// A park's monitoring page: its day so far and its devices.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParkLive {
+    pub park_id: i64,
+    pub park: String,
+    pub at: i64,
+    pub day: weiyuan_domain::telemetry::ParkDay,
+    pub devices: Vec<DeviceStatus>,
+}
+
+/// The last 5-minute rollup of each device and metric.
+fn latest(rows: Vec<weiyuan_domain::telemetry::Rollup>) -> Vec<weiyuan_domain::telemetry::Rollup> {
+    let mut last: HashMap<(i64, String), weiyuan_domain::telemetry::Rollup> = HashMap::new();
+    for r in rows {
+        match last.get(&(r.device_id, r.metric.clone())) {
+            Some(have) if have.start_ts >= r.start_ts => {}
+            _ => {
+                last.insert((r.device_id, r.metric.clone()), r);
+            }
+        }
+    }
+    last.into_values().collect()
+}
+
+/// The day so far of some parks (at most one query per bucket, whatever the number of parks).
+async fn days(
+    store: &Store,
+    parks: &[i64],
+    devices: &[Device],
+    now: i64,
+) -> Result<HashMap<i64, weiyuan_domain::telemetry::ParkDay>, AppError> {
+    use weiyuan_domain::telemetry::{Bucket, park_day};
+    let today = Bucket::Day.start(now);
+    let t = store.park_rollups(parks, Bucket::Day, today, today + 1).await?;
+    let y = store.park_rollups(parks, Bucket::Day, today - 86_400_000, today - 86_400_000 + 1).await?;
+    let l = latest(store.park_rollups(parks, Bucket::FiveMinutes, now - 15 * 60_000, now + 1).await?);
+    let park_of: HashMap<i64, i64> = devices.iter().map(|d| (d.id, d.park_id)).collect();
+    let split = |rows: Vec<weiyuan_domain::telemetry::Rollup>| {
+        let mut m: HashMap<i64, Vec<weiyuan_domain::telemetry::Rollup>> = HashMap::new();
+        for r in rows {
+            if let Some(p) = park_of.get(&r.device_id) {
+                m.entry(*p).or_default().push(r);
+            }
+        }
+        m
+    };
+    let (t, y, l) = (split(t), split(y), split(l));
+    let none = Vec::new();
+    Ok(parks
+        .iter()
+        .map(|p| {
+            let devs: Vec<(i64, Option<i64>)> =
+                devices.iter().filter(|d| d.park_id == *p).map(|d| (d.id, d.last_seen_at)).collect();
+            let day =
+                park_day(&devs, t.get(p).unwrap_or(&none), y.get(p).unwrap_or(&none), l.get(p).unwrap_or(&none), now);
+            (*p, day)
+        })
+        .collect())
+}
+
+pub async fn park_live(store: &Store, actor: &Actor, park_id: i64) -> Result<ParkLive, AppError> {
+    let park = crate::parks::get(store, actor, park_id).await?;
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::NotFound);
+    }
+    let now = weiyuan_store::now_ms();
+    let devices = store.list_devices(&weiyuan_domain::access::ParkScope::Park(park_id)).await?;
+    let mut d = days(store, &[park_id], &devices, now).await?;
+    let statuses = devices
+        .into_iter()
+        .map(|device| DeviceStatus { online: weiyuan_domain::telemetry::online(device.last_seen_at, now), device })
+        .collect();
+    Ok(ParkLive { park_id, park: park.name, at: now, day: d.remove(&park_id).unwrap_or_default(), devices: statuses })
+}
+
+/// Every park of the caller's scope at a glance.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParkGlance {
+    pub park_id: i64,
+    pub park: String,
+    pub township: String,
+    pub day: weiyuan_domain::telemetry::ParkDay,
+}
+
+pub async fn overview(store: &Store, actor: &Actor) -> Result<Vec<ParkGlance>, AppError> {
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let now = weiyuan_store::now_ms();
+    let scope = actor.park_scope();
+    let parks = store.list_parks(&scope).await?;
+    let devices = store.list_devices(&scope).await?;
+    let ids: Vec<i64> = parks.iter().map(|p| p.id).collect();
+    let mut d = days(store, &ids, &devices, now).await?;
+    Ok(parks
+        .into_iter()
+        .map(|p| ParkGlance {
+            park_id: p.id,
+            township: p.township_name().to_string(),
+            day: d.remove(&p.id).unwrap_or_default(),
+            park: p.name,
+        })
+        .collect())
+}
+
+/// Delete raw readings older than the retention setting, hourly, for as long as the server runs
+/// (every server may do it: the delete is idempotent). Rollups are kept.
+pub fn spawn_retention(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match store.purge_raw_readings(weiyuan_store::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(readings = n, "raw readings past their retention deleted"),
+                Err(e) => tracing::warn!(error = %e, "deleting old raw readings"),
+            }
+        }
+    })
+}

@@ -37,18 +37,23 @@ impl MqttConfig {
     }
 
     fn options(&self) -> Result<MqttOptions, String> {
-        let rest = self.url.strip_prefix("mqtt://").or_else(|| self.url.strip_prefix("tcp://")).unwrap_or(&self.url);
-        let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| format!("bad MQTT port in {:?}", self.url))?),
-            None => (rest.trim_end_matches('/').to_string(), 1883),
-        };
-        let mut o = MqttOptions::new(&self.client_id, host, port);
-        o.set_keep_alive(Duration::from_secs(30))
-            .set_clean_session(false)
-            .set_manual_acks(true)
-            .set_max_packet_size(8 << 20, 8 << 20);
+        let mut o = options(&self.url, &self.client_id)?;
+        o.set_manual_acks(true);
         Ok(o)
     }
+}
+
+/// Client options for `mqtt://host[:port]`: a persistent session (clean session off), a 30 s
+/// keep-alive, packets up to 8 MiB.
+pub fn options(url: &str, client_id: &str) -> Result<MqttOptions, String> {
+    let rest = url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")).unwrap_or(url).trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| format!("bad MQTT port in {url:?}"))?),
+        None => (rest.to_string(), 1883),
+    };
+    let mut o = MqttOptions::new(client_id, host, port);
+    o.set_keep_alive(Duration::from_secs(30)).set_clean_session(false).set_max_packet_size(8 << 20, 8 << 20);
+    Ok(o)
 }
 
 /// The serial a topic names: its last level.

@@ -1,1 +1,160 @@
-//! Monitoring pages.
+//! Monitoring pages: every park at a glance, a park's live page (it reloads itself every 30
+//! seconds), and a park's devices with the form that registers one and shows its token once.
+
+use super::{ParkGlance, ParkLive};
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::Id;
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use weiyuan_domain::parks::Park;
+use weiyuan_domain::telemetry::{DeviceForm, KindDef};
+
+type PageResult = Result<Response, PageError>;
+
+/// "1,234.56" for the pages.
+fn amount(v: f64) -> String {
+    weiyuan_domain::Fixed2((v * 100.0).round() as i64).grouped()
+}
+
+/// "1,234" for counts (people, vehicles, pieces).
+fn count(v: f64) -> String {
+    let digits = format!("{}", v.round() as i64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 && c != '-' {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+pub struct OverviewPage {
+    pub ctx: PageCtx,
+    pub parks: Vec<ParkGlance>,
+}
+
+impl OverviewPage {
+    fn amount(&self, v: &f64) -> String {
+        amount(*v)
+    }
+    fn count(&self, v: &f64) -> String {
+        count(*v)
+    }
+    fn over(&self, g: &ParkGlance) -> usize {
+        g.day.environment.iter().filter(|e| e.3).count()
+    }
+}
+
+pub async fn overview(State(s): State<AppState>, u: PageUser) -> PageResult {
+    let parks = super::overview(&s.store, &u.actor).await.map_err(u.fail())?;
+    Ok(render(&OverviewPage { ctx: u.ctx(), parks }))
+}
+
+#[derive(Template)]
+#[template(path = "park_monitoring.html")]
+pub struct LivePage {
+    pub ctx: PageCtx,
+    pub live: ParkLive,
+}
+
+impl LivePage {
+    fn amount(&self, v: &f64) -> String {
+        amount(*v)
+    }
+    fn count(&self, v: &f64) -> String {
+        count(*v)
+    }
+    fn unit(&self, metric: &str) -> String {
+        weiyuan_domain::telemetry::builtin_kinds()
+            .iter()
+            .flat_map(|k| k.metrics.clone())
+            .find(|m| m.key == metric)
+            .map(|m| m.unit)
+            .unwrap_or_default()
+    }
+    fn at(&self) -> String {
+        weiyuan_domain::time::format_shanghai(self.live.at)
+    }
+    fn change(&self) -> String {
+        let d = &self.live.day;
+        if d.energy_yesterday_kwh <= 0.0 {
+            return "—".into();
+        }
+        let pct = (d.energy_today_kwh - d.energy_yesterday_kwh) / d.energy_yesterday_kwh * 100.0;
+        format!("{}{:.1}%", if pct > 0.0 { "+" } else { "" }, pct)
+    }
+}
+
+pub async fn live(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    let live = super::park_live(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    Ok(render(&LivePage { ctx: u.ctx(), live }))
+}
+
+#[derive(Template)]
+#[template(path = "devices.html")]
+pub struct DevicesPage {
+    pub ctx: PageCtx,
+    pub park: Park,
+    pub live: ParkLive,
+    pub kinds: Vec<KindDef>,
+    pub can_edit: bool,
+    pub form: DeviceForm,
+    pub errors: Errors,
+    /// The token of the device just registered, shown this once.
+    pub token: Option<(String, String)>,
+}
+
+impl DevicesPage {
+    fn kind_name(&self, code: &str) -> String {
+        match self.kinds.iter().find(|k| k.code == code) {
+            Some(k) if !k.builtin => k.name.clone(),
+            _ => self.ctx.tr.code("device_kind", code).to_string(),
+        }
+    }
+    fn time(&self, ms: &Option<i64>) -> String {
+        ms.map(weiyuan_domain::time::format_shanghai).unwrap_or_else(|| "—".into())
+    }
+}
+
+async fn devices_page(
+    s: &AppState,
+    u: &PageUser,
+    id: i64,
+    form: DeviceForm,
+    errors: Errors,
+    token: Option<(String, String)>,
+) -> PageResult {
+    let park = crate::parks::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    let live = super::park_live(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    let kinds = super::kinds(&s.store).await.map_err(u.fail())?;
+    let can_edit = u.actor.can_edit_units(&park.as_ref());
+    let page = DevicesPage { ctx: u.ctx(), park, live, kinds, can_edit, form, errors, token };
+    Ok(render_status(page.errors.status(), &page))
+}
+
+pub async fn devices(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    devices_page(&s, &u, id, DeviceForm::default(), Errors::default(), None).await
+}
+
+pub async fn register(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<DeviceForm>,
+) -> PageResult {
+    match super::create(&s.store, &s.ingestor, &u.actor, id, &f).await {
+        Ok(r) => {
+            devices_page(&s, &u, id, DeviceForm::default(), Errors::default(), Some((r.device.serial, r.token))).await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            devices_page(&s, &u.at(&format!("/parks/{id}/devices")), id, f, Errors::from_app(&e, u.tr()), None).await
+        }
+        Err(e) => Err(u.fail()(e)),
+    }
+}
