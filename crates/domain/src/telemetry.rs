@@ -417,6 +417,43 @@ pub fn park_day(
     d
 }
 
+/// What a meter counted over [from, to): its last reading before `to` less its last reading
+/// before `from` (or, when it started within the period, its first reading), from day rollups
+/// of one device and metric in any order.
+pub fn metered(days: &[Rollup], from: i64, to: i64) -> Option<f64> {
+    let mut sorted: Vec<&Rollup> = days.iter().collect();
+    sorted.sort_by_key(|r| r.start_ts);
+    let before = sorted.iter().rev().find(|r| r.start_ts < from).map(|r| r.last);
+    let inside: Vec<&&Rollup> = sorted.iter().filter(|r| r.start_ts >= from && r.start_ts < to).collect();
+    let end = inside.last()?.last;
+    let start = before.unwrap_or(inside[0].min);
+    Some((end - start).max(0.0))
+}
+
+/// An enterprise's reported electricity for a month against its meters' total.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reconciliation {
+    pub reported_kwh: Option<f64>,
+    pub metered_kwh: Option<f64>,
+    /// Reported less metered, as a share of metered (%).
+    pub difference_pct: Option<f64>,
+    /// The difference is larger than the tolerance, or one side is missing.
+    pub flagged: bool,
+}
+
+pub fn reconcile(reported_kwh: Option<f64>, metered_kwh: Option<f64>, tolerance_pct: f64) -> Reconciliation {
+    let difference_pct = match (reported_kwh, metered_kwh) {
+        (Some(r), Some(m)) if m > 0.0 => Some(((r - m) / m * 10_000.0).round() / 100.0),
+        _ => None,
+    };
+    let flagged = match (reported_kwh, metered_kwh, difference_pct) {
+        (_, _, Some(d)) => d.abs() > tolerance_pct,
+        (Some(r), Some(m), None) => r != m,
+        _ => true,
+    };
+    Reconciliation { reported_kwh, metered_kwh, difference_pct, flagged }
+}
+
 /// A device is online when it has been heard from within this many minutes.
 pub const ONLINE_MINUTES: i64 = 15;
 
@@ -503,6 +540,33 @@ mod tests {
         assert_eq!((d.energy_today_kwh, d.energy_yesterday_kwh, d.people_in), (250.5, 300.0, 400.0));
         assert_eq!(d.environment, [("pm25".to_string(), 80.0, 75.0, true)]);
         assert_eq!(d.safety_on, [(6, "fault".to_string())]);
+    }
+
+    #[test]
+    fn a_month_is_metered_from_register_to_register() {
+        let day = |start_ts: i64, min: f64, last: f64| Rollup {
+            device_id: 1,
+            metric: "energy_kwh".into(),
+            start_ts,
+            n: 10,
+            min,
+            max: last,
+            sum: 0.0,
+            last,
+            last_ts: start_ts + 1,
+        };
+        // The day before the month ended at 1,000 kWh; the month's last day at 1,800.
+        let days =
+            [day(300, 1805.0, 1900.0), day(100, 1010.0, 1500.0), day(50, 900.0, 1000.0), day(200, 1500.0, 1800.0)];
+        assert_eq!(metered(&days, 100, 300), Some(800.0));
+        // A meter installed within the month counts from its first reading.
+        assert_eq!(metered(&days[1..2], 100, 300), Some(490.0));
+        assert_eq!(metered(&days, 400, 500), None);
+        // Within 10 %: not flagged; beyond, or a side missing: flagged.
+        assert!(!reconcile(Some(850.0), Some(800.0), 10.0).flagged);
+        let r = reconcile(Some(1000.0), Some(800.0), 10.0);
+        assert_eq!((r.difference_pct, r.flagged), (Some(25.0), true));
+        assert!(reconcile(None, Some(800.0), 10.0).flagged);
     }
 
     #[test]

@@ -272,6 +272,15 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             api(
                 "GET",
+                "/api/v1/reconciliation",
+                "telemetry",
+                "Reported monthly electricity against the meters (month, tolerance %)",
+            ),
+            get(telemetry::api::reconciliation),
+        ),
+        (
+            api(
+                "GET",
                 "/api/v1/parks/{id}/live",
                 "telemetry",
                 "A park's day so far: people, vehicles, energy, environment, safety, devices",
@@ -399,6 +408,10 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/reports", "Report filing status"), get(reports::pages::status)),
         (page("GET", "/monitoring", "Every park's monitoring at a glance"), get(telemetry::pages::overview)),
         (page("GET", "/parks/{id}/monitoring", "A park's live monitoring"), get(telemetry::pages::live)),
+        (
+            page("GET", "/monitoring/reconciliation", "Reported electricity against the meters"),
+            get(telemetry::pages::reconciliation),
+        ),
         (page("GET", "/parks/{id}/devices", "A park's devices"), get(telemetry::pages::devices)),
         (page("POST", "/parks/{id}/devices", "Register a device"), post(telemetry::pages::register)),
         (page("GET", "/analysis", "Economic analysis"), get(analysis::pages::show)),

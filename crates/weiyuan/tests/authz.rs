@@ -134,7 +134,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/device-kinds") => CountyOnly,
         ("POST", "/api/v1/parks/{id}/devices") => EditUnits,
         ("GET", "/api/v1/devices/{id}" | "/api/v1/devices/{id}/series") => StaffPark,
-        ("GET", "/api/v1/monitoring" | "/monitoring") => Staff,
+        ("GET", "/api/v1/monitoring" | "/monitoring" | "/api/v1/reconciliation" | "/monitoring/reconciliation") => {
+            Staff
+        }
         ("GET", "/api/v1/parks/{id}/live" | "/parks/{id}/monitoring" | "/parks/{id}/devices") => StaffPark,
         ("POST", "/parks/{id}/devices") => EditUnits,
         ("PUT", "/api/v1/devices/{id}") | ("POST", "/api/v1/devices/{id}/token") => EditUnits,

@@ -459,3 +459,63 @@ async fn a_broker_restart_mid_stream_loses_no_qos1_message(app: &App) {
     server.kill().ok();
     server.wait().ok();
 }
+
+both!(reported_electricity_is_checked_against_the_meters);
+async fn reported_electricity_is_checked_against_the_meters(app: &App) {
+    let county = app.token("county").await;
+    let (park, _, e) = app.park_with(&county, &[], &["C3484"]).await;
+    let serial = format!("EM-R{park}");
+    let (s, d) = json_of(
+        app.send(
+            &county,
+            "POST",
+            &format!("/api/v1/parks/{park}/devices"),
+            json!({"kind": "electricity_meter", "serial": serial, "name": "一号表", "enterprise_id": e[0]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{d}");
+    let token = d["token"].as_str().unwrap();
+    // The register: 10,000 kWh the evening before the month, 14,000 on its last evening.
+    let month = weiyuan_server::reports::last_month();
+    let (start, end) = (month.start_ms(), month.next().start_ms());
+    let readings: Vec<Value> =
+        [(start - 3_600_000, 10_000.0), (start + 10 * 86_400_000, 12_000.0), (end - 3_600_000, 14_000.0)]
+            .iter()
+            .map(|(ts, v)| json!({"device": serial, "metric": "energy_kwh", "ts": ts, "value": v}))
+            .collect();
+    let (s, o) = post_batch(&app.base, &json!({"token": token, "readings": readings})).await;
+    assert_eq!((s, o["stored"].as_i64()), (200, Some(3)), "{o}");
+    // Nothing reported yet: flagged.
+    let (s, rows) = json_of(app.get(&county, &format!("/api/v1/reconciliation?month={month}")).await).await;
+    assert_eq!(s, 200, "{rows}");
+    let row =
+        |rows: &Value| rows.as_array().unwrap().iter().find(|r| r["enterprise_id"] == json!(e[0])).unwrap().clone();
+    let r = row(&rows);
+    assert_eq!(
+        (r["metered_kwh"].as_f64(), r["reported_kwh"].as_f64(), r["flagged"].as_bool()),
+        (Some(4000.0), None, Some(true))
+    );
+    // 4,200 kWh reported: 5 % over the meter, within the default 10 %, beyond 4 %.
+    let mut figures = [None; weiyuan_domain::reports::N];
+    figures[weiyuan_domain::reports::index("electricity").unwrap()] = Some(weiyuan_domain::Fixed2::from_units(4200));
+    let report = weiyuan_store::reports::NewReport {
+        enterprise_id: e[0],
+        park_id: park,
+        month,
+        figures,
+        submitted_at: now_ms(),
+        late: false,
+    };
+    app.store.insert_enterprise_reports(&[report], "test", false).await.unwrap();
+    let (_, rows) = json_of(app.get(&county, &format!("/api/v1/reconciliation?month={month}")).await).await;
+    let r = row(&rows);
+    assert_eq!((r["difference_pct"].as_f64(), r["flagged"].as_bool()), (Some(5.0), Some(false)));
+    let (_, rows) = json_of(app.get(&county, &format!("/api/v1/reconciliation?month={month}&tolerance=4")).await).await;
+    assert_eq!(row(&rows)["flagged"].as_bool(), Some(true));
+    // Another township sees none of it.
+    let (_, other) =
+        json_of(app.get(&app.token("binhai").await, &format!("/api/v1/reconciliation?month={month}")).await).await;
+    assert!(other.as_array().unwrap().iter().all(|r| r["park_id"] != json!(park)));
+}

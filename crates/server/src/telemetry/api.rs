@@ -114,3 +114,11 @@ pub async fn live(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResul
 pub async fn overview(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Vec<super::ParkGlance>>> {
     Ok(Json(super::overview(&s.store, &u.actor).await.map_err(u.err())?))
 }
+
+pub async fn reconciliation(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<super::ReconQuery>,
+) -> ApiResult<Json<Vec<super::ReconRow>>> {
+    Ok(Json(super::reconciliation(&s.store, &u.actor, &q).await.map_err(u.err())?))
+}

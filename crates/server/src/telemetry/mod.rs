@@ -518,3 +518,75 @@ pub fn spawn_retention(store: Store) -> tokio::task::JoinHandle<()> {
         }
     })
 }
+
+/// One enterprise's reported electricity against its meters (devices bound to it).
+#[derive(Clone, Debug, Serialize)]
+pub struct ReconRow {
+    pub enterprise_id: i64,
+    pub enterprise: String,
+    pub park_id: i64,
+    pub meters: usize,
+    #[serde(flatten)]
+    pub check: weiyuan_domain::telemetry::Reconciliation,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReconQuery {
+    /// YYYY-MM; by default the last month that has ended.
+    pub month: String,
+    /// The share (%) a report may differ from the meters before it is flagged (default 10).
+    pub tolerance: Option<f64>,
+}
+
+/// The month's reported electricity of every enterprise with a bound electricity meter, against
+/// what its meters counted.
+pub async fn reconciliation(store: &Store, actor: &Actor, q: &ReconQuery) -> Result<Vec<ReconRow>, AppError> {
+    use weiyuan_domain::telemetry::{Bucket, metered, reconcile};
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let month = crate::reports::month_or_last(&q.month);
+    let tolerance = q.tolerance.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(10.0);
+    let kinds = store.device_kinds().await?;
+    let meters: Vec<Device> = store
+        .list_devices(&actor.park_scope())
+        .await?
+        .into_iter()
+        .filter(|d| d.enterprise_id.is_some())
+        .filter(|d| kinds.iter().any(|k| k.code == d.kind && k.metric("energy_kwh").is_some()))
+        .collect();
+    let (from, to) = (month.start_ms(), month.next().start_ms());
+    let ids: Vec<i64> = meters.iter().map(|d| d.id).collect();
+    let days = store.rollups(&ids, Bucket::Day, from - 40 * 86_400_000, to).await?;
+    let mut by_enterprise: std::collections::BTreeMap<i64, Vec<&Device>> = Default::default();
+    for d in &meters {
+        by_enterprise.entry(d.enterprise_id.unwrap_or(0)).or_default().push(d);
+    }
+    let electricity = weiyuan_domain::reports::index("electricity").unwrap_or(0);
+    let mut out = Vec::new();
+    for (enterprise_id, devices) in by_enterprise {
+        let Ok(e) = store.get_enterprise(enterprise_id).await else { continue };
+        let mut total: Option<f64> = None;
+        for d in &devices {
+            let mine: Vec<_> =
+                days.iter().filter(|r| r.device_id == d.id && r.metric == "energy_kwh").cloned().collect();
+            if let Some(v) = metered(&mine, from, to) {
+                total = Some(total.unwrap_or(0.0) + v);
+            }
+        }
+        let reported = store
+            .enterprise_report(enterprise_id, month)
+            .await?
+            .and_then(|r| r.figures[electricity])
+            .map(|v| v.as_f64());
+        out.push(ReconRow {
+            enterprise_id,
+            enterprise: e.name,
+            park_id: e.park_id,
+            meters: devices.len(),
+            check: reconcile(reported, total, tolerance),
+        });
+    }
+    Ok(out)
+}

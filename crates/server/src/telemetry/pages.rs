@@ -158,3 +158,33 @@ pub async fn register(
         Err(e) => Err(u.fail()(e)),
     }
 }
+
+#[derive(Template)]
+#[template(path = "reconciliation.html")]
+pub struct ReconPage {
+    pub ctx: PageCtx,
+    pub month: weiyuan_domain::progress::Month,
+    pub tolerance: f64,
+    pub rows: Vec<super::ReconRow>,
+}
+
+impl ReconPage {
+    fn kwh(&self, v: &Option<f64>) -> String {
+        v.map(amount).unwrap_or_else(|| "—".into())
+    }
+    fn pct(&self, v: &Option<f64>) -> String {
+        v.map(|p| format!("{}{p:.2}%", if p > 0.0 { "+" } else { "" })).unwrap_or_else(|| "—".into())
+    }
+}
+
+/// Reported monthly electricity against the meters, flagged beyond the tolerance.
+pub async fn reconciliation(
+    State(s): State<AppState>,
+    u: PageUser,
+    axum::extract::Query(q): axum::extract::Query<super::ReconQuery>,
+) -> PageResult {
+    let rows = super::reconciliation(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+    let month = crate::reports::month_or_last(&q.month);
+    let tolerance = q.tolerance.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(10.0);
+    Ok(render(&ReconPage { ctx: u.ctx(), month, tolerance, rows }))
+}
