@@ -130,16 +130,27 @@ impl Fixed2 {
     pub fn grouped(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let a = self.0.unsigned_abs();
-        let w = (a / 100).to_string();
-        let mut out = String::new();
-        for (i, c) in w.chars().enumerate() {
-            if i > 0 && (w.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        format!("{sign}{out}.{:02}", a % 100)
+        format!("{sign}{}.{:02}", group_digits(a / 100), a % 100)
     }
+
+    /// Rounded to whole units with thousands separators, for counts ("1,482").
+    pub fn grouped_units(self) -> String {
+        let sign = if self.0 <= -50 { "-" } else { "" };
+        format!("{sign}{}", group_digits((self.0.unsigned_abs() + 50) / 100))
+    }
+}
+
+/// "1234567" as "1,234,567".
+fn group_digits(w: u64) -> String {
+    let w = w.to_string();
+    let mut out = String::new();
+    for (i, c) in w.chars().enumerate() {
+        if i > 0 && (w.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl fmt::Display for Fixed2 {
@@ -199,6 +210,13 @@ pub fn mu_to_m2(mu: Fixed2) -> Fixed2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_rounded_and_grouped() {
+        assert_eq!(Fixed2(148_190).grouped_units(), "1,482");
+        assert_eq!(Fixed2(123_456_789).grouped_units(), "1,234,568");
+        assert_eq!(Fixed2(49).grouped_units(), "0");
+    }
 
     #[test]
     fn parses_seed_figures_exactly() {

@@ -362,27 +362,24 @@ impl Store {
 
     /// The rollups of some devices in one bucket size, over [from, to).
     pub async fn rollups(&self, device_ids: &[i64], bucket: Bucket, from: i64, to: i64) -> Result<Vec<Rollup>> {
-        if device_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = device_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-        let q = format!(
-            "SELECT device_id, metric, start_ts, n, vmin, vmax, vsum, vlast, last_ts FROM reading_rollups \
-             WHERE device_id IN ({ids}) AND bucket = $1 AND start_ts >= $2 AND start_ts < $3 ORDER BY device_id, metric, start_ts"
-        );
-        let rows = sqlx::query(sql(q)).bind(bucket.code()).bind(from).bind(to).fetch_all(&self.pool).await?;
-        rows.iter().map(rollup_from_row).collect()
+        self.rollups_of("device_id", device_ids, bucket, from, to).await
     }
 
     /// The rollups of every device of some parks in one bucket size, over [from, to).
     pub async fn park_rollups(&self, park_ids: &[i64], bucket: Bucket, from: i64, to: i64) -> Result<Vec<Rollup>> {
-        if park_ids.is_empty() {
+        self.rollups_of("park_id", park_ids, bucket, from, to).await
+    }
+
+    /// Rollups whose `column` (device_id or park_id) is one of `ids`.
+    async fn rollups_of(&self, column: &str, ids: &[i64], bucket: Bucket, from: i64, to: i64) -> Result<Vec<Rollup>> {
+        if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = park_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        // Integers only, so the list can stand in the text.
+        let ids = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         let q = format!(
             "SELECT device_id, metric, start_ts, n, vmin, vmax, vsum, vlast, last_ts FROM reading_rollups \
-             WHERE park_id IN ({ids}) AND bucket = $1 AND start_ts >= $2 AND start_ts < $3 ORDER BY device_id, metric, start_ts"
+             WHERE {column} IN ({ids}) AND bucket = $1 AND start_ts >= $2 AND start_ts < $3 ORDER BY device_id, metric, start_ts"
         );
         let rows = sqlx::query(sql(q)).bind(bucket.code()).bind(from).bind(to).fetch_all(&self.pool).await?;
         rows.iter().map(rollup_from_row).collect()

@@ -30,24 +30,14 @@ pub async fn devices(store: &Store, n: usize) -> Result<Vec<(i64, i64, String, S
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let serial = format!("BENCH-{i:05}");
-        let token = format!("wyd_{}", weiyuan_server::auth::random_token());
-        let hash = weiyuan_server::auth::token_hash(&token);
-        let (id, park_id) = match existing.iter().find(|d| d.serial == serial) {
-            Some(d) => {
-                store.set_device_token(&ctx, d.id, &hash).await.map_err(|e| e.to_string())?;
-                (d.id, d.park_id)
-            }
-            None => {
-                let draft = DeviceDraft {
-                    kind: "electricity_meter".into(),
-                    serial: serial.clone(),
-                    name: format!("压测电表{i}"),
-                    active: true,
-                    ..Default::default()
-                };
-                (store.create_device(&ctx, park.id, &draft, &hash).await.map_err(|e| e.to_string())?.id, park.id)
-            }
+        let draft = DeviceDraft {
+            kind: "electricity_meter".into(),
+            serial: serial.clone(),
+            name: format!("压测电表{i}"),
+            active: true,
+            ..Default::default()
         };
+        let (id, park_id, token) = crate::simulate::ensure_device(store, &ctx, &existing, park.id, &draft).await?;
         out.push((id, park_id, serial, token));
     }
     Ok(out)

@@ -49,28 +49,41 @@ pub async fn ensure_devices(store: &Store, parks: usize) -> Result<Vec<SimDevice
     for (park_index, park) in list.iter().take(parks).enumerate() {
         for (kind, name) in KINDS {
             let serial = format!("SIM-{}-{}", park.code, kind.to_ascii_uppercase().replace('_', "-"));
-            let token = format!("wyd_{}", weiyuan_server::auth::random_token());
-            let hash = weiyuan_server::auth::token_hash(&token);
-            let id = match existing.iter().find(|d| d.serial == serial) {
-                Some(d) => {
-                    store.set_device_token(&ctx, d.id, &hash).await.map_err(|e| e.to_string())?;
-                    d.id
-                }
-                None => {
-                    let draft = DeviceDraft {
-                        kind: kind.into(),
-                        serial: serial.clone(),
-                        name: format!("{name}（{}）", park.name),
-                        active: true,
-                        ..Default::default()
-                    };
-                    store.create_device(&ctx, park.id, &draft, &hash).await.map_err(|e| e.to_string())?.id
-                }
+            let draft = DeviceDraft {
+                kind: kind.into(),
+                serial: serial.clone(),
+                name: format!("{name}（{}）", park.name),
+                active: true,
+                ..Default::default()
             };
+            let (id, _, token) = ensure_device(store, &ctx, &existing, park.id, &draft).await?;
             out.push(SimDevice { id, serial, token, kind: kind.into(), park_index });
         }
     }
     Ok(out)
+}
+
+/// A device by its serial, registered in `park_id` when it is not among `existing`, with a fresh
+/// token: (id, park id, token).
+pub async fn ensure_device(
+    store: &Store,
+    ctx: &AuditCtx,
+    existing: &[weiyuan_store::telemetry::Device],
+    park_id: i64,
+    draft: &DeviceDraft,
+) -> Result<(i64, i64, String), String> {
+    let token = weiyuan_server::telemetry::new_token();
+    let hash = weiyuan_server::auth::token_hash(&token);
+    match existing.iter().find(|d| d.serial == draft.serial) {
+        Some(d) => {
+            store.set_device_token(ctx, d.id, &hash).await.map_err(|e| e.to_string())?;
+            Ok((d.id, d.park_id, token))
+        }
+        None => {
+            let d = store.create_device(ctx, park_id, draft, &hash).await.map_err(|e| e.to_string())?;
+            Ok((d.id, d.park_id, token))
+        }
+    }
 }
 
 /// A repeatable number in [0, 1) for a device and a time.

@@ -564,9 +564,12 @@ pub async fn reconciliation(store: &Store, actor: &Actor, q: &ReconQuery) -> Res
         by_enterprise.entry(d.enterprise_id.unwrap_or(0)).or_default().push(d);
     }
     let electricity = weiyuan_domain::reports::index("electricity").unwrap_or(0);
+    let ids: Vec<i64> = by_enterprise.keys().copied().collect();
+    let mut enterprises: HashMap<i64, _> =
+        store.enterprises_by_ids(&ids).await?.into_iter().map(|e| (e.id, e)).collect();
     let mut out = Vec::new();
     for (enterprise_id, devices) in by_enterprise {
-        let Ok(e) = store.get_enterprise(enterprise_id).await else { continue };
+        let Some(e) = enterprises.remove(&enterprise_id) else { continue };
         let mut total: Option<f64> = None;
         for d in &devices {
             let mine: Vec<_> =

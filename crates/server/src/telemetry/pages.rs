@@ -21,15 +21,7 @@ fn amount(v: f64) -> String {
 
 /// "1,234" for counts (people, vehicles, pieces).
 fn count(v: f64) -> String {
-    let digits = format!("{}", v.round() as i64);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 && c != '-' {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    weiyuan_domain::Fixed2((v * 100.0).round() as i64).grouped_units()
 }
 
 #[derive(Template)]
