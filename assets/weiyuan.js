@@ -64,7 +64,7 @@
     var tiles = el.getAttribute("data-tiles");
     if (tiles) { window.L.tileLayer(tiles, { maxZoom: 18 }).addTo(map); }
     window.L.control.scale({ imperial: false }).addTo(map);
-    var colors = { completed: "#12b76a", under_construction: "#f79009", "new": "#2e90fa", planned: "#98a2b3" };
+    var colors = d.colors || { completed: "#12b76a", under_construction: "#f79009", "new": "#2e90fa", planned: "#98a2b3" };
     var layer = window.L.featureGroup().addTo(map);
     d.townships.forEach(function (t) {
       window.L.marker([t.lat, t.lon], {
@@ -82,9 +82,9 @@
           radius: 9, color: "#fff", weight: 2, fillColor: colors[p.status] || "#667085", fillOpacity: 0.9,
           className: "park-marker park-" + p.status
         })
-          .bindTooltip(esc(p.name) + "<br>" + esc(p.status_label) + " · " + esc(d.labels.land) + " " + esc(p.land) +
-            " · " + esc(d.labels.enterprises) + " " + esc(p.enterprises))
-          .on("click", function () { window.location.href = "/parks/" + p.id; })
+          .bindTooltip(esc(p.name) + "<br>" + esc(p.status_label) + (p.tip ? " · " + esc(p.tip) : " · " + esc(d.labels.land) +
+            " " + esc(p.land) + " · " + esc(d.labels.enterprises) + " " + esc(p.enterprises)))
+          .on("click", function () { window.location.href = p.href || "/parks/" + p.id; })
           .addTo(layer);
       });
     }

@@ -8,6 +8,7 @@ mod macros;
 
 pub mod access;
 pub mod admission;
+pub mod alarms;
 pub mod analysis;
 pub mod codes;
 pub mod deals;

@@ -51,6 +51,7 @@ impl From<StoreError> for AppError {
                     "version" => "error.version_changed",
                     "drawn" => "error.already_drawn",
                     "history" => "error.unit_has_history",
+                    "alarm" => "error.alarm_closed",
                     _ => "error.conflict",
                 };
                 AppError::Invalid(Invalid::one(FieldError::new(field, code)))

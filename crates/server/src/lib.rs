@@ -7,6 +7,7 @@
 #![recursion_limit = "256"]
 
 pub mod admissions;
+pub mod alarms;
 pub mod analysis;
 pub mod audit;
 pub mod auth;

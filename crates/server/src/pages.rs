@@ -21,6 +21,8 @@ pub struct PageCtx {
     pub csrf: String,
     /// The current path and query, to come back to after switching language.
     pub here: String,
+    /// Unread alarm notifications of the user (shown beside the alarms link).
+    pub unread: i64,
 }
 
 impl PageCtx {
@@ -30,6 +32,7 @@ impl PageCtx {
             actor: caller.actor.clone(),
             csrf: caller.csrf.clone(),
             here: uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+            unread: 0,
         }
     }
 
@@ -152,11 +155,12 @@ pub struct PageUser {
     pub actor: Actor,
     pub caller: Caller,
     pub uri: Uri,
+    pub unread: i64,
 }
 
 impl PageUser {
     pub fn ctx(&self) -> PageCtx {
-        PageCtx::new(&self.caller, &self.uri)
+        PageCtx { unread: self.unread, ..PageCtx::new(&self.caller, &self.uri) }
     }
 
     pub fn tr(&self) -> Tr {
@@ -174,6 +178,7 @@ impl PageUser {
             actor: self.actor.clone(),
             caller: self.caller.clone(),
             uri: path.parse().unwrap_or(self.uri.clone()),
+            unread: self.unread,
         }
     }
 }
@@ -184,7 +189,14 @@ impl FromRequestParts<AppState> for PageUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Ok(caller) = Caller::from_request_parts(parts, state).await;
         match caller.actor.clone() {
-            Some(actor) => Ok(PageUser { actor, caller, uri: parts.uri.clone() }),
+            Some(actor) => {
+                let unread = if actor.role == Role::Enterprise {
+                    0
+                } else {
+                    state.store.unread_notifications(actor.user_id).await.unwrap_or(0)
+                };
+                Ok(PageUser { actor, caller, uri: parts.uri.clone(), unread })
+            }
             None => Err(PageError::new(AppError::Unauthenticated, &caller, &parts.uri)),
         }
     }

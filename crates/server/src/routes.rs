@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::{
-    admissions, analysis, audit, deals, enterprises, exchange, exits, lotteries, pages, parks, progress, reports,
-    rules, system, telemetry, users,
+    admissions, alarms, analysis, audit, deals, enterprises, exchange, exits, lotteries, pages, parks, progress,
+    reports, rules, system, telemetry, users,
 };
 use axum::extract::DefaultBodyLimit;
 
@@ -291,6 +291,46 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             api("POST", "/api/v1/device-kinds", "telemetry", "Define a kind with its metrics (county)"),
             post(telemetry::api::create_kind),
         ),
+        // Alarms
+        (
+            api("GET", "/api/v1/alarms", "alarms", "Alarms in the caller's parks (state open|all, park_id, severity)"),
+            get(alarms::api::list),
+        ),
+        (api("GET", "/api/v1/alarms/{id}", "alarms", "One alarm with its history"), get(alarms::api::get)),
+        (
+            api("POST", "/api/v1/alarms/{id}/acknowledge", "alarms", "Acknowledge a raised alarm (comment)"),
+            post(alarms::api::acknowledge),
+        ),
+        (
+            api("POST", "/api/v1/alarms/{id}/clear", "alarms", "Clear an open alarm by hand (comment required)"),
+            post(alarms::api::clear),
+        ),
+        (
+            api("GET", "/api/v1/alarm-rules", "alarms", "Alarm rules that reach the caller's parks"),
+            get(alarms::api::rules),
+        ),
+        (api("POST", "/api/v1/alarm-rules", "alarms", "Create an alarm rule"), post(alarms::api::create_rule)),
+        (api("PUT", "/api/v1/alarm-rules/{id}", "alarms", "Change an alarm rule"), put(alarms::api::update_rule)),
+        (
+            api("GET", "/api/v1/notifications", "alarms", "The caller's alarm notifications and unread count"),
+            get(alarms::api::notifications),
+        ),
+        (
+            api("POST", "/api/v1/notifications/read", "alarms", "Mark all the caller's notifications read"),
+            post(alarms::api::read_all),
+        ),
+        (
+            api("GET", "/api/v1/webhooks", "alarms", "Webhooks of the caller's level and place"),
+            get(alarms::api::webhooks),
+        ),
+        (
+            api("POST", "/api/v1/webhooks", "alarms", "Add a webhook (json, dingtalk or wecom)"),
+            post(alarms::api::create_webhook),
+        ),
+        (
+            api("DELETE", "/api/v1/webhooks/{id}", "alarms", "Switch a webhook off"),
+            delete(alarms::api::disable_webhook),
+        ),
         // Construction progress and the map
         (
             api("GET", "/api/v1/progress", "progress", "Report status, lagging parks, plan against actual, targets"),
@@ -414,6 +454,17 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (page("GET", "/parks/{id}/devices", "A park's devices"), get(telemetry::pages::devices)),
         (page("POST", "/parks/{id}/devices", "Register a device"), post(telemetry::pages::register)),
+        (page("GET", "/alarms", "Alarms and notifications"), get(alarms::pages::list)),
+        (page("POST", "/alarms/read", "Mark notifications read"), post(alarms::pages::read_all)),
+        (page("GET", "/alarms/rules", "Alarm rules"), get(alarms::pages::rules)),
+        (page("POST", "/alarms/rules", "Create an alarm rule"), post(alarms::pages::create_rule)),
+        (page("POST", "/alarms/rules/{id}/toggle", "Switch an alarm rule on or off"), post(alarms::pages::toggle_rule)),
+        (page("GET", "/alarms/webhooks", "Webhooks"), get(alarms::pages::webhooks)),
+        (page("POST", "/alarms/webhooks", "Add a webhook"), post(alarms::pages::create_webhook)),
+        (page("POST", "/alarms/webhooks/{id}/disable", "Switch a webhook off"), post(alarms::pages::disable_webhook)),
+        (page("GET", "/alarms/{id}", "An alarm and its history"), get(alarms::pages::show)),
+        (page("POST", "/alarms/{id}/acknowledge", "Acknowledge an alarm"), post(alarms::pages::acknowledge)),
+        (page("POST", "/alarms/{id}/clear", "Clear an alarm"), post(alarms::pages::clear)),
         (page("GET", "/analysis", "Economic analysis"), get(analysis::pages::show)),
         (
             page("GET", "/analysis/enterprises", "The enterprises behind the analysis's figures"),

@@ -4,6 +4,7 @@
 //! together with its audit-log entry.
 
 pub mod admissions;
+pub mod alarms;
 pub mod audit;
 pub mod enterprise_import;
 pub mod enterprises;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "report_rollup", include_str!("../migrations/0006_report_rollup.sql")),
     (7, "report_rollup_divisions", include_str!("../migrations/0007_report_rollup_divisions.sql")),
     (8, "telemetry", include_str!("../migrations/0008_telemetry.sql")),
+    (9, "alarms", include_str!("../migrations/0009_alarms.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
@@ -53,6 +54,9 @@ pub(crate) async fn migrate(store: &Store) -> Result<()> {
             if !statement.is_empty() && !statement.lines().all(|l| l.trim().is_empty() || l.trim().starts_with("--")) {
                 sqlx::query(sql(statement)).execute(&mut *tx).await?;
             }
+        }
+        if *version == 9 {
+            crate::alarms::seed_default_rules(&mut tx).await?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(*version)

@@ -140,6 +140,17 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/parks/{id}/live" | "/parks/{id}/monitoring" | "/parks/{id}/devices") => StaffPark,
         ("POST", "/parks/{id}/devices") => EditUnits,
         ("PUT", "/api/v1/devices/{id}") | ("POST", "/api/v1/devices/{id}/token") => EditUnits,
+        // Alarms: staff see and handle the alarms of their parks; the county's rules reach every
+        // park, a township's and an operator's only their own; a webhook belongs to its level.
+        ("GET", "/api/v1/alarms" | "/alarms" | "/api/v1/alarm-rules" | "/alarms/rules") => Staff,
+        ("GET", "/api/v1/webhooks" | "/alarms/webhooks") | ("POST", "/api/v1/webhooks" | "/alarms/webhooks") => Staff,
+        ("GET", "/api/v1/alarms/{id}" | "/alarms/{id}") => StaffPark,
+        ("POST", "/api/v1/alarms/{id}/acknowledge" | "/api/v1/alarms/{id}/clear") => StaffPark,
+        ("POST", "/alarms/{id}/acknowledge" | "/alarms/{id}/clear") => StaffPark,
+        ("POST", "/api/v1/alarm-rules" | "/alarms/rules" | "/alarms/rules/{id}/toggle") => StaffPark,
+        ("PUT", "/api/v1/alarm-rules/{id}") => StaffPark,
+        ("DELETE", "/api/v1/webhooks/{id}") | ("POST", "/alarms/webhooks/{id}/disable") => StaffPark,
+        ("GET", "/api/v1/notifications") | ("POST", "/api/v1/notifications/read" | "/alarms/read") => AnyUser,
         _ => return None,
     })
 }
@@ -258,7 +269,80 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
                 .collect::<Vec<_>>(),
         )
     };
-    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path == "/api/v1/telemetry" {
+    let fields_of = |fields: &[(&'static str, String)]| {
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (Value::Object(body), fields.to_vec())
+    };
+    let rule_fields = [
+        ("name", format!("规则{n}")),
+        ("scope", "kind".to_string()),
+        ("kind", "fire_panel".into()),
+        ("park_id", park.id.to_string()),
+        ("metric", "fault".into()),
+        ("condition", "event".into()),
+        ("severity", "info".into()),
+    ];
+    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.starts_with("/api/v1/alarms/{id}")
+        || path.starts_with("/alarms/{id}")
+    {
+        let d = weiyuan_domain::telemetry::DeviceDraft {
+            kind: "fire_panel".into(),
+            serial: format!("AL-{n}"),
+            name: format!("消防主机{n}"),
+            active: true,
+            ..Default::default()
+        };
+        let made = store.create_device(&sys, park.id, &d, "x").await.unwrap();
+        let rule = store.alarm_rules().await.unwrap()[0].clone();
+        let raise = weiyuan_store::alarms::AlarmWrite::Raise {
+            rule_id: rule.id,
+            device_id: made.id,
+            park_id: park.id,
+            metric: rule.metric.clone(),
+            severity: rule.severity,
+            ts: weiyuan_store::now_ms(),
+            value: Some(1.0),
+        };
+        let ids = store.apply_alarm_writes(&[raise], weiyuan_store::now_ms()).await.unwrap();
+        let (body, form) = fields_of(&[("comment", format!("处理{n}"))]);
+        (ids[0].to_string(), body, form)
+    } else if path == "/api/v1/alarm-rules" || path == "/alarms/rules" {
+        let (body, form) = fields_of(&rule_fields);
+        (String::new(), body, form)
+    } else if path.starts_with("/api/v1/alarm-rules/{id}") || path.starts_with("/alarms/rules/{id}") {
+        let (body, form) = fields_of(&rule_fields);
+        let draft = weiyuan_domain::alarms::RuleForm {
+            name: format!("规则{n}"),
+            scope: "kind".into(),
+            kind: "fire_panel".into(),
+            park_id: park.id.to_string(),
+            metric: "fault".into(),
+            condition: "event".into(),
+            severity: "info".into(),
+            ..Default::default()
+        }
+        .validate(&weiyuan_domain::telemetry::builtin_kinds(), |_| None)
+        .unwrap();
+        let made = store.create_alarm_rule(&sys, &draft, Some(park.id)).await.unwrap();
+        (made.id.to_string(), body, form)
+    } else if path == "/api/v1/webhooks" || path == "/alarms/webhooks" {
+        let (body, form) = fields_of(&[("name", format!("推送{n}")), ("url", "http://127.0.0.1:9/hook".into())]);
+        (String::new(), body, form)
+    } else if path.starts_with("/api/v1/webhooks/{id}") || path.starts_with("/alarms/webhooks/{id}") {
+        let d = weiyuan_store::alarms::WebhookDraft {
+            name: format!("推送{n}"),
+            url: "http://127.0.0.1:9/hook".into(),
+            format: "json".into(),
+            level: weiyuan_domain::alarms::Level::Park,
+            park_id: Some(park.id),
+            township_code: None,
+            min_severity: weiyuan_domain::alarms::Severity::Warning,
+        };
+        let id = store.create_webhook(&sys, &d).await.unwrap();
+        (id.to_string(), json!({}), vec![])
+    } else if path == "/api/v1/notifications/read" || path == "/alarms/read" {
+        (String::new(), json!({}), vec![])
+    } else if path == "/api/v1/telemetry" {
         (String::new(), json!({"readings": []}), vec![])
     } else if path == "/api/v1/device-kinds" {
         (

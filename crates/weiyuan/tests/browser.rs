@@ -485,12 +485,36 @@ async fn the_county_watches_a_park_live_and_registers_a_device() {
     b.wait_el("#live-cards").await;
     assert!(b.text("[data-key=devices] .big").await.contains("9 / 9"), "every simulated device is online");
     assert!(b.count("#environment tbody tr").await >= 4, "PM2.5, PM10, noise, VOCs, COD against their limits");
-    assert!(b.text("#alarms-pending").await.contains("建设中"), "the page says alarms are not built yet");
+    // The fire panel of the first park goes off: a critical alarm on its page, on the county's
+    // overview and its map, and in the county's alarms to acknowledge.
+    let panel = devices.iter().find(|d| d.kind == "fire_panel" && d.park_index == 0).unwrap();
+    let fire = serde_json::json!({"token": panel.token, "readings": [{"device": panel.serial, "metric": "fire_alarm", "ts": now, "value": true}]});
+    let r = reqwest::Client::new().post(app.url("/api/v1/telemetry")).json(&fire).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    b.goto(&app.url(&format!("/parks/{}/monitoring", park.id))).await;
+    b.wait_el("#alarm-list").await;
+    assert!(b.text("#alarm-list").await.contains("火灾报警"), "the park's page lists the fire alarm");
     b.screenshot("park-monitoring").await;
-    // Every park at a glance: the simulated ones have their devices online.
+    // Every park at a glance: the simulated ones have their devices online; the park with the
+    // fire alarm is red on the map.
     b.goto(&app.url("/monitoring")).await;
     b.wait_el("#monitoring-parks").await;
-    assert!(b.text(&format!("#monitoring-parks tr[data-park='{}']", park.id)).await.contains("9 / 9"));
+    let row = format!("#monitoring-parks tr[data-park='{}']", park.id);
+    assert!(b.text(&row).await.contains("9 / 9"));
+    let open: i64 = b.text(&format!("{row} [data-alarms]")).await.trim().parse().unwrap();
+    assert!(open >= 1, "the fire alarm (and any the simulated hour raised) is counted");
+    b.wait_el(".park-marker.park-alarm_critical").await;
+    assert_eq!(b.count(".park-marker.park-alarm_critical").await, 1);
+    b.screenshot("monitoring-map").await;
+    b.goto(&app.url("/alarms")).await;
+    b.wait_el("#alarm-table").await;
+    b.click("#alarm-table tr.severity-critical a[href^='/alarms/']").await;
+    b.wait_el("#ack-form").await;
+    b.type_into("#ack-comment", "已电话联系园区消控室").await;
+    b.click("#acknowledge").await;
+    b.wait_el("#alarm-history tr[data-event='acknowledged']").await;
+    assert_eq!(b.text("#alarm-state").await.trim(), "已确认");
+    assert!(b.text("#alarm-history").await.contains("已电话联系园区消控室"));
     // A device registered in the form shows its token once, and the token works.
     b.goto(&app.url(&format!("/parks/{}/devices", park.id))).await;
     b.wait_el("#device-form").await;

@@ -255,6 +255,15 @@ pub struct MapPage {
     pub tile_url: String,
 }
 
+/// The townships that have parks, as map labels.
+pub fn township_labels<'a>(codes: impl Iterator<Item = &'a str> + Clone, en: bool) -> Vec<serde_json::Value> {
+    PINGYANG_TOWNSHIPS
+        .iter()
+        .filter(|t| codes.clone().any(|c| c == t.code))
+        .map(|t| json!({ "code": t.code, "name": if en { t.name_en } else { t.name }, "lat": t.lat, "lon": t.lon }))
+        .collect()
+}
+
 pub async fn map(State(s): State<AppState>, u: PageUser) -> PageResult {
     let parks = s.store.list_parks(&u.actor.park_scope()).await.map_err(|e| u.fail()(e.into()))?;
     let tr = u.tr();
@@ -268,11 +277,7 @@ pub async fn map(State(s): State<AppState>, u: PageUser) -> PageResult {
                 "land": p.land_mu.plain(), "enterprises": p.enterprise_count })
         })
         .collect();
-    let townships: Vec<_> = PINGYANG_TOWNSHIPS
-        .iter()
-        .filter(|t| parks.iter().any(|p| p.township_code == t.code))
-        .map(|t| json!({ "code": t.code, "name": if en { t.name_en } else { t.name }, "lat": t.lat, "lon": t.lon }))
-        .collect();
+    let townships = township_labels(parks.iter().map(|p| p.township_code.as_str()), en);
     let legend: Vec<_> =
         ParkStatus::ALL.iter().map(|s| json!({ "status": s.code(), "label": tr.code("status", s.code()) })).collect();
     let labels = json!({ "land": tr.t("field.land_mu"), "enterprises": tr.t("field.enterprise_count"), "open": tr.t("map.open_park") });

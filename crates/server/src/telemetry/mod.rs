@@ -84,7 +84,7 @@ pub struct Outcome {
 /// commit.
 pub struct Ingestor {
     store: Store,
-    cache: RwLock<Cache>,
+    cache: std::sync::Arc<RwLock<Cache>>,
     writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<Job>>,
 }
 
@@ -97,7 +97,23 @@ struct Job {
 /// A transaction takes the batches waiting, up to this many readings.
 const GROUP_READINGS: usize = 50_000;
 
-async fn write_loop(store: Store, mut rx: tokio::sync::mpsc::Receiver<Job>) {
+/// Store a group of batches, then run the alarm rules over them (both before anyone hears).
+async fn write_group(store: &Store, cache: &RwLock<Cache>, groups: &[&[Reading]]) -> Result<Vec<usize>, String> {
+    let counts = store.ingest_groups(groups).await.map_err(|e| e.to_string())?;
+    let (rules, kind_of) = {
+        let c = cache.read().expect("cache lock");
+        let kind_of: HashMap<i64, String> = groups
+            .iter()
+            .flat_map(|g| g.iter())
+            .filter_map(|r| c.kind_of.get(&r.device_id).map(|k| (r.device_id, k.clone())))
+            .collect();
+        (c.rules.clone(), kind_of)
+    };
+    crate::alarms::evaluate(store, &rules, &kind_of, groups).await.map_err(|e| e.to_string())?;
+    Ok(counts)
+}
+
+async fn write_loop(store: Store, cache: std::sync::Arc<RwLock<Cache>>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut total = first.readings.len();
         let mut jobs = vec![first];
@@ -111,14 +127,13 @@ async fn write_loop(store: Store, mut rx: tokio::sync::mpsc::Receiver<Job>) {
             }
         }
         let groups: Vec<&[Reading]> = jobs.iter().map(|j| j.readings.as_slice()).collect();
-        match store.ingest_groups(&groups).await {
+        match write_group(&store, &cache, &groups).await {
             Ok(counts) => {
                 for (j, n) in jobs.into_iter().zip(counts) {
                     let _ = j.done.send(Ok(n));
                 }
             }
-            Err(e) => {
-                let message = e.to_string();
+            Err(message) => {
                 for j in jobs {
                     let _ = j.done.send(Err(message.clone()));
                 }
@@ -130,6 +145,10 @@ async fn write_loop(store: Store, mut rx: tokio::sync::mpsc::Receiver<Job>) {
 struct Cache {
     devices: HashMap<String, Credential>,
     kinds: HashMap<String, KindDef>,
+    /// Each device's kind, by id (for the alarm rules).
+    kind_of: HashMap<i64, String>,
+    /// The alarm rules switched on.
+    rules: Vec<weiyuan_domain::alarms::Rule>,
     loaded: Option<Instant>,
 }
 
@@ -140,17 +159,26 @@ impl Ingestor {
     pub fn new(store: Store) -> Self {
         Ingestor {
             store,
-            cache: RwLock::new(Cache { devices: HashMap::new(), kinds: HashMap::new(), loaded: None }),
+            cache: std::sync::Arc::new(RwLock::new(Cache {
+                devices: HashMap::new(),
+                kinds: HashMap::new(),
+                kind_of: HashMap::new(),
+                rules: Vec::new(),
+                loaded: None,
+            })),
             writer: std::sync::OnceLock::new(),
         }
     }
 
-    /// Reload the credentials and kinds (after a change in this process, or when stale).
+    /// Reload the credentials, kinds and alarm rules (after a change in this process, or when
+    /// stale: a change made through another server reaches this one within 30 seconds).
     pub async fn reload(&self) -> Result<(), AppError> {
-        let devices = self.store.device_credentials().await?.into_iter().collect();
+        let devices: HashMap<String, Credential> = self.store.device_credentials().await?.into_iter().collect();
         let kinds = self.store.device_kinds().await?.into_iter().map(|k| (k.code.clone(), k)).collect();
+        let rules = self.store.alarm_rules().await?.into_iter().filter(|r| r.active).collect();
+        let kind_of = devices.values().map(|c| (c.id, c.kind.clone())).collect();
         let mut c = self.cache.write().expect("cache lock");
-        *c = Cache { devices, kinds, loaded: Some(Instant::now()) };
+        *c = Cache { devices, kinds, kind_of, rules, loaded: Some(Instant::now()) };
         Ok(())
     }
 
@@ -194,7 +222,7 @@ impl Ingestor {
     async fn store_readings(&self, readings: Vec<Reading>) -> Result<usize, AppError> {
         let writer = self.writer.get_or_init(|| {
             let (tx, rx) = tokio::sync::mpsc::channel(4096);
-            tokio::spawn(write_loop(self.store.clone(), rx));
+            tokio::spawn(write_loop(self.store.clone(), self.cache.clone(), rx));
             tx
         });
         let (done, answer) = tokio::sync::oneshot::channel();
@@ -406,6 +434,8 @@ pub struct ParkLive {
     pub at: i64,
     pub day: weiyuan_domain::telemetry::ParkDay,
     pub devices: Vec<DeviceStatus>,
+    /// The park's open alarms, newest first.
+    pub alarms: Vec<weiyuan_store::alarms::Alarm>,
 }
 
 /// The last 5-minute rollup of each device and metric.
@@ -470,7 +500,17 @@ pub async fn park_live(store: &Store, actor: &Actor, park_id: i64) -> Result<Par
         .into_iter()
         .map(|device| DeviceStatus { online: weiyuan_domain::telemetry::online(device.last_seen_at, now), device })
         .collect();
-    Ok(ParkLive { park_id, park: park.name, at: now, day: d.remove(&park_id).unwrap_or_default(), devices: statuses })
+    let open =
+        weiyuan_store::alarms::AlarmFilter { open_only: true, park_id: Some(park_id), severity: None, limit: 100 };
+    let alarms = store.alarms(&actor.park_scope(), &open).await?;
+    Ok(ParkLive {
+        park_id,
+        park: park.name,
+        at: now,
+        day: d.remove(&park_id).unwrap_or_default(),
+        devices: statuses,
+        alarms,
+    })
 }
 
 /// Every park of the caller's scope at a glance.
@@ -479,7 +519,27 @@ pub struct ParkGlance {
     pub park_id: i64,
     pub park: String,
     pub township: String,
+    pub township_code: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
     pub day: weiyuan_domain::telemetry::ParkDay,
+    /// Open alarms and the worst severity among them.
+    pub alarms: i64,
+    pub worst: Option<weiyuan_domain::alarms::Severity>,
+}
+
+impl ParkGlance {
+    /// One word for the map: critical or warning alarms, devices offline, normal, or no devices.
+    pub fn status(&self) -> &'static str {
+        use weiyuan_domain::alarms::Severity;
+        match self.worst {
+            Some(Severity::Critical) => "alarm_critical",
+            Some(_) => "alarm",
+            None if self.day.devices == 0 => "no_devices",
+            None if self.day.online < self.day.devices => "offline",
+            None => "normal",
+        }
+    }
 }
 
 pub async fn overview(store: &Store, actor: &Actor) -> Result<Vec<ParkGlance>, AppError> {
@@ -492,12 +552,19 @@ pub async fn overview(store: &Store, actor: &Actor) -> Result<Vec<ParkGlance>, A
     let devices = store.list_devices(&scope).await?;
     let ids: Vec<i64> = parks.iter().map(|p| p.id).collect();
     let mut d = days(store, &ids, &devices, now).await?;
+    let alarms: HashMap<i64, (i64, weiyuan_domain::alarms::Severity)> =
+        store.open_alarm_counts(&scope).await?.into_iter().map(|(p, n, s)| (p, (n, s))).collect();
     Ok(parks
         .into_iter()
         .map(|p| ParkGlance {
             park_id: p.id,
             township: p.township_name().to_string(),
+            township_code: p.township_code.clone(),
+            lat: p.lat,
+            lon: p.lon,
             day: d.remove(&p.id).unwrap_or_default(),
+            alarms: alarms.get(&p.id).map(|a| a.0).unwrap_or(0),
+            worst: alarms.get(&p.id).map(|a| a.1),
             park: p.name,
         })
         .collect())

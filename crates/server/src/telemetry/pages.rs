@@ -29,6 +29,9 @@ fn count(v: f64) -> String {
 pub struct OverviewPage {
     pub ctx: PageCtx,
     pub parks: Vec<ParkGlance>,
+    /// The map's data (parks by monitoring status) and tile URL.
+    pub map: String,
+    pub tile_url: String,
 }
 
 impl OverviewPage {
@@ -43,9 +46,48 @@ impl OverviewPage {
     }
 }
 
+/// Map colours of the monitoring statuses, worst first.
+const MAP_STATUSES: [(&str, &str); 5] = [
+    ("alarm_critical", "#d92d20"),
+    ("alarm", "#f79009"),
+    ("offline", "#fdb022"),
+    ("normal", "#12b76a"),
+    ("no_devices", "#98a2b3"),
+];
+
+fn map_data(tr: crate::i18n::Tr, parks: &[ParkGlance]) -> String {
+    let items: Vec<_> = parks
+        .iter()
+        .filter(|p| p.lat.is_some() && p.lon.is_some())
+        .map(|p| {
+            let tip = format!(
+                "{} {}/{} · {} {}",
+                tr.t("monitoring.devices_online"),
+                p.day.online,
+                p.day.devices,
+                tr.t("monitoring.open_alarms"),
+                p.alarms
+            );
+            serde_json::json!({ "id": p.park_id, "name": p.park, "lat": p.lat, "lon": p.lon, "status": p.status(),
+                "status_label": tr.code("monitoring.status", p.status()), "township_code": p.township_code, "tip": tip,
+                "href": format!("/parks/{}/monitoring", p.park_id) })
+        })
+        .collect();
+    let townships = crate::progress::pages::township_labels(parks.iter().map(|p| p.township_code.as_str()), tr.is_en());
+    let legend: Vec<_> = MAP_STATUSES
+        .iter()
+        .map(|(s, _)| serde_json::json!({ "status": s, "label": tr.code("monitoring.status", s) }))
+        .collect();
+    let colors: serde_json::Map<String, serde_json::Value> =
+        MAP_STATUSES.iter().map(|(s, c)| (s.to_string(), serde_json::json!(c))).collect();
+    serde_json::json!({ "parks": items, "townships": townships, "legend": legend, "colors": colors, "labels": {} })
+        .to_string()
+}
+
 pub async fn overview(State(s): State<AppState>, u: PageUser) -> PageResult {
     let parks = super::overview(&s.store, &u.actor).await.map_err(u.fail())?;
-    Ok(render(&OverviewPage { ctx: u.ctx(), parks }))
+    let map = map_data(u.tr(), &parks);
+    Ok(render(&OverviewPage { ctx: u.ctx(), parks, map, tile_url: s.tile_url.clone().unwrap_or_default() }))
 }
 
 #[derive(Template)]

@@ -1,0 +1,580 @@
+//! Alarms at work: the rules run over every batch of readings after it is stored and before it
+//! is acknowledged (a batch that is not acknowledged is sent again, and running the rules again
+//! changes nothing twice); a timer raises no-data alarms and escalates what nobody
+//! acknowledged; a sender posts the webhook outbox. Every step is safe with several servers on
+//! one database: the store keeps one open alarm per rule and device, and an escalation or a
+//! delivery is done by whichever server's conditional update wins.
+
+pub mod api;
+pub mod pages;
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+use weiyuan_domain::access::{Actor, ParkScope};
+use weiyuan_domain::alarms::{
+    Change, Condition, DeviceRef, Level, Rule, RuleDraft, RuleForm, Scope, Severity, run, silent,
+};
+use weiyuan_domain::{Invalid, Role};
+use weiyuan_store::alarms::{Alarm, AlarmEvent, AlarmFilter, AlarmWrite, Delivery, Webhook, WebhookDraft};
+use weiyuan_store::telemetry::Reading;
+use weiyuan_store::{AuditCtx, Store, StoreError};
+
+fn ctx(actor: &Actor) -> AuditCtx {
+    AuditCtx::user(actor.user_id, &actor.username)
+}
+
+/// Run the rules over stored readings (any number of batches): raise, extend and clear alarms
+/// in one transaction. `kind_of` names each device's kind. Open no-data alarms of a device that
+/// sent anything are cleared.
+pub async fn evaluate(
+    store: &Store,
+    rules: &[Rule],
+    kind_of: &HashMap<i64, String>,
+    batches: &[&[Reading]],
+) -> Result<usize, StoreError> {
+    // (rule index, device) → its readings of the rule's metric.
+    let mut groups: BTreeMap<(usize, i64), Vec<(i64, f64)>> = BTreeMap::new();
+    let mut arrived: HashMap<i64, i64> = HashMap::new();
+    let mut park_of: HashMap<i64, i64> = HashMap::new();
+    for r in batches.iter().flat_map(|b| b.iter()) {
+        let Some(kind) = kind_of.get(&r.device_id) else { continue };
+        park_of.insert(r.device_id, r.park_id);
+        let d = DeviceRef { id: r.device_id, park_id: r.park_id, kind };
+        for (i, rule) in rules.iter().enumerate() {
+            if !rule.applies_to(d) {
+                continue;
+            }
+            if matches!(rule.condition, Condition::NoData { .. }) {
+                arrived.insert(r.device_id, weiyuan_store::now_ms());
+            } else if rule.metric == r.metric {
+                groups.entry((i, r.device_id)).or_default().push((r.ts, r.value));
+            }
+        }
+    }
+    if groups.is_empty() && arrived.is_empty() {
+        return Ok(0);
+    }
+    let devices: Vec<i64> = {
+        let set: HashSet<i64> = groups.keys().map(|k| k.1).chain(arrived.keys().copied()).collect();
+        set.into_iter().collect()
+    };
+    let open: HashMap<(i64, i64), i64> =
+        store.open_alarms(Some(&devices)).await?.into_iter().map(|a| ((a.rule_id, a.device_id), a.last_ts)).collect();
+    let mut writes = Vec::new();
+    for ((i, device_id), readings) in groups {
+        let rule = &rules[i];
+        let prev = match rule.condition {
+            Condition::Rate { .. } => {
+                let first = readings.iter().map(|r| r.0).min().unwrap_or(0);
+                store.reading_before(device_id, &rule.metric, first).await?
+            }
+            _ => None,
+        };
+        let lower_is_worse = matches!(rule.condition, Condition::Below { .. });
+        for change in run(&rule.condition, open.get(&(rule.id, device_id)).copied(), prev, &readings) {
+            writes.push(match change {
+                Change::Raise { ts, value } => AlarmWrite::Raise {
+                    rule_id: rule.id,
+                    device_id,
+                    park_id: park_of[&device_id],
+                    metric: rule.metric.clone(),
+                    severity: rule.severity,
+                    ts,
+                    value: Some(value),
+                },
+                Change::Extend { ts, value } => {
+                    AlarmWrite::Extend { rule_id: rule.id, device_id, ts, value, lower_is_worse }
+                }
+                Change::Clear { ts, value } => {
+                    AlarmWrite::Clear { rule_id: rule.id, device_id, ts, value: Some(value), arrived: false }
+                }
+            });
+        }
+    }
+    for ((rule_id, device_id), _) in open.iter() {
+        let no_data = rules.iter().any(|r| r.id == *rule_id && matches!(r.condition, Condition::NoData { .. }));
+        if let (true, Some(at)) = (no_data, arrived.get(device_id)) {
+            writes.push(AlarmWrite::Clear {
+                rule_id: *rule_id,
+                device_id: *device_id,
+                ts: *at,
+                value: None,
+                arrived: true,
+            });
+        }
+    }
+    let n = writes.len();
+    store.apply_alarm_writes(&writes, weiyuan_store::now_ms()).await?;
+    Ok(n)
+}
+
+/// What one run of the timer did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tick {
+    pub raised: usize,
+    pub escalated: usize,
+}
+
+/// Raise no-data alarms for devices silent too long, and move every alarm nobody acknowledged
+/// in its rule's minutes up a level. `now` is the wall clock (tests pass a later one).
+pub async fn tick(store: &Store, now: i64) -> Result<Tick, StoreError> {
+    let rules: Vec<Rule> = store.alarm_rules().await?.into_iter().filter(|r| r.active).collect();
+    let open = store.open_alarms(None).await?;
+    let is_open: HashSet<(i64, i64)> = open.iter().map(|a| (a.rule_id, a.device_id)).collect();
+    let mut writes = Vec::new();
+    if rules.iter().any(|r| matches!(r.condition, Condition::NoData { .. })) {
+        for d in store.list_devices(&ParkScope::All).await?.into_iter().filter(|d| d.active) {
+            let dref = DeviceRef { id: d.id, park_id: d.park_id, kind: &d.kind };
+            for r in rules.iter().filter(|r| r.applies_to(dref)) {
+                if let Condition::NoData { minutes } = r.condition
+                    && !is_open.contains(&(r.id, d.id))
+                    && silent(d.last_seen_at, d.created_at, minutes, now)
+                {
+                    writes.push(AlarmWrite::Raise {
+                        rule_id: r.id,
+                        device_id: d.id,
+                        park_id: d.park_id,
+                        metric: String::new(),
+                        severity: r.severity,
+                        ts: now,
+                        value: None,
+                    });
+                }
+            }
+        }
+    }
+    let raised = store.apply_alarm_writes(&writes, now).await?.len();
+    let mut escalated = 0;
+    for a in open.iter().filter(|a| a.state == weiyuan_domain::alarms::State::Raised) {
+        if let Some(to) = weiyuan_domain::alarms::escalation(a.level, a.level_since, a.escalate_minutes, now)
+            && store.escalate_alarm(a.id, a.level, to, now).await?
+        {
+            escalated += 1;
+        }
+    }
+    Ok(Tick { raised, escalated })
+}
+
+/// Post due webhook deliveries; failures are tried again later (30 s, 1, 2, 4 … minutes, at
+/// most an hour apart, twelve attempts). Returns how many were delivered.
+pub async fn deliver(store: &Store, client: &reqwest::Client, now: i64) -> Result<usize, StoreError> {
+    let mut delivered = 0;
+    for d in store.claim_deliveries(now, 120_000, 50).await? {
+        let body = match body(store, &d).await {
+            Ok(b) => b,
+            Err(e) => {
+                store.delivery_attempted(d.id, None, Some(&e.to_string()), i64::MAX / 2).await?;
+                continue;
+            }
+        };
+        let sent = client.post(&d.url).json(&body).timeout(Duration::from_secs(10)).send().await;
+        let (status, error) = match sent {
+            Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
+            Ok(r) => (Some(r.status().as_u16()), Some(format!("HTTP {}", r.status().as_u16()))),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let retry_at = if d.attempts + 1 >= 12 {
+            i64::MAX / 2
+        } else {
+            weiyuan_store::now_ms() + (30_000i64 << d.attempts.min(7)).min(3_600_000)
+        };
+        if error.is_none() {
+            delivered += 1;
+        }
+        store.delivery_attempted(d.id, status, error.as_deref(), retry_at).await?;
+    }
+    Ok(delivered)
+}
+
+/// A webhook body in its format. `json` is Weiyuan's own (documented in docs/api.md);
+/// `dingtalk` and `wecom` are the robots' markdown messages.
+async fn body(store: &Store, d: &Delivery) -> Result<serde_json::Value, StoreError> {
+    let alarm = store.alarm(d.alarm_id).await?;
+    let event = store.alarm_event(d.event_id).await?;
+    Ok(format_body(&d.format, &alarm, &event))
+}
+
+/// The sentence a person reads: 【严重】园区 · 设备 · 规则 (事件).
+pub fn headline(lang: weiyuan_domain::access::Lang, a: &Alarm, event: &str) -> String {
+    let t = |k: &str| crate::i18n::t(lang, k);
+    format!(
+        "【{}】{} · {} · {}（{}）",
+        t(&format!("alarm.severity.{}", a.severity.code())),
+        a.park,
+        a.device,
+        a.rule,
+        t(&format!("alarm.event.{event}"))
+    )
+}
+
+pub fn format_body(format: &str, a: &Alarm, e: &AlarmEvent) -> serde_json::Value {
+    let lang = weiyuan_domain::access::Lang::ZhCn;
+    let t = |k: &str| crate::i18n::t(lang, k);
+    let title = headline(lang, a, &e.event);
+    let value = a.last_value.map(|v| format!("{v}")).unwrap_or_default();
+    let lines = [
+        format!("{}：{}", t("enterprises.park"), a.park),
+        format!("{}：{}（{}）", t("device.device"), a.device, a.serial),
+        format!("{}：{} {}", t("alarm.metric"), a.metric, value),
+        format!("{}：{}", t("alarm.level"), t(&format!("alarm.level.{}", e.level.code()))),
+        format!("{}：{}", t("alarm.raised_at"), weiyuan_domain::time::format_shanghai(a.raised_at)),
+    ];
+    let mut text = lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n");
+    if let Some(c) = &e.comment {
+        text.push_str(&format!("\n- {}：{}（{}）", t("alarm.comment"), c, e.username.clone().unwrap_or_default()));
+    }
+    match format {
+        "dingtalk" => serde_json::json!({
+            "msgtype": "markdown",
+            "markdown": { "title": title, "text": format!("### {title}\n{text}") }
+        }),
+        "wecom" => serde_json::json!({
+            "msgtype": "markdown",
+            "markdown": { "content": format!("**{title}**\n{text}") }
+        }),
+        _ => serde_json::json!({
+            "event": e.event,
+            "at": e.created_at,
+            "by": e.username,
+            "comment": e.comment,
+            "text": title,
+            "alarm": {
+                "id": a.id,
+                "rule_id": a.rule_id,
+                "rule": a.rule,
+                "condition": a.condition,
+                "severity": a.severity,
+                "state": a.state,
+                "level": e.level,
+                "park": { "id": a.park_id, "name": a.park },
+                "device": { "id": a.device_id, "serial": a.serial, "name": a.device, "kind": a.kind },
+                "metric": a.metric,
+                "raised_at": a.raised_at,
+                "first_ts": a.first_ts,
+                "first_value": a.first_value,
+                "last_ts": a.last_ts,
+                "last_value": a.last_value,
+                "peak_value": a.peak_value,
+                "url": format!("/alarms/{}", a.id),
+            }
+        }),
+    }
+}
+
+/// Run the timer (every 30 s) and the webhook sender (every 5 s) for as long as the server runs.
+pub fn spawn_jobs(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        let mut n: u64 = 0;
+        loop {
+            every.tick().await;
+            if n.is_multiple_of(6) {
+                match tick(&store, weiyuan_store::now_ms()).await {
+                    Ok(t) if t.raised + t.escalated > 0 => tracing::info!(?t, "alarms"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "alarm timer"),
+                }
+            }
+            n += 1;
+            if let Err(e) = deliver(&store, &client, weiyuan_store::now_ms()).await {
+                tracing::warn!(error = %e, "webhook deliveries");
+            }
+        }
+    })
+}
+
+/// Whether the actor may see (and act on) alarms of a park.
+async fn in_scope(store: &Store, actor: &Actor, park_id: i64) -> Result<(), AppError> {
+    if actor.role == Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    crate::parks::get(store, actor, park_id).await.map(|_| ())
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// "open" (default) or "all".
+    pub state: String,
+    pub park_id: Option<i64>,
+    pub severity: String,
+}
+
+pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> Result<Vec<Alarm>, AppError> {
+    if actor.role == Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let f = AlarmFilter {
+        open_only: q.state != "all",
+        park_id: q.park_id,
+        severity: Severity::parse(q.severity.trim()),
+        limit: 500,
+    };
+    Ok(store.alarms(&actor.park_scope(), &f).await?)
+}
+
+/// An alarm with its history.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlarmDetail {
+    #[serde(flatten)]
+    pub alarm: Alarm,
+    pub events: Vec<AlarmEvent>,
+}
+
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<AlarmDetail, AppError> {
+    let alarm = store.alarm(id).await?;
+    in_scope(store, actor, alarm.park_id).await.map_err(|_| AppError::NotFound)?;
+    let events = store.alarm_events(id).await?;
+    Ok(AlarmDetail { alarm, events })
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommentForm {
+    pub comment: String,
+}
+
+pub async fn acknowledge(store: &Store, actor: &Actor, id: i64, form: &CommentForm) -> Result<AlarmDetail, AppError> {
+    get(store, actor, id).await?;
+    let mut c = weiyuan_domain::validation::Checker::new();
+    let comment = c.optional_text("comment", &form.comment, 500);
+    c.finish(())?;
+    store.acknowledge_alarm(&ctx(actor), id, &comment).await?;
+    read(store, actor, Some(id)).await?;
+    get(store, actor, id).await
+}
+
+/// Close an alarm by hand: the reason is required.
+pub async fn clear(store: &Store, actor: &Actor, id: i64, form: &CommentForm) -> Result<AlarmDetail, AppError> {
+    get(store, actor, id).await?;
+    let mut c = weiyuan_domain::validation::Checker::new();
+    let comment = c.text("comment", &form.comment, 500);
+    c.finish(())?;
+    store.clear_alarm(&ctx(actor), id, &comment).await?;
+    read(store, actor, Some(id)).await?;
+    get(store, actor, id).await
+}
+
+pub async fn notifications(
+    store: &Store,
+    actor: &Actor,
+) -> Result<(i64, Vec<weiyuan_store::alarms::Notification>), AppError> {
+    Ok((store.unread_notifications(actor.user_id).await?, store.notifications(actor.user_id, 50).await?))
+}
+
+pub async fn read(store: &Store, actor: &Actor, alarm_id: Option<i64>) -> Result<u64, AppError> {
+    Ok(store.read_notifications(actor.user_id, alarm_id).await?)
+}
+
+/// The park a rule is bound to (None: every park), after checking its device exists.
+async fn rule_park(store: &Store, scope: &Scope) -> Result<Option<i64>, AppError> {
+    Ok(match scope {
+        Scope::Device { device_id } => Some(store.get_device(*device_id).await?.park_id),
+        Scope::Kind { park_id, .. } => *park_id,
+    })
+}
+
+/// County: any rule. Township and operator: rules bound to a park of theirs.
+async fn may_manage(store: &Store, actor: &Actor, park: Option<i64>) -> Result<(), AppError> {
+    match (actor.role, park) {
+        (Role::County, _) => Ok(()),
+        (Role::Enterprise, _) | (_, None) => Err(AppError::Forbidden),
+        (_, Some(p)) => {
+            let park = crate::parks::get(store, actor, p).await.map_err(|_| AppError::Forbidden)?;
+            if actor.can_edit_units(&park.as_ref()) || actor.role == Role::Township {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+    }
+}
+
+/// Rules that reach the actor's parks: every-park rules and those bound to a park of theirs.
+pub async fn rules(store: &Store, actor: &Actor) -> Result<Vec<Rule>, AppError> {
+    if actor.role == Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let parks: HashSet<i64> = store.list_parks(&actor.park_scope()).await?.into_iter().map(|p| p.id).collect();
+    let devices: HashMap<i64, i64> =
+        store.list_devices(&actor.park_scope()).await?.into_iter().map(|d| (d.id, d.park_id)).collect();
+    Ok(store
+        .alarm_rules()
+        .await?
+        .into_iter()
+        .filter(|r| match &r.scope {
+            Scope::Device { device_id } => devices.contains_key(device_id),
+            Scope::Kind { park_id: None, .. } => true,
+            Scope::Kind { park_id: Some(p), .. } => parks.contains(p),
+        })
+        .collect())
+}
+
+async fn draft(store: &Store, form: &RuleForm) -> Result<RuleDraft, AppError> {
+    let kinds = store.device_kinds().await?;
+    let serial = form.device.trim().to_string();
+    let found = if form.scope.trim() == "device" && !serial.is_empty() {
+        store.list_devices(&ParkScope::All).await?.into_iter().find(|d| d.serial == serial)
+    } else {
+        None
+    };
+    Ok(form.validate(&kinds, |_| found.as_ref().map(|d| (d.id, d.park_id, d.kind.clone())))?)
+}
+
+pub async fn create_rule(
+    store: &Store,
+    ingestor: &crate::telemetry::Ingestor,
+    actor: &Actor,
+    form: &RuleForm,
+) -> Result<Rule, AppError> {
+    if actor.role == Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let d = draft(store, form).await?;
+    let park = rule_park(store, &d.scope).await?;
+    if park.is_none() && actor.role != Role::County {
+        return Err(AppError::Invalid(Invalid::one(weiyuan_domain::FieldError::new("park_id", "error.required"))));
+    }
+    may_manage(store, actor, park).await?;
+    let rule = store.create_alarm_rule(&ctx(actor), &d, park).await?;
+    ingestor.reload().await?;
+    Ok(rule)
+}
+
+pub async fn update_rule(
+    store: &Store,
+    ingestor: &crate::telemetry::Ingestor,
+    actor: &Actor,
+    id: i64,
+    form: &RuleForm,
+) -> Result<Rule, AppError> {
+    let before = store.alarm_rule(id).await?;
+    may_manage(store, actor, rule_park(store, &before.scope).await?).await?;
+    let d = draft(store, form).await?;
+    let park = rule_park(store, &d.scope).await?;
+    may_manage(store, actor, park).await?;
+    let rule = store.update_alarm_rule(&ctx(actor), id, &d, park).await?;
+    ingestor.reload().await?;
+    Ok(rule)
+}
+
+/// A webhook as entered: it belongs to the actor's own level and place.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WebhookForm {
+    pub name: String,
+    pub url: String,
+    /// json (default), dingtalk or wecom.
+    pub format: String,
+    /// info, warning (default) or critical.
+    pub min_severity: String,
+}
+
+pub const WEBHOOK_FORMATS: [&str; 3] = ["json", "dingtalk", "wecom"];
+
+fn webhook_draft(actor: &Actor, f: &WebhookForm) -> Result<WebhookDraft, AppError> {
+    use weiyuan_domain::FieldError;
+    let mut c = weiyuan_domain::validation::Checker::new();
+    let name = c.text("name", &f.name, 100);
+    let url = c.text("url", &f.url, 500);
+    if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+        c.push(FieldError::new("url", "error.url"));
+    }
+    let format = if f.format.trim().is_empty() { "json" } else { f.format.trim() };
+    if !WEBHOOK_FORMATS.contains(&format) {
+        c.push(FieldError::new("format", "error.unknown_choice").with("value", format));
+    }
+    let min_severity = if f.min_severity.trim().is_empty() {
+        Some(Severity::Warning)
+    } else {
+        c.choice("min_severity", &f.min_severity, Severity::parse)
+    };
+    let (level, park_id, township_code) = match actor.role {
+        Role::County => (Level::County, None, None),
+        Role::Township => (Level::Township, None, actor.township_code.clone()),
+        Role::Operator => (Level::Park, actor.park_id, None),
+        Role::Enterprise => return Err(AppError::Forbidden),
+    };
+    c.finish(WebhookDraft {
+        name,
+        url,
+        format: format.to_string(),
+        level,
+        park_id,
+        township_code,
+        min_severity: min_severity.unwrap_or(Severity::Warning),
+    })
+    .map_err(AppError::from)
+}
+
+/// A webhook is the county's to manage, a township's when it is the township's or one of its
+/// parks', an operator's when it is its park's.
+async fn owns(store: &Store, actor: &Actor, w: &Webhook) -> bool {
+    match (actor.role, w.level) {
+        (Role::County, _) => true,
+        (Role::Township, Level::Township) => w.township_code == actor.township_code,
+        (Role::Township | Role::Operator, Level::Park) => match w.park_id {
+            Some(p) => {
+                let park = crate::parks::get(store, actor, p).await;
+                park.is_ok() && (actor.role == Role::Township || actor.park_id == Some(p))
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+pub async fn webhooks(store: &Store, actor: &Actor) -> Result<Vec<Webhook>, AppError> {
+    if actor.role == Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let mut mine = Vec::new();
+    for w in store.webhooks().await? {
+        if owns(store, actor, &w).await {
+            mine.push(w);
+        }
+    }
+    Ok(mine)
+}
+
+pub async fn create_webhook(store: &Store, actor: &Actor, f: &WebhookForm) -> Result<Webhook, AppError> {
+    let d = webhook_draft(actor, f)?;
+    let id = store.create_webhook(&ctx(actor), &d).await?;
+    store.webhooks().await?.into_iter().find(|w| w.id == id).ok_or(AppError::NotFound)
+}
+
+pub async fn disable_webhook(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let w = store.webhooks().await?.into_iter().find(|w| w.id == id).ok_or(AppError::NotFound)?;
+    if !owns(store, actor, &w).await {
+        return Err(AppError::NotFound);
+    }
+    Ok(store.disable_webhook(&ctx(actor), id).await?)
+}
+
+/// A stored rule as its form (to change one setting and keep the rest).
+pub async fn form_of(store: &Store, r: &Rule, active: bool) -> Result<RuleForm, AppError> {
+    let (scope, device, kind, park_id) = match &r.scope {
+        Scope::Device { device_id } => {
+            ("device", store.get_device(*device_id).await?.serial, String::new(), String::new())
+        }
+        Scope::Kind { kind, park_id } => {
+            ("kind", String::new(), kind.clone(), park_id.map(|p| p.to_string()).unwrap_or_default())
+        }
+    };
+    Ok(RuleForm {
+        name: r.name.clone(),
+        scope: scope.into(),
+        device,
+        kind,
+        park_id,
+        metric: r.metric.clone(),
+        condition: r.condition.code().into(),
+        figure: r.condition.figure().map(|f| f.to_string()).unwrap_or_default(),
+        severity: r.severity.code().into(),
+        escalate_minutes: r.escalate_minutes.to_string(),
+        inactive: if active { String::new() } else { "on".into() },
+    })
+}

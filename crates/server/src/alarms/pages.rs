@@ -1,0 +1,249 @@
+//! Alarm pages: the list (with the reader's notifications), one alarm with its history and the
+//! acknowledge and clear forms, the rules, and the webhooks.
+
+use super::{AlarmDetail, CommentForm, ListQuery, WebhookForm};
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::Id;
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use weiyuan_domain::alarms::{Condition, Rule, RuleForm, Scope, Severity};
+use weiyuan_store::alarms::{Alarm, Notification, Webhook};
+
+type PageResult = Result<Response, PageError>;
+
+fn time(ms: i64) -> String {
+    weiyuan_domain::time::format_shanghai(ms)
+}
+
+/// "75 µg/m³"-like text of a condition, in the reader's language.
+fn condition_text(ctx: &PageCtx, c: &Condition, metric: &str) -> String {
+    let tr = &ctx.tr;
+    let metric = if metric.is_empty() { String::new() } else { format!("{} ", tr.code("metric", metric)) };
+    match c {
+        Condition::Above { threshold } => format!("{metric}> {threshold}"),
+        Condition::Below { threshold } => format!("{metric}< {threshold}"),
+        Condition::Rate { per_minute } => format!("{metric}|Δ| > {per_minute} / min"),
+        Condition::NoData { minutes } => format!("{} ≥ {minutes} min", tr.t("alarm.condition.no_data")),
+        Condition::Event => format!("{metric}{}", tr.t("alarm.condition.event")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "alarms.html")]
+pub struct ListPage {
+    pub ctx: PageCtx,
+    pub alarms: Vec<Alarm>,
+    pub query: ListQuery,
+    pub unread: i64,
+    pub notes: Vec<Notification>,
+}
+
+impl ListPage {
+    fn time(&self, ms: &i64) -> String {
+        time(*ms)
+    }
+    fn value(&self, v: &Option<f64>) -> String {
+        v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into())
+    }
+    fn condition(&self, a: &Alarm) -> String {
+        condition_text(&self.ctx, &a.condition, &a.metric)
+    }
+}
+
+pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
+    let alarms = super::list(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+    let (unread, notes) = super::notifications(&s.store, &u.actor).await.map_err(u.fail())?;
+    let notes = notes.into_iter().filter(|n| n.read_at.is_none()).take(20).collect();
+    Ok(render(&ListPage { ctx: u.ctx(), alarms, query: q, unread, notes }))
+}
+
+pub async fn read_all(State(s): State<AppState>, u: PageUser, CsrfForm(_): CsrfForm<CommentForm>) -> PageResult {
+    super::read(&s.store, &u.actor, None).await.map_err(u.fail())?;
+    Ok(see_other("/alarms"))
+}
+
+#[derive(Template)]
+#[template(path = "alarm.html")]
+pub struct AlarmPage {
+    pub ctx: PageCtx,
+    pub d: AlarmDetail,
+    pub errors: Errors,
+    pub form: CommentForm,
+}
+
+impl AlarmPage {
+    fn time(&self, ms: &i64) -> String {
+        time(*ms)
+    }
+    fn opt_time(&self, ms: &Option<i64>) -> String {
+        ms.map(time).unwrap_or_else(|| "—".into())
+    }
+    fn value(&self, v: &Option<f64>) -> String {
+        v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into())
+    }
+    fn condition(&self) -> String {
+        condition_text(&self.ctx, &self.d.alarm.condition, &self.d.alarm.metric)
+    }
+}
+
+async fn alarm_page(s: &AppState, u: &PageUser, id: i64, form: CommentForm, errors: Errors) -> PageResult {
+    let d = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    s.store.read_notifications(u.actor.user_id, Some(id)).await.map_err(|e| u.fail()(e.into()))?;
+    let page = AlarmPage { ctx: u.ctx(), d, errors, form };
+    Ok(render_status(page.errors.status(), &page))
+}
+
+pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    alarm_page(&s, &u, id, CommentForm::default(), Errors::default()).await
+}
+
+pub async fn acknowledge(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<CommentForm>,
+) -> PageResult {
+    match super::acknowledge(&s.store, &u.actor, id, &f).await {
+        Ok(_) => Ok(see_other(&format!("/alarms/{id}"))),
+        Err(e @ AppError::Invalid(_)) => {
+            alarm_page(&s, &u.at(&format!("/alarms/{id}")), id, f, Errors::from_app(&e, u.tr())).await
+        }
+        Err(e) => Err(u.fail()(e)),
+    }
+}
+
+pub async fn clear(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<CommentForm>,
+) -> PageResult {
+    match super::clear(&s.store, &u.actor, id, &f).await {
+        Ok(_) => Ok(see_other(&format!("/alarms/{id}"))),
+        Err(e @ AppError::Invalid(_)) => {
+            alarm_page(&s, &u.at(&format!("/alarms/{id}")), id, f, Errors::from_app(&e, u.tr())).await
+        }
+        Err(e) => Err(u.fail()(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "alarm_rules.html")]
+pub struct RulesPage {
+    pub ctx: PageCtx,
+    pub rules: Vec<Rule>,
+    pub parks: Vec<(i64, String)>,
+    pub kinds: Vec<weiyuan_domain::telemetry::KindDef>,
+    pub form: RuleForm,
+    pub errors: Errors,
+    pub county: bool,
+}
+
+impl RulesPage {
+    fn scope(&self, r: &Rule) -> String {
+        match &r.scope {
+            Scope::Device { device_id } => format!("{} #{device_id}", self.ctx.tr.t("device.device")),
+            Scope::Kind { kind, park_id } => {
+                let park = match park_id {
+                    None => self.ctx.tr.t("alarm.all_parks").to_string(),
+                    Some(p) => {
+                        self.parks.iter().find(|x| x.0 == *p).map(|x| x.1.clone()).unwrap_or_else(|| format!("#{p}"))
+                    }
+                };
+                format!("{} · {park}", self.ctx.tr.code("device_kind", kind))
+            }
+        }
+    }
+    fn condition(&self, r: &Rule) -> String {
+        condition_text(&self.ctx, &r.condition, &r.metric)
+    }
+    fn severities(&self) -> [Severity; 3] {
+        Severity::ALL
+    }
+}
+
+async fn rules_page(s: &AppState, u: &PageUser, form: RuleForm, errors: Errors) -> PageResult {
+    let rules = super::rules(&s.store, &u.actor).await.map_err(u.fail())?;
+    let parks = s.store.list_parks(&u.actor.park_scope()).await.map_err(|e| u.fail()(e.into()))?;
+    let parks = parks.into_iter().map(|p| (p.id, p.name)).collect();
+    let kinds = s.store.device_kinds().await.map_err(|e| u.fail()(e.into()))?;
+    let county = u.actor.role == weiyuan_domain::Role::County;
+    let page = RulesPage { ctx: u.ctx(), rules, parks, kinds, form, errors, county };
+    Ok(render_status(page.errors.status(), &page))
+}
+
+pub async fn rules(State(s): State<AppState>, u: PageUser) -> PageResult {
+    rules_page(&s, &u, RuleForm { scope: "kind".into(), ..Default::default() }, Errors::default()).await
+}
+
+pub async fn create_rule(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<RuleForm>) -> PageResult {
+    match super::create_rule(&s.store, &s.ingestor, &u.actor, &f).await {
+        Ok(_) => Ok(see_other("/alarms/rules")),
+        Err(e @ AppError::Invalid(_)) => rules_page(&s, &u.at("/alarms/rules"), f, Errors::from_app(&e, u.tr())).await,
+        Err(e) => Err(u.fail()(e)),
+    }
+}
+
+/// Switch a rule on or off (the rest of it stays).
+pub async fn toggle_rule(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(_): CsrfForm<CommentForm>,
+) -> PageResult {
+    let r = s.store.alarm_rule(id).await.map_err(|e| u.fail()(e.into()))?;
+    let form = super::form_of(&s.store, &r, !r.active).await.map_err(u.fail())?;
+    super::update_rule(&s.store, &s.ingestor, &u.actor, id, &form).await.map_err(u.fail())?;
+    Ok(see_other("/alarms/rules"))
+}
+
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+pub struct WebhooksPage {
+    pub ctx: PageCtx,
+    pub hooks: Vec<Webhook>,
+    pub form: WebhookForm,
+    pub errors: Errors,
+}
+
+impl WebhooksPage {
+    fn formats(&self) -> [&'static str; 3] {
+        super::WEBHOOK_FORMATS
+    }
+    fn severities(&self) -> [Severity; 3] {
+        Severity::ALL
+    }
+}
+
+async fn webhooks_page(s: &AppState, u: &PageUser, form: WebhookForm, errors: Errors) -> PageResult {
+    let hooks = super::webhooks(&s.store, &u.actor).await.map_err(u.fail())?;
+    let page = WebhooksPage { ctx: u.ctx(), hooks, form, errors };
+    Ok(render_status(page.errors.status(), &page))
+}
+
+pub async fn webhooks(State(s): State<AppState>, u: PageUser) -> PageResult {
+    webhooks_page(&s, &u, WebhookForm::default(), Errors::default()).await
+}
+
+pub async fn create_webhook(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<WebhookForm>) -> PageResult {
+    match super::create_webhook(&s.store, &u.actor, &f).await {
+        Ok(_) => Ok(see_other("/alarms/webhooks")),
+        Err(e @ AppError::Invalid(_)) => {
+            webhooks_page(&s, &u.at("/alarms/webhooks"), f, Errors::from_app(&e, u.tr())).await
+        }
+        Err(e) => Err(u.fail()(e)),
+    }
+}
+
+pub async fn disable_webhook(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(_): CsrfForm<CommentForm>,
+) -> PageResult {
+    super::disable_webhook(&s.store, &u.actor, id).await.map_err(u.fail())?;
+    Ok(see_other("/alarms/webhooks"))
+}
