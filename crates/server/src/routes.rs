@@ -288,6 +288,15 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(telemetry::api::live),
         ),
         (
+            api(
+                "PUT",
+                "/api/v1/reconciliation/tolerance",
+                "telemetry",
+                "Set the county's reconciliation tolerance (%)",
+            ),
+            put(telemetry::api::set_tolerance),
+        ),
+        (
             api("POST", "/api/v1/device-kinds", "telemetry", "Define a kind with its metrics (county)"),
             post(telemetry::api::create_kind),
         ),
@@ -451,6 +460,10 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             page("GET", "/monitoring/reconciliation", "Reported electricity against the meters"),
             get(telemetry::pages::reconciliation),
+        ),
+        (
+            page("POST", "/monitoring/reconciliation/tolerance", "Make a tolerance the county's (county)"),
+            post(telemetry::pages::set_tolerance),
         ),
         (page("GET", "/parks/{id}/devices", "A park's devices"), get(telemetry::pages::devices)),
         (page("POST", "/parks/{id}/devices", "Register a device"), post(telemetry::pages::register)),

@@ -131,7 +131,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/telemetry") => Public,
         ("GET", "/api/v1/devices") => Staff,
         ("GET", "/api/v1/device-kinds") => AnyUser,
-        ("POST", "/api/v1/device-kinds") => CountyOnly,
+        ("POST", "/api/v1/device-kinds" | "/monitoring/reconciliation/tolerance") => CountyOnly,
+        ("PUT", "/api/v1/reconciliation/tolerance") => CountyOnly,
         ("POST", "/api/v1/parks/{id}/devices") => EditUnits,
         ("GET", "/api/v1/devices/{id}" | "/api/v1/devices/{id}/series") => StaffPark,
         ("GET", "/api/v1/monitoring" | "/monitoring" | "/api/v1/reconciliation" | "/monitoring/reconciliation") => {
@@ -340,6 +341,9 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         };
         let id = store.create_webhook(&sys, &d).await.unwrap();
         (id.to_string(), json!({}), vec![])
+    } else if path.ends_with("/reconciliation/tolerance") {
+        let (body, form) = fields_of(&[("tolerance", "12.5".into())]);
+        (String::new(), body, form)
     } else if path == "/api/v1/notifications/read" || path == "/alarms/read" {
         (String::new(), json!({}), vec![])
     } else if path == "/api/v1/telemetry" {

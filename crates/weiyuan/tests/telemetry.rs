@@ -514,6 +514,21 @@ async fn reported_electricity_is_checked_against_the_meters(app: &App) {
     assert_eq!((r["difference_pct"].as_f64(), r["flagged"].as_bool()), (Some(5.0), Some(false)));
     let (_, rows) = json_of(app.get(&county, &format!("/api/v1/reconciliation?month={month}&tolerance=4")).await).await;
     assert_eq!(row(&rows)["flagged"].as_bool(), Some(true));
+    // The county makes 4 % its tolerance: the default now flags it. A township may not, and a
+    // share above 100 % is refused; neither changes the setting.
+    let (s, t) =
+        json_of(app.send(&county, "PUT", "/api/v1/reconciliation/tolerance", json!({"tolerance": 4})).await).await;
+    assert_eq!((s, t["tolerance_pct"].as_f64()), (200, Some(4.0)));
+    let (_, rows) = json_of(app.get(&county, &format!("/api/v1/reconciliation?month={month}")).await).await;
+    assert_eq!(row(&rows)["flagged"].as_bool(), Some(true));
+    let township = app.token("xiaojiang").await;
+    let (s, _) =
+        json_of(app.send(&township, "PUT", "/api/v1/reconciliation/tolerance", json!({"tolerance": 50})).await).await;
+    assert_eq!(s, 403);
+    let (s, e) =
+        json_of(app.send(&county, "PUT", "/api/v1/reconciliation/tolerance", json!({"tolerance": 101})).await).await;
+    assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("tolerance")));
+    assert_eq!(app.store.recon_tolerance_pct().await.unwrap(), 4.0);
     // Another township sees none of it.
     let (_, other) =
         json_of(app.get(&app.token("binhai").await, &format!("/api/v1/reconciliation?month={month}")).await).await;

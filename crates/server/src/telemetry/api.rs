@@ -122,3 +122,16 @@ pub async fn reconciliation(
 ) -> ApiResult<Json<Vec<super::ReconRow>>> {
     Ok(Json(super::reconciliation(&s.store, &u.actor, &q).await.map_err(u.err())?))
 }
+
+#[derive(serde::Serialize)]
+pub struct Tolerance {
+    pub tolerance_pct: f64,
+}
+
+pub async fn set_tolerance(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    JsonBody(f): JsonBody<super::ToleranceForm>,
+) -> ApiResult<Json<Tolerance>> {
+    Ok(Json(Tolerance { tolerance_pct: super::set_tolerance(&s.store, &w.actor, &f).await.map_err(w.err())? }))
+}

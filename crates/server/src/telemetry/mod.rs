@@ -602,8 +602,38 @@ pub struct ReconRow {
 pub struct ReconQuery {
     /// YYYY-MM; by default the last month that has ended.
     pub month: String,
-    /// The share (%) a report may differ from the meters before it is flagged (default 10).
+    /// The share (%) a report may differ from the meters before it is flagged (by default the
+    /// county's setting, itself 10 until changed).
     pub tolerance: Option<f64>,
+}
+
+/// The tolerance asked for, or the county's.
+pub async fn tolerance(store: &Store, q: &ReconQuery) -> Result<f64, AppError> {
+    match q.tolerance.filter(|t| t.is_finite() && *t >= 0.0) {
+        Some(t) => Ok(t),
+        None => Ok(store.recon_tolerance_pct().await?),
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ToleranceForm {
+    #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]
+    pub tolerance: String,
+}
+
+/// Set the county's reconciliation tolerance (county only): a share from 0 to 100 %.
+pub async fn set_tolerance(store: &Store, actor: &Actor, f: &ToleranceForm) -> Result<f64, AppError> {
+    if actor.role != weiyuan_domain::Role::County {
+        return Err(AppError::Forbidden);
+    }
+    let mut c = weiyuan_domain::validation::Checker::new();
+    let pct =
+        c.decimal("tolerance", &f.tolerance, weiyuan_domain::Fixed2::ZERO, weiyuan_domain::Fixed2::from_units(100));
+    c.finish(())?;
+    let pct = pct.as_f64();
+    store.set_recon_tolerance_pct(&ctx(actor), pct).await?;
+    Ok(pct)
 }
 
 /// The month's reported electricity of every enterprise with a bound electricity meter, against
@@ -614,7 +644,7 @@ pub async fn reconciliation(store: &Store, actor: &Actor, q: &ReconQuery) -> Res
         return Err(AppError::Forbidden);
     }
     let month = crate::reports::month_or_last(&q.month);
-    let tolerance = q.tolerance.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(10.0);
+    let tolerance = tolerance(store, q).await?;
     let kinds = store.device_kinds().await?;
     let meters: Vec<Device> = store
         .list_devices(&actor.park_scope())

@@ -199,6 +199,8 @@ pub struct ReconPage {
     pub ctx: PageCtx,
     pub month: weiyuan_domain::progress::Month,
     pub tolerance: f64,
+    /// The county's default tolerance.
+    pub county_tolerance: f64,
     pub rows: Vec<super::ReconRow>,
 }
 
@@ -219,6 +221,17 @@ pub async fn reconciliation(
 ) -> PageResult {
     let rows = super::reconciliation(&s.store, &u.actor, &q).await.map_err(u.fail())?;
     let month = crate::reports::month_or_last(&q.month);
-    let tolerance = q.tolerance.filter(|t| t.is_finite() && *t >= 0.0).unwrap_or(10.0);
-    Ok(render(&ReconPage { ctx: u.ctx(), month, tolerance, rows }))
+    let tolerance = super::tolerance(&s.store, &q).await.map_err(u.fail())?;
+    let county_tolerance = s.store.recon_tolerance_pct().await.map_err(|e| u.fail()(e.into()))?;
+    Ok(render(&ReconPage { ctx: u.ctx(), month, tolerance, county_tolerance, rows }))
+}
+
+/// The county makes a tolerance its default; back to the page with it.
+pub async fn set_tolerance(
+    State(s): State<AppState>,
+    u: PageUser,
+    CsrfForm(f): CsrfForm<super::ToleranceForm>,
+) -> PageResult {
+    super::set_tolerance(&s.store, &u.actor, &f).await.map_err(u.fail())?;
+    Ok(crate::pages::see_other("/monitoring/reconciliation"))
 }
