@@ -471,6 +471,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/alarms/read", "Mark notifications read"), post(alarms::pages::read_all)),
         (page("GET", "/alarms/rules", "Alarm rules"), get(alarms::pages::rules)),
         (page("POST", "/alarms/rules", "Create an alarm rule"), post(alarms::pages::create_rule)),
+        (page("POST", "/alarms/rules/{id}", "Change an alarm rule"), post(alarms::pages::update_rule)),
         (page("POST", "/alarms/rules/{id}/toggle", "Switch an alarm rule on or off"), post(alarms::pages::toggle_rule)),
         (page("GET", "/alarms/webhooks", "Webhooks"), get(alarms::pages::webhooks)),
         (page("POST", "/alarms/webhooks", "Add a webhook"), post(alarms::pages::create_webhook)),

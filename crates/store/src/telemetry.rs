@@ -75,9 +75,6 @@ fn json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
 }
 
-/// Readings a statement on SQLite (five parameters each): larger statements bind more slowly.
-const READINGS_PER_STATEMENT: usize = 100;
-
 impl Store {
     pub async fn create_device(
         &self,
@@ -248,25 +245,31 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM readings_stage").execute(&mut *tx).await?;
-        let tagged: Vec<(i64, &Reading)> =
-            groups.iter().enumerate().flat_map(|(g, list)| list.iter().map(move |r| (g as i64, r))).collect();
-        for chunk in tagged.chunks(READINGS_PER_STATEMENT) {
-            let values = (0..chunk.len())
-                .map(|i| {
-                    let p = 6 * i;
-                    format!("(${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6)
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let q = format!(
-                "INSERT INTO readings_stage (device_id, park_id, metric, ts, value, grp) VALUES {values} ON CONFLICT DO NOTHING"
-            );
-            let mut query = sqlx::query(sql(q));
-            for (g, r) in chunk {
-                query = query.bind(r.device_id).bind(r.park_id).bind(&r.metric).bind(r.ts).bind(r.value).bind(*g);
+        // The whole batch is one bound parameter, a JSON array of rows that SQLite expands
+        // itself: binding readings one value at a time through sqlx cost more than storing them.
+        let n: usize = groups.iter().map(|g| g.len()).sum();
+        let mut rows = String::with_capacity(n * 48 + 2);
+        rows.push('[');
+        for (g, list) in groups.iter().enumerate() {
+            for r in *list {
+                use std::fmt::Write;
+                // Metric keys are checked against the kind's list ([a-z0-9_]), and values are
+                // finite: both go into JSON as they are.
+                let _ = write!(rows, "[{},{},\"{}\",{},{},{g}],", r.device_id, r.park_id, r.metric, r.ts, r.value);
             }
-            query.execute(&mut *tx).await?;
         }
+        if rows.ends_with(',') {
+            rows.pop();
+        }
+        rows.push(']');
+        sqlx::query(
+            "INSERT INTO readings_stage (device_id, park_id, metric, ts, value, grp) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each($1) \
+             WHERE true ON CONFLICT DO NOTHING",
+        )
+        .bind(rows)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "DELETE FROM readings_stage WHERE EXISTS (SELECT 1 FROM readings r WHERE r.device_id = readings_stage.device_id \
              AND r.metric = readings_stage.metric AND r.ts = readings_stage.ts)",

@@ -148,7 +148,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/alarms/{id}" | "/alarms/{id}") => StaffPark,
         ("POST", "/api/v1/alarms/{id}/acknowledge" | "/api/v1/alarms/{id}/clear") => StaffPark,
         ("POST", "/alarms/{id}/acknowledge" | "/alarms/{id}/clear") => StaffPark,
-        ("POST", "/api/v1/alarm-rules" | "/alarms/rules" | "/alarms/rules/{id}/toggle") => StaffPark,
+        ("POST", "/api/v1/alarm-rules" | "/alarms/rules" | "/alarms/rules/{id}" | "/alarms/rules/{id}/toggle") => {
+            StaffPark
+        }
         ("PUT", "/api/v1/alarm-rules/{id}") => StaffPark,
         ("DELETE", "/api/v1/webhooks/{id}") | ("POST", "/alarms/webhooks/{id}/disable") => StaffPark,
         ("GET", "/api/v1/notifications") | ("POST", "/api/v1/notifications/read" | "/alarms/read") => AnyUser,

@@ -515,6 +515,21 @@ async fn the_county_watches_a_park_live_and_registers_a_device() {
     b.wait_el("#alarm-history tr[data-event='acknowledged']").await;
     assert_eq!(b.text("#alarm-state").await.trim(), "已确认");
     assert!(b.text("#alarm-history").await.contains("已电话联系园区消控室"));
+    // A rule made in the form: a wrong threshold is named at its field, then the rule is listed.
+    b.goto(&app.url("/alarms/rules")).await;
+    b.wait_el("#rule-form").await;
+    let rules = b.count("#rule-table tbody tr").await;
+    b.type_into("#r-name", "二号车间噪声").await;
+    b.select("#r-kind", "environment_sensor").await;
+    b.select("#r-park", &park.id.to_string()).await;
+    b.type_into("#r-metric", "noise_db").await;
+    b.type_into("#r-figure", "高").await;
+    b.click("#create-rule").await;
+    b.wait_el(".field-error[data-field='figure']").await;
+    b.type_into("#r-figure", "70").await;
+    b.click("#create-rule").await;
+    b.wait_for("二号车间噪声").await;
+    assert_eq!(b.count("#rule-table tbody tr").await, rules + 1);
     // A device registered in the form shows its token once, and the token works.
     b.goto(&app.url(&format!("/parks/{}/devices", park.id))).await;
     b.wait_el("#device-form").await;

@@ -140,6 +140,8 @@ pub struct RulesPage {
     pub form: RuleForm,
     pub errors: Errors,
     pub county: bool,
+    /// The rule the form changes (None: the form makes a new one).
+    pub editing: Option<i64>,
 }
 
 impl RulesPage {
@@ -165,24 +167,61 @@ impl RulesPage {
     }
 }
 
-async fn rules_page(s: &AppState, u: &PageUser, form: RuleForm, errors: Errors) -> PageResult {
+async fn rules_page(s: &AppState, u: &PageUser, form: RuleForm, errors: Errors, editing: Option<i64>) -> PageResult {
     let rules = super::rules(&s.store, &u.actor).await.map_err(u.fail())?;
     let parks = s.store.list_parks(&u.actor.park_scope()).await.map_err(|e| u.fail()(e.into()))?;
     let parks = parks.into_iter().map(|p| (p.id, p.name)).collect();
     let kinds = s.store.device_kinds().await.map_err(|e| u.fail()(e.into()))?;
     let county = u.actor.role == weiyuan_domain::Role::County;
-    let page = RulesPage { ctx: u.ctx(), rules, parks, kinds, form, errors, county };
+    let page = RulesPage { ctx: u.ctx(), rules, parks, kinds, form, errors, county, editing };
     Ok(render_status(page.errors.status(), &page))
 }
 
-pub async fn rules(State(s): State<AppState>, u: PageUser) -> PageResult {
-    rules_page(&s, &u, RuleForm { scope: "kind".into(), ..Default::default() }, Errors::default()).await
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RulesQuery {
+    /// A rule to change in the form.
+    pub edit: Option<i64>,
+}
+
+pub async fn rules(State(s): State<AppState>, u: PageUser, Query(q): Query<RulesQuery>) -> PageResult {
+    let (form, editing) = match q.edit {
+        Some(id) => {
+            let rule = super::rules(&s.store, &u.actor)
+                .await
+                .map_err(u.fail())?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| u.fail()(AppError::NotFound))?;
+            (super::form_of(&s.store, &rule, rule.active).await.map_err(u.fail())?, Some(id))
+        }
+        None => (RuleForm { scope: "kind".into(), ..Default::default() }, None),
+    };
+    rules_page(&s, &u, form, Errors::default(), editing).await
+}
+
+/// Change a rule from the form.
+pub async fn update_rule(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<RuleForm>,
+) -> PageResult {
+    match super::update_rule(&s.store, &s.ingestor, &u.actor, id, &f).await {
+        Ok(_) => Ok(see_other("/alarms/rules")),
+        Err(e @ AppError::Invalid(_)) => {
+            rules_page(&s, &u.at(&format!("/alarms/rules?edit={id}")), f, Errors::from_app(&e, u.tr()), Some(id)).await
+        }
+        Err(e) => Err(u.fail()(e)),
+    }
 }
 
 pub async fn create_rule(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<RuleForm>) -> PageResult {
     match super::create_rule(&s.store, &s.ingestor, &u.actor, &f).await {
         Ok(_) => Ok(see_other("/alarms/rules")),
-        Err(e @ AppError::Invalid(_)) => rules_page(&s, &u.at("/alarms/rules"), f, Errors::from_app(&e, u.tr())).await,
+        Err(e @ AppError::Invalid(_)) => {
+            rules_page(&s, &u.at("/alarms/rules"), f, Errors::from_app(&e, u.tr()), None).await
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }
