@@ -172,7 +172,7 @@ pub fn readings_at(d: &SimDevice, ts: i64, step_minutes: f64) -> Vec<(&'static s
             vec![
                 ("pm25", json!(round(pm25))),
                 ("pm10", json!(round(pm25 * 1.6 + 10.0 * n(10)))),
-                ("noise_db", json!(round(48.0 + 18.0 * load(h) + 4.0 * n(11)))),
+                ("noise_db", json!(round(45.0 + 12.0 * load(h) + 4.0 * n(11)))),
                 ("voc", json!(round(0.2 + 0.5 * load(h) * n(12)))),
                 ("cod", json!(round(35.0 + 10.0 * n(13)))),
             ]
