@@ -75,6 +75,8 @@ pub struct OpenAlarm {
 /// A change the evaluators decided on.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AlarmWrite {
+    /// A new alarm. `unless_seen_since`: a no-data alarm is not raised if the device was heard
+    /// at or after that time (it reported while the timer was deciding).
     Raise {
         rule_id: i64,
         device_id: i64,
@@ -83,6 +85,7 @@ pub enum AlarmWrite {
         severity: Severity,
         ts: i64,
         value: Option<f64>,
+        unless_seen_since: Option<i64>,
     },
     /// The open alarm of the rule on the device goes on.
     Extend { rule_id: i64, device_id: i64, ts: i64, value: f64, lower_is_worse: bool },
@@ -150,6 +153,8 @@ pub struct WebhookDraft {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delivery {
     pub id: i64,
+    /// The claim: an attempt is recorded only while it still holds.
+    pub lease: i64,
     pub webhook_id: i64,
     pub url: String,
     pub format: String,
@@ -409,6 +414,24 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        // Switched off, or watching something else: its open alarms can no longer clear by
+        // themselves, so they end here, in the name of whoever changed the rule.
+        let watches_the_same = before.scope == d.scope && before.metric == d.metric && before.condition == d.condition;
+        if !d.active || !watches_the_same {
+            let open = sqlx::query(
+                "UPDATE alarms SET state = 'cleared', cleared_at = $1, cleared_ts = last_ts, cleared_by = $2 \
+                 WHERE rule_id = $3 AND cleared_at IS NULL RETURNING id, level",
+            )
+            .bind(now_ms())
+            .bind(&ctx.username)
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in open {
+                let (alarm, level) = (col::<i64>(&row, "id")?, Level::from_rank(col(&row, "level")?));
+                event(&mut tx, alarm, "cleared", level, Some(ctx), None, None, &levels_up_to(level), false).await?;
+            }
+        }
         audit::record(&mut tx, ctx, "update", "alarm_rule", Some(id), park_id, audit::json(&before), audit::json(d))
             .await?;
         tx.commit().await?;
@@ -469,7 +492,17 @@ impl Store {
         let mut tx = self.write_tx().await?;
         for w in writes {
             match w {
-                AlarmWrite::Raise { rule_id, device_id, park_id, metric, severity, ts, value } => {
+                AlarmWrite::Raise { rule_id, device_id, park_id, metric, severity, ts, value, unless_seen_since } => {
+                    if let Some(since) = unless_seen_since {
+                        let seen = sqlx::query("SELECT id FROM devices WHERE id = $1 AND last_seen_at >= $2")
+                            .bind(device_id)
+                            .bind(since)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if seen.is_some() {
+                            continue;
+                        }
+                    }
                     // A reading inside an alarm already cleared (sent again) raises nothing.
                     let covered = sqlx::query(
                         "SELECT id FROM alarms WHERE rule_id = $1 AND device_id = $2 AND first_ts <= $3 AND cleared_ts >= $3 LIMIT 1",
@@ -587,18 +620,17 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE alarms SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2, ack_comment = $3 \
-             WHERE id = $4 AND state = 'raised'",
+             WHERE id = $4 AND state = 'raised' RETURNING level",
         )
         .bind(now_ms())
         .bind(&ctx.username)
         .bind(comment)
         .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict("alarm"));
-        }
-        let level = before.level;
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::Conflict("alarm"))?;
+        // The level as of this update: an escalation may have committed since `before` was read.
+        let level = Level::from_rank(col(&done, "level")?);
         event(&mut tx, id, "acknowledged", level, Some(ctx), Some(comment), None, &levels_up_to(level), false).await?;
         let after = serde_json::json!({ "state": "acknowledged", "comment": comment });
         let before_json = serde_json::json!({ "state": before.state.code() });
@@ -624,18 +656,16 @@ impl Store {
         let now = now_ms();
         let done = sqlx::query(
             "UPDATE alarms SET state = 'cleared', cleared_at = $1, cleared_ts = last_ts, cleared_by = $2, clear_comment = $3 \
-             WHERE id = $4 AND cleared_at IS NULL",
+             WHERE id = $4 AND cleared_at IS NULL RETURNING level",
         )
         .bind(now)
         .bind(&ctx.username)
         .bind(comment)
         .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict("alarm"));
-        }
-        let level = before.level;
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::Conflict("alarm"))?;
+        let level = Level::from_rank(col(&done, "level")?);
         event(&mut tx, id, "cleared", level, Some(ctx), Some(comment), None, &levels_up_to(level), false).await?;
         let after = serde_json::json!({ "state": "cleared", "comment": comment });
         let before_json = serde_json::json!({ "state": before.state.code() });
@@ -772,7 +802,7 @@ impl Store {
     pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
         let rows = sqlx::query(
             "SELECT w.id, w.name, w.url, w.format, w.level, w.park_id, w.township_code, w.min_severity, w.active, w.created_at, \
-             (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.delivered_at IS NULL) AS pending, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.delivered_at IS NULL AND x.attempts < 12) AS pending, \
              (SELECT x.last_error FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.attempts > 0 ORDER BY x.id DESC LIMIT 1) AS last_error \
              FROM webhooks w ORDER BY w.id",
         )
@@ -874,7 +904,7 @@ impl Store {
         }
         let ids = claimed.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let rows = sqlx::query(sql(format!(
-            "SELECT x.id, x.webhook_id, w.url, w.format, x.alarm_id, x.event_id, x.attempts FROM webhook_deliveries x \
+            "SELECT x.id, x.claimed_until, x.webhook_id, w.url, w.format, x.alarm_id, x.event_id, x.attempts FROM webhook_deliveries x \
              JOIN webhooks w ON w.id = x.webhook_id WHERE x.id IN ({ids}) ORDER BY x.id"
         )))
         .fetch_all(&self.pool)
@@ -883,6 +913,7 @@ impl Store {
             .map(|r| {
                 Ok(Delivery {
                     id: col(r, "id")?,
+                    lease: col::<Option<i64>>(r, "claimed_until")?.unwrap_or(0),
                     webhook_id: col(r, "webhook_id")?,
                     url: col(r, "url")?,
                     format: col(r, "format")?,
@@ -894,19 +925,22 @@ impl Store {
             .collect()
     }
 
-    /// Record an attempt: delivered (`error` None) or to be tried again at `retry_at`.
+    /// Record an attempt: delivered (`error` None) or to be tried again at `retry_at`, only while
+    /// this server's claim holds (a claim that ran out was taken over, and the other server records).
     pub async fn delivery_attempted(
         &self,
-        id: i64,
+        d: &Delivery,
         status: Option<u16>,
         error: Option<&str>,
         retry_at: i64,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let now = now_ms();
+        let id = d.id;
         sqlx::query(
             "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $1, last_error = $2, claimed_until = NULL, \
-             delivered_at = CASE WHEN $3 = 1 THEN $4 ELSE NULL END, next_at = $5 WHERE id = $6",
+             delivered_at = CASE WHEN $3 = 1 THEN $4 ELSE NULL END, next_at = $5 \
+             WHERE id = $6 AND delivered_at IS NULL AND claimed_until = $7",
         )
         .bind(status.map(i64::from))
         .bind(error)
@@ -914,6 +948,7 @@ impl Store {
         .bind(now)
         .bind(retry_at)
         .bind(id)
+        .bind(d.lease)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -97,6 +97,19 @@ async fn rules_raise_extend_and_clear_on_a_hand_made_stream(app: &App) {
     // A new breach is a new alarm.
     send(app, &env_serial, &env_token, "pm25", &[(t0 + 5 * m, json!(76))]).await;
     assert_eq!(of_rule(&alarms_of(app, &county, &format!("park_id={park}")).await, "PM2.5 超标", env).len(), 1);
+    // The county switches the rule off: its open alarm can no longer clear by itself, so it ends
+    // now, in the county's name, and the rule raises nothing more.
+    let (_, rules) = json_of(app.get(&county, "/api/v1/alarm-rules").await).await;
+    let pm_rule = rules.as_array().unwrap().iter().find(|r| r["name"] == "PM2.5 超标").unwrap()["id"].as_i64().unwrap();
+    let off = json!({"name": "PM2.5 超标", "scope": "kind", "kind": "environment_sensor", "metric": "pm25",
+                     "condition": "above", "figure": 75, "severity": "warning", "inactive": "true"});
+    let (s, _) = json_of(app.send(&county, "PUT", &format!("/api/v1/alarm-rules/{pm_rule}"), off).await).await;
+    assert_eq!(s, 200);
+    let all = alarms_of(app, &county, &format!("park_id={park}&state=all")).await;
+    let last = of_rule(&all, "PM2.5 超标", env)[0];
+    assert_eq!((last["state"].as_str(), last["cleared_by"].as_str()), (Some("cleared"), Some("county")));
+    send(app, &env_serial, &env_token, "pm25", &[(t0 + 6 * m, json!(300))]).await;
+    assert!(of_rule(&alarms_of(app, &county, &format!("park_id={park}")).await, "PM2.5 超标", env).is_empty());
 
     // An event input: a fire panel's alarm is critical and clears when the input goes off.
     let fire_serial = format!("FP-A-{park}");
@@ -160,6 +173,19 @@ async fn rules_raise_extend_and_clear_on_a_hand_made_stream(app: &App) {
     let fields: Vec<&str> =
         e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["metric", "figure", "severity"]);
+    // A park that does not exist is named at its field, not a server error.
+    let (s, e) = json_of(
+        app.send(
+            &county,
+            "POST",
+            "/api/v1/alarm-rules",
+            json!({"name": "x", "scope": "kind", "kind": "water_meter", "park_id": 999_999, "metric": "flow_m3h",
+                   "condition": "above", "figure": 1, "severity": "info"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("park_id")), "{e}");
     assert_eq!(alarms_of(app, &county, "").await.len(), before);
 }
 

@@ -305,6 +305,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             severity: rule.severity,
             ts: weiyuan_store::now_ms(),
             value: Some(1.0),
+            unless_seen_since: None,
         };
         let ids = store.apply_alarm_writes(&[raise], weiyuan_store::now_ms()).await.unwrap();
         let (body, form) = fields_of(&[("comment", format!("处理{n}"))]);

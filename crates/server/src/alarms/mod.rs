@@ -83,6 +83,7 @@ pub async fn evaluate(
                     severity: rule.severity,
                     ts,
                     value: Some(value),
+                    unless_seen_since: None,
                 },
                 Change::Extend { ts, value } => {
                     AlarmWrite::Extend { rule_id: rule.id, device_id, ts, value, lower_is_worse }
@@ -140,6 +141,7 @@ pub async fn tick(store: &Store, now: i64) -> Result<Tick, StoreError> {
                         severity: r.severity,
                         ts: now,
                         value: None,
+                        unless_seen_since: Some(now - minutes * 60_000 + 1),
                     });
                 }
             }
@@ -147,7 +149,9 @@ pub async fn tick(store: &Store, now: i64) -> Result<Tick, StoreError> {
     }
     let raised = store.apply_alarm_writes(&writes, now).await?.len();
     let mut escalated = 0;
-    for a in open.iter().filter(|a| a.state == weiyuan_domain::alarms::State::Raised) {
+    // An alarm of a rule switched off meanwhile (by another server) waits to be cleared, not escalated.
+    let active: HashSet<i64> = rules.iter().map(|r| r.id).collect();
+    for a in open.iter().filter(|a| a.state == weiyuan_domain::alarms::State::Raised && active.contains(&a.rule_id)) {
         if let Some(to) = weiyuan_domain::alarms::escalation(a.level, a.level_since, a.escalate_minutes, now)
             && store.escalate_alarm(a.id, a.level, to, now).await?
         {
@@ -161,11 +165,12 @@ pub async fn tick(store: &Store, now: i64) -> Result<Tick, StoreError> {
 /// most an hour apart, twelve attempts). Returns how many were delivered.
 pub async fn deliver(store: &Store, client: &reqwest::Client, now: i64) -> Result<usize, StoreError> {
     let mut delivered = 0;
-    for d in store.claim_deliveries(now, 120_000, 50).await? {
+    // Ten at a time, each at most 10 s: the three-minute claim outlasts the run.
+    for d in store.claim_deliveries(now, 180_000, 10).await? {
         let body = match body(store, &d).await {
             Ok(b) => b,
             Err(e) => {
-                store.delivery_attempted(d.id, None, Some(&e.to_string()), i64::MAX / 2).await?;
+                store.delivery_attempted(&d, None, Some(&e.to_string()), i64::MAX / 2).await?;
                 continue;
             }
         };
@@ -183,7 +188,7 @@ pub async fn deliver(store: &Store, client: &reqwest::Client, now: i64) -> Resul
         if error.is_none() {
             delivered += 1;
         }
-        store.delivery_attempted(d.id, status, error.as_deref(), retry_at).await?;
+        store.delivery_attempted(&d, status, error.as_deref(), retry_at).await?;
     }
     Ok(delivered)
 }
@@ -263,27 +268,32 @@ pub fn format_body(format: &str, a: &Alarm, e: &AlarmEvent) -> serde_json::Value
     }
 }
 
-/// Run the timer (every 30 s) and the webhook sender (every 5 s) for as long as the server runs.
-pub fn spawn_jobs(store: Store) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let client = reqwest::Client::new();
-        let mut every = tokio::time::interval(Duration::from_secs(5));
-        let mut n: u64 = 0;
+/// Run the timer (every 30 s) and the webhook sender (every 5 s) for as long as the server runs,
+/// as two tasks: a slow webhook never holds up an escalation.
+pub fn spawn_jobs(store: Store) -> (tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>) {
+    let timer_store = store.clone();
+    let timer = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(30));
         loop {
             every.tick().await;
-            if n.is_multiple_of(6) {
-                match tick(&store, weiyuan_store::now_ms()).await {
-                    Ok(t) if t.raised + t.escalated > 0 => tracing::info!(?t, "alarms"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "alarm timer"),
-                }
+            match tick(&timer_store, weiyuan_store::now_ms()).await {
+                Ok(t) if t.raised + t.escalated > 0 => tracing::info!(?t, "alarms"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "alarm timer"),
             }
-            n += 1;
+        }
+    });
+    let sender = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
             if let Err(e) = deliver(&store, &client, weiyuan_store::now_ms()).await {
                 tracing::warn!(error = %e, "webhook deliveries");
             }
         }
-    })
+    });
+    (timer, sender)
 }
 
 /// Whether the actor may see (and act on) alarms of a park.
@@ -373,7 +383,15 @@ pub async fn read(store: &Store, actor: &Actor, alarm_id: Option<i64>) -> Result
 async fn rule_park(store: &Store, scope: &Scope) -> Result<Option<i64>, AppError> {
     Ok(match scope {
         Scope::Device { device_id } => Some(store.get_device(*device_id).await?.park_id),
-        Scope::Kind { park_id, .. } => *park_id,
+        Scope::Kind { park_id: Some(p), .. } => match store.get_park(*p).await {
+            Ok(_) => Some(*p),
+            Err(StoreError::NotFound) => {
+                let e = weiyuan_domain::FieldError::new("park_id", "error.unknown_choice").with("value", p);
+                return Err(AppError::Invalid(Invalid::one(e)));
+            }
+            Err(e) => return Err(e.into()),
+        },
+        Scope::Kind { park_id: None, .. } => None,
     })
 }
 
@@ -413,11 +431,12 @@ pub async fn rules(store: &Store, actor: &Actor) -> Result<Vec<Rule>, AppError> 
         .collect())
 }
 
-async fn draft(store: &Store, form: &RuleForm) -> Result<RuleDraft, AppError> {
+/// Check a rule form; a device is looked up among the actor's own parks only.
+async fn draft(store: &Store, actor: &Actor, form: &RuleForm) -> Result<RuleDraft, AppError> {
     let kinds = store.device_kinds().await?;
     let serial = form.device.trim().to_string();
     let found = if form.scope.trim() == "device" && !serial.is_empty() {
-        store.list_devices(&ParkScope::All).await?.into_iter().find(|d| d.serial == serial)
+        store.list_devices(&actor.park_scope()).await?.into_iter().find(|d| d.serial == serial)
     } else {
         None
     };
@@ -433,7 +452,7 @@ pub async fn create_rule(
     if actor.role == Role::Enterprise {
         return Err(AppError::Forbidden);
     }
-    let d = draft(store, form).await?;
+    let d = draft(store, actor, form).await?;
     let park = rule_park(store, &d.scope).await?;
     if park.is_none() && actor.role != Role::County {
         return Err(AppError::Invalid(Invalid::one(weiyuan_domain::FieldError::new("park_id", "error.required"))));
@@ -453,7 +472,7 @@ pub async fn update_rule(
 ) -> Result<Rule, AppError> {
     let before = store.alarm_rule(id).await?;
     may_manage(store, actor, rule_park(store, &before.scope).await?).await?;
-    let d = draft(store, form).await?;
+    let d = draft(store, actor, form).await?;
     let park = rule_park(store, &d.scope).await?;
     may_manage(store, actor, park).await?;
     let rule = store.update_alarm_rule(&ctx(actor), id, &d, park).await?;
@@ -515,7 +534,7 @@ fn webhook_draft(actor: &Actor, f: &WebhookForm) -> Result<WebhookDraft, AppErro
 async fn owns(store: &Store, actor: &Actor, w: &Webhook) -> bool {
     match (actor.role, w.level) {
         (Role::County, _) => true,
-        (Role::Township, Level::Township) => w.township_code == actor.township_code,
+        (Role::Township, Level::Township) => w.township_code.is_some() && w.township_code == actor.township_code,
         (Role::Township | Role::Operator, Level::Park) => match w.park_id {
             Some(p) => {
                 let park = crate::parks::get(store, actor, p).await;
