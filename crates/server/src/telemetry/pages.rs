@@ -115,6 +115,13 @@ impl LivePage {
     fn at(&self) -> String {
         weiyuan_domain::time::format_shanghai(self.live.at)
     }
+    /// A device's name and serial (the safety list names devices, not ids).
+    fn device_name(&self, id: &i64) -> String {
+        match self.live.devices.iter().find(|d| d.device.id == *id) {
+            Some(d) => format!("{}（{}）", d.device.name, d.device.serial),
+            None => format!("#{id}"),
+        }
+    }
     fn change(&self) -> String {
         let d = &self.live.day;
         if d.energy_yesterday_kwh <= 0.0 {
