@@ -170,6 +170,22 @@ const ALARM_COLUMNS: &str = "a.id, a.rule_id, r.name AS rule_name, r.cond, r.fig
 
 const ALARM_FROM: &str = "FROM alarms a JOIN alarm_rules r ON r.id = a.rule_id JOIN devices d ON d.id = a.device_id JOIN parks p ON p.id = a.park_id";
 
+const EVENT_COLUMNS: &str = "id, alarm_id, created_at, event, level, username, comment, ts, value";
+
+fn event_from_row(r: &AnyRow) -> Result<AlarmEvent> {
+    Ok(AlarmEvent {
+        id: col(r, "id")?,
+        alarm_id: col(r, "alarm_id")?,
+        created_at: col(r, "created_at")?,
+        event: col(r, "event")?,
+        level: Level::from_rank(col(r, "level")?),
+        username: col(r, "username")?,
+        comment: col(r, "comment")?,
+        ts: col(r, "ts")?,
+        value: col(r, "value")?,
+    })
+}
+
 const RULE_COLUMNS: &str =
     "id, name, scope, device_id, kind, park_id, metric, cond, figure, severity, escalate_minutes, active";
 
@@ -705,28 +721,12 @@ impl Store {
     }
 
     pub async fn alarm_events(&self, alarm_id: i64) -> Result<Vec<AlarmEvent>> {
-        let rows = sqlx::query(
-            "SELECT id, alarm_id, created_at, event, level, username, comment, ts, value FROM alarm_events \
-             WHERE alarm_id = $1 ORDER BY id",
-        )
-        .bind(alarm_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AlarmEvent {
-                    id: col(r, "id")?,
-                    alarm_id: col(r, "alarm_id")?,
-                    created_at: col(r, "created_at")?,
-                    event: col(r, "event")?,
-                    level: Level::from_rank(col(r, "level")?),
-                    username: col(r, "username")?,
-                    comment: col(r, "comment")?,
-                    ts: col(r, "ts")?,
-                    value: col(r, "value")?,
-                })
-            })
-            .collect()
+        let rows =
+            sqlx::query(sql(format!("SELECT {EVENT_COLUMNS} FROM alarm_events WHERE alarm_id = $1 ORDER BY id")))
+                .bind(alarm_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(event_from_row).collect()
     }
 
     /// Open alarms per park in a scope: (park, count, worst severity).
@@ -800,12 +800,23 @@ impl Store {
 
     /// Webhooks at some levels and places (None: all).
     pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
-        let rows = sqlx::query(
+        self.webhooks_where(None).await
+    }
+
+    pub async fn webhook(&self, id: i64) -> Result<Webhook> {
+        self.webhooks_where(Some(id)).await?.pop().ok_or(StoreError::NotFound)
+    }
+
+    /// Every webhook, or the one with `id`, with its waiting deliveries and last error.
+    async fn webhooks_where(&self, id: Option<i64>) -> Result<Vec<Webhook>> {
+        // An integer, so it can stand in the text.
+        let filter = id.map(|i| format!("WHERE w.id = {i} ")).unwrap_or_default();
+        let rows = sqlx::query(sql(format!(
             "SELECT w.id, w.name, w.url, w.format, w.level, w.park_id, w.township_code, w.min_severity, w.active, w.created_at, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.delivered_at IS NULL AND x.attempts < 12) AS pending, \
              (SELECT x.last_error FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.attempts > 0 ORDER BY x.id DESC LIMIT 1) AS last_error \
-             FROM webhooks w ORDER BY w.id",
-        )
+             FROM webhooks w {filter}ORDER BY w.id"
+        )))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -956,13 +967,12 @@ impl Store {
     }
 
     pub async fn alarm_event(&self, id: i64) -> Result<AlarmEvent> {
-        let row = sqlx::query("SELECT alarm_id FROM alarm_events WHERE id = $1")
+        let row = sqlx::query(sql(format!("SELECT {EVENT_COLUMNS} FROM alarm_events WHERE id = $1")))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let alarm_id: i64 = col(&row, "alarm_id")?;
-        self.alarm_events(alarm_id).await?.into_iter().find(|e| e.id == id).ok_or(StoreError::NotFound)
+        event_from_row(&row)
     }
 
     /// The share (%) a reported figure may differ from the meters before it is flagged.

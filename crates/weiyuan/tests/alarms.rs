@@ -9,21 +9,6 @@ use common::{App, json_of};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
-async fn device(app: &App, token: &str, park: i64, kind: &str, serial: &str) -> (i64, String) {
-    let (s, d) = json_of(
-        app.send(
-            token,
-            "POST",
-            &format!("/api/v1/parks/{park}/devices"),
-            json!({"kind": kind, "serial": serial, "name": format!("{kind} {serial}")}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(s, 201, "{d}");
-    (d["device"]["id"].as_i64().unwrap(), d["token"].as_str().unwrap().to_string())
-}
-
 /// Post readings of one device and metric: (ts, value).
 async fn send(app: &App, serial: &str, token: &str, metric: &str, points: &[(i64, Value)]) -> Value {
     let readings: Vec<Value> =
@@ -54,7 +39,7 @@ async fn rules_raise_extend_and_clear_on_a_hand_made_stream(app: &App) {
     let county = app.token("county").await;
     let (park, _, _) = app.park_with(&county, &[], &[]).await;
     let env_serial = format!("ENV-A-{park}");
-    let (env, env_token) = device(app, &county, park, "environment_sensor", &env_serial).await;
+    let (env, env_token) = app.device(&county, park, "environment_sensor", &env_serial).await;
     let m = 60_000;
     let t0 = (weiyuan_store::now_ms() - 3_600_000) / m * m;
     // The county's default rule: PM2.5 above 75 µg/m³ is a warning.
@@ -113,7 +98,7 @@ async fn rules_raise_extend_and_clear_on_a_hand_made_stream(app: &App) {
 
     // An event input: a fire panel's alarm is critical and clears when the input goes off.
     let fire_serial = format!("FP-A-{park}");
-    let (fire, fire_token) = device(app, &county, park, "fire_panel", &fire_serial).await;
+    let (fire, fire_token) = app.device(&county, park, "fire_panel", &fire_serial).await;
     send(app, &fire_serial, &fire_token, "fire_alarm", &[(t0, json!(false)), (t0 + m, json!(true))]).await;
     let open = alarms_of(app, &county, &format!("park_id={park}&severity=critical")).await;
     assert_eq!(of_rule(&open, "火灾报警", fire).len(), 1, "{open:?}");
@@ -122,7 +107,7 @@ async fn rules_raise_extend_and_clear_on_a_hand_made_stream(app: &App) {
 
     // A park's own rule on the rate of change of a water meter's flow.
     let water_serial = format!("WM-A-{park}");
-    let (water, water_token) = device(app, &county, park, "water_meter", &water_serial).await;
+    let (water, water_token) = app.device(&county, park, "water_meter", &water_serial).await;
     let (s, r) = json_of(
         app.send(
             &county,
@@ -243,7 +228,7 @@ async fn an_unacknowledged_alarm_goes_to_the_township_then_the_county(app: &App)
         json_of(app.send(&operator, "POST", "/api/v1/webhooks", json!({"name": "x", "url": "ftp://x"})).await).await;
     assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("url")));
 
-    let (gate, gate_token) = device(app, &operator, park, "vehicle_gate", "GATE-ESC-1").await;
+    let (gate, gate_token) = app.device(&operator, park, "vehicle_gate", "GATE-ESC-1").await;
     let (s, r) = json_of(
         app.send(
             &operator,

@@ -11,18 +11,8 @@ use std::time::Duration;
 
 /// Register a device in a park through the API: (id, serial, token).
 async fn device(app: &App, token: &str, park: i64, kind: &str, serial: &str) -> (i64, String, String) {
-    let (s, d) = json_of(
-        app.send(
-            token,
-            "POST",
-            &format!("/api/v1/parks/{park}/devices"),
-            json!({"kind": kind, "serial": serial, "name": format!("{kind} {serial}")}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(s, 201, "{d}");
-    (d["device"]["id"].as_i64().unwrap(), serial.to_string(), d["token"].as_str().unwrap().to_string())
+    let (id, device_token) = app.device(token, park, kind, serial).await;
+    (id, serial.to_string(), device_token)
 }
 
 async fn post_batch(base: &str, body: &Value) -> (u16, Value) {

@@ -334,9 +334,15 @@ pub struct AlarmDetail {
     pub events: Vec<AlarmEvent>,
 }
 
-pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<AlarmDetail, AppError> {
+/// An alarm the actor may see (one outside its parks does not exist for it).
+async fn visible(store: &Store, actor: &Actor, id: i64) -> Result<Alarm, AppError> {
     let alarm = store.alarm(id).await?;
     in_scope(store, actor, alarm.park_id).await.map_err(|_| AppError::NotFound)?;
+    Ok(alarm)
+}
+
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<AlarmDetail, AppError> {
+    let alarm = visible(store, actor, id).await?;
     let events = store.alarm_events(id).await?;
     Ok(AlarmDetail { alarm, events })
 }
@@ -348,7 +354,7 @@ pub struct CommentForm {
 }
 
 pub async fn acknowledge(store: &Store, actor: &Actor, id: i64, form: &CommentForm) -> Result<AlarmDetail, AppError> {
-    get(store, actor, id).await?;
+    visible(store, actor, id).await?;
     let mut c = weiyuan_domain::validation::Checker::new();
     let comment = c.optional_text("comment", &form.comment, 500);
     c.finish(())?;
@@ -359,7 +365,7 @@ pub async fn acknowledge(store: &Store, actor: &Actor, id: i64, form: &CommentFo
 
 /// Close an alarm by hand: the reason is required.
 pub async fn clear(store: &Store, actor: &Actor, id: i64, form: &CommentForm) -> Result<AlarmDetail, AppError> {
-    get(store, actor, id).await?;
+    visible(store, actor, id).await?;
     let mut c = weiyuan_domain::validation::Checker::new();
     let comment = c.text("comment", &form.comment, 500);
     c.finish(())?;
@@ -562,11 +568,11 @@ pub async fn webhooks(store: &Store, actor: &Actor) -> Result<Vec<Webhook>, AppE
 pub async fn create_webhook(store: &Store, actor: &Actor, f: &WebhookForm) -> Result<Webhook, AppError> {
     let d = webhook_draft(actor, f)?;
     let id = store.create_webhook(&ctx(actor), &d).await?;
-    store.webhooks().await?.into_iter().find(|w| w.id == id).ok_or(AppError::NotFound)
+    Ok(store.webhook(id).await?)
 }
 
 pub async fn disable_webhook(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let w = store.webhooks().await?.into_iter().find(|w| w.id == id).ok_or(AppError::NotFound)?;
+    let w = store.webhook(id).await?;
     if !owns(store, actor, &w).await {
         return Err(AppError::NotFound);
     }

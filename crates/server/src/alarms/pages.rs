@@ -18,6 +18,11 @@ fn time(ms: i64) -> String {
     weiyuan_domain::time::format_shanghai(ms)
 }
 
+/// A reading's value, or a dash when the alarm has none (no-data alarms).
+fn value(v: &Option<f64>) -> String {
+    v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into())
+}
+
 /// "75 µg/m³"-like text of a condition, in the reader's language.
 fn condition_text(ctx: &PageCtx, c: &Condition, metric: &str) -> String {
     let tr = &ctx.tr;
@@ -46,7 +51,7 @@ impl ListPage {
         time(*ms)
     }
     fn value(&self, v: &Option<f64>) -> String {
-        v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into())
+        value(v)
     }
     fn condition(&self, a: &Alarm) -> String {
         condition_text(&self.ctx, &a.condition, &a.metric)
@@ -82,7 +87,7 @@ impl AlarmPage {
         ms.map(time).unwrap_or_else(|| "—".into())
     }
     fn value(&self, v: &Option<f64>) -> String {
-        v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into())
+        value(v)
     }
     fn condition(&self) -> String {
         condition_text(&self.ctx, &self.d.alarm.condition, &self.d.alarm.metric)

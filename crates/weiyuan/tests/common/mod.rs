@@ -175,6 +175,22 @@ impl App {
         (park, unit_ids, ids)
     }
 
+    /// Register a device in a park through the API: (id, token).
+    pub async fn device(&self, token: &str, park: i64, kind: &str, serial: &str) -> (i64, String) {
+        let (s, d) = json_of(
+            self.send(
+                token,
+                "POST",
+                &format!("/api/v1/parks/{park}/devices"),
+                json!({"kind": kind, "serial": serial, "name": format!("{kind} {serial}")}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 201, "{d}");
+        (d["device"]["id"].as_i64().unwrap(), d["token"].as_str().unwrap().to_string())
+    }
+
     pub async fn audit_total(&self) -> i64 {
         self.store.list_audit(&weiyuan_store::AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1
     }
