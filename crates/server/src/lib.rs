@@ -57,6 +57,8 @@ pub struct AppState {
     pub ingestor: Arc<telemetry::Ingestor>,
     /// Analyses computed, until a report changes.
     pub analyses: Arc<analysis::AnalysisCache>,
+    /// How large an imported file may be, once read.
+    pub import_limits: exchange::ImportLimits,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             secure_cookies: false,
             tile_url: None,
             analyses: Arc::new(analysis::AnalysisCache::default()),
+            import_limits: exchange::ImportLimits::default(),
         }
     }
 }

@@ -7,9 +7,16 @@
 //! bind = "0.0.0.0:8080"
 //! database_url = "postgres://weiyuan@db.internal/weiyuan"
 //! tile_url = "https://t0.tianditu.gov.cn/vec_w/wmts?...&tk=KEY"   # optional base map
+//! # Limits on an imported file (the defaults shown):
+//! import_max_rows = 200000
+//! import_max_columns = 256
+//! import_max_cells = 5000000
+//! import_max_cell_chars = 32767
+//! import_max_unzipped_mb = 256
 //! ```
 
 use std::path::Path;
+use weiyuan_server::exchange::ImportLimits;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/weiyuan.db";
@@ -20,6 +27,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub secure_cookies: Option<bool>,
     pub tile_url: Option<String>,
+    pub import_limits: ImportLimits,
 }
 
 /// Parse the config file's text; an unknown key or a malformed line is an error naming its line.
@@ -34,7 +42,16 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
             return Err(format!("line {}: expected key = \"value\"", n + 1));
         };
         let value = value.trim().trim_matches('"').to_string();
+        let number = || -> Result<usize, String> {
+            value.replace('_', "").parse().map_err(|_| format!("line {}: {} must be a whole number", n + 1, key.trim()))
+        };
+        let l = &mut c.import_limits;
         match key.trim() {
+            "import_max_rows" => l.max_rows = number()?,
+            "import_max_columns" => l.max_columns = number()?,
+            "import_max_cells" => l.max_cells = number()?,
+            "import_max_cell_chars" => l.max_cell_chars = number()?,
+            "import_max_unzipped_mb" => l.max_unzipped_bytes = (number()? as u64) << 20,
             "bind" => c.bind = Some(value),
             "database_url" => c.database_url = Some(value),
             "secure_cookies" => c.secure_cookies = Some(value == "true"),
@@ -77,5 +94,9 @@ mod tests {
         assert_eq!(c.database_url.as_deref(), Some("postgres://x/y"));
         assert_eq!(parse("bind 1").unwrap_err(), "line 1: expected key = \"value\"");
         assert_eq!(parse("\nport = 1").unwrap_err(), "line 2: unknown key \"port\"");
+        assert_eq!(c.import_limits, ImportLimits::default());
+        let c = parse("import_max_rows = 1_000\nimport_max_unzipped_mb = 8\n").unwrap();
+        assert_eq!((c.import_limits.max_rows, c.import_limits.max_unzipped_bytes), (1000, 8 << 20));
+        assert_eq!(parse("import_max_cells = many").unwrap_err(), "line 1: import_max_cells must be a whole number");
     }
 }

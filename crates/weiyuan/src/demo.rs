@@ -10,7 +10,7 @@ use weiyuan_domain::progress::{
 };
 use weiyuan_domain::units::wan_m2_to_m2;
 use weiyuan_domain::{Fixed2, Invalid};
-use weiyuan_server::exchange::table::read_csv;
+use weiyuan_server::exchange::table::{ImportLimits, read_csv};
 use weiyuan_server::users::{UserForm, prepare};
 use weiyuan_store::progress::{PlanBaseline, Target};
 use weiyuan_store::{AuditCtx, Store};
@@ -124,7 +124,8 @@ pub const DEMO_USERS: [(&str, &str, &str, &str); 5] = [
 
 /// A CSV with a header row as (header, rows).
 fn csv_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut rows = read_csv(text).remove(0).rows.into_iter().filter(|r| r.iter().any(|c| !c.trim().is_empty()));
+    let sheet = read_csv(text, &ImportLimits::default()).expect("seed table").remove(0);
+    let mut rows = sheet.to_rows().into_iter().filter(|r| r.iter().any(|c| !c.trim().is_empty()));
     let header = rows.next().expect("header");
     (header, rows.collect())
 }

@@ -245,6 +245,7 @@ struct Resolved {
     secure_cookies: bool,
     tile_url: Option<String>,
     mqtt: Option<weiyuan_server::telemetry::mqtt::MqttConfig>,
+    import_limits: weiyuan_server::exchange::ImportLimits,
 }
 
 fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
@@ -258,6 +259,7 @@ fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
         secure_cookies: file.secure_cookies.unwrap_or(false),
         tile_url: file.tile_url,
         mqtt: None,
+        import_limits: file.import_limits,
     })
 }
 
@@ -339,6 +341,7 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     );
     let mut state = weiyuan_server::AppState::new(store);
     state.secure_cookies = r.secure_cookies;
+    state.import_limits = r.import_limits;
     state.tile_url = r.tile_url.clone().filter(|u| !u.is_empty());
     weiyuan_server::telemetry::spawn_retention(state.store.clone());
     weiyuan_server::alarms::spawn_jobs(state.store.clone());
@@ -515,8 +518,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let label = if stage == "check" { "校验 checking" } else { "写入 writing" };
                 eprint!("\r{label} {done}/{total}   ");
             };
-            let result =
-                exchange::import(&store, &cli_actor(), &AuditCtx::system("cli"), kind, format, &bytes, &bar).await;
+            let upload = exchange::Upload { kind, format, bytes: &bytes };
+            let ctx = AuditCtx::system("cli");
+            let result = exchange::import(&store, &cli_actor(), &ctx, upload, &r.import_limits, &bar).await;
             eprintln!();
             match result {
                 Ok(s) => {

@@ -274,3 +274,54 @@ async fn one_bad_credit_code_rejects_the_whole_enterprise_file(app: &App) {
     );
     assert_eq!(app.audit_total().await, before, "nothing was written");
 }
+
+both!(a_workbook_with_a_far_corner_cell_is_refused_and_the_server_stays_up);
+async fn a_workbook_with_a_far_corner_cell_is_refused_and_the_server_stays_up(app: &App) {
+    // 6 KB: A1 and XFD1048576. Before, reading it allocated the whole 2^34-cell range and the
+    // server process aborted, for every user who may import (an operator included).
+    let t = app.token("wanyang").await;
+    let before = app.audit_total().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.write_string(0, 0, "统一社会信用代码").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000);
+    let (status, body) = upload(app, &t, "enterprises.xlsx", bytes).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["reason"], "import.too_many_rows");
+    assert_eq!(
+        body["error"]["message"], "工作表“Sheet1”第 1048576 行 XFD 列：超出导入上限，每个工作表最多 200000 行",
+        "{body}"
+    );
+    // The server is still there, and nothing was written.
+    assert_eq!(app.get(&t, "/api/v1/parks").await.status(), StatusCode::OK);
+    assert_eq!(app.audit_total().await, before);
+}
+
+both!(a_csv_saved_by_chinese_excel_imports_and_a_file_of_bad_rows_lists_the_first_errors);
+async fn a_csv_saved_by_chinese_excel_imports_and_a_file_of_bad_rows_lists_the_first_errors(app: &App) {
+    let t = app.token("county").await;
+    let header =
+        "名称,用地面积（亩）,建筑面积（万㎡）,主导产业,入驻企业数（家）,开发模式,园区类型,建设情况,所在乡镇\r\n";
+    // GBK, as Excel's "CSV (逗号分隔)" writes it on a Chinese Windows.
+    let csv = format!("{header}新园一,30,5,塑包,0,待定,生产制造,拟建,萧江镇\r\n");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+    assert!(std::str::from_utf8(&gbk).is_err());
+    let (status, body) = upload(app, &t, "parks.csv", gbk.into_owned()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(app.store.list_parks(&ParkScope::All).await.unwrap().iter().any(|p| p.name == "新园一"));
+
+    // 1,000 bad rows: the reply lists the first 200 and gives the total.
+    let before = app.audit_total().await;
+    let mut csv = header.to_string();
+    for i in 0..1000 {
+        csv.push_str(&format!("坏园{i},三十,5,塑包,0,待定,生产制造,拟建,萧江镇\r\n"));
+    }
+    let (status, body) = upload(app, &t, "parks.csv", csv.into_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["total"], 1000, "{}", body["error"]["message"]);
+    assert_eq!(body["error"]["cells"].as_array().unwrap().len(), 200);
+    assert_eq!(body["error"]["message"], "文件有 1000 处错误，未导入任何数据");
+    assert_eq!(app.audit_total().await, before);
+}

@@ -48,21 +48,22 @@ pub fn refusal(e: ImportError, lang: weiyuan_domain::access::Lang) -> Response {
         ImportError::App(app) => ApiError(app, lang).into_response(),
         ImportError::Cells(cells) => {
             let list: Vec<_> = cells
+                .listed
                 .iter()
                 .map(|c| json!({ "sheet": c.sheet, "row": c.row, "column": c.column, "field": c.field, "code": c.code, "message": c.message(lang) }))
                 .collect();
-            let message = crate::i18n::tf(lang, "import.refused", &[("count".into(), cells.len().to_string())]);
+            let message = crate::i18n::tf(lang, "import.refused", &[("count".into(), cells.total.to_string())]);
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({ "error": { "code": "invalid_file", "message": message, "cells": list } })),
+                Json(json!({ "error": { "code": "invalid_file", "message": message, "total": cells.total, "cells": list } })),
             )
                 .into_response()
         }
-        ImportError::File(code) => {
-            let message = crate::i18n::t(lang, &code).to_string();
+        ImportError::File(e) => {
+            let message = crate::i18n::tf(lang, &e.code, &e.params);
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({ "error": { "code": "invalid_file", "message": message, "cells": [] } })),
+                Json(json!({ "error": { "code": "invalid_file", "reason": e.code, "message": message, "total": 0, "cells": [] } })),
             )
                 .into_response()
         }
@@ -74,7 +75,16 @@ pub async fn import(State(s): State<AppState>, w: ApiWriter, Path(file): Path<St
         return ApiError(AppError::NotFound, w.lang).into_response();
     };
     let ctx = AuditCtx::user(w.actor.user_id, &w.actor.username);
-    match super::import(&s.store, &w.actor, &ctx, kind, format, &body, &|_, _, _| {}).await {
+    match super::import(
+        &s.store,
+        &w.actor,
+        &ctx,
+        super::Upload { kind, format, bytes: &body },
+        &s.import_limits,
+        &|_, _, _| {},
+    )
+    .await
+    {
         Ok(summary) => Json(json!({ "imported": summary })).into_response(),
         Err(e) => refusal(e, w.lang),
     }

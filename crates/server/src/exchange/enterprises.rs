@@ -3,7 +3,8 @@
 //! registered in the same park; a row whose park the caller may not edit is an error.
 
 use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, code_from_label, find_tables, is_data_row, resolve_park,
+    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, code_from_label, find_tables, is_data_row,
+    resolve_park,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
@@ -110,7 +111,7 @@ async fn check(
     let by_name: HashMap<&str, &Enterprise> = existing.iter().map(|e| (e.name.as_str(), e)).collect();
     let today = crate::today();
     let (tables, total) = find_tables(sheets, "企业名称", &headers(), 4)?;
-    let mut errors = Vec::new();
+    let mut errors = CellErrors::default();
     let mut writes: Vec<EnterpriseWrite> = Vec::new();
     let mut summary = ImportSummary::default();
     let (mut seen_codes, mut seen_names) = (HashSet::new(), HashSet::new());
@@ -122,7 +123,7 @@ async fn check(
                 errors.push(CellError::at(sheet, header_row, None, FieldError::new(required, "import.missing_column")));
             }
         }
-        for r in header_row + 1..sheet.rows.len() {
+        for r in header_row + 1..sheet.row_count() {
             done += 1;
             if done % 1000 == 0 {
                 progress("check", done, total);
@@ -130,7 +131,7 @@ async fn check(
             let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
             let name = get("name");
             if !is_data_row(&name) {
-                if name.is_empty() && sheet.rows[r].iter().any(|c| !c.trim().is_empty()) {
+                if name.is_empty() && !sheet.is_blank(r) {
                     errors.push(CellError::at(sheet, r, col_of("name"), FieldError::new("name", "error.required")));
                 }
                 continue;

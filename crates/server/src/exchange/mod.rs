@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::i18n;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use serde::Serialize;
+pub use table::ImportLimits;
 use table::Sheet;
 use weiyuan_domain::FieldError;
 use weiyuan_domain::access::{Actor, Lang};
@@ -147,11 +148,35 @@ impl CellError {
     }
 }
 
+/// The cell errors of a refused file: the first `CellErrors::LISTED` of them, and how many
+/// there were in all (a file of bad rows must not make a reply larger than the file).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CellErrors {
+    pub listed: Vec<CellError>,
+    pub total: usize,
+}
+
+impl CellErrors {
+    pub const LISTED: usize = 200;
+
+    pub fn push(&mut self, e: CellError) {
+        if self.listed.len() < Self::LISTED {
+            self.listed.push(e);
+        }
+        self.total += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
 #[derive(Debug)]
 pub enum ImportError {
-    /// The file is not a workbook, or holds no table of this kind.
-    File(String),
-    Cells(Vec<CellError>),
+    /// The file cannot be read (not a workbook, past a limit) or holds no table of this kind:
+    /// a message key with its values.
+    File(FieldError),
+    Cells(CellErrors),
     App(AppError),
 }
 
@@ -168,11 +193,23 @@ impl From<weiyuan_store::StoreError> for ImportError {
 }
 
 impl ImportError {
-    /// Every problem as a sentence in the user's language.
+    pub fn file(code: &str) -> ImportError {
+        ImportError::File(FieldError::new("file", code))
+    }
+
+    /// Every problem as a sentence in the user's language (the first ones and a count of the
+    /// rest, when there are many).
     pub fn messages(&self, lang: Lang) -> Vec<String> {
         match self {
-            ImportError::File(code) => vec![i18n::t(lang, code).to_string()],
-            ImportError::Cells(cells) => cells.iter().map(|c| c.message(lang)).collect(),
+            ImportError::File(e) => vec![i18n::tf(lang, &e.code, &e.params)],
+            ImportError::Cells(cells) => {
+                let mut out: Vec<String> = cells.listed.iter().map(|c| c.message(lang)).collect();
+                if cells.total > cells.listed.len() {
+                    let more = (cells.total - cells.listed.len()).to_string();
+                    out.push(i18n::tf(lang, "import.more_errors", &[("count".into(), more)]));
+                }
+                out
+            }
             ImportError::App(e) => vec![e.message(lang)],
         }
     }
@@ -185,15 +222,21 @@ pub struct ImportSummary {
     pub unchanged: usize,
 }
 
-/// Read a file into sheets.
-pub fn read(format: FileFormat, bytes: &[u8]) -> Result<Vec<Sheet>, ImportError> {
+/// Read a file into sheets, within the limits.
+pub fn read(format: FileFormat, bytes: &[u8], limits: &ImportLimits) -> Result<Vec<Sheet>, ImportError> {
     match format {
-        FileFormat::Xlsx => table::read_xlsx(bytes).map_err(|_| ImportError::File("import.not_xlsx".into())),
-        FileFormat::Csv => {
-            let text = std::str::from_utf8(bytes).map_err(|_| ImportError::File("import.not_utf8".into()))?;
-            Ok(table::read_csv(text))
-        }
+        FileFormat::Xlsx => table::read_xlsx(bytes, limits),
+        FileFormat::Csv => table::decode_csv(bytes).and_then(|text| table::read_csv(&text, limits)),
     }
+    .map_err(ImportError::File)
+}
+
+/// A file to import: what it holds, its format and its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Upload<'a> {
+    pub kind: Kind,
+    pub format: FileFormat,
+    pub bytes: &'a [u8],
 }
 
 /// Check a file and, when every row is right, write it all in one transaction.
@@ -202,15 +245,15 @@ pub async fn import(
     store: &Store,
     actor: &Actor,
     ctx: &AuditCtx,
-    kind: Kind,
-    format: FileFormat,
-    bytes: &[u8],
+    upload: Upload<'_>,
+    limits: &ImportLimits,
     progress: &(dyn Fn(&str, usize, usize) + Sync),
 ) -> Result<ImportSummary, ImportError> {
+    let Upload { kind, format, bytes } = upload;
     if !kind.may_import(actor) {
         return Err(AppError::Forbidden.into());
     }
-    let sheets = read(format, bytes)?;
+    let sheets = read(format, bytes, limits)?;
     let (batch, summary) = match kind {
         Kind::Parks => parks::check(store, actor, &sheets, progress).await?,
         Kind::Plans => plans::check(store, actor, &sheets, progress).await?,
@@ -427,8 +470,8 @@ pub fn csv(headers: &[&str], rows: &[Vec<Out>]) -> Vec<u8> {
 /// Find the header row of a table: the first of the first ten rows holding `key` and at least
 /// `min` of the known headers. Returns (row index, column of each known header).
 pub fn find_header(sheet: &Sheet, key: &str, known: &[&str], min: usize) -> Option<(usize, Vec<Option<usize>>)> {
-    (0..sheet.rows.len().min(10)).find_map(|r| {
-        let cells: Vec<String> = sheet.rows[r].iter().map(|c| normalize_header(c)).collect();
+    (0..sheet.row_count().min(10)).find_map(|r| {
+        let cells: Vec<String> = sheet.row(r).map(normalize_header).collect();
         if !cells.iter().any(|c| c == &normalize_header(key)) {
             return None;
         }
@@ -452,9 +495,9 @@ pub fn find_tables<'a>(
     let tables: Vec<Table> =
         sheets.iter().filter_map(|s| find_header(s, key, known, min).map(|(r, cols)| (s, r, cols))).collect();
     if tables.is_empty() {
-        return Err(ImportError::File("import.no_table".into()));
+        return Err(ImportError::file("import.no_table"));
     }
-    let rows = tables.iter().map(|(s, r, _)| s.rows.len() - r - 1).sum();
+    let rows = tables.iter().map(|(s, r, _)| s.row_count() - r - 1).sum();
     Ok((tables, rows))
 }
 
@@ -538,12 +581,7 @@ mod tests {
 
     #[test]
     fn headers_are_found_below_a_title() {
-        let sheet = Sheet {
-            name: "s".into(),
-            first_row: 0,
-            first_col: 0,
-            rows: vec![vec!["标题".into()], vec!["序号".into(), "名 称".into(), "用地面积(亩)".into()]],
-        };
+        let sheet = table::read_csv("标题\n序号,名 称,用地面积(亩)\n", &ImportLimits::default()).unwrap().remove(0);
         let (row, cols) = find_header(&sheet, "名称", &["名称", "用地面积（亩）", "编号"], 2).unwrap();
         assert_eq!((row, cols), (1, vec![Some(1), Some(2), None]));
         assert!(is_data_row("萧江") && !is_data_row("合 计") && !is_data_row(""));

@@ -95,15 +95,26 @@ pub async fn import(
         render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(&here, kind.code(), None, errors))
     };
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(fail(ImportError::File("import.no_file".into())));
+        return Ok(fail(ImportError::file("import.no_file")));
     };
     let Some(format) = FileFormat::of_path(&name) else {
-        return Ok(fail(ImportError::File("import.unknown_format".into())));
+        return Ok(fail(ImportError::file("import.unknown_format")));
     };
     let ctx = AuditCtx::user(u.actor.user_id, &u.actor.username);
-    Ok(match super::import(&s.store, &u.actor, &ctx, kind, format, &bytes, &|_, _, _| {}).await {
-        Ok(summary) => render(&page(&here, kind.code(), Some(summary), Vec::new())),
-        Err(ImportError::App(e)) => return Err(u.fail()(e)),
-        Err(e) => fail(e),
-    })
+    Ok(
+        match super::import(
+            &s.store,
+            &u.actor,
+            &ctx,
+            super::Upload { kind, format, bytes: &bytes },
+            &s.import_limits,
+            &|_, _, _| {},
+        )
+        .await
+        {
+            Ok(summary) => render(&page(&here, kind.code(), Some(summary), Vec::new())),
+            Err(ImportError::App(e)) => return Err(u.fail()(e)),
+            Err(e) => fail(e),
+        },
+    )
 }

@@ -3,8 +3,8 @@
 //! needs (建设进展, 所在乡镇, 编号, 纬度, 经度).
 
 use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_tables, is_data_row,
-    resolve_park, write_table, xlsx_error,
+    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_tables,
+    is_data_row, resolve_park, write_table, xlsx_error,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
@@ -133,7 +133,7 @@ pub(super) async fn check(
 ) -> Result<(ImportBatch, ImportSummary), ImportError> {
     let existing = store.list_parks(&actor.park_scope()).await?;
     let (tables, total) = find_tables(sheets, "名称", &headers(), 4)?;
-    let mut errors = Vec::new();
+    let mut errors = CellErrors::default();
     let mut batch = ImportBatch::default();
     let mut summary = ImportSummary::default();
     let (mut seen_names, mut seen_codes) = (HashSet::new(), HashSet::new());
@@ -154,7 +154,7 @@ pub(super) async fn check(
                 errors.push(CellError::at(sheet, header_row, None, FieldError::new(required, "import.missing_column")));
             }
         }
-        for r in header_row + 1..sheet.rows.len() {
+        for r in header_row + 1..sheet.row_count() {
             done += 1;
             if done % 1000 == 0 {
                 progress("check", done, total);
@@ -162,7 +162,7 @@ pub(super) async fn check(
             let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
             let name = get("name");
             if !is_data_row(&name) {
-                if name.is_empty() && sheet.rows[r].iter().any(|c| !c.trim().is_empty()) {
+                if name.is_empty() && !sheet.is_blank(r) {
                     errors.push(CellError::at(sheet, r, col_of("name"), FieldError::new("name", "error.required")));
                 }
                 continue;

@@ -4,8 +4,8 @@
 //! CSV: one row per park and year.
 
 use super::{
-    CellError, FileFormat, ImportError, ImportSummary, Out, Styles, is_data_row, normalize_header, write_row,
-    xlsx_error,
+    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, Styles, is_data_row, normalize_header,
+    write_row, xlsx_error,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
@@ -204,19 +204,19 @@ pub(super) async fn check(
     progress: &(dyn Fn(&str, usize, usize) + Sync),
 ) -> Result<(ImportBatch, ImportSummary), ImportError> {
     let d = data(store, actor).await?;
-    let mut errors = Vec::new();
+    let mut errors = CellErrors::default();
     let mut batch = ImportBatch::default();
     let mut summary = ImportSummary::default();
     let mut found = false;
     let mut seen = HashSet::new();
     for sheet in sheets {
         let Some(header_row) =
-            (0..sheet.rows.len().min(10)).find(|&r| sheet.rows[r].iter().any(|c| normalize_header(c) == NAME))
+            (0..sheet.row_count().min(10)).find(|&r| sheet.row(r).any(|c| normalize_header(c) == NAME))
         else {
             continue;
         };
         found = true;
-        let header: Vec<String> = sheet.rows[header_row].iter().map(|c| normalize_header(c)).collect();
+        let header: Vec<String> = sheet.row(header_row).map(normalize_header).collect();
         let col = |h: &str| header.iter().position(|c| c == &normalize_header(h));
         // Long layout (CSV): a 年度 column; wide layout (xlsx): years on the row below the groups.
         let long = col(YEAR).is_some();
@@ -225,7 +225,7 @@ pub(super) async fn check(
             header_row + 1
         } else {
             let mut group: Option<(Figure, &str)> = None;
-            for c in 0..header.len().max(sheet.rows.get(header_row + 1).map(|r| r.len()).unwrap_or(0)) {
+            for c in 0..header.len().max(sheet.row_len(header_row + 1)) {
                 if let Some(g) = GROUPS.iter().find(|g| header.get(c).is_some_and(|h| h == &normalize_header(g.1))) {
                     group = Some((g.0, g.2));
                 } else if header.get(c).is_some_and(|h| !h.is_empty()) {
@@ -238,8 +238,8 @@ pub(super) async fn check(
             }
             header_row + 2
         };
-        let total = sheet.rows.len().saturating_sub(first_data);
-        for r in first_data..sheet.rows.len() {
+        let total = sheet.row_count().saturating_sub(first_data);
+        for r in first_data..sheet.row_count() {
             if (r - first_data) % 1000 == 0 {
                 progress("check", r - first_data, total);
             }
@@ -365,7 +365,7 @@ pub(super) async fn check(
         }
     }
     if !found {
-        return Err(ImportError::File("import.no_table".into()));
+        return Err(ImportError::file("import.no_table"));
     }
     if !errors.is_empty() {
         return Err(ImportError::Cells(errors));

@@ -1,6 +1,8 @@
 //! Monthly progress reports: one row per park and month, the same layout for xlsx and CSV.
 
-use super::{CellError, FileFormat, ImportError, ImportSummary, Out, find_tables, is_data_row, resolve_park};
+use super::{
+    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, find_tables, is_data_row, resolve_park,
+};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
 use rust_xlsxwriter::XlsxError;
@@ -91,14 +93,14 @@ pub(super) async fn check(
     let existing = store.list_reports(&scope).await?;
     let current = Month::of_ms(weiyuan_store::now_ms());
     let (tables, total) = find_tables(sheets, "月份", &headers(), 4)?;
-    let mut errors = Vec::new();
+    let mut errors = CellErrors::default();
     let mut batch = ImportBatch::default();
     let mut summary = ImportSummary::default();
     let mut seen = HashSet::new();
     let mut done = 0;
     for (sheet, header_row, cols) in tables {
         let col_of = |field: &str| COLUMNS.iter().position(|c| c.0 == field).and_then(|i| cols[i]);
-        for r in header_row + 1..sheet.rows.len() {
+        for r in header_row + 1..sheet.row_count() {
             done += 1;
             if done % 1000 == 0 {
                 progress("check", done, total);

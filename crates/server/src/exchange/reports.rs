@@ -4,7 +4,7 @@
 //! need 确认 and 说明) and writes nothing when any cell is wrong; a row for a month already filed
 //! with other figures is a correction and needs its 说明.
 
-use super::{CellError, FileFormat, ImportError, ImportSummary, Out, find_tables};
+use super::{CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, find_tables};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
 use rust_xlsxwriter::XlsxError;
@@ -132,7 +132,7 @@ async fn check(
     let mut months: HashSet<Month> = HashSet::new();
     for (sheet, header_row, cols) in &tables {
         if let Some(c) = columns().iter().position(|c| c.0 == "month").and_then(|i| cols[i]) {
-            for r in header_row + 1..sheet.rows.len() {
+            for r in header_row + 1..sheet.row_count() {
                 if let Some(m) = Month::parse(sheet.cell(r, c)) {
                     months.insert(m);
                     months.insert(Month { year: m.year - 1, ..m });
@@ -142,7 +142,7 @@ async fn check(
     }
     let filed = store.report_figures_in(&months.into_iter().collect::<Vec<_>>()).await?;
     let mut in_file: HashMap<(i64, Month), Figures> = HashMap::new();
-    let (mut errors, mut new, mut corrections) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut errors, mut new, mut corrections) = (CellErrors::default(), Vec::new(), Vec::new());
     let mut summary = ImportSummary::default();
     let mut seen = HashSet::new();
     let mut done = 0;
@@ -153,12 +153,12 @@ async fn check(
                 errors.push(CellError::at(sheet, header_row, None, FieldError::new(required, "import.missing_column")));
             }
         }
-        for r in header_row + 1..sheet.rows.len() {
+        for r in header_row + 1..sheet.row_count() {
             done += 1;
             if done % 5000 == 0 {
                 progress("check", done, total);
             }
-            if sheet.rows[r].iter().all(|c| c.trim().is_empty()) {
+            if sheet.is_blank(r) {
                 continue;
             }
             let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
