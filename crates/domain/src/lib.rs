@@ -16,6 +16,7 @@ pub mod enterprises;
 pub mod exit;
 pub mod industry;
 pub mod lottery;
+pub mod network;
 pub mod parks;
 pub mod progress;
 pub mod reports;

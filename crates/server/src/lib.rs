@@ -59,6 +59,8 @@ pub struct AppState {
     pub analyses: Arc<analysis::AnalysisCache>,
     /// How large an imported file may be, once read.
     pub import_limits: exchange::ImportLimits,
+    /// Where webhooks may post (public addresses, and the county's allow-list).
+    pub destinations: alarms::destinations::Destinations,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             tile_url: None,
             analyses: Arc::new(analysis::AnalysisCache::default()),
             import_limits: exchange::ImportLimits::default(),
+            destinations: alarms::destinations::Destinations::default(),
         }
     }
 }

@@ -13,6 +13,9 @@
 //! import_max_cells = 5000000
 //! import_max_cell_chars = 32767
 //! import_max_unzipped_mb = 256
+//! # Hosts inside the network that webhooks may post to (an intranet DingTalk/WeCom gateway);
+//! # a leading dot allows every name under a domain:
+//! webhook_allow_hosts = "gw.intranet.example.gov.cn, .robots.example.gov.cn"
 //! ```
 
 use std::path::Path;
@@ -28,6 +31,7 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub tile_url: Option<String>,
     pub import_limits: ImportLimits,
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 /// Parse the config file's text; an unknown key or a malformed line is an error naming its line.
@@ -45,13 +49,16 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
         let number = || -> Result<usize, String> {
             value.replace('_', "").parse().map_err(|_| format!("line {}: {} must be a whole number", n + 1, key.trim()))
         };
-        let l = &mut c.import_limits;
         match key.trim() {
-            "import_max_rows" => l.max_rows = number()?,
-            "import_max_columns" => l.max_columns = number()?,
-            "import_max_cells" => l.max_cells = number()?,
-            "import_max_cell_chars" => l.max_cell_chars = number()?,
-            "import_max_unzipped_mb" => l.max_unzipped_bytes = (number()? as u64) << 20,
+            "webhook_allow_hosts" => {
+                c.webhook_allow_hosts =
+                    value.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect()
+            }
+            "import_max_rows" => c.import_limits.max_rows = number()?,
+            "import_max_columns" => c.import_limits.max_columns = number()?,
+            "import_max_cells" => c.import_limits.max_cells = number()?,
+            "import_max_cell_chars" => c.import_limits.max_cell_chars = number()?,
+            "import_max_unzipped_mb" => c.import_limits.max_unzipped_bytes = (number()? as u64) << 20,
             "bind" => c.bind = Some(value),
             "database_url" => c.database_url = Some(value),
             "secure_cookies" => c.secure_cookies = Some(value == "true"),
@@ -97,6 +104,8 @@ mod tests {
         assert_eq!(c.import_limits, ImportLimits::default());
         let c = parse("import_max_rows = 1_000\nimport_max_unzipped_mb = 8\n").unwrap();
         assert_eq!((c.import_limits.max_rows, c.import_limits.max_unzipped_bytes), (1000, 8 << 20));
+        let c = parse("webhook_allow_hosts = \"gw.example.gov.cn, .robots.example.gov.cn\"").unwrap();
+        assert_eq!(c.webhook_allow_hosts, vec!["gw.example.gov.cn", ".robots.example.gov.cn"]);
         assert_eq!(parse("import_max_cells = many").unwrap_err(), "line 1: import_max_cells must be a whole number");
     }
 }

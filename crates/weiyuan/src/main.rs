@@ -246,6 +246,7 @@ struct Resolved {
     tile_url: Option<String>,
     mqtt: Option<weiyuan_server::telemetry::mqtt::MqttConfig>,
     import_limits: weiyuan_server::exchange::ImportLimits,
+    webhook_allow_hosts: Vec<String>,
 }
 
 fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
@@ -260,6 +261,7 @@ fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
         tile_url: file.tile_url,
         mqtt: None,
         import_limits: file.import_limits,
+        webhook_allow_hosts: file.webhook_allow_hosts,
     })
 }
 
@@ -342,9 +344,10 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     let mut state = weiyuan_server::AppState::new(store);
     state.secure_cookies = r.secure_cookies;
     state.import_limits = r.import_limits;
+    state.destinations = weiyuan_server::alarms::destinations::Destinations::new(r.webhook_allow_hosts.clone());
     state.tile_url = r.tile_url.clone().filter(|u| !u.is_empty());
     weiyuan_server::telemetry::spawn_retention(state.store.clone());
-    weiyuan_server::alarms::spawn_jobs(state.store.clone());
+    weiyuan_server::alarms::spawn_jobs(state.store.clone(), state.destinations.clone());
     if let Some(m) = &r.mqtt {
         println!("MQTT: subscribing to {} on {} as {}", m.filter(), m.url, m.client_id);
         weiyuan_server::telemetry::mqtt::spawn(state.clone(), m.clone())?;

@@ -227,6 +227,23 @@ async fn an_unacknowledged_alarm_goes_to_the_township_then_the_county(app: &App)
     let (s, e) =
         json_of(app.send(&operator, "POST", "/api/v1/webhooks", json!({"name": "x", "url": "ftp://x"})).await).await;
     assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("url")));
+    // Nothing inside the network, in any spelling, and no credentials (127.0.0.1 itself is on
+    // this test server's allow-list, for the receiver above).
+    let hooks_before = app.store.webhooks().await.unwrap().len();
+    for (url, code) in [
+        ("http://localhost:5432/", "error.webhook_inside"),
+        ("http://[::1]:5432/", "error.webhook_inside"),
+        ("http://127.0.0.2:5432/", "error.webhook_inside"),
+        ("http://10.1.2.3/hook", "error.webhook_inside"),
+        ("http://169.254.169.254/latest/meta-data/", "error.webhook_inside"),
+        ("http://[::ffff:a9fe:a9fe]/", "error.webhook_inside"),
+        ("https://u:p@oapi.dingtalk.com/robot/send", "error.webhook_credentials"),
+    ] {
+        let (s, e) =
+            json_of(app.send(&operator, "POST", "/api/v1/webhooks", json!({"name": "内网", "url": url})).await).await;
+        assert_eq!((s, e["error"]["fields"][0]["code"].as_str()), (422, Some(code)), "{url}: {e}");
+    }
+    assert_eq!(app.store.webhooks().await.unwrap().len(), hooks_before, "none was stored");
 
     let (gate, gate_token) = app.device(&operator, park, "vehicle_gate", "GATE-ESC-1").await;
     let (s, r) = json_of(
@@ -303,7 +320,7 @@ async fn an_unacknowledged_alarm_goes_to_the_township_then_the_county(app: &App)
 
     // The webhooks: the park's hears the raise, the township's and the county's the escalations,
     // each in its own format; the broken one keeps its delivery for later.
-    let client = reqwest::Client::new();
+    let client = weiyuan_server::alarms::destinations::Destinations::new(vec!["127.0.0.1".into()]);
     let delivered = weiyuan_server::alarms::deliver(&app.store, &client, weiyuan_store::now_ms()).await.unwrap();
     assert_eq!(delivered, 3);
     {

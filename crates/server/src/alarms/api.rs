@@ -90,7 +90,7 @@ pub async fn create_webhook(
     w: ApiWriter,
     JsonBody(f): JsonBody<WebhookForm>,
 ) -> ApiResult<(StatusCode, Json<Webhook>)> {
-    let h = super::create_webhook(&s.store, &w.actor, &f).await.map_err(w.err())?;
+    let h = super::create_webhook(&s.store, &s.destinations, &w.actor, &f).await.map_err(w.err())?;
     Ok((StatusCode::CREATED, Json(h)))
 }
 

@@ -6,7 +6,10 @@
 //! delivery is done by whichever server's conditional update wins.
 
 pub mod api;
+pub mod destinations;
 pub mod pages;
+
+use destinations::Destinations;
 
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -163,7 +166,7 @@ pub async fn tick(store: &Store, now: i64) -> Result<Tick, StoreError> {
 
 /// Post due webhook deliveries; failures are tried again later (30 s, 1, 2, 4 … minutes, at
 /// most an hour apart, twelve attempts). Returns how many were delivered.
-pub async fn deliver(store: &Store, client: &reqwest::Client, now: i64) -> Result<usize, StoreError> {
+pub async fn deliver(store: &Store, destinations: &Destinations, now: i64) -> Result<usize, StoreError> {
     let mut delivered = 0;
     // Ten at a time, each at most 10 s: the three-minute claim outlasts the run.
     for d in store.claim_deliveries(now, 180_000, 10).await? {
@@ -174,11 +177,17 @@ pub async fn deliver(store: &Store, client: &reqwest::Client, now: i64) -> Resul
                 continue;
             }
         };
-        let sent = client.post(&d.url).json(&body).timeout(Duration::from_secs(10)).send().await;
+        // Checked again at every send: a webhook stored before the rule, or an address typed as
+        // a literal, never reaches inside; names are checked by the client's resolver.
+        if destinations.check_literal(&d.url).is_err() {
+            store.delivery_attempted(&d, None, Some("address not allowed"), i64::MAX / 2).await?;
+            continue;
+        }
+        let sent = destinations.client().post(&d.url).json(&body).timeout(Duration::from_secs(10)).send().await;
         let (status, error) = match sent {
             Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
             Ok(r) => (Some(r.status().as_u16()), Some(format!("HTTP {}", r.status().as_u16()))),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e) => (None, Some(destinations::failure(&e))),
         };
         let retry_at = if d.attempts + 1 >= 12 {
             i64::MAX / 2
@@ -270,7 +279,10 @@ pub fn format_body(format: &str, a: &Alarm, e: &AlarmEvent) -> serde_json::Value
 
 /// Run the timer (every 30 s) and the webhook sender (every 5 s) for as long as the server runs,
 /// as two tasks: a slow webhook never holds up an escalation.
-pub fn spawn_jobs(store: Store) -> (tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>) {
+pub fn spawn_jobs(
+    store: Store,
+    destinations: Destinations,
+) -> (tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>) {
     let timer_store = store.clone();
     let timer = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(30));
@@ -284,11 +296,10 @@ pub fn spawn_jobs(store: Store) -> (tokio::task::JoinHandle<()>, tokio::task::Jo
         }
     });
     let sender = tokio::spawn(async move {
-        let client = reqwest::Client::new();
         let mut every = tokio::time::interval(Duration::from_secs(5));
         loop {
             every.tick().await;
-            if let Err(e) = deliver(&store, &client, weiyuan_store::now_ms()).await {
+            if let Err(e) = deliver(&store, &destinations, weiyuan_store::now_ms()).await {
                 tracing::warn!(error = %e, "webhook deliveries");
             }
         }
@@ -565,8 +576,16 @@ pub async fn webhooks(store: &Store, actor: &Actor) -> Result<Vec<Webhook>, AppE
     Ok(mine)
 }
 
-pub async fn create_webhook(store: &Store, actor: &Actor, f: &WebhookForm) -> Result<Webhook, AppError> {
+pub async fn create_webhook(
+    store: &Store,
+    destinations: &Destinations,
+    actor: &Actor,
+    f: &WebhookForm,
+) -> Result<Webhook, AppError> {
     let d = webhook_draft(actor, f)?;
+    if let Err(code) = destinations.check(&d.url).await {
+        return Err(Invalid::one(weiyuan_domain::FieldError::new("url", code)).into());
+    }
     let id = store.create_webhook(&ctx(actor), &d).await?;
     Ok(store.webhook(id).await?)
 }

@@ -273,7 +273,7 @@ pub async fn webhooks(State(s): State<AppState>, u: PageUser) -> PageResult {
 }
 
 pub async fn create_webhook(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<WebhookForm>) -> PageResult {
-    match super::create_webhook(&s.store, &u.actor, &f).await {
+    match super::create_webhook(&s.store, &s.destinations, &u.actor, &f).await {
         Ok(_) => Ok(see_other("/alarms/webhooks")),
         Err(e @ AppError::Invalid(_)) => {
             webhooks_page(&s, &u.at("/alarms/webhooks"), f, Errors::from_app(&e, u.tr())).await

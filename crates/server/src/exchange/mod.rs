@@ -331,8 +331,13 @@ impl Out {
         v.map(|v| Out::Num(v.as_f64())).unwrap_or(Out::Empty)
     }
 
+    /// The cell as CSV text. A text that Excel would take for a formula (it begins with `=`, `+`,
+    /// `-`, `@`, a tab or a carriage return) gets a leading apostrophe, so that a name such as
+    /// `=HYPERLINK(…)` that came in through an import opens as text; reading our own CSV drops
+    /// the apostrophe again (`table::read_csv`), so export → import is exact.
     pub fn csv(&self) -> String {
         match self {
+            Out::Text(s) if table::looks_like_formula(s) => format!("'{s}"),
             Out::Text(s) => s.clone(),
             Out::Num(n) => {
                 if n.fract() == 0.0 {
@@ -577,6 +582,22 @@ mod tests {
         assert_eq!(status("建成投产"), Some("completed"));
         assert_eq!(status("在建"), Some("under_construction"));
         assert_eq!(status("拟建"), Some("planned"));
+    }
+
+    #[test]
+    fn csv_cells_that_excel_would_run_are_neutralised_and_read_back_exactly() {
+        let names = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-", "@SUM(A1)", "\tx", "\rx", "a=b", "'quoted"];
+        let rows: Vec<Vec<Out>> = names.iter().map(|n| vec![Out::text(*n), Out::Num(-3.0)]).collect();
+        let bytes = csv(&["名称", "数"], &rows);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-3\r\n"), "{text}");
+        for line in text.lines().skip(1) {
+            assert!(!line.starts_with(['=', '+', '-', '@', '\t']), "{line:?}");
+        }
+        let sheet = table::read_csv(&text, &ImportLimits::default()).unwrap().remove(0);
+        let back: Vec<String> = (1..=names.len()).map(|r| sheet.row(r).next().unwrap().to_string()).collect();
+        assert_eq!(back, names.map(String::from).to_vec());
+        assert_eq!(sheet.cell(1, 1), "-3", "numbers are not touched");
     }
 
     #[test]

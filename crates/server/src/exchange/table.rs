@@ -368,8 +368,17 @@ struct CsvSheet<'a> {
     col: u32,
 }
 
+/// Would Excel run this text as a formula? (OWASP's list: `=`, `+`, `-`, `@`, tab, CR.)
+pub fn looks_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 impl CsvSheet<'_> {
     fn end_field(&mut self, field: &mut String) -> Result<(), ReadError> {
+        // Our CSV export guards formula-like text with an apostrophe: take it off again.
+        if field.starts_with('\'') && looks_like_formula(&field[1..]) {
+            field.remove(0);
+        }
         if field.is_empty() {
             self.budget.place(CSV, self.row, self.col)?;
         } else {

@@ -46,7 +46,9 @@ impl App {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = weiyuan_server::AppState::new(store.clone());
+        let mut state = weiyuan_server::AppState::new(store.clone());
+        // The tests' webhook receivers listen on this machine.
+        state.destinations = weiyuan_server::alarms::destinations::Destinations::new(vec!["127.0.0.1".into()]);
         let server = tokio::spawn(async move {
             axum::serve(listener, weiyuan_server::app(state)).await.unwrap();
         });
