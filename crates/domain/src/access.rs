@@ -155,6 +155,63 @@ impl Actor {
     }
 }
 
+/// Capabilities: proof that the scope check was made. A write that needs one takes it as an
+/// argument, and only the constructors below (on `Actor`) can make one, so a write path that
+/// forgets the check does not compile. Each holds the park it was granted for.
+///
+/// `UnitDesk`: dealing in a park's units (sales, transfers, take-backs): the county, the
+/// park's township, its operator.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UnitDesk {
+    park_id: i64,
+}
+
+/// `ParkAuthority`: deciding for a park as its government (registering a lease, which is the
+/// township's approval; approving a transfer inside the lock): the county or the park's
+/// township.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParkAuthority {
+    park_id: i64,
+}
+
+impl UnitDesk {
+    pub fn park_id(&self) -> i64 {
+        self.park_id
+    }
+}
+
+impl ParkAuthority {
+    pub fn park_id(&self) -> i64 {
+        self.park_id
+    }
+}
+
+/// Why a capability was not granted: the park is not one the caller may see (answered as
+/// "not found", so as not to tell that it exists), or it may see it but not do this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denied {
+    Hidden,
+    Forbidden,
+}
+
+impl Actor {
+    fn grant<C>(&self, park: &ParkRef, allowed: bool, cap: C) -> Result<C, Denied> {
+        match (self.can_read_park(park), allowed) {
+            (false, _) => Err(Denied::Hidden),
+            (true, false) => Err(Denied::Forbidden),
+            (true, true) => Ok(cap),
+        }
+    }
+
+    pub fn unit_desk(&self, park: &ParkRef) -> Result<UnitDesk, Denied> {
+        self.grant(park, self.can_edit_units(park), UnitDesk { park_id: park.id })
+    }
+
+    pub fn park_authority(&self, park: &ParkRef) -> Result<ParkAuthority, Denied> {
+        self.grant(park, self.can_edit_park(park), ParkAuthority { park_id: park.id })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +263,21 @@ mod tests {
         assert!(a.can_read_park(&OWN) && !a.can_edit_park(&OWN) && !a.can_edit_units(&OWN));
         assert!(a.can_read_enterprise(42, &OWN) && !a.can_read_enterprise(43, &OWN));
         assert!(!a.can_read_park(&FOREIGN));
+    }
+
+    #[test]
+    fn capabilities_are_granted_for_one_park_by_the_scope_rules() {
+        let op = actor(Role::Operator, None, Some(7), None);
+        assert_eq!(op.unit_desk(&OWN).map(|d| d.park_id()), Ok(7));
+        assert_eq!(op.unit_desk(&FOREIGN_SAME_TOWN), Err(Denied::Hidden));
+        assert_eq!(op.park_authority(&OWN), Err(Denied::Forbidden));
+        let town = actor(Role::Township, Some("330326103"), None, None);
+        assert_eq!(town.park_authority(&FOREIGN_SAME_TOWN).map(|a| a.park_id()), Ok(8));
+        assert_eq!(town.park_authority(&FOREIGN), Err(Denied::Hidden));
+        assert_eq!(town.unit_desk(&FOREIGN), Err(Denied::Hidden));
+        let ent = actor(Role::Enterprise, None, Some(7), Some(42));
+        assert_eq!(ent.unit_desk(&OWN), Err(Denied::Forbidden));
+        assert_eq!(ent.park_authority(&OWN), Err(Denied::Forbidden));
     }
 
     #[test]

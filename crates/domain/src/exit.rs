@@ -2,8 +2,80 @@
 //! ≥ 2000 元/m², tax ≥ 150 元/m², average revenue growth ≥ 10%/year and investment ≥ 2.5 M 元/亩,
 //! or it is warned, given a deadline, and then evicted. Pure: the figures come from reports.
 
-use crate::rules::{Check, Rules};
+use crate::holdings::Holding;
+use crate::rules::{Check, Rules, all_passed};
 use crate::units::Fixed2;
+use serde::{Deserialize, Serialize};
+
+/// One year of an enterprise's figures, in 元.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct YearFigures {
+    pub year: i64,
+    pub sales: Fixed2,
+    pub tax: Fixed2,
+    pub revenue: Fixed2,
+    /// Fixed-asset investment made in the year.
+    pub investment: Fixed2,
+}
+
+/// The test's inputs from the enterprise's figures and the units it holds: the latest year's
+/// sales and tax per m² of floor area, compound revenue growth over the years given, and the
+/// investment of all years per 亩 of land (the park's land shared out by floor area).
+pub fn figures_for_test(
+    years: &[YearFigures],
+    held: &[Holding],
+    park_land_mu: Fixed2,
+    park_area_m2: Fixed2,
+) -> Option<ExitFigures> {
+    let last = years.last()?;
+    let floor: i64 = held.iter().map(|h| h.area_m2.0).sum();
+    let land = if park_area_m2.0 > 0 {
+        Fixed2((park_land_mu.0 as i128 * floor as i128 / park_area_m2.0 as i128) as i64)
+    } else {
+        Fixed2::ZERO
+    };
+    Some(ExitFigures {
+        floor_area_m2: Fixed2(floor),
+        land_mu: land,
+        sales: last.sales,
+        tax: last.tax,
+        revenues: years.iter().map(|y| y.revenue).collect(),
+        investment: Fixed2(years.iter().map(|y| y.investment.0).sum()),
+    })
+}
+
+/// The test on an enterprise's figures and the units it holds in a park of this land (亩) and
+/// building area (m²), with the floor area and land it was measured on. None when there are no
+/// figures or no floor area to measure them on.
+pub fn test_enterprise(
+    rules: &Rules,
+    years: &[YearFigures],
+    held: &[Holding],
+    park_land_mu: Fixed2,
+    park_area_m2: Fixed2,
+) -> Option<Vec<Check>> {
+    figures_for_test(years, held, park_land_mu, park_area_m2).filter(|f| f.floor_area_m2.0 > 0).map(|f| {
+        let mut checks = exit_test(rules, &f);
+        checks.push(
+            Check::new("exit.floor_area", f.floor_area_m2.0 > 0)
+                .with("area", f.floor_area_m2.plain())
+                .with("land", f.land_mu.plain()),
+        );
+        checks
+    })
+}
+
+/// Whether an owner meets its admission targets (the thresholds of the exit test) now: it has
+/// figures, floor area, and passes every check. A lease by an owner needs this.
+pub fn meets_targets(
+    rules: &Rules,
+    years: &[YearFigures],
+    held: &[Holding],
+    park_land_mu: Fixed2,
+    park_area_m2: Fixed2,
+) -> bool {
+    test_enterprise(rules, years, held, park_land_mu, park_area_m2).is_some_and(|c| all_passed(&c))
+}
 
 /// An enterprise's figures for the test; money in 元 (hundredths), areas in m² and 亩.
 #[derive(Clone, Debug, PartialEq)]

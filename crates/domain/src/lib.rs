@@ -14,6 +14,7 @@ pub mod codes;
 pub mod deals;
 pub mod enterprises;
 pub mod exit;
+pub mod holdings;
 pub mod industry;
 pub mod lottery;
 pub mod network;

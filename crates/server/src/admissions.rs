@@ -12,10 +12,6 @@ use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::admissions::{self as adm, Admission};
 use weiyuan_store::{AuditCtx, Store};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct AdmissionForm {
     #[serde(flatten)]
@@ -95,7 +91,7 @@ pub async fn apply(store: &Store, actor: &Actor, park_id: i64, form: &AdmissionF
         Some(id) => Some(id),
         None => store.find_enterprise_by_code(&d.credit_code).await?.map(|e| e.id),
     };
-    Ok(store.apply_admission(&ctx(actor), park_id, applicant_id, &d, area).await?)
+    Ok(store.apply_admission(&AuditCtx::from(actor), park_id, applicant_id, &d, area).await?)
 }
 
 /// Who decides at the current step: the park's township at the township step (or the county in
@@ -121,7 +117,9 @@ pub async fn decide(store: &Store, actor: &Actor, id: i64, form: &DecisionForm) 
     }
     c.finish(())?;
     let today = crate::today();
-    Ok(store.decide_admission(&ctx(actor), id, &a.status, &form.decision, form.reason.trim(), &today).await?)
+    Ok(store
+        .decide_admission(&AuditCtx::from(actor), id, &a.status, &form.decision, form.reason.trim(), &today)
+        .await?)
 }
 
 /// The applicant corrects a sent-back application.
@@ -137,7 +135,7 @@ pub async fn resubmit(store: &Store, actor: &Actor, id: i64, form: &AdmissionFor
         None
     };
     let (d, area) = validate(form, own)?;
-    Ok(store.resubmit_admission(&ctx(actor), id, &d, area).await?)
+    Ok(store.resubmit_admission(&AuditCtx::from(actor), id, &d, area).await?)
 }
 
 /// The form an application is edited from.

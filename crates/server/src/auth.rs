@@ -116,7 +116,7 @@ impl Caller {
 
     pub fn audit(&self) -> Result<AuditCtx, AppError> {
         let a = self.require()?;
-        Ok(AuditCtx::user(a.user_id, &a.username))
+        Ok(AuditCtx::from(a))
     }
 
     /// Writes from a cookie session must carry the session's CSRF token; bearer calls need none.

@@ -61,6 +61,15 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<weiyuan_domain::access::Denied> for AppError {
+    fn from(d: weiyuan_domain::access::Denied) -> Self {
+        match d {
+            weiyuan_domain::access::Denied::Hidden => AppError::NotFound,
+            weiyuan_domain::access::Denied::Forbidden => AppError::Forbidden,
+        }
+    }
+}
+
 impl From<Invalid> for AppError {
     fn from(e: Invalid) -> Self {
         AppError::Invalid(e)

@@ -6,7 +6,6 @@
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::Actor;
-use weiyuan_domain::exit::{ExitFigures, exit_test};
 use weiyuan_domain::parks::Park;
 use weiyuan_domain::rules::{Check, Rules, all_passed};
 use weiyuan_domain::units::Fixed2;
@@ -17,48 +16,9 @@ use weiyuan_store::exits::{EnterpriseEvent, YearFigures};
 use weiyuan_store::holdings::Holding;
 use weiyuan_store::{AuditCtx, Store};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
-/// The test's inputs from the enterprise's figures and the units it holds: the latest year's
-/// sales and tax per m² of floor area, compound revenue growth over the years given, and the
-/// investment of all years per 亩 of land (the park's land shared out by floor area).
-pub fn figures_for_test(
-    years: &[YearFigures],
-    held: &[Holding],
-    park_land_mu: Fixed2,
-    park_area_m2: Fixed2,
-) -> Option<ExitFigures> {
-    let last = years.last()?;
-    let floor: i64 = held.iter().map(|h| h.area_m2.0).sum();
-    let land = if park_area_m2.0 > 0 {
-        Fixed2((park_land_mu.0 as i128 * floor as i128 / park_area_m2.0 as i128) as i64)
-    } else {
-        Fixed2::ZERO
-    };
-    Some(ExitFigures {
-        floor_area_m2: Fixed2(floor),
-        land_mu: land,
-        sales: last.sales,
-        tax: last.tax,
-        revenues: years.iter().map(|y| y.revenue).collect(),
-        investment: Fixed2(years.iter().map(|y| y.investment.0).sum()),
-    })
-}
-
-/// The test on these figures, with the floor area and land it was measured on.
-/// None when there are no figures or no floor area to measure them on.
+/// The test on these figures, in this park.
 fn run_test(rules: &Rules, years: &[YearFigures], held: &[Holding], park: &Park) -> Option<Vec<Check>> {
-    figures_for_test(years, held, park.land_mu, park.building_area_m2).filter(|f| f.floor_area_m2.0 > 0).map(|f| {
-        let mut checks = exit_test(rules, &f);
-        checks.push(
-            Check::new("exit.floor_area", f.floor_area_m2.0 > 0)
-                .with("area", f.floor_area_m2.plain())
-                .with("land", f.land_mu.plain()),
-        );
-        checks
-    })
+    weiyuan_domain::exit::test_enterprise(rules, years, held, park.land_mu, park.building_area_m2)
 }
 
 /// The figures the test reads: the complete years of monthly reports once there are any, else
@@ -76,13 +36,6 @@ pub async fn test_of(store: &Store, rules: &Rules, e: &Enterprise) -> Result<Opt
     let held = store.holdings_of(e.id).await?;
     let park = store.get_park(e.park_id).await?;
     Ok(run_test(rules, &years, &held, &park))
-}
-
-/// Whether an owner meets its admission targets (the thresholds of the exit test) now.
-pub async fn meets_targets(store: &Store, enterprise_id: i64) -> Result<bool, AppError> {
-    let rules = store.rules().await?;
-    let e = store.get_enterprise(enterprise_id).await?;
-    Ok(test_of(store, &rules, &e).await?.is_some_and(|c| all_passed(&c)))
 }
 
 /// The date the test falls due: entry date plus the set number of years.
@@ -188,7 +141,7 @@ pub async fn set_figures(store: &Store, actor: &Actor, enterprise_id: i64, form:
     }
     let this_year: i64 = crate::today()[..4].parse().unwrap_or(2026);
     let f = form.validate(this_year)?;
-    Ok(store.set_exit_figures(&ctx(actor), enterprise_id, &f).await?)
+    Ok(store.set_exit_figures(&AuditCtx::from(actor), enterprise_id, &f).await?)
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -223,7 +176,7 @@ pub async fn step(store: &Store, actor: &Actor, enterprise_id: i64, form: &StepF
     match form.step.as_str() {
         "test" => {
             let kind_reason = if failed { "exit.failed" } else { "exit.passed" };
-            store.exit_step(&ctx(actor), enterprise_id, "exit_test", kind_reason, None, &checks).await?;
+            store.exit_step(&AuditCtx::from(actor), enterprise_id, "exit_test", kind_reason, None, &checks).await?;
         }
         "warn" => {
             let deadline = c.date("deadline", &form.deadline, "9999-12-31");
@@ -234,11 +187,11 @@ pub async fn step(store: &Store, actor: &Actor, enterprise_id: i64, form: &StepF
             if !failed {
                 return Err(AppError::Refused(with_step(checks, "exit.must_fail", failed)));
             }
-            store.exit_step(&ctx(actor), enterprise_id, "warned", reason, Some(&deadline), &checks).await?;
+            store.exit_step(&AuditCtx::from(actor), enterprise_id, "warned", reason, Some(&deadline), &checks).await?;
         }
         "rectified" => {
             c.finish(())?;
-            store.exit_step(&ctx(actor), enterprise_id, "rectified", reason, None, &checks).await?;
+            store.exit_step(&AuditCtx::from(actor), enterprise_id, "rectified", reason, None, &checks).await?;
         }
         "evict" => {
             c.finish(())?;
@@ -253,7 +206,7 @@ pub async fn step(store: &Store, actor: &Actor, enterprise_id: i64, form: &StepF
             if !all_passed(&all) {
                 return Err(AppError::Refused(all));
             }
-            store.evict(&ctx(actor), enterprise_id, reason, &today, &all).await?;
+            store.evict(&AuditCtx::from(actor), enterprise_id, reason, &today, &all).await?;
         }
         other => return Err(Invalid::one(FieldError::new("step", "error.unknown_choice").with("value", other)).into()),
     }

@@ -12,10 +12,6 @@ use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::lotteries::Lottery;
 use weiyuan_store::{AuditCtx, Store};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct LotteryForm {
@@ -90,7 +86,7 @@ pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &LotteryFo
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     let seed: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(store.create_lottery(&ctx(actor), park_id, &title, &unit_ids, &applicants, &seed).await?)
+    Ok(store.create_lottery(&AuditCtx::from(actor), park_id, &title, &unit_ids, &applicants, &seed).await?)
 }
 
 pub async fn draw(store: &Store, actor: &Actor, id: i64) -> Result<Lottery, AppError> {
@@ -99,7 +95,7 @@ pub async fn draw(store: &Store, actor: &Actor, id: i64) -> Result<Lottery, AppE
     if l.drawn_at.is_some() {
         return Err(Invalid::one(FieldError::new("drawn", "error.already_drawn")).into());
     }
-    Ok(store.draw_lottery(&ctx(actor), id).await?)
+    Ok(store.draw_lottery(&AuditCtx::from(actor), id).await?)
 }
 
 pub mod api {

@@ -12,10 +12,6 @@ use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::reports::Report;
 use weiyuan_store::{AuditCtx, Store, now_ms};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 /// The last month that has ended.
 pub fn last_month() -> Month {
     Month::of_ms(now_ms()).prev()
@@ -54,7 +50,7 @@ pub async fn file(store: &Store, actor: &Actor, enterprise_id: i64, form: &Repor
     let d = form.validate(&rules, last_month(), last_year.as_ref().map(|r| &r.figures), existing.is_some())?;
     let today = crate::today();
     let late = existing.as_ref().map(|r| r.late).unwrap_or(today > due_date(d.month, &rules));
-    Ok(store.file_enterprise_report(&ctx(actor), e.id, e.park_id, &d, late).await?)
+    Ok(store.file_enterprise_report(&AuditCtx::from(actor), e.id, e.park_id, &d, late).await?)
 }
 
 /// A park's filing status for a month.

@@ -22,6 +22,14 @@ impl AuditCtx {
     }
 }
 
+/// Who acts, as the audit log records it: the user, or (user id 0: the CLI, the demo data) the
+/// system under the actor's name.
+impl From<&weiyuan_domain::Actor> for AuditCtx {
+    fn from(actor: &weiyuan_domain::Actor) -> Self {
+        AuditCtx { user_id: (actor.user_id > 0).then_some(actor.user_id), username: actor.username.clone() }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct AuditEntry {
     pub id: i64,

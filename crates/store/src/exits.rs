@@ -6,22 +6,13 @@ use crate::admissions::enterprise_event;
 use crate::audit::{self, AuditCtx, json};
 use crate::settings::rules_in;
 use crate::{Result, Store, StoreError, col, sql};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use weiyuan_domain::rules::Check;
 use weiyuan_domain::units::Fixed2;
 
-/// One year of an enterprise's figures, in 元.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct YearFigures {
-    pub year: i64,
-    pub sales: Fixed2,
-    pub tax: Fixed2,
-    pub revenue: Fixed2,
-    /// Fixed-asset investment made in the year.
-    pub investment: Fixed2,
-}
+pub use weiyuan_domain::exit::YearFigures;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnterpriseEvent {
@@ -109,11 +100,7 @@ impl Store {
 
     /// An enterprise's figures, oldest year first.
     pub async fn exit_figures(&self, enterprise_id: i64) -> Result<Vec<YearFigures>> {
-        let rows = sqlx::query(sql(format!("{FIGURES} WHERE enterprise_id = $1 ORDER BY year")))
-            .bind(enterprise_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(figures_from_row).collect()
+        exit_figures_in(&mut *self.pool.acquire().await?, enterprise_id).await
     }
 
     /// Every enterprise's figures, by enterprise, oldest year first.
@@ -207,5 +194,23 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(units)
+    }
+}
+
+/// The figures the county entered for an enterprise, oldest year first.
+pub(crate) async fn exit_figures_in(conn: &mut sqlx::AnyConnection, enterprise_id: i64) -> Result<Vec<YearFigures>> {
+    let rows = sqlx::query(sql(format!("{FIGURES} WHERE enterprise_id = $1 ORDER BY year")))
+        .bind(enterprise_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(figures_from_row).collect()
+}
+
+/// The figures the exit test reads: complete years of monthly reports once there are any, else
+/// the figures the county entered.
+pub(crate) async fn test_years_in(conn: &mut sqlx::AnyConnection, enterprise_id: i64) -> Result<Vec<YearFigures>> {
+    match crate::reports::report_years_in(&mut *conn, Some(enterprise_id)).await?.remove(&enterprise_id) {
+        Some(years) if !years.is_empty() => Ok(years),
+        _ => exit_figures_in(conn, enterprise_id).await,
     }
 }

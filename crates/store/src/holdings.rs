@@ -5,38 +5,20 @@
 //! succeed.
 
 use crate::audit::{self, AuditCtx, json};
+use crate::exits::YearFigures;
 use crate::settings::rules_in;
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use weiyuan_domain::access::{ParkAuthority, UnitDesk};
 use weiyuan_domain::deals::{LeaseDraft, SaleDraft, TakeBackDraft, TransferDraft};
-use weiyuan_domain::parks::SpaceType;
-use weiyuan_domain::rules::{Check, all_passed};
-use weiyuan_domain::sales::{self, Sale, days_between_dates};
+use weiyuan_domain::parks::{Park, SpaceType};
+use weiyuan_domain::rules::{Check, Rules, all_passed};
+use weiyuan_domain::sales::Sale;
 use weiyuan_domain::units::Fixed2;
 
-/// A unit with its current holder.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Holding {
-    pub unit_id: i64,
-    pub park_id: i64,
-    pub number: String,
-    pub building: String,
-    pub floor: i64,
-    pub area_m2: Fixed2,
-    pub space_type: SpaceType,
-    /// None: the developer still holds it.
-    pub owner_id: Option<i64>,
-    pub owner: Option<String>,
-    pub tenant_id: Option<i64>,
-    pub tenant: Option<String>,
-    pub purchased_on: Option<String>,
-    pub deal: Option<String>,
-    pub rent_per_m2_month: Option<Fixed2>,
-    /// The owner was evicted: the developer has the first right to buy the unit back.
-    pub first_refusal: bool,
-}
+pub use weiyuan_domain::holdings::Holding;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UnitEvent {
@@ -64,13 +46,6 @@ const HOLDING: &str = "SELECT u.id, u.park_id, u.number, b.name AS building, u.f
     u.owner_id, o.name AS owner, u.tenant_id, t.name AS tenant, u.purchased_on, u.deal, u.rent_x100, u.first_refusal \
     FROM units u JOIN buildings b ON b.id = u.building_id \
     LEFT JOIN enterprises o ON o.id = u.owner_id LEFT JOIN enterprises t ON t.id = u.tenant_id";
-
-impl Holding {
-    /// How people name a unit: its building and number ("1号厂房 202").
-    pub fn label(&self) -> String {
-        format!("{} {}", self.building, self.number)
-    }
-}
 
 fn holding_from_row(r: &AnyRow) -> Result<Holding> {
     let space: String = col(r, "space_type")?;
@@ -147,29 +122,25 @@ async fn admitted(conn: &mut AnyConnection, park_id: i64, enterprise_id: i64) ->
     })
 }
 
-/// Every id asked for is a unit of this park.
-fn all_found(ids: &[i64], units: &[Holding]) -> Check {
-    let missing: Vec<String> =
-        ids.iter().filter(|id| !units.iter().any(|u| u.unit_id == **id)).map(|id| id.to_string()).collect();
-    Check::new("deal.units_in_park", missing.is_empty()).with("units", missing.join("、"))
-}
-
 fn deal_id(prefix: &str) -> String {
     format!("{prefix}-{}", now_ms())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What one unit event records besides the unit, the dates and the checks.
+struct Event<'a> {
+    kind: &'a str,
+    deal: &'a str,
+    party: Option<i64>,
+    from: Option<i64>,
+    price: Option<Fixed2>,
+}
+
 async fn event(
     conn: &mut AnyConnection,
     ctx: &AuditCtx,
     u: &Holding,
-    kind: &str,
-    deal: &str,
-    party: Option<i64>,
-    from: Option<i64>,
-    price: Option<Fixed2>,
-    on_date: &str,
-    note: &str,
+    e: &Event<'_>,
+    (on_date, note): (&str, &str),
     checks: &[Check],
     rules_version: i64,
 ) -> Result<()> {
@@ -179,11 +150,11 @@ async fn event(
     )
     .bind(u.unit_id)
     .bind(u.park_id)
-    .bind(kind)
-    .bind(deal)
-    .bind(party)
-    .bind(from)
-    .bind(price.map(|p| p.0))
+    .bind(e.kind)
+    .bind(e.deal)
+    .bind(e.party)
+    .bind(e.from)
+    .bind(e.price.map(|p| p.0))
     .bind(on_date)
     .bind(note)
     .bind(serde_json::to_string(checks).unwrap_or_else(|_| "[]".into()))
@@ -253,46 +224,138 @@ impl Store {
     pub async fn park_sales(&self, park_id: i64) -> Result<Vec<Sale>> {
         park_sales(&mut *self.pool.acquire().await?, park_id).await
     }
+}
 
-    /// Sell developer-held units to an admitted enterprise. Refused whole, with every check and
-    /// its numbers, when any rule fails; nothing is written then.
-    pub async fn sell(&self, ctx: &AuditCtx, park_id: i64, d: &SaleDraft) -> Result<DealDone> {
+/// A deal's transaction in one park (sales, leases, transfers, take-backs): opened with the
+/// park's row locked, so deals of one park queue here and two servers cannot sell one unit
+/// twice or both push the average over its cap. The use case loads what the rules read
+/// through it, asks `weiyuan_domain::deals` to decide, and writes; a write needs the
+/// capability for this park and refuses checks that did not all pass. Dropped without a write,
+/// it rolls back.
+pub struct DealTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    park: Park,
+}
+
+impl Store {
+    /// Open a deal's transaction on a park: lock it and read it.
+    pub async fn begin_deal(&self, park_id: i64) -> Result<DealTx> {
         let mut tx = self.write_tx().await?;
         lock_park(&mut tx, park_id).await?;
-        let rules = rules_in(&mut tx).await?;
-        let units = holdings_in(&mut tx, park_id, &d.unit_ids).await?;
-        let mut checks = vec![
-            all_found(&d.unit_ids, &units),
-            Check::new("sale.buyer_admitted", admitted(&mut tx, park_id, d.buyer_id).await?).with("buyer", d.buyer_id),
-        ];
-        let mut registered = park_sales(&mut tx, park_id).await?;
-        for u in &units {
-            checks.push(
-                Check::new("sale.unit_available", u.owner_id.is_none())
-                    .with("unit", u.label())
-                    .with("owner", u.owner.clone().unwrap_or_default()),
-            );
-            let price = match u.space_type {
-                SpaceType::Production => d.price_production,
-                SpaceType::NonProduction => d.price_non_production,
-            };
-            let Some(price) = price else {
-                checks.push(Check::new("sale.price_missing", false).with("unit", u.label()));
-                continue;
-            };
-            let sale = Sale { space: u.space_type, area_m2: u.area_m2, price_per_m2: price };
-            checks.extend(sales::check_sale(&rules, &registered, sale).into_iter().map(|c| c.with("unit", u.label())));
-            registered.push(sale);
+        let park = crate::parks::park_in(&mut tx, park_id).await?;
+        Ok(DealTx { tx, park })
+    }
+}
+
+impl DealTx {
+    pub fn park(&self) -> &Park {
+        &self.park
+    }
+
+    /// The county's rules in force.
+    pub async fn rules(&mut self) -> Result<Rules> {
+        rules_in(&mut self.tx).await
+    }
+
+    /// The units asked for that are this park's, as they are now.
+    pub async fn units(&mut self, ids: &[i64]) -> Result<Vec<Holding>> {
+        holdings_in(&mut self.tx, self.park.id, ids).await
+    }
+
+    /// The park's units a tenant rents.
+    pub async fn rented_by(&mut self, tenant_id: i64) -> Result<Vec<Holding>> {
+        let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.park_id = $1 AND u.tenant_id = $2 ORDER BY u.id")))
+            .bind(self.park.id)
+            .bind(tenant_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter().map(holding_from_row).collect()
+    }
+
+    /// An enterprise admitted to (active in) this park.
+    pub async fn is_admitted(&mut self, enterprise_id: i64) -> Result<bool> {
+        admitted(&mut self.tx, self.park.id, enterprise_id).await
+    }
+
+    /// The park's registered first sales (for the average price caps).
+    pub async fn registered_sales(&mut self) -> Result<Vec<Sale>> {
+        park_sales(&mut self.tx, self.park.id).await
+    }
+
+    /// The units of these purchases (deal ids) that the owner still holds.
+    pub async fn purchase_units(&mut self, owner_id: i64, deals: &[String]) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        for deal in deals {
+            let rows = sqlx::query("SELECT id FROM units WHERE deal = $1 AND owner_id = $2")
+                .bind(deal)
+                .bind(owner_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+            for r in rows {
+                ids.push(col::<i64>(&r, "id")?);
+            }
         }
-        if !all_passed(&checks) {
-            return Err(StoreError::Refused(checks));
+        Ok(ids)
+    }
+
+    /// An enterprise's industry code ("" when there is none).
+    pub async fn industry_of(&mut self, enterprise_id: i64) -> Result<String> {
+        let row = sqlx::query("SELECT industry_code FROM enterprises WHERE id = $1")
+            .bind(enterprise_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.and_then(|r| col::<String>(&r, "industry_code").ok()).unwrap_or_default())
+    }
+
+    /// What the exit test (and so an owner's admission targets) reads of an enterprise: its
+    /// years of figures, the units it holds, and its park.
+    pub async fn exit_test_inputs(&mut self, enterprise_id: i64) -> Result<(Vec<YearFigures>, Vec<Holding>, Park)> {
+        let years = crate::exits::test_years_in(&mut self.tx, enterprise_id).await?;
+        let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.owner_id = $1 OR u.tenant_id = $1 ORDER BY u.id")))
+            .bind(enterprise_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let held = rows.iter().map(holding_from_row).collect::<Result<Vec<_>>>()?;
+        let park_id: i64 = match sqlx::query("SELECT park_id FROM enterprises WHERE id = $1")
+            .bind(enterprise_id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        {
+            Some(r) => col(&r, "park_id")?,
+            None => return Err(StoreError::NotFound),
+        };
+        let park = if park_id == self.park.id {
+            self.park.clone()
+        } else {
+            crate::parks::park_in(&mut self.tx, park_id).await?
+        };
+        Ok((years, held, park))
+    }
+
+    /// The capability was granted for this park, and the decision passed.
+    fn may_write(&self, park_id: i64, checks: &[Check]) -> Result<()> {
+        if park_id != self.park.id {
+            return Err(StoreError::NotFound);
         }
+        if !all_passed(checks) {
+            return Err(StoreError::Refused(checks.to_vec()));
+        }
+        Ok(())
+    }
+
+    /// Register a decided sale of developer-held units.
+    pub async fn sell(
+        mut self,
+        desk: &UnitDesk,
+        ctx: &AuditCtx,
+        d: &SaleDraft,
+        units: &[Holding],
+        decided: (&[Check], i64),
+    ) -> Result<DealDone> {
+        let (checks, rules_version) = decided;
+        self.may_write(desk.park_id(), checks)?;
         let deal = deal_id("S");
-        for u in &units {
-            let price = match u.space_type {
-                SpaceType::Production => d.price_production,
-                SpaceType::NonProduction => d.price_non_production,
-            };
+        for u in units {
             let done = sqlx::query(
                 "UPDATE units SET owner_id = $1, purchased_on = $2, deal = $3, first_refusal = 0 \
                  WHERE id = $4 AND owner_id IS NULL",
@@ -301,224 +364,101 @@ impl Store {
             .bind(&d.on_date)
             .bind(&deal)
             .bind(u.unit_id)
-            .execute(&mut *tx)
+            .execute(&mut *self.tx)
             .await?;
             if done.rows_affected() != 1 {
                 return Err(StoreError::Conflict("unit_ids"));
             }
-            event(
-                &mut tx,
-                ctx,
-                u,
-                "sale",
-                &deal,
-                Some(d.buyer_id),
-                None,
-                price,
-                &d.on_date,
-                &d.note,
-                &checks,
-                rules.version,
-            )
-            .await?;
+            let price = weiyuan_domain::deals::sale_price(d, u.space_type);
+            let e = Event { kind: "sale", deal: &deal, party: Some(d.buyer_id), from: None, price };
+            event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        audit::record(&mut tx, ctx, "sell", "units", None, Some(park_id), None, json(&(d, &deal))).await?;
-        tx.commit().await?;
-        Ok(DealDone { deal, checks, rules_version: rules.version })
+        let park_id = self.park.id;
+        audit::record(&mut self.tx, ctx, "sell", "units", None, Some(park_id), None, json(&(d, &deal))).await?;
+        self.tx.commit().await?;
+        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
     }
 
-    /// Register a lease of an owner's units. The caller judged whether `owner` meets its
-    /// admission targets (its latest figures) and whether the township approves (its role); the
-    /// lease is refused if the units' owner is not that owner any more.
+    /// Register a decided lease; the park's authority registering it is the township's approval.
     pub async fn lease(
-        &self,
+        mut self,
+        authority: &ParkAuthority,
         ctx: &AuditCtx,
-        park_id: i64,
         d: &LeaseDraft,
-        (expected_owner, owner_meets_targets): (i64, bool),
-        township_approved: bool,
+        units: &[Holding],
+        decided: (&[Check], i64),
     ) -> Result<DealDone> {
-        let mut tx = self.write_tx().await?;
-        lock_park(&mut tx, park_id).await?;
-        let rules = rules_in(&mut tx).await?;
-        let units = holdings_in(&mut tx, park_id, &d.unit_ids).await?;
+        let (checks, rules_version) = decided;
+        self.may_write(authority.park_id(), checks)?;
         let owner = units.first().and_then(|u| u.owner_id);
-        let industry = |id: Option<i64>| async move {
-            match id {
-                Some(id) => sqlx::query("SELECT industry_code FROM enterprises WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map(|r| r.and_then(|r| col::<String>(&r, "industry_code").ok()).unwrap_or_default()),
-                None => Ok(String::new()),
-            }
-        };
-        let (owner_industry, tenant_industry) = (industry(owner).await?, industry(Some(d.tenant_id)).await?);
-        let mut checks = vec![
-            all_found(&d.unit_ids, &units),
-            Check::new(
-                "lease.tenant_admitted",
-                Some(d.tenant_id) != owner && admitted(&mut tx, park_id, d.tenant_id).await?,
-            )
-            .with("tenant", d.tenant_id),
-        ];
-        for u in &units {
-            checks.push(
-                Check::new("lease.unit_owned", u.owner_id.is_some() && u.owner_id == owner && u.tenant_id.is_none())
-                    .with("unit", u.label()),
-            );
-            checks.extend(
-                sales::check_lease(
-                    &rules,
-                    u.space_type,
-                    d.rent_per_m2_month,
-                    owner == Some(expected_owner) && owner_meets_targets,
-                    &owner_industry,
-                    &tenant_industry,
-                    township_approved,
-                )
-                .into_iter()
-                .map(|c| c.with("unit", u.label())),
-            );
-        }
-        if !all_passed(&checks) {
-            return Err(StoreError::Refused(checks));
-        }
         let deal = deal_id("L");
-        for u in &units {
+        for u in units {
             sqlx::query("UPDATE units SET tenant_id = $1, rent_x100 = $2 WHERE id = $3")
                 .bind(d.tenant_id)
                 .bind(d.rent_per_m2_month.0)
                 .bind(u.unit_id)
-                .execute(&mut *tx)
+                .execute(&mut *self.tx)
                 .await?;
-            event(
-                &mut tx,
-                ctx,
-                u,
-                "lease",
-                &deal,
-                Some(d.tenant_id),
-                owner,
-                Some(d.rent_per_m2_month),
-                &d.on_date,
-                &d.note,
-                &checks,
-                rules.version,
-            )
-            .await?;
+            let e = Event {
+                kind: "lease",
+                deal: &deal,
+                party: Some(d.tenant_id),
+                from: owner,
+                price: Some(d.rent_per_m2_month),
+            };
+            event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        audit::record(&mut tx, ctx, "lease", "units", None, Some(park_id), None, json(&(d, &deal))).await?;
-        tx.commit().await?;
-        Ok(DealDone { deal, checks, rules_version: rules.version })
+        let park_id = self.park.id;
+        audit::record(&mut self.tx, ctx, "lease", "units", None, Some(park_id), None, json(&(d, &deal))).await?;
+        self.tx.commit().await?;
+        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
     }
 
-    /// End a tenant's leases (`kind` "lease_end"), or take back a sublet tenant's whole leased
-    /// area, ancillary space included (`kind` "sublet_takeback").
-    pub async fn take_back(&self, ctx: &AuditCtx, park_id: i64, d: &TakeBackDraft) -> Result<DealDone> {
-        let kind = d.kind;
-        let mut tx = self.write_tx().await?;
-        lock_park(&mut tx, park_id).await?;
-        let rules = rules_in(&mut tx).await?;
-        let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.park_id = $1 AND u.tenant_id = $2 ORDER BY u.id")))
-            .bind(park_id)
-            .bind(d.tenant_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let units: Vec<Holding> = rows.iter().map(holding_from_row).collect::<Result<_>>()?;
-        let checks = vec![Check::new("takeback.has_lease", !units.is_empty()).with("tenant", d.tenant_id)];
-        if !all_passed(&checks) {
-            return Err(StoreError::Refused(checks));
-        }
+    /// Register a decided end of a tenant's leases (`lease_end`) or take-back of a sublet
+    /// tenant's whole leased area (`sublet_takeback`); `units` are those it rents.
+    pub async fn take_back(
+        mut self,
+        desk: &UnitDesk,
+        ctx: &AuditCtx,
+        d: &TakeBackDraft,
+        units: &[Holding],
+        decided: (&[Check], i64),
+    ) -> Result<DealDone> {
+        let (checks, rules_version) = decided;
+        self.may_write(desk.park_id(), checks)?;
         let deal = deal_id("T");
-        for u in &units {
+        for u in units {
             sqlx::query("UPDATE units SET tenant_id = NULL, rent_x100 = NULL WHERE id = $1")
                 .bind(u.unit_id)
-                .execute(&mut *tx)
+                .execute(&mut *self.tx)
                 .await?;
-            event(
-                &mut tx,
-                ctx,
-                u,
-                kind,
-                &deal,
-                u.owner_id,
-                Some(d.tenant_id),
-                None,
-                &d.on_date,
-                &d.note,
-                &checks,
-                rules.version,
-            )
-            .await?;
+            let e = Event { kind: d.kind, deal: &deal, party: u.owner_id, from: Some(d.tenant_id), price: None };
+            event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        audit::record(&mut tx, ctx, kind, "units", None, Some(park_id), None, json(&(d, &deal, units.len()))).await?;
-        tx.commit().await?;
-        Ok(DealDone { deal, checks, rules_version: rules.version })
+        let park_id = self.park.id;
+        let after = json(&(d, &deal, units.len()));
+        audit::record(&mut self.tx, ctx, d.kind, "units", None, Some(park_id), None, after).await?;
+        self.tx.commit().await?;
+        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
     }
 
-    /// Transfer an owner's units: back to the developer (buy-back) or, once the developer has
-    /// declined, to an admitted enterprise. `may_approve`: the caller may approve a transfer
-    /// inside the five-year lock (township or county) and gave an approval reference.
+    /// Register a decided transfer: back to the developer (buy-back) or to another enterprise.
     pub async fn transfer(
-        &self,
+        mut self,
+        desk: &UnitDesk,
         ctx: &AuditCtx,
-        park_id: i64,
         d: &TransferDraft,
-        may_approve: bool,
+        units: &[Holding],
+        decided: (&[Check], i64),
     ) -> Result<DealDone> {
-        let mut tx = self.write_tx().await?;
-        lock_park(&mut tx, park_id).await?;
-        let rules = rules_in(&mut tx).await?;
-        let units = holdings_in(&mut tx, park_id, &d.unit_ids).await?;
+        let (checks, rules_version) = decided;
+        self.may_write(desk.park_id(), checks)?;
         let owner = units.first().and_then(|u| u.owner_id);
-        let mut checks = vec![all_found(&d.unit_ids, &units)];
-        checks.push(
-            Check::new("transfer.owned", owner.is_some() && units.iter().all(|u| u.owner_id == owner))
-                .with("units", units.iter().map(Holding::label).collect::<Vec<_>>().join("、")),
-        );
-        checks.push(Check::new("transfer.no_tenant", units.iter().all(|u| u.tenant_id.is_none())).with(
-            "units",
-            units.iter().filter(|u| u.tenant_id.is_some()).map(Holding::label).collect::<Vec<_>>().join("、"),
-        ));
-        // Units of the same purchases still held by the owner must all move.
-        let deals: Vec<String> = units.iter().filter_map(|u| u.deal.clone()).collect();
-        let mut together = true;
-        if let Some(owner) = owner {
-            for deal in &deals {
-                let rows = sqlx::query("SELECT id FROM units WHERE deal = $1 AND owner_id = $2")
-                    .bind(deal)
-                    .bind(owner)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                for r in rows {
-                    together &= d.unit_ids.contains(&col::<i64>(&r, "id")?);
-                }
-            }
-        }
-        let evicted = units.iter().all(|u| u.first_refusal);
-        let approved = evicted || (may_approve && !d.approval.is_empty());
-        let days = units
-            .iter()
-            .filter_map(|u| u.purchased_on.as_deref().and_then(|p| days_between_dates(p, &d.on_date)))
-            .min()
-            .unwrap_or(i64::MAX);
-        checks.extend(sales::check_transfer(&rules, days, approved, together));
-        if let Some(to) = d.to_id {
-            checks.push(Check::new("transfer.first_refusal", d.developer_declined));
-            checks.push(
-                Check::new("transfer.buyer_admitted", Some(to) != owner && admitted(&mut tx, park_id, to).await?)
-                    .with("buyer", to),
-            );
-        }
-        if !all_passed(&checks) {
-            return Err(StoreError::Refused(checks));
-        }
         let (deal, kind) = match d.to_id {
             Some(_) => (deal_id("X"), "transfer"),
             None => (deal_id("B"), "buyback"),
         };
-        for u in &units {
+        for u in units {
             match d.to_id {
                 Some(to) => {
                     sqlx::query(
@@ -528,7 +468,7 @@ impl Store {
                     .bind(&d.on_date)
                     .bind(&deal)
                     .bind(u.unit_id)
-                    .execute(&mut *tx)
+                    .execute(&mut *self.tx)
                     .await?
                 }
                 None => {
@@ -536,29 +476,17 @@ impl Store {
                         "UPDATE units SET owner_id = NULL, purchased_on = NULL, deal = NULL, first_refusal = 0 WHERE id = $1",
                     )
                     .bind(u.unit_id)
-                    .execute(&mut *tx)
+                    .execute(&mut *self.tx)
                     .await?
                 }
             };
-            event(
-                &mut tx,
-                ctx,
-                u,
-                kind,
-                &deal,
-                d.to_id,
-                owner,
-                d.price_per_m2,
-                &d.on_date,
-                &d.note,
-                &checks,
-                rules.version,
-            )
-            .await?;
+            let e = Event { kind, deal: &deal, party: d.to_id, from: owner, price: d.price_per_m2 };
+            event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        audit::record(&mut tx, ctx, kind, "units", None, Some(park_id), None, json(&(d, &deal))).await?;
-        tx.commit().await?;
-        Ok(DealDone { deal, checks, rules_version: rules.version })
+        let park_id = self.park.id;
+        audit::record(&mut self.tx, ctx, kind, "units", None, Some(park_id), None, json(&(d, &deal))).await?;
+        self.tx.commit().await?;
+        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
     }
 }
 
@@ -607,21 +535,8 @@ pub(crate) async fn evict_holdings(
         } else {
             sqlx::query("UPDATE units SET first_refusal = 1 WHERE id = $1").bind(u.unit_id).execute(&mut *conn).await?;
         }
-        event(
-            conn,
-            ctx,
-            u,
-            "eviction",
-            &deal,
-            u.owner_id,
-            Some(enterprise_id),
-            None,
-            on_date,
-            reason,
-            &[],
-            rules_version,
-        )
-        .await?;
+        let e = Event { kind: "eviction", deal: &deal, party: u.owner_id, from: Some(enterprise_id), price: None };
+        event(conn, ctx, u, &e, (on_date, reason), &[], rules_version).await?;
     }
     Ok(units.len())
 }

@@ -555,6 +555,17 @@ impl Store {
         &self,
         enterprise_id: Option<i64>,
     ) -> Result<std::collections::HashMap<i64, Vec<crate::exits::YearFigures>>> {
+        report_years_in(&mut *self.pool.acquire().await?, enterprise_id).await
+    }
+}
+
+/// Complete years of monthly reports (see `Store::report_years`), on a connection or in a
+/// transaction.
+pub(crate) async fn report_years_in(
+    conn: &mut sqlx::AnyConnection,
+    enterprise_id: Option<i64>,
+) -> Result<std::collections::HashMap<i64, Vec<crate::exits::YearFigures>>> {
+    {
         let filter = match enterprise_id {
             Some(id) => format!("WHERE enterprise_id = {id}"),
             None => String::new(),
@@ -565,7 +576,7 @@ impl Store {
              CAST(COALESCE(SUM(v_revenue), 0) AS BIGINT) AS revenue, CAST(COALESCE(SUM(v_investment), 0) AS BIGINT) AS investment \
              FROM enterprise_reports {filter} GROUP BY enterprise_id, SUBSTR(month, 1, 4) ORDER BY enterprise_id, y"
         );
-        let rows = sqlx::query(sql(q)).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sql(q)).fetch_all(&mut *conn).await?;
         let mut map: std::collections::HashMap<i64, Vec<crate::exits::YearFigures>> = Default::default();
         // 万元 (hundredths) to 元 (hundredths): × 10,000.
         let yuan = |v: i64| Fixed2(v * 10_000);

@@ -544,6 +544,18 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
         return Ok(());
     }
     let ctx = AuditCtx::system("demo");
+    // Deals go through the platform's own use cases, as the county's system user.
+    let actor = weiyuan_domain::Actor {
+        user_id: 0,
+        username: "demo".into(),
+        display_name: "demo".into(),
+        role: weiyuan_domain::Role::County,
+        township_code: None,
+        park_id: None,
+        enterprise_id: None,
+        lang: Default::default(),
+    };
+    let deal_failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo deal refused: {e:?}"));
     for (kind, value, note) in DEMO_NEGATIVE {
         store.add_negative(&ctx, kind, value, note).await?;
     }
@@ -573,7 +585,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
                 on_date: e.entry_date.clone().unwrap_or_else(|| "2020-01-01".into()),
                 note: "演示生成".into(),
             };
-            store.sell(&ctx, park.id, &d).await?;
+            weiyuan_server::deals::sell_draft(store, &actor, park.id, &d).await.map_err(deal_failed)?;
         }
     }
     let park = store.find_park_by_code(DEMO_PARK_CODE).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
@@ -591,7 +603,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
             on_date: "2022-06-18".into(),
             note: "演示生成：生产与非生产用房一并购买".into(),
         };
-        store.sell(&ctx, park.id, &d).await?;
+        weiyuan_server::deals::sell_draft(store, &actor, park.id, &d).await.map_err(deal_failed)?;
     }
     // Exit figures: the demo enterprise passes; two others fail (sales; growth), one is warned.
     let members = store.list_enterprises(park.id).await?;
@@ -640,7 +652,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
             on_date: "2025-03-01".into(),
             note: "演示生成：富余厂房出租给同行业企业".into(),
         };
-        store.lease(&ctx, park.id, &d, (demo.id, true), true).await?;
+        weiyuan_server::deals::lease_draft(store, &actor, park.id, &d).await.map_err(deal_failed)?;
     }
     // Applications: one that passes every check, one on the negative list, one outside the
     // park's orientation (sent back by the township).

@@ -258,8 +258,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             on_date: on.into(),
             note: String::new(),
         };
-        let (park_id, sys) = (park.id, sys.clone());
-        async move { store.sell(&sys, park_id, &d).await.unwrap() }
+        let park_id = park.id;
+        async move { weiyuan_server::deals::sell_draft(store, &system_actor(), park_id, &d).await.unwrap() }
     };
     let device = |kind: &str| {
         let body = json!({"kind": kind, "serial": format!("AZ-{n}"), "name": format!("测试电表{n}")});
@@ -472,7 +472,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
                 on_date: "2025-01-01".into(),
                 note: String::new(),
             };
-            store.lease(&sys, park.id, &d, (first.id, true), true).await.unwrap();
+            weiyuan_server::deals::lease_draft(store, &system_actor(), park.id, &d).await.unwrap();
             let fields = [
                 ("tenant_id", tenant.id.to_string()),
                 ("kind", "lease_end".to_string()),
@@ -889,4 +889,18 @@ async fn every_route_every_role_own_and_foreign_scope(app: &App) {
     let html = anon.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("name=\"username\""));
     let _ = csrf_of;
+}
+
+/// The county's system user, for setting up records through the use cases.
+fn system_actor() -> weiyuan_domain::Actor {
+    weiyuan_domain::Actor {
+        user_id: 0,
+        username: "test".into(),
+        display_name: "test".into(),
+        role: weiyuan_domain::Role::County,
+        township_code: None,
+        park_id: None,
+        enterprise_id: None,
+        lang: Default::default(),
+    }
 }

@@ -24,10 +24,6 @@ use weiyuan_store::alarms::{Alarm, AlarmEvent, AlarmFilter, AlarmWrite, Delivery
 use weiyuan_store::telemetry::Reading;
 use weiyuan_store::{AuditCtx, Store, StoreError};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 /// Run the rules over stored readings (any number of batches): raise, extend and clear alarms
 /// in one transaction. `kind_of` names each device's kind. Open no-data alarms of a device that
 /// sent anything are cleared.
@@ -369,7 +365,7 @@ pub async fn acknowledge(store: &Store, actor: &Actor, id: i64, form: &CommentFo
     let mut c = weiyuan_domain::validation::Checker::new();
     let comment = c.optional_text("comment", &form.comment, 500);
     c.finish(())?;
-    store.acknowledge_alarm(&ctx(actor), id, &comment).await?;
+    store.acknowledge_alarm(&AuditCtx::from(actor), id, &comment).await?;
     read(store, actor, Some(id)).await?;
     get(store, actor, id).await
 }
@@ -380,7 +376,7 @@ pub async fn clear(store: &Store, actor: &Actor, id: i64, form: &CommentForm) ->
     let mut c = weiyuan_domain::validation::Checker::new();
     let comment = c.text("comment", &form.comment, 500);
     c.finish(())?;
-    store.clear_alarm(&ctx(actor), id, &comment).await?;
+    store.clear_alarm(&AuditCtx::from(actor), id, &comment).await?;
     read(store, actor, Some(id)).await?;
     get(store, actor, id).await
 }
@@ -475,7 +471,7 @@ pub async fn create_rule(
         return Err(AppError::Invalid(Invalid::one(weiyuan_domain::FieldError::new("park_id", "error.required"))));
     }
     may_manage(store, actor, park).await?;
-    let rule = store.create_alarm_rule(&ctx(actor), &d, park).await?;
+    let rule = store.create_alarm_rule(&AuditCtx::from(actor), &d, park).await?;
     ingestor.reload().await?;
     Ok(rule)
 }
@@ -492,7 +488,7 @@ pub async fn update_rule(
     let d = draft(store, actor, form).await?;
     let park = rule_park(store, &d.scope).await?;
     may_manage(store, actor, park).await?;
-    let rule = store.update_alarm_rule(&ctx(actor), id, &d, park).await?;
+    let rule = store.update_alarm_rule(&AuditCtx::from(actor), id, &d, park).await?;
     ingestor.reload().await?;
     Ok(rule)
 }
@@ -586,7 +582,7 @@ pub async fn create_webhook(
     if let Err(code) = destinations.check(&d.url).await {
         return Err(Invalid::one(weiyuan_domain::FieldError::new("url", code)).into());
     }
-    let id = store.create_webhook(&ctx(actor), &d).await?;
+    let id = store.create_webhook(&AuditCtx::from(actor), &d).await?;
     Ok(store.webhook(id).await?)
 }
 
@@ -595,7 +591,7 @@ pub async fn disable_webhook(store: &Store, actor: &Actor, id: i64) -> Result<()
     if !owns(store, actor, &w).await {
         return Err(AppError::NotFound);
     }
-    Ok(store.disable_webhook(&ctx(actor), id).await?)
+    Ok(store.disable_webhook(&AuditCtx::from(actor), id).await?)
 }
 
 /// A stored rule as its form (to change one setting and keep the rest).

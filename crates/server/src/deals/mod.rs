@@ -1,21 +1,24 @@
 //! Unit deals under the county's rules: sales by the developer, leases by owners (registered
 //! with the township's approval), transfers and buy-backs, ending leases and taking back a
-//! sublet tenant's area. The rules run inside the store's transaction; a refusal names each
-//! rule with its numbers.
+//! sublet tenant's area.
+//!
+//! Each deal has the one shape of every decision (docs/architecture.md): open the park's
+//! transaction (`Store::begin_deal`, which locks the park), obtain the caller's capability on it
+//! (`UnitDesk` or `ParkAuthority`, which the writes require), load what the rules read, let
+//! `weiyuan_domain::deals` decide (every check with its numbers), write with the audit entry,
+//! commit. A refusal writes nothing.
 
 pub mod api;
 pub mod pages;
 
 use crate::error::AppError;
-use weiyuan_domain::access::{Actor, Role};
-use weiyuan_domain::deals::{LeaseForm, SaleForm, TakeBackForm, TransferForm};
+use weiyuan_domain::access::{Actor, Denied, ParkAuthority, ParkRef, Role, UnitDesk};
+use weiyuan_domain::deals::{self, LeaseDraft, LeaseFacts, LeaseForm, SaleDraft, SaleForm, TakeBackForm, TransferForm};
+use weiyuan_domain::exit;
 use weiyuan_domain::parks::Park;
-use weiyuan_store::holdings::{DealDone, Holding, UnitEvent};
-use weiyuan_store::{AuditCtx, Store};
-
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
+use weiyuan_domain::rules::{Check, all_passed};
+use weiyuan_store::Store;
+use weiyuan_store::holdings::{DealDone, DealTx, Holding, UnitEvent};
 
 /// An enterprise sees who holds its own units only; other holders are not named.
 fn mask_holding(actor: &Actor, mut h: Holding) -> Holding {
@@ -60,47 +63,117 @@ pub async fn unit(store: &Store, actor: &Actor, unit_id: i64) -> Result<(Park, H
     Ok((park, mask_holding(actor, h), history))
 }
 
-async fn editable(store: &Store, actor: &Actor, park_id: i64) -> Result<Park, AppError> {
-    let park = crate::parks::get(store, actor, park_id).await?;
-    if actor.can_edit_units(&park.as_ref()) { Ok(park) } else { Err(AppError::Forbidden) }
+/// Open the park's deal transaction and obtain the caller's capability on it (a park the
+/// caller cannot see is not found; one it sees but may not deal in is forbidden).
+async fn open<C>(
+    store: &Store,
+    actor: &Actor,
+    park_id: i64,
+    grant: impl Fn(&Actor, &ParkRef) -> Result<C, Denied>,
+) -> Result<(DealTx, C), AppError> {
+    let tx = store.begin_deal(park_id).await?;
+    let capability = grant(actor, &tx.park().as_ref())?;
+    Ok((tx, capability))
+}
+
+/// A decision that did not pass is refused with every check; nothing is written.
+fn passed(checks: Vec<Check>) -> Result<Vec<Check>, AppError> {
+    if all_passed(&checks) { Ok(checks) } else { Err(AppError::Refused(checks)) }
 }
 
 /// Sales: the county, the park's township and its operator (for the developer).
 pub async fn sell(store: &Store, actor: &Actor, park_id: i64, form: &SaleForm) -> Result<DealDone, AppError> {
-    editable(store, actor, park_id).await?;
+    let (tx, desk) = open(store, actor, park_id, Actor::unit_desk).await?;
     let d = form.validate(&crate::today())?;
-    Ok(store.sell(&ctx(actor), park_id, &d).await?)
+    sell_decided(tx, &desk, actor, &d).await
+}
+
+/// A validated sale (also the demo data's way in).
+pub async fn sell_draft(store: &Store, actor: &Actor, park_id: i64, d: &SaleDraft) -> Result<DealDone, AppError> {
+    let (tx, desk) = open(store, actor, park_id, Actor::unit_desk).await?;
+    sell_decided(tx, &desk, actor, d).await
+}
+
+async fn sell_decided(mut tx: DealTx, desk: &UnitDesk, actor: &Actor, d: &SaleDraft) -> Result<DealDone, AppError> {
+    let rules = tx.rules().await?;
+    let units = tx.units(&d.unit_ids).await?;
+    let buyer_admitted = tx.is_admitted(d.buyer_id).await?;
+    let registered = tx.registered_sales().await?;
+    let checks = passed(deals::decide_sale(&rules, d, &units, buyer_admitted, &registered))?;
+    Ok(tx.sell(desk, &actor.into(), d, &units, (&checks, rules.version)).await?)
 }
 
 /// Leases are registered by the township (its registration is the approval) or the county.
 pub async fn lease(store: &Store, actor: &Actor, park_id: i64, form: &LeaseForm) -> Result<DealDone, AppError> {
-    let park = crate::parks::get(store, actor, park_id).await?;
-    if !actor.can_edit_park(&park.as_ref()) {
-        return Err(AppError::Forbidden);
-    }
+    let (tx, authority) = open(store, actor, park_id, Actor::park_authority).await?;
     let d = form.validate(&crate::today())?;
-    // The owner's admission targets: its latest exit-test figures must pass.
-    let owner = match d.unit_ids.first() {
-        Some(id) => store.holding(*id).await.ok().and_then(|h| h.owner_id),
-        None => None,
+    lease_decided(tx, &authority, actor, &d).await
+}
+
+/// A validated lease (also the demo data's way in).
+pub async fn lease_draft(store: &Store, actor: &Actor, park_id: i64, d: &LeaseDraft) -> Result<DealDone, AppError> {
+    let (tx, authority) = open(store, actor, park_id, Actor::park_authority).await?;
+    lease_decided(tx, &authority, actor, d).await
+}
+
+async fn lease_decided(
+    mut tx: DealTx,
+    authority: &ParkAuthority,
+    actor: &Actor,
+    d: &LeaseDraft,
+) -> Result<DealDone, AppError> {
+    let rules = tx.rules().await?;
+    let units = tx.units(&d.unit_ids).await?;
+    let owner = units.first().and_then(|u| u.owner_id);
+    // The owner's admission targets: its latest exit-test figures must pass, read in this
+    // transaction.
+    let (owner_meets_targets, owner_industry) = match owner {
+        Some(o) => {
+            let (years, held, park) = tx.exit_test_inputs(o).await?;
+            let meets = exit::meets_targets(&rules, &years, &held, park.land_mu, park.building_area_m2);
+            (meets, tx.industry_of(o).await?)
+        }
+        None => (false, String::new()),
     };
-    let meets = match owner {
-        Some(o) => crate::exits::meets_targets(store, o).await?,
-        None => false,
+    let facts = LeaseFacts {
+        tenant_admitted: tx.is_admitted(d.tenant_id).await?,
+        owner_meets_targets,
+        owner_industry: &owner_industry,
+        tenant_industry: &tx.industry_of(d.tenant_id).await?,
+        // Only the park's authority (its township or the county) gets here: registering is approving.
+        township_approved: true,
     };
-    Ok(store.lease(&ctx(actor), park_id, &d, (owner.unwrap_or(0), meets), true).await?)
+    let checks = passed(deals::decide_lease(&rules, d, &units, &facts))?;
+    Ok(tx.lease(authority, &actor.into(), d, &units, (&checks, rules.version)).await?)
 }
 
 /// Transfers: registered by the park's operator, township or the county; only the township or
 /// the county can approve one inside the lock (with its approval reference).
 pub async fn transfer(store: &Store, actor: &Actor, park_id: i64, form: &TransferForm) -> Result<DealDone, AppError> {
-    let park = editable(store, actor, park_id).await?;
+    let (mut tx, desk) = open(store, actor, park_id, Actor::unit_desk).await?;
     let d = form.validate(&crate::today())?;
-    Ok(store.transfer(&ctx(actor), park_id, &d, actor.can_edit_park(&park.as_ref())).await?)
+    let may_approve = actor.park_authority(&tx.park().as_ref()).is_ok();
+    let rules = tx.rules().await?;
+    let units = tx.units(&d.unit_ids).await?;
+    let owner = units.first().and_then(|u| u.owner_id);
+    let purchases: Vec<String> = units.iter().filter_map(|u| u.deal.clone()).collect();
+    let purchase_units = match owner {
+        Some(o) => tx.purchase_units(o, &purchases).await?,
+        None => Vec::new(),
+    };
+    let buyer_admitted = match d.to_id {
+        Some(to) => tx.is_admitted(to).await?,
+        None => false,
+    };
+    let checks = passed(deals::decide_transfer(&rules, &d, &units, &purchase_units, buyer_admitted, may_approve))?;
+    Ok(tx.transfer(&desk, &actor.into(), &d, &units, (&checks, rules.version)).await?)
 }
 
 pub async fn take_back(store: &Store, actor: &Actor, park_id: i64, form: &TakeBackForm) -> Result<DealDone, AppError> {
-    editable(store, actor, park_id).await?;
+    let (mut tx, desk) = open(store, actor, park_id, Actor::unit_desk).await?;
     let d = form.validate(&crate::today())?;
-    Ok(store.take_back(&ctx(actor), park_id, &d).await?)
+    let rules = tx.rules().await?;
+    let units = tx.rented_by(d.tenant_id).await?;
+    let checks = passed(deals::decide_take_back(&d, &units))?;
+    Ok(tx.take_back(&desk, &actor.into(), &d, &units, (&checks, rules.version)).await?)
 }

@@ -12,10 +12,6 @@ use weiyuan_domain::enterprises::EnterpriseForm;
 use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::{AuditCtx, Store};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 pub struct EnterpriseFilter {
     #[serde(default)]
@@ -82,14 +78,14 @@ pub fn with_tag_codes(form: &EnterpriseForm) -> EnterpriseForm {
 pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
     editable_park(store, actor, park_id).await?;
     let d = with_tag_codes(form).validate(&crate::today())?;
-    Ok(store.create_enterprise(&ctx(actor), park_id, &d, false).await?)
+    Ok(store.create_enterprise(&AuditCtx::from(actor), park_id, &d, false).await?)
 }
 
 pub async fn update(store: &Store, actor: &Actor, id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
     let e = get(store, actor, id).await?;
     editable_park(store, actor, e.park_id).await?;
     let d = with_tag_codes(form).validate(&crate::today())?;
-    Ok(store.update_enterprise(&ctx(actor), id, &d).await?)
+    Ok(store.update_enterprise(&AuditCtx::from(actor), id, &d).await?)
 }
 
 /// The form an edit page starts from.

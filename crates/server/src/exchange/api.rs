@@ -74,7 +74,7 @@ pub async fn import(State(s): State<AppState>, w: ApiWriter, Path(file): Path<St
     let Some((kind, format)) = parse_file(&file) else {
         return ApiError(AppError::NotFound, w.lang).into_response();
     };
-    let ctx = AuditCtx::user(w.actor.user_id, &w.actor.username);
+    let ctx = AuditCtx::from(&w.actor);
     match super::import(
         &s.store,
         &w.actor,

@@ -100,7 +100,7 @@ pub async fn import(
     let Some(format) = FileFormat::of_path(&name) else {
         return Ok(fail(ImportError::file("import.unknown_format")));
     };
-    let ctx = AuditCtx::user(u.actor.user_id, &u.actor.username);
+    let ctx = AuditCtx::from(&u.actor);
     Ok(
         match super::import(
             &s.store,

@@ -11,10 +11,6 @@ use weiyuan_domain::parks::{Building, BuildingForm, Park, ParkFilter, ParkForm, 
 use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::{AuditCtx, Store};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 pub async fn list(store: &Store, actor: &Actor, filter: &ParkFilter) -> Result<Vec<Park>, AppError> {
     Ok(filter.apply(store.list_parks(&actor.park_scope()).await?))
 }
@@ -30,7 +26,7 @@ pub async fn create(store: &Store, actor: &Actor, form: &ParkForm) -> Result<Par
         return Err(AppError::Forbidden);
     }
     let draft = form.validate()?;
-    Ok(store.create_park(&ctx(actor), None, &draft).await?)
+    Ok(store.create_park(&AuditCtx::from(actor), None, &draft).await?)
 }
 
 pub async fn update(store: &Store, actor: &Actor, id: i64, form: &ParkForm) -> Result<Park, AppError> {
@@ -43,7 +39,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, form: &ParkForm) -> R
     if draft.township_code != park.township_code && !actor.can_create_park() {
         return Err(Invalid::one(FieldError::new("township_code", "error.township_change_county_only")).into());
     }
-    Ok(store.update_park(&ctx(actor), id, &draft).await?)
+    Ok(store.update_park(&AuditCtx::from(actor), id, &draft).await?)
 }
 
 pub async fn buildings(store: &Store, actor: &Actor, park_id: i64) -> Result<Vec<Building>, AppError> {
@@ -80,20 +76,20 @@ pub async fn create_building(
 ) -> Result<Building, AppError> {
     editable_park(store, actor, park_id).await?;
     let d = form.validate()?;
-    Ok(store.create_building(&ctx(actor), park_id, &d, false).await?)
+    Ok(store.create_building(&AuditCtx::from(actor), park_id, &d, false).await?)
 }
 
 pub async fn update_building(store: &Store, actor: &Actor, id: i64, form: &BuildingForm) -> Result<Building, AppError> {
     let (park, _) = get_building(store, actor, id).await?;
     editable_park(store, actor, park.id).await?;
     let d = form.validate()?;
-    Ok(store.update_building(&ctx(actor), id, &d).await?)
+    Ok(store.update_building(&AuditCtx::from(actor), id, &d).await?)
 }
 
 pub async fn delete_building(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
     let (park, _) = get_building(store, actor, id).await?;
     editable_park(store, actor, park.id).await?;
-    Ok(store.delete_building(&ctx(actor), id).await?)
+    Ok(store.delete_building(&AuditCtx::from(actor), id).await?)
 }
 
 /// Validate a unit against the building it names, which must be in the same park.
@@ -117,18 +113,18 @@ async fn unit_draft(
 pub async fn create_unit(store: &Store, actor: &Actor, park_id: i64, form: &UnitForm) -> Result<Unit, AppError> {
     editable_park(store, actor, park_id).await?;
     let d = unit_draft(store, park_id, form).await?;
-    Ok(store.create_unit(&ctx(actor), park_id, &d, false).await?)
+    Ok(store.create_unit(&AuditCtx::from(actor), park_id, &d, false).await?)
 }
 
 pub async fn update_unit(store: &Store, actor: &Actor, id: i64, form: &UnitForm) -> Result<Unit, AppError> {
     let (park, _) = get_unit(store, actor, id).await?;
     editable_park(store, actor, park.id).await?;
     let d = unit_draft(store, park.id, form).await?;
-    Ok(store.update_unit(&ctx(actor), id, &d).await?)
+    Ok(store.update_unit(&AuditCtx::from(actor), id, &d).await?)
 }
 
 pub async fn delete_unit(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
     let (park, _) = get_unit(store, actor, id).await?;
     editable_park(store, actor, park.id).await?;
-    Ok(store.delete_unit(&ctx(actor), id).await?)
+    Ok(store.delete_unit(&AuditCtx::from(actor), id).await?)
 }

@@ -17,10 +17,6 @@ use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::progress::{PlanBaseline, Target};
 use weiyuan_store::{AuditCtx, Store, now_ms};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 /// Parks that owe a monthly progress report: those being built.
 pub fn must_report(p: &Park) -> bool {
     matches!(p.status, ParkStatus::UnderConstruction | ParkStatus::New)
@@ -255,7 +251,7 @@ pub async fn file_report(
     }
     let now = now_ms();
     let draft = form.validate(Month::of_ms(now))?;
-    Ok(store.file_report(&ctx(actor), park_id, &draft, now, false).await?)
+    Ok(store.file_report(&AuditCtx::from(actor), park_id, &draft, now, false).await?)
 }
 
 /// One year of a plan as entered: 亩, 万㎡ and 亿元; empty means nothing planned.
@@ -304,7 +300,7 @@ pub async fn set_plan(store: &Store, actor: &Actor, park_id: i64, form: &PlanFor
         return Err(AppError::Forbidden);
     }
     let plan = form.validate()?;
-    store.set_plan_year(&ctx(actor), park_id, &plan).await?;
+    store.set_plan_year(&AuditCtx::from(actor), park_id, &plan).await?;
     Ok(plan)
 }
 
@@ -319,7 +315,7 @@ pub async fn set_milestone(
         return Err(AppError::Forbidden);
     }
     let d = form.validate(&crate::today())?;
-    Ok(store.set_milestone(&ctx(actor), park_id, &d, false).await?)
+    Ok(store.set_milestone(&AuditCtx::from(actor), park_id, &d, false).await?)
 }
 
 pub async fn delete_milestone(store: &Store, actor: &Actor, id: i64) -> Result<i64, AppError> {
@@ -328,7 +324,7 @@ pub async fn delete_milestone(store: &Store, actor: &Actor, id: i64) -> Result<i
     if !actor.can_edit_park(&park.as_ref()) {
         return Err(AppError::Forbidden);
     }
-    store.delete_milestone(&ctx(actor), id).await?;
+    store.delete_milestone(&AuditCtx::from(actor), id).await?;
     Ok(park.id)
 }
 

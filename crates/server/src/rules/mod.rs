@@ -14,17 +14,13 @@ use weiyuan_domain::{FieldError, Invalid, industry};
 use weiyuan_store::settings::NegativeEntry;
 use weiyuan_store::{AuditCtx, Store};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 pub async fn set_rules(store: &Store, actor: &Actor, form: &RulesForm) -> Result<Rules, AppError> {
     if !actor.is_county() {
         return Err(AppError::Forbidden);
     }
     let current = store.rules().await?;
     let next = form.validate(current.version)?;
-    Ok(store.set_rules(&ctx(actor), &next, form.reason.trim()).await?)
+    Ok(store.set_rules(&AuditCtx::from(actor), &next, form.reason.trim()).await?)
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -57,14 +53,14 @@ pub async fn add_negative(store: &Store, actor: &Actor, form: &NegativeForm) -> 
         return Err(Invalid(errors).into());
     }
     let value = if kind == "code" { value.to_ascii_uppercase() } else { value.to_string() };
-    Ok(store.add_negative(&ctx(actor), kind, &value, form.note.trim()).await?)
+    Ok(store.add_negative(&AuditCtx::from(actor), kind, &value, form.note.trim()).await?)
 }
 
 pub async fn remove_negative(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
     if !actor.is_county() {
         return Err(AppError::Forbidden);
     }
-    Ok(store.remove_negative(&ctx(actor), id).await?)
+    Ok(store.remove_negative(&AuditCtx::from(actor), id).await?)
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -103,6 +99,6 @@ pub async fn set_orientation(
         return Err(AppError::Forbidden);
     }
     let list = parse_orientation(&form.prefixes)?;
-    store.set_orientation(&ctx(actor), park_id, &list).await?;
+    store.set_orientation(&AuditCtx::from(actor), park_id, &list).await?;
     Ok(list)
 }

@@ -17,10 +17,6 @@ use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm, Rejection, check_
 use weiyuan_store::telemetry::{Credential, Device, Reading};
 use weiyuan_store::{AuditCtx, Store};
 
-fn ctx(actor: &Actor) -> AuditCtx {
-    AuditCtx::user(actor.user_id, &actor.username)
-}
-
 /// At most this many readings in one request or message.
 pub const MAX_BATCH: usize = 10_000;
 
@@ -341,7 +337,7 @@ pub async fn create(
     manageable(store, actor, park_id).await?;
     let draft = form.validate(&store.device_kinds().await?)?;
     let token = new_token();
-    let device = store.create_device(&ctx(actor), park_id, &draft, &crate::auth::token_hash(&token)).await?;
+    let device = store.create_device(&AuditCtx::from(actor), park_id, &draft, &crate::auth::token_hash(&token)).await?;
     ingestor.reload().await?;
     Ok(Registered { device, token })
 }
@@ -356,7 +352,7 @@ pub async fn update(
     let d = store.get_device(id).await?;
     manageable(store, actor, d.park_id).await?;
     let draft = form.validate(&store.device_kinds().await?)?;
-    let after = store.update_device(&ctx(actor), id, &draft).await?;
+    let after = store.update_device(&AuditCtx::from(actor), id, &draft).await?;
     ingestor.reload().await?;
     Ok(after)
 }
@@ -366,7 +362,7 @@ pub async fn rotate_token(store: &Store, ingestor: &Ingestor, actor: &Actor, id:
     let device = store.get_device(id).await?;
     manageable(store, actor, device.park_id).await?;
     let token = new_token();
-    store.set_device_token(&ctx(actor), id, &crate::auth::token_hash(&token)).await?;
+    store.set_device_token(&AuditCtx::from(actor), id, &crate::auth::token_hash(&token)).await?;
     ingestor.reload().await?;
     Ok(Registered { device, token })
 }
@@ -386,7 +382,7 @@ pub async fn create_kind(
         return Err(AppError::Forbidden);
     }
     let kind = form.validate()?;
-    store.create_device_kind(&ctx(actor), &kind).await?;
+    store.create_device_kind(&AuditCtx::from(actor), &kind).await?;
     ingestor.reload().await?;
     Ok(kind)
 }
@@ -632,7 +628,7 @@ pub async fn set_tolerance(store: &Store, actor: &Actor, f: &ToleranceForm) -> R
         c.decimal("tolerance", &f.tolerance, weiyuan_domain::Fixed2::ZERO, weiyuan_domain::Fixed2::from_units(100));
     c.finish(())?;
     let pct = pct.as_f64();
-    store.set_recon_tolerance_pct(&ctx(actor), pct).await?;
+    store.set_recon_tolerance_pct(&AuditCtx::from(actor), pct).await?;
     Ok(pct)
 }
 

@@ -36,7 +36,7 @@ pub async fn login(
 }
 
 fn ctx(u: &ApiUser) -> AuditCtx {
-    AuditCtx::user(u.actor.user_id, &u.actor.username)
+    AuditCtx::from(&u.actor)
 }
 
 pub async fn logout(State(s): State<AppState>, w: ApiWriter) -> ApiResult<StatusCode> {

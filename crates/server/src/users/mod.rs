@@ -118,7 +118,7 @@ pub async fn create(store: &Store, actor: &Actor, form: &UserForm) -> Result<Use
         return Err(AppError::Forbidden);
     }
     let new = prepare(store, form).await?;
-    Ok(store.create_user(&AuditCtx::user(actor.user_id, &actor.username), &new).await?)
+    Ok(store.create_user(&AuditCtx::from(actor), &new).await?)
 }
 
 pub async fn reset_password(store: &Store, actor: &Actor, user_id: i64, password: &str) -> Result<(), AppError> {
@@ -128,7 +128,7 @@ pub async fn reset_password(store: &Store, actor: &Actor, user_id: i64, password
     store.get_user(user_id).await?;
     check_password("password", password)?;
     let hash = auth::hash_password_async(password.to_string()).await;
-    Ok(store.set_password(&AuditCtx::user(actor.user_id, &actor.username), user_id, &hash).await?)
+    Ok(store.set_password(&AuditCtx::from(actor), user_id, &hash).await?)
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ pub async fn login(
 
 pub async fn logout(State(s): State<AppState>, u: PageUser, _: CsrfForm<Empty>) -> PageResult {
     if let Some(hash) = &u.caller.token_hash {
-        let ctx = AuditCtx::user(u.actor.user_id, &u.actor.username);
+        let ctx = AuditCtx::from(&u.actor);
         s.store.end_session(&ctx, hash).await.map_err(|e| u.fail()(e.into()))?;
     }
     let mut r = see_other("/login");
@@ -117,7 +117,7 @@ pub async fn set_lang(
     if let Some(actor) = &caller.actor {
         caller.check_csrf(Some(&csrf)).map_err(|e| PageError::new(e, &caller, &uri))?;
         if actor.lang != lang {
-            let ctx = AuditCtx::user(actor.user_id, &actor.username);
+            let ctx = AuditCtx::from(actor);
             s.store.set_lang(&ctx, actor.user_id, lang).await.map_err(|e| PageError::new(e.into(), &caller, &uri))?;
         }
     }
