@@ -174,6 +174,19 @@ pub struct ParkAuthority {
     park_id: i64,
 }
 
+/// `ExitAuthority`: taking an exit step (test, warn, rectified, evict) for one enterprise: the
+/// county.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ExitAuthority {
+    enterprise_id: i64,
+}
+
+impl ExitAuthority {
+    pub fn enterprise_id(&self) -> i64 {
+        self.enterprise_id
+    }
+}
+
 impl UnitDesk {
     pub fn park_id(&self) -> i64 {
         self.park_id
@@ -209,6 +222,15 @@ impl Actor {
 
     pub fn park_authority(&self, park: &ParkRef) -> Result<ParkAuthority, Denied> {
         self.grant(park, self.can_edit_park(park), ParkAuthority { park_id: park.id })
+    }
+
+    /// For an enterprise of this park. The step is the county's alone, so any other role is
+    /// forbidden whatever the enterprise (that tells nothing about it).
+    pub fn exit_authority(&self, park: &ParkRef, enterprise_id: i64) -> Result<ExitAuthority, Denied> {
+        if !self.is_county() {
+            return Err(Denied::Forbidden);
+        }
+        self.grant(park, true, ExitAuthority { enterprise_id })
     }
 }
 

@@ -125,6 +125,125 @@ pub fn exit_test(rules: &Rules, f: &ExitFigures) -> Vec<Check> {
     ]
 }
 
+/// An exit step as typed by the county.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct StepForm {
+    /// test, warn, rectified, evict
+    pub step: String,
+    pub reason: String,
+    /// The rectification deadline of a warning (YYYY-MM-DD).
+    pub deadline: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Record the test's result now.
+    Test,
+    /// Warn, with a rectification deadline after today.
+    Warn { deadline: String },
+    /// Close a warning.
+    Rectified,
+    /// Evict.
+    Evict,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepDraft {
+    pub step: Step,
+    pub reason: String,
+}
+
+impl StepForm {
+    pub fn validate(&self, today: &str) -> Result<StepDraft, crate::Invalid> {
+        use crate::validation::Checker;
+        let mut c = Checker::new();
+        let reason = self.reason.trim().to_string();
+        let step = match self.step.as_str() {
+            "test" => Step::Test,
+            "warn" => {
+                let deadline = c.date("deadline", &self.deadline, "9999-12-31");
+                if !deadline.is_empty() && deadline.as_str() <= today {
+                    c.push(crate::FieldError::new("deadline", "error.deadline_not_after_today"));
+                }
+                Step::Warn { deadline }
+            }
+            "rectified" => Step::Rectified,
+            "evict" => Step::Evict,
+            other => {
+                let e = crate::FieldError::new("step", "error.unknown_choice").with("value", other);
+                return Err(crate::Invalid::one(e));
+            }
+        };
+        if step != Step::Test {
+            c.text("reason", &reason, 500);
+        }
+        c.finish(StepDraft { step, reason })
+    }
+}
+
+/// What a step records: the enterprise event's kind, its reason, a deadline, and the checks it
+/// rests on. `evicted` also ends the enterprise's stay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepOutcome {
+    pub kind: &'static str,
+    pub reason: String,
+    pub deadline: Option<String>,
+    pub checks: Vec<Check>,
+}
+
+/// Decide an exit step from the enterprise's test now (None: no figures or floor area), the
+/// deadline of its open warning (Some("") for a warning without one; None when no warning is
+/// open) and today's date. A warning needs a failed test; an eviction a failed test and a
+/// warning whose deadline has passed. A refusal returns every check.
+pub fn decide_step(
+    d: &StepDraft,
+    test: Option<Vec<Check>>,
+    open_warning: Option<&str>,
+    today: &str,
+) -> Result<StepOutcome, Vec<Check>> {
+    let checks = test.unwrap_or_else(|| vec![Check::new("exit.has_figures", false)]);
+    let failed = !all_passed(&checks);
+    let outcome = |kind, reason: String, deadline, checks| StepOutcome { kind, reason, deadline, checks };
+    match &d.step {
+        Step::Test => {
+            let reason = if failed { "exit.failed" } else { "exit.passed" };
+            Ok(outcome("exit_test", reason.to_string(), None, checks))
+        }
+        Step::Warn { deadline } => {
+            if !failed {
+                return Err(with_step(checks, "exit.must_fail", failed));
+            }
+            Ok(outcome("warned", d.reason.clone(), Some(deadline.clone()), checks))
+        }
+        Step::Rectified => Ok(outcome("rectified", d.reason.clone(), None, checks)),
+        Step::Evict => {
+            let deadline = open_warning.unwrap_or("");
+            let mut all = with_step(checks, "exit.must_fail", failed);
+            all.push(Check::new("exit.warned", open_warning.is_some()));
+            all.push(
+                Check::new("exit.deadline_passed", !deadline.is_empty() && deadline < today)
+                    .with("deadline", deadline)
+                    .with("today", today),
+            );
+            if !all_passed(&all) {
+                return Err(all);
+            }
+            Ok(outcome("evicted", d.reason.clone(), None, all))
+        }
+    }
+}
+
+/// The test's checks plus the step's own precondition (the test must have failed).
+fn with_step(mut checks: Vec<Check>, rule: &str, failed: bool) -> Vec<Check> {
+    for c in &mut checks {
+        // The test's own failures are what a warning or eviction rests on: shown, not blocking.
+        c.passed = true;
+    }
+    checks.push(Check::new(rule, failed));
+    checks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +294,62 @@ mod tests {
         assert_eq!(average_growth_pct(&[f("100"), f("121")]).map(|g| g.plain()), Some("21".into()));
         assert_eq!(average_growth_pct(&[f("100"), f("110"), f("121")]).map(|g| g.plain()), Some("10".into()));
         assert_eq!(average_growth_pct(&[f("0"), f("5")]), None);
+    }
+
+    fn step(step: Step) -> StepDraft {
+        StepDraft { step, reason: "未达标".into() }
+    }
+
+    fn failing() -> Option<Vec<Check>> {
+        Some(vec![Check::new("exit.sales_per_m2", false), Check::new("exit.tax_per_m2", true)])
+    }
+
+    fn rules_of(r: &Result<StepOutcome, Vec<Check>>) -> Vec<(String, bool)> {
+        let checks = match r {
+            Ok(o) => &o.checks,
+            Err(c) => c,
+        };
+        checks.iter().map(|c| (c.rule.clone(), c.passed)).collect()
+    }
+
+    #[test]
+    fn a_warning_needs_a_failed_test() {
+        let passing = Some(vec![Check::new("exit.sales_per_m2", true)]);
+        let warn = step(Step::Warn { deadline: "2027-03-31".into() });
+        let r = decide_step(&warn, passing, None, "2026-12-02");
+        assert_eq!(rules_of(&r), vec![("exit.sales_per_m2".into(), true), ("exit.must_fail".into(), false)]);
+        assert!(r.is_err());
+        let r = decide_step(&warn, failing(), None, "2026-12-02").unwrap();
+        assert_eq!((r.kind, r.deadline.as_deref()), ("warned", Some("2027-03-31")));
+        // No figures: the test fails for want of them, and that is what the warning rests on.
+        let r = decide_step(&warn, None, None, "2026-12-02").unwrap();
+        assert_eq!(rules_of(&Ok(r)), vec![("exit.has_figures".into(), false)]);
+    }
+
+    #[test]
+    fn an_eviction_needs_a_warning_whose_deadline_has_passed() {
+        let evict = step(Step::Evict);
+        let r = decide_step(&evict, failing(), None, "2026-12-02");
+        assert!(rules_of(&r).contains(&("exit.warned".into(), false)));
+        let r = decide_step(&evict, failing(), Some("2026-12-02"), "2026-12-02");
+        assert!(rules_of(&r).contains(&("exit.deadline_passed".into(), false)), "the deadline day itself is not past");
+        let r = decide_step(&evict, failing(), Some("2026-12-01"), "2026-12-02").unwrap();
+        assert_eq!(r.kind, "evicted");
+        assert!(r.checks.iter().all(|c| c.passed), "the test's own failures are shown as grounds, not blocks");
+    }
+
+    #[test]
+    fn a_step_form_is_checked_field_by_field() {
+        let form = |step: &str, reason: &str, deadline: &str| StepForm {
+            step: step.into(),
+            reason: reason.into(),
+            deadline: deadline.into(),
+        };
+        let fields =
+            |f: StepForm| f.validate("2026-12-02").unwrap_err().0.into_iter().map(|e| e.code).collect::<Vec<_>>();
+        assert_eq!(form("test", "", "").validate("2026-12-02").unwrap().step, Step::Test);
+        assert_eq!(fields(form("warn", "x", "2026-12-02")), vec!["error.deadline_not_after_today"]);
+        assert_eq!(fields(form("evict", "", "")), vec!["error.required"]);
+        assert_eq!(fields(form("expel", "x", "")), vec!["error.unknown_choice"]);
     }
 }

@@ -5,12 +5,12 @@
 
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
+use weiyuan_domain::Invalid;
 use weiyuan_domain::access::Actor;
 use weiyuan_domain::parks::Park;
 use weiyuan_domain::rules::{Check, Rules, all_passed};
 use weiyuan_domain::units::Fixed2;
 use weiyuan_domain::validation::{Checker, text_or_number};
-use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::exits::{EnterpriseEvent, YearFigures};
 use weiyuan_store::holdings::Holding;
@@ -144,83 +144,23 @@ pub async fn set_figures(store: &Store, actor: &Actor, enterprise_id: i64, form:
     Ok(store.set_exit_figures(&AuditCtx::from(actor), enterprise_id, &f).await?)
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct StepForm {
-    /// test, warn, rectified, evict
-    pub step: String,
-    pub reason: String,
-    /// The rectification deadline of a warning (YYYY-MM-DD).
-    pub deadline: String,
-}
+pub use weiyuan_domain::exit::StepForm;
 
-/// An exit step by the county. `test` records the test's result; `warn` needs a failed test and
-/// a deadline after today; `evict` needs a failed test and a warning whose deadline has passed
-/// with no rectification since; `rectified` closes a warning.
+/// An exit step by the county, in the one shape of a decision: open the enterprise's
+/// transaction (its row locked), obtain the `ExitAuthority`, load the test's inputs and the
+/// open warning, let `exit::decide_step` decide, record with the audit entry.
 pub async fn step(store: &Store, actor: &Actor, enterprise_id: i64, form: &StepForm) -> Result<(), AppError> {
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
-    let e = crate::enterprises::get(store, actor, enterprise_id).await?;
-    let rules = store.rules().await?;
+    let mut tx = store.begin_exit(enterprise_id).await?;
+    let authority = actor.exit_authority(&tx.park().as_ref(), enterprise_id)?;
     let today = crate::today();
-    let checks = test_of(store, &rules, &e).await?.unwrap_or_else(|| vec![Check::new("exit.has_figures", false)]);
-    let failed = !all_passed(&checks);
-    let reason = form.reason.trim();
-    let mut c = Checker::new();
-    if form.step != "test" {
-        c.text("reason", reason, 500);
-    }
-    let events = store.enterprise_events(enterprise_id).await?;
-    let warning = events.iter().rev().take_while(|ev| ev.kind != "rectified").find(|ev| ev.kind == "warned").cloned();
-    match form.step.as_str() {
-        "test" => {
-            let kind_reason = if failed { "exit.failed" } else { "exit.passed" };
-            store.exit_step(&AuditCtx::from(actor), enterprise_id, "exit_test", kind_reason, None, &checks).await?;
-        }
-        "warn" => {
-            let deadline = c.date("deadline", &form.deadline, "9999-12-31");
-            if !deadline.is_empty() && deadline.as_str() <= today.as_str() {
-                c.push(FieldError::new("deadline", "error.deadline_not_after_today"));
-            }
-            c.finish(())?;
-            if !failed {
-                return Err(AppError::Refused(with_step(checks, "exit.must_fail", failed)));
-            }
-            store.exit_step(&AuditCtx::from(actor), enterprise_id, "warned", reason, Some(&deadline), &checks).await?;
-        }
-        "rectified" => {
-            c.finish(())?;
-            store.exit_step(&AuditCtx::from(actor), enterprise_id, "rectified", reason, None, &checks).await?;
-        }
-        "evict" => {
-            c.finish(())?;
-            let deadline = warning.as_ref().and_then(|w| w.deadline.clone()).unwrap_or_default();
-            let mut all = with_step(checks, "exit.must_fail", failed);
-            all.push(Check::new("exit.warned", warning.is_some()));
-            all.push(
-                Check::new("exit.deadline_passed", !deadline.is_empty() && deadline.as_str() < today.as_str())
-                    .with("deadline", &deadline)
-                    .with("today", &today),
-            );
-            if !all_passed(&all) {
-                return Err(AppError::Refused(all));
-            }
-            store.evict(&AuditCtx::from(actor), enterprise_id, reason, &today, &all).await?;
-        }
-        other => return Err(Invalid::one(FieldError::new("step", "error.unknown_choice").with("value", other)).into()),
-    }
-    Ok(())
-}
-
-/// The test's checks plus the step's own precondition (the test must have failed).
-fn with_step(mut checks: Vec<Check>, rule: &str, failed: bool) -> Vec<Check> {
-    for c in &mut checks {
-        // The test's own failures are what a warning or eviction rests on: shown, not blocking.
-        c.passed = true;
-    }
-    checks.push(Check::new(rule, failed));
-    checks
+    let d = form.validate(&today)?;
+    let rules = tx.rules().await?;
+    let (years, held) = tx.test_inputs().await?;
+    let park = tx.park();
+    let test = weiyuan_domain::exit::test_enterprise(&rules, &years, &held, park.land_mu, park.building_area_m2);
+    let warning = tx.open_warning().await?;
+    let outcome = weiyuan_domain::exit::decide_step(&d, test, warning.as_deref(), &today).map_err(AppError::Refused)?;
+    Ok(tx.record(&authority, &actor.into(), &outcome, &today).await?)
 }
 
 pub mod api {

@@ -4,12 +4,17 @@
 
 use crate::admissions::enterprise_event;
 use crate::audit::{self, AuditCtx, json};
+use crate::enterprises::Enterprise;
+use crate::holdings::Holding;
 use crate::settings::rules_in;
 use crate::{Result, Store, StoreError, col, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
-use weiyuan_domain::rules::Check;
+use weiyuan_domain::access::ExitAuthority;
+use weiyuan_domain::exit::StepOutcome;
+use weiyuan_domain::parks::Park;
+use weiyuan_domain::rules::{Check, Rules};
 use weiyuan_domain::units::Fixed2;
 
 pub use weiyuan_domain::exit::YearFigures;
@@ -157,44 +162,6 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Evict: the enterprise leaves the park, its leases end, and the units it owns pass to the
-    /// developer's first-refusal flow.
-    pub async fn evict(
-        &self,
-        ctx: &AuditCtx,
-        enterprise_id: i64,
-        reason: &str,
-        today: &str,
-        checks: &[Check],
-    ) -> Result<usize> {
-        let e = self.get_enterprise(enterprise_id).await?;
-        if e.status.code() != "active" {
-            return Err(StoreError::Conflict("status"));
-        }
-        let mut tx = self.write_tx().await?;
-        let version = rules_in(&mut tx).await?.version;
-        sqlx::query("UPDATE enterprises SET status = 'exited' WHERE id = $1 AND status = 'active'")
-            .bind(enterprise_id)
-            .execute(&mut *tx)
-            .await?;
-        let units = crate::holdings::evict_holdings(&mut tx, ctx, enterprise_id, today, reason, version).await?;
-        let detail = serde_json::json!({ "checks": checks, "rules_version": version, "units": units });
-        enterprise_event(&mut tx, ctx, enterprise_id, "evicted", reason, None, detail.clone()).await?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "evict",
-            "enterprise",
-            Some(enterprise_id),
-            Some(e.park_id),
-            json(&e),
-            Some(detail),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(units)
-    }
 }
 
 /// The figures the county entered for an enterprise, oldest year first.
@@ -212,5 +179,121 @@ pub(crate) async fn test_years_in(conn: &mut sqlx::AnyConnection, enterprise_id:
     match crate::reports::report_years_in(&mut *conn, Some(enterprise_id)).await?.remove(&enterprise_id) {
         Some(years) if !years.is_empty() => Ok(years),
         _ => exit_figures_in(conn, enterprise_id).await,
+    }
+}
+
+/// What the exit test reads of an enterprise: its years of figures and the units it holds.
+pub(crate) async fn test_inputs_in(
+    conn: &mut sqlx::AnyConnection,
+    enterprise_id: i64,
+) -> Result<(Vec<YearFigures>, Vec<Holding>)> {
+    let years = test_years_in(&mut *conn, enterprise_id).await?;
+    let held = crate::holdings::held_by_in(conn, enterprise_id).await?;
+    Ok((years, held))
+}
+
+/// An exit step's transaction on one enterprise: opened with the enterprise's row locked, so
+/// two steps (two servers, two stale pages) queue and the second decides on what the first
+/// wrote. The use case loads the test's inputs and the open warning through it, asks
+/// `weiyuan_domain::exit::decide_step`, and records the outcome with the capability.
+pub struct ExitTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    enterprise: Enterprise,
+    park: Park,
+}
+
+impl Store {
+    pub async fn begin_exit(&self, enterprise_id: i64) -> Result<ExitTx> {
+        let mut tx = self.write_tx().await?;
+        let locked =
+            sqlx::query("UPDATE enterprises SET id = id WHERE id = $1").bind(enterprise_id).execute(&mut *tx).await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let enterprise = crate::enterprises::enterprise_in(&mut tx, enterprise_id).await?;
+        let park = crate::parks::park_in(&mut tx, enterprise.park_id).await?;
+        Ok(ExitTx { tx, enterprise, park })
+    }
+}
+
+impl ExitTx {
+    pub fn enterprise(&self) -> &Enterprise {
+        &self.enterprise
+    }
+
+    pub fn park(&self) -> &Park {
+        &self.park
+    }
+
+    pub async fn rules(&mut self) -> Result<Rules> {
+        rules_in(&mut self.tx).await
+    }
+
+    /// The enterprise's years of figures and the units it holds.
+    pub async fn test_inputs(&mut self) -> Result<(Vec<YearFigures>, Vec<Holding>)> {
+        test_inputs_in(&mut self.tx, self.enterprise.id).await
+    }
+
+    /// The deadline of the enterprise's open warning ("" when it has none); None when no
+    /// warning is open (none, or rectified since).
+    pub async fn open_warning(&mut self) -> Result<Option<String>> {
+        let rows = sqlx::query(sql(format!("{EVENTS} WHERE enterprise_id = $1 ORDER BY id")))
+            .bind(self.enterprise.id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(events
+            .iter()
+            .rev()
+            .take_while(|ev| ev.kind != "rectified")
+            .find(|ev| ev.kind == "warned")
+            .map(|ev| ev.deadline.clone().unwrap_or_default()))
+    }
+
+    /// Record a decided step; an eviction also ends the enterprise's leases and passes the
+    /// units it owns to the developer's first refusal.
+    pub async fn record(
+        mut self,
+        authority: &ExitAuthority,
+        ctx: &AuditCtx,
+        o: &StepOutcome,
+        today: &str,
+    ) -> Result<()> {
+        let e = self.enterprise.clone();
+        if authority.enterprise_id() != e.id {
+            return Err(StoreError::NotFound);
+        }
+        let version = rules_in(&mut self.tx).await?.version;
+        if o.kind == "evicted" {
+            if e.status.code() != "active" {
+                return Err(StoreError::Conflict("status"));
+            }
+            sqlx::query("UPDATE enterprises SET status = 'exited' WHERE id = $1 AND status = 'active'")
+                .bind(e.id)
+                .execute(&mut *self.tx)
+                .await?;
+            let units = crate::holdings::evict_holdings(&mut self.tx, ctx, e.id, today, &o.reason, version).await?;
+            let detail = serde_json::json!({ "checks": o.checks, "rules_version": version, "units": units });
+            enterprise_event(&mut self.tx, ctx, e.id, "evicted", &o.reason, None, detail.clone()).await?;
+            audit::record(
+                &mut self.tx,
+                ctx,
+                "evict",
+                "enterprise",
+                Some(e.id),
+                Some(e.park_id),
+                json(&e),
+                Some(detail),
+            )
+            .await?;
+        } else {
+            let detail = serde_json::json!({ "checks": o.checks, "rules_version": version });
+            let deadline = o.deadline.as_deref();
+            enterprise_event(&mut self.tx, ctx, e.id, o.kind, &o.reason, deadline, detail.clone()).await?;
+            audit::record(&mut self.tx, ctx, o.kind, "enterprise", Some(e.id), Some(e.park_id), None, Some(detail))
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
     }
 }

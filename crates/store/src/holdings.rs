@@ -194,11 +194,7 @@ impl Store {
 
     /// Units an enterprise owns or rents.
     pub async fn holdings_of(&self, enterprise_id: i64) -> Result<Vec<Holding>> {
-        let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.owner_id = $1 OR u.tenant_id = $1 ORDER BY u.id")))
-            .bind(enterprise_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(holding_from_row).collect()
+        held_by_in(&mut *self.pool.acquire().await?, enterprise_id).await
     }
 
     /// A unit's history, oldest first.
@@ -310,12 +306,7 @@ impl DealTx {
     /// What the exit test (and so an owner's admission targets) reads of an enterprise: its
     /// years of figures, the units it holds, and its park.
     pub async fn exit_test_inputs(&mut self, enterprise_id: i64) -> Result<(Vec<YearFigures>, Vec<Holding>, Park)> {
-        let years = crate::exits::test_years_in(&mut self.tx, enterprise_id).await?;
-        let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.owner_id = $1 OR u.tenant_id = $1 ORDER BY u.id")))
-            .bind(enterprise_id)
-            .fetch_all(&mut *self.tx)
-            .await?;
-        let held = rows.iter().map(holding_from_row).collect::<Result<Vec<_>>>()?;
+        let (years, held) = crate::exits::test_inputs_in(&mut self.tx, enterprise_id).await?;
         let park_id: i64 = match sqlx::query("SELECT park_id FROM enterprises WHERE id = $1")
             .bind(enterprise_id)
             .fetch_optional(&mut *self.tx)
@@ -539,4 +530,13 @@ pub(crate) async fn evict_holdings(
         event(conn, ctx, u, &e, (on_date, reason), &[], rules_version).await?;
     }
     Ok(units.len())
+}
+
+/// The units an enterprise owns or rents, on a connection or in a transaction.
+pub(crate) async fn held_by_in(conn: &mut AnyConnection, enterprise_id: i64) -> Result<Vec<Holding>> {
+    let rows = sqlx::query(sql(format!("{HOLDING} WHERE u.owner_id = $1 OR u.tenant_id = $1 ORDER BY u.id")))
+        .bind(enterprise_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(holding_from_row).collect()
 }
