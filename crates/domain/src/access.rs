@@ -187,6 +187,25 @@ impl ExitAuthority {
     }
 }
 
+/// `Reviewer`: deciding one step of an admission: its park's township (or the county in its
+/// place) at the township step, the county at the county step.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reviewer {
+    admission_id: i64,
+    stage: &'static str,
+}
+
+impl Reviewer {
+    pub fn admission_id(&self) -> i64 {
+        self.admission_id
+    }
+
+    /// The step it may decide.
+    pub fn stage(&self) -> &'static str {
+        self.stage
+    }
+}
+
 impl UnitDesk {
     pub fn park_id(&self) -> i64 {
         self.park_id
@@ -222,6 +241,16 @@ impl Actor {
 
     pub fn park_authority(&self, park: &ParkRef) -> Result<ParkAuthority, Denied> {
         self.grant(park, self.can_edit_park(park), ParkAuthority { park_id: park.id })
+    }
+
+    /// For the step `stage` (crate::admission::TOWNSHIP or COUNTY) of an application to this park.
+    pub fn reviewer(&self, park: &ParkRef, admission_id: i64, stage: &'static str) -> Result<Reviewer, Denied> {
+        let allowed = match stage {
+            crate::admission::TOWNSHIP => self.can_edit_park(park),
+            crate::admission::COUNTY => self.is_county(),
+            _ => false,
+        };
+        self.grant(park, allowed, Reviewer { admission_id, stage })
     }
 
     /// For an enterprise of this park. The step is the county's alone, so any other role is

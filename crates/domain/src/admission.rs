@@ -76,6 +76,63 @@ pub fn check_admission(rules: &Rules, policy: &Policy, members: &[Member], app: 
     ]
 }
 
+/// Where an application stands.
+pub const TOWNSHIP: &str = "township";
+pub const COUNTY: &str = "county";
+pub const SENT_BACK: &str = "sent_back";
+pub const APPROVED: &str = "approved";
+pub const REJECTED: &str = "rejected";
+
+/// A review decision as typed. `stage` is the step the reviewer saw (township or county): a
+/// decision acts on that step only, so a page left open while someone else decided cannot
+/// approve the next step by mistake.
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    /// approve, reject, send_back
+    pub decision: String,
+    pub reason: String,
+    /// township or county
+    pub stage: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// approve, reject, send_back
+    pub decision: &'static str,
+    pub reason: String,
+    /// TOWNSHIP or COUNTY
+    pub stage: &'static str,
+}
+
+impl DecisionForm {
+    pub fn validate(&self) -> Result<Decision, crate::Invalid> {
+        let mut c = crate::validation::Checker::new();
+        let stage = c.choice("stage", &self.stage, |s| [TOWNSHIP, COUNTY].into_iter().find(|v| *v == s));
+        let decision =
+            c.choice("decision", &self.decision, |d| ["approve", "reject", "send_back"].into_iter().find(|v| *v == d));
+        let reason = self.reason.trim().to_string();
+        if matches!(decision, Some("reject" | "send_back")) {
+            c.text("reason", &reason, 500);
+        } else {
+            c.optional_text("reason", &reason, 500);
+        }
+        let d = Decision { decision: decision.unwrap_or("approve"), reason, stage: stage.unwrap_or(TOWNSHIP) };
+        c.finish(d)
+    }
+}
+
+/// Where a decision takes the application: approval moves it to the next step (township →
+/// county → approved); a rejection or a sending back ends the review.
+pub fn next_status(d: &Decision) -> &'static str {
+    match (d.stage, d.decision) {
+        (TOWNSHIP, "approve") => COUNTY,
+        (_, "approve") => APPROVED,
+        (_, "reject") => REJECTED,
+        _ => SENT_BACK,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +210,23 @@ mod tests {
         assert_eq!(failed(&check_admission(&r, &policy(), &[], &bad)), vec!["admission.credit_code"]);
         let elsewhere = Application { active_elsewhere: true, ..app("C3670") };
         assert_eq!(failed(&check_admission(&r, &policy(), &[], &elsewhere)), vec!["admission.not_elsewhere"]);
+    }
+
+    #[test]
+    fn a_decision_names_its_step_and_moves_the_application_on() {
+        let form = |decision: &str, reason: &str, stage: &str| DecisionForm {
+            decision: decision.into(),
+            reason: reason.into(),
+            stage: stage.into(),
+        };
+        let d = form("approve", "", "township").validate().unwrap();
+        assert_eq!(next_status(&d), COUNTY);
+        assert_eq!(next_status(&form("approve", "符合", "county").validate().unwrap()), APPROVED);
+        assert_eq!(next_status(&form("send_back", "请核实", "county").validate().unwrap()), SENT_BACK);
+        assert_eq!(next_status(&form("reject", "不符合", "township").validate().unwrap()), REJECTED);
+        let fields = |f: DecisionForm| f.validate().unwrap_err().0.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(fields(form("approve", "", "")), vec!["stage"], "a decision says which step it acts on");
+        assert_eq!(fields(form("send_back", "", "county")), vec!["reason"]);
+        assert_eq!(fields(form("accept", "", "county")), vec!["decision"]);
     }
 }

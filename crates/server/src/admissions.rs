@@ -3,13 +3,13 @@
 //! township reviews, then the county. Each step approves, rejects with a reason or sends back.
 
 use crate::error::AppError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use weiyuan_domain::access::{Actor, Role};
 use weiyuan_domain::enterprises::{EnterpriseDraft, EnterpriseForm};
 use weiyuan_domain::units::Fixed2;
 use weiyuan_domain::validation::{Checker, text_or_number};
 use weiyuan_domain::{FieldError, Invalid};
-use weiyuan_store::admissions::{self as adm, Admission};
+use weiyuan_store::admissions::Admission;
 use weiyuan_store::{AuditCtx, Store};
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -21,13 +21,7 @@ pub struct AdmissionForm {
     pub area_m2: String,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct DecisionForm {
-    /// approve, reject, send_back
-    pub decision: String,
-    pub reason: String,
-}
+pub use weiyuan_domain::admission::DecisionForm;
 
 fn validate(form: &AdmissionForm, own: Option<EnterpriseDraft>) -> Result<(EnterpriseDraft, Fixed2), AppError> {
     let mut c = Checker::new();
@@ -94,32 +88,22 @@ pub async fn apply(store: &Store, actor: &Actor, park_id: i64, form: &AdmissionF
     Ok(store.apply_admission(&AuditCtx::from(actor), park_id, applicant_id, &d, area).await?)
 }
 
-/// Who decides at the current step: the park's township at the township step (or the county in
-/// its place), the county at the county step.
+/// A review decision on the step the reviewer saw: the park's township at the township step (or
+/// the county in its place), the county at the county step. A decision on a step that is no
+/// longer current (someone decided meanwhile) is stale: 409 with what the step is now. The
+/// checks run again inside the decision's transaction.
 pub async fn decide(store: &Store, actor: &Actor, id: i64, form: &DecisionForm) -> Result<Admission, AppError> {
     let a = get(store, actor, id).await?;
+    let d = form.validate()?;
     let park = store.get_park(a.park_id).await?;
-    let may = match a.status.as_str() {
-        adm::TOWNSHIP => actor.can_edit_park(&park.as_ref()),
-        adm::COUNTY => actor.is_county(),
-        _ => return Err(Invalid::one(FieldError::new("decision", "error.status_changed")).into()),
-    };
-    if !may {
-        return Err(AppError::Forbidden);
+    let reviewer = actor.reviewer(&park.as_ref(), id, d.stage)?;
+    if a.status != d.stage {
+        let changed = FieldError::new("stage", "error.stage_changed")
+            .with("stage", format!("@review_step.{}", d.stage))
+            .with("now", format!("@admission_status.{}", a.status));
+        return Err(AppError::Stale(Invalid::one(changed)));
     }
-    let mut c = Checker::new();
-    match form.decision.as_str() {
-        "approve" => {}
-        "reject" | "send_back" => {
-            c.text("reason", &form.reason, 500);
-        }
-        other => c.push(FieldError::new("decision", "error.unknown_choice").with("value", other)),
-    }
-    c.finish(())?;
-    let today = crate::today();
-    Ok(store
-        .decide_admission(&AuditCtx::from(actor), id, &a.status, &form.decision, form.reason.trim(), &today)
-        .await?)
+    Ok(store.decide_admission(&reviewer, &AuditCtx::from(actor), &d, &crate::today()).await?)
 }
 
 /// The applicant corrects a sent-back application.
@@ -203,7 +187,7 @@ pub mod pages {
     use weiyuan_domain::enterprises::EnterpriseSize;
     use weiyuan_domain::parks::Park;
     use weiyuan_domain::rules::Check;
-    use weiyuan_store::admissions::{self as adm, Admission};
+    use weiyuan_store::admissions::{Admission, COUNTY, SENT_BACK, TOWNSHIP};
 
     type PageResult = Result<Response, PageError>;
 
@@ -278,7 +262,9 @@ pub mod pages {
     ) -> PageResult {
         match super::apply(&s.store, &u.actor, id, &f).await {
             Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
-            Err(e @ AppError::Invalid(_)) => form_page(&s, &u, id, None, f, Errors::from_app(&e, u.tr())).await,
+            Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+                form_page(&s, &u, id, None, f, Errors::from_app(&e, u.tr())).await
+            }
             Err(e) => Err(u.fail()(e)),
         }
     }
@@ -296,7 +282,7 @@ pub mod pages {
     ) -> PageResult {
         match super::resubmit(&s.store, &u.actor, id, &f).await {
             Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
-            Err(e @ AppError::Invalid(_)) => {
+            Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
                 let a = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
                 form_page(&s, &u, a.park_id, Some(id), f, Errors::from_app(&e, u.tr())).await
             }
@@ -318,13 +304,13 @@ pub mod pages {
     async fn show_page(s: &AppState, u: &PageUser, id: i64, errors: Errors, refused: Option<Vec<Check>>) -> PageResult {
         let a = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
         let park = s.store.get_park(a.park_id).await.map_err(|e| u.fail()(e.into()))?;
-        let can_decide = match a.status.as_str() {
-            adm::TOWNSHIP => u.actor.can_edit_park(&park.as_ref()),
-            adm::COUNTY => u.actor.is_county(),
-            _ => false,
-        };
+        // The form is shown to whoever the capability would be granted to, for the current step.
+        let can_decide = [TOWNSHIP, COUNTY]
+            .into_iter()
+            .find(|s| *s == a.status)
+            .is_some_and(|stage| u.actor.reviewer(&park.as_ref(), a.id, stage).is_ok());
         let can_resubmit =
-            a.status == adm::SENT_BACK && (u.actor.can_edit_units(&park.as_ref()) || super::is_own(&u.actor, &a));
+            a.status == SENT_BACK && (u.actor.can_edit_units(&park.as_ref()) || super::is_own(&u.actor, &a));
         let checks = refused.unwrap_or_else(|| a.checks.clone());
         let page = AdmissionPage { ctx: u.ctx(), a, checks, can_decide, can_resubmit, errors };
         Ok(render_status(page.errors.status(), &page))
@@ -342,7 +328,7 @@ pub mod pages {
     ) -> PageResult {
         match super::decide(&s.store, &u.actor, id, &f).await {
             Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
-            Err(e @ AppError::Invalid(_)) => {
+            Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
                 show_page(&s, &u.at(&format!("/admissions/{id}")), id, Errors::from_app(&e, u.tr()), None).await
             }
             Err(AppError::Refused(checks)) => {

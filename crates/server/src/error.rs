@@ -32,6 +32,9 @@ pub enum AppError {
     BadCredentials,
     /// The county's rules refuse the deal or decision: every check made, with its numbers.
     Refused(Vec<Check>),
+    /// The decision was made on a page that is out of date (someone else decided meanwhile):
+    /// what changed, per field. 409.
+    Stale(Invalid),
     Internal(String),
 }
 
@@ -43,15 +46,15 @@ impl From<StoreError> for AppError {
             StoreError::Refused(checks) => AppError::Refused(checks),
             StoreError::Conflict(field) => {
                 let code = match field {
+                    "status" => return AppError::Stale(Invalid::one(FieldError::new(field, "error.status_changed"))),
+                    "version" => return AppError::Stale(Invalid::one(FieldError::new(field, "error.version_changed"))),
+                    "alarm" => return AppError::Stale(Invalid::one(FieldError::new(field, "error.alarm_closed"))),
                     "units" => "error.building_has_units",
                     "floors" => "error.units_above_floor",
                     "building_id" => "error.building_not_in_park",
                     "unit_ids" => "error.unit_taken",
-                    "status" => "error.status_changed",
-                    "version" => "error.version_changed",
                     "drawn" => "error.already_drawn",
                     "history" => "error.unit_has_history",
-                    "alarm" => "error.alarm_closed",
                     _ => "error.conflict",
                 };
                 AppError::Invalid(Invalid::one(FieldError::new(field, code)))
@@ -116,6 +119,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Stale(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -129,6 +133,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
             AppError::Refused(_) => "refused",
+            AppError::Stale(_) => "stale",
             AppError::Csrf => "csrf",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::BadCredentials => "bad_credentials",
@@ -139,7 +144,7 @@ impl AppError {
     /// One sentence for people, in their language.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            AppError::Invalid(inv) => match inv.0.as_slice() {
+            AppError::Invalid(inv) | AppError::Stale(inv) => match inv.0.as_slice() {
                 [one] => format!("{}：{}", field_label(lang, &one.field), field_error(lang, one))
                     .replace("：", if lang == Lang::En { ": " } else { "：" }),
                 _ => i18n::t(lang, "error.invalid").to_string(),
@@ -160,7 +165,7 @@ impl AppError {
 
     pub fn fields(&self, lang: Lang) -> Vec<FieldMessage> {
         match self {
-            AppError::Invalid(inv) => inv
+            AppError::Invalid(inv) | AppError::Stale(inv) => inv
                 .0
                 .iter()
                 .map(|e| FieldMessage { field: e.field.clone(), code: e.code.clone(), message: field_error(lang, e) })

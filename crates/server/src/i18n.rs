@@ -38,9 +38,15 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 }
 
 /// A text with `{name}` parameters filled in.
+/// A parameter written `@key` is itself a catalogue key, shown in the user's language (a
+/// status, a step: `("now", "@admission_status.county")`).
 pub fn tf(lang: Lang, key: &str, params: &[(String, String)]) -> String {
     let mut s = t(lang, key).to_string();
     for (k, v) in params {
+        let v = match v.strip_prefix('@') {
+            Some(inner) => t(lang, inner),
+            None => v.as_str(),
+        };
         s = s.replace(&format!("{{{k}}}"), v);
     }
     s

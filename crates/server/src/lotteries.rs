@@ -185,7 +185,7 @@ pub mod pages {
     ) -> PageResult {
         match super::create(&s.store, &u.actor, id, &f).await {
             Ok(l) => Ok(see_other(&format!("/lotteries/{}", l.id))),
-            Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
+            Err(e @ (AppError::Invalid(_) | AppError::Stale(_) | AppError::Refused(_))) => {
                 let checks = if let AppError::Refused(c) = &e { c.clone() } else { Vec::new() };
                 page(&s, &u.at(&format!("/parks/{id}/lotteries")), id, f, Errors::from_app(&e, u.tr()), checks).await
             }

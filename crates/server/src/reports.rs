@@ -228,7 +228,7 @@ pub mod pages {
     ) -> PageResult {
         match super::file(&s.store, &u.actor, id, &f).await {
             Ok(_) => Ok(see_other(&format!("/enterprises/{id}/reports"))),
-            Err(e @ AppError::Invalid(_)) => {
+            Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
                 page(&s, &u.at(&format!("/enterprises/{id}/reports")), id, Some(f), Errors::from_app(&e, u.tr())).await
             }
             Err(e) => Err(u.fail()(e)),

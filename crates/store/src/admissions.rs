@@ -10,17 +10,14 @@ use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use weiyuan_domain::admission::{self, Application, Member, Policy};
+use weiyuan_domain::access::Reviewer;
+use weiyuan_domain::admission::{self, Application, Decision, Member, Policy};
 use weiyuan_domain::enterprises::EnterpriseDraft;
 use weiyuan_domain::rules::{Check, all_passed};
 use weiyuan_domain::units::Fixed2;
 
 /// Where an application stands.
-pub const TOWNSHIP: &str = "township";
-pub const COUNTY: &str = "county";
-pub const SENT_BACK: &str = "sent_back";
-pub const APPROVED: &str = "approved";
-pub const REJECTED: &str = "rejected";
+pub use weiyuan_domain::admission::{APPROVED, COUNTY, REJECTED, SENT_BACK, TOWNSHIP};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Admission {
@@ -276,29 +273,37 @@ impl Store {
     /// A review decision at `at` (township or county): approve, reject or send_back. Approval
     /// re-runs the checks and is refused when any fails; the county's approval registers the
     /// enterprise in the park (or moves a registered one there) with today as its entry date.
+    /// Record a review decision on the reviewer's step. Inside the transaction (the park
+    /// locked): the step must still be the reviewer's (else `Conflict("status")`: someone decided
+    /// meanwhile), and an approval must pass the checks run again now.
     pub async fn decide_admission(
         &self,
+        reviewer: &Reviewer,
         ctx: &AuditCtx,
-        id: i64,
-        at: &str,
-        decision: &str,
-        reason: &str,
+        d: &Decision,
         today: &str,
     ) -> Result<Admission> {
+        let id = reviewer.admission_id();
+        let (at, decision, reason) = (reviewer.stage(), d.decision, d.reason.as_str());
+        if d.stage != at {
+            return Err(StoreError::Conflict("status"));
+        }
         let before = self.admission(id).await?;
         let policy = self.policy(before.park_id).await?;
         let mut tx = self.write_tx().await?;
         lock_park(&mut tx, before.park_id).await?;
+        let now: String =
+            match sqlx::query("SELECT status FROM admissions WHERE id = $1").bind(id).fetch_optional(&mut *tx).await? {
+                Some(r) => col(&r, "status")?,
+                None => return Err(StoreError::NotFound),
+            };
+        if now != at {
+            return Err(StoreError::Conflict("status"));
+        }
         let (checks, version) =
             run_checks(&mut tx, &policy, before.park_id, before.enterprise_id, &before.applicant, before.area_m2)
                 .await?;
-        let next = match (at, decision) {
-            (TOWNSHIP, "approve") => COUNTY,
-            (COUNTY, "approve") => APPROVED,
-            (_, "reject") => REJECTED,
-            (_, "send_back") => SENT_BACK,
-            _ => return Err(StoreError::Conflict("decision")),
-        };
+        let next = admission::next_status(d);
         if decision == "approve" && !all_passed(&checks) {
             return Err(StoreError::Refused(checks));
         }

@@ -672,18 +672,13 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
     store.apply_admission(&ctx, park.id, None, &applicant(2, "平阳县演示五金电镀有限公司", "C3484"), area).await?;
     let outside =
         store.apply_admission(&ctx, park.id, None, &applicant(3, "平阳县演示食品有限公司", "C1431"), area).await?;
-    let township = AuditCtx::system("xiaojiang");
-    let today = weiyuan_server::today();
-    store
-        .decide_admission(
-            &township,
-            outside.id,
-            "township",
-            "send_back",
-            "演示：食品制造不符合本园产业定位，请核实主营业务",
-            &today,
-        )
-        .await?;
+    let decision = weiyuan_domain::admission::DecisionForm {
+        decision: "send_back".into(),
+        reason: "演示：食品制造不符合本园产业定位，请核实主营业务".into(),
+        stage: weiyuan_domain::admission::TOWNSHIP.into(),
+    };
+    let township = weiyuan_domain::Actor { username: "xiaojiang".into(), ..actor.clone() };
+    weiyuan_server::admissions::decide(store, &township, outside.id, &decision).await.map_err(deal_failed)?;
     // Lotteries: two units, five applicants; one drawn, one published.
     let free: Vec<i64> =
         store.holdings(park.id).await?.iter().filter(|h| h.owner_id.is_none()).map(|h| h.unit_id).take(4).collect();

@@ -363,7 +363,7 @@ async fn an_unacknowledged_alarm_goes_to_the_township_then_the_county(app: &App)
     );
     let (s, _) =
         json_of(app.send(&operator, "POST", &format!("/api/v1/alarms/{id}/acknowledge"), json!({})).await).await;
-    assert_eq!(s, 422, "acknowledged once");
+    assert_eq!(s, 409, "acknowledged once: a second acknowledgement is stale");
     // The gate reports again: the no-data alarm clears by itself.
     let ts = weiyuan_store::now_ms();
     let reading = json!({"token": gate_token, "readings": [{"device": "GATE-ESC-1", "metric": "vehicles_in", "ts": ts, "value": 3}]});
@@ -395,7 +395,7 @@ async fn an_unacknowledged_alarm_goes_to_the_township_then_the_county(app: &App)
     let (s, e) =
         json_of(app.send(&county, "POST", &format!("/api/v1/alarms/{id}/clear"), json!({"comment": "重复"})).await)
             .await;
-    assert_eq!((s, e["error"]["fields"][0]["code"].as_str()), (422, Some("error.alarm_closed")));
+    assert_eq!((s, e["error"]["fields"][0]["code"].as_str()), (409, Some("error.alarm_closed")));
     // The township reads its notifications.
     let (_, n) = json_of(app.get(&township, "/api/v1/notifications").await).await;
     assert!(n["items"].as_array().unwrap().iter().any(|i| i["alarm_id"] == id && i["event"] == "escalated"));

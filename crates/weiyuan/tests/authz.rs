@@ -413,11 +413,19 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             let a = store.apply_admission(&sys, park.id, None, &d, area).await.unwrap();
             let resubmit = (spec.method == "PUT" || spec.method == "POST") && !path.ends_with("/decision");
             if resubmit {
-                store.decide_admission(&sys, a.id, "township", "send_back", "补材料", "2026-01-01").await.unwrap();
+                let reviewer = system_actor().reviewer(&park.as_ref(), a.id, "township").unwrap();
+                let d = weiyuan_domain::admission::Decision {
+                    decision: "send_back",
+                    reason: "补材料".into(),
+                    stage: "township",
+                };
+                store.decide_admission(&reviewer, &sys, &d, "2026-01-01").await.unwrap();
             }
             if path.ends_with("/decision") {
-                let body = json!({"decision": "send_back", "reason": "测试"});
-                (a.id.to_string(), body, vec![("decision", "send_back".into()), ("reason", "测试".into())])
+                let body = json!({"decision": "send_back", "reason": "测试", "stage": a.status});
+                let form =
+                    vec![("decision", "send_back".into()), ("reason", "测试".into()), ("stage", a.status.clone())];
+                (a.id.to_string(), body, form)
             } else {
                 (a.id.to_string(), Value::Object(body), fields.to_vec())
             }

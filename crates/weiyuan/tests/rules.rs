@@ -316,14 +316,24 @@ async fn admission_is_checked_then_reviewed_by_the_township_and_the_county(app: 
     assert!(a["checks"].as_array().unwrap().iter().all(|c| c["passed"] == true), "{a}");
     assert_eq!(a["status"], "township");
     let id = a["id"].as_i64().unwrap();
-    let decide = |d: &str, r: &str| json!({"decision": d, "reason": r});
+    let decide = |d: &str, r: &str| json!({"decision": d, "reason": r, "stage": "township"});
+    let at_county = |d: &str, r: &str| json!({"decision": d, "reason": r, "stage": "county"});
     let dpath = format!("/api/v1/admissions/{id}/decision");
     let (s, a) = body(app.send(&township, "POST", &dpath, decide("approve", "")).await).await;
     assert_eq!((s, a["status"].as_str()), (200, Some("county")), "{a}");
-    assert_eq!(app.send(&township, "POST", &dpath, decide("approve", "")).await.status(), 403, "the county's step");
-    let (s, v) = body(app.send(&county, "POST", &dpath, decide("send_back", "")).await).await;
+    assert_eq!(app.send(&township, "POST", &dpath, at_county("approve", "")).await.status(), 403, "the county's step");
+    // The township's page, left open, approves again: stale, and says what the step is now.
+    let (s, v) = body(app.send(&township, "POST", &dpath, decide("approve", "")).await).await;
+    assert_eq!((s, v["error"]["code"].as_str(), v["error"]["field"].as_str()), (409, Some("stale"), Some("stage")));
+    assert_eq!(
+        v["error"]["fields"][0]["message"],
+        "您看到的是“乡镇审核”环节，但此申请已由他人处理，现为“待县级审核”；请刷新页面后再操作"
+    );
+    // So does the county, deciding the township's step in its place on an old page.
+    assert_eq!(app.send(&county, "POST", &dpath, decide("approve", "")).await.status(), 409);
+    let (s, v) = body(app.send(&county, "POST", &dpath, at_county("send_back", "")).await).await;
     assert_eq!((s, v["error"]["field"].as_str()), (422, Some("reason")), "sending back needs a reason");
-    let (s, a) = body(app.send(&county, "POST", &dpath, decide("approve", "符合入园条件")).await).await;
+    let (s, a) = body(app.send(&county, "POST", &dpath, at_county("approve", "符合入园条件")).await).await;
     assert_eq!((s, a["status"].as_str()), (200, Some("approved")), "{a}");
     let e = a["enterprise_id"].as_i64().unwrap();
     let (_, ent) = body(app.get(&county, &format!("/api/v1/enterprises/{e}")).await).await;
@@ -706,6 +716,39 @@ async fn two_server_processes_sell_one_unit_exactly_once(app: &App) {
         let history = app.store.unit_history(*unit).await.unwrap();
         assert_eq!(history.iter().filter(|h| h.kind == "sale").count(), 1);
         assert_eq!(app.store.holding(*unit).await.unwrap().owner_id, history[0].party_id);
+    }
+    // The same township-step approval reaches both servers at once (two clerks, or one double
+    // click): one decides it, the other is stale; the application never skips the county's step.
+    let py06 = app.park_id("PY06").await;
+    for n in 0..10u32 {
+        let apply = json!({"name": format!("并发审核测试{n}塑业有限公司"), "credit_code": weiyuan::demo::demo_credit_code(93_000 + n),
+                           "industry_code": "C2926", "size": "below", "area_m2": 600});
+        let (s, a) = body(app.send(&county, "POST", &format!("/api/v1/parks/{py06}/admissions"), apply).await).await;
+        assert_eq!((s, a["status"].as_str()), (201, Some("township")), "{a}");
+        let id = a["id"].as_i64().unwrap();
+        let mut tasks = Vec::new();
+        for base in &bases {
+            let (client, token, base) = (client.clone(), county.clone(), base.clone());
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(format!("{base}/api/v1/admissions/{id}/decision"))
+                    .bearer_auth(token)
+                    .json(&json!({"decision": "approve", "reason": "", "stage": "township"}))
+                    .send()
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut statuses = Vec::new();
+        let mut bodies = Vec::new();
+        for t in tasks {
+            let r = t.await.unwrap();
+            statuses.push(r.status().as_u16());
+            bodies.push(r.text().await.unwrap());
+        }
+        statuses.sort();
+        assert_eq!(statuses, vec![200, 409], "application {id}: {bodies:?}");
+        assert_eq!(app.store.admission(id).await.unwrap().status, "county", "application {id}");
     }
     for mut c in children {
         c.kill().ok();

@@ -113,7 +113,7 @@ pub async fn acknowledge(
 ) -> PageResult {
     match super::acknowledge(&s.store, &u.actor, id, &f).await {
         Ok(_) => Ok(see_other(&format!("/alarms/{id}"))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             alarm_page(&s, &u.at(&format!("/alarms/{id}")), id, f, Errors::from_app(&e, u.tr())).await
         }
         Err(e) => Err(u.fail()(e)),
@@ -128,7 +128,7 @@ pub async fn clear(
 ) -> PageResult {
     match super::clear(&s.store, &u.actor, id, &f).await {
         Ok(_) => Ok(see_other(&format!("/alarms/{id}"))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             alarm_page(&s, &u.at(&format!("/alarms/{id}")), id, f, Errors::from_app(&e, u.tr())).await
         }
         Err(e) => Err(u.fail()(e)),
@@ -214,7 +214,7 @@ pub async fn update_rule(
 ) -> PageResult {
     match super::update_rule(&s.store, &s.ingestor, &u.actor, id, &f).await {
         Ok(_) => Ok(see_other("/alarms/rules")),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             rules_page(&s, &u.at(&format!("/alarms/rules?edit={id}")), f, Errors::from_app(&e, u.tr()), Some(id)).await
         }
         Err(e) => Err(u.fail()(e)),
@@ -224,7 +224,7 @@ pub async fn update_rule(
 pub async fn create_rule(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<RuleForm>) -> PageResult {
     match super::create_rule(&s.store, &s.ingestor, &u.actor, &f).await {
         Ok(_) => Ok(see_other("/alarms/rules")),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             rules_page(&s, &u.at("/alarms/rules"), f, Errors::from_app(&e, u.tr()), None).await
         }
         Err(e) => Err(u.fail()(e)),
@@ -275,7 +275,7 @@ pub async fn webhooks(State(s): State<AppState>, u: PageUser) -> PageResult {
 pub async fn create_webhook(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<WebhookForm>) -> PageResult {
     match super::create_webhook(&s.store, &s.destinations, &u.actor, &f).await {
         Ok(_) => Ok(see_other("/alarms/webhooks")),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             webhooks_page(&s, &u.at("/alarms/webhooks"), f, Errors::from_app(&e, u.tr())).await
         }
         Err(e) => Err(u.fail()(e)),

@@ -76,7 +76,7 @@ async fn after(
     let back = format!("/parks/{park_id}/deals");
     match r {
         Ok(_) => Ok(see_other(&back)),
-        Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_) | AppError::Refused(_))) => {
             let checks = match &e {
                 AppError::Refused(c) => c.clone(),
                 _ => Vec::new(),

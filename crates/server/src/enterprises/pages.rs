@@ -164,7 +164,9 @@ pub async fn create(
 ) -> PageResult {
     match super::create(&s.store, &u.actor, id, &form).await {
         Ok(e) => Ok(see_other(&format!("/enterprises/{}", e.id))),
-        Err(e @ AppError::Invalid(_)) => form_page(&s, &u, id, None, form, Errors::from_app(&e, u.tr())).await,
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            form_page(&s, &u, id, None, form, Errors::from_app(&e, u.tr())).await
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }

@@ -154,7 +154,9 @@ pub async fn new_form(u: PageUser) -> PageResult {
 pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<ParkForm>) -> PageResult {
     match super::create(&s.store, &u.actor, &form).await {
         Ok(p) => Ok(see_other(&format!("/parks/{}", p.id))),
-        Err(e @ AppError::Invalid(_)) => Ok(park_form(&u, None, form, Errors::from_app(&e, u.tr()))),
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            Ok(park_form(&u, None, form, Errors::from_app(&e, u.tr())))
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }
@@ -175,7 +177,9 @@ pub async fn update(
 ) -> PageResult {
     match super::update(&s.store, &u.actor, id, &form).await {
         Ok(p) => Ok(see_other(&format!("/parks/{}", p.id))),
-        Err(e @ AppError::Invalid(_)) => Ok(park_form(&u, Some(id), form, Errors::from_app(&e, u.tr()))),
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            Ok(park_form(&u, Some(id), form, Errors::from_app(&e, u.tr())))
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }
@@ -188,7 +192,7 @@ pub async fn create_building(
 ) -> PageResult {
     match super::create_building(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other(&format!("/parks/{id}#buildings"))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             park_page(&s, &u.at(&format!("/parks/{id}")), id, form, Errors::from_app(&e, u.tr())).await
         }
         Err(e) => Err(u.fail()(e)),
@@ -227,7 +231,9 @@ pub async fn update_building(
 ) -> PageResult {
     match super::update_building(&s.store, &u.actor, id, &form).await {
         Ok(b) => Ok(see_other(&format!("/parks/{}#buildings", b.park_id))),
-        Err(e @ AppError::Invalid(_)) => building_page(&s, &u, id, Some(form), Errors::from_app(&e, u.tr())).await,
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            building_page(&s, &u, id, Some(form), Errors::from_app(&e, u.tr())).await
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }
@@ -240,7 +246,7 @@ pub async fn delete_building(State(s): State<AppState>, u: PageUser, Id(id): Id,
     let (park, _) = super::get_building(&s.store, &u.actor, id).await.map_err(u.fail())?;
     match super::delete_building(&s.store, &u.actor, id).await {
         Ok(()) => Ok(see_other(&format!("/parks/{}#buildings", park.id))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(&s, &u.at(&format!("/parks/{}", park.id)), park.id, BuildingForm::default(), errors).await
         }
@@ -308,7 +314,7 @@ pub async fn create_unit(
 ) -> PageResult {
     match super::create_unit(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other(&format!("/parks/{id}#units"))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             unit_page(&s, &u, UnitTarget::New(id), Some(form), Errors::from_app(&e, u.tr())).await
         }
         Err(e) => Err(u.fail()(e)),
@@ -327,7 +333,7 @@ pub async fn update_unit(
 ) -> PageResult {
     match super::update_unit(&s.store, &u.actor, id, &form).await {
         Ok(unit) => Ok(see_other(&format!("/parks/{}#units", unit.park_id))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             unit_page(&s, &u, UnitTarget::Existing(id), Some(form), Errors::from_app(&e, u.tr())).await
         }
         Err(e) => Err(u.fail()(e)),

@@ -188,7 +188,7 @@ pub async fn file_report(
 ) -> PageResult {
     match super::file_report(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other(&format!("/parks/{id}/progress#reports"))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(&s, &u.at(&format!("/parks/{id}/progress")), id, form, MilestoneForm::default(), errors).await
         }
@@ -204,7 +204,7 @@ pub async fn set_plan(
 ) -> PageResult {
     match super::set_plan(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other(&format!("/parks/{id}/progress#plans"))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(
                 &s,
@@ -228,7 +228,7 @@ pub async fn set_milestone(
 ) -> PageResult {
     match super::set_milestone(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other(&format!("/parks/{id}/progress#milestones"))),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(&s, &u.at(&format!("/parks/{id}/progress")), id, ProgressForm::default(), form, errors).await
         }

@@ -84,7 +84,9 @@ pub async fn show(State(s): State<AppState>, u: PageUser) -> PageResult {
 pub async fn set_rules(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<RulesForm>) -> PageResult {
     match super::set_rules(&s.store, &u.actor, &form).await {
         Ok(_) => Ok(see_other("/settings")),
-        Err(e @ AppError::Invalid(_)) => page(&s, &u.at("/settings"), Some(form), Errors::from_app(&e, u.tr())).await,
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            page(&s, &u.at("/settings"), Some(form), Errors::from_app(&e, u.tr())).await
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }
@@ -96,7 +98,9 @@ pub async fn add_negative(
 ) -> PageResult {
     match super::add_negative(&s.store, &u.actor, &form).await {
         Ok(_) => Ok(see_other("/settings#negative")),
-        Err(e @ AppError::Invalid(_)) => page(&s, &u.at("/settings"), None, Errors::from_app(&e, u.tr())).await,
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            page(&s, &u.at("/settings"), None, Errors::from_app(&e, u.tr())).await
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }
@@ -119,7 +123,9 @@ pub async fn set_orientation(
 ) -> PageResult {
     match super::set_orientation(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(see_other("/settings#orientation")),
-        Err(e @ AppError::Invalid(_)) => page(&s, &u.at("/settings"), None, Errors::from_app(&e, u.tr())).await,
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            page(&s, &u.at("/settings"), None, Errors::from_app(&e, u.tr())).await
+        }
         Err(e) => Err(u.fail()(e)),
     }
 }

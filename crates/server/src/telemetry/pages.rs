@@ -193,7 +193,7 @@ pub async fn register(
         Ok(r) => {
             devices_page(&s, &u, id, DeviceForm::default(), Errors::default(), Some((r.device.serial, r.token))).await
         }
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             devices_page(&s, &u.at(&format!("/parks/{id}/devices")), id, f, Errors::from_app(&e, u.tr()), None).await
         }
         Err(e) => Err(u.fail()(e)),

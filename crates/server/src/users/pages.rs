@@ -199,7 +199,7 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(n): Query<Notice
 pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<super::UserForm>) -> PageResult {
     match super::create(&s.store, &u.actor, &form).await {
         Ok(_) => Ok(see_other("/users?done=created")),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             let form = super::UserForm { password: String::new(), ..form };
             users_page(&s, &u, form, errors, None, String::new()).await
@@ -222,7 +222,7 @@ pub async fn reset_password(
 ) -> PageResult {
     match super::reset_password(&s.store, &u.actor, id, &f.password).await {
         Ok(()) => Ok(see_other("/users?done=reset")),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let msg = e.fields(u.caller.lang).into_iter().map(|f| f.message).collect::<Vec<_>>().join("；");
             users_page(
                 &s,
