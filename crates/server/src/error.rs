@@ -44,6 +44,9 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Duplicate(field) => AppError::Invalid(Invalid::one(FieldError::new(field, "error.duplicate"))),
             StoreError::Refused(checks) => AppError::Refused(checks),
+            StoreError::OutOfScope(field) => {
+                AppError::Invalid(Invalid::one(FieldError::new(field, "error.not_in_park")))
+            }
             StoreError::Conflict(field) => {
                 let code = match field {
                     "status" => return AppError::Stale(Invalid::one(FieldError::new(field, "error.status_changed"))),

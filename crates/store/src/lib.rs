@@ -16,6 +16,7 @@ pub mod parks;
 pub mod progress;
 pub mod reports;
 mod schema;
+mod scope;
 pub mod settings;
 pub mod telemetry;
 pub mod testing;
@@ -63,6 +64,10 @@ pub enum StoreError {
     /// The change would break a relation (e.g. deleting a building that still has units).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// An id from a request body names a record outside the park the write is about (or
+    /// none at all): names the input field.
+    #[error("{0} is not in the park")]
+    OutOfScope(&'static str),
     /// A deal or decision the county's rules refuse: every check made, with its numbers.
     #[error("refused by the rules")]
     Refused(Vec<weiyuan_domain::rules::Check>),

@@ -84,6 +84,7 @@ impl Store {
         token_hash: &str,
     ) -> Result<Device> {
         let mut tx = self.write_tx().await?;
+        crate::scope::in_park(&mut tx, park_id, &device_refs(d)).await?;
         let row = sqlx::query(
             "INSERT INTO devices (park_id, building_id, unit_id, enterprise_id, kind, serial, name, token_hash, active, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -111,6 +112,7 @@ impl Store {
     pub async fn update_device(&self, ctx: &AuditCtx, id: i64, d: &DeviceDraft) -> Result<Device> {
         let mut tx = self.write_tx().await?;
         let before = select_device(&mut tx, id).await?;
+        crate::scope::in_park(&mut tx, before.park_id, &device_refs(d)).await?;
         sqlx::query(
             "UPDATE devices SET building_id = $1, unit_id = $2, enterprise_id = $3, kind = $4, serial = $5, name = $6, \
              active = $7 WHERE id = $8",
@@ -489,4 +491,9 @@ fn rollup_from_row(r: &AnyRow) -> Result<Rollup> {
         last: col(r, "vlast")?,
         last_ts: col(r, "last_ts")?,
     })
+}
+
+/// The records a device names: each must be of the device's park.
+fn device_refs(d: &DeviceDraft) -> [crate::scope::BodyRef; 3] {
+    [("building_id", d.building_id), ("unit_id", d.unit_id), ("enterprise_id", d.enterprise_id)]
 }

@@ -223,6 +223,57 @@ async fn devices_are_registered_in_scope_with_checked_fields(app: &App) {
     assert_eq!(app.get(&app.token("enterprise").await, "/api/v1/devices").await.status(), 403);
 }
 
+both!(a_device_is_bound_only_to_records_of_its_own_park);
+async fn a_device_is_bound_only_to_records_of_its_own_park(app: &App) {
+    // The operator of 万洋众创城 registers a meter in its own park, naming another park's
+    // enterprise, building or unit: refused field by field, nothing stored; its own are fine.
+    let operator = app.token("wanyang").await;
+    let own = app.park_id(weiyuan::demo::DEMO_PARK_CODE).await;
+    let other = app.park_id("PY06").await;
+    let foreign_enterprise = app.store.list_enterprises(other).await.unwrap()[0].id;
+    let own_enterprise = app.store.list_enterprises(own).await.unwrap()[0].id;
+    let own_buildings = app.store.list_buildings(own).await.unwrap();
+    let own_units = app.store.list_units(own).await.unwrap();
+    let county = app.token("county").await;
+    let (_, foreign_unit, _) = app.park_with(&county, &[("101", "600", true)], &[]).await;
+    let foreign_unit = foreign_unit[0];
+    let foreign_building = app.store.get_unit(foreign_unit).await.unwrap().building_id;
+    let other_building_unit = own_units.iter().find(|u| u.building_id != own_buildings[0].id);
+    let devices_before = app.store.list_devices(&weiyuan_domain::access::ParkScope::All).await.unwrap().len();
+    let mut cases = vec![
+        ("enterprise_id", json!({"enterprise_id": foreign_enterprise})),
+        ("building_id", json!({"building_id": foreign_building})),
+        ("unit_id", json!({"unit_id": foreign_unit})),
+        ("enterprise_id", json!({"enterprise_id": 99_999_999})),
+    ];
+    if let Some(u) = other_building_unit {
+        cases.push(("unit_id", json!({"building_id": own_buildings[0].id, "unit_id": u.id})));
+    }
+    for (n, (field, refs)) in cases.into_iter().enumerate() {
+        let mut body = json!({"kind": "electricity_meter", "serial": format!("SCOPE-{own}-{n}"), "name": "电表"});
+        body.as_object_mut().unwrap().extend(refs.as_object().unwrap().clone());
+        let (s, e) = json_of(app.send(&operator, "POST", &format!("/api/v1/parks/{own}/devices"), body).await).await;
+        assert_eq!(
+            (s, e["error"]["fields"][0]["field"].as_str(), e["error"]["fields"][0]["code"].as_str()),
+            (422, Some(field), Some("error.not_in_park")),
+            "case {n}: {e}"
+        );
+    }
+    let after = app.store.list_devices(&weiyuan_domain::access::ParkScope::All).await.unwrap().len();
+    assert_eq!(after, devices_before, "nothing was stored");
+    let body = json!({"kind": "electricity_meter", "serial": format!("SCOPE-{own}-ok"), "name": "电表",
+                      "enterprise_id": own_enterprise, "building_id": own_buildings[0].id});
+    let (s, d) = json_of(app.send(&operator, "POST", &format!("/api/v1/parks/{own}/devices"), body).await).await;
+    assert_eq!(s, 201, "{d}");
+    // Moving it to another park's enterprise by an update is refused the same way.
+    let id = d["device"]["id"].as_i64().unwrap();
+    let body = json!({"kind": "electricity_meter", "serial": format!("SCOPE-{own}-ok"), "name": "电表",
+                      "enterprise_id": foreign_enterprise});
+    let (s, e) = json_of(app.send(&operator, "PUT", &format!("/api/v1/devices/{id}"), body).await).await;
+    assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("enterprise_id")), "{e}");
+    assert_eq!(app.store.get_device(id).await.unwrap().enterprise_id, Some(own_enterprise));
+}
+
 /// A `weiyuan serve` process on a free port, with extra arguments.
 fn serve(db_url: &str, extra: &[&str]) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
