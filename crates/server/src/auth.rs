@@ -20,7 +20,9 @@ pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
 /// Failed logins allowed per username within the window before further attempts are refused.
 pub const MAX_FAILURES: i64 = 5;
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longer passwords are refused (and never hashed).
+pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// 32 random bytes as hex.
 pub fn random_token() -> String {
@@ -56,13 +58,36 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password never used"))
 }
 
-/// Check a login: rate limit first, then the password. Failures are counted per username.
-pub async fn check_login(store: &Store, username: &str, password: &str) -> Result<User, AppError> {
+/// Failures from one client address over all usernames before it must wait out the window
+/// (password spraying).
+pub const MAX_CLIENT_FAILURES: i64 = 30;
+
+/// How long a username must wait at a client after `n` failures there within the window:
+/// nothing below `MAX_FAILURES`, then 1, 2, 4, 8 minutes, then the whole window (15).
+pub fn delay_after(n: i64) -> i64 {
+    if n < MAX_FAILURES { 0 } else { (60_000i64 << (n - MAX_FAILURES).min(4)).min(FAILURE_WINDOW_MS) }
+}
+
+/// Check a login: rate limits first, then the password. Failures are counted per username and
+/// client address (growing delays) and per client address over all usernames, in the database
+/// so every server shares them; failures at one address never lock the owner out at another.
+pub async fn check_login(store: &Store, username: &str, password: &str, client: &str) -> Result<User, AppError> {
     let username = username.trim();
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        // Never hash an unbounded input.
+        return Err(AppError::BadCredentials);
+    }
     let now = now_ms();
-    let (failures, first) = store.login_failures_since(username, now - FAILURE_WINDOW_MS).await?;
-    if failures >= MAX_FAILURES {
-        let until = first.unwrap_or(now) + FAILURE_WINDOW_MS;
+    let ((failures, last), (from_client, first)) =
+        store.login_failures_since(username, client, now - FAILURE_WINDOW_MS).await?;
+    let wait_until = [
+        last.map(|l| l + delay_after(failures)).filter(|_| failures >= MAX_FAILURES),
+        first.map(|f| f + FAILURE_WINDOW_MS).filter(|_| from_client >= MAX_CLIENT_FAILURES),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    if let Some(until) = wait_until.filter(|u| *u > now) {
         return Err(AppError::RateLimited { minutes: ((until - now) / 60_000 + 1).max(1) });
     }
     let found = store.user_credentials(username).await?;
@@ -74,11 +99,11 @@ pub async fn check_login(store: &Store, username: &str, password: &str) -> Resul
     let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await.unwrap_or(false);
     match (ok, user) {
         (true, Some(user)) => {
-            store.clear_login_failures(username).await?;
+            store.clear_login_failures(username, client).await?;
             Ok(user)
         }
         _ => {
-            store.record_login_failure(username).await?;
+            store.record_login_failure(username, client).await?;
             Err(AppError::BadCredentials)
         }
     }
@@ -130,7 +155,7 @@ impl Caller {
     }
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -121,3 +121,17 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for FormBody<T> {
         })
     }
 }
+
+/// The client's address, as the login limits count it: the peer of the connection (a server
+/// behind a reverse proxy sees the proxy; see docs/operations.md). "unknown" when the server
+/// was started without connection info (tests embedding the router).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())))
+    }
+}

@@ -17,6 +17,7 @@ pub mod error;
 pub mod exchange;
 pub mod exits;
 pub mod extract;
+pub mod headers;
 pub mod i18n;
 pub mod lotteries;
 pub mod metrics;
@@ -87,6 +88,7 @@ pub fn app(state: AppState) -> Router {
     router
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::add))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .with_state(state)
 }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "report_rollup_divisions", include_str!("../migrations/0007_report_rollup_divisions.sql")),
     (8, "telemetry", include_str!("../migrations/0008_telemetry.sql")),
     (9, "alarms", include_str!("../migrations/0009_alarms.sql")),
+    (10, "login_clients", include_str!("../migrations/0010_login_clients.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -3,9 +3,12 @@
 //! A batch of checked readings is stored in one transaction together with its rollups and the
 //! devices' last-seen time; the caller acknowledges only after the commit. A reading already
 //! stored (same device, metric and time) is skipped, and only new readings count in the rollups,
-//! so sending a batch twice changes nothing. The bulk path is per backend, side by side here:
-//! SQLite takes multi-row INSERT ... RETURNING statements; PostgreSQL takes COPY into a temporary
-//! table, then one INSERT ... SELECT that also folds the new readings into the rollups.
+//! so sending a batch twice changes nothing. The bulk path is per backend, side by side here, and
+//! on both the rollups are folded in SQL, not in Rust. SQLite: the whole batch is bound as one
+//! JSON parameter that `json_each` expands into a temporary staging table (the first copy of a
+//! reading wins), readings already stored are deleted from it, and the rest is inserted and
+//! upserted into the rollups from that table. PostgreSQL (on the native pool): COPY into a
+//! temporary table, then one INSERT ... SELECT that also folds the new readings into the rollups.
 
 use crate::audit::{self, AuditCtx};
 use crate::{Backend, Result, Store, StoreError, col, now_ms, sql};

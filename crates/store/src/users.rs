@@ -226,29 +226,50 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_login_failure(&self, username: &str) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (username, at_ms) VALUES ($1, $2)")
+    pub async fn record_login_failure(&self, username: &str, client: &str) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (username, client, at_ms) VALUES ($1, $2, $3)")
             .bind(username)
+            .bind(client)
             .bind(now_ms())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Failures for a username since an instant: how many, and the earliest of them.
-    pub async fn login_failures_since(&self, username: &str, since_ms: i64) -> Result<(i64, Option<i64>)> {
-        let row = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n, MIN(at_ms) AS first FROM login_failures WHERE username = $1 AND at_ms >= $2",
+    /// Failures since an instant, as (for this username from this client: how many and the
+    /// latest; from this client for any username: how many and the earliest).
+    pub async fn login_failures_since(
+        &self,
+        username: &str,
+        client: &str,
+        since_ms: i64,
+    ) -> Result<((i64, Option<i64>), (i64, Option<i64>))> {
+        let pair = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, MAX(at_ms) AS last FROM login_failures \
+             WHERE username = $1 AND client = $2 AND at_ms >= $3",
         )
         .bind(username)
+        .bind(client)
         .bind(since_ms)
         .fetch_one(&self.pool)
         .await?;
-        Ok((col(&row, "n")?, col(&row, "first")?))
+        let all = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, MIN(at_ms) AS first FROM login_failures WHERE client = $1 AND at_ms >= $2",
+        )
+        .bind(client)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(((col(&pair, "n")?, col(&pair, "last")?), (col(&all, "n")?, col(&all, "first")?)))
     }
 
-    pub async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(&self.pool).await?;
+    /// A success clears this username's failures from this client (not those from elsewhere).
+    pub async fn clear_login_failures(&self, username: &str, client: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1 AND client = $2")
+            .bind(username)
+            .bind(client)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

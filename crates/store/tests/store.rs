@@ -56,10 +56,10 @@ async fn audit_count(store: &Store) -> i64 {
 both!(migrations_run_once_and_record_their_version);
 async fn migrations_run_once_and_record_their_version(db: &TestDb) {
     let a = db.store().await;
-    assert_eq!(a.schema_version().await.unwrap(), 9);
+    assert_eq!(a.schema_version().await.unwrap(), 10);
     // A second process connecting to the same database does not re-apply anything.
     let b = db.store().await;
-    assert_eq!(b.schema_version().await.unwrap(), 9);
+    assert_eq!(b.schema_version().await.unwrap(), 10);
     assert_eq!(a.backend(), db.backend);
 }
 
@@ -234,14 +234,17 @@ async fn sessions_and_login_failures(db: &TestDb) {
 
     let t0 = weiyuan_store::now_ms() - 1;
     for _ in 0..3 {
-        store.record_login_failure("ent").await.unwrap();
+        store.record_login_failure("ent", "10.0.0.1").await.unwrap();
     }
-    let (n, first) = store.login_failures_since("ent", t0).await.unwrap();
-    assert_eq!(n, 3);
-    assert!(first.unwrap() >= t0);
-    assert_eq!(store.login_failures_since("other", t0).await.unwrap().0, 0);
-    store.clear_login_failures("ent").await.unwrap();
-    assert_eq!(store.login_failures_since("ent", t0).await.unwrap().0, 0);
+    store.record_login_failure("other", "10.0.0.1").await.unwrap();
+    store.record_login_failure("ent", "10.0.0.2").await.unwrap();
+    let ((n, last), (from_client, first)) = store.login_failures_since("ent", "10.0.0.1", t0).await.unwrap();
+    assert_eq!((n, from_client), (3, 4), "this account at this address; this address for any account");
+    assert!(last.unwrap() >= first.unwrap() && first.unwrap() >= t0);
+    assert_eq!(store.login_failures_since("ent", "10.0.0.3", t0).await.unwrap().0.0, 0);
+    store.clear_login_failures("ent", "10.0.0.1").await.unwrap();
+    assert_eq!(store.login_failures_since("ent", "10.0.0.1", t0).await.unwrap().0.0, 0);
+    assert_eq!(store.login_failures_since("ent", "10.0.0.2", t0).await.unwrap().0.0, 1, "other addresses keep theirs");
 }
 
 both!(audit_filters_and_pages);

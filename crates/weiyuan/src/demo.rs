@@ -11,7 +11,7 @@ use weiyuan_domain::progress::{
 use weiyuan_domain::units::wan_m2_to_m2;
 use weiyuan_domain::{Fixed2, Invalid};
 use weiyuan_server::exchange::table::{ImportLimits, read_csv};
-use weiyuan_server::users::{UserForm, prepare};
+use weiyuan_server::users::{UserForm, prepare_demo};
 use weiyuan_store::progress::{PlanBaseline, Target};
 use weiyuan_store::{AuditCtx, Store};
 
@@ -108,7 +108,7 @@ pub fn generated_enterprises(
 
 /// Parks whose generated progress deliberately falls behind plan, and by how much (per cent of plan).
 pub const LAGGING_PARKS: [(&str, i64); 3] = [("PY07", 55), ("PY13", 60), ("PY18", 70)];
-pub const DEMO_PASSWORD: &str = "weiyuan-demo";
+pub use weiyuan_server::users::DEMO_PASSWORD;
 /// The park whose operator and enterprise get demo logins: 万洋众创城.
 pub const DEMO_PARK_CODE: &str = "PY08";
 pub const DEMO_ENTERPRISE: &str = "平阳县微园演示机械配件有限公司";
@@ -472,7 +472,7 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
             password: DEMO_PASSWORD.into(),
             lang: "zh-CN".into(),
         };
-        let new = prepare(store, &form).await.map_err(|e| DemoError::App(format!("{username}: {e:?}")))?;
+        let new = prepare_demo(store, &form).await.map_err(|e| DemoError::App(format!("{username}: {e:?}")))?;
         store.create_user(&ctx, &new).await?;
         loaded.users_created += 1;
     }

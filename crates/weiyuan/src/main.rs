@@ -593,7 +593,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| e.to_string())?
                     .ok_or_else(|| format!("no user {username:?}"))?;
                 let password = read_password()?;
-                weiyuan_server::users::check_password("password", &password)
+                weiyuan_server::users::check_password("password", &password, &[&user.username, &user.display_name])
                     .map_err(|e| describe(&AppError::Invalid(e)))?;
                 let hash = weiyuan_server::auth::hash_password(&password);
                 store.set_password(&AuditCtx::system("cli"), user.id, &hash).await.map_err(|e| e.to_string())?;

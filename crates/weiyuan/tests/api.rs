@@ -61,6 +61,89 @@ async fn repeated_failures_are_rate_limited_per_username(app: &App) {
     app.token("binhai").await;
 }
 
+both!(failures_from_one_address_do_not_lock_the_owner_out_at_another);
+async fn failures_from_one_address_do_not_lock_the_owner_out_at_another(app: &App) {
+    // Anyone can type the county's username: an attacker at 127.0.0.2 fails again and again,
+    // and is held back; the county's own clerk at 127.0.0.3 still gets in.
+    let from = |ip: [u8; 4]| reqwest::Client::builder().local_address(std::net::IpAddr::from(ip)).build().unwrap();
+    let (attacker, clerk) = (from([127, 0, 0, 2]), from([127, 0, 0, 3]));
+    let login = |c: &reqwest::Client, user: &str, password: &str| {
+        c.post(app.url("/api/v1/auth/login")).json(&json!({"username": user, "password": password})).send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login(&attacker, "county", "guess").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login(&attacker, "county", PASSWORD).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login(&clerk, "county", PASSWORD).await.unwrap().status(), StatusCode::OK);
+    // Spraying many usernames from one address stops that address, for every username.
+    for n in 0..30 {
+        login(&attacker, &format!("nobody{n}"), "guess").await.unwrap();
+    }
+    assert_eq!(login(&attacker, "binhai", PASSWORD).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login(&clerk, "binhai", PASSWORD).await.unwrap().status(), StatusCode::OK);
+    // A 100,000-character password is refused without being hashed.
+    let long = "x".repeat(100_000);
+    assert_eq!(login(&clerk, "xiaojiang", &long).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+both!(pages_carry_security_headers_and_the_login_form_its_own_token);
+async fn pages_carry_security_headers_and_the_login_form_its_own_token(app: &App) {
+    let c = app.client();
+    for path in ["/login", "/api/v1/parks", "/assets/weiyuan.js"] {
+        let r = c.get(app.url(path)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(h.get("x-frame-options").unwrap(), "DENY", "{path}");
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+        assert_eq!(h.get("referrer-policy").unwrap(), "same-origin", "{path}");
+    }
+    // A login posted from another site (no token from our login page) is refused, and starts
+    // no session; the same credentials through the page work.
+    let forged = app.client();
+    let r = forged
+        .post(app.url("/login"))
+        .form(&[("username", "county"), ("password", PASSWORD), ("_login", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("页面已过期"));
+    assert_eq!(forged.get(app.url("/parks")).send().await.unwrap().status(), StatusCode::SEE_OTHER, "no session");
+    let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let token = common::login_token_of(&page);
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("username", "county"), ("password", PASSWORD), ("_login", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.get(app.url("/parks")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+both!(weak_and_published_passwords_are_refused_with_the_reason);
+async fn weak_and_published_passwords_are_refused_with_the_reason(app: &App) {
+    let t = app.token("county").await;
+    let user = |password: &str| json!({"username": "kunyang", "display_name": "昆阳镇", "role": "township", "scope": "昆阳镇", "password": password});
+    for (password, code) in [
+        ("12345678", "error.password_too_short"),
+        ("password12", "error.password_weak"),
+        ("kunyang2026", "error.password_weak"),
+        (PASSWORD, "error.password_published"),
+    ] {
+        let r = app.send(&t, "POST", "/api/v1/users", user(password)).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["fields"][0]["code"], code, "{password}: {v}");
+    }
+    let r = app.send(&t, "POST", "/api/v1/users", user("password12")).await;
+    let v: Value = r.json().await.unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("太容易被猜到"), "{v}");
+    let r = app.send(&t, "POST", "/api/v1/users", user("Kunshan-River-Bend-4471")).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
 both!(each_role_sees_its_scope_of_parks);
 async fn each_role_sees_its_scope_of_parks(app: &App) {
     let list = |user: &'static str| async move {
@@ -329,7 +412,7 @@ async fn the_county_manages_users(app: &App) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "password");
     let r = app
-        .send(&t, "POST", "/api/v1/users", json!({"username": "aojiang", "display_name": "鳌江镇", "role": "township", "scope": "鳌江", "password": "aojiang-2026"}))
+        .send(&t, "POST", "/api/v1/users", json!({"username": "aojiang", "display_name": "鳌江镇", "role": "township", "scope": "鳌江", "password": "Lu-Qiao-Ferry-7341"}))
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let user: Value = r.json().await.unwrap();
@@ -337,7 +420,7 @@ async fn the_county_manages_users(app: &App) {
     let r = app
         .client()
         .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": "aojiang", "password": "aojiang-2026"}))
+        .json(&json!({"username": "aojiang", "password": "Lu-Qiao-Ferry-7341"}))
         .send()
         .await
         .unwrap();
@@ -355,13 +438,15 @@ async fn the_county_manages_users(app: &App) {
 
     // A password reset ends the user's sessions; the new password works.
     let id = user["id"].as_i64().unwrap();
-    let r = app.send(&t, "POST", &format!("/api/v1/users/{id}/password"), json!({"password": "new-pass-2026"})).await;
+    let r = app
+        .send(&t, "POST", &format!("/api/v1/users/{id}/password"), json!({"password": "Silver-Bridge-Orchard-62"}))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.get(&ta, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
     let r = app
         .client()
         .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": "aojiang", "password": "new-pass-2026"}))
+        .json(&json!({"username": "aojiang", "password": "Silver-Bridge-Orchard-62"}))
         .send()
         .await
         .unwrap();
@@ -378,7 +463,7 @@ both!(health_metrics_and_openapi_are_served);
 async fn health_metrics_and_openapi_are_served(app: &App) {
     let c = app.client();
     let h: Value = c.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
-    assert_eq!((h["status"].as_str(), h["schema_version"].as_i64()), (Some("ok"), Some(9)));
+    assert_eq!((h["status"].as_str(), h["schema_version"].as_i64()), (Some("ok"), Some(10)));
     c.get(app.url("/api/v1/parks")).send().await.unwrap();
     let m = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(m.contains("weiyuan_http_requests_total{method=\"GET\",route=\"/api/v1/parks\",status=\"401\"} 1"), "{m}");

@@ -538,7 +538,11 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     } else if path.ends_with("/exit") && spec.method == "POST" {
         (first.id.to_string(), json!({"step": "test"}), vec![("step", "test".into())])
     } else if path.starts_with("/api/v1/users/{id}") || path.starts_with("/users/{id}") {
-        (victim_user.to_string(), json!({"password": PASSWORD}), vec![("password", PASSWORD.into())])
+        (
+            victim_user.to_string(),
+            json!({"password": "Victim-New-Lantern-8812"}),
+            vec![("password", "Victim-New-Lantern-8812".into())],
+        )
     } else if path.contains("/buildings/{id}") {
         if path.ends_with("/delete") || spec.method == "DELETE" {
             let fresh = store
@@ -659,7 +663,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             ("display_name", name),
             ("role", "township".into()),
             ("scope", "萧江镇".into()),
-            ("password", "password-2026".into()),
+            ("password", "Maple-Harbor-Quill-9043".into()),
         ];
         let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
         (String::new(), Value::Object(body), fields.to_vec())
@@ -759,8 +763,11 @@ async fn call(app: &App, s: &Session, spec: &RouteSpec, t: &Target) -> Outcome {
         form.push(("_csrf".into(), s.csrf.clone()));
         if spec.path == "/login" {
             // Logging in again would replace this session's cookie: use a client of its own.
-            let form = [("username", "county"), ("password", PASSWORD)];
-            let r = app.client().post(&url).form(&form).send().await.unwrap();
+            let own = app.client();
+            let page = own.get(&url).send().await.unwrap().text().await.unwrap();
+            let token = common::login_token_of(&page);
+            let form = [("username", "county"), ("password", PASSWORD), ("_login", token.as_str())];
+            let r = own.post(&url).form(&form).send().await.unwrap();
             let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
             return Outcome { status: r.status(), location, body: String::new() };
         } else if spec.path == "/lang" {
@@ -777,7 +784,7 @@ both!(every_route_every_role_own_and_foreign_scope);
 async fn every_route_every_role_own_and_foreign_scope(app: &App) {
     let county = app.token("county").await;
     let victim = app
-        .send(&county, "POST", "/api/v1/users", json!({"username": "victim", "display_name": "v", "role": "township", "scope": "昆阳镇", "password": PASSWORD}))
+        .send(&county, "POST", "/api/v1/users", json!({"username": "victim", "display_name": "v", "role": "township", "scope": "昆阳镇", "password": "Victim-Harbor-Lamp-5520"}))
         .await
         .json::<Value>()
         .await

@@ -53,7 +53,7 @@ async fn demo_twice_then_users(backend: Backend) {
     let ok = weiyuan(
         &["user", "add", "--username", "kunyang", "--role", "township", "--scope", "昆阳镇", "--password-stdin"],
         &db.url,
-        "kunyang-pass\n",
+        "Kunshan-River-Bend-4471\n",
     );
     assert!(ok.status.success(), "{}", text(&ok));
     let u = store.find_user("kunyang").await.unwrap().unwrap();
@@ -61,7 +61,7 @@ async fn demo_twice_then_users(backend: Backend) {
     let op = weiyuan(
         &["user", "add", "--username", "op8", "--role", "operator", "--scope", "PY08", "--password-stdin"],
         &db.url,
-        "op8-password",
+        "Ferry-Lantern-Oak-2290",
     );
     assert!(op.status.success(), "{}", text(&op));
     assert_eq!(
@@ -74,24 +74,25 @@ async fn demo_twice_then_users(backend: Backend) {
     assert!(!bad.status.success());
     let msg = text(&bad);
     assert!(
-        msg.contains("用户名（username）") && msg.contains("角色（role）") && msg.contains("密码至少 8 位"),
+        msg.contains("用户名（username）") && msg.contains("角色（role）") && msg.contains("密码至少 10 位"),
         "{msg}"
     );
     assert!(store.find_user("x").await.unwrap().is_none());
     let dup = weiyuan(
         &["user", "add", "--username", "kunyang", "--role", "county", "--password-stdin"],
         &db.url,
-        "another-pass",
+        "Another-Quiet-Harbor-88",
     );
     assert!(!dup.status.success() && text(&dup).contains("该值已被使用"), "{}", text(&dup));
 
     // passwd changes the hash the login checks.
     let before = store.user_credentials("kunyang").await.unwrap().unwrap().1;
-    let pw = weiyuan(&["user", "passwd", "--username", "kunyang", "--password-stdin"], &db.url, "kunyang-new-pass\n");
+    let pw =
+        weiyuan(&["user", "passwd", "--username", "kunyang", "--password-stdin"], &db.url, "Violet-Canal-Stone-5127\n");
     assert!(pw.status.success(), "{}", text(&pw));
     let after = store.user_credentials("kunyang").await.unwrap().unwrap().1;
     assert_ne!(before, after);
-    assert!(weiyuan_server::auth::verify_password("kunyang-new-pass", &after));
+    assert!(weiyuan_server::auth::verify_password("Violet-Canal-Stone-5127", &after));
     let (entries, _) = store
         .list_audit(&weiyuan_store::AuditQuery { username: Some("cli".into()), limit: 10, ..Default::default() })
         .await
@@ -144,7 +145,7 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
         username: "county".into(),
         display_name: "c".into(),
         role: "county".into(),
-        password: "county-pass".into(),
+        password: "Granite-Tea-Meadow-3381".into(),
         ..Default::default()
     };
     store
@@ -155,9 +156,12 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
         .await
         .unwrap();
     let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let page = browser.get(format!("http://{bind}/login")).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"_login\" value=\"";
+    let token = page[page.find(marker).unwrap() + marker.len()..].split('"').next().unwrap().to_string();
     browser
         .post(format!("http://{bind}/login"))
-        .form(&[("username", "county"), ("password", "county-pass")])
+        .form(&[("username", "county"), ("password", "Granite-Tea-Meadow-3381"), ("_login", token.as_str())])
         .send()
         .await
         .unwrap();

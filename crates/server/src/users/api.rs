@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::{self, Caller, SESSION_TTL_MS};
 use crate::error::{ApiError, AppError};
-use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
+use crate::extract::{ApiUser, ApiWriter, ClientAddr, Id, JsonBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,10 +27,11 @@ pub struct LoginBody {
 pub async fn login(
     State(s): State<AppState>,
     caller: Caller,
+    ClientAddr(client): ClientAddr,
     JsonBody(b): JsonBody<LoginBody>,
 ) -> ApiResult<Json<Value>> {
     let err = |e| ApiError(e, caller.lang);
-    let user = auth::check_login(&s.store, &b.username, &b.password).await.map_err(err)?;
+    let user = auth::check_login(&s.store, &b.username, &b.password, &client).await.map_err(err)?;
     let token = auth::start_session(&s.store, &user, "api").await.map_err(err)?;
     Ok(Json(json!({ "token": token, "expires_in_seconds": SESSION_TTL_MS / 1000, "user": user })))
 }

@@ -37,16 +37,48 @@ fn valid_username(u: &str) -> bool {
         && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-pub fn check_password(field: &str, password: &str) -> Result<(), Invalid> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        Err(Invalid::one(FieldError::new(field, "error.password_too_short").with("min", MIN_PASSWORD_CHARS)))
-    } else {
-        Ok(())
+/// The password printed in the README for the demo logins: refused for any other account.
+pub const DEMO_PASSWORD: &str = "weiyuan-demo";
+
+/// The least strength (zxcvbn's 0–4 scale: 3 is "safely unguessable", about 10^10 guesses).
+pub const MIN_PASSWORD_SCORE: u8 = 3;
+
+/// A new password: 10–128 characters, not the published demo password, and hard to guess
+/// (zxcvbn, knowing the user's name and display name and the platform's own words).
+pub fn check_password(field: &str, password: &str, user_inputs: &[&str]) -> Result<(), Invalid> {
+    let n = password.chars().count();
+    let e = |code: &str| Err(Invalid::one(FieldError::new(field, code)));
+    if n < MIN_PASSWORD_CHARS {
+        return Err(Invalid::one(FieldError::new(field, "error.password_too_short").with("min", MIN_PASSWORD_CHARS)));
     }
+    if n > auth::MAX_PASSWORD_CHARS {
+        return Err(Invalid::one(
+            FieldError::new(field, "error.password_too_long").with("max", auth::MAX_PASSWORD_CHARS),
+        ));
+    }
+    if password == DEMO_PASSWORD {
+        return e("error.password_published");
+    }
+    let mut inputs: Vec<&str> = user_inputs.iter().copied().filter(|s| !s.is_empty()).collect();
+    inputs.extend(["weiyuan", "pingyang", "微园", "平阳", "password", "admin"]);
+    let score = u8::from(zxcvbn::zxcvbn(password, &inputs).score());
+    if score < MIN_PASSWORD_SCORE {
+        return Err(Invalid::one(FieldError::new(field, "error.password_weak").with("score", score)));
+    }
+    Ok(())
 }
 
 /// Check a new user and resolve its scope to ids; the password is hashed here.
 pub async fn prepare(store: &Store, form: &UserForm) -> Result<NewUser, AppError> {
+    prepare_with(store, form, false).await
+}
+
+/// The demo data's users, who share the published demo password (demo mode only).
+pub async fn prepare_demo(store: &Store, form: &UserForm) -> Result<NewUser, AppError> {
+    prepare_with(store, form, form.password == DEMO_PASSWORD).await
+}
+
+async fn prepare_with(store: &Store, form: &UserForm, demo_password: bool) -> Result<NewUser, AppError> {
     let mut c = Checker::new();
     let username = form.username.trim().to_string();
     if username.is_empty() {
@@ -89,7 +121,7 @@ pub async fn prepare(store: &Store, form: &UserForm) -> Result<NewUser, AppError
             }
         }
     }
-    if let Err(e) = check_password("password", &form.password) {
+    if !demo_password && let Err(e) = check_password("password", &form.password, &[&username, &display_name]) {
         e.0.into_iter().for_each(|e| c.push(e));
     }
     let lang = Lang::parse(&form.lang).unwrap_or_default();
@@ -125,8 +157,8 @@ pub async fn reset_password(store: &Store, actor: &Actor, user_id: i64, password
     if !actor.is_county() {
         return Err(AppError::Forbidden);
     }
-    store.get_user(user_id).await?;
-    check_password("password", password)?;
+    let user = store.get_user(user_id).await?;
+    check_password("password", password, &[&user.username, &user.display_name])?;
     let hash = auth::hash_password_async(password.to_string()).await;
     Ok(store.set_password(&AuditCtx::from(actor), user_id, &hash).await?)
 }
@@ -141,10 +173,30 @@ mod tests {
         assert!(!valid_username("ab") && !valid_username("萧江") && !valid_username("a b"));
     }
 
+    fn code(password: &str, inputs: &[&str]) -> Option<String> {
+        check_password("password", password, inputs).err().map(|e| e.0[0].code.clone())
+    }
+
     #[test]
-    fn short_passwords_are_refused_with_the_minimum() {
-        assert!(check_password("password", "12345678").is_ok());
-        let e = check_password("password", "1234567").unwrap_err();
-        assert_eq!(e.0[0].params, vec![("min".to_string(), "8".to_string())]);
+    fn weak_common_and_published_passwords_are_refused() {
+        let e = check_password("password", "Ab3$xyz", &[]).unwrap_err();
+        assert_eq!(e.0[0].params, vec![("min".to_string(), "10".to_string())]);
+        for weak in ["1234567890", "password123", "qwertyuiop", "aaaaaaaaaaaa", "xiaojiang2026", "weiyuan2026!"] {
+            assert_eq!(code(weak, &["xiaojiang", "萧江镇"]).as_deref(), Some("error.password_weak"), "{weak}");
+        }
+        assert_eq!(code(DEMO_PASSWORD, &[]).as_deref(), Some("error.password_published"));
+        assert_eq!(code(&"x".repeat(129), &[]).as_deref(), Some("error.password_too_long"));
+        assert_eq!(code(&"Kp7-".repeat(100_000), &[]).as_deref(), Some("error.password_too_long"), "never estimated");
+        for strong in ["Lu-Qiao-Ferry-7341", "晴川历历汉阳树-1984", "correct horse battery staple"] {
+            assert_eq!(code(strong, &["xiaojiang"]), None, "{strong}");
+        }
+    }
+
+    #[test]
+    fn a_login_waits_longer_after_each_failure() {
+        use crate::auth::delay_after;
+        assert_eq!((delay_after(4), delay_after(5), delay_after(6), delay_after(8)), (0, 60_000, 120_000, 480_000));
+        assert_eq!(delay_after(9), 15 * 60_000);
+        assert_eq!(delay_after(50), 15 * 60_000);
     }
 }

@@ -3,8 +3,8 @@
 use crate::AppState;
 use crate::auth::{self, Caller, LANG_COOKIE, SESSION_COOKIE, SESSION_TTL_MS};
 use crate::error::AppError;
-use crate::extract::{FormBody, Id};
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, safe_next, see_other};
+use crate::extract::{ClientAddr, FormBody, Id};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render_status, safe_next, see_other};
 use crate::parks::pages::Empty;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -25,6 +25,25 @@ pub struct LoginPage {
     pub username: String,
     pub next: String,
     pub errors: Errors,
+    /// The login form's own CSRF token (there is no session yet): the same value goes in a
+    /// cookie, and a login whose form and cookie differ is refused (login CSRF).
+    pub login_token: String,
+}
+
+/// The cookie of the login form's token; only /login reads it.
+pub const LOGIN_COOKIE: &str = "wy_login";
+
+/// A login page with a fresh token in its form and in its cookie.
+fn login_page(s: &AppState, page: LoginPage, status: axum::http::StatusCode) -> Response {
+    let value = HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        page.login_token,
+        if s.secure_cookies { "; Secure" } else { "" }
+    ))
+    .expect("tokens are ASCII");
+    let mut r = render_status(status, &page);
+    r.headers_mut().append(header::SET_COOKIE, value);
+    r
 }
 
 #[derive(Deserialize, Default)]
@@ -33,16 +52,18 @@ pub struct NextQuery {
     next: String,
 }
 
-pub async fn login_form(caller: Caller, uri: Uri, Query(q): Query<NextQuery>) -> Response {
+pub async fn login_form(State(s): State<AppState>, caller: Caller, uri: Uri, Query(q): Query<NextQuery>) -> Response {
     if caller.actor.is_some() {
         return see_other(safe_next(&q.next));
     }
-    render(&LoginPage {
+    let page = LoginPage {
         ctx: PageCtx::new(&caller, &uri),
         username: String::new(),
         next: q.next,
         errors: Errors::default(),
-    })
+        login_token: auth::random_token(),
+    };
+    login_page(&s, page, axum::http::StatusCode::OK)
 }
 
 #[derive(Deserialize, Default)]
@@ -53,6 +74,8 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    _login: String,
 }
 
 fn cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> HeaderValue {
@@ -65,11 +88,19 @@ pub async fn login(
     State(s): State<AppState>,
     caller: Caller,
     uri: Uri,
+    ClientAddr(client): ClientAddr,
+    headers: axum::http::HeaderMap,
     FormBody(f, _): FormBody<LoginForm>,
 ) -> Response {
-    let session = match auth::check_login(&s.store, &f.username, &f.password).await {
-        Ok(user) => auth::start_session(&s.store, &user, "web").await.map(|token| (user, token)),
-        Err(e) => Err(e),
+    let cookie_token = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let same_form = !f._login.is_empty() && auth::constant_time_eq(&f._login, cookie_token);
+    let session = if !same_form {
+        Err(AppError::Csrf)
+    } else {
+        match auth::check_login(&s.store, &f.username, &f.password, &client).await {
+            Ok(user) => auth::start_session(&s.store, &user, "web").await.map(|token| (user, token)),
+            Err(e) => Err(e),
+        }
     };
     match session {
         Ok((user, token)) => {
@@ -82,8 +113,9 @@ pub async fn login(
         Err(e @ AppError::Internal(_)) => PageError::new(e, &caller, &uri).into_response(),
         Err(e) => {
             let errors = Errors { general: e.message(caller.lang), ..Default::default() };
-            let page = LoginPage { ctx: PageCtx::new(&caller, &uri), username: f.username, next: f.next, errors };
-            render_status(e.status(), &page)
+            let ctx = PageCtx::new(&caller, &uri);
+            let page = LoginPage { ctx, username: f.username, next: f.next, errors, login_token: auth::random_token() };
+            login_page(&s, page, e.status())
         }
     }
 }

@@ -41,7 +41,7 @@ impl App {
                 password: PASSWORD.into(),
                 ..Default::default()
             };
-            let new = weiyuan_server::users::prepare(&store, &form).await.expect("valid user");
+            let new = weiyuan_server::users::prepare_demo(&store, &form).await.expect("valid user");
             store.create_user(&weiyuan_store::AuditCtx::system("test"), &new).await.unwrap();
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -50,7 +50,8 @@ impl App {
         // The tests' webhook receivers listen on this machine.
         state.destinations = weiyuan_server::alarms::destinations::Destinations::new(vec!["127.0.0.1".into()]);
         let server = tokio::spawn(async move {
-            axum::serve(listener, weiyuan_server::app(state)).await.unwrap();
+            let app = weiyuan_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app).await.unwrap();
         });
         Some(App { base, store, db: Some(db), server })
     }
@@ -88,9 +89,11 @@ impl App {
     /// A cookie-session client logged in through the login form, and its CSRF token.
     pub async fn browser(&self, username: &str) -> (Client, String) {
         let c = self.client();
+        let page = c.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let token = login_token_of(&page);
         let r = c
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", PASSWORD), ("next", "/parks")])
+            .form(&[("username", username), ("password", PASSWORD), ("next", "/parks"), ("_login", token.as_str())])
             .send()
             .await
             .unwrap();
@@ -205,6 +208,13 @@ pub async fn json_of(r: Response) -> (u16, Value) {
 }
 
 /// The CSRF token a page carries in its forms.
+/// The login form's own token (the login page sets the matching cookie).
+pub fn login_token_of(html: &str) -> String {
+    let marker = "name=\"_login\" value=\"";
+    let start = html.find(marker).expect("the login page has its token") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
 pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();
