@@ -18,6 +18,10 @@ const DAY_MS: i64 = 86_400_000;
 const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
 
 impl Month {
+    /// No report of the platform's concerns predates this year (the parks' programme began in
+    /// the 2010s): an earlier month is a typing mistake.
+    pub const FIRST_YEAR: i32 = 2000;
+
     pub fn new(year: i32, month: u32) -> Option<Month> {
         ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then_some(Month { year, month })
     }
@@ -236,6 +240,10 @@ impl ProgressForm {
         let month = match Month::parse(&self.month) {
             Some(m) if m > current => {
                 c.push(FieldError::new("month", "error.month_in_future").with("month", m));
+                None
+            }
+            Some(m) if m.year < Month::FIRST_YEAR => {
+                c.push(FieldError::new("month", "error.month_too_early").with("min", Month::FIRST_YEAR));
                 None
             }
             Some(m) => Some(m),

@@ -15,6 +15,8 @@ pub struct Field {
     pub unit: &'static str,
     pub signed: bool,
     pub max: Fixed2,
+    /// Counted in whole units (people).
+    pub whole: bool,
 }
 
 /// 100 billion in the field's unit, in hundredths.
@@ -22,20 +24,20 @@ const BIG: Fixed2 = Fixed2(10_000_000_000_000);
 
 /// Every field, in the order forms, files and tables show them.
 pub const FIELDS: [Field; 14] = [
-    Field { key: "output", unit: "万元", signed: false, max: BIG },
-    Field { key: "revenue", unit: "万元", signed: false, max: BIG },
-    Field { key: "sales", unit: "万元", signed: false, max: BIG },
-    Field { key: "tax", unit: "万元", signed: false, max: BIG },
-    Field { key: "tax_local", unit: "万元", signed: false, max: BIG },
-    Field { key: "profit", unit: "万元", signed: true, max: BIG },
-    Field { key: "electricity", unit: "kWh", signed: false, max: BIG },
-    Field { key: "energy", unit: "tce", signed: false, max: BIG },
-    Field { key: "water", unit: "m³", signed: false, max: BIG },
-    Field { key: "employees", unit: "人", signed: false, max: Fixed2(10_000_000) },
-    Field { key: "rnd", unit: "万元", signed: false, max: BIG },
-    Field { key: "investment", unit: "万元", signed: false, max: BIG },
-    Field { key: "emissions", unit: "t", signed: false, max: BIG },
-    Field { key: "value_added", unit: "万元", signed: true, max: BIG },
+    Field { key: "output", unit: "万元", signed: false, max: BIG, whole: false },
+    Field { key: "revenue", unit: "万元", signed: false, max: BIG, whole: false },
+    Field { key: "sales", unit: "万元", signed: false, max: BIG, whole: false },
+    Field { key: "tax", unit: "万元", signed: false, max: BIG, whole: false },
+    Field { key: "tax_local", unit: "万元", signed: false, max: BIG, whole: false },
+    Field { key: "profit", unit: "万元", signed: true, max: BIG, whole: false },
+    Field { key: "electricity", unit: "kWh", signed: false, max: BIG, whole: false },
+    Field { key: "energy", unit: "tce", signed: false, max: BIG, whole: false },
+    Field { key: "water", unit: "m³", signed: false, max: BIG, whole: false },
+    Field { key: "employees", unit: "人", signed: false, max: Fixed2(10_000_000), whole: true },
+    Field { key: "rnd", unit: "万元", signed: false, max: BIG, whole: false },
+    Field { key: "investment", unit: "万元", signed: false, max: BIG, whole: false },
+    Field { key: "emissions", unit: "t", signed: false, max: BIG, whole: false },
+    Field { key: "value_added", unit: "万元", signed: true, max: BIG, whole: false },
 ];
 
 pub const N: usize = FIELDS.len();
@@ -175,6 +177,10 @@ impl ReportForm {
                 c.push(FieldError::new("month", "error.month_not_over").with("month", m));
                 m
             }
+            Some(m) if m.year < Month::FIRST_YEAR => {
+                c.push(FieldError::new("month", "error.month_too_early").with("min", Month::FIRST_YEAR));
+                m
+            }
             Some(m) => m,
             None => {
                 c.push(FieldError::new(
@@ -196,6 +202,9 @@ impl ReportForm {
             }
             let min = if f.signed { Fixed2(-f.max.0) } else { Fixed2::ZERO };
             let v = c.decimal(f.key, text, min, f.max);
+            if f.whole && v.0 % 100 != 0 {
+                c.push(FieldError::new(f.key, "error.whole_number").with("unit", f.unit));
+            }
             figures[i] = Some(v);
             if let Some(prev) = last_year.and_then(|ly| ly[i])
                 && jump(v, prev, rules.jump_factor)

@@ -260,48 +260,20 @@ pub fn parse_timestamp(v: &serde_json::Value) -> Option<i64> {
     }
 }
 
-/// "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" to epoch milliseconds.
+/// "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" to epoch milliseconds, by the `time` crate's RFC 3339
+/// parser: impossible dates (2026-02-31) and times are refused, not rolled over. A space may
+/// stand for the `T`, as many devices write it.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let s = s.trim();
-    if s.len() < 20 || !s.is_char_boundary(19) {
-        return None;
-    }
-    let (date, rest) = s.split_at(10);
-    let mut d = date.split('-');
-    let (y, mo, da): (i64, u32, u32) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || !matches!(rest.as_bytes()[0], b'T' | b' ') {
-        return None;
-    }
-    let time = &rest[1..9];
-    let mut t = time.split(':');
-    let (h, mi, se): (i64, i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?, t.next()?.parse().ok()?);
-    if h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let mut tail = &rest[9..];
-    let mut frac_ms = 0;
-    if let Some(f) = tail.strip_prefix('.') {
-        let digits: String = f.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if digits.is_empty() {
-            return None;
-        }
-        frac_ms = format!("{:0<3}", &digits[..digits.len().min(3)]).parse::<i64>().ok()?;
-        tail = &f[digits.len()..];
-    }
-    let offset_min = match tail {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match tail.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (oh, om) = tail[1..].split_once(':')?;
-            sign * (oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().ok()?)
-        }
+    let fixed;
+    let s = if s.len() > 10 && s.as_bytes()[10] == b' ' && s.is_char_boundary(11) {
+        fixed = format!("{}T{}", &s[..10], &s[11..]);
+        fixed.as_str()
+    } else {
+        s
     };
-    let days = crate::time::days_from_civil(y, mo, da);
-    Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + frac_ms)
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).ok()
 }
 
 code_enum! {
@@ -498,6 +470,12 @@ mod tests {
         assert_eq!(parse_timestamp(&serde_json::json!("2025-12-01T08:00:00.25+08:00")), Some(ms + 250));
         assert_eq!(parse_timestamp(&serde_json::json!("2025-13-01T08:00:00Z")), None);
         assert_eq!(parse_timestamp(&serde_json::json!("yesterday")), None);
+        // Impossible dates and times are refused, not rolled over into the next month.
+        for bad in ["2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T12:00:00Z", "2026-01-01T24:00:00Z"] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_some(), "a leap day");
+        assert_eq!(parse_rfc3339("2025-12-01 08:00:00+08:00"), Some(ms), "a space for the T");
     }
 
     #[test]

@@ -35,6 +35,39 @@ pub struct AnalysisQuery {
 }
 
 impl AnalysisQuery {
+    /// Every value given must be one the analysis understands: a month it cannot read, a
+    /// period that runs backwards, a park id that is not a number or a figure that does not
+    /// exist is refused on its field (never silently replaced by the default).
+    pub fn validate(&self) -> Result<(), weiyuan_domain::Invalid> {
+        use weiyuan_domain::FieldError;
+        let mut c = weiyuan_domain::validation::Checker::new();
+        let month = |c: &mut weiyuan_domain::validation::Checker, field: &str, v: &str| {
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            let m = Month::parse(v).filter(|m| (2000..=2100).contains(&m.year) && v.len() <= 7);
+            if m.is_none() {
+                c.push(FieldError::new(field, "error.month_format"));
+            }
+            m
+        };
+        let (from, to) = (month(&mut c, "from", &self.from), month(&mut c, "to", &self.to));
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            c.push(FieldError::new("from", "error.from_after_to"));
+        }
+        if !self.park_id.trim().is_empty() && self.park_id.trim().parse::<u32>().is_err() {
+            c.push(FieldError::new("park_id", "error.not_an_id"));
+        }
+        let field = self.field.trim();
+        if !field.is_empty() && !weiyuan_domain::reports::FIELDS.iter().any(|f| f.key == field) {
+            c.push(FieldError::new("field", "error.unknown_choice").with("value", field));
+        }
+        c.finish(())
+    }
+
     fn filter(&self) -> ReportFilter {
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         ReportFilter {
@@ -173,6 +206,7 @@ pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &Analysis
     if actor.role == weiyuan_domain::Role::Enterprise {
         return Err(AppError::Forbidden);
     }
+    q.validate()?;
     let (from, to) = q.period();
     let key = format!(
         "{:?}|{from}|{to}|{}|{}|{}|{}|{}",
@@ -210,6 +244,7 @@ pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<
     if actor.role == weiyuan_domain::Role::Enterprise {
         return Err(AppError::Forbidden);
     }
+    q.validate()?;
     let filter = q.filter();
     let (from, to) = q.period();
     let year_back = |m: Month| Month { year: m.year - 1, ..m };
@@ -338,6 +373,7 @@ pub async fn behind(store: &Store, actor: &Actor, q: &AnalysisQuery, limit: usiz
     if actor.role == weiyuan_domain::Role::Enterprise {
         return Err(AppError::Forbidden);
     }
+    q.validate()?;
     let (from, to) = q.period();
     let field =
         weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == q.field.trim()).map(|f| f.key).unwrap_or("revenue");

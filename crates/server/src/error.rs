@@ -205,3 +205,52 @@ impl IntoResponse for ApiError {
         self.0.to_json(self.1)
     }
 }
+
+/// The language an unauthenticated request asks for (Accept-Language), zh-CN by default.
+pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
+    let accept = headers.get("accept-language").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::ZhCn }
+}
+
+/// Every error the API answers has the one JSON shape: replies made by the framework itself
+/// (a body over the size limit, a path or query it cannot read, a method the route does not
+/// have, a timeout) are rewritten into it, in the caller's language.
+pub async fn api_errors_as_json(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let lang = lang_of(req.headers());
+    let r = next.run(req).await;
+    let status = r.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return r;
+    }
+    let json = r
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json {
+        return r;
+    }
+    let (code, key) = match status.as_u16() {
+        400 => ("bad_request", "error.bad_request"),
+        401 => ("unauthenticated", "error.unauthenticated"),
+        403 => ("forbidden", "error.forbidden"),
+        404 => ("not_found", "error.not_found"),
+        405 => ("method_not_allowed", "error.method_not_allowed"),
+        408 => ("timeout", "error.timeout"),
+        413 => ("too_large", "error.body_too_large"),
+        415 => ("unsupported_media_type", "error.unsupported_media_type"),
+        422 => ("invalid", "error.invalid"),
+        429 => ("rate_limited", "error.rate_limited"),
+        _ => ("internal", "error.internal"),
+    };
+    let body = serde_json::json!({ "error": {
+        "code": code, "message": i18n::t(lang, key), "field": null, "fields": [], "checks": []
+    }});
+    let mut out = (status, Json(body)).into_response();
+    for name in [axum::http::header::RETRY_AFTER, axum::http::header::ALLOW] {
+        if let Some(v) = r.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}

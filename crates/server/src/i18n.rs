@@ -172,6 +172,58 @@ mod tests {
         assert!(missing.is_empty(), "keys used but missing from the catalogue: {missing:?}");
     }
 
+    /// Every message key the code can produce (error and import messages written anywhere in
+    /// the domain, store and server) and the label of every field an error can name exist in
+    /// both catalogues: no user ever reads a raw key such as `field.park_id`.
+    #[test]
+    fn every_message_and_field_an_error_can_name_exists_in_both_languages() {
+        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let mut texts = Vec::new();
+        for dir in ["crates/domain/src", "crates/store/src", "crates/server/src"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for entry in std::fs::read_dir(&d).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else {
+                        texts.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+                    }
+                }
+            }
+        }
+        let key_like = |k: &str| {
+            k.contains('.')
+                && !k.ends_with('.')
+                && !k.ends_with(".html")
+                && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+        };
+        let mut missing = Vec::new();
+        for (file, text) in &texts {
+            for (i, literal) in text.split('"').enumerate() {
+                // Odd pieces are inside quotes (good enough for these sources).
+                if i % 2 == 1 && (literal.starts_with("error.") || literal.starts_with("import.")) && key_like(literal)
+                {
+                    for lang in [Lang::ZhCn, Lang::En] {
+                        if !catalogue(lang).contains_key(literal) {
+                            missing.push(format!("{file}: {literal} ({})", lang.code()));
+                        }
+                    }
+                }
+            }
+            for part in text.split("FieldError::new(\"").skip(1) {
+                let field = part.split('"').next().unwrap();
+                let key = format!("field.{field}");
+                if key_like(&key) && !catalogue(Lang::ZhCn).contains_key(key.as_str()) {
+                    missing.push(format!("{file}: {key}"));
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "message keys or field labels missing: {missing:#?}");
+    }
+
     /// Every rule a check can name has its sentence: the names are read from the sources.
     #[test]
     fn every_rule_and_decision_has_its_text() {

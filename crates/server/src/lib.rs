@@ -85,11 +85,14 @@ pub fn app(state: AppState) -> Router {
     for (spec, handler) in routes::all() {
         router = router.route(spec.path, handler);
     }
+    // Outermost last: security headers on everything, then one JSON shape for API errors
+    // (the timeout's included), then the timeout, then metrics around the routes.
     router
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::add))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(error::api_errors_as_json))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::add))
         .with_state(state)
 }
 

@@ -394,3 +394,58 @@ async fn a_report_file_round_trips_and_one_bad_cell_rejects_it_whole(app: &App) 
     .await;
     assert_eq!((s, v["imported"]["written"].as_i64()), (200, Some(0)), "{v}");
 }
+
+both!(bad_query_values_and_odd_figures_are_refused_in_one_error_shape);
+async fn bad_query_values_and_odd_figures_are_refused_in_one_error_shape(app: &App) {
+    let county = app.token("county").await;
+    let enterprise = app.token("enterprise").await;
+    let township = app.token("xiaojiang").await;
+    let field_of = |v: &Value| v["error"]["fields"][0]["field"].as_str().map(str::to_string);
+    // Query values the server cannot read are refused on their field, not replaced by defaults.
+    for (path, field) in [
+        ("/api/v1/analysis?from=2023-02-30", "from"),
+        ("/api/v1/analysis?from=2024-06&to=2024-01", "from"),
+        ("/api/v1/analysis?park_id=abc", "park_id"),
+        ("/api/v1/analysis/enterprises?field=nonsense", "field"),
+        ("/api/v1/audit?page=-1", "page"),
+        ("/api/v1/audit?from=2026-02-31", "from"),
+    ] {
+        let (s, v) = json_of(app.get(&county, path).await).await;
+        assert_eq!((s, field_of(&v).as_deref()), (422, Some(field)), "{path}: {v}");
+        assert!(!v["error"]["fields"][0]["message"].as_str().unwrap().contains("field."), "{v}");
+    }
+    // Half a person, a report from 1900: refused, nothing written.
+    let demo = app.store.find_enterprise(weiyuan::demo::DEMO_ENTERPRISE).await.unwrap().unwrap();
+    let path = format!("/api/v1/enterprises/{}/reports", demo.id);
+    let mut half = form(last(), "100");
+    half["employees"] = json!(2.5);
+    let (s, v) = json_of(app.send(&enterprise, "POST", &path, half).await).await;
+    assert_eq!((s, field_of(&v).as_deref()), (422, Some("employees")), "{v}");
+    let (s, v) = json_of(app.send(&enterprise, "POST", &path, form(Month { year: 1900, month: 1 }, "1")).await).await;
+    assert_eq!((s, field_of(&v).as_deref()), (422, Some("month")), "{v}");
+    let py06 = app.park_id("PY06").await;
+    let (s, v) = json_of(
+        app.send(&township, "POST", &format!("/api/v1/parks/{py06}/reports"), json!({"month": "1900-01"})).await,
+    )
+    .await;
+    assert_eq!((s, field_of(&v).as_deref()), (422, Some("month")), "{v}");
+    assert!(app.store.enterprise_reports(demo.id).await.unwrap().is_empty(), "nothing written");
+    // A telemetry batch without readings is refused as the API describes.
+    let r = app.client().post(app.url("/api/v1/telemetry")).json(&json!({"token": "x", "readings": []})).send().await;
+    let (s, v) = json_of(r.unwrap()).await;
+    assert_eq!((s, field_of(&v).as_deref()), (422, Some("readings")), "{v}");
+    // Replies made by the framework (an unknown method, an unreadable query, a body over the
+    // limit) come in the same JSON shape as every other error.
+    let c = app.client();
+    let r = c.delete(app.url("/api/v1/analysis")).bearer_auth(&county).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "method_not_allowed", "{v}");
+    let big = vec![b'x'; 3 << 20];
+    let r = c.post(app.url("/api/v1/telemetry")).header("content-type", "application/json").body(big).send().await;
+    let r = r.unwrap();
+    assert_eq!(r.status(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    assert_eq!(v["error"]["message"], "请求内容过大");
+}

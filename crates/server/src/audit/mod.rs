@@ -31,6 +31,26 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
+    /// A page that is not a positive number, a date that does not exist or a park id that is
+    /// not a number is refused on its field.
+    pub fn validate(&self) -> Result<(), weiyuan_domain::Invalid> {
+        use weiyuan_domain::FieldError;
+        let mut c = weiyuan_domain::validation::Checker::new();
+        let page = self.page.trim();
+        if !page.is_empty() && !page.parse::<i64>().is_ok_and(|p| (1..=1_000_000).contains(&p)) {
+            c.push(FieldError::new("page", "error.page_number"));
+        }
+        for (field, v) in [("from", &self.from), ("to", &self.to)] {
+            if !v.trim().is_empty() && parse_shanghai_date(v).is_none() {
+                c.push(FieldError::new(field, "error.date_format"));
+            }
+        }
+        if !self.park_id.trim().is_empty() && self.park_id.trim().parse::<u32>().is_err() {
+            c.push(FieldError::new("park_id", "error.not_an_id"));
+        }
+        c.finish(())
+    }
+
     pub fn page(&self) -> i64 {
         self.page.trim().parse::<i64>().unwrap_or(1).max(1)
     }
@@ -54,5 +74,6 @@ pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<
     if !actor.is_county() {
         return Err(AppError::Forbidden);
     }
+    f.validate()?;
     Ok(store.list_audit(&f.query()).await?)
 }

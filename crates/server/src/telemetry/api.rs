@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use weiyuan_domain::access::Lang;
+
 use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm};
 use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::telemetry::{Device, Rollup};
@@ -18,13 +18,10 @@ use weiyuan_store::telemetry::{Device, Rollup};
 type ApiResult<T> = Result<T, ApiError>;
 
 /// The language of a device's caller: English when its Accept-Language starts with "en".
-fn lang_of(headers: &HeaderMap) -> Lang {
-    let accept = headers.get("accept-language").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if accept.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::ZhCn }
-}
+use crate::error::lang_of;
 
-/// Take a batch of readings. 200 when any reading was accepted (or the batch was empty), 422
-/// when every one was refused; the body says which were which. Answers only after the commit.
+/// Take a batch of readings. 200 when any reading was accepted, 422 when every one was refused
+/// or there was none; the body says which were which. Answers only after the commit.
 pub async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let lang = lang_of(&headers);
     let batch: Batch = match serde_json::from_slice(&body) {
@@ -34,6 +31,10 @@ pub async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
             return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response();
         }
     };
+    if batch.readings.is_empty() {
+        let err = FieldError::new("readings", "error.no_readings");
+        return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response();
+    }
     if batch.readings.len() > super::MAX_BATCH {
         let err = FieldError::new("readings", "error.too_many").with("max", super::MAX_BATCH);
         return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response();
