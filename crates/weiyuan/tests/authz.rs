@@ -354,7 +354,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         let county = app.token("county").await;
         let serial = format!("AZ-TEL-{n}");
         let (_, token) = app.device(&county, park.id, "electricity_meter", &serial).await;
-        let reading = json!({"device": serial, "metric": "power_kw", "ts": weiyuan_store::now_ms() - 60_000, "value": 1.5});
+        let reading =
+            json!({"device": serial, "metric": "power_kw", "ts": weiyuan_store::now_ms() - 60_000, "value": 1.5});
         (String::new(), json!({"token": token, "readings": [reading]}), vec![])
     } else if path == "/api/v1/device-kinds" {
         (
