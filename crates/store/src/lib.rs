@@ -6,6 +6,7 @@
 pub mod admissions;
 pub mod alarms;
 pub mod audit;
+pub mod backup;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod exits;

@@ -16,6 +16,8 @@
 //! # Hosts inside the network that webhooks may post to (an intranet DingTalk/WeCom gateway);
 //! # a leading dot allows every name under a domain:
 //! webhook_allow_hosts = "gw.intranet.example.gov.cn, .robots.example.gov.cn"
+//! # This server's MQTT client id: fixed and unique per server (the broker keeps its session):
+//! mqtt_client_id = "weiyuan-app1"
 //! ```
 
 use std::path::Path;
@@ -32,6 +34,7 @@ pub struct FileConfig {
     pub tile_url: Option<String>,
     pub import_limits: ImportLimits,
     pub webhook_allow_hosts: Vec<String>,
+    pub mqtt_client_id: Option<String>,
 }
 
 /// Parse the config file's text; an unknown key or a malformed line is an error naming its line.
@@ -50,6 +53,7 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
             value.replace('_', "").parse().map_err(|_| format!("line {}: {} must be a whole number", n + 1, key.trim()))
         };
         match key.trim() {
+            "mqtt_client_id" => c.mqtt_client_id = Some(value).filter(|v| !v.is_empty()),
             "webhook_allow_hosts" => {
                 c.webhook_allow_hosts =
                     value.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect()

@@ -56,7 +56,9 @@ struct ServeArgs {
     /// Share the subscription with the other servers of this group ($share/GROUP/...)
     #[arg(long, env = "WEIYUAN_MQTT_SHARED_GROUP")]
     mqtt_shared_group: Option<String>,
-    /// This server's MQTT client id, fixed so that the broker keeps its session (default weiyuan-HOSTNAME-PORT)
+    /// This server's MQTT client id: the broker keeps its session (and the messages queued while
+    /// it is down) under this id, so set it once per server and keep it (default weiyuan-HOSTNAME,
+    /// with a warning)
     #[arg(long, env = "WEIYUAN_MQTT_CLIENT_ID")]
     mqtt_client_id: Option<String>,
 }
@@ -106,6 +108,28 @@ enum Command {
     },
     /// Run the database migrations and exit
     Migrate(Db),
+    /// Write a consistent backup of the database while the server runs (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump of one snapshot), with a digest of every table beside it
+    Backup {
+        /// The backup file to write (must not exist); its digest goes to FILE.digest.json
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Restore a backup into the database (SQLite: replaces the file, with --force when it
+    /// exists; PostgreSQL: into an existing, empty database), then prove it identical to the
+    /// backup's digest. Stop the servers first.
+    Restore {
+        /// The backup file written by `weiyuan backup`
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing SQLite database file
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Export parks, plans, progress, enterprises or monthly enterprise reports as xlsx or csv
     Export {
         /// parks | plans | progress
@@ -247,6 +271,7 @@ struct Resolved {
     mqtt: Option<weiyuan_server::telemetry::mqtt::MqttConfig>,
     import_limits: weiyuan_server::exchange::ImportLimits,
     webhook_allow_hosts: Vec<String>,
+    mqtt_client_id: Option<String>,
 }
 
 fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
@@ -262,6 +287,7 @@ fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
         mqtt: None,
         import_limits: file.import_limits,
         webhook_allow_hosts: file.webhook_allow_hosts,
+        mqtt_client_id: file.mqtt_client_id,
     })
 }
 
@@ -271,13 +297,27 @@ fn resolve_serve(a: &ServeArgs) -> Result<Resolved, String> {
         r.tile_url = a.tile_url.clone();
     }
     if let Some(url) = a.mqtt_url.clone().filter(|u| !u.is_empty()) {
-        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_string();
-        let port = r.bind.rsplit(':').next().unwrap_or("8080").to_string();
+        let client_id = match a.mqtt_client_id.clone().filter(|c| !c.trim().is_empty()).or(r.mqtt_client_id.clone()) {
+            Some(id) => id,
+            None => {
+                // Derived from the host only (not the port), so a server restarted on another
+                // port still finds its session; two servers on one host must be given ids.
+                let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_string();
+                let id = format!("weiyuan-{}", if host.is_empty() { "server" } else { host.as_str() });
+                tracing::warn!(
+                    client_id = %id,
+                    "MQTT client id derived from the host name: set --mqtt-client-id (or mqtt_client_id in \
+                     the config) to a fixed, unique id per server, so the broker keeps this server's \
+                     session and queued messages whatever changes about the host"
+                );
+                id
+            }
+        };
         r.mqtt = Some(weiyuan_server::telemetry::mqtt::MqttConfig {
             url,
             topic: a.mqtt_topic.clone(),
             shared_group: a.mqtt_shared_group.clone().filter(|g| !g.is_empty()),
-            client_id: a.mqtt_client_id.clone().unwrap_or_else(|| format!("weiyuan-{host}-{port}")),
+            client_id,
         });
     }
     Ok(r)
@@ -495,6 +535,46 @@ async fn run(cli: Cli) -> Result<(), String> {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
             println!("schema version {}", store.schema_version().await.map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Command::Backup { to, db } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let digest = store.backup(&r.database_url, &to).await.map_err(|e| match e {
+                weiyuan_store::StoreError::Conflict(_) => {
+                    format!("{}: already exists; choose a new file", to.display())
+                }
+                other => format!("{}: {other}", to.display()),
+            })?;
+            let rows: i64 = digest.iter().map(|t| t.rows).sum();
+            println!(
+                "backup written: {} ({} tables, {rows} rows); digest {}",
+                to.display(),
+                digest.len(),
+                weiyuan_store::backup::digest_path(&to).display()
+            );
+            Ok(())
+        }
+        Command::Restore { from, force, db } => {
+            let r = resolve(&db, None)?;
+            config::prepare_sqlite_dir(&r.database_url).map_err(|e| e.to_string())?;
+            let differ = weiyuan_store::backup::restore(&r.database_url, &from, force).await.map_err(|e| match e {
+                weiyuan_store::StoreError::Conflict(_) => {
+                    format!(
+                        "{}: the database exists; stop the servers and add --force to replace it",
+                        redact(&r.database_url)
+                    )
+                }
+                other => format!("{}: {other}", from.display()),
+            })?;
+            if !differ.is_empty() {
+                return Err(format!("restored, but these tables differ from the backup: {}", differ.join(", ")));
+            }
+            println!(
+                "restored {} into {}; every table matches the backup's digest",
+                from.display(),
+                redact(&r.database_url)
+            );
             Ok(())
         }
         Command::Export { kind, format, output, db } => {

@@ -266,3 +266,161 @@ fn a_lottery_draw_is_verified_and_a_changed_list_is_caught() {
     assert!(!wrong_seed.status.success() && text(&wrong_seed).contains("承诺值"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A running `weiyuan serve` on a free port, killed (and waited for) when dropped.
+struct Server(std::process::Child, String);
+
+impl Server {
+    async fn start(url: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let bind = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
+            .args(["serve", "--bind", &bind, "--database-url", url])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Owned by the guard at once: killed and waited for even if it never answers.
+        let server = Server(child, format!("http://{bind}"));
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client.get(format!("{}/healthz", server.1)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{} did not come up", server.1);
+    }
+
+    async fn token(&self) -> String {
+        let body = serde_json::json!({"username": "county", "password": weiyuan::demo::DEMO_PASSWORD});
+        let r = reqwest::Client::new().post(format!("{}/api/v1/auth/login", self.1)).json(&body).send().await.unwrap();
+        r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+/// Backup while readings stream in, restore into an empty database, prove it identical (per
+/// table counts and checksums) and serve from it.
+async fn backup_and_restore_while_ingesting(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(target) = TestDb::new(backend).await else { return };
+    let demo = weiyuan(&["demo", "--no-serve"], &db.url, "");
+    assert!(demo.status.success(), "{}", text(&demo));
+    let live = Server::start(&db.url).await;
+    let token = live.token().await;
+    let client = reqwest::Client::new();
+    let park = client
+        .get(format!("{}/api/v1/parks", live.1))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["parks"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let serial = format!("BK-{}", std::process::id());
+    let d = client
+        .post(format!("{}/api/v1/parks/{park}/devices", live.1))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"kind": "electricity_meter", "serial": serial, "name": "备份测试电表"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let device_token = d["token"].as_str().unwrap().to_string();
+    // Readings stream in for as long as the backup takes.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ingest = {
+        let (stop, base, client) = (stop.clone(), live.1.clone(), client.clone());
+        tokio::spawn(async move {
+            let mut acknowledged = 0;
+            let t0 = weiyuan_store::now_ms() - 3_600_000;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let readings: Vec<_> = (0..20)
+                    .map(|i| serde_json::json!({"device": serial, "metric": "power_kw", "ts": t0 + acknowledged * 1000 + i, "value": 1.0}))
+                    .collect();
+                let r = client
+                    .post(format!("{base}/api/v1/telemetry"))
+                    .json(&serde_json::json!({"token": device_token, "readings": readings}))
+                    .send()
+                    .await;
+                if r.is_ok_and(|r| r.status().is_success()) {
+                    acknowledged += 20;
+                }
+            }
+            acknowledged
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let dir = std::env::temp_dir().join(format!("wy-backup-{}-{backend:?}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("weiyuan.backup");
+    let (url, f) = (db.url.clone(), file.display().to_string());
+    let backup = tokio::task::spawn_blocking(move || weiyuan(&["backup", "--to", &f], &url, "")).await.unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let acknowledged = ingest.await.unwrap();
+    assert!(backup.status.success(), "{}", text(&backup));
+    assert!(text(&backup).contains("backup written"), "{}", text(&backup));
+    assert!(acknowledged > 0, "readings were streaming during the backup");
+    drop(live);
+    // A second backup to the same file is refused.
+    let again = weiyuan(&["backup", "--to", &file.display().to_string()], &db.url, "");
+    assert!(!again.status.success() && text(&again).contains("already exists"), "{}", text(&again));
+
+    let restore = weiyuan(&["restore", "--from", &file.display().to_string(), "--force"], &target.url, "");
+    assert!(restore.status.success(), "{}", text(&restore));
+    assert!(text(&restore).contains("every table matches the backup's digest"), "{}", text(&restore));
+    let restored = Server::start(&target.url).await;
+    let token = restored.token().await;
+    let parks = client
+        .get(format!("{}/api/v1/parks", restored.1))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(parks["parks"].as_array().unwrap().len(), 20, "the restored copy serves the demo data");
+    drop(restored);
+    // A tampered backup is caught by the digest.
+    if backend == Backend::Sqlite {
+        let tampered = dir.join("tampered.backup");
+        std::fs::copy(&file, &tampered).unwrap();
+        std::fs::copy(weiyuan_store::backup::digest_path(&file), weiyuan_store::backup::digest_path(&tampered))
+            .unwrap();
+        let store = weiyuan_store::Store::connect(&format!("sqlite://{}", tampered.display())).await.unwrap();
+        sqlx::query("UPDATE parks SET name = name || '改' WHERE id = (SELECT MIN(id) FROM parks)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+        let o = weiyuan(&["restore", "--from", &tampered.display().to_string(), "--force"], &target.url, "");
+        assert!(!o.status.success() && text(&o).contains("parks"), "{}", text(&o));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    db.drop_db().await;
+    target.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_while_ingesting_sqlite() {
+    backup_and_restore_while_ingesting(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_while_ingesting_postgres() {
+    backup_and_restore_while_ingesting(Backend::Postgres).await;
+}

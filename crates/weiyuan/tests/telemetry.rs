@@ -575,3 +575,80 @@ async fn reported_electricity_is_checked_against_the_meters(app: &App) {
         json_of(app.get(&app.token("binhai").await, &format!("/api/v1/reconciliation?month={month}")).await).await;
     assert!(other.as_array().unwrap().iter().all(|r| r["park_id"] != json!(park)));
 }
+
+both!(a_server_restarted_on_another_port_receives_what_was_queued_for_it);
+async fn a_server_restarted_on_another_port_receives_what_was_queued_for_it(app: &App) {
+    // The client id no longer depends on the port: the broker's queue for this server's
+    // session reaches it after a restart on another port.
+    let Some(broker) = Broker::start() else { return };
+    let url = app.db.as_ref().unwrap().url.clone();
+    let county = app.token("county").await;
+    let (park, _, _) = app.park_with(&county, &[], &[]).await;
+    let (id, serial, token) = device(app, &county, park, "people_counter", &format!("PQ-{park}")).await;
+    let mqtt = format!("mqtt://127.0.0.1:{}", broker.port);
+    let (mut first, base) = serve(&url, &["--mqtt-url", &mqtt]);
+    wait_up(&base).await;
+    let mut opts = rumqttc::MqttOptions::new(format!("device-q-{park}"), "127.0.0.1", broker.port);
+    opts.set_clean_session(false).set_keep_alive(Duration::from_secs(5));
+    let (client, mut events) = rumqttc::AsyncClient::new(opts, 1000);
+    let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pump = {
+        let acked = acked.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.poll().await {
+                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
+                        acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Ok(_) => {}
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        })
+    };
+    let topic = format!("weiyuan/telemetry/{serial}");
+    let t0 = now_ms() - 86_400_000;
+    let mut through = false;
+    for _ in 0..100 {
+        let probe = json!({"token": token, "readings": [{"metric": "people_out", "ts": t0 - 1000, "value": 0}]});
+        client.publish(&topic, rumqttc::QoS::AtLeastOnce, false, probe.to_string()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !app.store.readings(id, "people_out", 0, i64::MAX).await.unwrap().is_empty() {
+            through = true;
+            break;
+        }
+    }
+    assert!(through, "the first server subscribed");
+    // The server stops; the devices go on publishing, and the broker queues for its session.
+    first.kill().ok();
+    first.wait().ok();
+    let before = acked.load(std::sync::atomic::Ordering::SeqCst);
+    let messages = 50;
+    for i in 0..messages {
+        let body = json!({"token": token, "readings": [{"metric": "people_in", "ts": t0 + i * 1000, "value": 1}]});
+        client.publish(&topic, rumqttc::QoS::AtLeastOnce, false, body.to_string()).await.unwrap();
+    }
+    for _ in 0..100 {
+        if acked.load(std::sync::atomic::Ordering::SeqCst) >= before + messages as usize {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.store.readings(id, "people_in", 0, i64::MAX).await.unwrap().len(), 0, "nobody took them yet");
+    // Started again, on another port: it gets every queued message.
+    let (mut second, base2) = serve(&url, &["--mqtt-url", &mqtt]);
+    assert_ne!(base, base2);
+    wait_up(&base2).await;
+    let mut stored = 0;
+    for _ in 0..200 {
+        stored = app.store.readings(id, "people_in", 0, i64::MAX).await.unwrap().len();
+        if stored == messages as usize {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored, messages as usize, "the messages queued while the server was down");
+    pump.abort();
+    second.kill().ok();
+    second.wait().ok();
+}
