@@ -30,11 +30,24 @@ fn catalogue(lang: Lang) -> &'static Catalogue {
 }
 
 /// The text of a key; a missing key shows as the key itself (and fails the catalogue test).
+/// Missing keys are kept once each, up to a bound, so a key built from request data can never
+/// grow the server's memory.
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    catalogue(lang).get(key).copied().unwrap_or_else(|| {
-        tracing::warn!(key, lang = lang.code(), "missing i18n key");
-        Box::leak(key.to_string().into_boxed_str())
-    })
+    if let Some(text) = catalogue(lang).get(key) {
+        return text;
+    }
+    static MISSING: OnceLock<std::sync::Mutex<std::collections::HashSet<&'static str>>> = OnceLock::new();
+    let mut missing = MISSING.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = missing.get(key) {
+        return known;
+    }
+    tracing::warn!(key, lang = lang.code(), "missing i18n key");
+    if missing.len() >= 1000 {
+        return "…";
+    }
+    let leaked: &'static str = Box::leak(key.to_string().into_boxed_str());
+    missing.insert(leaked);
+    leaked
 }
 
 /// A text with `{name}` parameters filled in.

@@ -1,8 +1,7 @@
 //! Where the server listens and which database it uses: flag, then environment
 //! (WEIYUAN_BIND, WEIYUAN_DATABASE_URL), then the config file, then the defaults.
 //!
-//! The config file (`--config PATH` or WEIYUAN_CONFIG) holds `key = "value"` lines, a subset
-//! of TOML:
+//! The config file (`--config PATH` or WEIYUAN_CONFIG) is TOML (read by a real TOML parser):
 //! ```text
 //! bind = "0.0.0.0:8080"
 //! database_url = "postgres://weiyuan@db.internal/weiyuan"
@@ -15,11 +14,12 @@
 //! import_max_unzipped_mb = 256
 //! # Hosts inside the network that webhooks may post to (an intranet DingTalk/WeCom gateway);
 //! # a leading dot allows every name under a domain:
-//! webhook_allow_hosts = "gw.intranet.example.gov.cn, .robots.example.gov.cn"
+//! webhook_allow_hosts = ["gw.intranet.example.gov.cn", ".robots.example.gov.cn"]
 //! # This server's MQTT client id: fixed and unique per server (the broker keeps its session):
 //! mqtt_client_id = "weiyuan-app1"
 //! ```
 
+use serde::Deserialize;
 use std::path::Path;
 use weiyuan_server::exchange::ImportLimits;
 
@@ -37,40 +37,88 @@ pub struct FileConfig {
     pub mqtt_client_id: Option<String>,
 }
 
-/// Parse the config file's text; an unknown key or a malformed line is an error naming its line.
+/// The file as TOML: every key optional, an unknown key an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    bind: Option<String>,
+    database_url: Option<String>,
+    secure_cookies: Option<Flag>,
+    tile_url: Option<String>,
+    mqtt_client_id: Option<String>,
+    webhook_allow_hosts: Option<Hosts>,
+    import_max_rows: Option<usize>,
+    import_max_columns: Option<usize>,
+    import_max_cells: Option<usize>,
+    import_max_cell_chars: Option<usize>,
+    import_max_unzipped_mb: Option<u64>,
+}
+
+/// `true`, or the older `"true"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Text(String),
+}
+
+/// A list of hosts, or one comma-separated string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Hosts {
+    List(Vec<String>),
+    Text(String),
+}
+
+/// Parse the config file's text (TOML); an unknown key or a malformed line is an error naming
+/// its line and column.
 pub fn parse(text: &str) -> Result<FileConfig, String> {
-    let mut c = FileConfig::default();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+    let raw: Raw = basic_toml::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        // The parser places an unknown key at its table's start: name the key's own line.
+        let field = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next());
+        match field.and_then(|f| text.lines().position(|l| l.trim_start().starts_with(f)).map(|n| (f, n))) {
+            Some((_, n)) => format!("line {}: {}", n + 1, msg.split(" at line ").next().unwrap_or(&msg)),
+            None => msg,
         }
-        let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("line {}: expected key = \"value\"", n + 1));
-        };
-        let value = value.trim().trim_matches('"').to_string();
-        let number = || -> Result<usize, String> {
-            value.replace('_', "").parse().map_err(|_| format!("line {}: {} must be a whole number", n + 1, key.trim()))
-        };
-        match key.trim() {
-            "mqtt_client_id" => c.mqtt_client_id = Some(value).filter(|v| !v.is_empty()),
-            "webhook_allow_hosts" => {
-                c.webhook_allow_hosts =
-                    value.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect()
-            }
-            "import_max_rows" => c.import_limits.max_rows = number()?,
-            "import_max_columns" => c.import_limits.max_columns = number()?,
-            "import_max_cells" => c.import_limits.max_cells = number()?,
-            "import_max_cell_chars" => c.import_limits.max_cell_chars = number()?,
-            "import_max_unzipped_mb" => c.import_limits.max_unzipped_bytes = (number()? as u64) << 20,
-            "bind" => c.bind = Some(value),
-            "database_url" => c.database_url = Some(value),
-            "secure_cookies" => c.secure_cookies = Some(value == "true"),
-            "tile_url" => c.tile_url = Some(value),
-            other => return Err(format!("line {}: unknown key {other:?}", n + 1)),
-        }
+    })?;
+    let mut limits = ImportLimits::default();
+    let positive = |key: &str, v: Option<usize>| match v {
+        Some(0) => Err(format!("{key} must be at least 1")),
+        other => Ok(other),
+    };
+    if let Some(v) = positive("import_max_rows", raw.import_max_rows)? {
+        limits.max_rows = v;
     }
-    Ok(c)
+    if let Some(v) = positive("import_max_columns", raw.import_max_columns)? {
+        limits.max_columns = v;
+    }
+    if let Some(v) = positive("import_max_cells", raw.import_max_cells)? {
+        limits.max_cells = v;
+    }
+    if let Some(v) = positive("import_max_cell_chars", raw.import_max_cell_chars)? {
+        limits.max_cell_chars = v;
+    }
+    if let Some(v) = positive("import_max_unzipped_mb", raw.import_max_unzipped_mb.map(|v| v as usize))? {
+        limits.max_unzipped_bytes = (v as u64) << 20;
+    }
+    let hosts = match raw.webhook_allow_hosts {
+        Some(Hosts::List(l)) => l,
+        Some(Hosts::Text(t)) => t.split(',').map(str::to_string).collect(),
+        None => Vec::new(),
+    };
+    Ok(FileConfig {
+        bind: raw.bind,
+        database_url: raw.database_url,
+        secure_cookies: raw.secure_cookies.map(|f| match f {
+            Flag::Bool(b) => b,
+            Flag::Text(t) => t.trim() == "true",
+        }),
+        tile_url: raw.tile_url,
+        import_limits: limits,
+        webhook_allow_hosts: hosts.into_iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect(),
+        mqtt_client_id: raw.mqtt_client_id.filter(|v| !v.trim().is_empty()),
+    })
 }
 
 pub fn load(path: Option<&Path>) -> Result<FileConfig, String> {
@@ -103,13 +151,19 @@ mod tests {
         let c = parse("# comment\nbind = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://x/y\"\n").unwrap();
         assert_eq!(c.bind.as_deref(), Some("0.0.0.0:9000"));
         assert_eq!(c.database_url.as_deref(), Some("postgres://x/y"));
-        assert_eq!(parse("bind 1").unwrap_err(), "line 1: expected key = \"value\"");
-        assert_eq!(parse("\nport = 1").unwrap_err(), "line 2: unknown key \"port\"");
+        assert!(parse("bind 1").unwrap_err().contains("line 1"), "{}", parse("bind 1").unwrap_err());
+        let unknown = parse("\nport = 1").unwrap_err();
+        assert!(unknown.contains("unknown field `port`") && unknown.contains("line 2"), "{unknown}");
         assert_eq!(c.import_limits, ImportLimits::default());
         let c = parse("import_max_rows = 1_000\nimport_max_unzipped_mb = 8\n").unwrap();
         assert_eq!((c.import_limits.max_rows, c.import_limits.max_unzipped_bytes), (1000, 8 << 20));
         let c = parse("webhook_allow_hosts = \"gw.example.gov.cn, .robots.example.gov.cn\"").unwrap();
         assert_eq!(c.webhook_allow_hosts, vec!["gw.example.gov.cn", ".robots.example.gov.cn"]);
-        assert_eq!(parse("import_max_cells = many").unwrap_err(), "line 1: import_max_cells must be a whole number");
+        let c = parse("webhook_allow_hosts = [\"gw.example.gov.cn\", \".robots.example.gov.cn\"]").unwrap();
+        assert_eq!(c.webhook_allow_hosts, vec!["gw.example.gov.cn", ".robots.example.gov.cn"]);
+        assert!(parse("import_max_cells = \"many\"").unwrap_err().contains("import_max_cells"));
+        assert_eq!(parse("import_max_rows = 0").unwrap_err(), "import_max_rows must be at least 1");
+        assert_eq!(parse("secure_cookies = true").unwrap().secure_cookies, Some(true));
+        assert_eq!(parse("secure_cookies = \"true\"").unwrap().secure_cookies, Some(true), "the older form");
     }
 }
