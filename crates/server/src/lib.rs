@@ -26,6 +26,7 @@ pub mod pages;
 pub mod parks;
 pub mod progress;
 pub mod reports;
+pub mod requests;
 pub mod routes;
 pub mod rules;
 pub mod system;
@@ -85,14 +86,16 @@ pub fn app(state: AppState) -> Router {
     for (spec, handler) in routes::all() {
         router = router.route(spec.path, handler);
     }
-    // Outermost last: security headers on everything, then one JSON shape for API errors
-    // (the timeout's included), then the timeout, then metrics around the routes.
+    // Outermost last: a request id and its log span around everything, security headers on
+    // every answer, one JSON shape for API errors (the timeout's included), the timeout,
+    // metrics around the routes.
     router
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(axum::middleware::from_fn(error::api_errors_as_json))
         .layer(axum::middleware::from_fn_with_state(state.clone(), headers::add))
+        .layer(axum::middleware::from_fn(requests::trace))
         .with_state(state)
 }
 

@@ -593,3 +593,23 @@ async fn the_enterprise_registry_checks_codes_and_keeps_to_scope(app: &App) {
     let found: Value = app.get(&op, "/api/v1/industries?q=汽车零部件&level=class").await.json().await.unwrap();
     assert_eq!(found["industries"][0]["code"], "C3670");
 }
+
+both!(every_answer_has_a_request_id_and_errors_name_it);
+async fn every_answer_has_a_request_id_and_errors_name_it(app: &App) {
+    let c = app.client();
+    let r = c.get(app.url("/api/v1/parks/999999")).bearer_auth(app.token("county").await).send().await.unwrap();
+    let id = r.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
+    assert_eq!(id.len(), 16, "{id}");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["error"]["request_id"].as_str()),
+        (Some("not_found"), Some(id.as_str()))
+    );
+    // A caller's own id is kept (a gateway's trace id); one that could forge log lines is not.
+    let r = c.get(app.url("/api/v1/parks")).header("x-request-id", "gateway-trace-0042").send().await.unwrap();
+    assert_eq!(r.headers().get("x-request-id").unwrap(), "gateway-trace-0042");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["request_id"], "gateway-trace-0042", "unauthenticated, with the caller's id");
+    let r = c.get(app.url("/healthz")).header("x-request-id", "bad id with spaces").send().await.unwrap();
+    assert_ne!(r.headers().get("x-request-id").unwrap(), "bad id with spaces");
+}
