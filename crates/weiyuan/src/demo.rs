@@ -132,7 +132,8 @@ fn csv_table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
 
 fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
     let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
-    row[i].as_str()
+    // A row's trailing empty cells are not stored.
+    row.get(i).map(String::as_str).unwrap_or("")
 }
 
 /// The seed plans (annexes 6 and 7) as (park code, plan year).

@@ -56,6 +56,9 @@ pub struct Sheet {
     cell_ends: Vec<u32>,
     /// Where each row's cells end in `cell_ends`.
     row_ends: Vec<u32>,
+    /// Empty cells not stored yet: only kept when a non-empty cell follows in the row, so a
+    /// row's trailing empty cells (and a file of commas) cost nothing.
+    pending_empty: u32,
 }
 
 impl Sheet {
@@ -64,12 +67,25 @@ impl Sheet {
     }
 
     fn push_cell(&mut self, text: &str) {
+        if text.is_empty() {
+            self.pending_empty += 1;
+            return;
+        }
+        for _ in 0..std::mem::take(&mut self.pending_empty) {
+            self.cell_ends.push(self.text.len() as u32);
+        }
         self.text.push_str(text);
         self.cell_ends.push(self.text.len() as u32);
     }
 
     fn end_row(&mut self) {
+        self.pending_empty = 0;
         self.row_ends.push(self.cell_ends.len() as u32);
+    }
+
+    /// Cells stored so far (empty ones between non-empty ones included).
+    fn cells_stored(&self) -> usize {
+        self.cell_ends.len()
     }
 
     /// How many rows the table has.
@@ -271,7 +287,11 @@ pub fn read_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<Sheet>, Read
             budget.take(&name, row, col, &text)?;
             cells.push((row, col, text));
         }
-        out.push(sheet_from_cells(name, cells));
+        let sheet = sheet_from_cells(name, cells);
+        if sheet.cells_stored() > limits.max_cells {
+            return Err(refuse("import.sheet_too_large").with("sheet", &sheet.name).with("max", limits.max_cells));
+        }
+        out.push(sheet);
     }
     Ok(out)
 }
@@ -385,6 +405,9 @@ impl CsvSheet<'_> {
             self.budget.take(CSV, self.row, self.col, field)?;
         }
         self.sheet.push_cell(field);
+        if self.sheet.cells_stored() > self.budget.limits.max_cells {
+            return Err(at(CSV, self.row, self.col, "import.too_many_cells").with("max", self.budget.limits.max_cells));
+        }
         field.clear();
         self.col += 1;
         Ok(())
@@ -459,7 +482,10 @@ mod tests {
         let fields = vec!["a".to_string(), "b,c".into(), "say \"hi\"".into(), "two\nlines".into(), "".into()];
         let text = format!("\u{feff}{}{}", csv_line(&fields), csv_line(&["x".to_string()]));
         let sheets = read_csv(&text, &ImportLimits::default()).unwrap();
-        assert_eq!(sheets[0].to_rows(), vec![fields, vec!["x".to_string()]]);
+        // A row's trailing empty cells are not kept; reading them gives "" all the same.
+        let kept = fields[..4].to_vec();
+        assert_eq!(sheets[0].to_rows(), vec![kept, vec!["x".to_string()]]);
+        assert_eq!(sheets[0].cell(0, 4), "");
         assert_eq!(sheets[0].cell(0, 1), "b,c");
         assert_eq!(sheets[0].cell(1, 1), "", "past the row's last cell");
         assert_eq!(sheets[0].cell(7, 0), "", "past the last row");
@@ -580,5 +606,10 @@ mod tests {
         assert_eq!(read_csv("a,b,c\nd,e,f\n", &limits).unwrap_err().code, "import.too_many_cells");
         // Blank lines and empty cells count as rows and columns, not as cells.
         assert_eq!(read_csv(",,,\n\n", &limits).unwrap()[0].row_count(), 2);
+        // Empty cells between full ones are stored, and count.
+        assert_eq!(read_csv(",,,a\n,b\n", &limits).unwrap_err().code, "import.too_many_cells");
+        let wide = ImportLimits { max_cells: 6, ..limits };
+        let s = read_csv(",,,a\n,b\n", &wide).unwrap().remove(0);
+        assert_eq!((s.cell(0, 3), s.cell(1, 1), s.row_len(0), s.row_len(1)), ("a", "b", 4, 2));
     }
 }
