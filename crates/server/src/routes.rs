@@ -57,6 +57,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (public("GET", "/metrics", Some("system"), "Prometheus metrics"), get(system::metrics)),
         (public("GET", "/api/openapi.json", Some("system"), "This OpenAPI document"), get(system::openapi)),
         (public("GET", "/assets/{*file}", None, "Static files"), get(system::asset)),
+        (public("GET", "/favicon.ico", None, "The site icon"), get(system::favicon)),
         // Authentication
         (public("POST", "/api/v1/auth/login", Some("auth"), "Log in; answers a bearer token"), post(users::api::login)),
         (api("POST", "/api/v1/auth/logout", "auth", "End the current session"), post(users::api::logout)),

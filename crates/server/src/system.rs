@@ -40,7 +40,13 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("vendor/echarts.min.js", "text/javascript; charset=utf-8", include_str!("../../../assets/vendor/echarts.min.js")),
     ("vendor/leaflet.js", "text/javascript; charset=utf-8", include_str!("../../../assets/vendor/leaflet.js")),
     ("vendor/leaflet.css", "text/css; charset=utf-8", include_str!("../../../assets/vendor/leaflet.css")),
+    ("favicon.svg", "image/svg+xml", include_str!("../../../assets/favicon.svg")),
 ];
+
+/// Browsers ask for /favicon.ico whatever the page links: the SVG icon answers it.
+pub async fn favicon() -> Response {
+    asset(Path("favicon.svg".to_string())).await
+}
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == file) {

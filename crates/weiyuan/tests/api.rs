@@ -89,6 +89,8 @@ async fn failures_from_one_address_do_not_lock_the_owner_out_at_another(app: &Ap
 both!(pages_carry_security_headers_and_the_login_form_its_own_token);
 async fn pages_carry_security_headers_and_the_login_form_its_own_token(app: &App) {
     let c = app.client();
+    let icon = c.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!((icon.status(), icon.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "image/svg+xml"));
     for path in ["/login", "/api/v1/parks", "/assets/weiyuan.js"] {
         let r = c.get(app.url(path)).send().await.unwrap();
         let h = r.headers();

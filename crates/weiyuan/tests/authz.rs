@@ -44,7 +44,9 @@ enum Rule {
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Rule::*;
     Some(match (method, path) {
-        ("GET", "/healthz" | "/metrics" | "/api/openapi.json" | "/assets/{*file}" | "/login") => Public,
+        ("GET", "/healthz" | "/metrics" | "/api/openapi.json" | "/assets/{*file}" | "/favicon.ico" | "/login") => {
+            Public
+        }
         ("POST", "/api/v1/auth/login" | "/login" | "/lang") => Public,
         ("POST", "/api/v1/auth/logout" | "/logout") | ("PUT", "/api/v1/me/lang") => AnyUser,
         ("GET", "/api/v1/me" | "/api/v1/townships" | "/api/v1/parks" | "/" | "/parks") => AnyUser,
