@@ -32,6 +32,8 @@ pub struct Application {
     pub area_m2: Fixed2,
     /// Whether the enterprise is already active in another park.
     pub active_elsewhere: bool,
+    /// Whether the enterprise is already an active member of this park.
+    pub member_here: bool,
 }
 
 fn fits(code: &str, prefixes: &[String]) -> bool {
@@ -63,6 +65,7 @@ pub fn check_admission(rules: &Rules, policy: &Policy, members: &[Member], app: 
     vec![
         Check::new("admission.credit_code", code_ok).with("code", &app.credit_code),
         Check::new("admission.not_elsewhere", !app.active_elsewhere),
+        Check::new("admission.not_member", !app.member_here),
         Check::new("admission.orientation", fits(&app.industry_code, &policy.orientation))
             .with("industry", &app.industry_code)
             .with("orientation", policy.orientation.join("、")),
@@ -158,6 +161,7 @@ mod tests {
             industry_code: code.into(),
             area_m2: Fixed2::from_units(1000),
             active_elsewhere: false,
+            member_here: false,
         }
     }
 
@@ -210,6 +214,8 @@ mod tests {
         assert_eq!(failed(&check_admission(&r, &policy(), &[], &bad)), vec!["admission.credit_code"]);
         let elsewhere = Application { active_elsewhere: true, ..app("C3670") };
         assert_eq!(failed(&check_admission(&r, &policy(), &[], &elsewhere)), vec!["admission.not_elsewhere"]);
+        let member = Application { member_here: true, ..app("C3670") };
+        assert_eq!(failed(&check_admission(&r, &policy(), &[], &member)), vec!["admission.not_member"]);
     }
 
     #[test]

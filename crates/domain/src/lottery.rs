@@ -55,6 +55,17 @@ pub fn verify(
     Ok(())
 }
 
+/// A lottery may be published when every unit it offers is a free unit of the park (`taken`:
+/// those that are not, by id) and more applicants than units ask for them.
+pub fn check_publish(taken: &[i64], units: usize, applicants: usize) -> Vec<crate::rules::Check> {
+    use crate::rules::Check;
+    let taken: Vec<String> = taken.iter().map(|id| id.to_string()).collect();
+    vec![
+        Check::new("lottery.units_available", taken.is_empty()).with("units", taken.join("、")),
+        Check::new("lottery.oversubscribed", applicants > units).with("applicants", applicants).with("units", units),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +98,13 @@ mod tests {
         assert_eq!(verify("other", &commitment(seed), &applicants(), &order), Err("lottery.seed_mismatch"));
         // The commitment is SHA-256 of the seed, which anyone can recompute.
         assert_eq!(commitment("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn a_lottery_needs_free_units_and_more_applicants_than_units() {
+        let passed = |c: &[crate::rules::Check]| c.iter().map(|c| c.passed).collect::<Vec<_>>();
+        assert_eq!(passed(&check_publish(&[], 2, 5)), vec![true, true]);
+        assert_eq!(passed(&check_publish(&[7], 2, 5)), vec![false, true]);
+        assert_eq!(passed(&check_publish(&[], 2, 2)), vec![true, false], "as many applicants as units: no draw");
     }
 }

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::Actor;
 use weiyuan_domain::codes::is_valid_uscc;
-use weiyuan_domain::rules::{Check, all_passed};
+use weiyuan_domain::rules::all_passed;
 use weiyuan_domain::validation::{Checker, text_or_number};
 use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::lotteries::Lottery;
@@ -69,17 +69,12 @@ pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &LotteryFo
     }
     c.finish(())?;
     let holdings = store.holdings(park_id).await?;
-    let free: Vec<String> = unit_ids
+    let taken: Vec<i64> = unit_ids
         .iter()
-        .filter(|id| !holdings.iter().any(|h| h.unit_id == **id && h.owner_id.is_none()))
-        .map(|id| id.to_string())
+        .copied()
+        .filter(|id| !holdings.iter().any(|h| h.unit_id == *id && h.owner_id.is_none()))
         .collect();
-    let checks = vec![
-        Check::new("lottery.units_available", free.is_empty()).with("units", free.join("、")),
-        Check::new("lottery.oversubscribed", applicants.len() > unit_ids.len())
-            .with("applicants", applicants.len())
-            .with("units", unit_ids.len()),
-    ];
+    let checks = weiyuan_domain::lottery::check_publish(&taken, unit_ids.len(), applicants.len());
     if !all_passed(&checks) {
         return Err(AppError::Refused(checks));
     }

@@ -118,12 +118,12 @@ async fn run_checks(
         industry_code: d.industry_code.clone(),
         area_m2: area,
         active_elsewhere: elsewhere.is_some(),
+        member_here: already_here,
     };
     let mut checks = admission::check_admission(&rules, policy, &members, &app);
     if let (Some(c), Some(r)) = (checks.iter_mut().find(|c| c.rule == "admission.not_elsewhere"), &elsewhere) {
         c.numbers.push(("park".into(), col::<String>(r, "name")?));
     }
-    checks.push(Check::new("admission.not_member", !already_here));
     Ok((checks, rules.version))
 }
 
