@@ -252,8 +252,13 @@ pub fn check_reading(kind: &KindDef, metric: &str, ts_ms: i64, value: f64, now_m
 pub fn parse_timestamp(v: &serde_json::Value) -> Option<i64> {
     match v {
         serde_json::Value::Number(n) => {
-            let x = n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))?;
-            Some(if x.abs() < 100_000_000_000 { x * 1000 } else { x })
+            let x =
+                n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite() && f.abs() < 9.0e15).map(|f| f as i64))?;
+            // Beyond ±10^15 ms (year 33,658) no device means it: refused, never overflowed.
+            if x.unsigned_abs() >= 1_000_000_000_000_000 {
+                return None;
+            }
+            Some(if x.unsigned_abs() < 100_000_000_000 { x * 1000 } else { x })
         }
         serde_json::Value::String(s) => parse_rfc3339(s),
         _ => None,
@@ -470,6 +475,15 @@ mod tests {
         assert_eq!(parse_timestamp(&serde_json::json!("2025-12-01T08:00:00.25+08:00")), Some(ms + 250));
         assert_eq!(parse_timestamp(&serde_json::json!("2025-13-01T08:00:00Z")), None);
         assert_eq!(parse_timestamp(&serde_json::json!("yesterday")), None);
+        // Extreme numbers are refused, not overflowed (a panic before).
+        for extreme in [
+            serde_json::json!(i64::MIN),
+            serde_json::json!(i64::MAX),
+            serde_json::json!(-1e300),
+            serde_json::json!(1e300),
+        ] {
+            assert_eq!(parse_timestamp(&extreme), None, "{extreme}");
+        }
         // Impossible dates and times are refused, not rolled over into the next month.
         for bad in ["2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T12:00:00Z", "2026-01-01T24:00:00Z"] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");

@@ -193,7 +193,13 @@ impl AppError {
                 _ => Vec::new(),
             },
         };
-        (self.status(), Json(serde_json::json!({ "error": body }))).into_response()
+        let mut r = (self.status(), Json(serde_json::json!({ "error": body }))).into_response();
+        if let AppError::RateLimited { minutes } = self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&(minutes * 60).to_string())
+        {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        r
     }
 }
 

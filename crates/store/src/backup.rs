@@ -160,14 +160,25 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> Result<Vec<String>>
             if path.exists() && !force {
                 return Err(StoreError::Conflict("database_exists"));
             }
+            // Restored and checked beside the database; it replaces the database only when
+            // every table matches, so a bad backup never destroys what is there.
             let tmp = path.with_extension("restoring");
             std::fs::copy(from, &tmp).map_err(io)?;
+            let differ = differing(&expected, &format!("sqlite://{}", tmp.display())).await;
+            match differ {
+                Ok(d) if d.is_empty() => {}
+                other => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return other;
+                }
+            }
             for suffix in ["-wal", "-shm"] {
                 let mut side = path.as_os_str().to_owned();
                 side.push(suffix);
                 let _ = std::fs::remove_file(PathBuf::from(side));
             }
             std::fs::rename(&tmp, path).map_err(io)?;
+            return Ok(Vec::new());
         }
         Backend::Postgres => {
             let args = [
@@ -184,6 +195,11 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> Result<Vec<String>>
             }
         }
     }
+    differing(&expected, url).await
+}
+
+/// The tables of the database at `url` that differ from a digest.
+async fn differing(expected: &[TableDigest], url: &str) -> Result<Vec<String>> {
     let store = Store::connect(url).await?;
     let actual = store.digest().await;
     store.close().await;

@@ -328,6 +328,12 @@ async fn open(url: &str) -> Result<Store, String> {
     Store::connect(url).await.map_err(|e| format!("{}: {e}", redact(url)))
 }
 
+/// The file of a SQLite URL.
+fn sqlite_path(url: &str) -> Option<String> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(path.split('?').next().unwrap_or(path).to_string())
+}
+
 /// Hide a password in a database URL before printing it.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -539,6 +545,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Backup { to, db } => {
             let r = resolve(&db, None)?;
+            if let Some(path) = sqlite_path(&r.database_url).filter(|p| !std::path::Path::new(p).exists()) {
+                return Err(format!("{path}: no such database (a typing mistake?); nothing backed up"));
+            }
             let store = open(&r.database_url).await?;
             let digest = store.backup(&r.database_url, &to).await.map_err(|e| match e {
                 weiyuan_store::StoreError::Conflict(_) => {

@@ -54,6 +54,7 @@ async fn repeated_failures_are_rate_limited_per_username(app: &App) {
     // Now even the right password is refused for a while, with a message saying how long.
     let r = login(PASSWORD).await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "60", "the fifth failure brings a one-minute wait");
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
     assert!(body["error"]["message"].as_str().unwrap().contains("分钟后再试"), "{body}");

@@ -41,6 +41,11 @@ fn mask_event(actor: &Actor, mut e: UnitEvent) -> UnitEvent {
         if e.from_id != actor.enterprise_id {
             (e.from_id, e.from) = (None, None);
         }
+        // The checks name parties too: another enterprise's id is not shown.
+        let own = actor.enterprise_id.map(|id| id.to_string());
+        for c in &mut e.checks {
+            c.numbers.retain(|(k, v)| !matches!(k.as_str(), "buyer" | "tenant" | "owner") || Some(v) == own.as_ref());
+        }
     }
     e
 }

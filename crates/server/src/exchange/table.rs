@@ -268,8 +268,14 @@ fn declared_count(head: &[u8]) -> Option<u64> {
     Some(digits.parse().unwrap_or(u64::MAX))
 }
 
-/// Read every sheet of an xlsx workbook, cell by cell.
+/// Read every sheet of an xlsx workbook, cell by cell. The parser is another crate's: a file
+/// that makes it panic (cell references past any sheet's size overflow its arithmetic) is
+/// refused as not a workbook, never a dropped connection.
 pub fn read_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<Sheet>, ReadError> {
+    std::panic::catch_unwind(|| read_xlsx_unguarded(bytes, limits)).unwrap_or_else(|_| Err(refuse("import.not_xlsx")))
+}
+
+fn read_xlsx_unguarded(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<Sheet>, ReadError> {
     check_zip(bytes, limits)?;
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|_| refuse("import.not_xlsx"))?;
     let mut budget = Budget { limits, cells: 0 };
@@ -577,6 +583,17 @@ mod tests {
         assert!(params.contains(&("row".into(), "4".into())) && params.contains(&("column".into(), "C".into())));
         let csv = format!("a,{}\r\n", "b".repeat(401));
         assert_eq!(read_csv(&csv, &limits).unwrap_err().code, "import.cell_too_long");
+    }
+
+    #[test]
+    fn cell_references_past_any_sheet_are_refused_not_a_crash() {
+        let bytes = workbook(|ws| {
+            ws.write_string(0, 0, "x").unwrap();
+        });
+        for bad in ["ZZZZZZ99999999999", "A99999999999", "ZZZZZZZZ1"] {
+            let forged = rezip(&bytes, "xl/worksheets/sheet1.xml", |t| t.replace("r=\"A1\"", &format!("r=\"{bad}\"")));
+            assert!(read_xlsx(&forged, &ImportLimits::default()).is_err(), "{bad}");
+        }
     }
 
     #[test]
