@@ -92,7 +92,8 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "body".to_string() } else { path };
+            // The body itself when the error is not inside one field (`{`, a list, a number).
+            let field = if path == "." || path == "?" { "body".to_string() } else { path };
             let err = FieldError::new(&field, "error.bad_json").with("detail", e.inner());
             ApiError(AppError::Invalid(Invalid::one(err)), lang)
         })

@@ -96,6 +96,20 @@ pub async fn status(store: &Store, actor: &Actor, month: Month) -> Result<Vec<Pa
     Ok(out)
 }
 
+/// A month given in a query: empty is the last month that has ended; one that cannot be read
+/// is refused on its field (a later one is the last that has ended).
+pub fn month_query(text: &str) -> Result<Month, AppError> {
+    if text.trim().is_empty() {
+        return Ok(last_month());
+    }
+    match Month::parse(text).filter(|m| m.year >= Month::FIRST_YEAR && text.trim().len() <= 7) {
+        Some(m) => Ok(m.min(last_month())),
+        None => {
+            Err(weiyuan_domain::Invalid::one(weiyuan_domain::FieldError::new("month", "error.month_format")).into())
+        }
+    }
+}
+
 pub fn month_or_last(text: &str) -> Month {
     Month::parse(text).filter(|m| *m <= last_month()).unwrap_or_else(last_month)
 }
@@ -131,7 +145,7 @@ pub mod api {
         u: ApiUser,
         Query(q): Query<super::MonthQuery>,
     ) -> ApiResult<Json<Value>> {
-        let month = super::month_or_last(&q.month);
+        let month = super::month_query(&q.month).map_err(u.err())?;
         let parks = super::status(&s.store, &u.actor, month).await.map_err(u.err())?;
         Ok(Json(json!({ "month": month, "parks": parks })))
     }

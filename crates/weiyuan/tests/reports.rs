@@ -414,6 +414,23 @@ async fn bad_query_values_and_odd_figures_are_refused_in_one_error_shape(app: &A
         assert_eq!((s, field_of(&v).as_deref()), (422, Some(field)), "{path}: {v}");
         assert!(!v["error"]["fields"][0]["message"].as_str().unwrap().contains("field."), "{v}");
     }
+    let (s, v) = json_of(app.get(&county, "/api/v1/reports/status?month=bad").await).await;
+    assert_eq!((s, field_of(&v).as_deref()), (422, Some("month")), "{v}");
+    // A body that is not JSON names the body, not a raw key.
+    let (s, v) = json_of(app.send(&county, "POST", "/api/v1/parks", json!("{")).await).await;
+    assert_eq!(s, 422, "{v}");
+    let r = app
+        .client()
+        .post(app.url("/api/v1/parks"))
+        .bearer_auth(&county)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(field_of(&v).as_deref(), Some("body"), "{v}");
+    assert!(!v["error"]["message"].as_str().unwrap().contains("field."), "{v}");
     // Half a person, a report from 1900: refused, nothing written.
     let demo = app.store.find_enterprise(weiyuan::demo::DEMO_ENTERPRISE).await.unwrap().unwrap();
     let path = format!("/api/v1/enterprises/{}/reports", demo.id);
