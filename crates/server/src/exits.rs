@@ -21,18 +21,9 @@ fn run_test(rules: &Rules, years: &[YearFigures], held: &[Holding], park: &Park)
     weiyuan_domain::exit::test_enterprise(rules, years, held, park.land_mu, park.building_area_m2)
 }
 
-/// The figures the test reads: the complete years of monthly reports once there are any, else
-/// the figures the county entered.
-pub async fn years_of(store: &Store, enterprise_id: i64) -> Result<Vec<YearFigures>, AppError> {
-    match store.report_years(Some(enterprise_id)).await?.remove(&enterprise_id) {
-        Some(years) if !years.is_empty() => Ok(years),
-        _ => Ok(store.exit_figures(enterprise_id).await?),
-    }
-}
-
 /// The test of one enterprise now: None when it has no figures yet.
 pub async fn test_of(store: &Store, rules: &Rules, e: &Enterprise) -> Result<Option<Vec<Check>>, AppError> {
-    let years = years_of(store, e.id).await?;
+    let years = store.test_years(e.id).await?;
     let held = store.holdings_of(e.id).await?;
     let park = store.get_park(e.park_id).await?;
     Ok(run_test(rules, &years, &held, &park))

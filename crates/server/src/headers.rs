@@ -31,10 +31,11 @@ fn origin(url: &str) -> Option<String> {
 pub async fn add(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let mut r = next.run(req).await;
     let h = r.headers_mut();
-    let csp = content_security_policy(s.tile_url.as_deref());
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    let csp = s.csp.get_or_init(|| {
+        HeaderValue::from_str(&content_security_policy(s.tile_url.as_deref()))
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+    });
+    h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

@@ -63,6 +63,8 @@ pub struct AppState {
     pub import_limits: exchange::ImportLimits,
     /// Where webhooks may post (public addresses, and the county's allow-list).
     pub destinations: alarms::destinations::Destinations,
+    /// The Content-Security-Policy header, made once from `tile_url` at the first answer.
+    pub csp: Arc<std::sync::OnceLock<axum::http::HeaderValue>>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             analyses: Arc::new(analysis::AnalysisCache::default()),
             import_limits: exchange::ImportLimits::default(),
             destinations: alarms::destinations::Destinations::default(),
+            csp: Arc::default(),
         }
     }
 }

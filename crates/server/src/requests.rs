@@ -2,7 +2,8 @@
 //! new one. The id is on every log line written while the request is served (a tracing span
 //! around it), in the `X-Request-Id` answer header, and in every API error body
 //! (`error.request_id`), so a clerk's screenshot of an error leads to its log lines. One line
-//! per request is logged with method, path, status and duration.
+//! per request is logged with method, path, status and duration: at info for writes and
+//! refusals, at debug for successful reads.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -40,7 +41,8 @@ pub async fn trace(mut req: Request, next: Next) -> Response {
         let ms = started.elapsed().as_millis() as u64;
         if status.is_server_error() {
             tracing::error!(status = status.as_u16(), ms, "answered");
-        } else if path.starts_with("/assets/") || path == "/healthz" || path == "/metrics" {
+        } else if status.is_success() && method == axum::http::Method::GET {
+            // Reads are the hot path (the big screen, the analysis): logged only on request.
             tracing::debug!(status = status.as_u16(), ms, "answered");
         } else {
             tracing::info!(status = status.as_u16(), ms, "answered");

@@ -179,7 +179,7 @@ impl Store {
     }
 
     pub async fn get_enterprise(&self, id: i64) -> Result<Enterprise> {
-        enterprise_in(&mut *self.pool.acquire().await?, id).await
+        select(&mut *self.pool.acquire().await?, id).await
     }
 
     pub async fn find_enterprise(&self, name: &str) -> Result<Option<Enterprise>> {
@@ -242,14 +242,4 @@ impl Store {
             .await?;
         row.as_ref().map(enterprise_from_row).transpose()
     }
-}
-
-/// One enterprise, on a connection or in a transaction.
-pub(crate) async fn enterprise_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Enterprise> {
-    let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    enterprise_from_row(&row)
 }

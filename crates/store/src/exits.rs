@@ -108,6 +108,11 @@ impl Store {
         exit_figures_in(&mut *self.pool.acquire().await?, enterprise_id).await
     }
 
+    /// The figures the exit test reads (see `test_years_in`).
+    pub async fn test_years(&self, enterprise_id: i64) -> Result<Vec<YearFigures>> {
+        test_years_in(&mut *self.pool.acquire().await?, enterprise_id).await
+    }
+
     /// Every enterprise's figures, by enterprise, oldest year first.
     pub async fn all_exit_figures(&self) -> Result<HashMap<i64, Vec<YearFigures>>> {
         let rows = sqlx::query(sql(format!("{FIGURES} ORDER BY enterprise_id, year"))).fetch_all(&self.pool).await?;
@@ -210,8 +215,8 @@ impl Store {
         if locked.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let enterprise = crate::enterprises::enterprise_in(&mut tx, enterprise_id).await?;
-        let park = crate::parks::park_in(&mut tx, enterprise.park_id).await?;
+        let enterprise = crate::enterprises::select(&mut tx, enterprise_id).await?;
+        let park = crate::parks::select_park(&mut tx, enterprise.park_id).await?;
         Ok(ExitTx { tx, enterprise, park })
     }
 }

@@ -238,7 +238,7 @@ impl Store {
     pub async fn begin_deal(&self, park_id: i64) -> Result<DealTx> {
         let mut tx = self.write_tx().await?;
         lock_park(&mut tx, park_id).await?;
-        let park = crate::parks::park_in(&mut tx, park_id).await?;
+        let park = crate::parks::select_park(&mut tx, park_id).await?;
         Ok(DealTx { tx, park })
     }
 }
@@ -318,9 +318,24 @@ impl DealTx {
         let park = if park_id == self.park.id {
             self.park.clone()
         } else {
-            crate::parks::park_in(&mut self.tx, park_id).await?
+            crate::parks::select_park(&mut self.tx, park_id).await?
         };
         Ok((years, held, park))
+    }
+
+    /// The deal's audit entry, the commit, and what the caller hears.
+    async fn finish(
+        mut self,
+        ctx: &AuditCtx,
+        action: &str,
+        after: Option<serde_json::Value>,
+        deal: String,
+        (checks, rules_version): (&[Check], i64),
+    ) -> Result<DealDone> {
+        let park_id = self.park.id;
+        audit::record(&mut self.tx, ctx, action, "units", None, Some(park_id), None, after).await?;
+        self.tx.commit().await?;
+        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
     }
 
     /// The capability was granted for this park, and the decision passed.
@@ -364,10 +379,8 @@ impl DealTx {
             let e = Event { kind: "sale", deal: &deal, party: Some(d.buyer_id), from: None, price };
             event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        let park_id = self.park.id;
-        audit::record(&mut self.tx, ctx, "sell", "units", None, Some(park_id), None, json(&(d, &deal))).await?;
-        self.tx.commit().await?;
-        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
+        let after = json(&(d, &deal));
+        self.finish(ctx, "sell", after, deal, (checks, rules_version)).await
     }
 
     /// Register a decided lease; the park's authority registering it is the township's approval.
@@ -399,10 +412,8 @@ impl DealTx {
             };
             event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        let park_id = self.park.id;
-        audit::record(&mut self.tx, ctx, "lease", "units", None, Some(park_id), None, json(&(d, &deal))).await?;
-        self.tx.commit().await?;
-        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
+        let after = json(&(d, &deal));
+        self.finish(ctx, "lease", after, deal, (checks, rules_version)).await
     }
 
     /// Register a decided end of a tenant's leases (`lease_end`) or take-back of a sublet
@@ -426,11 +437,8 @@ impl DealTx {
             let e = Event { kind: d.kind, deal: &deal, party: u.owner_id, from: Some(d.tenant_id), price: None };
             event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        let park_id = self.park.id;
         let after = json(&(d, &deal, units.len()));
-        audit::record(&mut self.tx, ctx, d.kind, "units", None, Some(park_id), None, after).await?;
-        self.tx.commit().await?;
-        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
+        self.finish(ctx, d.kind, after, deal, (checks, rules_version)).await
     }
 
     /// Register a decided transfer: back to the developer (buy-back) or to another enterprise.
@@ -474,10 +482,8 @@ impl DealTx {
             let e = Event { kind, deal: &deal, party: d.to_id, from: owner, price: d.price_per_m2 };
             event(&mut self.tx, ctx, u, &e, (&d.on_date, &d.note), checks, rules_version).await?;
         }
-        let park_id = self.park.id;
-        audit::record(&mut self.tx, ctx, kind, "units", None, Some(park_id), None, json(&(d, &deal))).await?;
-        self.tx.commit().await?;
-        Ok(DealDone { deal, checks: checks.to_vec(), rules_version })
+        let after = json(&(d, &deal));
+        self.finish(ctx, kind, after, deal, (checks, rules_version)).await
     }
 }
 

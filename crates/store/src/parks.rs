@@ -88,7 +88,7 @@ impl Store {
     }
 
     pub async fn get_park(&self, id: i64) -> Result<Park> {
-        park_in(&mut *self.pool.acquire().await?, id).await
+        select_park(&mut *self.pool.acquire().await?, id).await
     }
 
     pub async fn find_park_by_code(&self, code: &str) -> Result<Option<Park>> {
@@ -314,7 +314,7 @@ impl Store {
     }
 }
 
-async fn select_park(conn: &mut AnyConnection, id: i64) -> Result<Park> {
+pub(crate) async fn select_park(conn: &mut AnyConnection, id: i64) -> Result<Park> {
     let row = sqlx::query(sql(format!("SELECT {PARK_COLUMNS} FROM parks WHERE id = $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -384,13 +384,3 @@ fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q ParkDraft) -> AnyQuery<'q> {
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-/// One park, on a connection or in a transaction.
-pub(crate) async fn park_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Park> {
-    let row = sqlx::query(sql(format!("SELECT {PARK_COLUMNS} FROM parks WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    park_from_row(&row)
-}

@@ -355,6 +355,31 @@ async fn killing_the_server_loses_no_acknowledged_reading(app: &App) {
 }
 
 /// A Mosquitto of the test's own, with persistence, on a free port.
+/// A device's MQTT session (QoS 1, persistent, so that unacknowledged messages are sent again),
+/// the count of PUBACKs it has heard, and the task that polls it.
+fn device_session(
+    port: u16,
+    client_id: &str,
+) -> (rumqttc::AsyncClient, std::sync::Arc<std::sync::atomic::AtomicUsize>, tokio::task::JoinHandle<()>) {
+    let mut opts = rumqttc::MqttOptions::new(client_id, "127.0.0.1", port);
+    opts.set_clean_session(false).set_keep_alive(Duration::from_secs(5));
+    let (client, mut events) = rumqttc::AsyncClient::new(opts, 1000);
+    let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = acked.clone();
+    let pump = tokio::spawn(async move {
+        loop {
+            match events.poll().await {
+                Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                Ok(_) => {}
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    });
+    (client, acked, pump)
+}
+
 struct Broker {
     dir: std::path::PathBuf,
     port: u16,
@@ -435,24 +460,7 @@ async fn a_broker_restart_mid_stream_loses_no_qos1_message(app: &App) {
     let (mut server, base) = serve(&url, &["--mqtt-url", &mqtt, "--mqtt-client-id", &client_id]);
     wait_up(&base).await;
     // The device: QoS 1, a persistent session, so that unacknowledged messages are sent again.
-    let mut opts = rumqttc::MqttOptions::new(format!("device-{park}"), "127.0.0.1", broker.port);
-    opts.set_clean_session(false).set_keep_alive(Duration::from_secs(5));
-    let (client, mut events) = rumqttc::AsyncClient::new(opts, 1000);
-    let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let pump = {
-        let acked = acked.clone();
-        tokio::spawn(async move {
-            loop {
-                match events.poll().await {
-                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
-                        acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    Ok(_) => {}
-                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-                }
-            }
-        })
-    };
+    let (client, _acked, pump) = device_session(broker.port, &format!("device-{park}"));
     // Once a probe comes through, the server's subscription is in place.
     let t0 = now_ms() - 86_400_000;
     let probe = json!({"token": token, "readings": [{"metric": "people_out", "ts": t0 - 1000, "value": 0}]});
@@ -588,24 +596,7 @@ async fn a_server_restarted_on_another_port_receives_what_was_queued_for_it(app:
     let mqtt = format!("mqtt://127.0.0.1:{}", broker.port);
     let (mut first, base) = serve(&url, &["--mqtt-url", &mqtt]);
     wait_up(&base).await;
-    let mut opts = rumqttc::MqttOptions::new(format!("device-q-{park}"), "127.0.0.1", broker.port);
-    opts.set_clean_session(false).set_keep_alive(Duration::from_secs(5));
-    let (client, mut events) = rumqttc::AsyncClient::new(opts, 1000);
-    let acked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let pump = {
-        let acked = acked.clone();
-        tokio::spawn(async move {
-            loop {
-                match events.poll().await {
-                    Ok(rumqttc::Event::Incoming(rumqttc::Incoming::PubAck(_))) => {
-                        acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    Ok(_) => {}
-                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-                }
-            }
-        })
-    };
+    let (client, acked, pump) = device_session(broker.port, &format!("device-q-{park}"));
     let topic = format!("weiyuan/telemetry/{serial}");
     let t0 = now_ms() - 86_400_000;
     let mut through = false;
