@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod codes;
 pub mod deals;
 pub mod enterprises;
+pub mod evaluation;
 pub mod exit;
 pub mod holdings;
 pub mod industry;
