@@ -206,6 +206,26 @@ impl Reviewer {
     }
 }
 
+/// `Evaluator`: setting the evaluation method, computing, answering objections to and publishing
+/// evaluation runs: the county.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Evaluator {
+    _granted: (),
+}
+
+/// `Objector`: objecting to one enterprise's draft evaluation result: the county or the township
+/// of the enterprise's park.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Objector {
+    enterprise_id: i64,
+}
+
+impl Objector {
+    pub fn enterprise_id(&self) -> i64 {
+        self.enterprise_id
+    }
+}
+
 impl UnitDesk {
     pub fn park_id(&self) -> i64 {
         self.park_id
@@ -260,6 +280,18 @@ impl Actor {
             return Err(Denied::Forbidden);
         }
         self.grant(park, true, ExitAuthority { enterprise_id })
+    }
+
+    pub fn evaluator(&self) -> Result<Evaluator, Denied> {
+        if self.is_county() { Ok(Evaluator { _granted: () }) } else { Err(Denied::Forbidden) }
+    }
+
+    /// For an enterprise of this park: its township (or the county).
+    pub fn objector(&self, park: &ParkRef, enterprise_id: i64) -> Result<Objector, Denied> {
+        if !self.can_read_enterprise(enterprise_id, park) {
+            return Err(Denied::Hidden);
+        }
+        self.grant(park, self.can_edit_park(park), Objector { enterprise_id })
     }
 }
 

@@ -17,6 +17,8 @@
 //! Enterprises the method cannot judge are listed apart with the reason, never dropped.
 //! Everything here is pure; the store loads the figures and the server runs the workflow.
 
+use crate::progress::Month;
+use crate::rules::Check;
 use crate::validation::{FieldError, Invalid};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -266,8 +268,6 @@ pub struct Method {
     /// Points taken off per sublet tenant.
     pub sublet_deduction: f64,
     pub ranking: Ranking,
-    /// The low-efficiency line (低效): tax per mu under this, 万元/亩 (the seed: 1 万元 = 10,000 元).
-    pub low_efficiency_tax_per_mu: f64,
     pub policies: Vec<ClassPolicy>,
 }
 
@@ -310,7 +310,6 @@ impl Default for Method {
             cap: 2.0,
             sublet_deduction: 2.0,
             ranking: Ranking::All,
-            low_efficiency_tax_per_mu: 1.0,
             policies: vec![
                 policy(Class::A, 100.0, 0.0, 0.0),
                 policy(Class::B, 80.0, 0.0, 0.0),
@@ -408,9 +407,6 @@ impl Method {
         }
         if !finite_in(self.sublet_deduction, 0.0, 100.0) {
             push("sublet_deduction".into(), "error.out_of_range", &[("min", "0".into()), ("max", "100".into())]);
-        }
-        if !finite_in(self.low_efficiency_tax_per_mu, 0.0, 1_000.0) {
-            push("low_efficiency_tax_per_mu".into(), "error.out_of_range", &[("min", "0".into()), ("max", "1000".into())]);
         }
         for c in Class::ALL {
             match self.policies.iter().filter(|p| p.class == c).count() {
@@ -633,8 +629,10 @@ fn exclusion(m: &Method, s: &Subject) -> Option<Excluded> {
     None
 }
 
-/// Evaluate every subject by the method. Deterministic: the same inputs give the same run.
-pub fn evaluate(m: &Method, subjects: &[Subject]) -> Evaluation {
+/// Evaluate every subject by the method. `low_line` is the county's low-efficiency line (低效,
+/// a county rule: tax per mu under 10,000 元 in the seed), in 万元/亩. Deterministic: the same
+/// inputs give the same run.
+pub fn evaluate(m: &Method, low_line: f64, subjects: &[Subject]) -> Evaluation {
     let mut out = Evaluation::default();
     let mut judged: Vec<&Subject> = Vec::with_capacity(subjects.len());
     for s in subjects {
@@ -717,7 +715,7 @@ pub fn evaluate(m: &Method, subjects: &[Subject]) -> Evaluation {
                 next_class_score: None,
                 what_if: Vec::new(),
                 tax_per_mu,
-                low_efficiency: tax_per_mu < m.low_efficiency_tax_per_mu,
+                low_efficiency: tax_per_mu < low_line,
             }
         })
         .collect();
@@ -859,6 +857,82 @@ pub fn migration(before: &[(i64, Class)], after: &[(i64, Class)]) -> BTreeMap<(C
         }
     }
     out
+}
+
+/// A run asked for: twelve months starting at `first_month` (a calendar year from January).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RunForm {
+    #[serde(deserialize_with = "crate::validation::text_or_number")]
+    pub first_month: String,
+}
+
+impl RunForm {
+    /// The period's first and last month; the last must have ended (`last_ended`).
+    pub fn validate(&self, last_ended: Month) -> Result<(Month, Month), Invalid> {
+        let first = Month::parse(self.first_month.trim())
+            .filter(|m| m.year >= Month::FIRST_YEAR)
+            .ok_or_else(|| Invalid::one(FieldError::new("first_month", "error.month_format")))?;
+        let last = first.back(-11);
+        if last > last_ended {
+            return Err(Invalid::one(
+                FieldError::new("first_month", "evaluation.period_not_ended").with("last", last.to_string()),
+            ));
+        }
+        Ok((first, last))
+    }
+}
+
+/// A township's objection to one enterprise's draft result.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ObjectionForm {
+    #[serde(deserialize_with = "crate::validation::text_or_number")]
+    pub enterprise_id: String,
+    pub reason: String,
+}
+
+impl ObjectionForm {
+    pub fn validate(&self) -> Result<(i64, String), Invalid> {
+        let mut c = crate::validation::Checker::new();
+        let id = c.integer("enterprise_id", &self.enterprise_id, 1, i64::MAX);
+        let reason = c.text("reason", &self.reason, 500);
+        c.finish((id, reason))
+    }
+}
+
+/// The county's answer to an objection: accepted (the figures will be corrected and the run
+/// computed again) or rejected, with the reason.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    pub decision: String,
+    pub answer: String,
+}
+
+impl AnswerForm {
+    pub fn validate(&self) -> Result<(&'static str, String), Invalid> {
+        let mut c = crate::validation::Checker::new();
+        let decision = c.choice("decision", &self.decision, |d| ["accepted", "rejected"].into_iter().find(|x| *x == d));
+        let answer = c.text("answer", &self.answer, 500);
+        c.finish((decision.unwrap_or("rejected"), answer))
+    }
+}
+
+/// Whether a draft run may be published: it is a draft, no objection is open, and no other run
+/// of the same months is published.
+pub fn publish_checks(status: &str, open_objections: i64, published_same_months: Option<i64>) -> Vec<Check> {
+    vec![
+        Check::new("evaluation.is_draft", status == "draft").with("status", status),
+        Check::new("evaluation.no_open_objections", open_objections == 0).with("count", open_objections),
+        Check::new("evaluation.one_published", published_same_months.is_none())
+            .with("run", published_same_months.map(|r| r.to_string()).unwrap_or_default()),
+    ]
+}
+
+/// Whether a run still takes objections: only while it is a draft.
+pub fn objection_checks(status: &str) -> Vec<Check> {
+    vec![Check::new("evaluation.is_draft", status == "draft").with("status", status)]
 }
 
 #[cfg(test)]

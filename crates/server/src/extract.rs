@@ -72,6 +72,21 @@ impl FromRequestParts<AppState> for Id {
     }
 }
 
+/// Two numeric ids from the path (`/runs/{id}/results/{enterprise_id}`); anything else is "not found".
+pub struct Ids(pub i64, pub i64);
+
+impl FromRequestParts<AppState> for Ids {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = Caller::from_request_parts(parts, state).await.map(|c| c.lang).unwrap_or_default();
+        let not_found = || ApiError(AppError::NotFound, lang);
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await.map_err(|_| not_found())?;
+        Ok(Ids(a.parse().map_err(|_| not_found())?, b.parse().map_err(|_| not_found())?))
+    }
+}
+
 /// The body of a request (at most 1 MiB) and the caller's language, for error messages.
 async fn read_body(req: Request, state: &AppState) -> Result<(axum::body::Bytes, Lang), ApiError> {
     let (mut parts, body) = req.into_parts();

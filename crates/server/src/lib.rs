@@ -14,6 +14,7 @@ pub mod auth;
 pub mod deals;
 pub mod enterprises;
 pub mod error;
+pub mod evaluation;
 pub mod exchange;
 pub mod exits;
 pub mod extract;

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::{
-    admissions, alarms, analysis, audit, deals, enterprises, exchange, exits, lotteries, pages, parks, progress,
+    admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, lotteries, pages, parks, progress,
     reports, rules, system, telemetry, users,
 };
 use axum::extract::DefaultBodyLimit;
@@ -179,6 +179,47 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(lotteries::api::draw),
         ),
         // Exit
+        // Per-mu evaluation (亩均论英雄)
+        (api("GET", "/api/v1/evaluation/method", "evaluation", "The evaluation method in force"), get(evaluation::api::method)),
+        (
+            api("PUT", "/api/v1/evaluation/method", "evaluation", "Save a new version of the method (county)"),
+            put(evaluation::api::set_method),
+        ),
+        (api("GET", "/api/v1/evaluation/methods", "evaluation", "Every saved method version"), get(evaluation::api::methods)),
+        (api("GET", "/api/v1/evaluation/runs", "evaluation", "Evaluation runs (drafts for county and townships)"), get(evaluation::api::runs)),
+        (
+            api("POST", "/api/v1/evaluation/runs", "evaluation", "Compute a draft run for twelve months (county)"),
+            post(evaluation::api::compute),
+        ),
+        (api("GET", "/api/v1/evaluation/runs/{id}", "evaluation", "A run with its class counts and objections"), get(evaluation::api::run)),
+        (
+            api("GET", "/api/v1/evaluation/runs/{id}/results", "evaluation", "A page of a run's results in scope"),
+            get(evaluation::api::results),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/runs/{id}/results/{enterprise_id}", "evaluation", "One enterprise's result explained"),
+            get(evaluation::api::result),
+        ),
+        (
+            api("POST", "/api/v1/evaluation/runs/{id}/objections", "evaluation", "Object to an enterprise's draft result (township)"),
+            post(evaluation::api::object),
+        ),
+        (
+            api("POST", "/api/v1/evaluation/runs/{id}/objections/{objection_id}/answer", "evaluation", "Answer an objection (county)"),
+            post(evaluation::api::answer),
+        ),
+        (
+            api("POST", "/api/v1/evaluation/runs/{id}/publish", "evaluation", "Publish a draft run (county)"),
+            post(evaluation::api::publish),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/runs/{id}/export.xlsx", "evaluation", "The run's list as a workbook"),
+            get(evaluation::api::export),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/migration", "evaluation", "Class migration between two runs (from, to)"),
+            get(evaluation::api::migration),
+        ),
         (api("GET", "/api/v1/exits", "exits", "Exit test of every enterprise in scope"), get(exits::api::list)),
         (
             api("GET", "/api/v1/enterprises/{id}/exit", "exits", "An enterprise's figures, test and history"),
@@ -450,6 +491,22 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/parks/{id}/lotteries", "Publish a lottery"), post(lotteries::pages::create)),
         (page("GET", "/lotteries/{id}", "A lottery and its evidence"), get(lotteries::pages::show)),
         (page("POST", "/lotteries/{id}/draw", "Draw a lottery"), post(lotteries::pages::draw)),
+        (page("GET", "/evaluation", "Evaluation runs"), get(evaluation::pages::runs)),
+        (page("POST", "/evaluation/runs", "Compute a draft run (county)"), post(evaluation::pages::compute)),
+        (page("GET", "/evaluation/mine", "The enterprise's own latest result"), get(evaluation::pages::mine)),
+        (page("GET", "/evaluation/method", "The evaluation method"), get(evaluation::pages::method)),
+        (page("POST", "/evaluation/method", "Save the evaluation method (county)"), post(evaluation::pages::set_method)),
+        (page("GET", "/evaluation/runs/{id}", "A run's results"), get(evaluation::pages::run)),
+        (page("POST", "/evaluation/runs/{id}/publish", "Publish a run (county)"), post(evaluation::pages::publish)),
+        (page("POST", "/evaluation/runs/{id}/objections", "Object to a result (township)"), post(evaluation::pages::object)),
+        (
+            page("POST", "/evaluation/runs/{id}/objections/{objection_id}/answer", "Answer an objection (county)"),
+            post(evaluation::pages::answer),
+        ),
+        (
+            page("GET", "/evaluation/runs/{id}/enterprises/{enterprise_id}", "One enterprise's result explained"),
+            get(evaluation::pages::result),
+        ),
         (page("GET", "/exits", "Exit test overview"), get(exits::pages::list)),
         (page("POST", "/enterprises/{id}/figures", "Set exit-test figures (county)"), post(exits::pages::set_figures)),
         (page("POST", "/enterprises/{id}/exit", "An exit step (county)"), post(exits::pages::step)),

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backup;
 pub mod enterprise_import;
 pub mod enterprises;
+pub mod evaluation;
 pub mod exits;
 pub mod holdings;
 pub mod import;

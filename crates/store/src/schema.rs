@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "telemetry", include_str!("../migrations/0008_telemetry.sql")),
     (9, "alarms", include_str!("../migrations/0009_alarms.sql")),
     (10, "login_clients", include_str!("../migrations/0010_login_clients.sql")),
+    (11, "evaluation", include_str!("../migrations/0011_evaluation.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -51,7 +51,7 @@ fn outcome(e: &Evaluation, id: i64) -> &Outcome {
 
 #[test]
 fn scores_ranks_and_classes_by_hand() {
-    let e = evaluate(&method(), &subjects());
+    let e = evaluate(&method(), 1.0, &subjects());
     let got: Vec<(i64, f64, u32, Class)> =
         (1..=12).map(|id| outcome(&e, id)).map(|o| (o.enterprise_id, o.score, o.rank, o.class)).collect();
     // n = 12: A while rank ≤ 2.4, B ≤ 9.6, C ≤ 11.4, D the rest. Equal scores share the rank.
@@ -77,7 +77,7 @@ fn scores_ranks_and_classes_by_hand() {
 
 #[test]
 fn each_indicator_shows_its_numbers_and_the_cap() {
-    let e = evaluate(&method(), &subjects());
+    let e = evaluate(&method(), 1.0, &subjects());
     let top = outcome(&e, 1);
     let tax = &top.scored[0];
     assert_eq!((tax.value, tax.benchmark, tax.ratio, tax.raw_points, tax.points), (5.0, 2.0, 2.5, 100.0, 80.0));
@@ -95,7 +95,7 @@ fn each_indicator_shows_its_numbers_and_the_cap() {
 
 #[test]
 fn enterprises_that_cannot_be_judged_are_listed_with_the_reason() {
-    let e = evaluate(&method(), &subjects());
+    let e = evaluate(&method(), 1.0, &subjects());
     let reasons: Vec<(i64, &str, Vec<(String, String)>)> =
         e.excluded.iter().map(|x| (x.enterprise_id, x.reason.as_str(), x.params.clone())).collect();
     assert_eq!(
@@ -132,7 +132,7 @@ fn class_cut_offs_are_exact_at_the_boundary() {
 
 #[test]
 fn what_if_names_the_value_one_indicator_needs_for_the_next_class() {
-    let e = evaluate(&method(), &subjects());
+    let e = evaluate(&method(), 1.0, &subjects());
     // Enterprise 3: 120, B; A starts at 140, so 20 more points from one indicator.
     let o = outcome(&e, 3);
     assert_eq!(o.next_class_score, Some(140.0));
@@ -163,7 +163,7 @@ fn what_if_names_the_value_one_indicator_needs_for_the_next_class() {
 
 #[test]
 fn low_efficiency_is_under_one_wan_yuan_of_tax_per_mu() {
-    let e = evaluate(&method(), &subjects());
+    let e = evaluate(&method(), 1.0, &subjects());
     let low: Vec<i64> = e.outcomes.iter().filter(|o| o.low_efficiency).map(|o| o.enterprise_id).collect();
     assert_eq!(low, vec![10, 11, 12]); // 0.5, 0.2 and 0 万元/亩; enterprise 8 at exactly 1.0 is not
 }
@@ -176,7 +176,7 @@ fn county_benchmarks_are_the_groups_totals() {
     a.land = Land::Parcel { mu: 10.0 };
     let mut b = subject(2, 50.0);
     b.land = Land::Parcel { mu: 30.0 };
-    let e = evaluate(&m, &[a, b]);
+    let e = evaluate(&m, 1.0, &[a, b]);
     // (10 + 50) / (10 + 30) = 1.5 万元/亩, not the mean of 1.0 and 1.67.
     assert_eq!(e.benchmarks.iter().find(|b| b.group == Group::Below).map(|b| b.value), Some(1.5));
     assert_eq!(outcome(&e, 1).score, 66.67);
@@ -189,7 +189,7 @@ fn ranking_by_division_ranks_each_division_apart() {
     m.ranking = Ranking::Division;
     let mut v = vec![subject(1, 10.0), subject(2, 20.0), subject(3, 5.0)];
     v[2].division = "C38".into();
-    let e = evaluate(&m, &v);
+    let e = evaluate(&m, 1.0, &v);
     assert_eq!((outcome(&e, 2).rank, outcome(&e, 1).rank, outcome(&e, 1).of), (1, 2, 2));
     assert_eq!((outcome(&e, 3).rank, outcome(&e, 3).of, outcome(&e, 3).ranking_group.as_str()), (1, 1, "below:C38"));
 }
@@ -208,7 +208,7 @@ fn scope_leaves_out_groups_tenants_and_small_land() {
     small.land = Land::Parcel { mu: 2.5 };
     let mut gone = subject(4, 10.0);
     gone.active = false;
-    let e = evaluate(&m, &[above, tenant, small, gone, subject(5, 10.0)]);
+    let e = evaluate(&m, 1.0, &[above, tenant, small, gone, subject(5, 10.0)]);
     let reasons: Vec<&str> = e.excluded.iter().map(|x| x.reason.as_str()).collect();
     assert_eq!(
         reasons,
@@ -275,4 +275,23 @@ fn migration_counts_moves_between_classes() {
     use Class::*;
     let m = migration(&[(1, A), (2, C), (3, C), (4, D)], &[(1, B), (2, B), (3, C), (5, A)]);
     assert_eq!(m.into_iter().collect::<Vec<_>>(), vec![((A, B), 1), ((C, B), 1), ((C, C), 1)]);
+}
+
+#[test]
+fn a_run_covers_twelve_months_that_have_ended() {
+    let last = Month::parse("2026-11").unwrap();
+    let f = |m: &str| RunForm { first_month: m.into() }.validate(last);
+    let (a, b) = f("2025-01").unwrap();
+    assert_eq!((a.to_string(), b.to_string()), ("2025-01".into(), "2025-12".into()));
+    assert_eq!(f("2025-12").unwrap().1.to_string(), "2026-11");
+    assert_eq!(f("2026-01").unwrap_err().0[0].code, "evaluation.period_not_ended");
+    assert_eq!(f("2025-13").unwrap_err().0[0].code, "error.month_format");
+}
+
+#[test]
+fn publishing_needs_a_draft_without_open_objections_and_no_other_published_run() {
+    let names = |c: Vec<Check>| c.into_iter().filter(|c| !c.passed).map(|c| c.rule).collect::<Vec<_>>();
+    assert!(names(publish_checks("draft", 0, None)).is_empty());
+    assert_eq!(names(publish_checks("draft", 2, None)), vec!["evaluation.no_open_objections"]);
+    assert_eq!(names(publish_checks("published", 0, Some(3))), vec!["evaluation.is_draft", "evaluation.one_published"]);
 }
