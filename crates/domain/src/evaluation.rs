@@ -373,7 +373,11 @@ impl Method {
                 }
                 seen.push(w.indicator);
                 if !finite_in(w.weight, 0.01, 100.0) {
-                    push(format!("{name}.{key}.weight"), "error.out_of_range", &[("min", "0.01".into()), ("max", "100".into())]);
+                    push(
+                        format!("{name}.{key}.weight"),
+                        "error.out_of_range",
+                        &[("min", "0.01".into()), ("max", "100".into())],
+                    );
                 }
                 if let Benchmark::Fixed(v) = w.benchmark
                     && !finite_in(v, 0.0001, 1e12)
@@ -390,7 +394,11 @@ impl Method {
                     let bad = m.cutoffs.shares.iter().any(|s| !finite_in(*s, 0.0, 100.0));
                     let sum: i64 = m.cutoffs.shares.iter().map(|s| hundredths(*s)).sum();
                     if bad || sum != 10_000 {
-                        push(format!("{name}.shares"), "evaluation.method.shares", &[("sum", fmt2(sum as f64 / 100.0))]);
+                        push(
+                            format!("{name}.shares"),
+                            "evaluation.method.shares",
+                            &[("sum", fmt2(sum as f64 / 100.0))],
+                        );
                     }
                 }
                 CutBy::Score => {
@@ -420,7 +428,11 @@ impl Method {
                 && finite_in(p.electricity_surcharge_3y, 0.0, 100.0)
                 && finite_in(p.water_surcharge, 0.0, 100.0);
             if !ok {
-                push(format!("policies.{}", p.class.code()), "evaluation.method.policy_amount", &[("class", p.class.code().into())]);
+                push(
+                    format!("policies.{}", p.class.code()),
+                    "evaluation.method.policy_amount",
+                    &[("class", p.class.code().into())],
+                );
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(Invalid(errors)) }

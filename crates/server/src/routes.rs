@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::{
-    admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, lotteries, pages, parks, progress,
-    reports, rules, system, telemetry, users,
+    admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, lotteries, pages, parks,
+    progress, reports, rules, system, telemetry, users,
 };
 use axum::extract::DefaultBodyLimit;
 
@@ -180,32 +180,67 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         // Exit
         // Per-mu evaluation (亩均论英雄)
-        (api("GET", "/api/v1/evaluation/method", "evaluation", "The evaluation method in force"), get(evaluation::api::method)),
+        (
+            api("GET", "/api/v1/evaluation/method", "evaluation", "The evaluation method in force"),
+            get(evaluation::api::method),
+        ),
         (
             api("PUT", "/api/v1/evaluation/method", "evaluation", "Save a new version of the method (county)"),
             put(evaluation::api::set_method),
         ),
-        (api("GET", "/api/v1/evaluation/methods", "evaluation", "Every saved method version"), get(evaluation::api::methods)),
-        (api("GET", "/api/v1/evaluation/runs", "evaluation", "Evaluation runs (drafts for county and townships)"), get(evaluation::api::runs)),
+        (
+            api("GET", "/api/v1/evaluation/methods", "evaluation", "Every saved method version"),
+            get(evaluation::api::methods),
+        ),
+        (
+            api("GET", "/api/v1/enterprises/{id}/land", "evaluation", "An enterprise's own parcel and floor area"),
+            get(evaluation::api::land),
+        ),
+        (
+            api("PUT", "/api/v1/enterprises/{id}/land", "evaluation", "Set an enterprise's own parcel and floor area"),
+            put(evaluation::api::set_land),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/runs", "evaluation", "Evaluation runs (drafts for county and townships)"),
+            get(evaluation::api::runs),
+        ),
         (
             api("POST", "/api/v1/evaluation/runs", "evaluation", "Compute a draft run for twelve months (county)"),
             post(evaluation::api::compute),
         ),
-        (api("GET", "/api/v1/evaluation/runs/{id}", "evaluation", "A run with its class counts and objections"), get(evaluation::api::run)),
+        (
+            api("GET", "/api/v1/evaluation/runs/{id}", "evaluation", "A run with its class counts and objections"),
+            get(evaluation::api::run),
+        ),
         (
             api("GET", "/api/v1/evaluation/runs/{id}/results", "evaluation", "A page of a run's results in scope"),
             get(evaluation::api::results),
         ),
         (
-            api("GET", "/api/v1/evaluation/runs/{id}/results/{enterprise_id}", "evaluation", "One enterprise's result explained"),
+            api(
+                "GET",
+                "/api/v1/evaluation/runs/{id}/results/{enterprise_id}",
+                "evaluation",
+                "One enterprise's result explained",
+            ),
             get(evaluation::api::result),
         ),
         (
-            api("POST", "/api/v1/evaluation/runs/{id}/objections", "evaluation", "Object to an enterprise's draft result (township)"),
+            api(
+                "POST",
+                "/api/v1/evaluation/runs/{id}/objections",
+                "evaluation",
+                "Object to an enterprise's draft result (township)",
+            ),
             post(evaluation::api::object),
         ),
         (
-            api("POST", "/api/v1/evaluation/runs/{id}/objections/{objection_id}/answer", "evaluation", "Answer an objection (county)"),
+            api(
+                "POST",
+                "/api/v1/evaluation/runs/{id}/objections/{objection_id}/answer",
+                "evaluation",
+                "Answer an objection (county)",
+            ),
             post(evaluation::api::answer),
         ),
         (
@@ -217,7 +252,12 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(evaluation::api::export),
         ),
         (
-            api("GET", "/api/v1/evaluation/migration", "evaluation", "Class migration between two runs (from, to)"),
+            api(
+                "GET",
+                "/api/v1/evaluation/runs/{id}/migration",
+                "evaluation",
+                "Class moves since the run a year before",
+            ),
             get(evaluation::api::migration),
         ),
         (api("GET", "/api/v1/exits", "exits", "Exit test of every enterprise in scope"), get(exits::api::list)),
@@ -495,10 +535,16 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/evaluation/runs", "Compute a draft run (county)"), post(evaluation::pages::compute)),
         (page("GET", "/evaluation/mine", "The enterprise's own latest result"), get(evaluation::pages::mine)),
         (page("GET", "/evaluation/method", "The evaluation method"), get(evaluation::pages::method)),
-        (page("POST", "/evaluation/method", "Save the evaluation method (county)"), post(evaluation::pages::set_method)),
+        (
+            page("POST", "/evaluation/method", "Save the evaluation method (county)"),
+            post(evaluation::pages::set_method),
+        ),
         (page("GET", "/evaluation/runs/{id}", "A run's results"), get(evaluation::pages::run)),
         (page("POST", "/evaluation/runs/{id}/publish", "Publish a run (county)"), post(evaluation::pages::publish)),
-        (page("POST", "/evaluation/runs/{id}/objections", "Object to a result (township)"), post(evaluation::pages::object)),
+        (
+            page("POST", "/evaluation/runs/{id}/objections", "Object to a result (township)"),
+            post(evaluation::pages::object),
+        ),
         (
             page("POST", "/evaluation/runs/{id}/objections/{objection_id}/answer", "Answer an objection (county)"),
             post(evaluation::pages::answer),

@@ -1,6 +1,6 @@
 -- 亩均论英雄: the per-mu evaluation. An enterprise may register its own parcel (亩) and the
--- floor area it occupies when no unit of the registry records it; the method is a versioned
--- county setting; a run keeps, per enterprise, the figures it read and the result it gave, so a
+-- floor area it occupies when no unit of the registry records it. The method is a versioned
+-- county setting. A run keeps, per enterprise, the figures it read and the result it gave, so a
 -- published run never changes when a report is corrected later.
 ALTER TABLE enterprises ADD COLUMN land_mu_x100 BIGINT;
 ALTER TABLE enterprises ADD COLUMN floor_area_m2_x100 BIGINT;

@@ -8,7 +8,7 @@ use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
-use weiyuan_domain::access::{Evaluator, Objector};
+use weiyuan_domain::access::{Evaluator, Objector, UnitDesk};
 use weiyuan_domain::evaluation::{Evaluation, Excluded, Group, Method, Outcome, Subject, Totals, land_of};
 use weiyuan_domain::progress::Month;
 
@@ -125,8 +125,7 @@ const RESULT: &str = "SELECT r.run_id, r.enterprise_id, e.name AS enterprise, e.
                       JOIN parks p ON p.id = r.park_id";
 
 fn result_from_row(r: &AnyRow) -> Result<ResultRow> {
-    let detail: Detail = serde_json::from_str(&col::<String>(r, "detail_json")?)
-        .map_err(bad_json)?;
+    let detail: Detail = serde_json::from_str(&col::<String>(r, "detail_json")?).map_err(bad_json)?;
     Ok(ResultRow {
         run_id: col(r, "run_id")?,
         enterprise_id: col(r, "enterprise_id")?,
@@ -185,8 +184,7 @@ async fn method_in(conn: &mut sqlx::AnyConnection) -> Result<MethodVersion> {
     match row {
         Some(r) => Ok(MethodVersion {
             version: col(&r, "version")?,
-            method: serde_json::from_str(&col::<String>(&r, "method_json")?)
-                .map_err(bad_json)?,
+            method: serde_json::from_str(&col::<String>(&r, "method_json")?).map_err(bad_json)?,
             note: col(&r, "note")?,
             created_at: col(&r, "created_at")?,
             created_by: col(&r, "created_by")?,
@@ -205,10 +203,10 @@ async fn method_in(conn: &mut sqlx::AnyConnection) -> Result<MethodVersion> {
 /// Every enterprise's subject for the period, with its park and township.
 async fn subjects_in(conn: &mut sqlx::AnyConnection, first: Month, last: Month) -> Result<Vec<(Subject, i64, String)>> {
     let sums = sqlx::query(
-        "SELECT enterprise_id, COUNT(*) AS months, SUM(v_revenue) AS revenue, SUM(v_tax) AS tax, \
-         SUM(v_value_added) AS value_added, SUM(v_energy) AS energy, SUM(v_emissions) AS emissions, \
-         SUM(v_electricity) AS electricity, SUM(v_water) AS water, SUM(v_rnd) AS rnd, \
-         SUM(v_employees) AS employees, COUNT(v_employees) AS employee_months \
+        "SELECT enterprise_id, CAST(COUNT(*) AS BIGINT) AS months, CAST(SUM(v_revenue) AS BIGINT) AS revenue, CAST(SUM(v_tax) AS BIGINT) AS tax, \
+         CAST(SUM(v_value_added) AS BIGINT) AS value_added, CAST(SUM(v_energy) AS BIGINT) AS energy, CAST(SUM(v_emissions) AS BIGINT) AS emissions, \
+         CAST(SUM(v_electricity) AS BIGINT) AS electricity, CAST(SUM(v_water) AS BIGINT) AS water, CAST(SUM(v_rnd) AS BIGINT) AS rnd, \
+         CAST(SUM(v_employees) AS BIGINT) AS employees, CAST(COUNT(v_employees) AS BIGINT) AS employee_months \
          FROM enterprise_reports WHERE month >= $1 AND month <= $2 GROUP BY enterprise_id",
     )
     .bind(first.to_string())
@@ -270,7 +268,12 @@ async fn subjects_in(conn: &mut sqlx::AnyConnection, first: Month, last: Month) 
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| Ok((col(r, "id")?, (col(r, "land_mu_x100")?, col(r, "building_area_m2_x100")?, col(r, "township_code")?))))
+            .map(|r| {
+                Ok((
+                    col(r, "id")?,
+                    (col(r, "land_mu_x100")?, col(r, "building_area_m2_x100")?, col(r, "township_code")?),
+                ))
+            })
             .collect::<Result<_>>()?;
     let rows = sqlx::query(
         "SELECT id, park_id, size, industry_code, status, land_mu_x100, floor_area_m2_x100 FROM enterprises ORDER BY id",
@@ -332,8 +335,7 @@ impl Store {
             .map(|r| {
                 Ok(MethodVersion {
                     version: col(r, "version")?,
-                    method: serde_json::from_str(&col::<String>(r, "method_json")?)
-                        .map_err(bad_json)?,
+                    method: serde_json::from_str(&col::<String>(r, "method_json")?).map_err(bad_json)?,
                     note: col(r, "note")?,
                     created_at: col(r, "created_at")?,
                     created_by: col(r, "created_by")?,
@@ -364,10 +366,25 @@ impl Store {
         .bind(&ctx.username)
         .execute(&mut *tx)
         .await?;
-        audit::record(&mut tx, ctx, "update", "evaluation_method", Some(version), None, json(&before.method), json(method))
-            .await?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "update",
+            "evaluation_method",
+            Some(version),
+            None,
+            json(&before.method),
+            json(method),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(MethodVersion { version, method: method.clone(), note: note.into(), created_at: now_ms(), created_by: ctx.username.clone() })
+        Ok(MethodVersion {
+            version,
+            method: method.clone(),
+            note: note.into(),
+            created_at: now_ms(),
+            created_by: ctx.username.clone(),
+        })
     }
 
     /// The runs, newest first; drafts only when asked for.
@@ -422,7 +439,7 @@ impl Store {
             clauses.push("r.low_efficiency = 1".into());
         }
         let filter = clauses.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) AS n FROM evaluation_results r WHERE {filter}");
+        let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM evaluation_results r WHERE {filter}");
         let mut count = sqlx::query(sql(count_sql)).bind(run_id);
         for t in &text {
             count = count.bind(t.clone());
@@ -456,7 +473,7 @@ impl Store {
         park_id: Option<i64>,
     ) -> Result<Vec<(String, Option<String>, i64)>> {
         let rows = sqlx::query(
-            "SELECT grp, class, COUNT(*) AS n FROM evaluation_results WHERE run_id = $1 \
+            "SELECT grp, class, CAST(COUNT(*) AS BIGINT) AS n FROM evaluation_results WHERE run_id = $1 \
              AND ($2 = '' OR township_code = $2) AND ($3 = 0 OR park_id = $3) GROUP BY grp, class ORDER BY grp, class",
         )
         .bind(run_id)
@@ -488,12 +505,11 @@ impl Store {
 
     /// The classes of every judged enterprise of a run.
     pub async fn run_classes(&self, run_id: i64) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query(
-            "SELECT enterprise_id, class FROM evaluation_results WHERE run_id = $1 AND class IS NOT NULL",
-        )
-        .bind(run_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT enterprise_id, class FROM evaluation_results WHERE run_id = $1 AND class IS NOT NULL")
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(|r| Ok((col(r, "enterprise_id")?, col(r, "class")?))).collect()
     }
 
@@ -505,15 +521,49 @@ impl Store {
         rows.iter().map(objection_from_row).collect()
     }
 
+    /// Give every generated enterprise without units and without a registered floor area one
+    /// (demo and scale data, labelled as generated): 60 % of its park's building area shared
+    /// among the park's enterprises, each between half and one and a half of its share.
+    pub async fn assign_generated_floor_areas(&self) -> Result<u64> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE enterprises SET floor_area_m2_x100 = (\
+               SELECT p.building_area_m2_x100 * 6 / 10 \
+                      / (SELECT COUNT(*) FROM enterprises e2 WHERE e2.park_id = p.id) \
+                      * (50 + (enterprises.id * 37) % 100) / 100 \
+               FROM parks p WHERE p.id = enterprises.park_id) \
+             WHERE generated = 1 AND floor_area_m2_x100 IS NULL",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// An enterprise's registered parcel (亩) and occupied floor area (m²), in hundredths.
+    pub async fn enterprise_land(&self, enterprise_id: i64) -> Result<(Option<i64>, Option<i64>)> {
+        let r = sqlx::query("SELECT land_mu_x100, floor_area_m2_x100 FROM enterprises WHERE id = $1")
+            .bind(enterprise_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok((col(&r, "land_mu_x100")?, col(&r, "floor_area_m2_x100")?))
+    }
+
     /// Register an enterprise's own parcel and the floor area it occupies (None clears).
     pub async fn set_enterprise_land(
         &self,
+        desk: &UnitDesk,
         ctx: &AuditCtx,
         enterprise_id: i64,
         land_mu_x100: Option<i64>,
         floor_area_m2_x100: Option<i64>,
     ) -> Result<()> {
         let e = self.get_enterprise(enterprise_id).await?;
+        if e.park_id != desk.park_id() {
+            return Err(StoreError::OutOfScope("enterprise_id"));
+        }
         let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE enterprises SET land_mu_x100 = $1, floor_area_m2_x100 = $2 WHERE id = $3")
             .bind(land_mu_x100)
@@ -522,8 +572,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let after = serde_json::json!({ "land_mu_x100": land_mu_x100, "floor_area_m2_x100": floor_area_m2_x100 });
-        audit::record(&mut tx, ctx, "update", "enterprise_land", Some(enterprise_id), Some(e.park_id), None, Some(after))
-            .await?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "update",
+            "enterprise_land",
+            Some(enterprise_id),
+            Some(e.park_id),
+            None,
+            Some(after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -562,10 +621,12 @@ impl EvaluationTx {
     }
 
     pub async fn open_objections(&mut self, run_id: i64) -> Result<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM evaluation_objections WHERE run_id = $1 AND status = 'open'")
-            .bind(run_id)
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let r = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM evaluation_objections WHERE run_id = $1 AND status = 'open'",
+        )
+        .bind(run_id)
+        .fetch_one(&mut *self.tx)
+        .await?;
         col(&r, "n")
     }
 
@@ -582,10 +643,8 @@ impl EvaluationTx {
     }
 
     pub async fn objection(&mut self, id: i64) -> Result<Objection> {
-        let row = sqlx::query(sql(format!("{OBJECTION} WHERE o.id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row =
+            sqlx::query(sql(format!("{OBJECTION} WHERE o.id = $1"))).bind(id).fetch_optional(&mut *self.tx).await?;
         objection_from_row(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -674,12 +733,14 @@ impl EvaluationTx {
 
     pub async fn publish(mut self, _: &Evaluator, ctx: &AuditCtx, run_id: i64) -> Result<Run> {
         let before = self.run(run_id).await?;
-        sqlx::query("UPDATE evaluation_runs SET status = 'published', published_at = $1, published_by = $2 WHERE id = $3")
-            .bind(now_ms())
-            .bind(&ctx.username)
-            .bind(run_id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE evaluation_runs SET status = 'published', published_at = $1, published_by = $2 WHERE id = $3",
+        )
+        .bind(now_ms())
+        .bind(&ctx.username)
+        .bind(run_id)
+        .execute(&mut *self.tx)
+        .await?;
         let after = self.run(run_id).await?;
         audit::record(&mut self.tx, ctx, "publish", "evaluation_run", Some(run_id), None, json(&before), json(&after))
             .await?;
@@ -709,7 +770,8 @@ impl EvaluationTx {
         .await?;
         let id: i64 = col(&row, "id")?;
         let o = self.objection(id).await?;
-        audit::record(&mut self.tx, ctx, "create", "evaluation_objection", Some(id), Some(park_id), None, json(&o)).await?;
+        audit::record(&mut self.tx, ctx, "create", "evaluation_objection", Some(id), Some(park_id), None, json(&o))
+            .await?;
         self.tx.commit().await?;
         Ok(o)
     }

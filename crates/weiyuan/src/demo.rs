@@ -408,6 +408,8 @@ impl From<weiyuan_store::StoreError> for DemoError {
 pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
     let mut loaded = load_base(store).await?;
     loaded.enterprise_reports_created = load_reports_demo(store).await?;
+    store.assign_generated_floor_areas().await?;
+    load_evaluation_demo(store).await?;
     Ok(loaded)
 }
 
@@ -697,6 +699,34 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
     Ok(())
 }
 
+/// The per-mu evaluation of the last two calendar years that have ended, computed by the
+/// default method and published, so that classes, their history and the class migration show.
+/// Written once: skipped when runs exist.
+pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
+    if !store.evaluation_runs(true).await?.is_empty() {
+        return Ok(());
+    }
+    let county = weiyuan_domain::Actor {
+        user_id: 0,
+        username: "demo".into(),
+        display_name: "demo".into(),
+        role: weiyuan_domain::Role::County,
+        township_code: None,
+        park_id: None,
+        enterprise_id: None,
+        lang: Default::default(),
+    };
+    let failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo evaluation: {e:?}"));
+    let last = weiyuan_server::reports::last_month();
+    let year = if last.month == 12 { last.year } else { last.year - 1 };
+    for y in [year - 1, year] {
+        let form = weiyuan_domain::evaluation::RunForm { first_month: format!("{y}-01") };
+        let run = weiyuan_server::evaluation::compute(store, &county, &form).await.map_err(failed)?;
+        weiyuan_server::evaluation::publish(store, &county, run.id).await.map_err(failed)?;
+    }
+    Ok(())
+}
+
 /// Months of generated reports in the demo.
 pub const DEMO_REPORT_MONTHS: usize = 36;
 
@@ -743,13 +773,22 @@ pub fn generated_enterprise_reports(
     let mut rng = Lcg::new(&format!("reports-{seed}"));
     let annual = 60.0 * (50f64).powf(rng.range(0, 1000) as f64 / 1000.0);
     let growth = rng.range(-5, 20) as f64 / 100.0;
+    // Each enterprise its own efficiency (kWh per 万元 of revenue, tax rate), from a stream of
+    // its own so the other figures stay as they were; 4 % are clear A cases (lean and
+    // profitable), 4 % clear D cases (power-hungry, little tax).
+    let mut eff = Lcg::new(&format!("efficiency-{seed}"));
+    let (kwh_per_wan, tax_rate) = match eff.range(0, 99) {
+        0..=3 => (250.0, 0.09),
+        4..=7 => (3_500.0, 0.004),
+        _ => (eff.range(400, 2_000) as f64, eff.range(15, 70) as f64 / 1_000.0),
+    };
     let mut out = Vec::with_capacity(months.len());
     for (k, m) in months.iter().enumerate() {
         let years = k as f64 / 12.0;
         let noise = 1.0 + rng.range(-50, 50) as f64 / 1000.0;
         let mut revenue = annual / 12.0 * (1.0 + growth).powf(years) * season[m.month as usize - 1] * noise;
         let mut sales = revenue * 0.97;
-        let mut tax = revenue * (0.03 + rng.range(0, 20) as f64 / 1000.0);
+        let mut tax = revenue * tax_rate * (0.9 + rng.range(0, 20) as f64 / 100.0);
         let mut investment = if rng.range(0, 11) == 0 { annual * 0.08 } else { 0.0 };
         if let Some((area, (sales_m2, revenue_m2))) = case {
             // 万元 a month from 元/m² a year.
@@ -768,8 +807,8 @@ pub fn generated_enterprise_reports(
         put("tax", tax);
         put("tax_local", tax * 0.4);
         put("profit", revenue * (rng.range(-20, 120) as f64 / 1000.0));
-        put("electricity", revenue * 800.0);
-        put("energy", revenue * 800.0 * 0.1229 / 1000.0);
+        put("electricity", revenue * kwh_per_wan);
+        put("energy", revenue * kwh_per_wan * 0.1229 / 1000.0);
         put("water", revenue * 3.0);
         put("employees", (8.0 + annual / 40.0).round());
         put("rnd", revenue * if tagged { 0.04 } else { 0.01 });

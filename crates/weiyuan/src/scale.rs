@@ -97,5 +97,6 @@ pub async fn load(store: &Store, scale: Scale, progress: &dyn Fn(&str)) -> Resul
             progress(&format!("{parks} parks, {enterprises} enterprises, {reports} reports"));
         }
     }
+    store.assign_generated_floor_areas().await?;
     Ok((parks, enterprises, reports))
 }

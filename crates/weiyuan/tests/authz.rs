@@ -156,6 +156,34 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("PUT", "/api/v1/alarm-rules/{id}") => StaffPark,
         ("DELETE", "/api/v1/webhooks/{id}") | ("POST", "/alarms/webhooks/{id}/disable") => StaffPark,
         ("GET", "/api/v1/notifications") | ("POST", "/api/v1/notifications/read" | "/alarms/read") => AnyUser,
+        // Per-mu evaluation: the method is public; the county computes, answers and publishes; a
+        // township objects for its parks; a published run is read by all, each in its scope.
+        ("GET", "/api/v1/evaluation/method" | "/api/v1/evaluation/methods" | "/api/v1/evaluation/runs") => AnyUser,
+        ("GET", "/evaluation" | "/evaluation/method" | "/evaluation/mine") => AnyUser,
+        ("PUT", "/api/v1/evaluation/method") | ("POST", "/evaluation/method") => CountyOnly,
+        ("POST", "/api/v1/evaluation/runs" | "/evaluation/runs") => CountyOnly,
+        ("POST", "/api/v1/evaluation/runs/{id}/publish" | "/evaluation/runs/{id}/publish") => CountyOnly,
+        (
+            "POST",
+            "/api/v1/evaluation/runs/{id}/objections/{objection_id}/answer"
+            | "/evaluation/runs/{id}/objections/{objection_id}/answer",
+        ) => CountyOnly,
+        (
+            "GET",
+            "/api/v1/evaluation/runs/{id}"
+            | "/api/v1/evaluation/runs/{id}/results"
+            | "/api/v1/evaluation/runs/{id}/export.xlsx"
+            | "/api/v1/evaluation/runs/{id}/migration"
+            | "/evaluation/runs/{id}",
+        ) => AnyUser,
+        (
+            "GET",
+            "/api/v1/evaluation/runs/{id}/results/{enterprise_id}"
+            | "/evaluation/runs/{id}/enterprises/{enterprise_id}",
+        ) => ReadPark,
+        ("POST", "/api/v1/evaluation/runs/{id}/objections" | "/evaluation/runs/{id}/objections") => EditPark,
+        ("GET", "/api/v1/enterprises/{id}/land") => ReadPark,
+        ("PUT", "/api/v1/enterprises/{id}/land") => EditUnits,
         _ => return None,
     })
 }
@@ -287,9 +315,9 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         ("condition", "event".into()),
         ("severity", "info".into()),
     ];
-    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.starts_with("/api/v1/alarms/{id}")
-        || path.starts_with("/alarms/{id}")
-    {
+    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.contains("/evaluation/") {
+        evaluation_fixture(app, spec, park.id, first.id, n).await
+    } else if path.starts_with("/api/v1/alarms/{id}") || path.starts_with("/alarms/{id}") {
         let d = weiyuan_domain::telemetry::DeviceDraft {
             kind: "fire_panel".into(),
             serial: format!("AL-{n}"),
@@ -718,6 +746,70 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     Target { csv, park_name: park.name, id, json, form }
 }
 
+/// A run of the evaluation for the route: a published one to read (made once), a fresh draft to
+/// publish or object to (its own months, so publishing never meets another published run), a
+/// draft with an objection to answer. Returns (id, JSON body, form fields).
+async fn evaluation_fixture(
+    app: &App,
+    spec: &RouteSpec,
+    park: i64,
+    enterprise: i64,
+    n: u32,
+) -> (String, Value, Vec<(&'static str, String)>) {
+    use weiyuan_domain::evaluation::{Method, ObjectionForm, RunForm};
+    let store = &app.store;
+    let path = spec.path;
+    let county = system_actor();
+    let draft = |first: String| async move {
+        weiyuan_server::evaluation::compute(store, &system_actor(), &RunForm { first_month: first }).await.unwrap()
+    };
+    let first_month = |n: u32| {
+        let m = weiyuan_domain::progress::Month::new(2000, 1).unwrap().back(-((n % 200) as i32));
+        m.to_string()
+    };
+    if path.ends_with("/evaluation/method") {
+        let method = Method::default();
+        let mut form: Vec<(&'static str, String)> =
+            weiyuan_server::evaluation::pages::method_values(&method).into_iter().map(|(k, v)| (leak(&k), v)).collect();
+        form.push(("note", format!("测试{n}")));
+        return (String::new(), json!({"method": method, "note": format!("测试{n}")}), form);
+    }
+    if path.ends_with("/evaluation/runs") {
+        let m = first_month(n);
+        return (String::new(), json!({"first_month": m}), vec![("first_month", m)]);
+    }
+    if path.ends_with("/publish") {
+        return (draft(first_month(n)).await.id.to_string(), json!({}), vec![]);
+    }
+    if path.ends_with("/objections") {
+        let run = draft(first_month(n)).await;
+        let reason = format!("数据有误{n}");
+        let body = json!({"enterprise_id": enterprise, "reason": reason});
+        return (run.id.to_string(), body, vec![("enterprise_id", enterprise.to_string()), ("reason", reason)]);
+    }
+    if path.ends_with("/answer") {
+        let run = draft(first_month(n)).await;
+        let form = ObjectionForm { enterprise_id: enterprise.to_string(), reason: format!("异议{n}") };
+        let o = weiyuan_server::evaluation::object(store, &county, run.id, &form).await.unwrap();
+        let body = json!({"decision": "rejected", "answer": "数据无误"});
+        let form = vec![("decision", "rejected".to_string()), ("answer", "数据无误".to_string())];
+        return (format!("{}|{}", run.id, o.id), body, form);
+    }
+    // Reading: the published run of 2025, made once.
+    let published = match store.evaluation_runs(false).await.unwrap().into_iter().find(|r| r.first_month == "2025-01") {
+        Some(r) => r,
+        None => {
+            let r = draft("2025-01".into()).await;
+            weiyuan_server::evaluation::publish(store, &county, r.id).await.unwrap()
+        }
+    };
+    let _ = park;
+    if path.contains("{enterprise_id}") {
+        return (format!("{}|{enterprise}", published.id), json!({}), vec![]);
+    }
+    (published.id.to_string(), json!({}), vec![])
+}
+
 /// Form field names of the rules form live as long as the test.
 fn leak(s: &str) -> &'static str {
     Box::leak(s.to_string().into_boxed_str())
@@ -725,7 +817,14 @@ fn leak(s: &str) -> &'static str {
 
 fn concrete(path: &str, id: &str) -> String {
     let file = if path.contains("/analysis/export/") { "analysis.csv" } else { "parks.csv" };
-    path.replace("{id}", id).replace("{*file}", "vendor/leaflet.css").replace("{file}", file).replace("{kind}", "parks")
+    // Two ids travel as "first|second".
+    let (id, second) = id.split_once('|').unwrap_or((id, ""));
+    path.replace("{id}", id)
+        .replace("{enterprise_id}", second)
+        .replace("{objection_id}", second)
+        .replace("{*file}", "vendor/leaflet.css")
+        .replace("{file}", file)
+        .replace("{kind}", "parks")
 }
 
 struct Outcome {

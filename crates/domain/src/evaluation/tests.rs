@@ -244,8 +244,7 @@ fn a_method_that_cannot_work_is_refused_field_by_field() {
     m.below.cutoffs = Cutoffs { by: CutBy::Score, shares: [0.0; 4], min_scores: [80.0, 90.0, 60.0] };
     m.cap = 0.5;
     m.policies.pop();
-    let fields: Vec<(String, String)> =
-        m.validate().unwrap_err().0.into_iter().map(|e| (e.field, e.code)).collect();
+    let fields: Vec<(String, String)> = m.validate().unwrap_err().0.into_iter().map(|e| (e.field, e.code)).collect();
     let want = [
         ("above.tax_per_mu", "evaluation.method.repeated"),
         ("above.value_added_per_energy.benchmark", "evaluation.method.benchmark"),

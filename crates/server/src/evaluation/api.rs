@@ -10,7 +10,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use weiyuan_domain::evaluation::{AnswerForm, ObjectionForm, RunForm};
 use weiyuan_store::evaluation::{MethodVersion, Objection, Run};
@@ -100,24 +99,30 @@ pub async fn export(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiRes
     Ok(download(bytes, &name, FileFormat::Xlsx))
 }
 
-#[derive(Deserialize)]
-pub struct MigrationQuery {
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
+pub async fn migration(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+    let (from, moves) = super::migration(&s.store, &u.actor, id).await.map_err(u.err())?;
+    let moves: Vec<Value> = moves.into_iter().map(|(a, b, n)| json!({ "from": a, "to": b, "count": n })).collect();
+    Ok(Json(json!({ "from_run": from, "to_run": id, "moves": moves })))
 }
 
-pub async fn migration(
+pub async fn land(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+    let e = s.store.get_enterprise(id).await.map_err(|e| u.err()(e.into()))?;
+    let park = s.store.get_park(e.park_id).await.map_err(|e| u.err()(e.into()))?;
+    let scope = weiyuan_domain::access::ParkRef { id: park.id, township_code: &park.township_code };
+    if !u.actor.can_read_enterprise(id, &scope) {
+        return Err(u.err()(crate::error::AppError::NotFound));
+    }
+    let (land, floor) = s.store.enterprise_land(id).await.map_err(|e| u.err()(e.into()))?;
+    let x = |v: Option<i64>| v.map(|v| v as f64 / 100.0);
+    Ok(Json(json!({ "enterprise_id": id, "land_mu": x(land), "floor_area_m2": x(floor) })))
+}
+
+pub async fn set_land(
     State(s): State<AppState>,
-    u: ApiUser,
-    Query(q): Query<MigrationQuery>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(f): JsonBody<super::LandForm>,
 ) -> ApiResult<Json<Value>> {
-    let mut c = weiyuan_domain::validation::Checker::new();
-    let from = c.integer("from", &q.from, 1, i64::MAX);
-    let to = c.integer("to", &q.to, 1, i64::MAX);
-    c.finish(()).map_err(|e| u.err()(e.into()))?;
-    let moves = super::migration(&s.store, &u.actor, from, to).await.map_err(u.err())?;
-    let moves: Vec<Value> = moves.into_iter().map(|(a, b, n)| json!({ "from": a, "to": b, "count": n })).collect();
-    Ok(Json(json!({ "from_run": from, "to_run": to, "moves": moves })))
+    super::set_land(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
+    land(State(s), w.0, Id(id)).await
 }

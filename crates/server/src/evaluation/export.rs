@@ -34,8 +34,10 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
             history.entry(id).or_default().push((last, class));
         }
     }
-    let indicators: Vec<Indicator> =
-        Indicator::ALL.into_iter().filter(|i| method.above.indicators.iter().chain(&method.below.indicators).any(|w| w.indicator == *i)).collect();
+    let indicators: Vec<Indicator> = Indicator::ALL
+        .into_iter()
+        .filter(|i| method.above.indicators.iter().chain(&method.below.indicators).any(|w| w.indicator == *i))
+        .collect();
     let mut headers: Vec<String> = [
         "evaluation.col.no",
         "evaluation.col.enterprise",

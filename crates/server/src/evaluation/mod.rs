@@ -61,6 +61,33 @@ pub async fn compute(store: &Store, actor: &Actor, form: &RunForm) -> Result<Run
     Ok(tx.save_run(&evaluator, &AuditCtx::from(actor), period, method.version, subjects, evaluation).await?)
 }
 
+/// An enterprise's own parcel (亩) and the floor area it occupies where no unit of the registry
+/// records it (m²); blank clears. Its land for per-mu figures follows (see `land_of`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct LandForm {
+    #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]
+    pub land_mu: String,
+    #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]
+    pub floor_area_m2: String,
+}
+
+/// Set an enterprise's land (the county, its park's township or operator).
+pub async fn set_land(store: &Store, actor: &Actor, enterprise_id: i64, form: &LandForm) -> Result<(), AppError> {
+    use weiyuan_domain::units::Fixed2;
+    let e = store.get_enterprise(enterprise_id).await?;
+    let park = store.get_park(e.park_id).await?;
+    let desk = actor.unit_desk(&ParkRef { id: park.id, township_code: &park.township_code })?;
+    let mut c = Checker::new();
+    let max = Fixed2::from_units(100_000_000);
+    let mut optional =
+        |field: &str, text: &str| (!text.trim().is_empty()).then(|| c.decimal(field, text, Fixed2(1), max).0);
+    let land = optional("land_mu", &form.land_mu);
+    let floor = optional("floor_area_m2", &form.floor_area_m2);
+    c.finish(())?;
+    Ok(store.set_enterprise_land(&desk, &AuditCtx::from(actor), enterprise_id, land, floor).await?)
+}
+
 /// Drafts are for the county and the townships, who check them.
 fn sees_drafts(actor: &Actor) -> bool {
     matches!(actor.role, Role::County | Role::Township)
@@ -207,7 +234,8 @@ pub struct Explained {
 
 pub async fn result(store: &Store, actor: &Actor, run_id: i64, enterprise_id: i64) -> Result<Explained, AppError> {
     let run = run(store, actor, run_id).await?;
-    let filter = scoped(actor, &run, ResultFilter { enterprise_id: Some(enterprise_id), limit: 1, ..Default::default() })?;
+    let filter =
+        scoped(actor, &run, ResultFilter { enterprise_id: Some(enterprise_id), limit: 1, ..Default::default() })?;
     if filter.enterprise_id != Some(enterprise_id) {
         return Err(AppError::NotFound);
     }
@@ -264,9 +292,10 @@ pub async fn object(store: &Store, actor: &Actor, run_id: i64, form: &ObjectionF
     if !sees_drafts(actor) && run.status != "published" {
         return Err(AppError::NotFound);
     }
-    let (park_id, township) = tx.result_park(run_id, enterprise_id).await?.ok_or_else(|| {
-        AppError::Invalid(Invalid::one(FieldError::new("enterprise_id", "evaluation.not_in_run")))
-    })?;
+    let (park_id, township) = tx
+        .result_park(run_id, enterprise_id)
+        .await?
+        .ok_or_else(|| AppError::Invalid(Invalid::one(FieldError::new("enterprise_id", "evaluation.not_in_run"))))?;
     let objector = actor.objector(&ParkRef { id: park_id, township_code: &township }, enterprise_id)?;
     let checks = objection_checks(&run.status);
     if !all_passed(&checks) {
@@ -322,29 +351,31 @@ pub async fn counts(store: &Store, actor: &Actor, run: &Run) -> Result<Vec<(Stri
     Ok(store.evaluation_counts(run.id, township, park).await?)
 }
 
-/// How many enterprises moved from each class to each other between two published runs
-/// (county and townships, in their scope).
+/// How many enterprises moved from each class to each other since the published run of the
+/// twelve months before this one (none: no moves), in the caller's scope.
 pub async fn migration(
     store: &Store,
     actor: &Actor,
-    from: i64,
     to: i64,
-) -> Result<Vec<(String, String, u32)>, AppError> {
-    if !sees_drafts(actor) {
-        return Err(AppError::Forbidden);
-    }
+) -> Result<(Option<i64>, Vec<(String, String, u32)>), AppError> {
+    let to = run(store, actor, to).await?;
+    let Some(last) = Month::parse(&to.last_month) else { return Ok((None, Vec::new())) };
+    let before = last.back(12).to_string();
+    let Some(from) = store.evaluation_runs(false).await?.into_iter().find(|r| r.last_month == before) else {
+        return Ok((None, Vec::new()));
+    };
     let mut classes = Vec::new();
-    for id in [from, to] {
-        let r = run(store, actor, id).await?;
-        let rows = all_results(store, actor, &r).await?;
+    for r in [&from, &to] {
+        let rows = all_results(store, actor, r).await?;
         classes.push(
             rows.into_iter()
                 .filter_map(|r| Some((r.enterprise_id, Class::parse(r.class.as_deref()?)?)))
                 .collect::<Vec<_>>(),
         );
     }
-    Ok(weiyuan_domain::evaluation::migration(&classes[0], &classes[1])
+    let moves = weiyuan_domain::evaluation::migration(&classes[0], &classes[1])
         .into_iter()
         .map(|((a, b), n)| (a.code().to_string(), b.code().to_string(), n))
-        .collect())
+        .collect();
+    Ok((Some(from.id), moves))
 }

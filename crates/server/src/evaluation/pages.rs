@@ -53,7 +53,12 @@ impl RunsPage {
     }
 }
 
-async fn runs_page(s: &AppState, u: &PageUser, first_month: String, problems: Vec<String>) -> Result<RunsPage, AppError> {
+async fn runs_page(
+    s: &AppState,
+    u: &PageUser,
+    first_month: String,
+    problems: Vec<String>,
+) -> Result<RunsPage, AppError> {
     let runs = super::runs(&s.store, &u.actor).await?;
     let method = super::method(&s.store).await?;
     let mine = u.actor.enterprise_id.filter(|_| runs.iter().any(|r| r.status == "published"));
@@ -211,7 +216,8 @@ pub fn method_from_values(v: &HashMap<String, String>) -> Result<Method, Invalid
             };
             indicators.push(Weighted { indicator: i, weight, benchmark });
         }
-        let by = if v.get(&format!("{name}.cut_by")).is_some_and(|s| s == "score") { CutBy::Score } else { CutBy::Rank };
+        let by =
+            if v.get(&format!("{name}.cut_by")).is_some_and(|s| s == "score") { CutBy::Score } else { CutBy::Rank };
         let mut shares = [0.0; 4];
         let mut min_scores = [0.0; 3];
         for (i, c) in Class::ALL.iter().enumerate() {
@@ -367,7 +373,12 @@ async fn run_page(
     Ok(RunPage { ctx: u.ctx(), run, counts, rows, total, page, pages, q, objections, problems, may_object })
 }
 
-pub async fn run(State(s): State<AppState>, u: PageUser, crate::extract::Id(id): crate::extract::Id, Query(q): Query<ResultQuery>) -> PageResult {
+pub async fn run(
+    State(s): State<AppState>,
+    u: PageUser,
+    crate::extract::Id(id): crate::extract::Id,
+    Query(q): Query<ResultQuery>,
+) -> PageResult {
     if u.actor.role == Role::Enterprise {
         return Ok(see_other(&format!("/evaluation/runs/{id}/enterprises/{}", u.actor.enterprise_id.unwrap_or(0))));
     }
@@ -388,7 +399,12 @@ async fn back_to_run(s: &AppState, u: &PageUser, id: i64, r: Result<(), AppError
     }
 }
 
-pub async fn publish(State(s): State<AppState>, u: PageUser, crate::extract::Id(id): crate::extract::Id, CsrfForm(_): CsrfForm<HashMap<String, String>>) -> PageResult {
+pub async fn publish(
+    State(s): State<AppState>,
+    u: PageUser,
+    crate::extract::Id(id): crate::extract::Id,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> PageResult {
     let r = super::publish(&s.store, &u.actor, id).await.map(|_| ());
     back_to_run(&s, &u, id, r).await
 }
