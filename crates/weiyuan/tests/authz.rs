@@ -984,7 +984,7 @@ async fn every_route_every_role_own_and_foreign_scope(app: &App) {
     // Anonymous: every non-public route is closed.
     let anon = app.client();
     for spec in specs.iter().filter(|s| s.access != Access::Public) {
-        let url = app.url(&concrete(spec.path, "1"));
+        let url = app.url(&concrete(spec.path, "1|1"));
         let method = Method::from_bytes(spec.method.as_bytes()).unwrap();
         let r = if spec.tag.is_some() {
             anon.request(method, &url).json(&json!({})).send().await.unwrap()

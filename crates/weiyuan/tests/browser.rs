@@ -599,3 +599,45 @@ async fn the_county_watches_a_park_live_and_registers_a_device() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_county_computes_and_publishes_an_evaluation_and_an_enterprise_reads_its_result() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    weiyuan::demo::load_reports_demo(&app.store).await.unwrap();
+    app.store.assign_generated_floor_areas().await.unwrap();
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#park-table").await;
+    b.goto(&app.url("/evaluation")).await;
+    b.wait_el("#compute-form").await;
+    // The year before the last, so the form's default is not what is typed.
+    let last = weiyuan_server::reports::last_month();
+    let year = if last.month == 12 { last.year - 1 } else { last.year - 2 };
+    b.type_into("#f-first_month", &format!("{year}-01")).await;
+    b.click("#compute").await;
+    b.wait_url("/evaluation/runs/").await;
+    b.wait_el("#results tbody tr").await;
+    b.wait_text("#run-status", "草稿").await;
+    // Judged enterprises come first, ranked, with their class; a full page of them.
+    assert_eq!(b.count("#results tbody tr .class-cell").await, 50);
+    assert!(b.text("#results tbody tr").await.starts_with('1'), "rank 1 leads");
+    assert!(b.text("#results").await.contains("万元/亩"));
+    b.screenshot("evaluation-run").await;
+    b.click("#publish").await;
+    b.wait_text("#run-status", "已发布").await;
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+
+    // The demo enterprise reads its own result: its land and how it was found, its class.
+    b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#park-name").await;
+    b.goto(&app.url("/evaluation/mine")).await;
+    b.wait_url("/enterprises/").await;
+    b.wait_el("#land-text").await;
+    assert!(b.text("#land-text").await.contains("亩"));
+    assert_eq!(b.count("#class").await + b.count("#reason").await, 1, "{}", b.page_text().await);
+    assert!(b.count("#indicators tbody tr").await >= 3);
+    b.screenshot("evaluation-enterprise").await;
+    b.quit().await;
+    app.stop().await;
+}

@@ -35,7 +35,7 @@ fn year(enterprise_id: i64, park_id: i64, revenue: i64, tax: i64, kwh: i64) -> V
         .collect()
 }
 
-fn row<'a>(results: &'a Value, id: i64) -> &'a Value {
+fn row(results: &Value, id: i64) -> &Value {
     results["results"].as_array().unwrap().iter().find(|r| r["enterprise_id"] == id).unwrap()
 }
 

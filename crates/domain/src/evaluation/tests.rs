@@ -96,7 +96,8 @@ fn each_indicator_shows_its_numbers_and_the_cap() {
 #[test]
 fn enterprises_that_cannot_be_judged_are_listed_with_the_reason() {
     let e = evaluate(&method(), 1.0, &subjects());
-    let reasons: Vec<(i64, &str, Vec<(String, String)>)> =
+    type Reason<'a> = (i64, &'a str, Vec<(String, String)>);
+    let reasons: Vec<Reason> =
         e.excluded.iter().map(|x| (x.enterprise_id, x.reason.as_str(), x.params.clone())).collect();
     assert_eq!(
         reasons,
