@@ -162,7 +162,10 @@ pub struct Analysis {
     pub mom_tax_pct: Option<Fixed2>,
     /// Per-unit indicators over the period (annual figures per 亩 when the period is a year).
     pub indicators: Option<Indicators>,
+    /// The land the per-mu indicators divide by: the parks whose enterprises reported in the period.
     pub land_mu: Fixed2,
+    /// How many parks that land is.
+    pub land_parks: usize,
     pub months: Vec<Totals>,
     pub months_last_year: Vec<Totals>,
     /// The twelve months up to `to`, per park, against the 2022 targets.
@@ -267,14 +270,20 @@ pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<
     let month_sum =
         |m: Month, key: &str| months.iter().find(|t| t.key == m.to_string()).map(|t| sum(t, key)).unwrap_or_default();
     let mom = |key: &str| change_pct(month_sum(to, key), month_sum(to.prev(), key));
-    // Land and floor area of whole parks.
+    // Land and floor area of the whole parks whose enterprises reported in the period: a park
+    // not yet built (or with no one reporting) produced none of the revenue, so its land does not
+    // divide it.
     let parks = store.list_parks(&scope).await?;
+    let producing = store.report_totals(&scope, &filter, from, to, GroupBy::Park).await?;
     let chosen: Vec<_> = parks
         .iter()
         .filter(|p| {
-            filter.park_id.is_none_or(|id| id == p.id) && filter.township.as_ref().is_none_or(|t| *t == p.township_code)
+            filter.park_id.is_none_or(|id| id == p.id)
+                && filter.township.as_ref().is_none_or(|t| *t == p.township_code)
+                && producing.iter().any(|t| t.key == p.id.to_string() && t.reports > 0)
         })
         .collect();
+    let land_parks = chosen.len();
     let land: Fixed2 = chosen.iter().map(|p| p.land_mu).sum();
     let area: Fixed2 = chosen.iter().map(|p| p.building_area_m2).sum();
     let indicators_of = |t: &Totals, land: Fixed2, area: Fixed2| {
@@ -335,6 +344,7 @@ pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<
         mom_tax_pct: mom("tax"),
         indicators: indicators_all,
         land_mu: land,
+        land_parks,
         months,
         months_last_year,
         parks: park_rows,

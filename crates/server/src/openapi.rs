@@ -105,6 +105,18 @@ fn schemas() -> Value {
         "WebhookInput": { "type": "object", "required": ["name", "url"], "properties": { "name": text, "url": text,
             "format": { "enum": ["json", "dingtalk", "wecom"] }, "min_severity": { "enum": ["info", "warning", "critical"] } } },
         "Lang": { "type": "object", "required": ["lang"], "properties": { "lang": { "enum": ["zh-CN", "en"] } } },
+        "MethodInput": { "type": "object", "required": ["method"], "properties": {
+            "method": { "type": "object", "description": "as GET /api/v1/evaluation/method answers: scope, above, below (indicators with weight and benchmark {kind: county|fixed, value}, cutoffs {by: rank|score, shares, min_scores}), cap, sublet_deduction, ranking (all|division), policies" },
+            "note": text } },
+        "RunInput": { "type": "object", "required": ["first_month"], "properties": { "first_month": { "type": "string", "description": "YYYY-MM, the first of twelve months that have ended" } } },
+        "ObjectionInput": { "type": "object", "required": ["enterprise_id", "reason"], "properties": { "enterprise_id": int, "reason": text } },
+        "AnswerInput": { "type": "object", "required": ["decision", "answer"], "properties": { "decision": { "enum": ["accepted", "rejected"] }, "answer": text } },
+        "LandInput": { "type": "object", "properties": { "land_mu": { "type": "number", "description": "own parcel, 亩; empty clears" }, "floor_area_m2": { "type": "number", "description": "floor area occupied where no unit records it, m²; empty clears" } } },
+        "RubricInput": { "type": "object", "required": ["rubric"], "properties": {
+            "rubric": { "type": "object", "description": "as GET /api/v1/grading/rubric answers: dimensions [{key, points, source {kind: measured, measure, target} | {kind: review}}], quotas, grace_years, support" },
+            "note": text } },
+        "GradeInput": { "type": "object", "required": ["year"], "properties": { "year": int } },
+        "ReviewInput": { "type": "object", "required": ["park_id", "dimension", "score", "evidence"], "properties": { "park_id": int, "dimension": text, "score": num, "evidence": text } },
         "UserInput": { "type": "object", "required": ["username", "display_name", "role", "password"],
             "properties": { "username": text, "display_name": text, "role": { "enum": ["county", "township", "operator", "enterprise"] },
                 "scope": { "type": "string", "description": "township code or name, park id or code, or enterprise id, by role" },
@@ -148,6 +160,15 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/alarms/{id}/acknowledge" | "/api/v1/alarms/{id}/clear") => Some("CommentInput"),
         ("POST", "/api/v1/alarm-rules") | ("PUT", "/api/v1/alarm-rules/{id}") => Some("AlarmRuleInput"),
         ("POST", "/api/v1/notifications/read") => Some("Empty"),
+        ("PUT", "/api/v1/evaluation/method") => Some("MethodInput"),
+        ("POST", "/api/v1/evaluation/runs") => Some("RunInput"),
+        ("POST", "/api/v1/evaluation/runs/{id}/objections") => Some("ObjectionInput"),
+        ("POST", "/api/v1/evaluation/runs/{id}/objections/{objection_id}/answer") => Some("AnswerInput"),
+        ("POST", "/api/v1/evaluation/runs/{id}/publish" | "/api/v1/gradings/{id}/publish") => Some("Empty"),
+        ("PUT", "/api/v1/enterprises/{id}/land") => Some("LandInput"),
+        ("PUT", "/api/v1/grading/rubric") => Some("RubricInput"),
+        ("POST", "/api/v1/gradings") => Some("GradeInput"),
+        ("POST", "/api/v1/gradings/{id}/reviews") => Some("ReviewInput"),
         ("POST", "/api/v1/webhooks") => Some("WebhookInput"),
         _ => None,
     }
@@ -177,8 +198,16 @@ pub fn document() -> Value {
                 "description": "parks|plans|progress|enterprises|reports, then .xlsx or .csv" }]);
         }
         if spec.path.contains("{id}") {
-            op["parameters"] =
-                json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+            let mut params =
+                vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })];
+            for second in ["enterprise_id", "objection_id"] {
+                if spec.path.contains(&format!("{{{second}}}")) {
+                    params.push(
+                        json!({ "name": second, "in": "path", "required": true, "schema": { "type": "integer" } }),
+                    );
+                }
+            }
+            op["parameters"] = json!(params);
         }
         if let Some(schema) = body_schema(spec.method, spec.path) {
             op["requestBody"] = json!({ "required": true, "content": { "application/json": {

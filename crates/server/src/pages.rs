@@ -40,6 +40,11 @@ impl PageCtx {
         self.actor.as_ref().is_some_and(|a| a.role == Role::County)
     }
 
+    /// The county or a township: the governments, who supervise.
+    pub fn is_government(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| matches!(a.role, Role::County | Role::Township))
+    }
+
     pub fn is_enterprise(&self) -> bool {
         self.actor.as_ref().is_some_and(|a| a.role == Role::Enterprise)
     }

@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::{
-    admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, lotteries, pages, parks,
-    progress, reports, rules, system, telemetry, users,
+    admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, grading, lotteries, pages,
+    parks, progress, reports, rules, supervision, system, telemetry, users,
 };
 use axum::extract::DefaultBodyLimit;
 
@@ -179,6 +179,46 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(lotteries::api::draw),
         ),
         // Exit
+        // Park grading
+        (
+            api("GET", "/api/v1/grading/rubric", "grading", "The park grading rubric in force"),
+            get(grading::api::rubric),
+        ),
+        (
+            api("PUT", "/api/v1/grading/rubric", "grading", "Save a new version of the rubric (county)"),
+            put(grading::api::set_rubric),
+        ),
+        (
+            api("GET", "/api/v1/gradings", "grading", "Park gradings (drafts for county and townships)"),
+            get(grading::api::gradings),
+        ),
+        (
+            api("POST", "/api/v1/gradings", "grading", "Compute a draft grading of a year (county)"),
+            post(grading::api::compute),
+        ),
+        (api("GET", "/api/v1/gradings/{id}", "grading", "A grading, the parks in scope"), get(grading::api::view)),
+        (
+            api("POST", "/api/v1/gradings/{id}/reviews", "grading", "A reviewer's score with evidence (county)"),
+            post(grading::api::review),
+        ),
+        (
+            api("POST", "/api/v1/gradings/{id}/publish", "grading", "Publish a grading (county)"),
+            post(grading::api::publish),
+        ),
+        // Townships: monthly supervision and the quarterly bulletin
+        (
+            api(
+                "GET",
+                "/api/v1/supervision",
+                "supervision",
+                "Townships against their targets at a month's end, ranked",
+            ),
+            get(supervision::api::supervision),
+        ),
+        (
+            api("GET", "/api/v1/supervision/bulletin.xlsx", "supervision", "The quarterly bulletin as a workbook"),
+            get(supervision::api::bulletin_xlsx),
+        ),
         // Per-mu evaluation (亩均论英雄)
         (
             api("GET", "/api/v1/evaluation/method", "evaluation", "The evaluation method in force"),
@@ -531,6 +571,13 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/parks/{id}/lotteries", "Publish a lottery"), post(lotteries::pages::create)),
         (page("GET", "/lotteries/{id}", "A lottery and its evidence"), get(lotteries::pages::show)),
         (page("POST", "/lotteries/{id}/draw", "Draw a lottery"), post(lotteries::pages::draw)),
+        (page("GET", "/grading", "Park gradings and the rubric"), get(grading::pages::list)),
+        (page("POST", "/grading", "Compute a draft grading (county)"), post(grading::pages::compute)),
+        (page("GET", "/grading/{id}", "A grading"), get(grading::pages::view)),
+        (page("POST", "/grading/{id}/reviews", "Enter a reviewer's score (county)"), post(grading::pages::review)),
+        (page("POST", "/grading/{id}/publish", "Publish a grading (county)"), post(grading::pages::publish)),
+        (page("GET", "/supervision", "Townships' monthly supervision"), get(supervision::pages::supervision)),
+        (page("GET", "/supervision/bulletin", "The quarterly bulletin, printable"), get(supervision::pages::bulletin)),
         (page("GET", "/evaluation", "Evaluation runs"), get(evaluation::pages::runs)),
         (page("POST", "/evaluation/runs", "Compute a draft run (county)"), post(evaluation::pages::compute)),
         (page("GET", "/evaluation/mine", "The enterprise's own latest result"), get(evaluation::pages::mine)),

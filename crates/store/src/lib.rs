@@ -11,6 +11,7 @@ pub mod enterprise_import;
 pub mod enterprises;
 pub mod evaluation;
 pub mod exits;
+pub mod grading;
 pub mod holdings;
 pub mod import;
 pub mod lotteries;

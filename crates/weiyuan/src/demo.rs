@@ -700,7 +700,8 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
 }
 
 /// The per-mu evaluation of the last two calendar years that have ended, computed by the
-/// default method and published, so that classes, their history and the class migration show.
+/// default method and published, so that classes, their history and the class migration show;
+/// and the parks' grading of the last year as a draft for the reviewers.
 /// Written once: skipped when runs exist.
 pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
     if !store.evaluation_runs(true).await?.is_empty() {
@@ -724,6 +725,9 @@ pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
         let run = weiyuan_server::evaluation::compute(store, &county, &form).await.map_err(failed)?;
         weiyuan_server::evaluation::publish(store, &county, run.id).await.map_err(failed)?;
     }
+    // The parks' grading of the last year, a draft waiting for the reviewers' scores.
+    let form = weiyuan_server::grading::GradeForm { year: year.to_string() };
+    weiyuan_server::grading::compute(store, &county, &form).await.map_err(failed)?;
     Ok(())
 }
 

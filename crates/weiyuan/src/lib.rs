@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod evaluation_bench;
 pub mod ingest_bench;
 pub mod scale;
 pub mod simulate;

@@ -187,6 +187,20 @@ enum BenchCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// A full per-mu evaluation of every enterprise for twelve months, timed (reading, evaluating,
+    /// and with --save the county's whole use case); --export writes the yearly figures as CSV
+    Evaluate {
+        /// The first of the twelve months (YYYY-MM)
+        #[arg(long)]
+        first_month: String,
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Also compute and save a draft run through the county's use case
+        #[arg(long)]
+        save: bool,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Write a report workbook with one row per enterprise for a month none has filed
     Workbook {
         /// The month (YYYY-MM)
@@ -518,6 +532,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             Ok(())
+        }
+        Command::Bench { command: BenchCommand::Evaluate { first_month, export, save, db } } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            let first = weiyuan_domain::progress::Month::parse(&first_month).ok_or("write the month as YYYY-MM")?;
+            weiyuan::evaluation_bench::run(&store, first, export.as_deref(), save).await
         }
         Command::Bench { command: BenchCommand::Workbook { month, output, db } } => {
             let r = resolve(&db, None)?;

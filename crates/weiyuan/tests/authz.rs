@@ -38,6 +38,8 @@ enum Rule {
     Staff,
     /// County: every park; township and operator: their own parks; enterprise: never.
     StaffPark,
+    /// The county and every township (townships' totals, no park of another township).
+    Government,
 }
 
 /// The rule of every route. A new route must be added here (and so thought about).
@@ -183,6 +185,16 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ) => ReadPark,
         ("POST", "/api/v1/evaluation/runs/{id}/objections" | "/evaluation/runs/{id}/objections") => EditPark,
         ("GET", "/api/v1/enterprises/{id}/land") => ReadPark,
+        // Park grading: the rubric and published gradings are read by all (each its parks); the
+        // county computes, reviews and publishes.
+        ("GET", "/api/v1/grading/rubric" | "/api/v1/gradings" | "/grading") => AnyUser,
+        ("GET", "/api/v1/gradings/{id}" | "/grading/{id}") => AnyUser,
+        ("PUT", "/api/v1/grading/rubric") | ("POST", "/api/v1/gradings" | "/grading") => CountyOnly,
+        ("POST", "/api/v1/gradings/{id}/reviews" | "/grading/{id}/reviews") => CountyOnly,
+        ("POST", "/api/v1/gradings/{id}/publish" | "/grading/{id}/publish") => CountyOnly,
+        // Townships' supervision and bulletins: the county and the townships.
+        ("GET", "/api/v1/supervision" | "/api/v1/supervision/bulletin.xlsx") => Government,
+        ("GET", "/supervision" | "/supervision/bulletin") => Government,
         ("PUT", "/api/v1/enterprises/{id}/land") => EditUnits,
         _ => return None,
     })
@@ -199,6 +211,7 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
         Rule::File => role == "county" || (matches!(role, "wanyang" | "enterprise") && own),
         Rule::Staff => role != "enterprise",
         Rule::StaffPark => role == "county" || (matches!(role, "xiaojiang" | "wanyang") && own),
+        Rule::Government => matches!(role, "county" | "xiaojiang"),
     }
 }
 
@@ -211,6 +224,7 @@ const ROLES: [(&str, &str, &str); 4] = [
 ];
 
 static SERIAL: AtomicU32 = AtomicU32::new(0);
+
 fn serial() -> u32 {
     SERIAL.fetch_add(1, Ordering::SeqCst)
 }
@@ -315,7 +329,9 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         ("condition", "event".into()),
         ("severity", "info".into()),
     ];
-    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.contains("/evaluation/") {
+    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.contains("/grading") {
+        grading_fixture(app, spec, n).await
+    } else if path.contains("/evaluation/") {
         evaluation_fixture(app, spec, park.id, first.id, n).await
     } else if path.starts_with("/api/v1/alarms/{id}") || path.starts_with("/alarms/{id}") {
         let d = weiyuan_domain::telemetry::DeviceDraft {
@@ -763,8 +779,10 @@ async fn evaluation_fixture(
     let draft = |first: String| async move {
         weiyuan_server::evaluation::compute(store, &system_actor(), &RunForm { first_month: first }).await.unwrap()
     };
-    let first_month = |n: u32| {
-        let m = weiyuan_domain::progress::Month::new(2000, 1).unwrap().back(-((n % 200) as i32));
+    // Twelve months from a month no published run of this database starts at.
+    let published = store.evaluation_runs(false).await.unwrap().len() as i32;
+    let first_month = |_: u32| {
+        let m = weiyuan_domain::progress::Month::new(2000, 1).unwrap().back(-published);
         m.to_string()
     };
     if path.ends_with("/evaluation/method") {
@@ -808,6 +826,66 @@ async fn evaluation_fixture(
         return (format!("{}|{enterprise}", published.id), json!({}), vec![]);
     }
     (published.id.to_string(), json!({}), vec![])
+}
+
+/// A grading for the route: a reviewed draft to publish or review (its own year), a published
+/// one to read (made once). Returns (id, JSON body, form fields).
+async fn grading_fixture(app: &App, spec: &RouteSpec, n: u32) -> (String, Value, Vec<(&'static str, String)>) {
+    use weiyuan_server::grading::{GradeForm, ReviewForm};
+    let store = &app.store;
+    let path = spec.path;
+    let county = system_actor();
+    if path.ends_with("/rubric") {
+        let rubric = weiyuan_domain::grading::Rubric::default();
+        return (String::new(), json!({"rubric": rubric, "note": format!("测试{n}")}), vec![]);
+    }
+    if path == "/api/v1/gradings" || path == "/grading" {
+        return (String::new(), json!({"year": "2024"}), vec![("year", "2024".into())]);
+    }
+    // A draft with every review entered.
+    let reviewed = |year: u32| async move {
+        let g = weiyuan_server::grading::compute(store, &system_actor(), &GradeForm { year: year.to_string() })
+            .await
+            .unwrap();
+        let view = weiyuan_server::grading::view(store, &system_actor(), g.id).await.unwrap();
+        for line in view.lines.iter().filter(|l| l.graded.is_some()) {
+            for key in ["services", "factors", "integrity"] {
+                let f = ReviewForm {
+                    park_id: line.park_id.to_string(),
+                    dimension: key.into(),
+                    score: "3".into(),
+                    evidence: "现场核查记录".into(),
+                };
+                weiyuan_server::grading::review(store, &system_actor(), g.id, &f).await.unwrap();
+            }
+        }
+        g.id
+    };
+    if path.ends_with("/publish") {
+        // A year no published grading of this database has.
+        let published = store.gradings(false).await.unwrap().len() as u32;
+        return (reviewed(2002 + published).await.to_string(), json!({}), vec![]);
+    }
+    if path.ends_with("/reviews") {
+        let id = reviewed(2001).await;
+        let park = store.find_park_by_code("PY01").await.unwrap().unwrap().id;
+        let fields = [
+            ("park_id", park.to_string()),
+            ("dimension", "services".to_string()),
+            ("score", "8".to_string()),
+            ("evidence", format!("服务台账{n}")),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        return (id.to_string(), Value::Object(body), fields.to_vec());
+    }
+    let published = match store.gradings(false).await.unwrap().into_iter().find(|g| g.year == 2025) {
+        Some(g) => g.id,
+        None => {
+            let id = reviewed(2025).await;
+            weiyuan_server::grading::publish(store, &county, id).await.unwrap().id
+        }
+    };
+    (published.to_string(), json!({}), vec![])
 }
 
 /// Form field names of the rules form live as long as the test.

@@ -137,11 +137,11 @@ fn num(v: f64) -> String {
 pub fn method_values(m: &Method) -> HashMap<String, String> {
     let mut v = HashMap::new();
     let flag = |b: bool| if b { "1".to_string() } else { String::new() };
-    v.insert("scope.above".into(), flag(m.scope.above));
-    v.insert("scope.below".into(), flag(m.scope.below));
-    v.insert("scope.tenants".into(), flag(m.scope.tenants));
-    v.insert("scope.full_year".into(), flag(m.scope.full_year));
-    v.insert("scope.min_land_mu".into(), num(m.scope.min_land_mu));
+    v.insert("scope_above".into(), flag(m.scope.above));
+    v.insert("scope_below".into(), flag(m.scope.below));
+    v.insert("scope_tenants".into(), flag(m.scope.tenants));
+    v.insert("scope_full_year".into(), flag(m.scope.full_year));
+    v.insert("scope_min_land_mu".into(), num(m.scope.min_land_mu));
     for g in Group::ALL {
         let gm = m.group(g);
         let name = g.code();
@@ -193,11 +193,11 @@ pub fn method_from_values(v: &HashMap<String, String>) -> Result<Method, Invalid
     };
     let mut m = Method::default();
     let flag = |name: &str| v.get(name).is_some_and(|s| s == "1" || s == "on");
-    m.scope.above = flag("scope.above");
-    m.scope.below = flag("scope.below");
-    m.scope.tenants = flag("scope.tenants");
-    m.scope.full_year = flag("scope.full_year");
-    m.scope.min_land_mu = number("scope.min_land_mu", Some(0.0));
+    m.scope.above = flag("scope_above");
+    m.scope.below = flag("scope_below");
+    m.scope.tenants = flag("scope_tenants");
+    m.scope.full_year = flag("scope_full_year");
+    m.scope.min_land_mu = number("scope_min_land_mu", Some(0.0));
     for g in Group::ALL {
         let name = g.code();
         let mut indicators = Vec::new();

@@ -243,3 +243,26 @@ macro_rules! both {
         }
     };
 }
+
+/// As `both!`, on an empty registry with one county user (`App::spawn_bare`).
+#[macro_export]
+macro_rules! both_bare {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::common::App::spawn_bare(weiyuan_store::Backend::Sqlite).await {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::App::spawn_bare(weiyuan_store::Backend::Postgres).await {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            }
+        }
+    };
+}

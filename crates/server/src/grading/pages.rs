@@ -1,0 +1,157 @@
+//! Pages of park grading: the gradings with the rubric, and one grading with every park's
+//! dimensions, the reviews and publishing.
+
+use super::{GradeForm, GradingView, ReviewForm};
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::Id;
+use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, render, render_status, see_other};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use weiyuan_domain::grading::Source;
+use weiyuan_store::grading::{GradingRun, RubricVersion};
+
+type PageResult = Result<axum::response::Response, PageError>;
+
+fn problems(e: &AppError, tr: crate::i18n::Tr) -> Vec<String> {
+    match e {
+        AppError::Refused(checks) => checks.iter().filter(|c| !c.passed).map(|c| tr.check(c)).collect(),
+        other => match other.fields(tr.0) {
+            f if !f.is_empty() => f.into_iter().map(|f| f.message).collect(),
+            _ => vec![other.message(tr.0)],
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "grading.html")]
+pub struct GradingsPage {
+    pub ctx: PageCtx,
+    pub gradings: Vec<GradingRun>,
+    pub rubric: RubricVersion,
+    pub year: String,
+    pub problems: Vec<String>,
+}
+
+impl GradingsPage {
+    fn source(&self, s: &Source) -> String {
+        match s {
+            Source::Measured { measure, target } => format!(
+                "{} {} {}",
+                self.ctx.tr.code("grading.measure", measure.key()),
+                self.ctx.tr.t("grading.target"),
+                format_args!("{target} {}", measure.unit())
+            ),
+            Source::Review => self.ctx.tr.t("grading.review").to_string(),
+        }
+    }
+}
+
+async fn gradings_page(
+    s: &AppState,
+    u: &PageUser,
+    year: String,
+    problems: Vec<String>,
+) -> Result<GradingsPage, AppError> {
+    Ok(GradingsPage {
+        ctx: u.ctx(),
+        gradings: super::gradings(&s.store, &u.actor).await?,
+        rubric: super::rubric(&s.store).await?,
+        year,
+        problems,
+    })
+}
+
+pub async fn list(State(s): State<AppState>, u: PageUser) -> PageResult {
+    let page = gradings_page(&s, &u, super::last_year().to_string(), Vec::new()).await.map_err(u.fail())?;
+    Ok(render(&page))
+}
+
+pub async fn compute(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<GradeForm>) -> PageResult {
+    match super::compute(&s.store, &u.actor, &f).await {
+        Ok(g) => Ok(see_other(&format!("/grading/{}", g.id))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let page = gradings_page(&s, &u, f.year.clone(), problems(&e, u.tr())).await.map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "grading_view.html")]
+pub struct GradingPage {
+    pub ctx: PageCtx,
+    pub v: GradingView,
+    pub problems: Vec<String>,
+}
+
+impl GradingPage {
+    fn draft(&self) -> bool {
+        self.v.grading.status == "draft"
+    }
+    fn keys(&self) -> Vec<(String, f64)> {
+        self.v.grading.rubric.dimensions.iter().map(|d| (d.key.clone(), d.points)).collect()
+    }
+    fn review_keys(&self) -> Vec<String> {
+        self.v.grading.rubric.dimensions.iter().filter(|d| d.source == Source::Review).map(|d| d.key.clone()).collect()
+    }
+    fn park_name(&self, id: &i64) -> String {
+        self.v.lines.iter().find(|l| l.park_id == *id).map(|l| l.park.clone()).unwrap_or_else(|| id.to_string())
+    }
+    fn township(&self, code: &str) -> String {
+        crate::supervision::township_name(code)
+    }
+    fn earned(&self, line: &super::ParkLine, key: &str) -> String {
+        let Some(g) = &line.graded else { return String::new() };
+        match g.dimensions.iter().find(|d| d.key == key) {
+            Some(d) => match (d.earned, d.value) {
+                (Some(e), Some(v)) => format!("{e:.2}（{v:.2}）"),
+                (Some(e), None) => format!("{e:.2}"),
+                (None, _) => "…".into(),
+            },
+            None => String::new(),
+        }
+    }
+}
+
+async fn grading_page(s: &AppState, u: &PageUser, id: i64, problems: Vec<String>) -> Result<GradingPage, AppError> {
+    Ok(GradingPage { ctx: u.ctx(), v: super::view(&s.store, &u.actor, id).await?, problems })
+}
+
+pub async fn view(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    let page = grading_page(&s, &u, id, Vec::new()).await.map_err(u.fail())?;
+    Ok(render(&page))
+}
+
+async fn back(s: &AppState, u: &PageUser, id: i64, r: Result<(), AppError>) -> PageResult {
+    match r {
+        Ok(()) => Ok(see_other(&format!("/grading/{id}"))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let page = grading_page(s, u, id, problems(&e, u.tr())).await.map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+pub async fn review(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<ReviewForm>,
+) -> PageResult {
+    let r = super::review(&s.store, &u.actor, id, &f).await;
+    back(&s, &u, id, r).await
+}
+
+pub async fn publish(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let r = super::publish(&s.store, &u.actor, id).await.map(|_| ());
+    back(&s, &u, id, r).await
+}

@@ -1,0 +1,476 @@
+//! Park grading's records: rubric versions, gradings with what was measured of each park, and
+//! reviewers' scores. Computing a grading reads the year's figures through one transaction
+//! (`Store::begin_grading` → `GradingTx`); writes take the `Evaluator` capability (the county).
+
+use crate::audit::{self, AuditCtx, json};
+use crate::{Result, Store, StoreError, col, now_ms, sql};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use weiyuan_domain::access::Evaluator;
+use weiyuan_domain::grading::{Measure, ParkInput, Rubric};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RubricVersion {
+    pub version: i64,
+    pub rubric: Rubric,
+    pub note: String,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GradingRun {
+    pub id: i64,
+    pub year: i64,
+    pub rubric_version: i64,
+    pub rubric: Rubric,
+    /// draft, published
+    pub status: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub published_at: Option<i64>,
+    pub published_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Review {
+    pub park_id: i64,
+    pub dimension: String,
+    pub score: f64,
+    pub evidence: String,
+    pub reviewer: String,
+    pub at_ms: i64,
+}
+
+fn bad_json(e: serde_json::Error) -> StoreError {
+    StoreError::Db(sqlx::Error::Decode(Box::new(e)))
+}
+
+const GRADING: &str = "SELECT id, year, rubric_version, rubric_json, status, created_at, created_by, published_at, \
+                       published_by FROM gradings";
+
+fn grading_from_row(r: &AnyRow) -> Result<GradingRun> {
+    Ok(GradingRun {
+        id: col(r, "id")?,
+        year: col(r, "year")?,
+        rubric_version: col(r, "rubric_version")?,
+        rubric: serde_json::from_str(&col::<String>(r, "rubric_json")?).map_err(bad_json)?,
+        status: col(r, "status")?,
+        created_at: col(r, "created_at")?,
+        created_by: col(r, "created_by")?,
+        published_at: col(r, "published_at")?,
+        published_by: col(r, "published_by")?,
+    })
+}
+
+async fn rubric_in(conn: &mut sqlx::AnyConnection) -> Result<RubricVersion> {
+    let row = sqlx::query(
+        "SELECT version, rubric_json, note, created_at, created_by FROM grading_rubrics ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(r) => Ok(RubricVersion {
+            version: col(&r, "version")?,
+            rubric: serde_json::from_str(&col::<String>(&r, "rubric_json")?).map_err(bad_json)?,
+            note: col(&r, "note")?,
+            created_at: col(&r, "created_at")?,
+            created_by: col(&r, "created_by")?,
+        }),
+        None => Ok(RubricVersion {
+            version: 0,
+            rubric: Rubric::default(),
+            note: String::new(),
+            created_at: 0,
+            created_by: String::new(),
+        }),
+    }
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// A count or sum per park from one query with a `park_id` and an `n` column.
+async fn per_park(conn: &mut sqlx::AnyConnection, q: &str, binds: &[Bind]) -> Result<HashMap<i64, i64>> {
+    let mut query = sqlx::query(sql(q.to_string()));
+    for b in binds {
+        query = match b {
+            Bind::Text(t) => query.bind(t.clone()),
+            Bind::Int(i) => query.bind(*i),
+        };
+    }
+    query.fetch_all(&mut *conn).await?.iter().map(|r| Ok((col(r, "park_id")?, col(r, "n")?))).collect()
+}
+
+/// What the platform measures of every park for a calendar year, with its park's township.
+async fn inputs_in(conn: &mut sqlx::AnyConnection, year: i32) -> Result<Vec<(ParkInput, String)>> {
+    let (first, last) = (format!("{year}-01"), format!("{year}-12"));
+    let months = [Bind::Text(first), Bind::Text(last)];
+    let tax = per_park(
+        conn,
+        "SELECT park_id, CAST(COALESCE(SUM(v_tax), 0) AS BIGINT) AS n FROM enterprise_reports \
+         WHERE month >= $1 AND month <= $2 GROUP BY park_id",
+        &months,
+    )
+    .await?;
+    let on_time = per_park(
+        conn,
+        "SELECT park_id, CAST(COUNT(*) AS BIGINT) AS n FROM enterprise_reports \
+         WHERE month >= $1 AND month <= $2 AND late = 0 GROUP BY park_id",
+        &months,
+    )
+    .await?;
+    let active = per_park(
+        conn,
+        "SELECT park_id, CAST(COUNT(*) AS BIGINT) AS n FROM enterprises WHERE status = 'active' GROUP BY park_id",
+        &[],
+    )
+    .await?;
+    let tagged = per_park(
+        conn,
+        "SELECT park_id, CAST(COUNT(*) AS BIGINT) AS n FROM enterprises WHERE status = 'active' AND tags <> '' \
+         GROUP BY park_id",
+        &[],
+    )
+    .await?;
+    let metered = per_park(
+        conn,
+        "SELECT e.park_id, CAST(COUNT(*) AS BIGINT) AS n FROM enterprises e WHERE e.status = 'active' \
+         AND EXISTS (SELECT 1 FROM devices d WHERE d.enterprise_id = e.id) GROUP BY e.park_id",
+        &[],
+    )
+    .await?;
+    let start = weiyuan_domain::progress::Month::new(year, 1).map(|m| m.start_ms()).unwrap_or(0);
+    let end = weiyuan_domain::progress::Month::new(year + 1, 1).map(|m| m.start_ms()).unwrap_or(i64::MAX);
+    let alarms_sql = |handled: &str| {
+        format!(
+            "SELECT park_id, CAST(COUNT(*) AS BIGINT) AS n FROM alarms WHERE raised_at >= $1 \
+             AND raised_at < $2{handled} GROUP BY park_id"
+        )
+    };
+    let alarms = per_park(conn, &alarms_sql(""), &[Bind::Int(start), Bind::Int(end)]).await?;
+    let handled = per_park(
+        conn,
+        &alarms_sql(" AND (acknowledged_at IS NOT NULL OR cleared_at IS NOT NULL)"),
+        &[Bind::Int(start), Bind::Int(end)],
+    )
+    .await?;
+    let orientations: HashMap<i64, Vec<String>> = sqlx::query("SELECT park_id, prefixes FROM park_orientations")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((col(r, "park_id")?, crate::settings::split(&col::<String>(r, "prefixes")?))))
+        .collect::<Result<_>>()?;
+    let mut leading: HashMap<i64, i64> = HashMap::new();
+    for r in sqlx::query("SELECT park_id, industry_code FROM enterprises WHERE status = 'active'")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let park: i64 = col(&r, "park_id")?;
+        let code: String = col(&r, "industry_code")?;
+        if orientations.get(&park).is_some_and(|ps| ps.iter().any(|p| code.starts_with(p.as_str()))) {
+            *leading.entry(park).or_default() += 1;
+        }
+    }
+    let completed_on: HashMap<i64, String> = sqlx::query(
+        "SELECT park_id, MAX(actual_date) AS d FROM park_milestones WHERE kind = 'completed' \
+         AND actual_date IS NOT NULL GROUP BY park_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "park_id")?, col(r, "d")?)))
+    .collect::<Result<_>>()?;
+    let parks = sqlx::query("SELECT id, township_code, status, land_mu_x100 FROM parks ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity(parks.len());
+    for r in &parks {
+        let id: i64 = col(r, "id")?;
+        let land = col::<i64>(r, "land_mu_x100")? as f64 / 100.0;
+        let n = active.get(&id).copied().unwrap_or(0) as f64;
+        let share = |k: Option<&i64>| (n > 0.0).then(|| (*k.unwrap_or(&0) as f64 / n * 10_000.0).round() / 100.0);
+        let reported = tax.contains_key(&id);
+        let values = vec![
+            (
+                Measure::TaxPerMu,
+                (reported && land > 0.0).then(|| (tax[&id] as f64 / 100.0 / land * 100.0).round() / 100.0),
+            ),
+            (Measure::LeadingShare, orientations.contains_key(&id).then(|| share(leading.get(&id))).flatten()),
+            (
+                Measure::FilingRate,
+                (n > 0.0).then(|| {
+                    (*on_time.get(&id).unwrap_or(&0) as f64 / (n * 12.0) * 10_000.0).round().min(10_000.0) / 100.0
+                }),
+            ),
+            (Measure::Cultivated, (n > 0.0).then(|| *tagged.get(&id).unwrap_or(&0) as f64)),
+            (Measure::DeviceCoverage, share(metered.get(&id))),
+            (
+                Measure::AlarmsHandled,
+                alarms
+                    .get(&id)
+                    .filter(|a| **a > 0)
+                    .map(|a| (*handled.get(&id).unwrap_or(&0) as f64 / *a as f64 * 10_000.0).round() / 100.0),
+            ),
+        ];
+        out.push((
+            ParkInput {
+                park_id: id,
+                completed: col::<String>(r, "status")? == "completed",
+                completed_on: completed_on.get(&id).cloned(),
+                values,
+                reviews: Vec::new(),
+            },
+            col(r, "township_code")?,
+        ));
+    }
+    Ok(out)
+}
+
+async fn grading_inputs_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Vec<(ParkInput, String)>> {
+    let rows = sqlx::query(
+        "SELECT park_id, township_code, input_json FROM grading_parks WHERE grading_id = $1 ORDER BY park_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let reviews = reviews_in(conn, id).await?;
+    rows.iter()
+        .map(|r| {
+            let mut input: ParkInput = serde_json::from_str(&col::<String>(r, "input_json")?).map_err(bad_json)?;
+            input.reviews =
+                reviews.iter().filter(|v| v.park_id == input.park_id).map(|v| (v.dimension.clone(), v.score)).collect();
+            Ok((input, col(r, "township_code")?))
+        })
+        .collect()
+}
+
+pub struct GradingTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl Store {
+    pub async fn begin_grading(&self) -> Result<GradingTx> {
+        Ok(GradingTx { tx: self.write_tx().await? })
+    }
+
+    pub async fn grading_rubric(&self) -> Result<RubricVersion> {
+        rubric_in(&mut *self.pool.acquire().await?).await
+    }
+
+    pub async fn save_grading_rubric(
+        &self,
+        _: &Evaluator,
+        ctx: &AuditCtx,
+        rubric: &Rubric,
+        note: &str,
+    ) -> Result<RubricVersion> {
+        let mut tx = self.write_tx().await?;
+        let before = rubric_in(&mut tx).await?;
+        let version = before.version + 1;
+        sqlx::query(
+            "INSERT INTO grading_rubrics (version, rubric_json, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(version)
+        .bind(serde_json::to_string(rubric).map_err(bad_json)?)
+        .bind(note)
+        .bind(now_ms())
+        .bind(&ctx.username)
+        .execute(&mut *tx)
+        .await?;
+        audit::record(
+            &mut tx,
+            ctx,
+            "update",
+            "grading_rubric",
+            Some(version),
+            None,
+            json(&before.rubric),
+            json(rubric),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RubricVersion {
+            version,
+            rubric: rubric.clone(),
+            note: note.into(),
+            created_at: now_ms(),
+            created_by: ctx.username.clone(),
+        })
+    }
+
+    pub async fn gradings(&self, with_drafts: bool) -> Result<Vec<GradingRun>> {
+        let filter = if with_drafts { "" } else { " WHERE status = 'published'" };
+        let rows = sqlx::query(sql(format!("{GRADING}{filter} ORDER BY id DESC"))).fetch_all(&self.pool).await?;
+        rows.iter().map(grading_from_row).collect()
+    }
+
+    pub async fn grading(&self, id: i64) -> Result<GradingRun> {
+        let row = sqlx::query(sql(format!("{GRADING} WHERE id = $1"))).bind(id).fetch_optional(&self.pool).await?;
+        grading_from_row(&row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// Each park's measured input (with its reviews) and township.
+    pub async fn grading_inputs(&self, id: i64) -> Result<Vec<(ParkInput, String)>> {
+        grading_inputs_in(&mut *self.pool.acquire().await?, id).await
+    }
+
+    pub async fn grading_reviews(&self, id: i64) -> Result<Vec<Review>> {
+        reviews_in(&mut *self.pool.acquire().await?, id).await
+    }
+}
+
+async fn reviews_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Vec<Review>> {
+    {
+        let rows = sqlx::query(
+            "SELECT park_id, dimension, score_x100, evidence, reviewer, at_ms FROM grading_reviews \
+             WHERE grading_id = $1 ORDER BY park_id, dimension",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Review {
+                    park_id: col(r, "park_id")?,
+                    dimension: col(r, "dimension")?,
+                    score: col::<i64>(r, "score_x100")? as f64 / 100.0,
+                    evidence: col(r, "evidence")?,
+                    reviewer: col(r, "reviewer")?,
+                    at_ms: col(r, "at_ms")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl GradingTx {
+    pub async fn rubric(&mut self) -> Result<RubricVersion> {
+        rubric_in(&mut self.tx).await
+    }
+
+    pub async fn inputs(&mut self, year: i32) -> Result<Vec<(ParkInput, String)>> {
+        inputs_in(&mut self.tx, year).await
+    }
+
+    /// The grading's parks as kept, with the reviews entered so far.
+    pub async fn kept_inputs(&mut self, id: i64) -> Result<Vec<(ParkInput, String)>> {
+        grading_inputs_in(&mut self.tx, id).await
+    }
+
+    pub async fn grading(&mut self, id: i64) -> Result<GradingRun> {
+        let row = sqlx::query(sql(format!("{GRADING} WHERE id = $1"))).bind(id).fetch_optional(&mut *self.tx).await?;
+        grading_from_row(&row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// Whether the park is in this grading.
+    pub async fn has_park(&mut self, id: i64, park_id: i64) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM grading_parks WHERE grading_id = $1 AND park_id = $2")
+            .bind(id)
+            .bind(park_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Another published grading of the same year, if any.
+    pub async fn published_for(&mut self, year: i64) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM gradings WHERE status = 'published' AND year = $1")
+            .bind(year)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.map(|r| col(&r, "id")).transpose()
+    }
+
+    pub async fn save(
+        mut self,
+        _: &Evaluator,
+        ctx: &AuditCtx,
+        year: i32,
+        rubric: &RubricVersion,
+        inputs: &[(ParkInput, String)],
+    ) -> Result<GradingRun> {
+        let row = sqlx::query(
+            "INSERT INTO gradings (year, rubric_version, rubric_json, status, created_at, created_by) \
+             VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id",
+        )
+        .bind(year as i64)
+        .bind(rubric.version)
+        .bind(serde_json::to_string(&rubric.rubric).map_err(bad_json)?)
+        .bind(now_ms())
+        .bind(&ctx.username)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let id: i64 = col(&row, "id")?;
+        for (input, township) in inputs {
+            sqlx::query(
+                "INSERT INTO grading_parks (grading_id, park_id, township_code, input_json) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(input.park_id)
+            .bind(township)
+            .bind(serde_json::to_string(input).map_err(bad_json)?)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        let g = self.grading(id).await?;
+        audit::record(&mut self.tx, ctx, "create", "grading", Some(id), None, None, json(&g)).await?;
+        self.tx.commit().await?;
+        Ok(g)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn review(
+        mut self,
+        _: &Evaluator,
+        ctx: &AuditCtx,
+        id: i64,
+        park_id: i64,
+        dimension: &str,
+        score: f64,
+        evidence: &str,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM grading_reviews WHERE grading_id = $1 AND park_id = $2 AND dimension = $3")
+            .bind(id)
+            .bind(park_id)
+            .bind(dimension)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO grading_reviews (grading_id, park_id, dimension, score_x100, evidence, reviewer, at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(park_id)
+        .bind(dimension)
+        .bind((score * 100.0).round() as i64)
+        .bind(evidence)
+        .bind(&ctx.username)
+        .bind(now_ms())
+        .execute(&mut *self.tx)
+        .await?;
+        let after =
+            serde_json::json!({ "grading_id": id, "dimension": dimension, "score": score, "evidence": evidence });
+        audit::record(&mut self.tx, ctx, "update", "grading_review", Some(id), Some(park_id), None, Some(after))
+            .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn publish(mut self, _: &Evaluator, ctx: &AuditCtx, id: i64) -> Result<GradingRun> {
+        let before = self.grading(id).await?;
+        sqlx::query("UPDATE gradings SET status = 'published', published_at = $1, published_by = $2 WHERE id = $3")
+            .bind(now_ms())
+            .bind(&ctx.username)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        let after = self.grading(id).await?;
+        audit::record(&mut self.tx, ctx, "publish", "grading", Some(id), None, json(&before), json(&after)).await?;
+        self.tx.commit().await?;
+        Ok(after)
+    }
+}

@@ -1,0 +1,190 @@
+//! Park grading end to end on both backends: measured dimensions from reports, orientation and
+//! milestones; reviewers' scores with evidence; parks in their grace period or not completed
+//! listed apart; grades by the quotas; publishing held until every review is in.
+
+mod common;
+
+use common::{App, json_of};
+use serde_json::{Value, json};
+use weiyuan_domain::progress::Month;
+use weiyuan_domain::reports::{Figures, N, index};
+use weiyuan_domain::units::Fixed2;
+
+async fn park(app: &App, county: &str, name: &str, status: &str, completed_on: Option<&str>) -> i64 {
+    let (s, p) = json_of(
+        app.send(
+            county,
+            "POST",
+            "/api/v1/parks",
+            json!({"name": name, "township_code": "330326103", "status": status, "land_mu": 100,
+                "building_area_m2": 100000, "leading_industries": "机械", "enterprise_count": 0,
+                "development_model": "undecided", "park_type": "manufacturing"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{p}");
+    let id = p["id"].as_i64().unwrap();
+    if let Some(d) = completed_on {
+        let (s, m) = json_of(
+            app.send(
+                county,
+                "POST",
+                &format!("/api/v1/parks/{id}/milestones"),
+                json!({"phase": "一期", "kind": "completed", "planned_date": d, "actual_date": d}),
+            )
+            .await,
+        )
+        .await;
+        assert!(s == 200 || s == 201, "{m}");
+    }
+    id
+}
+
+async fn enterprise(app: &App, county: &str, park: i64, n: u32) -> i64 {
+    let (s, e) = json_of(
+        app.send(
+            county,
+            "POST",
+            &format!("/api/v1/parks/{park}/enterprises"),
+            json!({"name": format!("评价测试{n}有限公司"), "credit_code": weiyuan::demo::demo_credit_code(89_000 + n),
+                "industry_code": "C3484", "size": "below"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{e}");
+    e["id"].as_i64().unwrap()
+}
+
+fn failed(v: &Value) -> Vec<String> {
+    v["error"]["checks"]
+        .as_array()
+        .map(|a| a.iter().filter(|c| c["passed"] == false).map(|c| c["rule"].as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+both_bare!(parks_are_graded_from_what_is_measured_and_what_reviewers_score);
+async fn parks_are_graded_from_what_is_measured_and_what_reviewers_score(app: &App) {
+    let county = app.token("county").await;
+    let a = park(app, &county, "评价测试甲园", "completed", Some("2020-06-30")).await;
+    let b = park(app, &county, "评价测试乙园", "completed", Some("2019-12-31")).await;
+    let young = park(app, &county, "评价测试丙园", "completed", Some("2024-03-01")).await;
+    let building = park(app, &county, "评价测试丁园", "under_construction", None).await;
+    let (s, v) =
+        json_of(app.send(&county, "PUT", &format!("/api/v1/parks/{a}/orientation"), json!({"prefixes": "C34"})).await)
+            .await;
+    assert_eq!(s, 200, "{v}");
+    let ea = enterprise(app, &county, a, 1).await;
+    enterprise(app, &county, b, 2).await;
+    // Park A's enterprise: 10 万元 of tax a month, filed on time, all of 2025.
+    let rows: Vec<weiyuan_store::reports::NewReport> = (1..=12)
+        .map(|m| {
+            let mut f: Figures = [None; N];
+            f[index("tax").unwrap()] = Some(Fixed2::from_units(10));
+            f[index("revenue").unwrap()] = Some(Fixed2::from_units(200));
+            weiyuan_store::reports::NewReport {
+                enterprise_id: ea,
+                park_id: a,
+                month: Month::new(2025, m).unwrap(),
+                figures: f,
+                submitted_at: weiyuan_store::now_ms(),
+                late: false,
+            }
+        })
+        .collect();
+    app.store.insert_enterprise_reports(&rows, "test", false).await.unwrap();
+
+    let (s, g) = json_of(app.send(&county, "POST", "/api/v1/gradings", json!({"year": 2025})).await).await;
+    assert_eq!(s, 201, "{g}");
+    let id = g["id"].as_i64().unwrap();
+    let (s, v) = json_of(app.send(&county, "POST", "/api/v1/gradings", json!({"year": 2099})).await).await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("year")), "{v}");
+
+    // Publishing waits for the reviews: three reviewed dimensions of two graded parks.
+    let publish = format!("/api/v1/gradings/{id}/publish");
+    let (s, v) = json_of(app.send(&county, "POST", &publish, json!({})).await).await;
+    assert_eq!((s, failed(&v)), (422, vec!["grading.reviews_complete".to_string()]), "{v}");
+    let reviews = format!("/api/v1/gradings/{id}/reviews");
+    let (s, v) = json_of(
+        app.send(
+            &county,
+            "POST",
+            &reviews,
+            json!({"park_id": a, "dimension": "services", "score": 11, "evidence": ""}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, failed(&v)),
+        (422, vec!["grading.review_range".to_string(), "grading.review_evidence".to_string()]),
+        "{v}"
+    );
+    let (s, v) = json_of(
+        app.send(
+            &county,
+            "POST",
+            &reviews,
+            json!({"park_id": a, "dimension": "industry", "score": 5, "evidence": "x"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, failed(&v)), (422, vec!["grading.review_dimension".to_string()]), "{v}");
+    for (p, scores) in [(a, [8, 4, 5]), (b, [10, 5, 5])] {
+        for (key, score) in ["services", "factors", "integrity"].into_iter().zip(scores) {
+            let (s, v) = json_of(
+                app.send(
+                    &county,
+                    "POST",
+                    &reviews,
+                    json!({"park_id": p, "dimension": key, "score": score, "evidence": "现场核查记录"}),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+
+    // Park A: 1.2 of 25 万元/亩 → 0.96; leading share 100 % of 70 → 15; filed on time 100 % → 15;
+    // nothing cultivated, metered or alarmed → 0; reviews 17: 47.96. Park B: reviews 20.
+    // Two graded, quotas 30/35/30/5: rank 1 ≤ 1.3 is B, rank 2 > 1.9 is D.
+    let (_, view) = json_of(app.get(&county, &format!("/api/v1/gradings/{id}")).await).await;
+    let line = |p: i64| view["lines"].as_array().unwrap().iter().find(|l| l["park_id"] == p).unwrap().clone();
+    let la = line(a);
+    assert_eq!((la["graded"]["score"].as_f64(), la["graded"]["grade"].as_str()), (Some(47.96), Some("B")), "{la}");
+    let per_mu =
+        la["graded"]["dimensions"].as_array().unwrap().iter().find(|d| d["key"] == "per_mu_benefit").unwrap().clone();
+    assert_eq!((per_mu["value"].as_f64(), per_mu["earned"].as_f64()), (Some(1.2), Some(0.96)), "{per_mu}");
+    assert_eq!((line(b)["graded"]["score"].as_f64(), line(b)["graded"]["grade"].as_str()), (Some(20.0), Some("D")));
+    assert_eq!(
+        (line(young)["not_graded"]["reason"].as_str(), line(young)["not_graded"]["until"].as_str()),
+        (Some("grading.grace"), Some("2027-03-01"))
+    );
+    assert_eq!(line(building)["not_graded"]["reason"], "grading.not_completed");
+
+    let (s, v) = json_of(app.send(&county, "POST", &publish, json!({})).await).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("published")), "{v}");
+    let (s, v) = json_of(
+        app.send(
+            &county,
+            "POST",
+            &reviews,
+            json!({"park_id": a, "dimension": "services", "score": 9, "evidence": "补充"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, failed(&v)), (422, vec!["grading.is_draft".to_string()]), "{v}");
+
+    // A rubric that cannot work is refused by field and changes nothing.
+    let (_, r) = json_of(app.get(&county, "/api/v1/grading/rubric").await).await;
+    let mut rubric = r["rubric"].clone();
+    rubric["quotas"] = json!([30, 35, 30, 0]);
+    let before = app.audit_total().await;
+    let (s, v) = json_of(app.send(&county, "PUT", "/api/v1/grading/rubric", json!({"rubric": rubric})).await).await;
+    assert_eq!((s, v["error"]["field"].as_str()), (422, Some("quotas")), "{v}");
+    assert_eq!(app.audit_total().await, before);
+}
