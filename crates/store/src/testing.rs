@@ -13,6 +13,8 @@ pub struct TestDb {
     pub backend: Backend,
     admin_url: Option<String>,
     name: String,
+    /// Set once removed, so that dropping does not try again.
+    removed: bool,
 }
 
 fn unique_name() -> String {
@@ -29,7 +31,13 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                Some(TestDb { url: format!("sqlite://{}", path.display()), backend, admin_url: None, name })
+                Some(TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    admin_url: None,
+                    name,
+                    removed: false,
+                })
             }
             Backend::Postgres => {
                 let admin = match std::env::var("WEIYUAN_TEST_POSTGRES_URL") {
@@ -51,7 +59,7 @@ impl TestDb {
                     .await
                     .expect("create test database");
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                Some(TestDb { url: format!("{base}/{name}"), backend, admin_url: Some(admin), name })
+                Some(TestDb { url: format!("{base}/{name}"), backend, admin_url: Some(admin), name, removed: false })
             }
         }
     }
@@ -60,22 +68,45 @@ impl TestDb {
         Store::connect(&self.url).await.expect("connect to the test database")
     }
 
-    /// Remove the database (call at the end of a test; scripts/test also sweeps leftovers).
-    pub async fn drop_db(self) {
-        match &self.admin_url {
-            None => {
-                let path = self.url.trim_start_matches("sqlite://").to_string();
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
-                }
-            }
-            Some(admin) => {
-                if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await {
-                    let _ = sqlx::query(crate::sql(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-                        .execute(&mut conn)
-                        .await;
-                }
+    /// Remove the database (call at the end of a test; a test that fails before it still
+    /// removes it when the `TestDb` is dropped, and scripts/test sweeps what a killed run left).
+    pub async fn drop_db(mut self) {
+        remove(self.admin_url.clone(), self.name.clone(), self.url.clone()).await;
+        self.removed = true;
+    }
+}
+
+async fn remove(admin_url: Option<String>, name: String, url: String) {
+    match admin_url {
+        None => {
+            let path = url.trim_start_matches("sqlite://").to_string();
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
             }
         }
+        Some(admin) => {
+            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
+                let _ = sqlx::query(crate::sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    /// A test that panicked never reached `drop_db`: remove the database here, on a thread and
+    /// runtime of its own (this may run inside the test's runtime, which cannot be blocked on).
+    fn drop(&mut self) {
+        if self.removed {
+            return;
+        }
+        let (admin, name, url) = (self.admin_url.clone(), self.name.clone(), self.url.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(remove(admin, name, url));
+            }
+        })
+        .join();
     }
 }
