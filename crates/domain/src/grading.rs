@@ -324,12 +324,13 @@ pub fn publish_checks(status: &str, pending_reviews: usize, published_same_year:
     ]
 }
 
-/// Stars (星级评定): a park may apply for 1 to 5; the county awards up to 2 itself and recommends
-/// 3 or more to the city.
+/// Stars (星级评定): a park may apply for 1 to 5, unless graded D in the latest published
+/// grading (a park not graded, new or in its grace period, may apply); the county awards up to 2
+/// itself and recommends 3 or more to the city.
 pub fn star_checks(stars: u32, grade: Option<&str>) -> Vec<Check> {
     vec![
         Check::new("grading.stars_range", (1..=5).contains(&stars)).with("stars", stars),
-        Check::new("grading.stars_graded", grade.is_some_and(|g| g != "D")).with("grade", grade.unwrap_or("—")),
+        Check::new("grading.stars_graded", grade != Some("D")).with("grade", grade.unwrap_or("—")),
     ]
 }
 
@@ -337,6 +338,34 @@ pub fn star_checks(stars: u32, grade: Option<&str>) -> Vec<Check> {
 /// recommendation (3–5).
 pub fn star_decider(stars: u32) -> &'static str {
     if stars <= 2 { "county" } else { "city" }
+}
+
+/// A star application's steps: the park applies, its township endorses or refuses, the county
+/// awards (1–2 stars) or recommends to the city (3–5), or refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StarStage {
+    Township,
+    County,
+}
+
+/// The status after a decision at `stage`, or the checks that refuse it.
+pub fn star_step(status: &str, stage: StarStage, decision: &str, stars: u32) -> Result<&'static str, Vec<Check>> {
+    let (expected, next) = match (stage, decision) {
+        (StarStage::Township, "endorse") => ("applied", Some("endorsed")),
+        (StarStage::Township, "refuse") => ("applied", Some("refused")),
+        (StarStage::County, "award") => ("endorsed", (star_decider(stars) == "county").then_some("awarded")),
+        (StarStage::County, "recommend") => ("endorsed", (star_decider(stars) == "city").then_some("recommended")),
+        (StarStage::County, "refuse") => ("endorsed", Some("refused")),
+        _ => ("", None),
+    };
+    let checks = vec![
+        Check::new("grading.stars_step", status == expected).with("status", status),
+        Check::new("grading.stars_decision", next.is_some()).with("decision", decision).with("stars", stars),
+    ];
+    match next {
+        Some(n) if status == expected => Ok(n),
+        _ => Err(checks),
+    }
 }
 
 #[cfg(test)]
@@ -424,6 +453,20 @@ mod tests {
     }
 
     #[test]
+    fn a_star_application_goes_township_then_county_who_awards_two_and_recommends_three() {
+        assert_eq!(star_step("applied", StarStage::Township, "endorse", 3), Ok("endorsed"));
+        assert_eq!(star_step("endorsed", StarStage::County, "award", 2), Ok("awarded"));
+        assert_eq!(star_step("endorsed", StarStage::County, "recommend", 3), Ok("recommended"));
+        let rules = |r: Result<&str, Vec<Check>>| {
+            r.unwrap_err().into_iter().filter(|c| !c.passed).map(|c| c.rule).collect::<Vec<_>>()
+        };
+        // The county cannot award three stars itself, nor decide before the township.
+        assert_eq!(rules(star_step("endorsed", StarStage::County, "award", 3)), vec!["grading.stars_decision"]);
+        assert_eq!(rules(star_step("applied", StarStage::County, "award", 1)), vec!["grading.stars_step"]);
+        assert_eq!(rules(star_step("refused", StarStage::Township, "endorse", 1)), vec!["grading.stars_step"]);
+    }
+
+    #[test]
     fn reviews_stay_within_points_and_need_evidence_and_stars_need_a_grade() {
         let r = Rubric::default();
         let failed = |c: Vec<Check>| c.into_iter().filter(|c| !c.passed).map(|c| c.rule).collect::<Vec<_>>();
@@ -434,6 +477,7 @@ mod tests {
         );
         assert_eq!(failed(review_checks(&r, "industry", 5.0, "x")), vec!["grading.review_dimension"]);
         assert!(failed(star_checks(2, Some("B"))).is_empty());
+        assert!(failed(star_checks(1, None)).is_empty(), "a park not graded may apply");
         assert_eq!(failed(star_checks(6, Some("D"))), vec!["grading.stars_range", "grading.stars_graded"]);
         assert_eq!((star_decider(2), star_decider(3)), ("county", "city"));
     }

@@ -115,6 +115,8 @@ fn schemas() -> Value {
         "RubricInput": { "type": "object", "required": ["rubric"], "properties": {
             "rubric": { "type": "object", "description": "as GET /api/v1/grading/rubric answers: dimensions [{key, points, source {kind: measured, measure, target} | {kind: review}}], quotas, grace_years, support" },
             "note": text } },
+        "StarInput": { "type": "object", "required": ["stars", "self_assessment"], "properties": { "stars": { "type": "integer", "description": "1–5" }, "self_assessment": text } },
+        "StarDecisionInput": { "type": "object", "required": ["decision", "note"], "properties": { "decision": { "enum": ["endorse", "refuse", "award", "recommend"] }, "note": text } },
         "GradeInput": { "type": "object", "required": ["year"], "properties": { "year": int } },
         "ReviewInput": { "type": "object", "required": ["park_id", "dimension", "score", "evidence"], "properties": { "park_id": int, "dimension": text, "score": num, "evidence": text } },
         "UserInput": { "type": "object", "required": ["username", "display_name", "role", "password"],
@@ -169,6 +171,8 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("PUT", "/api/v1/grading/rubric") => Some("RubricInput"),
         ("POST", "/api/v1/gradings") => Some("GradeInput"),
         ("POST", "/api/v1/gradings/{id}/reviews") => Some("ReviewInput"),
+        ("POST", "/api/v1/parks/{id}/star-applications") => Some("StarInput"),
+        ("POST", "/api/v1/star-applications/{id}/decision") => Some("StarDecisionInput"),
         ("POST", "/api/v1/webhooks") => Some("WebhookInput"),
         _ => None,
     }

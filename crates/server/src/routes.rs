@@ -205,6 +205,28 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             api("POST", "/api/v1/gradings/{id}/publish", "grading", "Publish a grading (county)"),
             post(grading::api::publish),
         ),
+        (
+            api("GET", "/api/v1/star-applications", "grading", "Star applications of the parks in scope"),
+            get(grading::api::star_applications),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/parks/{id}/star-applications",
+                "grading",
+                "Apply for stars (the park's operator or township)",
+            ),
+            post(grading::api::apply_stars),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/star-applications/{id}/decision",
+                "grading",
+                "Endorse or refuse (township); award, recommend or refuse (county)",
+            ),
+            post(grading::api::decide_stars),
+        ),
         // Townships: monthly supervision and the quarterly bulletin
         (
             api(
@@ -576,6 +598,14 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/grading/{id}", "A grading"), get(grading::pages::view)),
         (page("POST", "/grading/{id}/reviews", "Enter a reviewer's score (county)"), post(grading::pages::review)),
         (page("POST", "/grading/{id}/publish", "Publish a grading (county)"), post(grading::pages::publish)),
+        (
+            page("POST", "/grading/stars", "Apply for stars (the form names the park)"),
+            post(grading::pages::apply_stars),
+        ),
+        (
+            page("POST", "/star-applications/{id}/decision", "Decide a star application"),
+            post(grading::pages::decide_stars),
+        ),
         (page("GET", "/supervision", "Townships' monthly supervision"), get(supervision::pages::supervision)),
         (page("GET", "/supervision/bulletin", "The quarterly bulletin, printable"), get(supervision::pages::bulletin)),
         (page("GET", "/evaluation", "Evaluation runs"), get(evaluation::pages::runs)),

@@ -474,3 +474,184 @@ impl GradingTx {
         Ok(after)
     }
 }
+
+/// A park's application for stars, with its park's name.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StarApplication {
+    pub id: i64,
+    pub park_id: i64,
+    pub park: String,
+    pub township_code: String,
+    pub stars: i64,
+    pub self_assessment: String,
+    /// applied, endorsed, refused, awarded, recommended
+    pub status: String,
+    pub applied_by: String,
+    pub applied_at: i64,
+    pub township_note: String,
+    pub township_by: Option<String>,
+    pub township_at: Option<i64>,
+    pub county_note: String,
+    pub county_by: Option<String>,
+    pub county_at: Option<i64>,
+}
+
+const STARS: &str = "SELECT a.id, a.park_id, p.name AS park, p.township_code, a.stars, a.self_assessment, a.status, \
+                     a.applied_by, a.applied_at, a.township_note, a.township_by, a.township_at, a.county_note, \
+                     a.county_by, a.county_at FROM star_applications a JOIN parks p ON p.id = a.park_id";
+
+fn star_from_row(r: &AnyRow) -> Result<StarApplication> {
+    Ok(StarApplication {
+        id: col(r, "id")?,
+        park_id: col(r, "park_id")?,
+        park: col(r, "park")?,
+        township_code: col(r, "township_code")?,
+        stars: col(r, "stars")?,
+        self_assessment: col(r, "self_assessment")?,
+        status: col(r, "status")?,
+        applied_by: col(r, "applied_by")?,
+        applied_at: col(r, "applied_at")?,
+        township_note: col(r, "township_note")?,
+        township_by: col(r, "township_by")?,
+        township_at: col(r, "township_at")?,
+        county_note: col(r, "county_note")?,
+        county_by: col(r, "county_by")?,
+        county_at: col(r, "county_at")?,
+    })
+}
+
+/// Who decides a step of a star application.
+pub enum StarDecider<'a> {
+    Township(&'a weiyuan_domain::access::ParkAuthority),
+    County(&'a Evaluator),
+}
+
+impl Store {
+    /// Star applications of the parks in scope, newest first.
+    pub async fn star_applications(&self, scope: &weiyuan_domain::access::ParkScope) -> Result<Vec<StarApplication>> {
+        use weiyuan_domain::access::ParkScope;
+        let (filter, text, int) = match scope {
+            ParkScope::All => ("", None, None),
+            ParkScope::Township(t) => (" WHERE p.township_code = $1", Some(t.clone()), None),
+            ParkScope::Park(id) => (" WHERE p.id = $1", None, Some(*id)),
+            ParkScope::None => return Ok(Vec::new()),
+        };
+        let mut q = sqlx::query(sql(format!("{STARS}{filter} ORDER BY a.id DESC")));
+        if let Some(t) = text {
+            q = q.bind(t);
+        }
+        if let Some(i) = int {
+            q = q.bind(i);
+        }
+        q.fetch_all(&self.pool).await?.iter().map(star_from_row).collect()
+    }
+
+    /// A write transaction for a park's star applications.
+    pub async fn begin_stars(&self) -> Result<StarTx> {
+        Ok(StarTx { tx: self.write_tx().await? })
+    }
+}
+
+pub struct StarTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl StarTx {
+    pub async fn application(&mut self, id: i64) -> Result<StarApplication> {
+        let row = sqlx::query(sql(format!("{STARS} WHERE a.id = $1"))).bind(id).fetch_optional(&mut *self.tx).await?;
+        star_from_row(&row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// An application of the park still being decided.
+    pub async fn open_application(&mut self, park_id: i64) -> Result<Option<i64>> {
+        let row =
+            sqlx::query("SELECT id FROM star_applications WHERE park_id = $1 AND status IN ('applied', 'endorsed')")
+                .bind(park_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        row.map(|r| col(&r, "id")).transpose()
+    }
+
+    /// The park's grade in the latest published grading, if it was graded.
+    pub async fn latest_grade(&mut self, park_id: i64) -> Result<Option<String>> {
+        let row = sqlx::query(sql(format!("{GRADING} WHERE status = 'published' ORDER BY year DESC, id DESC LIMIT 1")))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let g = grading_from_row(&row)?;
+        let inputs: Vec<ParkInput> = grading_inputs_in(&mut self.tx, g.id).await?.into_iter().map(|(i, _)| i).collect();
+        let graded = weiyuan_domain::grading::grade(&g.rubric, &format!("{}-12-31", g.year), &inputs);
+        Ok(graded.graded.into_iter().find(|p| p.park_id == park_id).map(|p| p.grade))
+    }
+
+    pub async fn apply(
+        mut self,
+        desk: &weiyuan_domain::access::UnitDesk,
+        ctx: &AuditCtx,
+        stars: i64,
+        self_assessment: &str,
+    ) -> Result<StarApplication> {
+        let row = sqlx::query(
+            "INSERT INTO star_applications (park_id, stars, self_assessment, status, applied_by, applied_at, \
+             township_note, county_note) VALUES ($1, $2, $3, 'applied', $4, $5, '', '') RETURNING id",
+        )
+        .bind(desk.park_id())
+        .bind(stars)
+        .bind(self_assessment)
+        .bind(&ctx.username)
+        .bind(now_ms())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let id: i64 = col(&row, "id")?;
+        let a = self.application(id).await?;
+        audit::record(&mut self.tx, ctx, "create", "star_application", Some(id), Some(a.park_id), None, json(&a))
+            .await?;
+        self.tx.commit().await?;
+        Ok(a)
+    }
+
+    /// Record a step's decision (the new status was decided by `star_step`).
+    pub async fn decide(
+        mut self,
+        who: StarDecider<'_>,
+        ctx: &AuditCtx,
+        id: i64,
+        status: &str,
+        note: &str,
+    ) -> Result<StarApplication> {
+        let before = self.application(id).await?;
+        let q = match who {
+            StarDecider::Township(authority) => {
+                if authority.park_id() != before.park_id {
+                    return Err(StoreError::OutOfScope("park_id"));
+                }
+                "UPDATE star_applications SET status = $1, township_note = $2, township_by = $3, township_at = $4 WHERE id = $5"
+            }
+            StarDecider::County(_) => {
+                "UPDATE star_applications SET status = $1, county_note = $2, county_by = $3, county_at = $4 WHERE id = $5"
+            }
+        };
+        sqlx::query(q)
+            .bind(status)
+            .bind(note)
+            .bind(&ctx.username)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        let after = self.application(id).await?;
+        audit::record(
+            &mut self.tx,
+            ctx,
+            "update",
+            "star_application",
+            Some(id),
+            Some(after.park_id),
+            json(&before),
+            json(&after),
+        )
+        .await?;
+        self.tx.commit().await?;
+        Ok(after)
+    }
+}

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "login_clients", include_str!("../migrations/0010_login_clients.sql")),
     (11, "evaluation", include_str!("../migrations/0011_evaluation.sql")),
     (12, "grading", include_str!("../migrations/0012_grading.sql")),
+    (13, "stars", include_str!("../migrations/0013_stars.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

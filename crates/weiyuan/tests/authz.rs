@@ -192,6 +192,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("PUT", "/api/v1/grading/rubric") | ("POST", "/api/v1/gradings" | "/grading") => CountyOnly,
         ("POST", "/api/v1/gradings/{id}/reviews" | "/grading/{id}/reviews") => CountyOnly,
         ("POST", "/api/v1/gradings/{id}/publish" | "/grading/{id}/publish") => CountyOnly,
+        // Stars: a park's staff apply; its township (or the county) takes the first step.
+        ("GET", "/api/v1/star-applications") => AnyUser,
+        ("POST", "/api/v1/parks/{id}/star-applications") => EditUnits,
+        ("POST", "/grading/stars") => EditUnits,
+        ("POST", "/api/v1/star-applications/{id}/decision" | "/star-applications/{id}/decision") => EditPark,
         // Townships' supervision and bulletins: the county and the townships.
         ("GET", "/api/v1/supervision" | "/api/v1/supervision/bulletin.xlsx") => Government,
         ("GET", "/supervision" | "/supervision/bulletin") => Government,
@@ -329,7 +334,11 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         ("condition", "event".into()),
         ("severity", "info".into()),
     ];
-    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.contains("/grading") {
+    let (id, json, form): (String, Value, Vec<(&str, String)>) = if path.contains("star-applications")
+        || path == "/grading/stars"
+    {
+        star_fixture(app, spec, park.id, n).await
+    } else if path.contains("/grading") {
         grading_fixture(app, spec, n).await
     } else if path.contains("/evaluation/") {
         evaluation_fixture(app, spec, park.id, first.id, n).await
@@ -826,6 +835,29 @@ async fn evaluation_fixture(
         return (format!("{}|{enterprise}", published.id), json!({}), vec![]);
     }
     (published.id.to_string(), json!({}), vec![])
+}
+
+/// Stars: no application left open for the park (a fixture or an earlier call may have left one),
+/// and one waiting for its township for the decision routes. Returns (id, JSON body, form fields).
+async fn star_fixture(app: &App, spec: &RouteSpec, park: i64, n: u32) -> (String, Value, Vec<(&'static str, String)>) {
+    use weiyuan_server::grading::stars::{StarDecisionForm, StarForm, apply, decide, list};
+    let store = &app.store;
+    for a in list(store, &system_actor()).await.unwrap() {
+        if a.park_id == park && matches!(a.status.as_str(), "applied" | "endorsed") {
+            let f = StarDecisionForm { decision: "refuse".into(), note: "测试收尾".into() };
+            decide(store, &system_actor(), a.id, &f).await.unwrap();
+        }
+    }
+    let text = format!("自评{n}");
+    if spec.path.ends_with("/decision") {
+        let form = StarForm { stars: "2".into(), self_assessment: text };
+        let a = apply(store, &system_actor(), park, &form).await.unwrap();
+        let body = json!({"decision": "endorse", "note": "材料齐全"});
+        return (a.id.to_string(), body, vec![("decision", "endorse".into()), ("note", "材料齐全".into())]);
+    }
+    let body = json!({"stars": "1", "self_assessment": text});
+    let form = vec![("park_id", park.to_string()), ("stars", "1".to_string()), ("self_assessment", text)];
+    (park.to_string(), body, form)
 }
 
 /// A grading for the route: a reviewed draft to publish or review (its own year), a published

@@ -179,6 +179,48 @@ async fn parks_are_graded_from_what_is_measured_and_what_reviewers_score(app: &A
     .await;
     assert_eq!((s, failed(&v)), (422, vec!["grading.is_draft".to_string()]), "{v}");
 
+    // Stars: park A (graded B) applies for three; park B (graded D) may not apply.
+    let apply = |p: i64, stars: i64| {
+        let county = county.clone();
+        async move {
+            json_of(
+                app.send(
+                    &county,
+                    "POST",
+                    &format!("/api/v1/parks/{p}/star-applications"),
+                    json!({"stars": stars, "self_assessment": "主导产业集聚，服务平台运行良好"}),
+                )
+                .await,
+            )
+            .await
+        }
+    };
+    let (s, v) = apply(b, 1).await;
+    assert_eq!((s, failed(&v)), (422, vec!["grading.stars_graded".to_string()]), "{v}");
+    let (s, star) = apply(a, 3).await;
+    assert_eq!((s, star["status"].as_str()), (201, Some("applied")), "{star}");
+    let (s, v) = apply(a, 2).await;
+    assert_eq!((s, failed(&v)), (422, vec!["grading.stars_open".to_string()]), "{v}");
+    let decision = format!("/api/v1/star-applications/{}/decision", star["id"]);
+    let step = |d: &'static str| {
+        let county = county.clone();
+        let decision = decision.clone();
+        async move {
+            json_of(app.send(&county, "POST", &decision, json!({"decision": d, "note": "审核意见"})).await).await
+        }
+    };
+    let (s, v) = step("award").await;
+    assert_eq!(
+        (s, failed(&v)),
+        (422, vec!["grading.stars_step".to_string(), "grading.stars_decision".to_string()]),
+        "{v}"
+    );
+    assert_eq!(step("endorse").await.1["status"], "endorsed");
+    let (s, v) = step("award").await;
+    assert_eq!((s, failed(&v)), (422, vec!["grading.stars_decision".to_string()]), "three stars are the city's: {v}");
+    let (s, v) = step("recommend").await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("recommended")), "{v}");
+
     // A rubric that cannot work is refused by field and changes nothing.
     let (_, r) = json_of(app.get(&county, "/api/v1/grading/rubric").await).await;
     let mut rubric = r["rubric"].clone();

@@ -53,3 +53,28 @@ pub async fn review(
 pub async fn publish(State(s): State<AppState>, w: ApiWriter, Id(id): Id) -> ApiResult<Json<GradingRun>> {
     Ok(Json(super::publish(&s.store, &w.actor, id).await.map_err(w.err())?))
 }
+
+pub async fn star_applications(
+    State(s): State<AppState>,
+    u: ApiUser,
+) -> ApiResult<Json<Vec<weiyuan_store::grading::StarApplication>>> {
+    Ok(Json(super::stars::list(&s.store, &u.actor).await.map_err(u.err())?))
+}
+
+pub async fn apply_stars(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(f): JsonBody<super::stars::StarForm>,
+) -> ApiResult<(StatusCode, Json<weiyuan_store::grading::StarApplication>)> {
+    Ok((StatusCode::CREATED, Json(super::stars::apply(&s.store, &w.actor, id, &f).await.map_err(w.err())?)))
+}
+
+pub async fn decide_stars(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(f): JsonBody<super::stars::StarDecisionForm>,
+) -> ApiResult<Json<weiyuan_store::grading::StarApplication>> {
+    Ok(Json(super::stars::decide(&s.store, &w.actor, id, &f).await.map_err(w.err())?))
+}

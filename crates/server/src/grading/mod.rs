@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod stars;
 
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};

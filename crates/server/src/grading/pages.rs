@@ -32,9 +32,18 @@ pub struct GradingsPage {
     pub rubric: RubricVersion,
     pub year: String,
     pub problems: Vec<String>,
+    pub stars: Vec<weiyuan_store::grading::StarApplication>,
+    /// Parks the caller may apply for (id, name).
+    pub may_apply: Vec<(i64, String)>,
 }
 
 impl GradingsPage {
+    fn township_decides(&self, a: &weiyuan_store::grading::StarApplication) -> bool {
+        a.status == "applied" && self.ctx.is_government()
+    }
+    fn county_decides(&self, a: &weiyuan_store::grading::StarApplication) -> bool {
+        a.status == "endorsed" && self.ctx.is_county()
+    }
     fn source(&self, s: &Source) -> String {
         match s {
             Source::Measured { measure, target } => format!(
@@ -54,12 +63,24 @@ async fn gradings_page(
     year: String,
     problems: Vec<String>,
 ) -> Result<GradingsPage, AppError> {
+    let may_apply = s
+        .store
+        .list_parks(&u.actor.park_scope())
+        .await?
+        .into_iter()
+        .filter(|p| {
+            u.actor.can_edit_units(&weiyuan_domain::access::ParkRef { id: p.id, township_code: &p.township_code })
+        })
+        .map(|p| (p.id, p.name))
+        .collect();
     Ok(GradingsPage {
         ctx: u.ctx(),
         gradings: super::gradings(&s.store, &u.actor).await?,
         rubric: super::rubric(&s.store).await?,
         year,
         problems,
+        stars: super::stars::list(&s.store, &u.actor).await?,
+        may_apply,
     })
 }
 
@@ -154,4 +175,45 @@ pub async fn publish(
 ) -> PageResult {
     let r = super::publish(&s.store, &u.actor, id).await.map(|_| ());
     back(&s, &u, id, r).await
+}
+
+/// After a star action: back to the list, or the page with what was refused.
+async fn back_to_stars(s: &AppState, u: &PageUser, r: Result<(), AppError>) -> PageResult {
+    match r {
+        Ok(()) => Ok(see_other("/grading#stars")),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let u = u.at("/grading");
+            let page =
+                gradings_page(s, &u, super::last_year().to_string(), problems(&e, u.tr())).await.map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+pub struct StarPageForm {
+    park_id: String,
+    #[serde(flatten)]
+    form: super::stars::StarForm,
+}
+
+/// The page's form names the park in a field (the API has it in the path).
+pub async fn apply_stars(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<StarPageForm>) -> PageResult {
+    let Ok(park_id) = f.park_id.trim().parse::<i64>() else {
+        return Err(u.fail()(AppError::NotFound));
+    };
+    let r = super::stars::apply(&s.store, &u.actor, park_id, &f.form).await.map(|_| ());
+    back_to_stars(&s, &u, r).await
+}
+
+pub async fn decide_stars(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<super::stars::StarDecisionForm>,
+) -> PageResult {
+    let r = super::stars::decide(&s.store, &u.actor, id, &f).await.map(|_| ());
+    back_to_stars(&s, &u, r).await
 }
