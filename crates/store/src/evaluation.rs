@@ -4,6 +4,7 @@
 //! through it; writes take the `Evaluator` or `Objector` capability.
 
 use crate::audit::{self, AuditCtx, json};
+use crate::versions::{self, bad_json};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -165,38 +166,23 @@ fn objection_from_row(r: &AnyRow) -> Result<Objection> {
     })
 }
 
-/// Stored JSON that does not read back (written by this module, so a bug or a hand edit).
-fn bad_json(e: serde_json::Error) -> StoreError {
-    StoreError::Db(sqlx::Error::Decode(Box::new(e)))
-}
-
 fn f(v: Option<i64>) -> f64 {
     v.unwrap_or(0) as f64 / 100.0
 }
 
 async fn method_in(conn: &mut sqlx::AnyConnection) -> Result<MethodVersion> {
-    let row = sqlx::query(
-        "SELECT version, method_json, note, created_at, created_by FROM evaluation_methods \
-         ORDER BY version DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        Some(r) => Ok(MethodVersion {
-            version: col(&r, "version")?,
-            method: serde_json::from_str(&col::<String>(&r, "method_json")?).map_err(bad_json)?,
-            note: col(&r, "note")?,
-            created_at: col(&r, "created_at")?,
-            created_by: col(&r, "created_by")?,
-        }),
-        // Version 0: the defaults, until the county saves its own.
-        None => Ok(MethodVersion {
-            version: 0,
-            method: Method::default(),
-            note: String::new(),
-            created_at: 0,
-            created_by: String::new(),
-        }),
+    Ok(versions::latest(conn, &versions::METHODS).await?.into())
+}
+
+impl From<versions::Version<Method>> for MethodVersion {
+    fn from(v: versions::Version<Method>) -> Self {
+        MethodVersion {
+            version: v.version,
+            method: v.value,
+            note: v.note,
+            created_at: v.created_at,
+            created_by: v.created_by,
+        }
     }
 }
 
@@ -326,22 +312,8 @@ impl Store {
     }
 
     pub async fn evaluation_methods(&self) -> Result<Vec<MethodVersion>> {
-        let rows = sqlx::query(
-            "SELECT version, method_json, note, created_at, created_by FROM evaluation_methods ORDER BY version DESC",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MethodVersion {
-                    version: col(r, "version")?,
-                    method: serde_json::from_str(&col::<String>(r, "method_json")?).map_err(bad_json)?,
-                    note: col(r, "note")?,
-                    created_at: col(r, "created_at")?,
-                    created_by: col(r, "created_by")?,
-                })
-            })
-            .collect()
+        let all = versions::all(&mut *self.pool.acquire().await?, &versions::METHODS).await?;
+        Ok(all.into_iter().map(MethodVersion::from).collect())
     }
 
     /// Save a new method version (checked by the caller with `Method::validate`).
@@ -353,38 +325,9 @@ impl Store {
         note: &str,
     ) -> Result<MethodVersion> {
         let mut tx = self.write_tx().await?;
-        let before = method_in(&mut tx).await?;
-        let version = before.version + 1;
-        let text = serde_json::to_string(method).map_err(bad_json)?;
-        sqlx::query(
-            "INSERT INTO evaluation_methods (version, method_json, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(version)
-        .bind(&text)
-        .bind(note)
-        .bind(now_ms())
-        .bind(&ctx.username)
-        .execute(&mut *tx)
-        .await?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "update",
-            "evaluation_method",
-            Some(version),
-            None,
-            json(&before.method),
-            json(method),
-        )
-        .await?;
+        let saved = versions::save(&mut tx, &versions::METHODS, ctx, method, note).await?;
         tx.commit().await?;
-        Ok(MethodVersion {
-            version,
-            method: method.clone(),
-            note: note.into(),
-            created_at: now_ms(),
-            created_by: ctx.username.clone(),
-        })
+        Ok(saved.into())
     }
 
     /// The runs, newest first; drafts only when asked for.

@@ -3,6 +3,7 @@
 //! (`Store::begin_grading` → `GradingTx`); writes take the `Evaluator` capability (the county).
 
 use crate::audit::{self, AuditCtx, json};
+use crate::versions::{self, bad_json};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -43,10 +44,6 @@ pub struct Review {
     pub at_ms: i64,
 }
 
-fn bad_json(e: serde_json::Error) -> StoreError {
-    StoreError::Db(sqlx::Error::Decode(Box::new(e)))
-}
-
 const GRADING: &str = "SELECT id, year, rubric_version, rubric_json, status, created_at, created_by, published_at, \
                        published_by FROM gradings";
 
@@ -65,26 +62,18 @@ fn grading_from_row(r: &AnyRow) -> Result<GradingRun> {
 }
 
 async fn rubric_in(conn: &mut sqlx::AnyConnection) -> Result<RubricVersion> {
-    let row = sqlx::query(
-        "SELECT version, rubric_json, note, created_at, created_by FROM grading_rubrics ORDER BY version DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        Some(r) => Ok(RubricVersion {
-            version: col(&r, "version")?,
-            rubric: serde_json::from_str(&col::<String>(&r, "rubric_json")?).map_err(bad_json)?,
-            note: col(&r, "note")?,
-            created_at: col(&r, "created_at")?,
-            created_by: col(&r, "created_by")?,
-        }),
-        None => Ok(RubricVersion {
-            version: 0,
-            rubric: Rubric::default(),
-            note: String::new(),
-            created_at: 0,
-            created_by: String::new(),
-        }),
+    Ok(versions::latest(conn, &versions::RUBRICS).await?.into())
+}
+
+impl From<versions::Version<Rubric>> for RubricVersion {
+    fn from(v: versions::Version<Rubric>) -> Self {
+        RubricVersion {
+            version: v.version,
+            rubric: v.value,
+            note: v.note,
+            created_at: v.created_at,
+            created_by: v.created_by,
+        }
     }
 }
 
@@ -269,37 +258,9 @@ impl Store {
         note: &str,
     ) -> Result<RubricVersion> {
         let mut tx = self.write_tx().await?;
-        let before = rubric_in(&mut tx).await?;
-        let version = before.version + 1;
-        sqlx::query(
-            "INSERT INTO grading_rubrics (version, rubric_json, note, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(version)
-        .bind(serde_json::to_string(rubric).map_err(bad_json)?)
-        .bind(note)
-        .bind(now_ms())
-        .bind(&ctx.username)
-        .execute(&mut *tx)
-        .await?;
-        audit::record(
-            &mut tx,
-            ctx,
-            "update",
-            "grading_rubric",
-            Some(version),
-            None,
-            json(&before.rubric),
-            json(rubric),
-        )
-        .await?;
+        let saved = versions::save(&mut tx, &versions::RUBRICS, ctx, rubric, note).await?;
         tx.commit().await?;
-        Ok(RubricVersion {
-            version,
-            rubric: rubric.clone(),
-            note: note.into(),
-            created_at: now_ms(),
-            created_by: ctx.username.clone(),
-        })
+        Ok(saved.into())
     }
 
     pub async fn gradings(&self, with_drafts: bool) -> Result<Vec<GradingRun>> {

@@ -24,6 +24,7 @@ pub mod settings;
 pub mod telemetry;
 pub mod testing;
 pub mod users;
+mod versions;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};

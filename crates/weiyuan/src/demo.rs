@@ -550,16 +550,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
     }
     let ctx = AuditCtx::system("demo");
     // Deals go through the platform's own use cases, as the county's system user.
-    let actor = weiyuan_domain::Actor {
-        user_id: 0,
-        username: "demo".into(),
-        display_name: "demo".into(),
-        role: weiyuan_domain::Role::County,
-        township_code: None,
-        park_id: None,
-        enterprise_id: None,
-        lang: Default::default(),
-    };
+    let actor = demo_county();
     let deal_failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo deal refused: {e:?}"));
     for (kind, value, note) in DEMO_NEGATIVE {
         store.add_negative(&ctx, kind, value, note).await?;
@@ -699,15 +690,9 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// The per-mu evaluation of the last two calendar years that have ended, computed by the
-/// default method and published, so that classes, their history and the class migration show;
-/// and the parks' grading of the last year as a draft for the reviewers.
-/// Written once: skipped when runs exist.
-pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
-    if !store.evaluation_runs(true).await?.is_empty() {
-        return Ok(());
-    }
-    let county = weiyuan_domain::Actor {
+/// The county's system user, through whose use cases the demo writes its decisions.
+pub fn demo_county() -> weiyuan_domain::Actor {
+    weiyuan_domain::Actor {
         user_id: 0,
         username: "demo".into(),
         display_name: "demo".into(),
@@ -716,7 +701,18 @@ pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
         park_id: None,
         enterprise_id: None,
         lang: Default::default(),
-    };
+    }
+}
+
+/// The per-mu evaluation of the last two calendar years that have ended, computed by the
+/// default method and published, so that classes, their history and the class migration show;
+/// and the parks' grading of the last year as a draft for the reviewers.
+/// Written once: skipped when runs exist.
+pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
+    if !store.evaluation_runs(true).await?.is_empty() {
+        return Ok(());
+    }
+    let county = demo_county();
     let failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo evaluation: {e:?}"));
     let last = weiyuan_server::reports::last_month();
     let year = if last.month == 12 { last.year } else { last.year - 1 };

@@ -47,16 +47,7 @@ pub async fn run(store: &Store, first: Month, export: Option<&std::path::Path>, 
         kept = Some(plain);
     }
     if save {
-        let county = weiyuan_domain::Actor {
-            user_id: 0,
-            username: "bench".into(),
-            display_name: "bench".into(),
-            role: weiyuan_domain::Role::County,
-            township_code: None,
-            park_id: None,
-            enterprise_id: None,
-            lang: Default::default(),
-        };
+        let county = crate::demo::demo_county();
         let form = weiyuan_domain::evaluation::RunForm { first_month: first.to_string() };
         let t = Instant::now();
         let run = weiyuan_server::evaluation::compute(store, &county, &form).await.map_err(err)?;

@@ -625,6 +625,22 @@ async fn the_county_computes_and_publishes_an_evaluation_and_an_enterprise_reads
     b.screenshot("evaluation-run").await;
     b.click("#publish").await;
     b.wait_text("#run-status", "已发布").await;
+    // The parks' grading: the rubric's nine dimensions, the stars section, a plain title.
+    b.goto(&app.url("/grading")).await;
+    b.wait_el("#rubric").await;
+    assert_eq!(b.count("#rubric tbody tr").await, 9);
+    assert_eq!(b.count("#stars").await, 1);
+    let title = b
+        .cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": "return document.title", "args": []})))
+        .await;
+    assert_eq!(title.as_str(), Some("园区绩效评价 · 微园"), "{title}");
+    // The townships against their targets, and the bulletin that names them.
+    b.goto(&app.url("/supervision")).await;
+    b.wait_el("#supervision tbody tr").await;
+    b.click("#bulletin-link").await;
+    b.wait_el("#summary").await;
+    assert!(b.text("#summary").await.contains("序时进度"));
+    b.screenshot("bulletin").await;
     b.click("#logout").await;
     b.wait_el("#login-submit").await;
 

@@ -19,13 +19,7 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
     let lang = actor.lang;
     let run = super::run(store, actor, run_id).await?;
     let rows = super::all_results(store, actor, &run).await?;
-    let method = store
-        .evaluation_methods()
-        .await?
-        .into_iter()
-        .find(|m| m.version == run.method_version)
-        .map(|m| m.method)
-        .unwrap_or_default();
+    let method = super::method_of(store, &run).await?;
     // Classes of earlier published runs, for the surcharge after three years in a class.
     let ids: Vec<i64> = rows.iter().filter(|r| r.class.is_some()).map(|r| r.enterprise_id).collect();
     let mut history: std::collections::HashMap<i64, Vec<(String, String)>> = Default::default();

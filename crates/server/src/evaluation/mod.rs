@@ -88,6 +88,17 @@ pub async fn set_land(store: &Store, actor: &Actor, enterprise_id: i64, form: &L
     Ok(store.set_enterprise_land(&desk, &AuditCtx::from(actor), enterprise_id, land, floor).await?)
 }
 
+/// The method a run was computed with (version 0: the defaults).
+pub async fn method_of(store: &Store, run: &Run) -> Result<Method, AppError> {
+    Ok(store
+        .evaluation_methods()
+        .await?
+        .into_iter()
+        .find(|m| m.version == run.method_version)
+        .map(|m| m.method)
+        .unwrap_or_default())
+}
+
 /// Drafts are for the county and the townships, who check them.
 fn sees_drafts(actor: &Actor) -> bool {
     matches!(actor.role, Role::County | Role::Township)
@@ -241,13 +252,7 @@ pub async fn result(store: &Store, actor: &Actor, run_id: i64, enterprise_id: i6
     }
     let (mut rows, _) = store.evaluation_results(run_id, &filter).await?;
     let row = rows.pop().ok_or(AppError::NotFound)?;
-    let method = store
-        .evaluation_methods()
-        .await?
-        .into_iter()
-        .find(|m| m.version == run.method_version)
-        .map(|m| m.method)
-        .unwrap_or_default();
+    let method = method_of(store, &run).await?;
     let history: Vec<(String, String)> = store
         .published_classes(&[enterprise_id])
         .await?

@@ -39,7 +39,7 @@ pub fn month_of(text: &str) -> Result<Month, AppError> {
         .filter(|m| m.year >= Month::FIRST_YEAR)
         .ok_or_else(|| Invalid::one(FieldError::new("month", "error.month_format")))?;
     if m > last {
-        return Err(Invalid::one(FieldError::new("month", "error.month_not_over").with("month", m)).into());
+        return Err(Invalid::one(FieldError::new("month", "supervision.not_over").with("month", m)).into());
     }
     Ok(m)
 }

@@ -24,7 +24,7 @@ pub fn quarter_of(text: &str, lang: Lang) -> Result<(Month, String), AppError> {
         quarter_end(text).ok_or_else(|| Invalid::one(FieldError::new("quarter", "supervision.quarter_format")))?
     };
     if month > last {
-        return Err(Invalid::one(FieldError::new("quarter", "error.month_not_over").with("month", month)).into());
+        return Err(Invalid::one(FieldError::new("quarter", "supervision.not_over").with("month", month)).into());
     }
     let q = month.month / 3;
     let label = crate::i18n::tf(
@@ -35,15 +35,8 @@ pub fn quarter_of(text: &str, lang: Lang) -> Result<(Month, String), AppError> {
     Ok((month, label))
 }
 
-#[derive(Template)]
-#[template(path = "supervision.html")]
-pub struct SupervisionPage {
-    pub ctx: PageCtx,
-    pub s: Supervision,
-    pub quarter: String,
-}
-
-impl SupervisionPage {
+/// How both pages write townships and figures.
+trait Figures {
     fn name(&self, code: &str) -> String {
         township_name(code)
     }
@@ -55,6 +48,16 @@ impl SupervisionPage {
     }
 }
 
+#[derive(Template)]
+#[template(path = "supervision.html")]
+pub struct SupervisionPage {
+    pub ctx: PageCtx,
+    pub s: Supervision,
+    pub quarter: String,
+}
+
+impl Figures for SupervisionPage {}
+
 #[derive(Default, serde::Deserialize)]
 #[serde(default)]
 pub struct MonthQuery {
@@ -64,7 +67,9 @@ pub struct MonthQuery {
 pub async fn supervision(State(s): State<AppState>, u: PageUser, Query(q): Query<MonthQuery>) -> PageResult {
     let month = super::month_of(&q.month).map_err(u.fail())?;
     let sup = super::supervision(&s.store, &u.actor, month).await.map_err(u.fail())?;
-    let quarter = format!("{}-Q{}", month.year, month.month.div_ceil(3));
+    // The bulletin of the last quarter that has ended by this month.
+    let end = month.back((month.month % 3) as i32);
+    let quarter = format!("{}-Q{}", end.year, end.month / 3);
     Ok(render(&SupervisionPage { ctx: u.ctx(), s: sup, quarter }))
 }
 
@@ -78,17 +83,7 @@ pub struct BulletinPage {
     pub summary: String,
 }
 
-impl BulletinPage {
-    fn name(&self, code: &str) -> String {
-        township_name(code)
-    }
-    fn pct(&self, v: &Option<f64>) -> String {
-        v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into())
-    }
-    fn num(&self, v: &f64) -> String {
-        format!("{v:.2}")
-    }
-}
+impl Figures for BulletinPage {}
 
 pub async fn bulletin(State(s): State<AppState>, u: PageUser, Query(q): Query<super::api::QuarterQuery>) -> PageResult {
     let lang = u.actor.lang;
