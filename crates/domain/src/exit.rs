@@ -125,6 +125,25 @@ pub fn exit_test(rules: &Rules, f: &ExitFigures) -> Vec<Check> {
     ]
 }
 
+/// Whole months from `today` to `due` (both YYYY-MM-DD), counting a month only once its day is
+/// reached: 0 when the date has come. For the early warning's "months left".
+pub fn months_until(today: &str, due: &str) -> Option<i64> {
+    let parse = |d: &str| -> Option<(i64, i64, i64)> {
+        let mut it = d.splitn(3, '-');
+        Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.get(..2)?.parse().ok()?))
+    };
+    let (ty, tm, td) = parse(today)?;
+    let (dy, dm, dd) = parse(due)?;
+    let months = (dy - ty) * 12 + (dm - tm) - i64::from(dd < td);
+    Some(months.max(0))
+}
+
+/// The early warning: an active enterprise not yet due for the exit test whose latest figures
+/// would fail it.
+pub fn early_warning(active: bool, due: bool, failing: bool) -> bool {
+    active && !due && failing
+}
+
 /// An exit step as typed by the county.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -242,6 +261,25 @@ fn with_step(mut checks: Vec<Check>, rule: &str, failed: bool) -> Vec<Check> {
     }
     checks.push(Check::new(rule, failed));
     checks
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use super::*;
+
+    #[test]
+    fn months_left_count_whole_months_to_the_due_date() {
+        assert_eq!(months_until("2026-12-02", "2028-03-01"), Some(14));
+        assert_eq!(months_until("2026-12-02", "2028-03-02"), Some(15));
+        assert_eq!(months_until("2026-12-02", "2026-12-01"), Some(0));
+        assert_eq!(months_until("2026-12-02", "x"), None);
+        assert!(early_warning(true, false, true));
+        assert!(
+            !early_warning(true, true, true)
+                && !early_warning(false, false, true)
+                && !early_warning(true, false, false)
+        );
+    }
 }
 
 #[cfg(test)]

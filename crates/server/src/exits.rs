@@ -45,6 +45,10 @@ pub struct ExitRow {
     pub due: bool,
     pub checks: Option<Vec<Check>>,
     pub latest: Option<EnterpriseEvent>,
+    /// Whole months until the test falls due (0 once due).
+    pub months_left: Option<i64>,
+    /// Not yet due, but its latest figures would fail the test (the early warning).
+    pub warning: bool,
 }
 
 impl ExitRow {
@@ -83,9 +87,18 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError
             (Some(years), Some(p)) => run_test(&rules, years, held.get(&e.id).map(Vec::as_slice).unwrap_or(&[]), p),
             _ => None,
         };
+        let active = e.status.code() == "active";
+        let due = due_date.as_deref().is_some_and(|d| d <= today.as_str()) && active;
+        let failing = checks.as_ref().is_some_and(|c| !all_passed(c));
         rows.push(ExitRow {
-            due: due_date.as_deref().is_some_and(|d| d <= today.as_str()) && e.status.code() == "active",
+            due,
             park: park.map(|p| p.name.clone()).unwrap_or_default(),
+            months_left: due_date.as_deref().and_then(|d| weiyuan_domain::exit::months_until(&today, d)),
+            warning: weiyuan_domain::exit::early_warning(
+                active,
+                due_date.as_deref().is_none_or(|d| d <= today.as_str()),
+                failing,
+            ),
             due_date,
             checks,
             latest: latest.get(&e.id).cloned(),
@@ -206,7 +219,7 @@ pub mod pages {
     use crate::extract::Id;
     use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, render, see_other};
     use askama::Template;
-    use axum::extract::State;
+    use axum::extract::{Query, State};
     use axum::response::Response;
 
     type PageResult = Result<Response, PageError>;
@@ -217,12 +230,27 @@ pub mod pages {
         pub ctx: PageCtx,
         pub rows: Vec<super::ExitRow>,
         pub years: i64,
+        /// How many early warnings there are, and whether only they are shown.
+        pub warnings: usize,
+        pub only_warnings: bool,
     }
 
-    pub async fn list(State(s): State<AppState>, u: PageUser) -> PageResult {
-        let rows = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
+    #[derive(Default, serde::Deserialize)]
+    #[serde(default)]
+    pub struct ListQuery {
+        warning: String,
+    }
+
+    /// `?warning=1`: only the early warnings.
+    pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
+        let mut rows = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
+        let warnings = rows.iter().filter(|r| r.warning).count();
+        let only_warnings = q.warning == "1";
+        if only_warnings {
+            rows.retain(|r| r.warning);
+        }
         let years = s.store.rules().await.map_err(|e| u.fail()(e.into()))?.exit_test_after_years;
-        Ok(render(&ExitsPage { ctx: u.ctx(), rows, years }))
+        Ok(render(&ExitsPage { ctx: u.ctx(), rows, years, warnings, only_warnings }))
     }
 
     /// Back to the enterprise page, or its page with the error.

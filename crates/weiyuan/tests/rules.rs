@@ -755,3 +755,51 @@ async fn two_server_processes_sell_one_unit_exactly_once(app: &App) {
         c.wait().ok();
     }
 }
+
+both!(an_enterprise_not_yet_due_whose_figures_would_fail_is_warned);
+async fn an_enterprise_not_yet_due_whose_figures_would_fail_is_warned(app: &App) {
+    let county = app.token("county").await;
+    let (park, units, _) = app.park_with(&county, &[("101", "1000", true)], &[]).await;
+    let (s, e) = body(
+        app.send(
+            &county,
+            "POST",
+            &format!("/api/v1/parks/{park}/enterprises"),
+            json!({"name": "预警测试机械有限公司", "credit_code": weiyuan::demo::demo_credit_code(87_001),
+                "industry_code": "C3484", "size": "below", "entry_date": "2025-03-01"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{e}");
+    let id = e["id"].as_i64().unwrap();
+    let (s, v) = body(
+        app.send(
+            &county,
+            "POST",
+            &format!("/api/v1/parks/{park}/sales"),
+            json!({"buyer_id": id, "unit_ids": units[0].to_string(), "price_production": 2400, "on_date": "2025-03-05"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    // 2025 on 1,000 m²: sales 1,000 元/m² (under 2,000), tax 200 元/m².
+    let figures =
+        json!({"year": 2025, "sales": 1_000_000, "tax": 200_000, "revenue": 1_000_000, "investment": 300_000});
+    let (s, v) = body(app.send(&county, "PUT", &format!("/api/v1/enterprises/{id}/figures"), figures).await).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, rows) = body(app.get(&county, "/api/v1/exits").await).await;
+    let row = rows.as_array().unwrap().iter().find(|r| r["enterprise"]["id"] == id).unwrap().clone();
+    let months = weiyuan_domain::exit::months_until(&weiyuan_server::today(), "2028-03-01");
+    assert_eq!(
+        (row["due"].as_bool(), row["warning"].as_bool(), row["months_left"].as_i64()),
+        (Some(false), Some(true), months),
+        "{row}"
+    );
+    // The page counts the warnings and lists them alone on asking.
+    let (c, _) = app.browser("county").await;
+    let page = c.get(app.url("/exits?warning=1")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("预警测试机械有限公司") && page.contains("家企业预警"), "{page}");
+    assert!(!page.contains(weiyuan::demo::DEMO_ENTERPRISE), "only the warnings: {page}");
+}
