@@ -19,6 +19,7 @@ pub mod parks;
 pub mod progress;
 pub mod reports;
 mod schema;
+pub use schema::LATEST_SCHEMA_VERSION;
 mod scope;
 pub mod settings;
 pub mod telemetry;

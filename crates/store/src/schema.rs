@@ -6,6 +6,9 @@ use crate::{Backend, Result, Store, now_ms, sql};
 use sqlx::Row;
 
 /// (version, name, SQL). Append only: never edit a migration that has shipped.
+/// The schema version this build migrates to (the last migration's number).
+pub const LATEST_SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "progress", include_str!("../migrations/0002_progress.sql")),

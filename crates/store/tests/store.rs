@@ -56,10 +56,10 @@ async fn audit_count(store: &Store) -> i64 {
 both!(migrations_run_once_and_record_their_version);
 async fn migrations_run_once_and_record_their_version(db: &TestDb) {
     let a = db.store().await;
-    assert_eq!(a.schema_version().await.unwrap(), 10);
+    assert_eq!(a.schema_version().await.unwrap(), weiyuan_store::LATEST_SCHEMA_VERSION);
     // A second process connecting to the same database does not re-apply anything.
     let b = db.store().await;
-    assert_eq!(b.schema_version().await.unwrap(), 10);
+    assert_eq!(b.schema_version().await.unwrap(), weiyuan_store::LATEST_SCHEMA_VERSION);
     assert_eq!(a.backend(), db.backend);
 }
 

@@ -466,7 +466,10 @@ both!(health_metrics_and_openapi_are_served);
 async fn health_metrics_and_openapi_are_served(app: &App) {
     let c = app.client();
     let h: Value = c.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
-    assert_eq!((h["status"].as_str(), h["schema_version"].as_i64()), (Some("ok"), Some(13)));
+    assert_eq!(
+        (h["status"].as_str(), h["schema_version"].as_i64()),
+        (Some("ok"), Some(weiyuan_store::LATEST_SCHEMA_VERSION))
+    );
     c.get(app.url("/api/v1/parks")).send().await.unwrap();
     let m = c.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(m.contains("weiyuan_http_requests_total{method=\"GET\",route=\"/api/v1/parks\",status=\"401\"} 1"), "{m}");
