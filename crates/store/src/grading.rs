@@ -285,27 +285,25 @@ impl Store {
 }
 
 async fn reviews_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Vec<Review>> {
-    {
-        let rows = sqlx::query(
-            "SELECT park_id, dimension, score_x100, evidence, reviewer, at_ms FROM grading_reviews \
+    let rows = sqlx::query(
+        "SELECT park_id, dimension, score_x100, evidence, reviewer, at_ms FROM grading_reviews \
              WHERE grading_id = $1 ORDER BY park_id, dimension",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Review {
-                    park_id: col(r, "park_id")?,
-                    dimension: col(r, "dimension")?,
-                    score: col::<i64>(r, "score_x100")? as f64 / 100.0,
-                    evidence: col(r, "evidence")?,
-                    reviewer: col(r, "reviewer")?,
-                    at_ms: col(r, "at_ms")?,
-                })
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Review {
+                park_id: col(r, "park_id")?,
+                dimension: col(r, "dimension")?,
+                score: col::<i64>(r, "score_x100")? as f64 / 100.0,
+                evidence: col(r, "evidence")?,
+                reviewer: col(r, "reviewer")?,
+                at_ms: col(r, "at_ms")?,
             })
-            .collect()
-    }
+        })
+        .collect()
 }
 
 impl GradingTx {
