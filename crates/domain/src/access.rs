@@ -226,6 +226,42 @@ impl Objector {
     }
 }
 
+/// The county's policy office (政策兑现): it writes and publishes policies and takes the
+/// county's stage of an application.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PolicyOffice {
+    _granted: (),
+}
+
+/// An enterprise applying for a policy for itself.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Applicant {
+    enterprise_id: i64,
+}
+
+impl Applicant {
+    pub fn enterprise_id(&self) -> i64 {
+        self.enterprise_id
+    }
+}
+
+/// A reviewer of one policy application at one stage (township or county).
+#[derive(Debug, PartialEq, Eq)]
+pub struct PolicyReviewer {
+    application_id: i64,
+    stage: &'static str,
+}
+
+impl PolicyReviewer {
+    pub fn application_id(&self) -> i64 {
+        self.application_id
+    }
+
+    pub fn stage(&self) -> &'static str {
+        self.stage
+    }
+}
+
 impl UnitDesk {
     pub fn park_id(&self) -> i64 {
         self.park_id
@@ -287,6 +323,39 @@ impl Actor {
     }
 
     /// For an enterprise of this park: its township (or the county).
+    pub fn policy_office(&self) -> Result<PolicyOffice, Denied> {
+        if self.is_county() { Ok(PolicyOffice { _granted: () }) } else { Err(Denied::Forbidden) }
+    }
+
+    /// Only the enterprise itself applies; anyone else who may read it is refused, the rest
+    /// do not see it.
+    pub fn applicant(&self, park: &ParkRef, enterprise_id: i64) -> Result<Applicant, Denied> {
+        if !self.can_read_enterprise(enterprise_id, park) {
+            return Err(Denied::Hidden);
+        }
+        let own = self.role == Role::Enterprise && self.enterprise_id == Some(enterprise_id);
+        if own { Ok(Applicant { enterprise_id }) } else { Err(Denied::Forbidden) }
+    }
+
+    /// The township of the enterprise's park reviews first, then the county.
+    pub fn policy_reviewer(
+        &self,
+        park: &ParkRef,
+        enterprise_id: i64,
+        application_id: i64,
+        stage: &'static str,
+    ) -> Result<PolicyReviewer, Denied> {
+        if !self.can_read_enterprise(enterprise_id, park) {
+            return Err(Denied::Hidden);
+        }
+        let allowed = match stage {
+            crate::policies::AT_TOWNSHIP => self.role == Role::Township && self.can_edit_park(park),
+            crate::policies::AT_COUNTY => self.is_county(),
+            _ => false,
+        };
+        self.grant(park, allowed, PolicyReviewer { application_id, stage })
+    }
+
     pub fn objector(&self, park: &ParkRef, enterprise_id: i64) -> Result<Objector, Denied> {
         if !self.can_read_enterprise(enterprise_id, park) {
             return Err(Denied::Hidden);

@@ -21,6 +21,7 @@ pub mod industry;
 pub mod lottery;
 pub mod network;
 pub mod parks;
+pub mod policies;
 pub mod progress;
 pub mod reports;
 pub mod rules;

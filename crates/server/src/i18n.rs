@@ -83,6 +83,7 @@ pub fn check_text(lang: Lang, c: &weiyuan_domain::rules::Check) -> String {
         let v = match (k.as_str(), v.as_str()) {
             ("by", code) => t(lang, &format!("share_by.{code}")).to_string(),
             ("keyword", word) if !word.is_empty() => tf(lang, "rule.keyword", &[("value".into(), word.into())]),
+            (_, text) if text.starts_with('@') => t(lang, &text[1..]).to_string(),
             _ => v.clone(),
         };
         s = s.replace(&format!("{{{k}}}"), &v);

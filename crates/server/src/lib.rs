@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod parks;
+pub mod policies;
 pub mod progress;
 pub mod reports;
 pub mod requests;

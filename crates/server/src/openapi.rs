@@ -126,6 +126,15 @@ fn schemas() -> Value {
     })
 }
 
+/// The shared schemas and those features declare beside their routes.
+fn all_schemas() -> Value {
+    let mut all = schemas();
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), crate::policies::schemas()) {
+        all.extend(more);
+    }
+    all
+}
+
 fn body_schema(method: &str, path: &str) -> Option<&'static str> {
     match (method, path) {
         ("POST", "/api/v1/auth/login") => Some("Login"),
@@ -174,7 +183,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/parks/{id}/star-applications") => Some("StarInput"),
         ("POST", "/api/v1/star-applications/{id}/decision") => Some("StarDecisionInput"),
         ("POST", "/api/v1/webhooks") => Some("WebhookInput"),
-        _ => None,
+        _ => crate::policies::body_schema(method, path),
     }
 }
 
@@ -204,7 +213,7 @@ pub fn document() -> Value {
         if spec.path.contains("{id}") {
             let mut params =
                 vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })];
-            for second in ["enterprise_id", "objection_id"] {
+            for second in ["enterprise_id", "objection_id", "policy_id"] {
                 if spec.path.contains(&format!("{{{second}}}")) {
                     params.push(
                         json!({ "name": second, "in": "path", "required": true, "schema": { "type": "integer" } }),
@@ -227,7 +236,7 @@ pub fn document() -> Value {
         "servers": [{ "url": "/" }],
         "security": [{ "bearer": [] }],
         "paths": paths,
-        "components": { "schemas": schemas(), "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } }
+        "components": { "schemas": all_schemas(), "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } }
     })
 }
 

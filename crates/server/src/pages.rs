@@ -225,6 +225,23 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
+/// Every problem of a refused action as sentences: field errors with their label, the failed
+/// checks with their numbers, or the error's message.
+pub fn problems(e: &AppError, tr: Tr) -> Vec<String> {
+    match e {
+        AppError::Refused(checks) => checks.iter().filter(|c| !c.passed).map(|c| tr.check(c)).collect(),
+        AppError::Invalid(_) | AppError::Stale(_) => e
+            .fields(tr.0)
+            .into_iter()
+            .map(|f| {
+                let label = tr.t(&format!("field.{}", f.field));
+                if label.starts_with("field.") { f.message } else { format!("{label}：{}", f.message) }
+            })
+            .collect(),
+        other => vec![other.message(tr.0)],
+    }
+}
+
 /// After a successful form post: back to a page with 303 See Other.
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()

@@ -33,11 +33,16 @@ pub struct RouteSpec {
     pub tag: Option<&'static str>,
 }
 
-const fn api(method: &'static str, path: &'static str, tag: &'static str, summary: &'static str) -> RouteSpec {
+pub(crate) const fn api(
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+) -> RouteSpec {
     RouteSpec { method, path, summary, access: Access::User, tag: Some(tag) }
 }
 
-const fn page(method: &'static str, path: &'static str, summary: &'static str) -> RouteSpec {
+pub(crate) const fn page(method: &'static str, path: &'static str, summary: &'static str) -> RouteSpec {
     RouteSpec { method, path, summary, access: Access::User, tag: None }
 }
 
@@ -51,7 +56,7 @@ const fn public(
 }
 
 pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    vec![
+    let mut routes = vec![
         // System
         (public("GET", "/healthz", Some("system"), "Liveness and database check"), get(system::healthz)),
         (public("GET", "/metrics", Some("system"), "Prometheus metrics"), get(system::metrics)),
@@ -688,7 +693,10 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/users", "Create a user (county)"), post(users::pages::create)),
         (page("POST", "/users/{id}/password", "Reset a password (county)"), post(users::pages::reset_password)),
         (page("GET", "/audit", "Audit log (county)"), get(audit::pages::list)),
-    ]
+    ];
+    // Features that declare their own routes, one line each.
+    routes.extend(crate::policies::routes());
+    routes
 }
 
 #[cfg(test)]

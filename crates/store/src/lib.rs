@@ -16,6 +16,7 @@ pub mod holdings;
 pub mod import;
 pub mod lotteries;
 pub mod parks;
+pub mod policies;
 pub mod progress;
 pub mod reports;
 mod schema;

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "evaluation", include_str!("../migrations/0011_evaluation.sql")),
     (12, "grading", include_str!("../migrations/0012_grading.sql")),
     (13, "stars", include_str!("../migrations/0013_stars.sql")),
+    (14, "policies", include_str!("../migrations/0014_policies.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -40,6 +40,12 @@ enum Rule {
     StaffPark,
     /// The county and every township (townships' totals, no park of another township).
     Government,
+    /// An enterprise, for itself (a policy application: no park in the path).
+    EnterpriseOnly,
+    /// The enterprise itself, in its own park.
+    EnterpriseSelf,
+    /// The township of the park, only (the first review step of a policy application).
+    TownshipOwn,
 }
 
 /// The rule of every route. A new route must be added here (and so thought about).
@@ -201,6 +207,22 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/supervision" | "/api/v1/supervision/bulletin.xlsx") => Government,
         ("GET", "/supervision" | "/supervision/bulletin") => Government,
         ("PUT", "/api/v1/enterprises/{id}/land") => EditUnits,
+        // Policies: the library is read by all (each sees who qualifies in its scope); the county
+        // writes, publishes and notifies; an enterprise applies for itself; its township reviews
+        // first (the county's step follows, tested in tests/policies.rs).
+        ("GET", "/api/v1/policies" | "/policies" | "/api/v1/policies/{id}" | "/policies/{id}") => AnyUser,
+        ("GET", "/api/v1/policies/{id}/matches" | "/api/v1/policy-applications" | "/policy-applications") => AnyUser,
+        ("POST", "/api/v1/policies" | "/policies" | "/api/v1/policies/notify") | ("GET", "/policies/new") => CountyOnly,
+        ("PUT", "/api/v1/policies/{id}") => CountyOnly,
+        ("POST", "/api/v1/policies/{id}/publish" | "/policies/{id}/publish") => CountyOnly,
+        ("POST", "/api/v1/policies/{id}/withdraw" | "/policies/{id}/withdraw") => CountyOnly,
+        ("GET", "/api/v1/policies/{id}/reach") => Government,
+        ("GET", "/api/v1/enterprises/{id}/policies" | "/api/v1/enterprises/{id}/notices") => ReadPark,
+        ("GET", "/api/v1/policy-applications/{id}" | "/policy-applications/{id}") => ReadPark,
+        ("POST", "/api/v1/enterprises/{id}/notices/{policy_id}/read") => EnterpriseSelf,
+        ("POST", "/api/v1/policies/{id}/applications" | "/policies/{id}/apply") => EnterpriseOnly,
+        ("POST", "/api/v1/policy-applications/{id}/resubmit" | "/policy-applications/{id}/resubmit") => EnterpriseSelf,
+        ("POST", "/api/v1/policy-applications/{id}/decide" | "/policy-applications/{id}/decide") => TownshipOwn,
         _ => return None,
     })
 }
@@ -217,6 +239,9 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
         Rule::Staff => role != "enterprise",
         Rule::StaffPark => role == "county" || (matches!(role, "xiaojiang" | "wanyang") && own),
         Rule::Government => matches!(role, "county" | "xiaojiang"),
+        Rule::EnterpriseOnly => role == "enterprise",
+        Rule::EnterpriseSelf => role == "enterprise" && own,
+        Rule::TownshipOwn => role == "xiaojiang" && own,
     }
 }
 
@@ -342,6 +367,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         grading_fixture(app, spec, n).await
     } else if path.contains("/evaluation/") {
         evaluation_fixture(app, spec, park.id, first.id, n).await
+    } else if path.contains("polic") || path.contains("/notices") {
+        policy_fixture(app, spec, &park, first.id, n).await
     } else if path.starts_with("/api/v1/alarms/{id}") || path.starts_with("/alarms/{id}") {
         let d = weiyuan_domain::telemetry::DeviceDraft {
             kind: "fire_panel".into(),
@@ -837,6 +864,84 @@ async fn evaluation_fixture(
     (published.id.to_string(), json!({}), vec![])
 }
 
+/// Policies: a fresh published policy with no condition (so every enterprise qualifies and an
+/// application never meets an earlier one), a draft to change or publish, an application of the
+/// park's first enterprise waiting for its township, or one sent back. Returns (id, JSON body,
+/// form fields).
+async fn policy_fixture(
+    app: &App,
+    spec: &RouteSpec,
+    park: &weiyuan_domain::parks::Park,
+    enterprise: i64,
+    n: u32,
+) -> (String, Value, Vec<(&'static str, String)>) {
+    use weiyuan_domain::policies::{ApplyForm, PolicyForm, ReviewForm};
+    use weiyuan_server::policies as p;
+    let store = &app.store;
+    let path = spec.path;
+    let county = system_actor();
+    let form = PolicyForm {
+        title: format!("测试政策{n}"),
+        source: "测试文件".into(),
+        benefit: "测试".into(),
+        valid_from: "2020-01-01".into(),
+        valid_to: "2099-12-31".into(),
+        ..Default::default()
+    };
+    let body = serde_json::to_value(&form).unwrap();
+    let page_form = vec![
+        ("title", form.title.clone()),
+        ("source", form.source.clone()),
+        ("benefit", form.benefit.clone()),
+        ("valid_from", form.valid_from.clone()),
+        ("valid_to", form.valid_to.clone()),
+    ];
+    if path == "/api/v1/policies" || path == "/policies" {
+        return (String::new(), body, page_form);
+    }
+    let draft = p::create(store, &county, &form).await.unwrap();
+    if path.ends_with("/publish") || spec.method == "PUT" {
+        return (draft.id.to_string(), body, page_form);
+    }
+    let (policy, _) = p::publish(store, &county, draft.id).await.unwrap();
+    let as_enterprise = weiyuan_domain::Actor {
+        role: weiyuan_domain::Role::Enterprise,
+        park_id: Some(park.id),
+        enterprise_id: Some(enterprise),
+        ..system_actor()
+    };
+    let statement = format!("申报{n}");
+    if path.ends_with("/applications") || path.ends_with("/apply") {
+        return (policy.id.to_string(), json!({"statement": statement}), vec![("statement", statement)]);
+    }
+    if path.contains("/notices/{policy_id}") {
+        return (format!("{enterprise}|{}", policy.id), json!({}), vec![]);
+    }
+    if path.contains("policy-applications/{id}") {
+        let a = p::apply(store, &as_enterprise, policy.id, &ApplyForm { statement: statement.clone() }).await.unwrap();
+        if path.ends_with("/resubmit") {
+            let township = weiyuan_domain::Actor {
+                role: weiyuan_domain::Role::Township,
+                township_code: Some(park.township_code.clone()),
+                ..system_actor()
+            };
+            let back = ReviewForm { stage: "township".into(), decision: "return".into(), comment: "补材料".into() };
+            p::decide(store, &township, a.id, &back).await.unwrap();
+            return (a.id.to_string(), json!({"statement": statement}), vec![("statement", statement)]);
+        }
+        if path.ends_with("/decide") {
+            let fields = [("stage", "township"), ("decision", "approve"), ("comment", "同意")];
+            let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            return (a.id.to_string(), Value::Object(body), fields.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        }
+        return (a.id.to_string(), json!({}), vec![]);
+    }
+    if path.starts_with("/api/v1/enterprises/{id}") {
+        return (enterprise.to_string(), json!({}), vec![]);
+    }
+    (policy.id.to_string(), json!({}), vec![])
+}
+
 /// Stars: no application left open for the park (a fixture or an earlier call may have left one),
 /// and one waiting for its township for the decision routes. Returns (id, JSON body, form fields).
 async fn star_fixture(app: &App, spec: &RouteSpec, park: i64, n: u32) -> (String, Value, Vec<(&'static str, String)>) {
@@ -932,6 +1037,7 @@ fn concrete(path: &str, id: &str) -> String {
     path.replace("{id}", id)
         .replace("{enterprise_id}", second)
         .replace("{objection_id}", second)
+        .replace("{policy_id}", second)
         .replace("{*file}", "vendor/leaflet.css")
         .replace("{file}", file)
         .replace("{kind}", "parks")

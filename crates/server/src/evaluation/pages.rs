@@ -20,21 +20,7 @@ use weiyuan_store::evaluation::{MethodVersion, Objection, ResultRow, Run};
 
 type PageResult = Result<axum::response::Response, PageError>;
 
-/// Every problem of a refused action as sentences: field errors with their label, failed checks.
-fn problems(e: &AppError, tr: Tr) -> Vec<String> {
-    match e {
-        AppError::Refused(checks) => checks.iter().filter(|c| !c.passed).map(|c| tr.check(c)).collect(),
-        AppError::Invalid(_) | AppError::Stale(_) => e
-            .fields(tr.0)
-            .into_iter()
-            .map(|f| {
-                let label = tr.t(&format!("field.{}", f.field));
-                if label.starts_with("field.") { f.message } else { format!("{label}：{}", f.message) }
-            })
-            .collect(),
-        other => vec![other.message(tr.0)],
-    }
-}
+use crate::pages::problems;
 
 #[derive(Template)]
 #[template(path = "evaluation.html")]

@@ -14,15 +14,7 @@ use weiyuan_store::grading::{GradingRun, RubricVersion};
 
 type PageResult = Result<axum::response::Response, PageError>;
 
-fn problems(e: &AppError, tr: crate::i18n::Tr) -> Vec<String> {
-    match e {
-        AppError::Refused(checks) => checks.iter().filter(|c| !c.passed).map(|c| tr.check(c)).collect(),
-        other => match other.fields(tr.0) {
-            f if !f.is_empty() => f.into_iter().map(|f| f.message).collect(),
-            _ => vec![other.message(tr.0)],
-        },
-    }
-}
+use crate::pages::problems;
 
 #[derive(Template)]
 #[template(path = "grading.html")]
