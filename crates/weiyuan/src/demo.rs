@@ -410,6 +410,7 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
     loaded.enterprise_reports_created = load_reports_demo(store).await?;
     store.assign_generated_floor_areas().await?;
     load_evaluation_demo(store).await?;
+    load_policy_demo(store).await?;
     Ok(loaded)
 }
 
@@ -724,6 +725,129 @@ pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
     // The parks' grading of the last year, a draft waiting for the reviewers' scores.
     let form = weiyuan_server::grading::GradeForm { year: year.to_string() };
     weiyuan_server::grading::compute(store, &county, &form).await.map_err(failed)?;
+    Ok(())
+}
+
+/// The policies the seed names (002 六), published, with applications of qualifying demo
+/// enterprises in every state. Labelled as generated. Written once: skipped when policies exist.
+pub async fn load_policy_demo(store: &Store) -> Result<(), DemoError> {
+    use weiyuan_domain::policies::{ApplyForm, Criterion, Figure, Formula, PolicyForm, ReviewForm};
+    use weiyuan_server::policies as p;
+    if store.policies(true, 1, 0).await?.1 > 0 {
+        return Ok(());
+    }
+    let county = demo_county();
+    let failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo policies: {e:?}"));
+    let wan = |v: i64| Some(weiyuan_domain::Fixed2::from_units(v));
+    let source = "平阳县小微企业园高质量发展五年规划（2018—2022）六";
+    let library = [
+        (
+            "小型微利企业所得税优惠",
+            "年应纳税所得额不超过 100 万元的部分减按 25% 计入、100 万至 300 万元的部分减按 50% 计入，按 20% 税率缴纳（国家延续执行，演示有效期）",
+            vec![
+                Criterion::Figure { figure: Figure::Profit, min: Some(weiyuan_domain::Fixed2(1)), max: wan(300) },
+                Criterion::Figure { figure: Figure::Employees, min: None, max: wan(300) },
+            ],
+            Formula::SmallProfitRelief,
+        ),
+        (
+            "研发费用加计扣除",
+            "未形成无形资产的研发费用，在据实扣除的基础上再按 75% 加计扣除",
+            vec![Criterion::Figure { figure: Figure::Rnd, min: wan(1), max: None }],
+            Formula::RndSuperDeduction { percent: 75 },
+        ),
+        (
+            "新入园企业租金补贴",
+            "对新入园企业给予一定期限、一定比例的租金补贴（演示设定：月租金的 50%，12 个月）",
+            vec![Criterion::YearsInPark { min: None, max: Some(1) }],
+            Formula::RentSubsidy { percent: 50, months: 12 },
+        ),
+        (
+            "小升规奖励",
+            "新纳入规模以上企业统计的，按县人民政府相关规定给予奖励（演示设定：10 万元）",
+            vec![Criterion::ScaleUp],
+            Formula::ScaleUpReward { amount: weiyuan_domain::Fixed2::from_units(100_000) },
+        ),
+        (
+            "新注册入园企业地方财政贡献奖励",
+            "新注册入园企业按入园后第一个完整会计年度的地方财政贡献，给予 50% 的奖励",
+            vec![Criterion::YearsInPark { min: None, max: Some(2) }],
+            Formula::LocalContribution { percent: 50 },
+        ),
+        (
+            "小微企业服务券和创新券",
+            "小微企业服务券和创新券重点面向入园企业发放",
+            vec![Criterion::Tag { tag: weiyuan_domain::enterprises::Tag::TechBased }],
+            Formula::None,
+        ),
+        (
+            "入园同步技改补助",
+            "对入园同步技改的企业，按技改扶持政策给予补助",
+            vec![Criterion::Class {
+                classes: vec![weiyuan_domain::evaluation::Class::A, weiyuan_domain::evaluation::Class::B],
+            }],
+            Formula::None,
+        ),
+    ];
+    let office = county.policy_office().map_err(|_| DemoError::App("demo county".into()))?;
+    let ctx = AuditCtx::system("demo");
+    let mut first = None;
+    for (title, benefit, criteria, formula) in library {
+        let form = PolicyForm {
+            title: title.into(),
+            source: source.into(),
+            benefit: benefit.into(),
+            valid_from: "2019-01-01".into(),
+            valid_to: "2027-12-31".into(),
+            criteria,
+            formula,
+        };
+        let draft = form.validate().map_err(|e| DemoError::App(format!("demo policy {title}: {e:?}")))?;
+        let made = store.create_policy(&office, &ctx, &draft, true).await?;
+        p::publish(store, &county, made.id).await.map_err(failed)?;
+        first.get_or_insert(made.id);
+    }
+    // Applications for the first policy by enterprises that qualify, one in each state.
+    let Some(policy) = first else { return Ok(()) };
+    let m = p::matches(store, &county, policy, &p::MatchQuery { size: "5".into(), ..Default::default() })
+        .await
+        .map_err(failed)?;
+    let steps: [&[(&str, &str)]; 5] = [
+        &[],
+        &[("township", "approve")],
+        &[("township", "approve"), ("county", "approve")],
+        &[("township", "reject")],
+        &[("township", "approve"), ("county", "return")],
+    ];
+    for (row, steps) in m.rows.iter().zip(steps) {
+        let e = store.get_enterprise(row.enterprise_id).await?;
+        let park = store.get_park(e.park_id).await?;
+        let actor = weiyuan_domain::Actor {
+            role: weiyuan_domain::Role::Enterprise,
+            park_id: Some(park.id),
+            enterprise_id: Some(e.id),
+            ..county.clone()
+        };
+        let form = ApplyForm { statement: "演示数据：按上年度月报申报".into() };
+        let a = p::apply(store, &actor, policy, &form).await.map_err(failed)?;
+        for (stage, decision) in steps {
+            let reviewer = match *stage {
+                "township" => weiyuan_domain::Actor {
+                    role: weiyuan_domain::Role::Township,
+                    township_code: Some(park.township_code.clone()),
+                    ..county.clone()
+                },
+                _ => county.clone(),
+            };
+            let comment = if *decision == "approve" {
+                String::new()
+            } else {
+                "演示数据：请补充汇算清缴报告".into()
+            };
+            let f = ReviewForm { stage: stage.to_string(), decision: decision.to_string(), comment };
+            p::decide(store, &reviewer, a.id, &f).await.map_err(failed)?;
+        }
+    }
     Ok(())
 }
 

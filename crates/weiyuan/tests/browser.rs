@@ -657,3 +657,90 @@ async fn the_county_computes_and_publishes_an_evaluation_and_an_enterprise_reads
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_reviews_it() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#park-table").await;
+    b.goto(&app.url("/policies/new")).await;
+    b.wait_el("#policy-form").await;
+    b.type_into("#f-title", "入园企业服务券").await;
+    b.type_into("#f-source", "平阳县小微企业园高质量发展五年规划 六").await;
+    b.type_into("#f-benefit", "服务券重点面向入园企业发放").await;
+    b.type_into("#f-valid_from", "2026-02-31").await;
+    b.type_into("#f-valid_to", "2099-12-31").await;
+    b.select("#f-formula", "scale_up_reward").await;
+    b.type_into("#f-amount", "5000").await;
+    b.click("#save-policy").await;
+    // Refused in Chinese, naming the field; what was typed stays.
+    b.wait_el("#form-error").await;
+    let error = b.text("#form-error").await;
+    assert!(error.contains("有效期起") && error.contains("YYYY-MM-DD"), "{error}");
+    b.type_into("#f-valid_from", "2020-01-01").await;
+    b.click("#save-policy").await;
+    b.wait_url("/policies/").await;
+    b.wait_text("#policy-status", "草稿").await;
+    assert!(b.text("#formula").await.contains("5,000"));
+    b.click("#publish").await;
+    b.wait_text("#policy-status", "已发布").await;
+    b.screenshot("policy").await;
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+
+    // The demo enterprise finds it among its policies, with the amount, and applies.
+    b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#park-name").await;
+    b.goto(&app.url("/policies")).await;
+    b.wait_el("#offers").await;
+    let offers = b.text("#offers").await;
+    assert!(offers.contains("入园企业服务券") && offers.contains("符合"), "{offers}");
+    b.click("#offers a").await;
+    b.wait_el("#apply-form").await;
+    assert!(b.text("#amount").await.contains("5,000"));
+    b.type_into("#f-statement", "申请服务券").await;
+    b.click("#apply").await;
+    b.wait_url("/policy-applications/").await;
+    b.wait_text("#application-status", "待乡镇审核").await;
+    let url = b.url().await;
+    let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+
+    // The township's step (tested through the use case here), then the county in the browser.
+    let a = app.store.policy_application(id).await.unwrap();
+    let township = weiyuan_domain::Actor {
+        user_id: 0,
+        username: "township".into(),
+        display_name: "township".into(),
+        role: weiyuan_domain::Role::Township,
+        township_code: Some(a.township_code.clone()),
+        park_id: None,
+        enterprise_id: None,
+        lang: Default::default(),
+    };
+    let form = weiyuan_domain::policies::ReviewForm {
+        stage: "township".into(),
+        decision: "approve".into(),
+        comment: String::new(),
+    };
+    weiyuan_server::policies::decide(&app.store, &township, id, &form).await.unwrap();
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#park-table").await;
+    b.goto(&app.url("/policy-applications?status=county")).await;
+    b.wait_el(&format!("#applications tr[data-application=\"{id}\"]")).await;
+    b.click(&format!("#applications tr[data-application=\"{id}\"] a")).await;
+    b.wait_el("#review-form").await;
+    b.select("#f-decision", "return").await;
+    b.click("#decide").await;
+    b.wait_el("#form-error").await;
+    assert!(b.text("#form-error").await.contains("理由"));
+    b.select("#f-decision", "approve").await;
+    b.click("#decide").await;
+    b.wait_text("#application-status", "已通过").await;
+    assert_eq!(b.count("#steps tbody tr").await, 3);
+    b.screenshot("policy-application").await;
+    b.quit().await;
+    app.stop().await;
+}
