@@ -262,6 +262,32 @@ impl PolicyReviewer {
     }
 }
 
+/// Who may write a service catalogue: the county for its own (county-wide) catalogue and any
+/// park's, a park's township or operator for the park's.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ServiceDesk {
+    park_id: Option<i64>,
+}
+
+impl ServiceDesk {
+    pub fn park_id(&self) -> Option<i64> {
+        self.park_id
+    }
+}
+
+/// The provider's side of one service request: the park's operator for the services it
+/// provides; the county for county and agency services (and, supervising, for any).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ServiceProvider {
+    request_id: i64,
+}
+
+impl ServiceProvider {
+    pub fn request_id(&self) -> i64 {
+        self.request_id
+    }
+}
+
 impl UnitDesk {
     pub fn park_id(&self) -> i64 {
         self.park_id
@@ -323,6 +349,26 @@ impl Actor {
     }
 
     /// For an enterprise of this park: its township (or the county).
+    /// A catalogue desk for a park's catalogue, or for the county's (`None`).
+    pub fn service_desk(&self, park: Option<&ParkRef>) -> Result<ServiceDesk, Denied> {
+        match park {
+            None if self.is_county() => Ok(ServiceDesk { park_id: None }),
+            None => Err(Denied::Forbidden),
+            Some(p) => self.grant(p, self.can_edit_units(p), ServiceDesk { park_id: Some(p.id) }),
+        }
+    }
+
+    /// The provider of a request for a service of `kind` (`operator`, `county`, `agency`) in
+    /// the requesting enterprise's park.
+    pub fn service_provider(&self, park: &ParkRef, kind: &str, request_id: i64) -> Result<ServiceProvider, Denied> {
+        let allowed = match self.role {
+            Role::County => true,
+            Role::Operator => kind == "operator" && self.park_id == Some(park.id),
+            Role::Township | Role::Enterprise => false,
+        };
+        self.grant(park, allowed, ServiceProvider { request_id })
+    }
+
     pub fn policy_office(&self) -> Result<PolicyOffice, Denied> {
         if self.is_county() { Ok(PolicyOffice { _granted: () }) } else { Err(Denied::Forbidden) }
     }

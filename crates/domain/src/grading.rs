@@ -31,6 +31,8 @@ pub enum Measure {
     DeviceCoverage,
     /// Share of the period's alarms acknowledged or cleared, % (target 100).
     AlarmsHandled,
+    /// Active service functions of the park's catalogue (distinct categories), count (target 3).
+    ServiceFunctions,
 }
 
 impl Measure {
@@ -42,12 +44,14 @@ impl Measure {
             Measure::Cultivated => "cultivated",
             Measure::DeviceCoverage => "device_coverage",
             Measure::AlarmsHandled => "alarms_handled",
+            Measure::ServiceFunctions => "service_functions",
         }
     }
     pub fn unit(self) -> &'static str {
         match self {
             Measure::TaxPerMu => "万元/亩",
             Measure::Cultivated => "家",
+            Measure::ServiceFunctions => "项",
             _ => "%",
         }
     }

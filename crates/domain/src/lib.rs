@@ -26,6 +26,7 @@ pub mod progress;
 pub mod reports;
 pub mod rules;
 pub mod sales;
+pub mod services;
 pub mod supervision;
 pub mod telemetry;
 pub mod time;

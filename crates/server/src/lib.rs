@@ -32,6 +32,7 @@ pub mod reports;
 pub mod requests;
 pub mod routes;
 pub mod rules;
+pub mod services;
 pub mod supervision;
 pub mod system;
 pub mod telemetry;

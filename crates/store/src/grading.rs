@@ -132,6 +132,13 @@ async fn inputs_in(conn: &mut sqlx::AnyConnection, year: i32) -> Result<Vec<(Par
         &[],
     )
     .await?;
+    let services = per_park(
+        conn,
+        "SELECT park_id, CAST(COUNT(DISTINCT category) AS BIGINT) AS n FROM services \
+         WHERE park_id IS NOT NULL AND active = 1 GROUP BY park_id",
+        &[],
+    )
+    .await?;
     let start = weiyuan_domain::progress::Month::new(year, 1).map(|m| m.start_ms()).unwrap_or(0);
     let end = weiyuan_domain::progress::Month::new(year + 1, 1).map(|m| m.start_ms()).unwrap_or(i64::MAX);
     let alarms_sql = |handled: &str| {
@@ -197,6 +204,7 @@ async fn inputs_in(conn: &mut sqlx::AnyConnection, year: i32) -> Result<Vec<(Par
             ),
             (Measure::Cultivated, (n > 0.0).then(|| *tagged.get(&id).unwrap_or(&0) as f64)),
             (Measure::DeviceCoverage, share(metered.get(&id))),
+            (Measure::ServiceFunctions, Some(*services.get(&id).unwrap_or(&0) as f64)),
             (
                 Measure::AlarmsHandled,
                 alarms

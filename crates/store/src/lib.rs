@@ -22,6 +22,7 @@ pub mod reports;
 mod schema;
 pub use schema::LATEST_SCHEMA_VERSION;
 mod scope;
+pub mod services;
 pub mod settings;
 pub mod telemetry;
 pub mod testing;

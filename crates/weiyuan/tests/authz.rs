@@ -46,6 +46,8 @@ enum Rule {
     EnterpriseSelf,
     /// The township of the park, only (the first review step of a policy application).
     TownshipOwn,
+    /// The county, or the park's operator (the provider's side of a service request).
+    OperatorPark,
 }
 
 /// The rule of every route. A new route must be added here (and so thought about).
@@ -223,6 +225,20 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/policies/{id}/applications" | "/policies/{id}/apply") => EnterpriseOnly,
         ("POST", "/api/v1/policy-applications/{id}/resubmit" | "/policy-applications/{id}/resubmit") => EnterpriseSelf,
         ("POST", "/api/v1/policy-applications/{id}/decide" | "/policy-applications/{id}/decide") => TownshipOwn,
+        // Services: the catalogue and requests are read by all in scope; the county keeps the
+        // county-wide catalogue, a park's staff its park's; an enterprise requests a service of its
+        // park; the provider's side (the operator, or the county) takes the steps.
+        ("GET", "/api/v1/services" | "/services" | "/api/v1/services/functions") => AnyUser,
+        ("GET", "/api/v1/service-requests" | "/service-requests") => AnyUser,
+        ("GET", "/api/v1/services/figures") => Staff,
+        ("POST", "/api/v1/services") => CountyOnly,
+        ("POST", "/api/v1/parks/{id}/services" | "/services") | ("PUT", "/api/v1/services/{id}") => EditUnits,
+        ("POST", "/api/v1/services/{id}/requests" | "/services/{id}/request") => EnterpriseSelf,
+        ("GET", "/api/v1/service-requests/{id}" | "/service-requests/{id}" | "/api/v1/service-attachments/{id}") => {
+            ReadPark
+        }
+        ("POST", "/api/v1/service-requests/{id}/steps" | "/service-requests/{id}/steps") => OperatorPark,
+        ("POST", "/api/v1/service-requests/{id}/attachments") => File,
         _ => return None,
     })
 }
@@ -242,6 +258,7 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
         Rule::EnterpriseOnly => role == "enterprise",
         Rule::EnterpriseSelf => role == "enterprise" && own,
         Rule::TownshipOwn => role == "xiaojiang" && own,
+        Rule::OperatorPark => role == "county" || (role == "wanyang" && own),
     }
 }
 
@@ -367,6 +384,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         grading_fixture(app, spec, n).await
     } else if path.contains("/evaluation/") {
         evaluation_fixture(app, spec, park.id, first.id, n).await
+    } else if path.contains("/services") || path.contains("service-") {
+        service_fixture(app, spec, &park, first.id, n).await
     } else if path.contains("polic") || path.contains("/notices") {
         policy_fixture(app, spec, &park, first.id, n).await
     } else if path.starts_with("/api/v1/alarms/{id}") || path.starts_with("/alarms/{id}") {
@@ -942,6 +961,70 @@ async fn policy_fixture(
     (policy.id.to_string(), json!({}), vec![])
 }
 
+/// Services: a fresh service of the park's operator, a request of the park's first enterprise
+/// waiting for acceptance, an attachment on it. Returns (id, JSON body, form fields).
+async fn service_fixture(
+    app: &App,
+    spec: &RouteSpec,
+    park: &weiyuan_domain::parks::Park,
+    enterprise: i64,
+    n: u32,
+) -> (String, Value, Vec<(&'static str, String)>) {
+    use weiyuan_domain::services::{RequestForm, ServiceForm};
+    use weiyuan_server::services as sv;
+    let store = &app.store;
+    let path = spec.path;
+    let form = ServiceForm {
+        category: "finance".into(),
+        name: format!("融资对接{n}"),
+        provider_kind: "operator".into(),
+        provider_name: "园区运营公司".into(),
+        response_hours: "24".into(),
+        completion_days: "10".into(),
+        ..Default::default()
+    };
+    let body = serde_json::to_value(&form).unwrap();
+    let fields = vec![
+        ("park_id", park.id.to_string()),
+        ("category", form.category.clone()),
+        ("name", form.name.clone()),
+        ("provider_kind", form.provider_kind.clone()),
+        ("provider_name", form.provider_name.clone()),
+        ("response_hours", form.response_hours.clone()),
+        ("completion_days", form.completion_days.clone()),
+    ];
+    if path == "/api/v1/services" {
+        let county = ServiceForm { provider_kind: "county".into(), provider_name: "县经信局".into(), ..form };
+        return (String::new(), serde_json::to_value(&county).unwrap(), vec![]);
+    }
+    if path == "/services" || path == "/api/v1/parks/{id}/services" {
+        return (park.id.to_string(), body, fields);
+    }
+    let service = sv::create(store, &system_actor(), Some(park.id), &form).await.unwrap();
+    if spec.method == "PUT" {
+        return (service.id.to_string(), body, fields);
+    }
+    if path.starts_with("/api/v1/services/{id}") || path.starts_with("/services/{id}") {
+        let detail = format!("需要融资{n}");
+        return (service.id.to_string(), json!({"detail": detail}), vec![("detail", detail)]);
+    }
+    let as_enterprise = weiyuan_domain::Actor {
+        role: weiyuan_domain::Role::Enterprise,
+        park_id: Some(park.id),
+        enterprise_id: Some(enterprise),
+        ..system_actor()
+    };
+    let r = sv::request(store, &as_enterprise, service.id, &RequestForm { detail: format!("需求{n}") }).await.unwrap();
+    if path.contains("service-attachments") {
+        let a = sv::attach(store, &system_actor(), r.id, "a.pdf", b"%PDF-1.4 x").await.unwrap();
+        return (a.id.to_string(), json!({}), vec![]);
+    }
+    if path.ends_with("/steps") {
+        return (r.id.to_string(), json!({"step": "accept"}), vec![("step", "accept".into())]);
+    }
+    (r.id.to_string(), json!({}), vec![])
+}
+
 /// Stars: no application left open for the park (a fixture or an earlier call may have left one),
 /// and one waiting for its township for the decision routes. Returns (id, JSON body, form fields).
 async fn star_fixture(app: &App, spec: &RouteSpec, park: i64, n: u32) -> (String, Value, Vec<(&'static str, String)>) {
@@ -1059,6 +1142,9 @@ async fn call(app: &App, s: &Session, spec: &RouteSpec, t: &Target) -> Outcome {
             req = app.client().post(&url).json(&json!({"username": "county", "password": PASSWORD}));
         } else if spec.path == "/api/v1/import/{file}" {
             req = req.header("content-type", "text/csv").body(t.csv.clone());
+        } else if spec.path == "/api/v1/service-requests/{id}/attachments" {
+            let named = format!("{url}?name=%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7.pdf");
+            req = s.client.post(&named).bearer_auth(&s.token).body(b"%PDF-1.4 test".to_vec());
         } else if spec.path == "/api/v1/me/lang" {
             req = req.json(&json!({"lang": "zh-CN"}));
         } else if method != Method::GET {

@@ -1,0 +1,445 @@
+//! Online services to enterprises (企业线上服务): the county's and each park's catalogue, each
+//! park's service functions against the target of 3, an enterprise's requests with their
+//! deadlines, the provider's steps and the enterprise's confirmation and rating, attachments,
+//! the figures per park and per provider, and the escalation of overdue requests (a sweep
+//! every minute; each escalation is a step on the request, audited, and shown to the county
+//! and the park's township).
+//!
+//! Every write has the one shape (docs/architecture.md). This feature declares its own routes.
+
+pub mod api;
+pub mod pages;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::policies::paging;
+use crate::routes::{RouteSpec, api, page};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, get, post, put};
+use serde::{Deserialize, Serialize};
+use weiyuan_domain::access::{Actor, ParkRef, ParkScope, Role};
+use weiyuan_domain::services::{
+    Figures, MAX_ATTACHMENT, RequestForm, ServiceForm, StepForm, TARGET_FUNCTIONS, attachment_checks, figures,
+    next_state,
+};
+use weiyuan_domain::validation::{Checker, FieldError, Invalid};
+use weiyuan_store::services::{Attachment, Request, RequestFilter, Service, ServiceFilter, StepRow};
+use weiyuan_store::{AuditCtx, Store};
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    // Twice the largest attachment, so a file somewhat too large is refused with its size in words.
+    let upload = DefaultBodyLimit::max(MAX_ATTACHMENT * 2);
+    vec![
+        (api("GET", "/api/v1/services", "services", "A page of the catalogue in scope"), get(api::list)),
+        (api("POST", "/api/v1/services", "services", "Add a county-wide service (county)"), post(api::create_county)),
+        (
+            api("POST", "/api/v1/parks/{id}/services", "services", "Add a service to a park's catalogue"),
+            post(api::create_park),
+        ),
+        (
+            api("PUT", "/api/v1/services/{id}", "services", "Change a service of a catalogue one keeps"),
+            put(api::update),
+        ),
+        (
+            api("GET", "/api/v1/services/functions", "services", "Each park's service functions against the target"),
+            get(api::functions),
+        ),
+        (
+            api("GET", "/api/v1/services/figures", "services", "Requests, on-time rate, median time, satisfaction"),
+            get(api::figures),
+        ),
+        (
+            api("POST", "/api/v1/services/{id}/requests", "services", "Request a service (the enterprise)"),
+            post(api::request),
+        ),
+        (api("GET", "/api/v1/service-requests", "services", "A page of requests in scope"), get(api::requests)),
+        (
+            api("GET", "/api/v1/service-requests/{id}", "services", "A request with its steps and attachments"),
+            get(api::get_request),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/service-requests/{id}/steps",
+                "services",
+                "Accept, decline, complete, confirm or cancel",
+            ),
+            post(api::step),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/service-requests/{id}/attachments",
+                "services",
+                "Attach a file (body: its bytes; ?name=)",
+            ),
+            post(api::attach).layer(upload),
+        ),
+        (api("GET", "/api/v1/service-attachments/{id}", "services", "Download an attachment"), get(api::download)),
+        (page("GET", "/services", "Services: the catalogue, functions, requests"), get(pages::list)),
+        (page("POST", "/services", "Add a service"), post(pages::create)),
+        (page("POST", "/services/{id}/request", "Request a service (the enterprise)"), post(pages::request)),
+        (page("GET", "/service-requests", "Requests in scope"), get(pages::requests)),
+        (page("GET", "/service-requests/{id}", "One request"), get(pages::show)),
+        (page("POST", "/service-requests/{id}/steps", "Take a step on a request"), post(pages::step)),
+    ]
+}
+
+/// The request bodies of this feature's API routes, for the OpenAPI document.
+pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
+    match (method, path) {
+        ("POST", "/api/v1/services" | "/api/v1/parks/{id}/services") | ("PUT", "/api/v1/services/{id}") => {
+            Some("ServiceInput")
+        }
+        ("POST", "/api/v1/services/{id}/requests") => Some("ServiceRequestInput"),
+        ("POST", "/api/v1/service-requests/{id}/steps") => Some("ServiceStepInput"),
+        ("POST", "/api/v1/service-requests/{id}/attachments") => Some("File"),
+        _ => None,
+    }
+}
+
+pub fn schemas() -> serde_json::Value {
+    let text = serde_json::json!({ "type": "string" });
+    serde_json::json!({
+        "ServiceInput": { "type": "object", "required": ["category", "name", "provider_kind", "provider_name", "response_hours", "completion_days"], "properties": {
+            "category": { "enum": weiyuan_domain::services::CATEGORIES }, "name": text,
+            "provider_kind": { "enum": ["operator", "county", "agency"] }, "provider_name": text,
+            "description": text, "documents": { "type": "string", "description": "the documents a request needs, one per line" },
+            "response_hours": { "type": "integer", "description": "promised response, hours" },
+            "completion_days": { "type": "integer", "description": "completion after acceptance, days" },
+            "active": { "type": "string", "description": "0: switched off" } } },
+        "ServiceRequestInput": { "type": "object", "required": ["detail"], "properties": { "detail": text } },
+        "ServiceStepInput": { "type": "object", "required": ["step"], "properties": {
+            "step": { "enum": ["accept", "decline", "complete", "confirm", "cancel"] },
+            "note": { "type": "string", "description": "required to decline" },
+            "rating": { "type": "integer", "description": "1–5, to confirm" } } }
+    })
+}
+
+fn scope_ref(park: &weiyuan_domain::parks::Park) -> ParkRef<'_> {
+    ParkRef { id: park.id, township_code: &park.township_code }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct CatalogueQuery {
+    pub park_id: String,
+    pub page: String,
+    pub size: String,
+}
+
+/// The parks whose catalogues the caller sees (None: all).
+async fn visible_parks(store: &Store, actor: &Actor) -> Result<Option<Vec<i64>>, AppError> {
+    Ok(match actor.park_scope() {
+        ParkScope::All => None,
+        scope => Some(store.list_parks(&scope).await?.into_iter().map(|p| p.id).collect()),
+    })
+}
+
+/// A page of the catalogue: the county-wide services and those of the parks in scope; an
+/// enterprise sees only the active ones offered to it.
+pub async fn catalogue(
+    store: &Store,
+    actor: &Actor,
+    q: &CatalogueQuery,
+) -> Result<(Vec<Service>, i64, i64, i64), AppError> {
+    let mut c = Checker::new();
+    let park = (!q.park_id.trim().is_empty()).then(|| c.integer("park_id", &q.park_id, 1, i64::MAX));
+    let (page, size) = paging(&mut c, &q.page, &q.size);
+    c.finish(())?;
+    let mut park_ids = visible_parks(store, actor).await?;
+    if let Some(p) = park {
+        park_ids = Some(match park_ids {
+            Some(ids) if !ids.contains(&p) => Vec::new(),
+            _ => vec![p],
+        });
+    }
+    let f = ServiceFilter {
+        park_ids,
+        county_wide: park.is_none(),
+        active_only: actor.role == Role::Enterprise,
+        limit: size,
+        offset: (page - 1) * size,
+    };
+    let (rows, total) = store.services(&f).await?;
+    Ok((rows, total, page, size))
+}
+
+/// Add a service to a park's catalogue (`Some`) or the county's (`None`).
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    park_id: Option<i64>,
+    form: &ServiceForm,
+) -> Result<Service, AppError> {
+    let park = match park_id {
+        Some(id) => Some(store.get_park(id).await?),
+        None => None,
+    };
+    let desk = actor.service_desk(park.as_ref().map(scope_ref).as_ref())?;
+    let d = form.validate()?;
+    if park.is_none() && d.provider_kind == weiyuan_domain::services::ProviderKind::Operator {
+        return Err(AppError::Invalid(Invalid::one(FieldError::new("provider_kind", "error.service_operator_park"))));
+    }
+    Ok(store.create_service(&desk, &AuditCtx::from(actor), &d, false).await?)
+}
+
+pub async fn update(store: &Store, actor: &Actor, id: i64, form: &ServiceForm) -> Result<Service, AppError> {
+    let s = store.get_service(id).await?;
+    let park = match s.park_id {
+        Some(id) => Some(store.get_park(id).await?),
+        None => None,
+    };
+    if let Some(p) = &park
+        && !actor.can_read_park(&scope_ref(p))
+    {
+        return Err(AppError::NotFound);
+    }
+    let desk = actor.service_desk(park.as_ref().map(scope_ref).as_ref())?;
+    let d = form.validate()?;
+    Ok(store.update_service(&desk, &AuditCtx::from(actor), id, &d).await?)
+}
+
+/// A park's service functions against the target.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParkFunctions {
+    pub park_id: i64,
+    pub park: String,
+    pub functions: i64,
+    pub target: i64,
+    pub met: bool,
+}
+
+/// Every park in scope with its active service functions (distinct categories of its own
+/// catalogue; the county-wide services are offered to all and counted for none).
+pub async fn functions(store: &Store, actor: &Actor) -> Result<Vec<ParkFunctions>, AppError> {
+    let counts: std::collections::HashMap<i64, i64> = store.service_functions().await?.into_iter().collect();
+    let parks = store.list_parks(&actor.park_scope()).await?;
+    Ok(parks
+        .into_iter()
+        .map(|p| {
+            let n = counts.get(&p.id).copied().unwrap_or(0);
+            ParkFunctions {
+                park_id: p.id,
+                park: p.name,
+                functions: n,
+                target: TARGET_FUNCTIONS as i64,
+                met: n >= TARGET_FUNCTIONS as i64,
+            }
+        })
+        .collect())
+}
+
+/// The enterprise requests a service offered to it (its park's or the county's).
+pub async fn request(store: &Store, actor: &Actor, service_id: i64, form: &RequestForm) -> Result<Request, AppError> {
+    let enterprise_id = match (actor.role, actor.enterprise_id) {
+        (Role::Enterprise, Some(id)) => id,
+        _ => return Err(AppError::Forbidden),
+    };
+    let e = store.get_enterprise(enterprise_id).await?;
+    let park = store.get_park(e.park_id).await?;
+    let who = actor.applicant(&scope_ref(&park), enterprise_id)?;
+    let service = store.get_service(service_id).await?;
+    if !service.active || service.park_id.is_some_and(|p| p != park.id) {
+        return Err(AppError::NotFound);
+    }
+    let detail = form.validate()?;
+    let at = weiyuan_store::now_ms();
+    Ok(store
+        .file_service_request(&who, &AuditCtx::from(actor), &service, park.id, &park.township_code, &detail, at, false)
+        .await?)
+}
+
+/// Take a step on a request at `at`: the provider's (accept, decline, complete) or the
+/// enterprise's own (confirm with a rating, cancel before acceptance).
+pub async fn step(store: &Store, actor: &Actor, id: i64, form: &StepForm, at: i64) -> Result<Request, AppError> {
+    let s = form.validate()?;
+    let (tx, r) = store.begin_service_step(id).await?;
+    let park = store.get_park(r.park_id).await?;
+    let scope = scope_ref(&park);
+    if !actor.can_read_enterprise(r.enterprise_id, &scope) {
+        return Err(AppError::NotFound);
+    }
+    let to = next_state(&r.state, s.step).map_err(|c| AppError::Refused(vec![c]))?;
+    let service = store.get_service(r.service_id).await?;
+    let ctx = AuditCtx::from(actor);
+    use weiyuan_store::services::Actor as By;
+    let done = if s.step.by_provider() {
+        let p = actor.service_provider(&scope, &r.provider_kind, r.id)?;
+        tx.step(By::Provider(&p), &ctx, &r, &s, to, service.completion_days, at).await?
+    } else {
+        let a = actor.applicant(&scope, r.enterprise_id)?;
+        tx.step(By::Enterprise(&a), &ctx, &r, &s, to, service.completion_days, at).await?
+    };
+    Ok(done)
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RequestQuery {
+    pub state: String,
+    /// `1`: only requests past a deadline.
+    pub overdue: String,
+    pub service_id: String,
+    pub page: String,
+    pub size: String,
+}
+
+/// The filter of the caller's scope: the county all; a township its parks; an operator its
+/// park's requests for the services it provides (county and agency services are the
+/// county's); an enterprise its own.
+fn scoped(actor: &Actor, mut f: RequestFilter) -> Result<RequestFilter, AppError> {
+    match actor.role {
+        Role::County => {}
+        Role::Township => f.township = Some(actor.township_code.clone().ok_or(AppError::Forbidden)?),
+        Role::Operator => {
+            f.park_id = Some(actor.park_id.ok_or(AppError::Forbidden)?);
+            f.operator_services = true;
+        }
+        Role::Enterprise => f.enterprise_id = Some(actor.enterprise_id.ok_or(AppError::Forbidden)?),
+    }
+    Ok(f)
+}
+
+impl RequestQuery {
+    fn filter(&self, now: i64) -> Result<(RequestFilter, i64, i64), Invalid> {
+        let mut c = Checker::new();
+        let state = (!self.state.trim().is_empty())
+            .then(|| {
+                c.choice("state", &self.state, |s| weiyuan_domain::services::STATES.into_iter().find(|x| *x == s))
+                    .map(str::to_string)
+            })
+            .flatten();
+        let overdue = match self.overdue.trim() {
+            "" | "0" => false,
+            "1" => true,
+            other => {
+                c.push(FieldError::new("overdue", "error.unknown_choice").with("value", other));
+                false
+            }
+        };
+        let service_id =
+            (!self.service_id.trim().is_empty()).then(|| c.integer("service_id", &self.service_id, 1, i64::MAX));
+        let (page, size) = paging(&mut c, &self.page, &self.size);
+        let f = RequestFilter {
+            state,
+            service_id,
+            overdue_at: overdue.then_some(now),
+            limit: size,
+            offset: (page - 1) * size,
+            ..Default::default()
+        };
+        c.finish((f, page, size))
+    }
+}
+
+pub async fn requests(
+    store: &Store,
+    actor: &Actor,
+    q: &RequestQuery,
+) -> Result<(Vec<Request>, i64, i64, i64), AppError> {
+    let (f, page, size) = q.filter(weiyuan_store::now_ms())?;
+    let (rows, total) = store.service_requests(&scoped(actor, f)?).await?;
+    Ok((rows, total, page, size))
+}
+
+/// One request, if the caller may see it: the enterprise itself, the park's township, the
+/// provider's side, the county.
+pub async fn get_request(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<(Request, Vec<StepRow>, Vec<Attachment>), AppError> {
+    let r = store.service_request(id).await?;
+    let park = store.get_park(r.park_id).await?;
+    let visible = match actor.role {
+        Role::Operator => actor.park_id == Some(r.park_id) && r.provider_kind == "operator",
+        _ => actor.can_read_enterprise(r.enterprise_id, &scope_ref(&park)),
+    };
+    if !visible {
+        return Err(AppError::NotFound);
+    }
+    let steps = store.service_request_steps(id).await?;
+    let files = store.service_attachments(id).await?;
+    Ok((r, steps, files))
+}
+
+/// Attach a file to a request one is a party to (the enterprise or the provider's side).
+pub async fn attach(store: &Store, actor: &Actor, id: i64, name: &str, bytes: &[u8]) -> Result<Attachment, AppError> {
+    let (r, _, _) = get_request(store, actor, id).await?;
+    let park = store.get_park(r.park_id).await?;
+    let scope = scope_ref(&park);
+    let party = actor.applicant(&scope, r.enterprise_id).is_ok()
+        || actor.service_provider(&scope, &r.provider_kind, r.id).is_ok();
+    if !party {
+        return Err(AppError::Forbidden);
+    }
+    let (name, kind) = attachment_checks(name, bytes)?;
+    Ok(store.add_service_attachment(&AuditCtx::from(actor), &r, &name, kind, bytes).await?)
+}
+
+pub async fn download(store: &Store, actor: &Actor, id: i64) -> Result<(Attachment, Vec<u8>), AppError> {
+    let (a, bytes) = store.service_attachment(id).await?;
+    get_request(store, actor, a.request_id).await?;
+    Ok((a, bytes))
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FiguresQuery {
+    /// `park` (default) or `provider`.
+    pub by: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FiguresRow {
+    pub key: String,
+    pub label: String,
+    pub figures: Figures,
+}
+
+/// Requests, on-time rate, median hours to complete and satisfaction, per park or provider,
+/// of the requests in the caller's scope (not for enterprises).
+pub async fn service_figures(store: &Store, actor: &Actor, q: &FiguresQuery) -> Result<Vec<FiguresRow>, AppError> {
+    if actor.role == Role::Enterprise {
+        return Err(AppError::Forbidden);
+    }
+    let mut c = Checker::new();
+    let by_provider = match q.by.trim() {
+        "" | "park" => false,
+        "provider" => true,
+        other => {
+            c.push(FieldError::new("by", "error.unknown_choice").with("value", other));
+            false
+        }
+    };
+    c.finish(())?;
+    let f = scoped(actor, RequestFilter::default())?;
+    Ok(store
+        .service_figures(&f, by_provider)
+        .await?
+        .into_iter()
+        .map(|(key, label, n, done)| FiguresRow { key, label, figures: figures(n, &done) })
+        .collect())
+}
+
+/// Escalate what is overdue at `now`: each request once per deadline.
+pub async fn escalate(store: &Store, now: i64) -> Result<Vec<Request>, AppError> {
+    Ok(store.escalate_overdue(&AuditCtx::system("service deadlines"), now).await?)
+}
+
+/// The escalation sweep, every minute.
+pub fn spawn_escalation(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match escalate(&store, weiyuan_store::now_ms()).await {
+                Ok(v) if !v.is_empty() => tracing::info!(escalated = v.len(), "service requests"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "service escalation"),
+            }
+        }
+    })
+}

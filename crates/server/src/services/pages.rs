@@ -1,0 +1,219 @@
+//! Pages of online services: the catalogue with each park's functions against the target (and,
+//! for an enterprise, a request form on each service), the requests in scope with what is
+//! overdue, and one request with its steps, attachments and the step the caller may take.
+
+use super::{CatalogueQuery, FiguresQuery, FiguresRow, ParkFunctions, RequestQuery};
+use crate::AppState;
+use crate::error::AppError;
+use crate::extract::Id;
+use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, see_other, urlencode};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use weiyuan_domain::access::Role;
+use weiyuan_domain::services::{CATEGORIES, RequestForm, ServiceForm, StepForm};
+use weiyuan_store::services::{Attachment, Request, Service, StepRow};
+
+type PageResult = Result<axum::response::Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "services.html")]
+pub struct ListPage {
+    pub ctx: PageCtx,
+    pub services: Vec<Service>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub functions: Vec<ParkFunctions>,
+    pub figures: Vec<FiguresRow>,
+    pub overdue: i64,
+    pub form: ServicePageForm,
+    pub problems: Vec<String>,
+}
+
+impl ListPage {
+    fn categories(&self) -> [&'static str; 15] {
+        CATEGORIES
+    }
+    fn may_add(&self) -> bool {
+        self.ctx.actor.as_ref().is_some_and(|a| a.role != Role::Enterprise)
+    }
+    fn opt(&self, v: &Option<f64>, unit: &str) -> String {
+        v.map(|v| format!("{v}{unit}")).unwrap_or_else(|| "—".into())
+    }
+}
+
+/// A service as typed on the page: the park (empty: the county's catalogue) and the fields.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ServicePageForm {
+    pub park_id: String,
+    #[serde(flatten)]
+    pub service: ServiceForm,
+}
+
+async fn list_page(
+    s: &AppState,
+    u: &PageUser,
+    q: &CatalogueQuery,
+    form: ServicePageForm,
+    problems: Vec<String>,
+) -> Result<ListPage, AppError> {
+    let (services, total, page, size) = super::catalogue(&s.store, &u.actor, q).await?;
+    let (functions, figures, overdue) = if u.actor.role == Role::Enterprise {
+        (Vec::new(), Vec::new(), 0)
+    } else {
+        let late = RequestQuery { overdue: "1".into(), size: "1".into(), ..Default::default() };
+        let overdue = super::requests(&s.store, &u.actor, &late).await?.1;
+        (
+            super::functions(&s.store, &u.actor).await?,
+            super::service_figures(&s.store, &u.actor, &FiguresQuery::default()).await?,
+            overdue,
+        )
+    };
+    let pages = ((total + size - 1) / size).max(1);
+    Ok(ListPage { ctx: u.ctx(), services, total, page, pages, functions, figures, overdue, form, problems })
+}
+
+pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<CatalogueQuery>) -> PageResult {
+    let form = ServicePageForm {
+        service: ServiceForm { response_hours: "24".into(), completion_days: "10".into(), ..Default::default() },
+        ..Default::default()
+    };
+    let page = list_page(&s, &u, &q, form, Vec::new()).await.map_err(u.fail())?;
+    Ok(render(&page))
+}
+
+pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<ServicePageForm>) -> PageResult {
+    let park = match f.park_id.trim() {
+        "" => Ok(None),
+        t => t.parse::<i64>().map(Some).map_err(|_| {
+            AppError::Invalid(weiyuan_domain::validation::Invalid::one(weiyuan_domain::validation::FieldError::new(
+                "park_id",
+                "error.not_integer",
+            )))
+        }),
+    };
+    let made = match park {
+        Ok(p) => super::create(&s.store, &u.actor, p, &f.service).await,
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(_) => Ok(see_other("/services")),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let u = u.at("/services");
+            let problems = problems(&e, u.tr());
+            let page = list_page(&s, &u, &CatalogueQuery::default(), f, problems).await.map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+pub async fn request(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<RequestForm>,
+) -> PageResult {
+    match super::request(&s.store, &u.actor, id, &f).await {
+        Ok(r) => Ok(see_other(&format!("/service-requests/{}", r.id))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let u = u.at("/services");
+            let problems = problems(&e, u.tr());
+            let page = list_page(&s, &u, &CatalogueQuery::default(), ServicePageForm::default(), problems)
+                .await
+                .map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "service_requests.html")]
+pub struct RequestsPage {
+    pub ctx: PageCtx,
+    pub rows: Vec<Request>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub q: RequestQuery,
+    pub now: i64,
+}
+
+impl RequestsPage {
+    fn states(&self) -> [&'static str; 6] {
+        weiyuan_domain::services::STATES
+    }
+    fn late(&self, r: &Request) -> Option<&'static str> {
+        weiyuan_domain::services::overdue(&r.state, &r.deadlines(), self.now).map(|o| o.code())
+    }
+    fn page_link(&self, page: i64) -> String {
+        format!(
+            "/service-requests?state={}&overdue={}&page={page}",
+            urlencode(&self.q.state),
+            urlencode(&self.q.overdue)
+        )
+    }
+}
+
+pub async fn requests(State(s): State<AppState>, u: PageUser, Query(q): Query<RequestQuery>) -> PageResult {
+    let (rows, total, page, size) = super::requests(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+    let pages = ((total + size - 1) / size).max(1);
+    Ok(render(&RequestsPage { ctx: u.ctx(), rows, total, page, pages, q, now: weiyuan_store::now_ms() }))
+}
+
+#[derive(Template)]
+#[template(path = "service_request.html")]
+pub struct ShowPage {
+    pub ctx: PageCtx,
+    pub r: Request,
+    pub steps: Vec<StepRow>,
+    pub files: Vec<Attachment>,
+    /// The steps the caller may take now.
+    pub can: Vec<&'static str>,
+    pub late: Option<&'static str>,
+    pub problems: Vec<String>,
+}
+
+impl ShowPage {
+    fn confirmable(&self) -> bool {
+        self.can.contains(&"confirm")
+    }
+}
+
+async fn show_page(s: &AppState, u: &PageUser, id: i64, problems: Vec<String>) -> Result<ShowPage, AppError> {
+    let (r, steps, files) = super::get_request(&s.store, &u.actor, id).await?;
+    let own = u.actor.role == Role::Enterprise && u.actor.enterprise_id == Some(r.enterprise_id);
+    let provider = match u.actor.role {
+        Role::County => true,
+        Role::Operator => r.provider_kind == "operator" && u.actor.park_id == Some(r.park_id),
+        _ => false,
+    };
+    let can: Vec<&'static str> = weiyuan_domain::services::Step::ALL
+        .iter()
+        .filter(|st| if st.by_provider() { provider } else { own })
+        .filter(|st| weiyuan_domain::services::next_state(&r.state, **st).is_ok())
+        .map(|st| st.code())
+        .collect();
+    let late = weiyuan_domain::services::overdue(&r.state, &r.deadlines(), weiyuan_store::now_ms()).map(|o| o.code());
+    Ok(ShowPage { ctx: u.ctx(), r, steps, files, can, late, problems })
+}
+
+pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
+    Ok(render(&show_page(&s, &u, id, Vec::new()).await.map_err(u.fail())?))
+}
+
+pub async fn step(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(f): CsrfForm<StepForm>) -> PageResult {
+    match super::step(&s.store, &u.actor, id, &f, weiyuan_store::now_ms()).await {
+        Ok(_) => Ok(see_other(&format!("/service-requests/{id}"))),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let u = u.at(&format!("/service-requests/{id}"));
+            let page = show_page(&s, &u, id, problems(&e, u.tr())).await.map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
