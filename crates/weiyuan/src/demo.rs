@@ -411,6 +411,7 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
     store.assign_generated_floor_areas().await?;
     load_evaluation_demo(store).await?;
     load_policy_demo(store).await?;
+    load_services_demo(store).await?;
     Ok(loaded)
 }
 
@@ -848,6 +849,104 @@ pub async fn load_policy_demo(store: &Store) -> Result<(), DemoError> {
             p::decide(store, &reviewer, a.id, &f).await.map_err(failed)?;
         }
     }
+    Ok(())
+}
+
+/// A service catalogue for every completed park (one to four functions, so that some parks are
+/// short of the target of 3), two county-wide services, and three months of requests from the
+/// parks' first enterprises in every state, rated where confirmed; what is overdue is escalated.
+/// Labelled as generated. Written once: skipped when services exist.
+pub async fn load_services_demo(store: &Store) -> Result<(), DemoError> {
+    use weiyuan_domain::parks::ParkStatus;
+    use weiyuan_domain::services::{ServiceForm, StepForm};
+    use weiyuan_server::services as sv;
+    let everything =
+        weiyuan_store::services::ServiceFilter { park_ids: None, county_wide: true, limit: 1, ..Default::default() };
+    if store.services(&everything).await?.1 > 0 {
+        return Ok(());
+    }
+    let county = demo_county();
+    let ctx = AuditCtx::system("demo");
+    let failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo services: {e:?}"));
+    let form = |category: &str, name: &str, kind: &str, provider: &str, hours: i64, days: i64| ServiceForm {
+        category: category.into(),
+        name: name.into(),
+        provider_kind: kind.into(),
+        provider_name: provider.into(),
+        description: format!("{name}（演示数据）"),
+        documents: "营业执照".into(),
+        response_hours: hours.to_string(),
+        completion_days: days.to_string(),
+        active: String::new(),
+    };
+    let desk = county.service_desk(None).map_err(|_| DemoError::App("demo county".into()))?;
+    for f in [
+        form("legal_aid", "法律援助", "county", "平阳县司法局", 48, 15),
+        form("guarantee", "融资担保", "agency", "平阳县中小企业融资担保中心", 24, 20),
+    ] {
+        let d = f.validate().map_err(|e| DemoError::App(format!("{e:?}")))?;
+        store.create_service(&desk, &ctx, &d, true).await?;
+    }
+    let offer = [
+        ("finance", "融资对接", 24, 10),
+        ("government_agency", "政务代办", 8, 5),
+        ("training", "技能培训", 72, 30),
+        ("recruitment", "人才招聘", 48, 20),
+    ];
+    let now = weiyuan_store::now_ms();
+    let day = 86_400_000;
+    let parks = store.list_parks(&weiyuan_domain::access::ParkScope::All).await?;
+    let mut k = 0i64;
+    for (i, park) in parks.iter().filter(|p| p.status == ParkStatus::Completed).enumerate() {
+        let pref = weiyuan_domain::access::ParkRef { id: park.id, township_code: &park.township_code };
+        let desk = county.service_desk(Some(&pref)).map_err(|_| DemoError::App("demo county".into()))?;
+        let mut services = Vec::new();
+        for (category, name, hours, days) in offer.iter().take(1 + i % 4) {
+            let d = form(category, name, "operator", &format!("{}运营公司", park.name), *hours, *days)
+                .validate()
+                .map_err(|e| DemoError::App(format!("{e:?}")))?;
+            services.push(store.create_service(&desk, &ctx, &d, true).await?);
+        }
+        for (j, e) in store.list_enterprises(park.id).await?.iter().take(3).enumerate() {
+            let Some(service) = services.get(j % services.len()) else { continue };
+            k += 1;
+            let at = now - (5 + (k * 7) % 85) * day;
+            let actor = weiyuan_domain::Actor {
+                role: weiyuan_domain::Role::Enterprise,
+                park_id: Some(park.id),
+                enterprise_id: Some(e.id),
+                ..county.clone()
+            };
+            let who = actor.applicant(&pref, e.id).map_err(|_| DemoError::App("demo enterprise".into()))?;
+            let detail = format!("演示数据：{}需求", service.name);
+            let r = store
+                .file_service_request(
+                    &who,
+                    &AuditCtx::from(&actor),
+                    service,
+                    park.id,
+                    &park.township_code,
+                    &detail,
+                    at,
+                    true,
+                )
+                .await?;
+            // Every fifth waits; the rest are accepted within a day, most completed and rated.
+            let steps: &[(&str, i64)] = match k % 5 {
+                0 => &[],
+                1 => &[("accept", 1)],
+                2 => &[("accept", 1), ("complete", 4)],
+                _ => &[("accept", 1), ("complete", 3 + k % 9), ("confirm", 12)],
+            };
+            for (step, after_days) in steps {
+                let by = if *step == "confirm" { &actor } else { &county };
+                let f = StepForm { step: step.to_string(), note: String::new(), rating: (3 + k % 3).to_string() };
+                let when = (at + after_days * day).min(now - 3_600_000);
+                sv::step(store, by, r.id, &f, when).await.map_err(failed)?;
+            }
+        }
+    }
+    sv::escalate(store, now).await.map_err(failed)?;
     Ok(())
 }
 

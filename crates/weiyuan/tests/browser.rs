@@ -744,3 +744,70 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    let py08 = app.park_id("PY08").await;
+    b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_el("#park-name").await;
+    b.goto(&app.url("/services")).await;
+    b.wait_el("#service-form").await;
+    // A response time of 0 hours is refused, naming the field, in Chinese.
+    b.type_into("#f-park_id", &py08.to_string()).await;
+    b.select("#f-category", "finance").await;
+    b.type_into("#f-name", "融资对接").await;
+    b.type_into("#f-provider_name", "园区运营公司").await;
+    b.type_into("#f-response_hours", "0").await;
+    b.click("#add-service").await;
+    b.wait_el("#form-error").await;
+    assert!(b.text("#form-error").await.contains("响应时限"), "{}", b.text("#form-error").await);
+    b.type_into("#f-response_hours", "24").await;
+    b.click("#add-service").await;
+    b.wait_text("#catalogue", "融资对接").await;
+    // One function of three: the park is short of the target.
+    b.wait_text(&format!("#functions tr[data-park=\"{py08}\"]"), "未达标").await;
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+
+    b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#park-name").await;
+    b.goto(&app.url("/services")).await;
+    b.wait_el("#catalogue .request-form").await;
+    b.type_into("#catalogue .f-detail", "流动资金贷款 300 万元").await;
+    b.click("#catalogue .request").await;
+    b.wait_url("/service-requests/").await;
+    b.wait_text("#request-state", "待受理").await;
+    let id: i64 = b.url().await.rsplit('/').next().unwrap().parse().unwrap();
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+
+    b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_el("#park-name").await;
+    b.goto(&app.url("/service-requests")).await;
+    b.click(&format!("#requests tr[data-request=\"{id}\"] a")).await;
+    b.wait_el("#step-form").await;
+    b.select("#f-step", "accept").await;
+    b.click("#take-step").await;
+    b.wait_text("#request-state", "办理中").await;
+    b.select("#f-step", "complete").await;
+    b.type_into("#f-note", "贷款已发放").await;
+    b.click("#take-step").await;
+    b.wait_text("#request-state", "待确认").await;
+    b.click("#logout").await;
+    b.wait_el("#login-submit").await;
+
+    b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#park-name").await;
+    b.goto(&app.url(&format!("/service-requests/{id}"))).await;
+    b.wait_el("#f-rating").await;
+    b.select("#f-rating", "5").await;
+    b.click("#take-step").await;
+    b.wait_text("#request-state", "已完成").await;
+    assert!(b.text("#rating").await.contains('5'));
+    assert_eq!(b.count("#steps tbody tr").await, 4);
+    b.screenshot("service-request").await;
+    b.quit().await;
+    app.stop().await;
+}
