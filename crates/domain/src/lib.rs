@@ -11,6 +11,7 @@ pub mod admission;
 pub mod alarms;
 pub mod analysis;
 pub mod codes;
+pub mod cultivation;
 pub mod deals;
 pub mod enterprises;
 pub mod evaluation;

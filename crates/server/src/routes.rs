@@ -697,6 +697,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     // Features that declare their own routes, one line each.
     routes.extend(crate::policies::routes());
     routes.extend(crate::services::routes());
+    routes.extend(crate::cultivation::routes());
     routes
 }
 

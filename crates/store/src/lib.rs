@@ -7,6 +7,7 @@ pub mod admissions;
 pub mod alarms;
 pub mod audit;
 pub mod backup;
+pub mod cultivation;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod evaluation;

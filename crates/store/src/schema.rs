@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "stars", include_str!("../migrations/0013_stars.sql")),
     (14, "policies", include_str!("../migrations/0014_policies.sql")),
     (15, "services", include_str!("../migrations/0015_services.sql")),
+    (16, "cultivation", include_str!("../migrations/0016_cultivation.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

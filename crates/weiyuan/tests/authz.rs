@@ -239,6 +239,14 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         }
         ("POST", "/api/v1/service-requests/{id}/steps" | "/service-requests/{id}/steps") => OperatorPark,
         ("POST", "/api/v1/service-requests/{id}/attachments") => File,
+        // Cultivation: the library for staff; an enterprise's record read in scope, kept by its
+        // township or the county.
+        ("GET", "/api/v1/cultivation" | "/cultivation") => Staff,
+        ("GET", "/api/v1/enterprises/{id}/cultivation" | "/cultivation/{id}") => ReadPark,
+        ("PUT", "/api/v1/enterprises/{id}/liaison") => EditPark,
+        ("POST", "/api/v1/enterprises/{id}/visits" | "/api/v1/enterprises/{id}/tasks") => EditPark,
+        ("POST", "/cultivation/{id}/liaison" | "/cultivation/{id}/visits" | "/cultivation/{id}/tasks") => EditPark,
+        ("POST", "/api/v1/cultivation-tasks/{id}/done" | "/cultivation-tasks/{id}/done") => EditPark,
         _ => return None,
     })
 }
@@ -384,6 +392,27 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         grading_fixture(app, spec, n).await
     } else if path.contains("/evaluation/") {
         evaluation_fixture(app, spec, park.id, first.id, n).await
+    } else if path.contains("cultivation")
+        || path.ends_with("/liaison")
+        || path.ends_with("/visits")
+        || path.ends_with("/tasks")
+    {
+        let fields: Vec<(&str, String)> = if path.ends_with("/liaison") {
+            vec![("liaison", format!("联络员{n}")), ("phone", "0577-6300000".into())]
+        } else if path.ends_with("/visits") {
+            vec![("visited_on", "2026-01-05".into()), ("summary", format!("走访{n}"))]
+        } else {
+            vec![("title", format!("事项{n}")), ("due_on", "2027-01-31".into())]
+        };
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        if path.contains("cultivation-tasks") {
+            let form =
+                weiyuan_domain::cultivation::TaskForm { title: format!("待办{n}"), due_on: "2027-01-31".into() };
+            let t = weiyuan_server::cultivation::add_task(store, &system_actor(), first.id, &form).await.unwrap();
+            (t.id.to_string(), json!({}), vec![])
+        } else {
+            (first.id.to_string(), Value::Object(body), fields)
+        }
     } else if path.contains("/services") || path.contains("service-") {
         service_fixture(app, spec, &park, first.id, n).await
     } else if path.contains("polic") || path.contains("/notices") {
@@ -500,7 +529,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     {
         let fields = [
             ("name", format!("申请企业{n}有限公司")),
-            ("credit_code", weiyuan::demo::demo_credit_code(70_000 + n)),
+            ("credit_code", credit('A', n)),
             ("industry_code", "C3484".into()),
             ("size", "below".into()),
             ("area_m2", "1000".into()),
@@ -509,7 +538,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         if path.contains("admissions/{id}") {
             let d = weiyuan_domain::enterprises::EnterpriseForm {
                 name: format!("待审企业{n}有限公司"),
-                credit_code: weiyuan::demo::demo_credit_code(75_000 + n),
+                credit_code: credit('B', n),
                 industry_code: "C3484".into(),
                 size: "below".into(),
                 ..Default::default()
@@ -572,7 +601,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         }
         let tenant_form = weiyuan_domain::enterprises::EnterpriseForm {
             name: format!("承租企业{n}有限公司"),
-            credit_code: weiyuan::demo::demo_credit_code(77_000 + n),
+            credit_code: credit('C', n),
             industry_code: first.industry_code.clone(),
             size: "below".into(),
             ..Default::default()
@@ -608,14 +637,13 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         }
     } else if path.ends_with("/lotteries") {
         let u = fixture(600).await;
-        let applicants =
-            format!("{}\n{}", weiyuan::demo::demo_credit_code(78_000 + n), weiyuan::demo::demo_credit_code(79_000 + n));
+        let applicants = format!("{}\n{}", credit('D', n), credit('E', n));
         let fields = [("title", format!("摇号{n}")), ("unit_ids", u.id.to_string()), ("applicants", applicants)];
         let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
         (park.id.to_string(), Value::Object(body), fields.to_vec())
     } else if path.contains("/lotteries/{id}") {
         let u = fixture(600).await;
-        let applicants = vec![weiyuan::demo::demo_credit_code(78_000 + n), weiyuan::demo::demo_credit_code(79_000 + n)];
+        let applicants = vec![credit('D', n), credit('E', n)];
         let l = store.create_lottery(&sys, park.id, &format!("摇号{n}"), &[u.id], &applicants, "seed").await.unwrap();
         (l.id.to_string(), json!({}), vec![])
     } else if path.ends_with("/figures") {
@@ -705,7 +733,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     } else if path.ends_with("/enterprises") || path.ends_with("/enterprises/new") {
         let fields = [
             ("name", format!("新企业{n}有限公司")),
-            ("credit_code", weiyuan::demo::demo_credit_code(90_000 + n)),
+            ("credit_code", credit('F', n)),
             ("industry_code", "C3484".into()),
             ("size", "below".into()),
         ];
@@ -1316,6 +1344,15 @@ async fn every_route_every_role_own_and_foreign_scope(app: &App) {
 }
 
 /// The county's system user, for setting up records through the use cases.
+/// A valid credit code of its own for each kind of fixture and serial: the serials grow with the
+/// route list, so they must never run into another kind's range (a shared range once made an
+/// applicant share its code with a tenant of another park, and the admission page named that park).
+fn credit(kind: char, n: u32) -> String {
+    let first = format!("91330326MA{kind}{n:06}");
+    let check = weiyuan_domain::codes::uscc_check_char(&first).expect("alphabet characters only");
+    format!("{first}{check}")
+}
+
 fn system_actor() -> weiyuan_domain::Actor {
     weiyuan_domain::Actor {
         user_id: 0,
