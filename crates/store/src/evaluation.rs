@@ -188,17 +188,29 @@ impl From<versions::Version<Method>> for MethodVersion {
 
 /// Every enterprise's subject for the period, with its park and township.
 async fn subjects_in(conn: &mut sqlx::AnyConnection, first: Month, last: Month) -> Result<Vec<(Subject, i64, String)>> {
-    let sums = sqlx::query(
-        "SELECT enterprise_id, CAST(COUNT(*) AS BIGINT) AS months, CAST(SUM(v_revenue) AS BIGINT) AS revenue, CAST(SUM(v_tax) AS BIGINT) AS tax, \
-         CAST(SUM(v_value_added) AS BIGINT) AS value_added, CAST(SUM(v_energy) AS BIGINT) AS energy, CAST(SUM(v_emissions) AS BIGINT) AS emissions, \
-         CAST(SUM(v_electricity) AS BIGINT) AS electricity, CAST(SUM(v_water) AS BIGINT) AS water, CAST(SUM(v_rnd) AS BIGINT) AS rnd, \
-         CAST(SUM(v_employees) AS BIGINT) AS employees, CAST(COUNT(v_employees) AS BIGINT) AS employee_months \
-         FROM enterprise_reports WHERE month >= $1 AND month <= $2 GROUP BY enterprise_id",
-    )
-    .bind(first.to_string())
-    .bind(last.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    // A calendar year reads the totals kept with every report write; other twelve months are
+    // summed from the reports.
+    let sums = if first.month == 1 && last.month == 12 && first.year == last.year {
+        sqlx::query(
+            "SELECT enterprise_id, months, revenue, tax, value_added, energy, emissions, electricity, water, rnd, \
+             employees, employee_months FROM enterprise_years WHERE year = $1",
+        )
+        .bind(first.year as i64)
+        .fetch_all(&mut *conn)
+        .await?
+    } else {
+        sqlx::query(
+            "SELECT enterprise_id, CAST(COUNT(*) AS BIGINT) AS months, CAST(SUM(v_revenue) AS BIGINT) AS revenue, CAST(SUM(v_tax) AS BIGINT) AS tax, \
+             CAST(SUM(v_value_added) AS BIGINT) AS value_added, CAST(SUM(v_energy) AS BIGINT) AS energy, CAST(SUM(v_emissions) AS BIGINT) AS emissions, \
+             CAST(SUM(v_electricity) AS BIGINT) AS electricity, CAST(SUM(v_water) AS BIGINT) AS water, CAST(SUM(v_rnd) AS BIGINT) AS rnd, \
+             CAST(SUM(v_employees) AS BIGINT) AS employees, CAST(COUNT(v_employees) AS BIGINT) AS employee_months \
+             FROM enterprise_reports WHERE month >= $1 AND month <= $2 GROUP BY enterprise_id",
+        )
+        .bind(first.to_string())
+        .bind(last.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+    };
     let mut totals: HashMap<i64, (u32, Totals)> = HashMap::with_capacity(sums.len());
     for r in &sums {
         let employee_months: i64 = col(r, "employee_months")?;

@@ -226,27 +226,24 @@ pub(crate) async fn facts_in(conn: &mut AnyConnection, f: &FactsFilter, year: i3
     }
     let joined =
         format!("JOIN enterprises e ON e.id = r.enterprise_id JOIN parks p ON p.id = e.park_id WHERE {filter}");
-    // The basis year and the year before, one row per enterprise and year.
-    let sum = |c: &str| format!("CAST(COALESCE(SUM(r.v_{c}), 0) AS BIGINT) AS {c}");
+    // The basis year and the year before, from the totals kept with every report write.
+    let whole = |c: &str| format!("COALESCE(r.{c}, 0) AS {c}");
     let q = format!(
-        "SELECT r.enterprise_id, SUBSTR(r.month, 1, 4) AS y, CAST(COUNT(*) AS BIGINT) AS months, \
-         CAST(COUNT(r.v_employees) AS BIGINT) AS employee_months, {}, {}, {}, {}, {}, {} \
-         FROM enterprise_reports r {joined} AND r.month >= '{}-01' AND r.month <= '{}-12' \
-         GROUP BY r.enterprise_id, SUBSTR(r.month, 1, 4)",
-        sum("revenue"),
-        sum("tax"),
-        sum("tax_local"),
-        sum("profit"),
-        sum("rnd"),
-        sum("employees"),
+        "SELECT r.enterprise_id, r.year, r.months, r.employee_months, {}, {}, {}, {}, {}, {} \
+         FROM enterprise_years r {joined} AND r.year IN ({}, {year})",
+        whole("revenue"),
+        whole("tax"),
+        whole("tax_local"),
+        whole("profit"),
+        whole("rnd"),
+        whole("employees"),
         year - 1,
-        year,
     );
     for r in bind(&q).fetch_all(&mut *conn).await? {
         let Some(&i) = at.get(&col::<i64>(&r, "enterprise_id")?) else { continue };
-        let y: String = col(&r, "y")?;
+        let y: i64 = col(&r, "year")?;
         let v = |c: &str| col::<i64>(&r, c).map(Fixed2);
-        if y == year.to_string() {
+        if y == year as i64 {
             let employee_months: i64 = col(&r, "employee_months")?;
             let employees = v("employees")?;
             out[i].facts.year = Some(YearFigures {

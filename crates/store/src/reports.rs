@@ -169,6 +169,7 @@ impl Store {
             }
         }
         refresh_rollup(&mut tx, &[(park_id, d.month)].into_iter().collect()).await?;
+        refresh_years(&mut tx, &[(enterprise_id, d.month.year)].into_iter().collect()).await?;
         let after = select(&mut tx, enterprise_id, d.month).await?.ok_or(StoreError::NotFound)?;
         let action = if before.is_some() { "correct" } else { "file" };
         let detail = serde_json::json!({ "month": d.month.to_string(), "figures": figures_json(&d.figures), "reason": d.reason, "jumped": d.jumped });
@@ -192,6 +193,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         insert_many(&mut tx, rows, "", by, generated).await?;
         refresh_rollup(&mut tx, &rows.iter().map(|r| (r.park_id, r.month)).collect()).await?;
+        refresh_years(&mut tx, &rows.iter().map(|r| (r.enterprise_id, r.month.year)).collect()).await?;
         tx.commit().await?;
         Ok(rows.len())
     }
@@ -346,6 +348,34 @@ async fn refresh_rollup(conn: &mut AnyConnection, pairs: &std::collections::BTre
     }
     if !pairs.is_empty() {
         sqlx::query("UPDATE report_generation SET n = n + 1 WHERE id = 1").execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Recompute the calendar-year totals of these enterprise × year pairs (`enterprise_years`) from
+/// the reports, inside the write's transaction, 500 enterprises a statement.
+async fn refresh_years(conn: &mut AnyConnection, pairs: &std::collections::BTreeSet<(i64, i32)>) -> Result<()> {
+    let mut by_year: std::collections::BTreeMap<i32, Vec<i64>> = std::collections::BTreeMap::new();
+    for (e, y) in pairs {
+        by_year.entry(*y).or_default().push(*e);
+    }
+    for (year, ids) in by_year {
+        for chunk in ids.chunks(500) {
+            let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            sqlx::query(sql(format!("DELETE FROM enterprise_years WHERE year = {year} AND enterprise_id IN ({list})")))
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(sql(format!(
+                "INSERT INTO enterprise_years (enterprise_id, year, months, revenue, tax, tax_local, profit, value_added, \
+                 energy, emissions, electricity, water, rnd, employees, employee_months) \
+                 SELECT enterprise_id, {year}, COUNT(*), SUM(v_revenue), SUM(v_tax), SUM(v_tax_local), SUM(v_profit), \
+                 SUM(v_value_added), SUM(v_energy), SUM(v_emissions), SUM(v_electricity), SUM(v_water), SUM(v_rnd), \
+                 SUM(v_employees), COUNT(v_employees) FROM enterprise_reports \
+                 WHERE enterprise_id IN ({list}) AND month >= '{year}-01' AND month <= '{year}-12' GROUP BY enterprise_id"
+            )))
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
 }
@@ -643,6 +673,9 @@ impl Store {
         let pairs =
             new.iter().map(|r| (r.park_id, r.month)).chain(corrections.iter().map(|(b, _)| (b.park_id, b.month)));
         refresh_rollup(&mut tx, &pairs.collect()).await?;
+        let years =
+            new.iter().map(|r| (r.enterprise_id, r.month.year)).chain(corrections.iter().map(|(b, _)| (b.enterprise_id, b.month.year)));
+        refresh_years(&mut tx, &years.collect()).await?;
         let months: std::collections::BTreeSet<String> = new.iter().map(|r| r.month.to_string()).collect();
         let detail = serde_json::json!({ "new": new.len(), "corrected": corrections.len(), "months": months });
         audit::record(&mut tx, ctx, "import", "enterprise_reports", None, None, None, Some(detail)).await?;

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "policies", include_str!("../migrations/0014_policies.sql")),
     (15, "services", include_str!("../migrations/0015_services.sql")),
     (16, "cultivation", include_str!("../migrations/0016_cultivation.sql")),
+    (17, "enterprise_years", include_str!("../migrations/0017_enterprise_years.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

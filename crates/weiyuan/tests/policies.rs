@@ -214,6 +214,16 @@ async fn a_policy_is_matched_applied_for_and_reviewed_in_scope(app: &App) {
     assert_eq!((r["applied"].as_i64(), r["approved"].as_i64()), (Some(1), Some(1)), "{r}");
     assert_eq!(app.get(&ent0, &format!("/api/v1/policies/{id}/reach")).await.status(), 403);
 
+    // A corrected report moves the year's totals at once: 60 万元 more profit, 360 in all,
+    // and e0 only nearly qualifies now.
+    let correction = json!({"month": format!("{}-01", basis()), "output": "100", "revenue": "100", "tax": "1",
+        "electricity": "1000", "employees": "20", "profit": "85", "rnd": "2", "reason": "汇算后更正利润"});
+    let (s, v) = json_of(app.send(&ent0, "POST", &format!("/api/v1/enterprises/{}/reports", e[0]), correction).await).await;
+    assert_eq!(s, 201, "{v}");
+    let (_, mine) = json_of(app.get(&ent0, &format!("/api/v1/enterprises/{}/policies", e[0])).await).await;
+    let (st, o) = standing(&mine);
+    assert_eq!(st, "nearly", "{o}");
+
     // Withdrawn: no longer offered, no new application.
     let (s, _) = json_of(app.send(&county, "POST", &format!("/api/v1/policies/{id}/withdraw"), json!({})).await).await;
     assert_eq!(s, 200);
