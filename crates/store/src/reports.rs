@@ -673,8 +673,10 @@ impl Store {
         let pairs =
             new.iter().map(|r| (r.park_id, r.month)).chain(corrections.iter().map(|(b, _)| (b.park_id, b.month)));
         refresh_rollup(&mut tx, &pairs.collect()).await?;
-        let years =
-            new.iter().map(|r| (r.enterprise_id, r.month.year)).chain(corrections.iter().map(|(b, _)| (b.enterprise_id, b.month.year)));
+        let years = new
+            .iter()
+            .map(|r| (r.enterprise_id, r.month.year))
+            .chain(corrections.iter().map(|(b, _)| (b.enterprise_id, b.month.year)));
         refresh_years(&mut tx, &years.collect()).await?;
         let months: std::collections::BTreeSet<String> = new.iter().map(|r| r.month.to_string()).collect();
         let detail = serde_json::json!({ "new": new.len(), "corrected": corrections.len(), "months": months });

@@ -729,16 +729,10 @@ pub async fn load_evaluation_demo(store: &Store) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// The policies the seed names (002 六), published, with applications of qualifying demo
-/// enterprises in every state. Labelled as generated. Written once: skipped when policies exist.
-pub async fn load_policy_demo(store: &Store) -> Result<(), DemoError> {
-    use weiyuan_domain::policies::{ApplyForm, Criterion, Figure, Formula, PolicyForm, ReviewForm};
-    use weiyuan_server::policies as p;
-    if store.policies(true, 1, 0).await?.1 > 0 {
-        return Ok(());
-    }
-    let county = demo_county();
-    let failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo policies: {e:?}"));
+/// The policies the seed names (002 六) with the eligibility and formulas the platform holds
+/// data for; the amounts the seed leaves to county rules are the demo's settings, and say so.
+pub fn seed_policies() -> Vec<weiyuan_domain::policies::PolicyForm> {
+    use weiyuan_domain::policies::{Criterion, Figure, Formula, PolicyForm};
     let wan = |v: i64| Some(weiyuan_domain::Fixed2::from_units(v));
     let source = "平阳县小微企业园高质量发展五年规划（2018—2022）六";
     let library = [
@@ -790,11 +784,9 @@ pub async fn load_policy_demo(store: &Store) -> Result<(), DemoError> {
             Formula::None,
         ),
     ];
-    let office = county.policy_office().map_err(|_| DemoError::App("demo county".into()))?;
-    let ctx = AuditCtx::system("demo");
-    let mut first = None;
-    for (title, benefit, criteria, formula) in library {
-        let form = PolicyForm {
+    library
+        .into_iter()
+        .map(|(title, benefit, criteria, formula): (&str, &str, Vec<Criterion>, Formula)| PolicyForm {
             title: title.into(),
             source: source.into(),
             benefit: benefit.into(),
@@ -802,7 +794,25 @@ pub async fn load_policy_demo(store: &Store) -> Result<(), DemoError> {
             valid_to: "2027-12-31".into(),
             criteria,
             formula,
-        };
+        })
+        .collect()
+}
+
+/// The policies the seed names (002 六), published, with applications of qualifying demo
+/// enterprises in every state. Labelled as generated. Written once: skipped when policies exist.
+pub async fn load_policy_demo(store: &Store) -> Result<(), DemoError> {
+    use weiyuan_domain::policies::{ApplyForm, ReviewForm};
+    use weiyuan_server::policies as p;
+    if store.policies(true, 1, 0).await?.1 > 0 {
+        return Ok(());
+    }
+    let county = demo_county();
+    let failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo policies: {e:?}"));
+    let office = county.policy_office().map_err(|_| DemoError::App("demo county".into()))?;
+    let ctx = AuditCtx::system("demo");
+    let mut first = None;
+    for form in seed_policies() {
+        let title = form.title.clone();
         let draft = form.validate().map_err(|e| DemoError::App(format!("demo policy {title}: {e:?}")))?;
         let made = store.create_policy(&office, &ctx, &draft, true).await?;
         p::publish(store, &county, made.id).await.map_err(failed)?;

@@ -5,5 +5,6 @@ pub mod config;
 pub mod demo;
 pub mod evaluation_bench;
 pub mod ingest_bench;
+pub mod policies_bench;
 pub mod scale;
 pub mod simulate;

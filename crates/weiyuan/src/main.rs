@@ -201,6 +201,14 @@ enum BenchCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Every policy (the published ones, or the seed's library) matched against every
+    /// enterprise, timed; --export writes the facts matched on as CSV
+    Policies {
+        #[arg(long)]
+        export: Option<PathBuf>,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Write a report workbook with one row per enterprise for a month none has filed
     Workbook {
         /// The month (YYYY-MM)
@@ -540,6 +548,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open(&r.database_url).await?;
             let first = weiyuan_domain::progress::Month::parse(&first_month).ok_or("write the month as YYYY-MM")?;
             weiyuan::evaluation_bench::run(&store, first, export.as_deref(), save).await
+        }
+        Command::Bench { command: BenchCommand::Policies { export, db } } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            weiyuan::policies_bench::run(&store, export.as_deref()).await
         }
         Command::Bench { command: BenchCommand::Workbook { month, output, db } } => {
             let r = resolve(&db, None)?;

@@ -218,7 +218,8 @@ async fn a_policy_is_matched_applied_for_and_reviewed_in_scope(app: &App) {
     // and e0 only nearly qualifies now.
     let correction = json!({"month": format!("{}-01", basis()), "output": "100", "revenue": "100", "tax": "1",
         "electricity": "1000", "employees": "20", "profit": "85", "rnd": "2", "reason": "汇算后更正利润"});
-    let (s, v) = json_of(app.send(&ent0, "POST", &format!("/api/v1/enterprises/{}/reports", e[0]), correction).await).await;
+    let (s, v) =
+        json_of(app.send(&ent0, "POST", &format!("/api/v1/enterprises/{}/reports", e[0]), correction).await).await;
     assert_eq!(s, 201, "{v}");
     let (_, mine) = json_of(app.get(&ent0, &format!("/api/v1/enterprises/{}/policies", e[0])).await).await;
     let (st, o) = standing(&mine);
