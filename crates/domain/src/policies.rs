@@ -391,77 +391,119 @@ fn within_near(value: Fixed2, bound: Fixed2, above: bool) -> bool {
     if above { v >= b * (100 - NEAR_PCT) as i128 } else { v <= b * (100 + NEAR_PCT) as i128 }
 }
 
-fn criterion_check(k: &Criterion, f: &Facts, today: Option<time::Date>) -> (Check, bool) {
+/// Whole years in the park on `today`, if the entry date is known.
+fn years_in_park(f: &Facts, today: Option<time::Date>) -> Option<i64> {
+    match (f.entry_date.as_deref().and_then(parse_date), today) {
+        (Some(e), Some(t)) => Some(whole_years(e, t)),
+        _ => None,
+    }
+}
+
+/// Whether a criterion is met, and whether a miss is close: the one place each criterion is
+/// decided (`criterion_check` adds the numbers for the explanation).
+fn judge(k: &Criterion, f: &Facts, today: Option<time::Date>) -> (bool, bool) {
     match k {
-        Criterion::Size { size } => (
-            Check::new("policy.size", f.size == *size)
-                .with("size", format!("@size.{}", f.size.code()))
-                .with("required", format!("@size.{}", size.code())),
-            false,
-        ),
+        Criterion::Size { size } => (f.size == *size, false),
         Criterion::Industry { codes } => {
             let code = f.industry_code.to_ascii_uppercase();
-            let ok = codes.iter().any(|p| code.starts_with(p.as_str()));
-            (Check::new("policy.industry", ok).with("code", &f.industry_code).with("codes", codes.join("、")), false)
+            (codes.iter().any(|p| code.starts_with(p.as_str())), false)
         }
-        Criterion::Tag { tag } => {
-            (Check::new("policy.tag", f.tags.contains(tag)).with("tag", format!("@tag.{}", tag.code())), false)
-        }
-        Criterion::YearsInPark { min, max } => {
-            let years = match (f.entry_date.as_deref().and_then(parse_date), today) {
-                (Some(e), Some(t)) => Some(whole_years(e, t)),
-                _ => None,
-            };
-            let Some(y) = years else {
-                return (Check::new("policy.no_entry_date", false), false);
-            };
-            let ok = min.is_none_or(|m| y >= m) && max.is_none_or(|m| y <= m);
-            let close = min.is_none_or(|m| y >= m - 1) && max.is_none_or(|m| y <= m + 1);
-            let mut c = Check::new("policy.years_in_park", ok).with("years", y);
-            c = c.with("min", min.map(|v| v.to_string()).unwrap_or_else(|| "—".into()));
-            c = c.with("max", max.map(|v| v.to_string()).unwrap_or_else(|| "—".into()));
-            (c, close)
-        }
-        Criterion::Class { classes } => {
-            let names: Vec<&str> = classes.iter().map(|c| c.code()).collect();
-            let ok = f.class.is_some_and(|c| classes.contains(&c));
-            let got = f.class.map(|c| c.code()).unwrap_or("—");
-            (Check::new("policy.class", ok).with("class", got).with("classes", names.join("、")), false)
-        }
-        Criterion::Figure { figure, min, max } => {
-            let Some(y) = &f.year else {
-                return (
-                    Check::new("policy.no_reports", false).with("figure", format!("@report_field.{}", figure.code())),
-                    false,
-                );
-            };
-            let v = figure.of(y);
-            let ok = min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m);
-            let close = min.is_none_or(|m| within_near(v, m, true)) && max.is_none_or(|m| within_near(v, m, false));
-            let dash = || "—".to_string();
-            let c = Check::new("policy.figure", ok)
-                .with("figure", format!("@report_field.{}", figure.code()))
-                .with("year", y.year)
-                .with("value", v.plain())
-                .with("min", min.map(Fixed2::plain).unwrap_or_else(dash))
-                .with("max", max.map(Fixed2::plain).unwrap_or_else(dash))
-                .with("unit", figure.unit());
-            (c, close)
-        }
-        Criterion::Park { ids } => (Check::new("policy.park", ids.contains(&f.park_id)), false),
+        Criterion::Tag { tag } => (f.tags.contains(tag), false),
+        Criterion::YearsInPark { min, max } => match years_in_park(f, today) {
+            None => (false, false),
+            Some(y) => (
+                min.is_none_or(|m| y >= m) && max.is_none_or(|m| y <= m),
+                min.is_none_or(|m| y >= m - 1) && max.is_none_or(|m| y <= m + 1),
+            ),
+        },
+        Criterion::Class { classes } => (f.class.is_some_and(|c| classes.contains(&c)), false),
+        Criterion::Figure { figure, min, max } => match &f.year {
+            None => (false, false),
+            Some(y) => {
+                let v = figure.of(y);
+                (
+                    min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m),
+                    min.is_none_or(|m| within_near(v, m, true)) && max.is_none_or(|m| within_near(v, m, false)),
+                )
+            }
+        },
+        Criterion::Park { ids } => (ids.contains(&f.park_id), false),
         Criterion::ScaleUp => {
             let revenue = f.year.as_ref().map(|y| y.revenue).unwrap_or(Fixed2::ZERO);
             let prior_below = f.prior_revenue.is_none_or(|p| p < ABOVE_SIZE_REVENUE_WAN);
-            let ok = f.size == EnterpriseSize::Above && revenue >= ABOVE_SIZE_REVENUE_WAN && prior_below;
-            let close = prior_below && within_near(revenue, ABOVE_SIZE_REVENUE_WAN, true);
-            let c = Check::new("policy.scale_up", ok)
-                .with("size", format!("@size.{}", f.size.code()))
-                .with("revenue", revenue.plain())
-                .with("prior", f.prior_revenue.map(Fixed2::plain).unwrap_or_else(|| "—".into()))
-                .with("threshold", ABOVE_SIZE_REVENUE_WAN.plain());
-            (c, close)
+            (
+                f.size == EnterpriseSize::Above && revenue >= ABOVE_SIZE_REVENUE_WAN && prior_below,
+                prior_below && within_near(revenue, ABOVE_SIZE_REVENUE_WAN, true),
+            )
         }
     }
+}
+
+/// Where an enterprise stands with a policy, without the explanation: what matching every
+/// enterprise against every policy needs (`assess` gives the same standing with its checks).
+pub fn standing(criteria: &[Criterion], f: &Facts, today: Option<time::Date>) -> Standing {
+    let (mut failed, mut close) = (0, false);
+    for k in criteria {
+        let (ok, near) = judge(k, f, today);
+        if !ok {
+            failed += 1;
+            close |= near;
+            if failed > 1 {
+                return Standing::No;
+            }
+        }
+    }
+    match failed {
+        0 => Standing::Qualifies,
+        _ if close => Standing::Nearly,
+        _ => Standing::No,
+    }
+}
+
+fn criterion_check(k: &Criterion, f: &Facts, today: Option<time::Date>) -> (Check, bool) {
+    let (ok, close) = judge(k, f, today);
+    let dash = || "—".to_string();
+    let c = match k {
+        Criterion::Size { size } => Check::new("policy.size", ok)
+            .with("size", format!("@size.{}", f.size.code()))
+            .with("required", format!("@size.{}", size.code())),
+        Criterion::Industry { codes } => {
+            Check::new("policy.industry", ok).with("code", &f.industry_code).with("codes", codes.join("、"))
+        }
+        Criterion::Tag { tag } => Check::new("policy.tag", ok).with("tag", format!("@tag.{}", tag.code())),
+        Criterion::YearsInPark { min, max } => match years_in_park(f, today) {
+            None => Check::new("policy.no_entry_date", false),
+            Some(y) => Check::new("policy.years_in_park", ok)
+                .with("years", y)
+                .with("min", min.map(|v| v.to_string()).unwrap_or_else(dash))
+                .with("max", max.map(|v| v.to_string()).unwrap_or_else(dash)),
+        },
+        Criterion::Class { classes } => {
+            let names: Vec<&str> = classes.iter().map(|c| c.code()).collect();
+            let got = f.class.map(|c| c.code()).unwrap_or("—");
+            Check::new("policy.class", ok).with("class", got).with("classes", names.join("、"))
+        }
+        Criterion::Figure { figure, min, max } => match &f.year {
+            None => Check::new("policy.no_reports", false).with("figure", format!("@report_field.{}", figure.code())),
+            Some(y) => Check::new("policy.figure", ok)
+                .with("figure", format!("@report_field.{}", figure.code()))
+                .with("year", y.year)
+                .with("value", figure.of(y).plain())
+                .with("min", min.map(Fixed2::plain).unwrap_or_else(dash))
+                .with("max", max.map(Fixed2::plain).unwrap_or_else(dash))
+                .with("unit", figure.unit()),
+        },
+        Criterion::Park { .. } => Check::new("policy.park", ok),
+        Criterion::ScaleUp => {
+            let revenue = f.year.as_ref().map(|y| y.revenue).unwrap_or(Fixed2::ZERO);
+            Check::new("policy.scale_up", ok)
+                .with("size", format!("@size.{}", f.size.code()))
+                .with("revenue", revenue.plain())
+                .with("prior", f.prior_revenue.map(Fixed2::plain).unwrap_or_else(dash))
+                .with("threshold", ABOVE_SIZE_REVENUE_WAN.plain())
+        }
+    };
+    (c, close)
 }
 
 /// 万元 (hundredths) → 元 (hundredths).

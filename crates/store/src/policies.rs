@@ -169,36 +169,89 @@ pub struct ApplicationFilter {
     pub offset: i64,
 }
 
-/// The facts of the enterprises the filter names, for the basis year, read through `conn`:
-/// the registry, the year's and the year before's reports, the class of the latest published
-/// evaluation and the rent of the units each leases.
-pub(crate) async fn facts_in(conn: &mut AnyConnection, f: &FactsFilter, year: i32) -> Result<Vec<FactsRow>> {
-    let mut clauses = vec!["e.status = 'active'".to_string()];
-    if let Some(id) = f.enterprise_id {
-        clauses.push(format!("e.id = {id}"));
+/// The SQL filter of a facts read and its one text parameter (the township).
+struct Scope {
+    filter: String,
+    township: Option<String>,
+}
+
+impl Scope {
+    fn of(f: &FactsFilter) -> Scope {
+        let mut clauses = vec!["e.status = 'active'".to_string()];
+        if let Some(id) = f.enterprise_id {
+            clauses.push(format!("e.id = {id}"));
+        }
+        if let Some(id) = f.park_id {
+            clauses.push(format!("e.park_id = {id}"));
+        }
+        if f.township.is_some() {
+            clauses.push("p.township_code = $1".into());
+        }
+        Scope { filter: clauses.join(" AND "), township: f.township.clone() }
     }
-    if let Some(id) = f.park_id {
-        clauses.push(format!("e.park_id = {id}"));
-    }
-    if f.township.is_some() {
-        clauses.push("p.township_code = $1".into());
-    }
-    let filter = clauses.join(" AND ");
-    let bind = |q: &str| {
-        let mut query = sqlx::query(sql(q.to_string()));
-        if let Some(t) = &f.township {
+
+    async fn fetch(&self, conn: &mut AnyConnection, q: String) -> Result<Vec<AnyRow>> {
+        let mut query = sqlx::query(sql(q));
+        if let Some(t) = &self.township {
             query = query.bind(t.clone());
         }
-        query
-    };
+        Ok(query.fetch_all(conn).await?)
+    }
+
+    fn joined(&self) -> String {
+        format!("JOIN enterprises e ON e.id = r.enterprise_id JOIN parks p ON p.id = e.park_id WHERE {}", self.filter)
+    }
+}
+
+/// The registry part of the facts: one row per active enterprise.
+async fn registry(conn: &mut AnyConnection, s: &Scope) -> Result<Vec<AnyRow>> {
     let q = format!(
         "SELECT e.id, e.park_id, e.name, p.name AS park, p.township_code, e.size, e.industry_code, e.tags, e.entry_date \
-         FROM enterprises e JOIN parks p ON p.id = e.park_id WHERE {filter}"
+         FROM enterprises e JOIN parks p ON p.id = e.park_id WHERE {}",
+        s.filter
     );
-    let rows = bind(&q).fetch_all(&mut *conn).await?;
-    let mut out: Vec<FactsRow> = Vec::with_capacity(rows.len());
-    let mut at: HashMap<i64, usize> = HashMap::with_capacity(rows.len());
-    for r in &rows {
+    s.fetch(conn, q).await
+}
+
+/// The basis year and the year before, from the totals kept with every report write.
+async fn years(conn: &mut AnyConnection, s: &Scope, year: i32) -> Result<Vec<AnyRow>> {
+    let q = format!(
+        "SELECT r.enterprise_id, r.year, r.months, r.employee_months, COALESCE(r.revenue, 0) AS revenue, \
+         COALESCE(r.tax, 0) AS tax, COALESCE(r.tax_local, 0) AS tax_local, COALESCE(r.profit, 0) AS profit, \
+         COALESCE(r.rnd, 0) AS rnd, COALESCE(r.employees, 0) AS employees \
+         FROM enterprise_years r {} AND r.year IN ({}, {year})",
+        s.joined(),
+        year - 1
+    );
+    s.fetch(conn, q).await
+}
+
+/// The class of the latest published evaluation.
+async fn classes(conn: &mut AnyConnection, s: &Scope) -> Result<Vec<AnyRow>> {
+    let q = format!(
+        "SELECT r.enterprise_id, r.class FROM evaluation_results r {} AND r.class IS NOT NULL AND r.run_id = \
+         (SELECT id FROM evaluation_runs WHERE status = 'published' ORDER BY last_month DESC, id DESC LIMIT 1)",
+        s.joined()
+    );
+    s.fetch(conn, q).await
+}
+
+/// The rent of the units each leases: m² × 元/m² a month, both in hundredths.
+async fn rents(conn: &mut AnyConnection, s: &Scope) -> Result<Vec<AnyRow>> {
+    let q = format!(
+        "SELECT u.tenant_id AS enterprise_id, CAST(SUM(u.area_m2_x100 * u.rent_x100) AS BIGINT) AS rent \
+         FROM units u JOIN enterprises e ON e.id = u.tenant_id JOIN parks p ON p.id = e.park_id \
+         WHERE {} AND u.rent_x100 IS NOT NULL GROUP BY u.tenant_id",
+        s.filter
+    );
+    s.fetch(conn, q).await
+}
+
+/// The four parts put together.
+fn merge(registry: &[AnyRow], years: &[AnyRow], classes: &[AnyRow], rents: &[AnyRow], year: i32) -> Result<Vec<FactsRow>> {
+    let mut out: Vec<FactsRow> = Vec::with_capacity(registry.len());
+    let mut at: HashMap<i64, usize> = HashMap::with_capacity(registry.len());
+    for r in registry {
         let size: String = col(r, "size")?;
         let tags: String = col(r, "tags")?;
         let id: i64 = col(r, "id")?;
@@ -221,34 +274,16 @@ pub(crate) async fn facts_in(conn: &mut AnyConnection, f: &FactsFilter, year: i3
             township_code: col(r, "township_code")?,
         });
     }
-    if out.is_empty() {
-        return Ok(out);
-    }
-    let joined =
-        format!("JOIN enterprises e ON e.id = r.enterprise_id JOIN parks p ON p.id = e.park_id WHERE {filter}");
-    // The basis year and the year before, from the totals kept with every report write.
-    let whole = |c: &str| format!("COALESCE(r.{c}, 0) AS {c}");
-    let q = format!(
-        "SELECT r.enterprise_id, r.year, r.months, r.employee_months, {}, {}, {}, {}, {}, {} \
-         FROM enterprise_years r {joined} AND r.year IN ({}, {year})",
-        whole("revenue"),
-        whole("tax"),
-        whole("tax_local"),
-        whole("profit"),
-        whole("rnd"),
-        whole("employees"),
-        year - 1,
-    );
-    for r in bind(&q).fetch_all(&mut *conn).await? {
-        let Some(&i) = at.get(&col::<i64>(&r, "enterprise_id")?) else { continue };
-        let y: i64 = col(&r, "year")?;
-        let v = |c: &str| col::<i64>(&r, c).map(Fixed2);
+    for r in years {
+        let Some(&i) = at.get(&col::<i64>(r, "enterprise_id")?) else { continue };
+        let y: i64 = col(r, "year")?;
+        let v = |c: &str| col::<i64>(r, c).map(Fixed2);
         if y == year as i64 {
-            let employee_months: i64 = col(&r, "employee_months")?;
+            let employee_months: i64 = col(r, "employee_months")?;
             let employees = v("employees")?;
             out[i].facts.year = Some(YearFigures {
                 year,
-                months: col(&r, "months")?,
+                months: col(r, "months")?,
                 revenue: v("revenue")?,
                 tax: v("tax")?,
                 tax_local: v("tax_local")?,
@@ -260,29 +295,30 @@ pub(crate) async fn facts_in(conn: &mut AnyConnection, f: &FactsFilter, year: i3
             out[i].facts.prior_revenue = Some(v("revenue")?);
         }
     }
-    // The class of the latest published evaluation.
-    let q = format!(
-        "SELECT r.enterprise_id, r.class FROM evaluation_results r {joined} AND r.class IS NOT NULL AND r.run_id = \
-         (SELECT id FROM evaluation_runs WHERE status = 'published' ORDER BY last_month DESC, id DESC LIMIT 1)"
-    );
-    for r in bind(&q).fetch_all(&mut *conn).await? {
-        if let Some(&i) = at.get(&col::<i64>(&r, "enterprise_id")?) {
-            let class: String = col(&r, "class")?;
+    for r in classes {
+        if let Some(&i) = at.get(&col::<i64>(r, "enterprise_id")?) {
+            let class: String = col(r, "class")?;
             out[i].facts.class = Class::ALL.iter().copied().find(|c| c.code() == class);
         }
     }
-    // The rent of the units each leases: m² × 元/m² a month, both in hundredths.
-    let q = format!(
-        "SELECT u.tenant_id AS enterprise_id, CAST(SUM(u.area_m2_x100 * u.rent_x100) AS BIGINT) AS rent \
-         FROM units u JOIN enterprises e ON e.id = u.tenant_id JOIN parks p ON p.id = e.park_id \
-         WHERE {filter} AND u.rent_x100 IS NOT NULL GROUP BY u.tenant_id"
-    );
-    for r in bind(&q).fetch_all(&mut *conn).await? {
-        if let Some(&i) = at.get(&col::<i64>(&r, "enterprise_id")?) {
-            out[i].facts.monthly_rent = Fixed2(col::<i64>(&r, "rent")?).div_round(100);
+    for r in rents {
+        if let Some(&i) = at.get(&col::<i64>(r, "enterprise_id")?) {
+            out[i].facts.monthly_rent = Fixed2(col::<i64>(r, "rent")?).div_round(100);
         }
     }
     Ok(out)
+}
+
+/// The facts of the enterprises the filter names, for the basis year, read through `conn` (a
+/// transaction deciding on them): the registry, the year's and the year before's totals, the
+/// class of the latest published evaluation and the rent of the units each leases.
+pub(crate) async fn facts_in(conn: &mut AnyConnection, f: &FactsFilter, year: i32) -> Result<Vec<FactsRow>> {
+    let s = Scope::of(f);
+    let reg = registry(conn, &s).await?;
+    let y = years(conn, &s, year).await?;
+    let c = classes(conn, &s).await?;
+    let r = rents(conn, &s).await?;
+    merge(&reg, &y, &c, &r, year)
 }
 
 impl Store {
@@ -404,9 +440,21 @@ impl Store {
         self.get_policy(id).await
     }
 
-    /// The facts of the enterprises the filter names for a basis year.
+    /// The facts of the enterprises the filter names for a basis year, the four parts read at
+    /// once on four connections (a read for lists and matching; decisions read through their
+    /// transaction with `facts_in`).
     pub async fn policy_facts(&self, f: &FactsFilter, year: i32) -> Result<Vec<FactsRow>> {
-        facts_in(&mut *self.pool.acquire().await?, f, year).await
+        // Each part takes one connection of its own and needs no other, so parts of concurrent
+        // reads can never wait on each other for the pool.
+        let s = Scope::of(f);
+        let pool = &self.pool;
+        let (reg, y, cl, r) = tokio::try_join!(
+            async { registry(&mut *pool.acquire().await?, &s).await },
+            async { years(&mut *pool.acquire().await?, &s, year).await },
+            async { classes(&mut *pool.acquire().await?, &s).await },
+            async { rents(&mut *pool.acquire().await?, &s).await },
+        )?;
+        merge(&reg, &y, &cl, &r, year)
     }
 
     /// Push notices of policies to the enterprises that qualify, once per policy and

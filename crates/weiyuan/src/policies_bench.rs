@@ -6,7 +6,7 @@
 
 use std::io::Write;
 use std::time::Instant;
-use weiyuan_domain::policies::{Criterion, Formula, Standing, assess, basis_year};
+use weiyuan_domain::policies::{Criterion, Formula, Standing, basis_year, parse_date, standing};
 use weiyuan_store::Store;
 use weiyuan_store::policies::FactsFilter;
 
@@ -18,6 +18,7 @@ pub async fn run(store: &Store, export: Option<&std::path::Path>) -> Result<(), 
     let today = weiyuan_server::today();
     let year = basis_year(&today);
     let published = store.published_policies().await.map_err(err)?;
+    // The formulas are not computed in matching (only for the enterprises shown or applying).
     let library: Vec<(String, Vec<Criterion>, Formula)> = if published.is_empty() {
         crate::demo::seed_policies()
             .into_iter()
@@ -36,10 +37,11 @@ pub async fn run(store: &Store, export: Option<&std::path::Path>) -> Result<(), 
         let read = started.elapsed();
         let t = Instant::now();
         let mut counts = Vec::new();
-        for (title, criteria, formula) in &library {
+        let date = parse_date(&today);
+        for (title, criteria, _) in &library {
             let (mut q, mut n) = (0usize, 0usize);
             for f in &facts {
-                match assess(criteria, formula, &f.facts, &today).standing {
+                match standing(criteria, &f.facts, date) {
                     Standing::Qualifies => q += 1,
                     Standing::Nearly => n += 1,
                     Standing::No => {}

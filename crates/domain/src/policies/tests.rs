@@ -239,3 +239,34 @@ fn reviews_move_the_application_and_a_refusal_needs_a_reason() {
     assert!(crate::rules::all_passed(&apply_checks("published", true, None, &a)));
     assert!(!crate::rules::all_passed(&apply_checks("draft", true, None, &a)));
 }
+
+#[test]
+fn the_fast_standing_agrees_with_the_explained_one() {
+    let today = "2026-03-10";
+    let d = parse_date(today);
+    let libraries: Vec<Vec<Criterion>> = vec![
+        small_profit(),
+        vec![Criterion::ScaleUp],
+        vec![Criterion::YearsInPark { min: None, max: Some(1) }, Criterion::Tag { tag: Tag::TechBased }],
+        vec![Criterion::Class { classes: vec![Class::A] }, Criterion::Industry { codes: vec!["C34".into()] }],
+        vec![],
+    ];
+    let mut cases = vec![facts()];
+    for (profit, employees, revenue) in [("300.01", "120", "1600"), ("361", "301", "2000"), ("0", "0", "0")] {
+        let mut f = facts();
+        let y = f.year.as_mut().unwrap();
+        y.profit = Fixed2::parse(profit).unwrap();
+        y.employees = Fixed2::parse(employees).unwrap();
+        y.revenue = Fixed2::parse(revenue).unwrap();
+        cases.push(f);
+    }
+    let mut none = facts();
+    none.year = None;
+    none.entry_date = None;
+    cases.push(none);
+    for k in &libraries {
+        for f in &cases {
+            assert_eq!(standing(k, f, d), assess(k, &Formula::None, f, today).standing, "{k:?} {f:?}");
+        }
+    }
+}

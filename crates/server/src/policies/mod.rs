@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::{Actor, ParkRef, Role};
 use weiyuan_domain::policies::{
     ApplyForm, Assessment, PolicyForm, ReviewForm, Standing, apply_checks, assess, basis_year, in_force, next_status,
+    standing,
 };
 use weiyuan_domain::rules::all_passed;
 use weiyuan_domain::validation::{Checker, FieldError, Invalid};
@@ -241,10 +242,11 @@ pub async fn notify(store: &Store, ctx: &AuditCtx, only: Option<i64>) -> Result<
         return Ok(0);
     }
     let facts = store.policy_facts(&FactsFilter::default(), basis_year(&today)).await?;
+    let date = weiyuan_domain::policies::parse_date(&today);
     let mut pairs = Vec::new();
     for p in &policies {
         for f in &facts {
-            if assess(&p.criteria, &p.formula, &f.facts, &today).standing == Standing::Qualifies {
+            if standing(&p.criteria, &f.facts, date) == Standing::Qualifies {
                 pairs.push((p.id, f.facts.enterprise_id));
             }
         }
@@ -327,27 +329,40 @@ pub async fn matches(store: &Store, actor: &Actor, id: i64, q: &MatchQuery) -> R
         s => c.choice("standing", s, |s| Standing::parse(s).filter(|s| *s != Standing::No)),
     };
     let (page, size) = paging(&mut c, &q.page, &q.size);
-    let standing = c.finish(standing)?.unwrap_or(Standing::Qualifies);
+    let wanted = c.finish(standing)?.unwrap_or(Standing::Qualifies);
     let p = get_policy(store, actor, id).await?;
     let today = today();
     let facts = store.policy_facts(&scope_filter(actor)?, basis_year(&today)).await?;
+    let date = weiyuan_domain::policies::parse_date(&today);
     let (mut qualifies, mut nearly) = (0, 0);
-    let mut rows = Vec::new();
-    for FactsRow { facts, name, park, .. } in facts {
-        let a = assess(&p.criteria, &p.formula, &facts, &today);
-        match a.standing {
+    let mut found: Vec<FactsRow> = Vec::new();
+    for row in facts {
+        let s = weiyuan_domain::policies::standing(&p.criteria, &row.facts, date);
+        match s {
             Standing::Qualifies => qualifies += 1,
             Standing::Nearly => nearly += 1,
             Standing::No => continue,
         }
-        if a.standing == standing {
-            rows.push(MatchRow { enterprise_id: facts.enterprise_id, enterprise: name, park, standing, assessment: a });
+        if s == wanted {
+            found.push(row);
         }
     }
-    rows.sort_by(|a, b| a.park.cmp(&b.park).then(a.enterprise.cmp(&b.enterprise)));
-    let total = rows.len() as i64;
-    let rows = rows.into_iter().skip(((page - 1) * size) as usize).take(size as usize).collect();
-    Ok(Matches { rows, total, qualifies, nearly, page, size, standing })
+    found.sort_by(|a, b| a.park.cmp(&b.park).then(a.name.cmp(&b.name)));
+    let total = found.len() as i64;
+    // Only the page shown is explained.
+    let rows = found
+        .into_iter()
+        .skip(((page - 1) * size) as usize)
+        .take(size as usize)
+        .map(|FactsRow { facts, name, park, .. }| MatchRow {
+            enterprise_id: facts.enterprise_id,
+            enterprise: name,
+            park,
+            standing: wanted,
+            assessment: assess(&p.criteria, &p.formula, &facts, &today),
+        })
+        .collect();
+    Ok(Matches { rows, total, qualifies, nearly, page, size, standing: wanted })
 }
 
 /// The enterprise's park as a scope reference, or 404 when the caller may not read it.
