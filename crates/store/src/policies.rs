@@ -248,7 +248,13 @@ async fn rents(conn: &mut AnyConnection, s: &Scope) -> Result<Vec<AnyRow>> {
 }
 
 /// The four parts put together.
-fn merge(registry: &[AnyRow], years: &[AnyRow], classes: &[AnyRow], rents: &[AnyRow], year: i32) -> Result<Vec<FactsRow>> {
+fn merge(
+    registry: &[AnyRow],
+    years: &[AnyRow],
+    classes: &[AnyRow],
+    rents: &[AnyRow],
+    year: i32,
+) -> Result<Vec<FactsRow>> {
     let mut out: Vec<FactsRow> = Vec::with_capacity(registry.len());
     let mut at: HashMap<i64, usize> = HashMap::with_capacity(registry.len());
     for r in registry {
