@@ -21,7 +21,8 @@ pub struct PageCtx {
     pub csrf: String,
     /// The current path and query, to come back to after switching language.
     pub here: String,
-    /// Unread alarm notifications of the user (shown beside the alarms link).
+    /// Unread alarm notifications of the user (shown beside the alarms link); for an enterprise,
+    /// its unread policy notices (beside the policies link).
     pub unread: i64,
 }
 
@@ -195,8 +196,12 @@ impl FromRequestParts<AppState> for PageUser {
         let Ok(caller) = Caller::from_request_parts(parts, state).await;
         match caller.actor.clone() {
             Some(actor) => {
+                // An enterprise's unread policy notices; everyone else's unread alarm notifications.
                 let unread = if actor.role == Role::Enterprise {
-                    0
+                    match actor.enterprise_id {
+                        Some(e) => state.store.unread_policy_notices(e).await.unwrap_or(0),
+                        None => 0,
+                    }
                 } else {
                     state.store.unread_notifications(actor.user_id).await.unwrap_or(0)
                 };

@@ -507,6 +507,18 @@ impl Store {
             .collect()
     }
 
+    /// How many notices of published policies the enterprise has not read.
+    pub async fn unread_policy_notices(&self, enterprise_id: i64) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM policy_notices n JOIN policies p ON p.id = n.policy_id \
+             WHERE n.enterprise_id = $1 AND n.read_at IS NULL AND p.status = 'published'",
+        )
+        .bind(enterprise_id)
+        .fetch_one(&self.pool)
+        .await?;
+        col(&r, "n")
+    }
+
     /// The enterprise read a policy's notice (only the enterprise itself: `Applicant`).
     pub async fn read_notice(&self, who: &Applicant, ctx: &AuditCtx, policy_id: i64) -> Result<bool> {
         let mut tx = self.write_tx().await?;

@@ -692,6 +692,8 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
     // The demo enterprise finds it among its policies, with the amount, and applies.
     b.login(&app, "enterprise", PASSWORD).await;
     b.wait_el("#park-name").await;
+    // Publishing told it: one unread notice beside the menu's policies link.
+    b.wait_text("#nav-notices", "1").await;
     b.goto(&app.url("/policies")).await;
     b.wait_el("#offers").await;
     let offers = b.text("#offers").await;
@@ -699,6 +701,7 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
     b.click("#offers a").await;
     b.wait_el("#apply-form").await;
     assert!(b.text("#amount").await.contains("5,000"));
+    assert_eq!(b.count("#nav-notices").await, 0, "opening the policy read its notice");
     b.type_into("#f-statement", "申请服务券").await;
     b.click("#apply").await;
     b.wait_url("/policy-applications/").await;
@@ -755,7 +758,7 @@ async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
     b.goto(&app.url("/services")).await;
     b.wait_el("#service-form").await;
     // A response time of 0 hours is refused, naming the field, in Chinese.
-    b.type_into("#f-park_id", &py08.to_string()).await;
+    b.select("#f-park_id", &py08.to_string()).await;
     b.select("#f-category", "finance").await;
     b.type_into("#f-name", "融资对接").await;
     b.type_into("#f-provider_name", "园区运营公司").await;

@@ -411,11 +411,12 @@ async fn show_page(
     let mut reach = None;
     let mut matches = None;
     let mut offer = None;
+    let mut ctx = u.ctx();
     match (u.actor.role, u.actor.enterprise_id) {
         (Role::Enterprise, Some(eid)) => {
-            // Opening the policy reads its notice.
-            if policy.status == "published" {
-                super::read_notice(&s.store, &u.actor, eid, id).await?;
+            // Opening the policy reads its notice (the menu's count was taken before).
+            if policy.status == "published" && super::read_notice(&s.store, &u.actor, eid, id).await? {
+                ctx.unread = (ctx.unread - 1).max(0);
             }
             offer = super::for_enterprise(&s.store, &u.actor, eid).await?.into_iter().find(|o| o.policy.id == id);
         }
@@ -426,7 +427,7 @@ async fn show_page(
             matches = Some(super::matches(&s.store, &u.actor, id, q).await?);
         }
     }
-    Ok(ShowPage { ctx: u.ctx(), policy, reach, matches, offer, problems, statement })
+    Ok(ShowPage { ctx, policy, reach, matches, offer, problems, statement })
 }
 
 pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id, Query(q): Query<MatchQuery>) -> PageResult {

@@ -30,9 +30,14 @@ pub struct ListPage {
     pub overdue: i64,
     pub form: ServicePageForm,
     pub problems: Vec<String>,
+    /// The parks whose catalogues the caller keeps.
+    pub parks: Vec<(i64, String)>,
 }
 
 impl ListPage {
+    fn park_selected(&self, id: &i64) -> bool {
+        self.form.park_id.trim() == id.to_string()
+    }
     fn categories(&self) -> [&'static str; 15] {
         CATEGORIES
     }
@@ -73,7 +78,20 @@ async fn list_page(
         )
     };
     let pages = ((total + size - 1) / size).max(1);
-    Ok(ListPage { ctx: u.ctx(), services, total, page, pages, functions, figures, overdue, form, problems })
+    let parks = if u.actor.role == Role::Enterprise {
+        Vec::new()
+    } else {
+        s.store
+            .list_parks(&u.actor.park_scope())
+            .await?
+            .into_iter()
+            .filter(|p| {
+                u.actor.can_edit_units(&weiyuan_domain::access::ParkRef { id: p.id, township_code: &p.township_code })
+            })
+            .map(|p| (p.id, p.name))
+            .collect()
+    };
+    Ok(ListPage { ctx: u.ctx(), services, total, page, pages, functions, figures, overdue, form, problems, parks })
 }
 
 pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<CatalogueQuery>) -> PageResult {
