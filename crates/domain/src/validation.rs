@@ -193,6 +193,14 @@ impl Checker {
         ids
     }
 
+    /// A list's `page` (from 1) and `size` (1–500, `default_size` when empty), refused by name
+    /// when not whole numbers in range.
+    pub fn paging(&mut self, page: &str, size: &str, default_size: i64) -> (i64, i64) {
+        let page = if page.trim().is_empty() { 1 } else { self.integer("page", page, 1, 1_000_000) };
+        let size = if size.trim().is_empty() { default_size } else { self.integer("size", size, 1, 500) };
+        (page, size)
+    }
+
     pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
         if self.errors.is_empty() { Ok(value) } else { Err(Invalid(self.errors)) }
     }

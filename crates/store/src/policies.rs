@@ -120,6 +120,14 @@ pub struct Application {
     pub updated_at: i64,
 }
 
+impl Application {
+    /// The enterprise's park and township, as filed: what scope checks on the application read
+    /// (the lists filter by the same township).
+    pub fn scope(&self) -> weiyuan_domain::access::ParkRef<'_> {
+        weiyuan_domain::access::ParkRef { id: self.park_id, township_code: &self.township_code }
+    }
+}
+
 const APPLICATION: &str = "SELECT a.id, a.policy_id, p.title AS policy, a.enterprise_id, e.name AS enterprise, \
     a.park_id, k.name AS park, a.township_code, a.status, a.basis_year, a.amount_x100, a.assessment_json, a.statement, \
     a.generated, a.created_at, a.updated_at FROM policy_applications a JOIN policies p ON p.id = a.policy_id \

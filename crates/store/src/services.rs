@@ -71,6 +71,8 @@ pub struct Request {
     pub category: String,
     pub provider_kind: String,
     pub provider_name: String,
+    /// The service's promised completion, days after acceptance.
+    pub completion_days: i64,
     pub enterprise_id: i64,
     pub enterprise: String,
     pub park_id: i64,
@@ -91,12 +93,18 @@ pub struct Request {
 }
 
 impl Request {
+    /// The enterprise's park and township, as requested: what scope checks read (the lists
+    /// filter by the same township).
+    pub fn scope(&self) -> weiyuan_domain::access::ParkRef<'_> {
+        weiyuan_domain::access::ParkRef { id: self.park_id, township_code: &self.township_code }
+    }
+
     pub fn deadlines(&self) -> Deadlines {
         Deadlines { respond_by: self.respond_by, complete_by: self.complete_by }
     }
 }
 
-const REQUEST: &str = "SELECT r.id, r.service_id, s.name AS service, s.category, s.provider_kind, s.provider_name, \
+const REQUEST: &str = "SELECT r.id, r.service_id, s.name AS service, s.category, s.provider_kind, s.provider_name, s.completion_days, \
     r.enterprise_id, e.name AS enterprise, r.park_id, p.name AS park, r.township_code, r.detail, r.state, \
     r.requested_at, r.respond_by, r.accepted_at, r.complete_by, r.completed_at, r.closed_at, r.rating, \
     r.escalated_at, r.escalated_for, r.generated FROM service_requests r JOIN services s ON s.id = r.service_id \
@@ -110,6 +118,7 @@ fn request_from_row(r: &AnyRow) -> Result<Request> {
         category: col(r, "category")?,
         provider_kind: col(r, "provider_kind")?,
         provider_name: col(r, "provider_name")?,
+        completion_days: col(r, "completion_days")?,
         enterprise_id: col(r, "enterprise_id")?,
         enterprise: col(r, "enterprise")?,
         park_id: col(r, "park_id")?,
@@ -507,15 +516,23 @@ impl Store {
         Ok((attachment_from_row(&row)?, col(&row, "data")?))
     }
 
-    /// Keep an attachment (checked by the caller) on a request the caller may act on.
+    /// Keep an attachment (checked by the caller) on a request of one of its parties.
     pub async fn add_service_attachment(
         &self,
+        by: Actor<'_>,
         ctx: &AuditCtx,
         request: &Request,
         name: &str,
         content_type: &str,
         bytes: &[u8],
     ) -> Result<Attachment> {
+        let party = match by {
+            Actor::Provider(p) => p.request_id() == request.id,
+            Actor::Enterprise(a) => a.enterprise_id() == request.enterprise_id,
+        };
+        if !party {
+            return Err(StoreError::NotFound);
+        }
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO service_attachments (request_id, name, content_type, size, data, by_user, created_at) \
@@ -589,7 +606,6 @@ pub enum Actor<'a> {
 
 impl ServiceTx {
     /// Record the step and move the request to `to` (decided by `services::next_state`).
-    #[allow(clippy::too_many_arguments)]
     pub async fn step(
         mut self,
         by: Actor<'_>,
@@ -597,7 +613,6 @@ impl ServiceTx {
         r: &Request,
         s: &StepDraft,
         to: &str,
-        completion_days: i64,
         at: i64,
     ) -> Result<Request> {
         let ok = match by {
@@ -608,7 +623,10 @@ impl ServiceTx {
             return Err(StoreError::NotFound);
         }
         let set = match s.step {
-            Step::Accept => format!("accepted_at = {at}, complete_by = {}", at + completion_days * 86_400_000),
+            Step::Accept => {
+                let d = weiyuan_domain::services::deadlines(r.requested_at, Some(at), 0, r.completion_days);
+                format!("accepted_at = {at}, complete_by = {}", d.complete_by.unwrap_or(at))
+            }
             Step::Complete => format!("completed_at = {at}"),
             Step::Confirm => format!("closed_at = {at}, rating = {}", s.rating.unwrap_or(0)),
             Step::Decline | Step::Cancel => format!("closed_at = {at}"),

@@ -10,12 +10,12 @@ pub mod pages;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::policies::paging;
+use crate::policies::PAGE_SIZE;
 use crate::routes::{RouteSpec, api, page};
 use axum::routing::{MethodRouter, get, post, put};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use weiyuan_domain::access::{Actor, ParkRef, ParkScope, Role};
+use weiyuan_domain::access::{Actor, ParkScope, Role};
 use weiyuan_domain::cultivation::{LiaisonForm, TIERS, TaskForm, VisitForm, scale_up_gap};
 use weiyuan_domain::units::Fixed2;
 use weiyuan_domain::validation::{Checker, FieldError};
@@ -120,7 +120,7 @@ pub async fn library(store: &Store, actor: &Actor, q: &LibraryQuery) -> Result<L
     if !tier.is_empty() && tier != "candidate" && !TIERS.iter().any(|t| t.code() == tier) {
         c.push(FieldError::new("tier", "error.unknown_choice").with("value", tier));
     }
-    let (page, size) = paging(&mut c, &q.page, &q.size);
+    let (page, size) = c.paging(&q.page, &q.size, PAGE_SIZE);
     c.finish(())?;
     let parks = match actor.park_scope() {
         ParkScope::All => None,
@@ -167,12 +167,8 @@ async fn authority(
     actor: &Actor,
     enterprise_id: i64,
 ) -> Result<weiyuan_domain::access::ParkAuthority, AppError> {
-    let e = store.get_enterprise(enterprise_id).await?;
-    let park = store.get_park(e.park_id).await?;
-    let r = ParkRef { id: park.id, township_code: &park.township_code };
-    if !actor.can_read_enterprise(enterprise_id, &r) {
-        return Err(AppError::NotFound);
-    }
+    let park = crate::enterprises::park_of(store, enterprise_id).await?;
+    let r = park.as_ref();
     Ok(actor.park_authority(&r)?)
 }
 
@@ -181,11 +177,7 @@ pub async fn record(
     actor: &Actor,
     id: i64,
 ) -> Result<(Option<Liaison>, Vec<Visit>, Vec<Task>), AppError> {
-    let e = store.get_enterprise(id).await?;
-    let park = store.get_park(e.park_id).await?;
-    if !actor.can_read_enterprise(id, &ParkRef { id: park.id, township_code: &park.township_code }) {
-        return Err(AppError::NotFound);
-    }
+    crate::enterprises::get(store, actor, id).await?;
     Ok(store.cultivation_of(id).await?)
 }
 

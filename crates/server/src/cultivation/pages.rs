@@ -6,11 +6,11 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
 use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, see_other, urlencode};
+use crate::parks::pages::Empty;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use weiyuan_domain::access::{ParkRef, Role};
+use weiyuan_domain::access::Role;
 use weiyuan_domain::cultivation::{LiaisonForm, TIERS, TaskForm, VisitForm};
 use weiyuan_store::cultivation::{Liaison, Task, Visit};
 
@@ -79,8 +79,7 @@ async fn record_page(s: &AppState, u: &PageUser, id: i64, problems: Vec<String>)
     let (liaison, visits, tasks) = super::record(&s.store, &u.actor, id).await?;
     let e = s.store.get_enterprise(id).await?;
     let park = s.store.get_park(e.park_id).await?;
-    let may_edit = u.actor.role != Role::Enterprise
-        && u.actor.can_edit_park(&ParkRef { id: park.id, township_code: &park.township_code });
+    let may_edit = u.actor.role != Role::Enterprise && u.actor.can_edit_park(&park.as_ref());
     Ok(RecordPage {
         ctx: u.ctx(),
         enterprise_id: id,
@@ -129,9 +128,6 @@ pub async fn task(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(f
     let done = super::add_task(&s.store, &u.actor, id, &f).await.map(|_| ());
     after(&s, u, id, done).await
 }
-
-#[derive(Deserialize)]
-pub struct Empty {}
 
 pub async fn done(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(_): CsrfForm<Empty>) -> PageResult {
     match super::finish_task(&s.store, &u.actor, id).await {

@@ -43,6 +43,13 @@ pub async fn list(store: &Store, actor: &Actor, f: &EnterpriseFilter) -> Result<
     Ok(all.into_iter().filter(|e| f.matches(e)).collect())
 }
 
+/// The park of an enterprise, unscoped: for a capability constructor to decide on (it hides
+/// what the caller may not see).
+pub async fn park_of(store: &Store, id: i64) -> Result<weiyuan_domain::parks::Park, AppError> {
+    let e = store.get_enterprise(id).await?;
+    Ok(store.get_park(e.park_id).await?)
+}
+
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Enterprise, AppError> {
     let e = store.get_enterprise(id).await?;
     let park = crate::parks::get(store, actor, e.park_id).await?;

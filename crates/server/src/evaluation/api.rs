@@ -108,7 +108,7 @@ pub async fn migration(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> Api
 pub async fn land(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
     let e = s.store.get_enterprise(id).await.map_err(|e| u.err()(e.into()))?;
     let park = s.store.get_park(e.park_id).await.map_err(|e| u.err()(e.into()))?;
-    let scope = weiyuan_domain::access::ParkRef { id: park.id, township_code: &park.township_code };
+    let scope = park.as_ref();
     if !u.actor.can_read_enterprise(id, &scope) {
         return Err(u.err()(crate::error::AppError::NotFound));
     }

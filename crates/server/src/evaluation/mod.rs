@@ -77,7 +77,7 @@ pub async fn set_land(store: &Store, actor: &Actor, enterprise_id: i64, form: &L
     use weiyuan_domain::units::Fixed2;
     let e = store.get_enterprise(enterprise_id).await?;
     let park = store.get_park(e.park_id).await?;
-    let desk = actor.unit_desk(&ParkRef { id: park.id, township_code: &park.township_code })?;
+    let desk = actor.unit_desk(&park.as_ref())?;
     let mut c = Checker::new();
     let max = Fixed2::from_units(100_000_000);
     let mut optional =
@@ -163,8 +163,7 @@ impl ResultQuery {
                 false
             }
         };
-        let page = if self.page.is_empty() { 1 } else { c.integer("page", &self.page, 1, 1_000_000) };
-        let size = if self.size.is_empty() { PAGE_SIZE } else { c.integer("size", &self.size, 1, 500) };
+        let (page, size) = c.paging(&self.page, &self.size, PAGE_SIZE);
         let filter = ResultFilter {
             class,
             group,

@@ -26,7 +26,7 @@ pub struct StarForm {
 
 pub async fn apply(store: &Store, actor: &Actor, park_id: i64, form: &StarForm) -> Result<StarApplication, AppError> {
     let park = store.get_park(park_id).await?;
-    let desk = actor.unit_desk(&ParkRef { id: park.id, township_code: &park.township_code })?;
+    let desk = actor.unit_desk(&park.as_ref())?;
     let mut c = Checker::new();
     let stars = c.integer("stars", &form.stars, 1, 5);
     let text = c.text("self_assessment", &form.self_assessment, 4000);

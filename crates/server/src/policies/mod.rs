@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::routes::{RouteSpec, api, page};
 use axum::routing::{MethodRouter, get, post, put};
 use serde::{Deserialize, Serialize};
-use weiyuan_domain::access::{Actor, ParkRef, Role};
+use weiyuan_domain::access::{Actor, Role};
 use weiyuan_domain::policies::{
     ApplyForm, Assessment, PolicyForm, ReviewForm, Standing, apply_checks, assess, basis_year, in_force, next_status,
     standing,
@@ -160,18 +160,8 @@ pub fn schemas() -> serde_json::Value {
     })
 }
 
+/// Rows a list page shows unless asked otherwise.
 pub const PAGE_SIZE: i64 = 50;
-
-/// `page` and `size` of a list, refused by name when not numbers in range.
-pub fn paging(c: &mut Checker, page: &str, size: &str) -> (i64, i64) {
-    let page = if page.trim().is_empty() { 1 } else { c.integer("page", page, 1, 1_000_000) };
-    let size = if size.trim().is_empty() { PAGE_SIZE } else { c.integer("size", size, 1, 500) };
-    (page, size)
-}
-
-fn today() -> String {
-    crate::today()
-}
 
 /// County users see drafts and withdrawn policies; everyone else the published ones.
 fn sees_drafts(actor: &Actor) -> bool {
@@ -187,7 +177,7 @@ pub struct ListQuery {
 
 pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> Result<(Vec<Policy>, i64, i64, i64), AppError> {
     let mut c = Checker::new();
-    let (page, size) = paging(&mut c, &q.page, &q.size);
+    let (page, size) = c.paging(&q.page, &q.size, PAGE_SIZE);
     c.finish(())?;
     let (rows, total) = store.policies(sees_drafts(actor), size, (page - 1) * size).await?;
     Ok((rows, total, page, size))
@@ -231,7 +221,7 @@ pub async fn withdraw(store: &Store, actor: &Actor, id: i64) -> Result<Policy, A
 /// county on demand, and by the server's timer, so an enterprise whose figures change is
 /// told when it newly qualifies.
 pub async fn notify(store: &Store, ctx: &AuditCtx, only: Option<i64>) -> Result<u64, AppError> {
-    let today = today();
+    let today = crate::today();
     let policies: Vec<Policy> = store
         .published_policies()
         .await?
@@ -328,10 +318,10 @@ pub async fn matches(store: &Store, actor: &Actor, id: i64, q: &MatchQuery) -> R
         "" => Some(Standing::Qualifies),
         s => c.choice("standing", s, |s| Standing::parse(s).filter(|s| *s != Standing::No)),
     };
-    let (page, size) = paging(&mut c, &q.page, &q.size);
+    let (page, size) = c.paging(&q.page, &q.size, PAGE_SIZE);
     let wanted = c.finish(standing)?.unwrap_or(Standing::Qualifies);
     let p = get_policy(store, actor, id).await?;
-    let today = today();
+    let today = crate::today();
     let facts = store.policy_facts(&scope_filter(actor)?, basis_year(&today)).await?;
     let date = weiyuan_domain::policies::parse_date(&today);
     let (mut qualifies, mut nearly) = (0, 0);
@@ -365,20 +355,6 @@ pub async fn matches(store: &Store, actor: &Actor, id: i64, q: &MatchQuery) -> R
     Ok(Matches { rows, total, qualifies, nearly, page, size, standing: wanted })
 }
 
-/// The enterprise's park as a scope reference, or 404 when the caller may not read it.
-async fn enterprise_scope(
-    store: &Store,
-    actor: &Actor,
-    enterprise_id: i64,
-) -> Result<weiyuan_domain::parks::Park, AppError> {
-    let e = store.get_enterprise(enterprise_id).await?;
-    let park = store.get_park(e.park_id).await?;
-    if !actor.can_read_enterprise(enterprise_id, &ParkRef { id: park.id, township_code: &park.township_code }) {
-        return Err(AppError::NotFound);
-    }
-    Ok(park)
-}
-
 /// One policy assessed for one enterprise, with its live application if any.
 #[derive(Clone, Debug, Serialize)]
 pub struct Offer {
@@ -392,8 +368,8 @@ pub struct Offer {
 /// Every published policy in force assessed for an enterprise, those it qualifies for first,
 /// then those it nearly qualifies for, then the rest.
 pub async fn for_enterprise(store: &Store, actor: &Actor, enterprise_id: i64) -> Result<Vec<Offer>, AppError> {
-    enterprise_scope(store, actor, enterprise_id).await?;
-    let today = today();
+    crate::enterprises::get(store, actor, enterprise_id).await?;
+    let today = crate::today();
     let facts = store
         .policy_facts(&FactsFilter { enterprise_id: Some(enterprise_id), ..Default::default() }, basis_year(&today))
         .await?
@@ -440,13 +416,13 @@ pub async fn reach(store: &Store, actor: &Actor, id: i64) -> Result<Reach, AppEr
 }
 
 pub async fn notices(store: &Store, actor: &Actor, enterprise_id: i64) -> Result<Vec<Notice>, AppError> {
-    enterprise_scope(store, actor, enterprise_id).await?;
+    crate::enterprises::get(store, actor, enterprise_id).await?;
     Ok(store.policy_notices(enterprise_id).await?)
 }
 
 pub async fn read_notice(store: &Store, actor: &Actor, enterprise_id: i64, policy_id: i64) -> Result<bool, AppError> {
-    let park = enterprise_scope(store, actor, enterprise_id).await?;
-    let who = actor.applicant(&ParkRef { id: park.id, township_code: &park.township_code }, enterprise_id)?;
+    let park = crate::enterprises::park_of(store, enterprise_id).await?;
+    let who = actor.applicant(&park.as_ref(), enterprise_id)?;
     Ok(store.read_notice(&who, &AuditCtx::from(actor), policy_id).await?)
 }
 
@@ -458,15 +434,15 @@ pub async fn apply(store: &Store, actor: &Actor, policy_id: i64, form: &ApplyFor
         (Role::Enterprise, Some(id)) => id,
         _ => return Err(AppError::Forbidden),
     };
-    let park = enterprise_scope(store, actor, enterprise_id).await?;
-    let who = actor.applicant(&ParkRef { id: park.id, township_code: &park.township_code }, enterprise_id)?;
+    let park = crate::enterprises::park_of(store, enterprise_id).await?;
+    let who = actor.applicant(&park.as_ref(), enterprise_id)?;
     let statement = form.validate()?;
     let mut tx = store.begin_application(enterprise_id).await?;
     let policy = tx.policy(policy_id).await?;
     if policy.status == "draft" {
         return Err(AppError::NotFound);
     }
-    let today = today();
+    let today = crate::today();
     let year = basis_year(&today);
     let facts = tx.facts(enterprise_id, year).await?;
     let assessment = assess(&policy.criteria, &policy.formula, &facts.facts, &today);
@@ -492,13 +468,12 @@ pub async fn apply(store: &Store, actor: &Actor, policy_id: i64, form: &ApplyFor
 pub async fn resubmit(store: &Store, actor: &Actor, id: i64, form: &ApplyForm) -> Result<Application, AppError> {
     let statement = form.validate()?;
     let (mut tx, a) = store.begin_policy_review(id).await?;
-    let park = store.get_park(a.park_id).await?;
-    let who = actor.applicant(&ParkRef { id: park.id, township_code: &park.township_code }, a.enterprise_id)?;
+    let who = actor.applicant(&a.scope(), a.enterprise_id)?;
     if a.status != weiyuan_domain::policies::RETURNED {
         return Err(AppError::Stale(Invalid::one(FieldError::new("status", "error.stale"))));
     }
     let policy = tx.policy(a.policy_id).await?;
-    let today = today();
+    let today = crate::today();
     let year = basis_year(&today);
     let facts = tx.facts(a.enterprise_id, year).await?;
     let assessment = assess(&policy.criteria, &policy.formula, &facts.facts, &today);
@@ -516,9 +491,7 @@ pub async fn resubmit(store: &Store, actor: &Actor, id: i64, form: &ApplyForm) -
 pub async fn decide(store: &Store, actor: &Actor, id: i64, form: &ReviewForm) -> Result<Application, AppError> {
     let review = form.validate()?;
     let (tx, a) = store.begin_policy_review(id).await?;
-    let park = store.get_park(a.park_id).await?;
-    let scope = ParkRef { id: park.id, township_code: &park.township_code };
-    let who = actor.policy_reviewer(&scope, a.enterprise_id, a.id, review.stage)?;
+    let who = actor.policy_reviewer(&a.scope(), a.enterprise_id, a.id, review.stage)?;
     if a.status != review.stage {
         let changed = FieldError::new("stage", "error.stage_changed")
             .with("stage", format!("@policy_status.{}", review.stage))
@@ -551,7 +524,7 @@ pub async fn applications(
         .then(|| c.choice("status", &q.status, |s| STATUSES.into_iter().find(|x| *x == s)).map(str::to_string))
         .flatten();
     let policy_id = (!q.policy_id.trim().is_empty()).then(|| c.integer("policy_id", &q.policy_id, 1, i64::MAX));
-    let (page, size) = paging(&mut c, &q.page, &q.size);
+    let (page, size) = c.paging(&q.page, &q.size, PAGE_SIZE);
     c.finish(())?;
     let scope = scope_filter(actor)?;
     let filter = ApplicationFilter {
@@ -569,8 +542,7 @@ pub async fn applications(
 
 pub async fn application(store: &Store, actor: &Actor, id: i64) -> Result<(Application, Vec<Step>), AppError> {
     let a = store.policy_application(id).await?;
-    let park = store.get_park(a.park_id).await?;
-    if !actor.can_read_enterprise(a.enterprise_id, &ParkRef { id: park.id, township_code: &park.township_code }) {
+    if !actor.can_read_enterprise(a.enterprise_id, &a.scope()) {
         return Err(AppError::NotFound);
     }
     let steps = store.policy_application_steps(id).await?;

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::extract::Id;
 use crate::i18n::Tr;
 use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, see_other, urlencode};
+use crate::parks::pages::Empty;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -22,16 +23,16 @@ use weiyuan_store::policies::{Application, Policy, Reach, Step};
 
 type PageResult = Result<axum::response::Response, PageError>;
 
+/// A message with its parameters filled in (`i18n::tf`).
+fn fill(tr: Tr, key: &str, pairs: &[(&str, String)]) -> String {
+    let params: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    crate::i18n::tf(tr.0, key, &params)
+}
+
 /// A criterion in words: "利润总额 ≤ 300 万元".
 pub fn criterion_text(tr: Tr, k: &Criterion) -> String {
     let dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
-    let fill = |key: &str, pairs: &[(&str, String)]| {
-        let mut s = tr.t(key).to_string();
-        for (name, v) in pairs {
-            s = s.replace(&format!("{{{name}}}"), v);
-        }
-        s
-    };
+    let fill = |key: &str, pairs: &[(&str, String)]| fill(tr, key, pairs);
     match k {
         Criterion::Size { size } => fill("policy.k.size", &[("size", tr.code("size", size.code()).into())]),
         Criterion::Industry { codes } => fill("policy.k.industry", &[("codes", codes.join("、"))]),
@@ -61,13 +62,7 @@ pub fn criterion_text(tr: Tr, k: &Criterion) -> String {
 
 /// A formula in words.
 pub fn formula_text(tr: Tr, f: &Formula) -> String {
-    let fill = |key: &str, pairs: &[(&str, String)]| {
-        let mut s = tr.t(key).to_string();
-        for (name, v) in pairs {
-            s = s.replace(&format!("{{{name}}}"), v);
-        }
-        s
-    };
+    let fill = |key: &str, pairs: &[(&str, String)]| fill(tr, key, pairs);
     match f {
         Formula::None => tr.t("policy.f.none").to_string(),
         Formula::SmallProfitRelief => tr.t("policy.f.small_profit_relief").to_string(),
@@ -86,11 +81,7 @@ pub fn formula_text(tr: Tr, f: &Formula) -> String {
 
 /// A computed amount with how it was computed.
 pub fn amount_text(tr: Tr, a: &Amount) -> String {
-    let mut s = tr.t(&a.formula).to_string();
-    for (name, v) in &a.numbers {
-        s = s.replace(&format!("{{{name}}}"), v);
-    }
-    format!("{} 元（{s}）", a.value.grouped())
+    format!("{} 元（{}）", a.value.grouped(), crate::i18n::tf(tr.0, &a.formula, &a.numbers))
 }
 
 fn failed_checks(tr: Tr, checks: &[weiyuan_domain::rules::Check]) -> Vec<String> {
@@ -448,9 +439,6 @@ async fn after(s: &AppState, u: PageUser, id: i64, done: Result<(), AppError>, s
         }
     }
 }
-
-#[derive(Deserialize)]
-pub struct Empty {}
 
 pub async fn publish(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(_): CsrfForm<Empty>) -> PageResult {
     let done = super::publish(&s.store, &u.actor, id).await.map(|_| ());

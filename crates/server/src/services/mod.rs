@@ -12,12 +12,12 @@ pub mod pages;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::policies::paging;
+use crate::policies::PAGE_SIZE;
 use crate::routes::{RouteSpec, api, page};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post, put};
 use serde::{Deserialize, Serialize};
-use weiyuan_domain::access::{Actor, ParkRef, ParkScope, Role};
+use weiyuan_domain::access::{Actor, ParkScope, Role};
 use weiyuan_domain::services::{
     Figures, MAX_ATTACHMENT, RequestForm, ServiceForm, StepForm, TARGET_FUNCTIONS, attachment_checks, figures,
     next_state,
@@ -117,10 +117,6 @@ pub fn schemas() -> serde_json::Value {
     })
 }
 
-fn scope_ref(park: &weiyuan_domain::parks::Park) -> ParkRef<'_> {
-    ParkRef { id: park.id, township_code: &park.township_code }
-}
-
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct CatalogueQuery {
@@ -146,7 +142,7 @@ pub async fn catalogue(
 ) -> Result<(Vec<Service>, i64, i64, i64), AppError> {
     let mut c = Checker::new();
     let park = (!q.park_id.trim().is_empty()).then(|| c.integer("park_id", &q.park_id, 1, i64::MAX));
-    let (page, size) = paging(&mut c, &q.page, &q.size);
+    let (page, size) = c.paging(&q.page, &q.size, PAGE_SIZE);
     c.finish(())?;
     let mut park_ids = visible_parks(store, actor).await?;
     if let Some(p) = park {
@@ -177,7 +173,7 @@ pub async fn create(
         Some(id) => Some(store.get_park(id).await?),
         None => None,
     };
-    let desk = actor.service_desk(park.as_ref().map(scope_ref).as_ref())?;
+    let desk = actor.service_desk(park.as_ref().map(|p| p.as_ref()).as_ref())?;
     let d = form.validate()?;
     if park.is_none() && d.provider_kind == weiyuan_domain::services::ProviderKind::Operator {
         return Err(AppError::Invalid(Invalid::one(FieldError::new("provider_kind", "error.service_operator_park"))));
@@ -191,12 +187,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, form: &ServiceForm) -
         Some(id) => Some(store.get_park(id).await?),
         None => None,
     };
-    if let Some(p) = &park
-        && !actor.can_read_park(&scope_ref(p))
-    {
-        return Err(AppError::NotFound);
-    }
-    let desk = actor.service_desk(park.as_ref().map(scope_ref).as_ref())?;
+    let desk = actor.service_desk(park.as_ref().map(|p| p.as_ref()).as_ref())?;
     let d = form.validate()?;
     Ok(store.update_service(&desk, &AuditCtx::from(actor), id, &d).await?)
 }
@@ -239,7 +230,7 @@ pub async fn request(store: &Store, actor: &Actor, service_id: i64, form: &Reque
     };
     let e = store.get_enterprise(enterprise_id).await?;
     let park = store.get_park(e.park_id).await?;
-    let who = actor.applicant(&scope_ref(&park), enterprise_id)?;
+    let who = actor.applicant(&park.as_ref(), enterprise_id)?;
     let service = store.get_service(service_id).await?;
     if !service.active || service.park_id.is_some_and(|p| p != park.id) {
         return Err(AppError::NotFound);
@@ -254,25 +245,20 @@ pub async fn request(store: &Store, actor: &Actor, service_id: i64, form: &Reque
 /// Take a step on a request at `at`: the provider's (accept, decline, complete) or the
 /// enterprise's own (confirm with a rating, cancel before acceptance).
 pub async fn step(store: &Store, actor: &Actor, id: i64, form: &StepForm, at: i64) -> Result<Request, AppError> {
+    use weiyuan_store::services::Actor as By;
     let s = form.validate()?;
     let (tx, r) = store.begin_service_step(id).await?;
-    let park = store.get_park(r.park_id).await?;
-    let scope = scope_ref(&park);
-    if !actor.can_read_enterprise(r.enterprise_id, &scope) {
-        return Err(AppError::NotFound);
-    }
-    let to = next_state(&r.state, s.step).map_err(|c| AppError::Refused(vec![c]))?;
-    let service = store.get_service(r.service_id).await?;
+    let scope = r.scope();
     let ctx = AuditCtx::from(actor);
-    use weiyuan_store::services::Actor as By;
-    let done = if s.step.by_provider() {
+    // The capability comes first, so a caller who may not act learns nothing of the state.
+    let to = |r: &Request| next_state(&r.state, s.step).map_err(|c| AppError::Refused(vec![c]));
+    if s.step.by_provider() {
         let p = actor.service_provider(&scope, &r.provider_kind, r.id)?;
-        tx.step(By::Provider(&p), &ctx, &r, &s, to, service.completion_days, at).await?
+        Ok(tx.step(By::Provider(&p), &ctx, &r, &s, to(&r)?, at).await?)
     } else {
         let a = actor.applicant(&scope, r.enterprise_id)?;
-        tx.step(By::Enterprise(&a), &ctx, &r, &s, to, service.completion_days, at).await?
-    };
-    Ok(done)
+        Ok(tx.step(By::Enterprise(&a), &ctx, &r, &s, to(&r)?, at).await?)
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -321,7 +307,7 @@ impl RequestQuery {
         };
         let service_id =
             (!self.service_id.trim().is_empty()).then(|| c.integer("service_id", &self.service_id, 1, i64::MAX));
-        let (page, size) = paging(&mut c, &self.page, &self.size);
+        let (page, size) = c.paging(&self.page, &self.size, PAGE_SIZE);
         let f = RequestFilter {
             state,
             service_id,
@@ -352,12 +338,7 @@ pub async fn get_request(
     id: i64,
 ) -> Result<(Request, Vec<StepRow>, Vec<Attachment>), AppError> {
     let r = store.service_request(id).await?;
-    let park = store.get_park(r.park_id).await?;
-    let visible = match actor.role {
-        Role::Operator => actor.park_id == Some(r.park_id) && r.provider_kind == "operator",
-        _ => actor.can_read_enterprise(r.enterprise_id, &scope_ref(&park)),
-    };
-    if !visible {
+    if !visible(actor, &r) {
         return Err(AppError::NotFound);
     }
     let steps = store.service_request_steps(id).await?;
@@ -365,18 +346,30 @@ pub async fn get_request(
     Ok((r, steps, files))
 }
 
+/// Whether the caller may see a request: the enterprise itself, the park's township, the
+/// operator for the services it provides, the county.
+fn visible(actor: &Actor, r: &Request) -> bool {
+    match actor.role {
+        Role::Operator => actor.park_id == Some(r.park_id) && r.provider_kind == "operator",
+        _ => actor.can_read_enterprise(r.enterprise_id, &r.scope()),
+    }
+}
+
 /// Attach a file to a request one is a party to (the enterprise or the provider's side).
 pub async fn attach(store: &Store, actor: &Actor, id: i64, name: &str, bytes: &[u8]) -> Result<Attachment, AppError> {
-    let (r, _, _) = get_request(store, actor, id).await?;
-    let park = store.get_park(r.park_id).await?;
-    let scope = scope_ref(&park);
-    let party = actor.applicant(&scope, r.enterprise_id).is_ok()
-        || actor.service_provider(&scope, &r.provider_kind, r.id).is_ok();
-    if !party {
-        return Err(AppError::Forbidden);
+    use weiyuan_store::services::Actor as By;
+    let r = store.service_request(id).await?;
+    if !visible(actor, &r) {
+        return Err(AppError::NotFound);
     }
+    let scope = r.scope();
     let (name, kind) = attachment_checks(name, bytes)?;
-    Ok(store.add_service_attachment(&AuditCtx::from(actor), &r, &name, kind, bytes).await?)
+    let ctx = AuditCtx::from(actor);
+    if let Ok(a) = actor.applicant(&scope, r.enterprise_id) {
+        return Ok(store.add_service_attachment(By::Enterprise(&a), &ctx, &r, &name, kind, bytes).await?);
+    }
+    let p = actor.service_provider(&scope, &r.provider_kind, r.id)?;
+    Ok(store.add_service_attachment(By::Provider(&p), &ctx, &r, &name, kind, bytes).await?)
 }
 
 pub async fn download(store: &Store, actor: &Actor, id: i64) -> Result<(Attachment, Vec<u8>), AppError> {

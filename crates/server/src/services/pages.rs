@@ -85,9 +85,7 @@ async fn list_page(
             .list_parks(&u.actor.park_scope())
             .await?
             .into_iter()
-            .filter(|p| {
-                u.actor.can_edit_units(&weiyuan_domain::access::ParkRef { id: p.id, township_code: &p.township_code })
-            })
+            .filter(|p| u.actor.can_edit_units(&p.as_ref()))
             .map(|p| (p.id, p.name))
             .collect()
     };
