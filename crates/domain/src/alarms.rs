@@ -99,6 +99,9 @@ pub enum Condition {
     NoData { minutes: i64 },
     /// An event input (a fire panel's alarm or fault, a detector): on while the value is not 0.
     Event,
+    /// The enterprise the meter is bound to has stopped for the operation settings' working
+    /// days in a row: raised and cleared by the daily operation check, not by readings.
+    Stopped,
 }
 
 /// Consecutive readings further apart than this say nothing about a rate of change.
@@ -112,6 +115,7 @@ impl Condition {
             Condition::Rate { .. } => "rate",
             Condition::NoData { .. } => "no_data",
             Condition::Event => "event",
+            Condition::Stopped => "stopped",
         }
     }
 
@@ -121,7 +125,7 @@ impl Condition {
             Condition::Above { threshold } | Condition::Below { threshold } => Some(threshold),
             Condition::Rate { per_minute } => Some(per_minute),
             Condition::NoData { minutes } => Some(minutes as f64),
-            Condition::Event => None,
+            Condition::Event | Condition::Stopped => None,
         }
     }
 
@@ -132,6 +136,7 @@ impl Condition {
             "rate" => Condition::Rate { per_minute: figure? },
             "no_data" => Condition::NoData { minutes: figure? as i64 },
             "event" => Condition::Event,
+            "stopped" => Condition::Stopped,
             _ => return None,
         })
     }
@@ -152,7 +157,7 @@ impl Condition {
                 }
                 Some((value - pv).abs() / (gap as f64 / 60_000.0) > per_minute)
             }
-            Condition::NoData { .. } => None,
+            Condition::NoData { .. } | Condition::Stopped => None,
         }
     }
 }
@@ -223,7 +228,7 @@ pub struct RuleForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
     pub park_id: String,
     pub metric: String,
-    /// above, below, rate, no_data or event.
+    /// above, below, rate, no_data, event or stopped.
     pub condition: String,
     /// Threshold, units a minute (rate) or minutes (no_data).
     #[serde(deserialize_with = "crate::validation::text_or_number")]
@@ -332,6 +337,7 @@ impl RuleForm {
                 Some(Condition::NoData { minutes: m })
             }
             "event" => Some(Condition::Event),
+            "stopped" => Some(Condition::Stopped),
             other => {
                 let code = if other.is_empty() { "error.required" } else { "error.unknown_choice" };
                 c.push(FieldError::new("condition", code).with("value", other));

@@ -21,6 +21,7 @@ pub mod holdings;
 pub mod industry;
 pub mod lottery;
 pub mod network;
+pub mod operation;
 pub mod parks;
 pub mod policies;
 pub mod progress;

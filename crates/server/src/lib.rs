@@ -25,6 +25,7 @@ pub mod i18n;
 pub mod lotteries;
 pub mod metrics;
 pub mod openapi;
+pub mod operation;
 pub mod pages;
 pub mod parks;
 pub mod policies;

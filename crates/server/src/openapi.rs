@@ -129,7 +129,12 @@ fn schemas() -> Value {
 /// The shared schemas and those features declare beside their routes.
 fn all_schemas() -> Value {
     let mut all = schemas();
-    for feature in [crate::policies::schemas(), crate::services::schemas(), crate::cultivation::schemas()] {
+    for feature in [
+        crate::policies::schemas(),
+        crate::services::schemas(),
+        crate::cultivation::schemas(),
+        crate::operation::schemas(),
+    ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), feature) {
             all.extend(more);
         }
@@ -187,7 +192,8 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/webhooks") => Some("WebhookInput"),
         _ => crate::policies::body_schema(method, path)
             .or_else(|| crate::services::body_schema(method, path))
-            .or_else(|| crate::cultivation::body_schema(method, path)),
+            .or_else(|| crate::cultivation::body_schema(method, path))
+            .or_else(|| crate::operation::body_schema(method, path)),
     }
 }
 

@@ -698,6 +698,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     routes.extend(crate::policies::routes());
     routes.extend(crate::services::routes());
     routes.extend(crate::cultivation::routes());
+    routes.extend(crate::operation::routes());
     routes
 }
 

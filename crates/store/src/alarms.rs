@@ -86,6 +86,9 @@ pub enum AlarmWrite {
         ts: i64,
         value: Option<f64>,
         unless_seen_since: Option<i64>,
+        /// The level it starts at, and so who is told: the park's for a reading; the township's
+        /// for a stopped enterprise.
+        level: Level,
     },
     /// The open alarm of the rule on the device goes on.
     Extend { rule_id: i64, device_id: i64, ts: i64, value: f64, lower_is_worse: bool },
@@ -364,6 +367,148 @@ async fn event(
     Ok(event_id)
 }
 
+/// Apply the evaluators' changes in the caller's transaction, as of `now`. Returns the alarms
+/// raised.
+pub(crate) async fn apply_writes(conn: &mut AnyConnection, writes: &[AlarmWrite], now: i64) -> Result<Vec<i64>> {
+    let mut raised = Vec::new();
+    for w in writes {
+        match w {
+            AlarmWrite::Raise {
+                rule_id,
+                device_id,
+                park_id,
+                metric,
+                severity,
+                ts,
+                value,
+                unless_seen_since,
+                level,
+            } => {
+                if let Some(since) = unless_seen_since {
+                    let seen = sqlx::query("SELECT id FROM devices WHERE id = $1 AND last_seen_at >= $2")
+                        .bind(device_id)
+                        .bind(since)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    if seen.is_some() {
+                        continue;
+                    }
+                }
+                // A reading inside an alarm already cleared (sent again) raises nothing.
+                let covered = sqlx::query(
+                    "SELECT id FROM alarms WHERE rule_id = $1 AND device_id = $2 AND first_ts <= $3 AND cleared_ts >= $3 LIMIT 1",
+                )
+                .bind(rule_id)
+                .bind(device_id)
+                .bind(ts)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if covered.is_some() {
+                    continue;
+                }
+                // The level is a rank from the domain, written as a literal (so that a missing
+                // value can still be left out of the parameters).
+                let insert = format!(
+                    "INSERT INTO alarms (rule_id, device_id, park_id, metric, severity, state, level, level_since, raised_at, \
+                     first_ts, first_value, last_ts, last_value, peak_value, readings) \
+                     VALUES ($1, $2, $3, $4, $5, 'raised', {}, $6, $6, $7, $8, $7, $8, $8, 1) \
+                     ON CONFLICT (rule_id, device_id) WHERE cleared_at IS NULL DO NOTHING RETURNING id",
+                    level.rank()
+                );
+                let q = with_real(&insert, "$8", *value);
+                let q = sqlx::query(sql(q))
+                    .bind(rule_id)
+                    .bind(device_id)
+                    .bind(park_id)
+                    .bind(metric)
+                    .bind(severity.code())
+                    .bind(now)
+                    .bind(ts);
+                let row = match value {
+                    Some(v) => q.bind(*v),
+                    None => q,
+                }
+                .fetch_optional(&mut *conn)
+                .await?;
+                // Another server raised it first: it stays one alarm.
+                let Some(row) = row else { continue };
+                let id: i64 = col(&row, "id")?;
+                event(&mut *conn, id, "raised", *level, None, None, Some((*ts, *value)), &levels_up_to(*level), true)
+                    .await?;
+                raised.push(id);
+            }
+            AlarmWrite::Extend { rule_id, device_id, ts, value, lower_is_worse } => {
+                let peak = if *lower_is_worse { "$2 < peak_value" } else { "$2 > peak_value" };
+                sqlx::query(sql(format!(
+                    "UPDATE alarms SET last_ts = $1, last_value = $2, readings = readings + 1, \
+                     peak_value = CASE WHEN peak_value IS NULL OR {peak} THEN $2 ELSE peak_value END \
+                     WHERE rule_id = $3 AND device_id = $4 AND cleared_at IS NULL AND last_ts < $1"
+                )))
+                .bind(ts)
+                .bind(value)
+                .bind(rule_id)
+                .bind(device_id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            AlarmWrite::Clear { rule_id, device_id, ts, value, arrived } => {
+                let done = sqlx::query(
+                    "UPDATE alarms SET state = 'cleared', cleared_at = $1, cleared_ts = $2 \
+                     WHERE rule_id = $3 AND device_id = $4 AND cleared_at IS NULL AND (last_ts < $2 OR $5 = 1) RETURNING id, level",
+                )
+                .bind(now)
+                .bind(ts)
+                .bind(rule_id)
+                .bind(device_id)
+                .bind(i64::from(*arrived))
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(row) = done {
+                    let (id, level): (i64, i64) = (col(&row, "id")?, col(&row, "level")?);
+                    let level = Level::from_rank(level);
+                    event(
+                        &mut *conn,
+                        id,
+                        "cleared",
+                        level,
+                        None,
+                        None,
+                        Some((*ts, *value)),
+                        &levels_up_to(level),
+                        false,
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(raised)
+}
+
+/// Acknowledge a raised alarm in the caller's transaction, with its event and audit entry:
+/// whether it was raised (false: already acknowledged or cleared, nothing written).
+pub(crate) async fn acknowledge_in(conn: &mut AnyConnection, ctx: &AuditCtx, id: i64, comment: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE alarms SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2, ack_comment = $3 \
+         WHERE id = $4 AND state = 'raised' RETURNING level, park_id",
+    )
+    .bind(now_ms())
+    .bind(&ctx.username)
+    .bind(comment)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(done) = done else { return Ok(false) };
+    // The level as of this update: an escalation may have committed since the caller read it.
+    let level = Level::from_rank(col(&done, "level")?);
+    let park_id: i64 = col(&done, "park_id")?;
+    event(&mut *conn, id, "acknowledged", level, Some(ctx), Some(comment), None, &levels_up_to(level), false).await?;
+    let after = serde_json::json!({ "state": "acknowledged", "comment": comment });
+    let before = serde_json::json!({ "state": "raised" });
+    audit::record(&mut *conn, ctx, "acknowledge", "alarm", Some(id), Some(park_id), Some(before), Some(after)).await?;
+    Ok(true)
+}
+
 /// SQL whose last parameter `param` is an optional real: a missing value is written as NULL in
 /// the text rather than bound (sqlx's Any driver declares a bound missing double as a 4-byte
 /// float on PostgreSQL, which then breaks the cached statement for the next real value).
@@ -504,107 +649,8 @@ impl Store {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
-        let mut raised = Vec::new();
         let mut tx = self.write_tx().await?;
-        for w in writes {
-            match w {
-                AlarmWrite::Raise { rule_id, device_id, park_id, metric, severity, ts, value, unless_seen_since } => {
-                    if let Some(since) = unless_seen_since {
-                        let seen = sqlx::query("SELECT id FROM devices WHERE id = $1 AND last_seen_at >= $2")
-                            .bind(device_id)
-                            .bind(since)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if seen.is_some() {
-                            continue;
-                        }
-                    }
-                    // A reading inside an alarm already cleared (sent again) raises nothing.
-                    let covered = sqlx::query(
-                        "SELECT id FROM alarms WHERE rule_id = $1 AND device_id = $2 AND first_ts <= $3 AND cleared_ts >= $3 LIMIT 1",
-                    )
-                    .bind(rule_id)
-                    .bind(device_id)
-                    .bind(ts)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if covered.is_some() {
-                        continue;
-                    }
-                    let q = with_real(
-                        "INSERT INTO alarms (rule_id, device_id, park_id, metric, severity, state, level, level_since, raised_at, \
-                         first_ts, first_value, last_ts, last_value, peak_value, readings) \
-                         VALUES ($1, $2, $3, $4, $5, 'raised', 0, $6, $6, $7, $8, $7, $8, $8, 1) \
-                         ON CONFLICT (rule_id, device_id) WHERE cleared_at IS NULL DO NOTHING RETURNING id",
-                        "$8",
-                        *value,
-                    );
-                    let q = sqlx::query(sql(q))
-                        .bind(rule_id)
-                        .bind(device_id)
-                        .bind(park_id)
-                        .bind(metric)
-                        .bind(severity.code())
-                        .bind(now)
-                        .bind(ts);
-                    let row = match value {
-                        Some(v) => q.bind(*v),
-                        None => q,
-                    }
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    // Another server raised it first: it stays one alarm.
-                    let Some(row) = row else { continue };
-                    let id: i64 = col(&row, "id")?;
-                    event(&mut tx, id, "raised", Level::Park, None, None, Some((*ts, *value)), &[Level::Park], true)
-                        .await?;
-                    raised.push(id);
-                }
-                AlarmWrite::Extend { rule_id, device_id, ts, value, lower_is_worse } => {
-                    let peak = if *lower_is_worse { "$2 < peak_value" } else { "$2 > peak_value" };
-                    sqlx::query(sql(format!(
-                        "UPDATE alarms SET last_ts = $1, last_value = $2, readings = readings + 1, \
-                         peak_value = CASE WHEN peak_value IS NULL OR {peak} THEN $2 ELSE peak_value END \
-                         WHERE rule_id = $3 AND device_id = $4 AND cleared_at IS NULL AND last_ts < $1"
-                    )))
-                    .bind(ts)
-                    .bind(value)
-                    .bind(rule_id)
-                    .bind(device_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                AlarmWrite::Clear { rule_id, device_id, ts, value, arrived } => {
-                    let done = sqlx::query(
-                        "UPDATE alarms SET state = 'cleared', cleared_at = $1, cleared_ts = $2 \
-                         WHERE rule_id = $3 AND device_id = $4 AND cleared_at IS NULL AND (last_ts < $2 OR $5 = 1) RETURNING id, level",
-                    )
-                    .bind(now)
-                    .bind(ts)
-                    .bind(rule_id)
-                    .bind(device_id)
-                    .bind(i64::from(*arrived))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if let Some(row) = done {
-                        let (id, level): (i64, i64) = (col(&row, "id")?, col(&row, "level")?);
-                        let level = Level::from_rank(level);
-                        event(
-                            &mut tx,
-                            id,
-                            "cleared",
-                            level,
-                            None,
-                            None,
-                            Some((*ts, *value)),
-                            &levels_up_to(level),
-                            false,
-                        )
-                        .await?;
-                    }
-                }
-            }
-        }
+        let raised = apply_writes(&mut tx, writes, now).await?;
         tx.commit().await?;
         Ok(raised)
     }
@@ -632,35 +678,10 @@ impl Store {
 
     /// Someone has seen the alarm and is on it. Only a raised alarm can be acknowledged.
     pub async fn acknowledge_alarm(&self, ctx: &AuditCtx, id: i64, comment: &str) -> Result<()> {
-        let before = self.alarm(id).await?;
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
-            "UPDATE alarms SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2, ack_comment = $3 \
-             WHERE id = $4 AND state = 'raised' RETURNING level",
-        )
-        .bind(now_ms())
-        .bind(&ctx.username)
-        .bind(comment)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::Conflict("alarm"))?;
-        // The level as of this update: an escalation may have committed since `before` was read.
-        let level = Level::from_rank(col(&done, "level")?);
-        event(&mut tx, id, "acknowledged", level, Some(ctx), Some(comment), None, &levels_up_to(level), false).await?;
-        let after = serde_json::json!({ "state": "acknowledged", "comment": comment });
-        let before_json = serde_json::json!({ "state": before.state.code() });
-        audit::record(
-            &mut tx,
-            ctx,
-            "acknowledge",
-            "alarm",
-            Some(id),
-            Some(before.park_id),
-            Some(before_json),
-            Some(after),
-        )
-        .await?;
+        if !acknowledge_in(&mut tx, ctx, id, comment).await? {
+            return Err(StoreError::Conflict("alarm"));
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -87,6 +87,23 @@ pub(crate) async fn record(
     Ok(())
 }
 
+impl crate::Store {
+    /// Log an action that is not a change of one record (a period checked again), in its own
+    /// transaction.
+    pub async fn record_action(
+        &self,
+        ctx: &AuditCtx,
+        action: &str,
+        entity: &str,
+        after: serde_json::Value,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        record(&mut tx, ctx, action, entity, None, None, None, Some(after)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// Serialise a record for the log.
 pub(crate) fn json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()

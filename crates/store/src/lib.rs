@@ -16,6 +16,7 @@ pub mod grading;
 pub mod holdings;
 pub mod import;
 pub mod lotteries;
+pub mod operation;
 pub mod parks;
 pub mod policies;
 pub mod progress;

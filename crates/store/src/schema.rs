@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "services", include_str!("../migrations/0015_services.sql")),
     (16, "cultivation", include_str!("../migrations/0016_cultivation.sql")),
     (17, "enterprise_years", include_str!("../migrations/0017_enterprise_years.sql")),
+    (18, "operation", include_str!("../migrations/0018_operation.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -418,6 +418,7 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     weiyuan_server::alarms::spawn_jobs(state.store.clone(), state.destinations.clone());
     weiyuan_server::policies::spawn_notices(state.store.clone());
     weiyuan_server::services::spawn_escalation(state.store.clone());
+    weiyuan_server::operation::spawn_checks(state.store.clone());
     if let Some(m) = &r.mqtt {
         println!("MQTT: subscribing to {} on {} as {}", m.filter(), m.url, m.client_id);
         weiyuan_server::telemetry::mqtt::spawn(state.clone(), m.clone())?;

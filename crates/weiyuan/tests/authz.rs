@@ -436,6 +436,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             ts: weiyuan_store::now_ms(),
             value: Some(1.0),
             unless_seen_since: None,
+            level: weiyuan_domain::alarms::Level::Park,
         };
         let ids = store.apply_alarm_writes(&[raise], weiyuan_store::now_ms()).await.unwrap();
         let (body, form) = fields_of(&[("comment", format!("处理{n}"))]);

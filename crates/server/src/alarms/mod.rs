@@ -83,6 +83,7 @@ pub async fn evaluate(
                     ts,
                     value: Some(value),
                     unless_seen_since: None,
+                    level: Level::Park,
                 },
                 Change::Extend { ts, value } => {
                     AlarmWrite::Extend { rule_id: rule.id, device_id, ts, value, lower_is_worse }
@@ -141,6 +142,7 @@ pub async fn tick(store: &Store, now: i64) -> Result<Tick, StoreError> {
                         ts: now,
                         value: None,
                         unless_seen_since: Some(now - minutes * 60_000 + 1),
+                        level: Level::Park,
                     });
                 }
             }

@@ -33,6 +33,7 @@ fn condition_text(ctx: &PageCtx, c: &Condition, metric: &str) -> String {
         Condition::Rate { per_minute } => format!("{metric}|Δ| > {per_minute} / min"),
         Condition::NoData { minutes } => format!("{} ≥ {minutes} min", tr.t("alarm.condition.no_data")),
         Condition::Event => format!("{metric}{}", tr.t("alarm.condition.event")),
+        Condition::Stopped => tr.t("alarm.condition.stopped").to_string(),
     }
 }
 

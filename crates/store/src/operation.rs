@@ -1,0 +1,649 @@
+//! Enterprise operation monitoring: the county's settings, what a day's check reads (every
+//! enterprise in the parks with its electricity meters' day registers, its baseline days' use,
+//! its streak the day before and its open stop), and the check's writes in one transaction (the
+//! day's rows, stops raised or cleared with their alarms). Then the lists the pages read: a day's
+//! statuses by park, the rate over a period, an enterprise's days, the stops.
+
+use crate::alarms::{AlarmWrite, apply_writes};
+use crate::audit::{self, AuditCtx, json};
+use crate::{Result, Store, StoreError, col, now_ms, sql};
+use serde::Serialize;
+use std::collections::HashMap;
+use weiyuan_domain::access::{ParkAuthority, ParkScope};
+use weiyuan_domain::operation::{DayKind, Reason, Register, Settings, Status, day_start};
+use weiyuan_domain::telemetry::Bucket;
+
+/// The metric and kind operation is read from.
+pub const METER_KIND: &str = "electricity_meter";
+pub const METRIC: &str = "energy_kwh";
+
+/// What a day's check needs of one enterprise.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DayInput {
+    pub enterprise_id: i64,
+    pub park_id: i64,
+    /// Its active electricity meters.
+    pub meters: Vec<i64>,
+    /// The registers of the meters that sent a reading that day.
+    pub registers: Vec<Register>,
+    /// The use of its baseline days that have one.
+    pub samples: Vec<f64>,
+    /// Its streak after the last day checked before this one.
+    pub streak_before: i64,
+    /// Its open stop: (stop id, first stopped day).
+    pub open_stop: Option<(i64, i64)>,
+}
+
+/// One enterprise's checked day, to store.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DayRow {
+    pub enterprise_id: i64,
+    pub park_id: i64,
+    pub day: i64,
+    pub kind: DayKind,
+    pub meters: i64,
+    pub use_kwh: Option<f64>,
+    pub baseline_kwh: Option<f64>,
+    pub status: Status,
+    pub streak: i64,
+}
+
+/// A stop raised or cleared by a day's check.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StopWrite {
+    /// Raised on `day` for a streak that began on `first_day`; an alarm of each of `rules` (active
+    /// rules with the stopped condition that apply to the meter) on `meter`, at the township's level.
+    Raise {
+        enterprise_id: i64,
+        park_id: i64,
+        first_day: i64,
+        day: i64,
+        streak: i64,
+        meter: i64,
+        rules: Vec<(i64, weiyuan_domain::alarms::Severity)>,
+    },
+    /// Cleared on `day` (it ran again): the stop and its alarms on the enterprise's meters.
+    Clear { stop_id: i64, enterprise_id: i64, day: i64, meters: Vec<i64>, rules: Vec<i64> },
+}
+
+/// A stop as listed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stop {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub enterprise: String,
+    pub park_id: i64,
+    pub park: String,
+    pub township_code: String,
+    pub alarm_id: Option<i64>,
+    pub first_day: i64,
+    pub raised_day: i64,
+    pub raised_at: i64,
+    pub cleared_day: Option<i64>,
+    pub explained_at: Option<i64>,
+    pub explained_by: Option<String>,
+    pub reason: Option<Reason>,
+    pub comment: Option<String>,
+}
+
+/// An enterprise's checked day, as listed (with its name for a park's list).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnterpriseDay {
+    pub enterprise_id: i64,
+    pub enterprise: String,
+    pub park_id: i64,
+    pub day: i64,
+    pub kind: String,
+    pub meters: i64,
+    pub use_kwh: Option<f64>,
+    pub baseline_kwh: Option<f64>,
+    pub status: Status,
+    pub streak: i64,
+}
+
+/// A day's statuses of one park: (park id, day, status, count).
+pub type StatusCount = (i64, i64, Status, i64);
+
+fn scope_filter(scope: &ParkScope, alias: &str) -> Option<(String, Option<String>, Option<i64>)> {
+    Some(match scope {
+        ParkScope::All => (String::new(), None, None),
+        ParkScope::Township(t) => (format!(" AND {alias}.township_code = $T"), Some(t.clone()), None),
+        ParkScope::Park(id) => (format!(" AND {alias}.id = $P"), None, Some(*id)),
+        ParkScope::None => return None,
+    })
+}
+
+fn stop_from_row(r: &sqlx::any::AnyRow) -> Result<Stop> {
+    Ok(Stop {
+        id: col(r, "id")?,
+        enterprise_id: col(r, "enterprise_id")?,
+        enterprise: col(r, "enterprise")?,
+        park_id: col(r, "park_id")?,
+        park: col(r, "park")?,
+        township_code: col(r, "township_code")?,
+        alarm_id: col(r, "alarm_id")?,
+        first_day: col(r, "first_day")?,
+        raised_day: col(r, "raised_day")?,
+        raised_at: col(r, "raised_at")?,
+        cleared_day: col(r, "cleared_day")?,
+        explained_at: col(r, "explained_at")?,
+        explained_by: col(r, "explained_by")?,
+        reason: col::<Option<String>>(r, "reason")?.as_deref().and_then(Reason::parse),
+        comment: col(r, "comment")?,
+    })
+}
+
+const STOP_COLUMNS: &str = "s.id, s.enterprise_id, e.name AS enterprise, s.park_id, p.name AS park, p.township_code, s.alarm_id, \
+    s.first_day, s.raised_day, s.raised_at, s.cleared_day, s.explained_at, s.explained_by, s.reason, s.comment \
+    FROM operation_stops s JOIN enterprises e ON e.id = s.enterprise_id JOIN parks p ON p.id = s.park_id";
+
+fn literal(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => format!("{v}"),
+        _ => "NULL".into(),
+    }
+}
+
+impl Store {
+    pub async fn operation_settings(&self) -> Result<Settings> {
+        let row =
+            sqlx::query("SELECT settings_json FROM operation_settings WHERE id = 1").fetch_optional(&self.pool).await?;
+        match row {
+            Some(r) => serde_json::from_str(&col::<String>(&r, "settings_json")?)
+                .map_err(|_| StoreError::Conflict("operation_settings")),
+            None => Ok(Settings::default()),
+        }
+    }
+
+    pub async fn set_operation_settings(&self, ctx: &AuditCtx, s: &Settings) -> Result<()> {
+        let before = self.operation_settings().await?;
+        let mut tx = self.write_tx().await?;
+        let text = serde_json::to_string(s).map_err(|_| StoreError::Conflict("operation_settings"))?;
+        sqlx::query(
+            "INSERT INTO operation_settings (id, settings_json, updated_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET settings_json = excluded.settings_json, updated_at = excluded.updated_at",
+        )
+        .bind(text)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        audit::record(&mut tx, ctx, "update", "operation_settings", None, None, json(&before), json(s)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What the check of `day` needs, for every active enterprise (`baseline_days`: the days its
+    /// baseline is taken over).
+    pub async fn operation_inputs(&self, day: i64, baseline_days: &[i64]) -> Result<Vec<DayInput>> {
+        let mut by: HashMap<i64, DayInput> = HashMap::new();
+        for r in
+            sqlx::query("SELECT id, park_id FROM enterprises WHERE status = 'active'").fetch_all(&self.pool).await?
+        {
+            let id: i64 = col(&r, "id")?;
+            by.insert(id, DayInput { enterprise_id: id, park_id: col(&r, "park_id")?, ..Default::default() });
+        }
+        let meters = sqlx::query(
+            "SELECT id, enterprise_id, park_id FROM devices WHERE kind = $1 AND active = 1 AND enterprise_id IS NOT NULL",
+        )
+        .bind(METER_KIND)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut parks = std::collections::BTreeSet::new();
+        for r in &meters {
+            let e: i64 = col(r, "enterprise_id")?;
+            parks.insert(col::<i64>(r, "park_id")?);
+            if let Some(i) = by.get_mut(&e) {
+                i.meters.push(col(r, "id")?);
+            }
+        }
+        let meter_of: HashMap<i64, i64> =
+            by.values().flat_map(|i| i.meters.iter().map(move |m| (*m, i.enterprise_id))).collect();
+        if !parks.is_empty() {
+            // The day rollups of the day and the day before, read through the park index.
+            let list = parks.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let (start, prev) = (day_start(day), day_start(day - 1));
+            let rows = sqlx::query(sql(format!(
+                "SELECT device_id, start_ts, vmin, vlast FROM reading_rollups WHERE park_id IN ({list}) AND bucket = $1 \
+                 AND start_ts IN ($2, $3) AND metric = $4"
+            )))
+            .bind(Bucket::Day.code())
+            .bind(start)
+            .bind(prev)
+            .bind(METRIC)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut prev_last: HashMap<i64, f64> = HashMap::new();
+            let mut today: Vec<(i64, f64, f64)> = Vec::new();
+            for r in &rows {
+                let device: i64 = col(r, "device_id")?;
+                if !meter_of.contains_key(&device) {
+                    continue;
+                }
+                if col::<i64>(r, "start_ts")? == start {
+                    today.push((device, col(r, "vmin")?, col(r, "vlast")?));
+                } else {
+                    prev_last.insert(device, col(r, "vlast")?);
+                }
+            }
+            for (device, min, last) in today {
+                let e = meter_of[&device];
+                if let Some(i) = by.get_mut(&e) {
+                    i.registers.push(Register { prev_last: prev_last.get(&device).copied(), min, last });
+                }
+            }
+        }
+        if !baseline_days.is_empty() {
+            let list = baseline_days.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let rows = sqlx::query(sql(format!(
+                "SELECT enterprise_id, use_kwh FROM enterprise_days WHERE day IN ({list}) AND use_kwh IS NOT NULL"
+            )))
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                if let Some(i) = by.get_mut(&col::<i64>(r, "enterprise_id")?) {
+                    i.samples.push(col(r, "use_kwh")?);
+                }
+            }
+        }
+        let last = sqlx::query("SELECT CAST(MAX(day) AS BIGINT) AS d FROM enterprise_days WHERE day < $1")
+            .bind(day)
+            .fetch_one(&self.pool)
+            .await?;
+        if let Some(before) = col::<Option<i64>>(&last, "d")? {
+            let rows = sqlx::query("SELECT enterprise_id, streak FROM enterprise_days WHERE day = $1 AND streak > 0")
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+            for r in &rows {
+                if let Some(i) = by.get_mut(&col::<i64>(r, "enterprise_id")?) {
+                    i.streak_before = col(r, "streak")?;
+                }
+            }
+        }
+        for r in sqlx::query("SELECT id, enterprise_id, first_day FROM operation_stops WHERE cleared_at IS NULL")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            if let Some(i) = by.get_mut(&col::<i64>(&r, "enterprise_id")?) {
+                i.open_stop = Some((col(&r, "id")?, col(&r, "first_day")?));
+            }
+        }
+        let mut out: Vec<DayInput> = by.into_values().collect();
+        out.sort_by_key(|i| i.enterprise_id);
+        Ok(out)
+    }
+
+    /// Store a day's check in one transaction: its rows (a day checked again is replaced) and
+    /// its stops with their alarms. Returns (stops raised, stops cleared).
+    pub async fn save_operation_day(
+        &self,
+        day: i64,
+        rows: &[DayRow],
+        stops: &[StopWrite],
+        now: i64,
+    ) -> Result<(usize, usize)> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM enterprise_days WHERE day = $1").bind(day).execute(&mut *tx).await?;
+        for chunk in rows.chunks(500) {
+            let values = chunk
+                .iter()
+                .map(|r| {
+                    format!(
+                        "({}, {}, {}, '{}', {}, {}, {}, '{}', {}, {now})",
+                        r.enterprise_id,
+                        day,
+                        r.park_id,
+                        r.kind.code(),
+                        r.meters,
+                        literal(r.use_kwh),
+                        literal(r.baseline_kwh),
+                        r.status.code(),
+                        r.streak
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            sqlx::query(sql(format!(
+                "INSERT INTO enterprise_days (enterprise_id, day, park_id, day_kind, meters, use_kwh, baseline_kwh, status, streak, computed_at) \
+                 VALUES {values}"
+            )))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (mut raised, mut cleared) = (0, 0);
+        for s in stops {
+            match s {
+                StopWrite::Raise { enterprise_id, park_id, first_day, day, streak, meter, rules } => {
+                    let row = sqlx::query(
+                        "INSERT INTO operation_stops (enterprise_id, park_id, first_day, raised_day, raised_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enterprise_id) WHERE cleared_at IS NULL DO NOTHING RETURNING id",
+                    )
+                    .bind(enterprise_id)
+                    .bind(park_id)
+                    .bind(first_day)
+                    .bind(day)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    // Another server raised it first.
+                    let Some(row) = row else { continue };
+                    let stop_id: i64 = col(&row, "id")?;
+                    let writes: Vec<AlarmWrite> = rules
+                        .iter()
+                        .map(|(rule_id, severity)| AlarmWrite::Raise {
+                            rule_id: *rule_id,
+                            device_id: *meter,
+                            park_id: *park_id,
+                            metric: METRIC.to_string(),
+                            severity: *severity,
+                            ts: day_start(*first_day),
+                            value: Some(*streak as f64),
+                            unless_seen_since: None,
+                            level: weiyuan_domain::alarms::Level::Township,
+                        })
+                        .collect();
+                    let alarms = apply_writes(&mut tx, &writes, now).await?;
+                    if let Some(a) = alarms.first() {
+                        sqlx::query("UPDATE operation_stops SET alarm_id = $1 WHERE id = $2")
+                            .bind(a)
+                            .bind(stop_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    raised += 1;
+                }
+                StopWrite::Clear { stop_id, day, meters, rules, .. } => {
+                    let done = sqlx::query(
+                        "UPDATE operation_stops SET cleared_day = $1, cleared_at = $2 WHERE id = $3 AND cleared_at IS NULL",
+                    )
+                    .bind(day)
+                    .bind(now)
+                    .bind(stop_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        continue;
+                    }
+                    let writes: Vec<AlarmWrite> = rules
+                        .iter()
+                        .flat_map(|r| {
+                            meters.iter().map(move |m| AlarmWrite::Clear {
+                                rule_id: *r,
+                                device_id: *m,
+                                ts: day_start(*day),
+                                value: None,
+                                arrived: true,
+                            })
+                        })
+                        .collect();
+                    apply_writes(&mut tx, &writes, now).await?;
+                    cleared += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok((raised, cleared))
+    }
+
+    /// The last day checked (None before the first check).
+    pub async fn last_operation_day(&self) -> Result<Option<i64>> {
+        let row =
+            sqlx::query("SELECT CAST(MAX(day) AS BIGINT) AS d FROM enterprise_days").fetch_one(&self.pool).await?;
+        col(&row, "d")
+    }
+
+    /// Status counts per park and day over [from, to] for the parks in scope.
+    pub async fn operation_counts(&self, scope: &ParkScope, from: i64, to: i64) -> Result<Vec<StatusCount>> {
+        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(Vec::new()) };
+        let filter = filter.replace("$T", "$3").replace("$P", "$3");
+        let mut q = sqlx::query(sql(format!(
+            "SELECT x.park_id, x.day, x.status, CAST(COUNT(*) AS BIGINT) AS n FROM enterprise_days x JOIN parks p ON p.id = x.park_id \
+             WHERE x.day >= $1 AND x.day <= $2{filter} GROUP BY x.park_id, x.day, x.status"
+        )))
+        .bind(from)
+        .bind(to);
+        if let Some(t) = text {
+            q = q.bind(t);
+        }
+        if let Some(i) = int {
+            q = q.bind(i);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let status = Status::parse(&col::<String>(r, "status")?).ok_or(StoreError::Conflict("status"))?;
+                Ok((col(r, "park_id")?, col(r, "day")?, status, col(r, "n")?))
+            })
+            .collect()
+    }
+
+    /// The enterprises of the parks in scope on a day, by status (None: every status), with at
+    /// least `min_streak` stopped working days in a row; a page of them by name and the total.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn operation_day(
+        &self,
+        scope: &ParkScope,
+        day: i64,
+        status: Option<Status>,
+        min_streak: i64,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<EnterpriseDay>, i64)> {
+        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok((Vec::new(), 0)) };
+        let filter = filter.replace("$T", "$4").replace("$P", "$4");
+        let from = format!(
+            "FROM enterprise_days x JOIN enterprises e ON e.id = x.enterprise_id JOIN parks p ON p.id = x.park_id \
+             WHERE x.day = $1 AND ($2 = '' OR x.status = $2) AND x.streak >= $3{filter}"
+        );
+        let bind = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| {
+            let q = q.bind(day).bind(status.map(Status::code).unwrap_or("")).bind(min_streak);
+            match (&text, int) {
+                (Some(t), _) => q.bind(t.clone()),
+                (_, Some(i)) => q.bind(i),
+                _ => q,
+            }
+        };
+        let total = bind(sqlx::query(sql(format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {from}"))))
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = bind(sqlx::query(sql(format!(
+            "SELECT x.enterprise_id, e.name AS enterprise, x.park_id, x.day, x.day_kind, x.meters, x.use_kwh, x.baseline_kwh, \
+             x.status, x.streak {from} ORDER BY x.streak DESC, e.name LIMIT {} OFFSET {}",
+            limit.clamp(1, 500),
+            offset.max(0)
+        ))))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((rows.iter().map(day_from_row).collect::<Result<_>>()?, col(&total, "n")?))
+    }
+
+    /// One enterprise's checked days over [from, to], oldest first.
+    pub async fn enterprise_days(&self, enterprise_id: i64, from: i64, to: i64) -> Result<Vec<EnterpriseDay>> {
+        let rows = sqlx::query(
+            "SELECT x.enterprise_id, e.name AS enterprise, x.park_id, x.day, x.day_kind, x.meters, x.use_kwh, x.baseline_kwh, \
+             x.status, x.streak FROM enterprise_days x JOIN enterprises e ON e.id = x.enterprise_id \
+             WHERE x.enterprise_id = $1 AND x.day >= $2 AND x.day <= $3 ORDER BY x.day",
+        )
+        .bind(enterprise_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(day_from_row).collect()
+    }
+
+    /// Metered use per enterprise and month (first day of the month → kWh) over [from, to), for
+    /// the enterprises of the parks in scope (or one enterprise).
+    pub async fn metered_months(
+        &self,
+        scope: &ParkScope,
+        enterprise_id: Option<i64>,
+        months: &[(i64, i64)],
+    ) -> Result<HashMap<(i64, i64), f64>> {
+        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(HashMap::new()) };
+        let filter = filter.replace("$T", "$2").replace("$P", "$2");
+        let mut out = HashMap::new();
+        for (start, end) in months {
+            let mut q = sqlx::query(sql(format!(
+                "SELECT x.enterprise_id, SUM(x.use_kwh) AS kwh FROM enterprise_days x JOIN parks p ON p.id = x.park_id \
+                 WHERE x.day >= {start} AND x.day < {end} AND x.use_kwh IS NOT NULL AND ($1 = 0 OR x.enterprise_id = $1){filter} \
+                 GROUP BY x.enterprise_id"
+            )))
+            .bind(enterprise_id.unwrap_or(0));
+            if let Some(t) = &text {
+                q = q.bind(t.clone());
+            }
+            if let Some(i) = int {
+                q = q.bind(i);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.insert((col(&r, "enterprise_id")?, *start), col(&r, "kwh")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reported electricity (kWh) per enterprise and month ("2026-10") for the enterprises of
+    /// the parks in scope (or one enterprise).
+    pub async fn reported_electricity(
+        &self,
+        scope: &ParkScope,
+        enterprise_id: Option<i64>,
+        months: &[String],
+    ) -> Result<HashMap<(i64, String), f64>> {
+        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(HashMap::new()) };
+        let filter = filter.replace("$T", "$2").replace("$P", "$2");
+        let list = months.iter().map(|m| format!("'{}'", m.replace('\'', ""))).collect::<Vec<_>>().join(",");
+        if list.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut q = sqlx::query(sql(format!(
+            "SELECT r.enterprise_id, r.month, r.v_electricity FROM enterprise_reports r JOIN parks p ON p.id = r.park_id \
+             WHERE r.month IN ({list}) AND r.v_electricity IS NOT NULL AND ($1 = 0 OR r.enterprise_id = $1){filter}"
+        )))
+        .bind(enterprise_id.unwrap_or(0));
+        if let Some(t) = &text {
+            q = q.bind(t.clone());
+        }
+        if let Some(i) = int {
+            q = q.bind(i);
+        }
+        let mut out = HashMap::new();
+        for r in q.fetch_all(&self.pool).await? {
+            out.insert((col(&r, "enterprise_id")?, col(&r, "month")?), col::<i64>(&r, "v_electricity")? as f64 / 100.0);
+        }
+        Ok(out)
+    }
+
+    /// Stops of the parks in scope: open ones (or all), newest first, a page and the total.
+    pub async fn operation_stops(
+        &self,
+        scope: &ParkScope,
+        open_only: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<Stop>, i64)> {
+        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok((Vec::new(), 0)) };
+        let filter = filter.replace("$T", "$1").replace("$P", "$1");
+        let open = if open_only { " AND s.cleared_at IS NULL" } else { "" };
+        let bind = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| match (&text, int) {
+            (Some(t), _) => q.bind(t.clone()),
+            (_, Some(i)) => q.bind(i),
+            _ => q,
+        };
+        let cond = format!("WHERE 1 = 1{filter}{open}");
+        let total = bind(sqlx::query(sql(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM operation_stops s JOIN parks p ON p.id = s.park_id {cond}"
+        ))))
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = bind(sqlx::query(sql(format!(
+            "SELECT {STOP_COLUMNS} {cond} ORDER BY s.id DESC LIMIT {} OFFSET {}",
+            limit.clamp(1, 500),
+            offset.max(0)
+        ))))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((rows.iter().map(stop_from_row).collect::<Result<_>>()?, col(&total, "n")?))
+    }
+
+    /// An enterprise's stops, newest first (at most 50).
+    pub async fn enterprise_stops(&self, enterprise_id: i64) -> Result<Vec<Stop>> {
+        let rows =
+            sqlx::query(sql(format!("SELECT {STOP_COLUMNS} WHERE s.enterprise_id = $1 ORDER BY s.id DESC LIMIT 50")))
+                .bind(enterprise_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(stop_from_row).collect()
+    }
+
+    pub async fn operation_stop(&self, id: i64) -> Result<Stop> {
+        let row = sqlx::query(sql(format!("SELECT {STOP_COLUMNS} WHERE s.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        stop_from_row(&row)
+    }
+
+    /// The township (or the county) marks a stop of its park explained; its alarm is
+    /// acknowledged with the reason, so it goes no further up.
+    pub async fn explain_stop(
+        &self,
+        ctx: &AuditCtx,
+        cap: &ParkAuthority,
+        id: i64,
+        reason: Reason,
+        comment: &str,
+    ) -> Result<Stop> {
+        let before = self.operation_stop(id).await?;
+        if before.park_id != cap.park_id() {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.write_tx().await?;
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE operation_stops SET explained_at = $1, explained_by = $2, reason = $3, comment = $4 WHERE id = $5",
+        )
+        .bind(now)
+        .bind(&ctx.username)
+        .bind(reason.code())
+        .bind(comment)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(alarm) = before.alarm_id {
+            crate::alarms::acknowledge_in(&mut tx, ctx, alarm, &format!("{}：{comment}", reason.code())).await?;
+        }
+        let after = serde_json::json!({ "reason": reason.code(), "comment": comment, "explained_by": ctx.username });
+        audit::record(
+            &mut tx,
+            ctx,
+            "explain",
+            "operation_stop",
+            Some(id),
+            Some(before.park_id),
+            json(&before),
+            Some(after),
+        )
+        .await?;
+        tx.commit().await?;
+        self.operation_stop(id).await
+    }
+}
+
+fn day_from_row(r: &sqlx::any::AnyRow) -> Result<EnterpriseDay> {
+    Ok(EnterpriseDay {
+        enterprise_id: col(r, "enterprise_id")?,
+        enterprise: col(r, "enterprise")?,
+        park_id: col(r, "park_id")?,
+        day: col(r, "day")?,
+        kind: col(r, "day_kind")?,
+        meters: col(r, "meters")?,
+        use_kwh: col(r, "use_kwh")?,
+        baseline_kwh: col(r, "baseline_kwh")?,
+        status: Status::parse(&col::<String>(r, "status")?).ok_or(StoreError::Conflict("status"))?,
+        streak: col(r, "streak")?,
+    })
+}
