@@ -301,9 +301,18 @@ impl Register {
     }
 }
 
-/// An enterprise's use in a bucket over all its meters (None: no meter counted anything).
+impl Register {
+    /// What the bucket says: nothing when the meter has no bucket before and did not move within
+    /// this one (a meter's first reading tells where its register stands, not what was used).
+    pub fn known_use(&self) -> Option<f64> {
+        (self.prev_last.is_some() || self.last > self.min).then(|| self.used())
+    }
+}
+
+/// An enterprise's use in a bucket over all its meters (None: no meter said anything).
 pub fn total_use(meters: &[Register]) -> Option<f64> {
-    if meters.is_empty() { None } else { Some(meters.iter().map(Register::used).sum()) }
+    let known: Vec<f64> = meters.iter().filter_map(Register::known_use).collect();
+    if known.is_empty() { None } else { Some(known.iter().sum()) }
 }
 
 /// The baseline from the uses of the baseline days that have one (None when none has, or it is 0).
@@ -586,6 +595,16 @@ mod tests {
             "a reset meter counts nothing"
         );
         assert_eq!(total_use(&[]), None);
+        assert_eq!(
+            total_use(&[Register { prev_last: None, min: 7.0, last: 7.0 }]),
+            None,
+            "a first reading says nothing"
+        );
+        assert_eq!(
+            total_use(&[Register { prev_last: Some(7.0), min: 7.0, last: 7.0 }]),
+            Some(0.0),
+            "a still meter used nothing"
+        );
         assert_eq!(
             total_use(&[
                 Register { prev_last: Some(0.0), min: 0.0, last: 2.5 },
