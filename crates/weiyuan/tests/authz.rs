@@ -247,8 +247,71 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/enterprises/{id}/visits" | "/api/v1/enterprises/{id}/tasks") => EditPark,
         ("POST", "/cultivation/{id}/liaison" | "/cultivation/{id}/visits" | "/cultivation/{id}/tasks") => EditPark,
         ("POST", "/api/v1/cultivation-tasks/{id}/done" | "/cultivation-tasks/{id}/done") => EditPark,
+        // Operation monitoring: lists for staff in their scope (an enterprise's overview page
+        // sends it to its own page); an enterprise's operation read in scope; a stop explained
+        // by its park's township or the county; the settings read by all, kept by the county.
+        ("GET", "/operation" | "/operation/settings" | "/api/v1/operation/settings") => AnyUser,
+        ("GET", "/api/v1/operation" | "/api/v1/operation/enterprises" | "/operation/list") => Staff,
+        ("GET", "/api/v1/operation/stops" | "/operation/stops") => Staff,
+        ("GET", "/operation/parks/{id}") => StaffPark,
+        ("GET", "/api/v1/operation/enterprises/{id}" | "/operation/enterprises/{id}") => ReadPark,
+        ("POST", "/api/v1/operation/stops/{id}/explain" | "/operation/stops/{id}/explain") => EditPark,
+        ("PUT", "/api/v1/operation/settings") | ("POST", "/operation/settings" | "/api/v1/operation/check") => {
+            CountyOnly
+        }
         _ => return None,
     })
+}
+
+/// Operation monitoring: a stop of the park's first enterprise to explain, the settings as they
+/// are, a day to check again.
+async fn operation_fixture(
+    app: &App,
+    spec: &RouteSpec,
+    park_id: i64,
+    enterprise_id: i64,
+    n: u32,
+) -> (String, Value, Vec<(&'static str, String)>) {
+    let store = &app.store;
+    let path = spec.path;
+    if path.contains("/stops/{id}") {
+        let day = weiyuan_domain::operation::parse_day("2026-11-11").unwrap();
+        let raise = weiyuan_store::operation::StopWrite::Raise {
+            enterprise_id,
+            park_id,
+            first_day: day - 2,
+            day,
+            streak: 3,
+            meter: 0,
+            rules: Vec::new(),
+        };
+        store.save_operation_day(day, &[], &[raise], weiyuan_store::now_ms()).await.unwrap();
+        let (stops, _) =
+            store.operation_stops(&weiyuan_domain::access::ParkScope::Park(park_id), true, 0, 500).await.unwrap();
+        let stop = stops.iter().find(|s| s.enterprise_id == enterprise_id).expect("the stop");
+        let fields = vec![("reason", "renovation".to_string()), ("comment", format!("改造{n}"))];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (stop.id.to_string(), Value::Object(body), fields)
+    } else if path.ends_with("/settings") {
+        let form = store.operation_settings().await.unwrap().to_form();
+        let fields = vec![
+            ("reduced_below_pct", form.reduced_below_pct),
+            ("stopped_below_pct", form.stopped_below_pct),
+            ("baseline_weeks", form.baseline_weeks),
+            ("stopped_days", form.stopped_days),
+            ("mismatch_months", form.mismatch_months),
+            ("holidays", form.holidays),
+            ("workdays", form.workdays),
+        ];
+        let body: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        (String::new(), Value::Object(body), fields)
+    } else if path.ends_with("/check") {
+        (String::new(), json!({"from": "2026-11-11", "to": "2026-11-11"}), vec![])
+    } else if path.contains("/enterprises/{id}") {
+        (enterprise_id.to_string(), json!({}), vec![])
+    } else {
+        (park_id.to_string(), json!({}), vec![])
+    }
 }
 
 fn expected(rule: Rule, role: &str, own: bool) -> bool {
@@ -413,6 +476,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         } else {
             (first.id.to_string(), Value::Object(body), fields)
         }
+    } else if path.contains("/operation") {
+        operation_fixture(app, spec, park.id, first.id, n).await
     } else if path.contains("/services") || path.contains("service-") {
         service_fixture(app, spec, &park, first.id, n).await
     } else if path.contains("polic") || path.contains("/notices") {
