@@ -412,6 +412,7 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
     load_evaluation_demo(store).await?;
     load_policy_demo(store).await?;
     load_services_demo(store).await?;
+    crate::operation_demo::load(store).await.map_err(DemoError::App)?;
     Ok(loaded)
 }
 

@@ -59,9 +59,30 @@ pub async fn ensure_devices(store: &Store, parks: usize) -> Result<Vec<SimDevice
             let (id, _, token) = ensure_device(store, &ctx, &existing, park.id, &draft).await?;
             out.push(SimDevice { id, serial, token, kind: kind.into(), park_index });
         }
+        // The demo's generated enterprise meters of the park continue their registers.
+        for d in existing
+            .iter()
+            .filter(|d| d.park_id == park.id && d.serial.starts_with(crate::operation_demo::SERIAL_PREFIX))
+        {
+            let token = weiyuan_server::telemetry::new_token();
+            store
+                .set_device_token(&ctx, d.id, &weiyuan_server::auth::token_hash(&token))
+                .await
+                .map_err(|e| e.to_string())?;
+            out.push(SimDevice {
+                id: d.id,
+                serial: d.serial.clone(),
+                token,
+                kind: ENTERPRISE_METER.into(),
+                park_index,
+            });
+        }
     }
     Ok(out)
 }
+
+/// The kind a simulated device is played as when it is a generated enterprise meter.
+pub const ENTERPRISE_METER: &str = "enterprise_meter";
 
 /// A device by its serial, registered in `park_id` when it is not among `existing`, with a fresh
 /// token: (id, park id, token).
@@ -135,6 +156,11 @@ pub fn readings_at(d: &SimDevice, ts: i64, step_minutes: f64) -> Vec<(&'static s
     let incident = |from: f64, to: f64| (from..to).contains(&h);
     let round = |v: f64| (v * 100.0).round() / 100.0;
     match d.kind.as_str() {
+        ENTERPRISE_METER => {
+            let seed: i64 = d.serial.trim_start_matches(crate::operation_demo::SERIAL_PREFIX).parse().unwrap_or(0);
+            let cal = weiyuan_domain::operation::Settings::default().calendar();
+            vec![("energy_kwh", json!(crate::operation_demo::register_at(seed, ts, &cal)))]
+        }
         "electricity_meter" => {
             let kw = round(800.0 * size * load(h) * (0.9 + 0.2 * n(2)));
             vec![("energy_kwh", json!(register(&d.serial, ts, 12_000.0 * size))), ("power_kw", json!(kw))]

@@ -210,7 +210,8 @@ pub async fn check_due(store: &Store, now: i64) -> Result<CheckRun, StoreError> 
     check_range(store, from, yesterday, now).await
 }
 
-async fn check_range(store: &Store, from: i64, to: i64, now: i64) -> Result<CheckRun, StoreError> {
+/// Check the days from `from` to `to` in order, with the stored settings.
+pub async fn check_range(store: &Store, from: i64, to: i64, now: i64) -> Result<CheckRun, StoreError> {
     let settings = store.operation_settings().await?;
     let mut run = CheckRun::default();
     for day in from..=to {
@@ -343,6 +344,9 @@ pub struct TrendDay {
     pub rate: Rate,
 }
 
+/// One month of a disagreement: (month, metered kWh, reported kWh, difference %).
+pub type MonthDiff = (String, f64, f64, Option<f64>);
+
 /// An enterprise whose metered and reported electricity disagreed for months in a row.
 #[derive(Clone, Debug, Serialize)]
 pub struct Mismatch {
@@ -350,8 +354,8 @@ pub struct Mismatch {
     pub enterprise: String,
     pub park_id: i64,
     pub months: i64,
-    /// (month, metered kWh, reported kWh, difference %), oldest first.
-    pub detail: Vec<(String, f64, f64, Option<f64>)>,
+    /// Oldest first.
+    pub detail: Vec<MonthDiff>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -470,7 +474,7 @@ async fn mismatches(
         .reported_electricity(scope, enterprise_id, &months.iter().map(|m| m.2.clone()).collect::<Vec<_>>())
         .await?;
     let tolerance = store.recon_tolerance_pct().await?;
-    let mut by: BTreeMap<i64, Vec<(String, f64, f64, Option<f64>)>> = BTreeMap::new();
+    let mut by: BTreeMap<i64, Vec<MonthDiff>> = BTreeMap::new();
     for (e, _) in metered.keys() {
         by.entry(*e).or_default();
     }
