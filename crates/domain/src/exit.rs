@@ -138,10 +138,10 @@ pub fn months_until(today: &str, due: &str) -> Option<i64> {
     Some(months.max(0))
 }
 
-/// The early warning: an active enterprise not yet due for the exit test whose latest figures
-/// would fail it.
-pub fn early_warning(active: bool, due: bool, failing: bool) -> bool {
-    active && !due && failing
+/// The early warning: an active enterprise whose latest figures would fail the exit test before
+/// it is due, or that has stopped working (operation monitoring's open stop notice), due or not.
+pub fn early_warning(active: bool, due: bool, failing: bool, stopped: bool) -> bool {
+    active && ((!due && failing) || stopped)
 }
 
 /// An exit step as typed by the county.
@@ -273,12 +273,14 @@ mod warning_tests {
         assert_eq!(months_until("2026-12-02", "2028-03-02"), Some(15));
         assert_eq!(months_until("2026-12-02", "2026-12-01"), Some(0));
         assert_eq!(months_until("2026-12-02", "x"), None);
-        assert!(early_warning(true, false, true));
+        assert!(early_warning(true, false, true, false));
         assert!(
-            !early_warning(true, true, true)
-                && !early_warning(false, false, true)
-                && !early_warning(true, false, false)
+            !early_warning(true, true, true, false)
+                && !early_warning(false, false, true, false)
+                && !early_warning(true, false, false, false)
         );
+        assert!(early_warning(true, true, false, true), "a long stop warns, due or not");
+        assert!(!early_warning(false, false, false, true), "not once it has left");
     }
 }
 

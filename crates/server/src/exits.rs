@@ -47,8 +47,10 @@ pub struct ExitRow {
     pub latest: Option<EnterpriseEvent>,
     /// Whole months until the test falls due (0 once due).
     pub months_left: Option<i64>,
-    /// Not yet due, but its latest figures would fail the test (the early warning).
+    /// Not yet due, but its latest figures would fail the test, or stopped (the early warning).
     pub warning: bool,
+    /// Stopped since this day (an open stop notice of operation monitoring).
+    pub stopped_since: Option<String>,
 }
 
 impl ExitRow {
@@ -68,6 +70,12 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError
     // Reports win where an enterprise has complete years of them.
     all_years.extend(store.report_years(None).await?);
     let latest = store.latest_exit_steps().await?;
+    let stopped: std::collections::HashMap<i64, String> = store
+        .open_stops(&actor.park_scope())
+        .await?
+        .into_iter()
+        .map(|(e, day)| (e, weiyuan_domain::operation::day_text(day)))
+        .collect();
     // The units each enterprise holds, read once per park that has figures to test.
     let mut held: std::collections::HashMap<i64, Vec<Holding>> = Default::default();
     let tested: std::collections::BTreeSet<i64> =
@@ -98,7 +106,9 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError
                 active,
                 due_date.as_deref().is_none_or(|d| d <= today.as_str()),
                 failing,
+                stopped.contains_key(&e.id),
             ),
+            stopped_since: stopped.get(&e.id).cloned(),
             due_date,
             checks,
             latest: latest.get(&e.id).cloned(),

@@ -568,6 +568,23 @@ impl Store {
         Ok((rows.iter().map(stop_from_row).collect::<Result<_>>()?, col(&total, "n")?))
     }
 
+    /// The open stops of the parks in scope: enterprise → first stopped day.
+    pub async fn open_stops(&self, scope: &ParkScope) -> Result<HashMap<i64, i64>> {
+        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(HashMap::new()) };
+        let filter = filter.replace("$T", "$1").replace("$P", "$1");
+        let mut q = sqlx::query(sql(format!(
+            "SELECT s.enterprise_id, s.first_day FROM operation_stops s JOIN parks p ON p.id = s.park_id \
+             WHERE s.cleared_at IS NULL{filter}"
+        )));
+        if let Some(t) = text {
+            q = q.bind(t);
+        }
+        if let Some(i) = int {
+            q = q.bind(i);
+        }
+        q.fetch_all(&self.pool).await?.iter().map(|r| Ok((col(r, "enterprise_id")?, col(r, "first_day")?))).collect()
+    }
+
     /// An enterprise's stops, newest first (at most 50).
     pub async fn enterprise_stops(&self, enterprise_id: i64) -> Result<Vec<Stop>> {
         let rows =

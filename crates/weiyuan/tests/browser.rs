@@ -814,3 +814,81 @@ async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
     b.quit().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_township_reads_a_parks_operating_rate_and_explains_a_stop() {
+    use weiyuan_domain::operation::{day_start, parse_day};
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    let county = app.token("county").await;
+    let (park, _, ents) = app.park_with(&county, &[], &["C3311", "C3311", "C3311"]).await;
+    // Three metered enterprises: one as usual, one at a fifth of its use, one stopped for the
+    // last week; four weeks of history before it.
+    let sys = weiyuan_store::AuditCtx::system("test");
+    let (from, to) = (parse_day("2026-10-12").unwrap(), parse_day("2026-11-15").unwrap());
+    let stop_from = parse_day("2026-11-09").unwrap();
+    let mut readings = Vec::new();
+    for (i, e) in ents.iter().enumerate() {
+        let draft = weiyuan_domain::telemetry::DeviceDraft {
+            kind: "electricity_meter".into(),
+            serial: format!("BR-OP-{park}-{i}"),
+            name: "总表".into(),
+            enterprise_id: Some(*e),
+            active: true,
+            ..Default::default()
+        };
+        let d = app.store.create_device(&sys, park, &draft, "x").await.unwrap();
+        let mut register = 1000.0;
+        for day in from - 1..=to {
+            let usual = if weiyuan_domain::operation::weekday(day) < 5 { 800.0 } else { 80.0 };
+            register += match (i, day >= stop_from) {
+                (1, true) => usual * 0.2,
+                (2, true) => 0.0,
+                _ => usual,
+            };
+            readings.push(weiyuan_store::telemetry::Reading {
+                device_id: d.id,
+                park_id: park,
+                metric: "energy_kwh".into(),
+                ts: day_start(day) + 12 * 3_600_000,
+                value: register,
+            });
+        }
+    }
+    app.store.ingest(&readings).await.unwrap();
+    weiyuan_server::operation::check_due(&app.store, day_start(to + 1) + 3_600_000).await.unwrap();
+
+    b.login(&app, "xiaojiang", PASSWORD).await;
+    b.wait_el("#nav-operation").await;
+    b.click("#nav-operation").await;
+    b.wait_el("#park-rates").await;
+    b.wait_el(".trend-chart svg").await;
+    b.click(&format!("#park-rates tr[data-park='{park}'] a")).await;
+    b.wait_url(&format!("/operation/parks/{park}")).await;
+    b.wait_el("#enterprises").await;
+    b.wait_el(".trend-chart svg").await;
+    // Sunday 15 Nov: one running, one reduced, one stopped: two of three at work.
+    b.wait_text("#rate", "66.67%").await;
+    assert_eq!(b.count("#enterprises tbody tr[data-status='stopped']").await, 1);
+    b.screenshot("operation-park").await;
+    // The stopped count leads to the stopped enterprise, and on to its days explained.
+    b.click("#rate-cards [data-status='stopped'] a").await;
+    b.wait_url("status=stopped").await;
+    b.wait_el("#enterprises tbody tr[data-status='stopped']").await;
+    assert_eq!(b.count("#enterprises tbody tr").await, 1);
+    b.click("#enterprises tbody tr a").await;
+    b.wait_el("#decision").await;
+    b.wait_text("#status", "停产").await;
+    assert!(b.text("#days").await.contains("2026-11-15"));
+    b.screenshot("operation-enterprise").await;
+    // The stop notice (five stopped working days) is explained by the township.
+    b.goto(&app.url("/operation/stops")).await;
+    b.wait_el("#stops .explain-form").await;
+    b.select("#stops .explain-form select", "renovation").await;
+    b.type_into("#stops .explain-form input[name='comment']", "车间改造").await;
+    b.click("#stops .explain-form button").await;
+    b.wait_url("show=all").await;
+    b.wait_text("#stops .explanation", "车间改造").await;
+    b.quit().await;
+    app.stop().await;
+}

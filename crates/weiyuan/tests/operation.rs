@@ -209,6 +209,15 @@ async fn statuses_stops_and_scopes_on_a_synthetic_clock(app: &App) {
     let (_, al) = json_of(app.get(&county, &format!("/api/v1/alarms/{alarm}")).await).await;
     assert_eq!(al["state"], "acknowledged");
 
+    // The stop feeds the exit warning (C is due for the exit test and has no figures: only the
+    // stop warns).
+    let (_, exits) = json_of(app.get(&county, "/api/v1/exits").await).await;
+    let row = |id: i64| {
+        exits.as_array().unwrap().iter().find(|r| r["enterprise"]["id"].as_i64() == Some(id)).cloned().unwrap()
+    };
+    assert_eq!((row(c)["warning"].as_bool(), row(c)["stopped_since"].as_str()), (Some(true), Some("2026-11-09")));
+    assert_eq!((row(a)["warning"].as_bool(), row(a)["stopped_since"].as_str()), (Some(false), None));
+
     // C runs again on Monday 16 Nov: the notice and its alarm clear.
     let (points, _) = stream(day("2026-11-16"), day("2026-11-16"), registers[2], usual);
     send(app, &meters[2].0, &meters[2].1, &points).await;

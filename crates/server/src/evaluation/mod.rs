@@ -240,6 +240,9 @@ pub struct Explained {
     pub years_in_class: u32,
     pub history: Vec<(String, String)>,
     pub objections: Vec<Objection>,
+    /// Stopped since this day (operation monitoring's open stop notice): an early signal beside
+    /// the figures.
+    pub stopped_since: Option<String>,
 }
 
 pub async fn result(store: &Store, actor: &Actor, run_id: i64, enterprise_id: i64) -> Result<Explained, AppError> {
@@ -271,7 +274,12 @@ pub async fn result(store: &Store, actor: &Actor, run_id: i64, enterprise_id: i6
     } else {
         Vec::new()
     };
-    Ok(Explained { run, row, policy, years_in_class, history, objections })
+    let stopped_since = store
+        .open_stops(&weiyuan_domain::access::ParkScope::Park(row.park_id))
+        .await?
+        .get(&enterprise_id)
+        .map(|d| weiyuan_domain::operation::day_text(*d));
+    Ok(Explained { run, row, policy, years_in_class, history, objections, stopped_since })
 }
 
 /// How many years running the enterprise has had `class`, counting this run and the published
