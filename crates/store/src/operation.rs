@@ -664,3 +664,54 @@ fn day_from_row(r: &sqlx::any::AnyRow) -> Result<EnterpriseDay> {
         streak: col(r, "streak")?,
     })
 }
+
+impl Store {
+    /// For `weiyuan bench operation` (PostgreSQL): an electricity meter for every active enterprise
+    /// and day rollups from `first` to `last`: 200-2,000 kWh on a weekday, a fifth of it at the
+    /// weekend; one enterprise in 29 stopped for the last eight days, one in 17 at a fifth for the
+    /// last five; the register is the running sum. Returns the meters made (0: they were there).
+    pub async fn seed_bench_meters(&self, first: i64, last: i64) -> Result<u64> {
+        let have = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM devices WHERE serial LIKE 'BENCH-EM-%'")
+            .fetch_one(&self.pool)
+            .await?;
+        if col::<i64>(&have, "n")? > 0 {
+            return Ok(0);
+        }
+        let mut tx = self.write_tx().await?;
+        let made = sqlx::query(
+            "INSERT INTO devices (park_id, enterprise_id, kind, serial, name, token_hash, active, created_at) \
+             SELECT park_id, id, 'electricity_meter', 'BENCH-EM-' || id, 'bench meter', 'x', 1, 0 FROM enterprises \
+             WHERE status = 'active'",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let usual = "(200 + (d.enterprise_id * 7919) % 1800)";
+        sqlx::query(sql(format!(
+            "INSERT INTO reading_rollups (device_id, metric, bucket, start_ts, park_id, n, vmin, vmax, vsum, vlast, last_ts) \
+             SELECT id, 'energy_kwh', 'day', day * 86400000 - 28800000, park_id, 96, reg - u * 0.98, reg, 0, reg, \
+             day * 86400000 - 28800000 + 85500000 \
+             FROM (SELECT d.id, d.park_id, g.day, u.u, 100000 + SUM(u.u) OVER (PARTITION BY d.id ORDER BY g.day) AS reg \
+                   FROM devices d CROSS JOIN generate_series({first}, {last}) AS g(day) \
+                   CROSS JOIN LATERAL (SELECT CASE \
+                       WHEN d.enterprise_id % 29 = 5 AND g.day > {last} - 8 THEN 0 \
+                       WHEN ((g.day + 3) % 7) >= 5 THEN {usual} * 0.2 \
+                       WHEN d.enterprise_id % 17 = 3 AND g.day > {last} - 5 THEN {usual} * 0.2 \
+                       ELSE {usual} END AS u) u \
+                   WHERE d.serial LIKE 'BENCH-EM-%') x"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        sqlx::query("ANALYZE reading_rollups").execute(&self.pool).await?;
+        Ok(made)
+    }
+
+    /// The first park with a bench meter.
+    pub async fn bench_meter_park(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT CAST(MIN(park_id) AS BIGINT) AS p FROM devices WHERE serial LIKE 'BENCH-EM-%'")
+            .fetch_one(&self.pool)
+            .await?;
+        col::<Option<i64>>(&row, "p")?.ok_or(StoreError::NotFound)
+    }
+}

@@ -5,6 +5,7 @@ pub mod config;
 pub mod demo;
 pub mod evaluation_bench;
 pub mod ingest_bench;
+pub mod operation_bench;
 pub mod operation_demo;
 pub mod policies_bench;
 pub mod scale;

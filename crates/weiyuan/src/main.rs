@@ -201,6 +201,12 @@ enum BenchCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Operation monitoring at province scale (PostgreSQL): meters and day rollups for every
+    /// enterprise, the last day checked and timed, the park page and county overview over HTTP
+    Operation {
+        #[command(flatten)]
+        db: Db,
+    },
     /// Every policy (the published ones, or the seed's library) matched against every
     /// enterprise, timed; --export writes the facts matched on as CSV
     Policies {
@@ -549,6 +555,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open(&r.database_url).await?;
             let first = weiyuan_domain::progress::Month::parse(&first_month).ok_or("write the month as YYYY-MM")?;
             weiyuan::evaluation_bench::run(&store, first, export.as_deref(), save).await
+        }
+        Command::Bench { command: BenchCommand::Operation { db } } => {
+            let r = resolve(&db, None)?;
+            let store = open(&r.database_url).await?;
+            weiyuan::operation_bench::run(&store).await
         }
         Command::Bench { command: BenchCommand::Policies { export, db } } => {
             let r = resolve(&db, None)?;

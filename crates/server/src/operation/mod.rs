@@ -119,10 +119,15 @@ pub struct CheckRun {
     pub enterprises: usize,
     pub raised: usize,
     pub cleared: usize,
+    /// Milliseconds spent reading what the checks need, deciding, and writing.
+    pub read_ms: u64,
+    pub decide_ms: u64,
+    pub write_ms: u64,
 }
 
 /// Check one day: read, decide every enterprise, write in one transaction.
 pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -> Result<CheckRun, StoreError> {
+    let started = std::time::Instant::now();
     let calendar = settings.calendar();
     let kind = calendar.kind(day);
     let inputs = store.operation_inputs(day, &calendar.baseline_days(day, settings.baseline_weeks)).await?;
@@ -132,6 +137,7 @@ pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -
         .into_iter()
         .filter(|r| r.active && r.condition == Condition::Stopped && r.metric == METRIC)
         .collect();
+    let read = started.elapsed();
     let mut rows = Vec::with_capacity(inputs.len());
     let mut stops = Vec::new();
     for i in &inputs {
@@ -183,8 +189,17 @@ pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -
             streak,
         });
     }
+    let decided = started.elapsed();
     let (raised, cleared) = store.save_operation_day(day, &rows, &stops, now).await?;
-    Ok(CheckRun { days: 1, enterprises: rows.len(), raised, cleared })
+    Ok(CheckRun {
+        days: 1,
+        enterprises: rows.len(),
+        raised,
+        cleared,
+        read_ms: read.as_millis() as u64,
+        decide_ms: (decided - read).as_millis() as u64,
+        write_ms: (started.elapsed() - decided).as_millis() as u64,
+    })
 }
 
 /// The first working day of a streak of `streak` stopped working days ending on `day`.
@@ -220,6 +235,9 @@ pub async fn check_range(store: &Store, from: i64, to: i64, now: i64) -> Result<
         run.enterprises = r.enterprises;
         run.raised += r.raised;
         run.cleared += r.cleared;
+        run.read_ms += r.read_ms;
+        run.decide_ms += r.decide_ms;
+        run.write_ms += r.write_ms;
     }
     Ok(run)
 }
