@@ -29,6 +29,18 @@ CREATE TABLE enterprise_days (
 CREATE INDEX enterprise_days_park ON enterprise_days (park_id, day, status);
 CREATE INDEX enterprise_days_day ON enterprise_days (day, status);
 
+-- The day's counts per park and status, written with the day's rows, so that the county's
+-- trend over 90 days reads thousands of rows, not millions.
+CREATE TABLE operation_park_days (
+    park_id BIGINT NOT NULL REFERENCES parks (id),
+    day BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (park_id, day, status)
+) {without_rowid};
+
+CREATE INDEX operation_park_days_day ON operation_park_days (day);
+
 CREATE TABLE operation_stops (
     id {id},
     enterprise_id BIGINT NOT NULL REFERENCES enterprises (id),

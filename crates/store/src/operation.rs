@@ -310,6 +310,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        sqlx::query("DELETE FROM operation_park_days WHERE day = $1").bind(day).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO operation_park_days (park_id, day, status, n) \
+             SELECT park_id, day, status, COUNT(*) FROM enterprise_days WHERE day = $1 GROUP BY park_id, day, status",
+        )
+        .bind(day)
+        .execute(&mut *tx)
+        .await?;
         let (mut raised, mut cleared) = (0, 0);
         for s in stops {
             match s {
@@ -394,11 +402,34 @@ impl Store {
 
     /// Status counts per park and day over [from, to] for the parks in scope.
     pub async fn operation_counts(&self, scope: &ParkScope, from: i64, to: i64) -> Result<Vec<StatusCount>> {
+        self.park_day_counts(scope, from, to, "x.park_id, x.day, x.status, x.n", "").await
+    }
+
+    /// Status counts per day over [from, to] for the parks in scope (park id 0).
+    pub async fn operation_trend(&self, scope: &ParkScope, from: i64, to: i64) -> Result<Vec<StatusCount>> {
+        self.park_day_counts(
+            scope,
+            from,
+            to,
+            "CAST(0 AS BIGINT) AS park_id, x.day, x.status, CAST(SUM(x.n) AS BIGINT) AS n",
+            " GROUP BY x.day, x.status",
+        )
+        .await
+    }
+
+    async fn park_day_counts(
+        &self,
+        scope: &ParkScope,
+        from: i64,
+        to: i64,
+        columns: &str,
+        group: &str,
+    ) -> Result<Vec<StatusCount>> {
         let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(Vec::new()) };
         let filter = filter.replace("$T", "$3").replace("$P", "$3");
         let mut q = sqlx::query(sql(format!(
-            "SELECT x.park_id, x.day, x.status, CAST(COUNT(*) AS BIGINT) AS n FROM enterprise_days x JOIN parks p ON p.id = x.park_id \
-             WHERE x.day >= $1 AND x.day <= $2{filter} GROUP BY x.park_id, x.day, x.status"
+            "SELECT {columns} FROM operation_park_days x JOIN parks p ON p.id = x.park_id \
+             WHERE x.day >= $1 AND x.day <= $2{filter}{group}"
         )))
         .bind(from)
         .bind(to);
@@ -692,7 +723,7 @@ impl Store {
              SELECT id, 'energy_kwh', 'day', day * 86400000 - 28800000, park_id, 96, reg - u * 0.98, reg, 0, reg, \
              day * 86400000 - 28800000 + 85500000 \
              FROM (SELECT d.id, d.park_id, g.day, u.u, 100000 + SUM(u.u) OVER (PARTITION BY d.id ORDER BY g.day) AS reg \
-                   FROM devices d CROSS JOIN generate_series({first}, {last}) AS g(day) \
+                   FROM devices d CROSS JOIN generate_series(CAST({first} AS BIGINT), CAST({last} AS BIGINT)) AS g(day) \
                    CROSS JOIN LATERAL (SELECT CASE \
                        WHEN d.enterprise_id % 29 = 5 AND g.day > {last} - 8 THEN 0 \
                        WHEN ((g.day + 3) % 7) >= 5 THEN {usual} * 0.2 \

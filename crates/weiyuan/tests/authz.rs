@@ -253,6 +253,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/operation" | "/operation/settings" | "/api/v1/operation/settings") => AnyUser,
         ("GET", "/api/v1/operation" | "/api/v1/operation/enterprises" | "/operation/list") => Staff,
         ("GET", "/api/v1/operation/stops" | "/operation/stops") => Staff,
+        ("GET", "/api/v1/operation/mismatches" | "/operation/mismatches") => Staff,
         ("GET", "/operation/parks/{id}") => StaffPark,
         ("GET", "/api/v1/operation/enterprises/{id}" | "/operation/enterprises/{id}") => ReadPark,
         ("POST", "/api/v1/operation/stops/{id}/explain" | "/operation/stops/{id}/explain") => EditPark,

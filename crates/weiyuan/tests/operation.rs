@@ -229,6 +229,38 @@ async fn statuses_stops_and_scopes_on_a_synthetic_clock(app: &App) {
     assert_eq!(al["state"], "cleared");
     assert_eq!(statuses(app, &county, park, "2026-11-16").await[2], (c, "running".into(), 0));
 
+    // Metered against reported: with one month to disagree, A's October report (far under its
+    // meters) is listed, B's (its meters' figure) is not.
+    let (_, got) = json_of(app.get(&county, "/api/v1/operation/settings").await).await;
+    let join = |v: &Value| v.as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect::<Vec<_>>().join("\n");
+    let (s, v) = json_of(
+        app.send(&county, "PUT", "/api/v1/operation/settings", json!({"reduced_below_pct": 30, "stopped_below_pct": 5,
+            "baseline_weeks": 4, "stopped_days": 3, "mismatch_months": 1, "holidays": join(&got["holidays"]), "workdays": join(&got["workdays"])}))
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, eb) = json_of(app.get(&county, &format!("/api/v1/operation/enterprises/{b}")).await).await;
+    let october = eb["months"].as_array().unwrap().iter().find(|m| m["month"] == "2026-10").unwrap()["metered_kwh"]
+        .as_f64()
+        .unwrap();
+    assert!(october > 10_000.0, "{eb}");
+    for (e, kwh) in [(a, 5000.0), (b, october)] {
+        let (s, v) = json_of(
+            app.send(&county, "POST", &format!("/api/v1/enterprises/{e}/reports"),
+                json!({"month": "2026-10", "output": "120", "revenue": "95", "tax": "4.2", "electricity": kwh.to_string(), "employees": "18"}))
+            .await,
+        )
+        .await;
+        assert!(s == 200 || s == 201, "{v}");
+    }
+    let (s, m) =
+        json_of(app.get(&township, &format!("/api/v1/operation/mismatches?park_id={park}&day=2026-11-16")).await).await;
+    assert_eq!(s, 200, "{m}");
+    let listed: Vec<i64> =
+        m["enterprises"].as_array().unwrap().iter().map(|e| e["enterprise_id"].as_i64().unwrap()).collect();
+    assert_eq!(listed, vec![a], "{m}");
+
     // Scopes: the park's township sees it; another township does not; an enterprise sees only
     // itself and no overview.
     let (s, _) = json_of(app.get(&binhai, &format!("/api/v1/operation?park_id={park}")).await).await;

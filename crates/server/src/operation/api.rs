@@ -1,6 +1,6 @@
 //! JSON API of operation monitoring.
 
-use super::{CheckForm, CheckRun, DayQuery, EnterpriseOperation, EnterpriseQuery, Overview, StopsQuery};
+use super::{CheckForm, CheckRun, DayQuery, EnterpriseOperation, EnterpriseQuery, MismatchQuery, Overview, StopsQuery};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
@@ -65,4 +65,13 @@ pub async fn check(
     JsonBody(f): JsonBody<CheckForm>,
 ) -> ApiResult<Json<CheckRun>> {
     Ok(Json(super::check_again(&s.store, &w.actor, &f).await.map_err(w.err())?))
+}
+
+pub async fn mismatches(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<MismatchQuery>,
+) -> ApiResult<Json<Value>> {
+    let (list, settings) = super::mismatch_list(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(json!({ "months": settings.mismatch_months, "enterprises": list })))
 }

@@ -60,6 +60,15 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (api("GET", "/api/v1/operation/stops", "operation", "Stop notices in scope (paged)"), get(api::stops)),
         (
+            api(
+                "GET",
+                "/api/v1/operation/mismatches",
+                "operation",
+                "Enterprises whose metered and reported electricity keep disagreeing",
+            ),
+            get(api::mismatches),
+        ),
+        (
             api("POST", "/api/v1/operation/stops/{id}/explain", "operation", "Mark a stop explained, with the reason"),
             post(api::explain),
         ),
@@ -77,6 +86,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/operation/parks/{id}", "A park's operating rate and its enterprises"), get(pages::park)),
         (page("GET", "/operation/enterprises/{id}", "An enterprise's operation"), get(pages::enterprise)),
         (page("GET", "/operation/stops", "Stop notices"), get(pages::stops)),
+        (page("GET", "/operation/mismatches", "Metered and reported electricity disagreeing"), get(pages::mismatches)),
         (page("POST", "/operation/stops/{id}/explain", "Mark a stop explained"), post(pages::explain)),
         (page("GET", "/operation/settings", "Operation settings"), get(pages::settings)),
         (page("POST", "/operation/settings", "Change the operation settings"), post(pages::set_settings)),
@@ -386,7 +396,6 @@ pub struct Overview {
     /// Enterprises stopped the settings' working days in a row or more on the day.
     pub stopped_long: i64,
     pub open_stops: i64,
-    pub mismatches: Vec<Mismatch>,
     pub settings: Settings,
 }
 
@@ -434,15 +443,15 @@ pub async fn overview(store: &Store, actor: &Actor, q: &DayQuery) -> Result<Over
         trend: Vec::new(),
         stopped_long: 0,
         open_stops: store.operation_stops(&scope, true, 0, 1).await?.1,
-        mismatches: Vec::new(),
         settings: settings.clone(),
     };
     let Some(day) = day else { return Ok(o) };
-    let counts = store.operation_counts(&scope, day - TREND_DAYS + 1, day).await?;
-    o.trend = trend(&counts, day - TREND_DAYS + 1, day, &cal);
+    let days = store.operation_trend(&scope, day - TREND_DAYS + 1, day).await?;
+    o.trend = trend(&days, day - TREND_DAYS + 1, day, &cal);
+    let counts = store.operation_counts(&scope, day, day).await?;
     let parks: HashMap<i64, Park> = store.list_parks(&scope).await?.into_iter().map(|p| (p.id, p)).collect();
     let mut per_park: BTreeMap<i64, Rate> = BTreeMap::new();
-    for (park, _, status, n) in counts.iter().filter(|c| c.1 == day) {
+    for (park, _, status, n) in &counts {
         per_park.entry(*park).or_default().add(*status, *n);
         o.rate.add(*status, *n);
     }
@@ -459,8 +468,34 @@ pub async fn overview(store: &Store, actor: &Actor, q: &DayQuery) -> Result<Over
         .collect();
     o.parks.sort_by(|a, b| a.rate.rate_pct.partial_cmp(&b.rate.rate_pct).unwrap_or(std::cmp::Ordering::Equal));
     o.stopped_long = store.operation_day(&scope, day, None, settings.stopped_days, 0, 1).await?.1;
-    o.mismatches = mismatches(store, &scope, None, &settings, day).await?;
     Ok(o)
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MismatchQuery {
+    /// A day of the month after the months compared; empty: the last day checked.
+    pub day: String,
+    pub park_id: String,
+}
+
+/// The enterprises in scope whose metered and reported electricity disagreed in each of the
+/// settings' months before the day's month.
+pub async fn mismatch_list(
+    store: &Store,
+    actor: &Actor,
+    q: &MismatchQuery,
+) -> Result<(Vec<Mismatch>, Settings), AppError> {
+    let (scope, _) = scope_of(store, actor, &q.park_id).await?;
+    let mut c = Checker::new();
+    let day = day_asked(store, &mut c, &q.day).await?;
+    c.finish(())?;
+    let settings = store.operation_settings().await?;
+    let list = match day {
+        Some(day) => mismatches(store, &scope, None, &settings, day).await?,
+        None => Vec::new(),
+    };
+    Ok((list, settings))
 }
 
 /// The months before the one holding `day`, oldest first: (first day, first day of the next, "2026-10").
@@ -578,7 +613,7 @@ pub async fn day_list(store: &Store, actor: &Actor, q: &DayQuery) -> Result<DayL
     (list.rows, list.total) = (rows, total);
     if list.park.is_some() {
         let cal = store.operation_settings().await?.calendar();
-        let counts = store.operation_counts(&scope, day - TREND_DAYS + 1, day).await?;
+        let counts = store.operation_trend(&scope, day - TREND_DAYS + 1, day).await?;
         for (_, _, s, n) in counts.iter().filter(|c| c.1 == day) {
             list.rate.add(*s, *n);
         }

@@ -3,7 +3,10 @@
 //! and reported electricity disagreeing), the enterprises behind every count, one enterprise's
 //! operation, the stops with the township's explanation, and the county's settings.
 
-use super::{DayList, DayQuery, EnterpriseOperation, EnterpriseQuery, Overview, StopList, StopsQuery, TrendDay};
+use super::{
+    DayList, DayQuery, EnterpriseOperation, EnterpriseQuery, Mismatch, MismatchQuery, Overview, StopList, StopsQuery,
+    TrendDay,
+};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
@@ -146,6 +149,25 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<DayQue
 pub async fn park(State(s): State<AppState>, u: PageUser, Id(id): Id, Query(mut q): Query<DayQuery>) -> PageResult {
     q.park_id = id.to_string();
     list_page(&s, u, q).await
+}
+
+#[derive(Template)]
+#[template(path = "operation_mismatches.html")]
+pub struct MismatchPage {
+    pub ctx: PageCtx,
+    pub list: Vec<Mismatch>,
+    pub months: i64,
+}
+
+impl MismatchPage {
+    fn pct(&self, v: &Option<f64>) -> String {
+        pct(v)
+    }
+}
+
+pub async fn mismatches(State(s): State<AppState>, u: PageUser, Query(q): Query<MismatchQuery>) -> PageResult {
+    let (list, settings) = super::mismatch_list(&s.store, &u.actor, &q).await.map_err(u.fail())?;
+    Ok(render(&MismatchPage { ctx: u.ctx(), list, months: settings.mismatch_months }))
 }
 
 #[derive(Template)]
