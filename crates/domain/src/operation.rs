@@ -274,14 +274,24 @@ impl Calendar {
         self.kind(day) == DayKind::Working
     }
 
-    /// The days a day's baseline is taken over: the same weekday 1 … `weeks` weeks before, of
-    /// the same kind: a weekend day is compared with weekend days, a working day (or a holiday,
-    /// to show what it would have been) with working days; holidays are never a baseline.
+    /// The days a day's baseline may be taken from, most recent first: the same weekday 1 …
+    /// `weeks` weeks before, of the same kind: a weekend day is compared with weekend days, a
+    /// working day (or a holiday, to show what it would have been) with working days; holidays
+    /// are never a baseline.
     pub fn baseline_days(&self, day: i64, weeks: i64) -> Vec<i64> {
         let want = if self.kind(day) == DayKind::Weekend { DayKind::Weekend } else { DayKind::Working };
         (1..=weeks).map(|k| day - 7 * k).filter(|d| self.kind(*d) == want).collect()
     }
+
+    /// Where the baseline looks: three times the settings' weeks, so that the days an enterprise
+    /// was stopped can be passed over (`baseline` takes the `weeks` most recent working ones).
+    pub fn baseline_candidates(&self, day: i64, weeks: i64) -> Vec<i64> {
+        self.baseline_days(day, weeks * BASELINE_LOOKBACK)
+    }
 }
+
+/// How many times the baseline's weeks it looks back for days the enterprise worked.
+pub const BASELINE_LOOKBACK: i64 = 3;
 
 /// One meter's register over a bucket (an hour or a day): its lowest and last reading, and the
 /// last reading of the bucket just before when there is one.
@@ -297,7 +307,12 @@ impl Register {
     /// is one (nothing lost between buckets), else from the bucket's first; never negative (a
     /// meter replaced or reset counts nothing rather than a negative use).
     pub fn used(&self) -> f64 {
-        (self.last - self.prev_last.unwrap_or(self.min)).max(0.0)
+        match self.prev_last {
+            // A meter replaced or reset: what it counted since.
+            Some(p) if p > self.last => (self.last - self.min).max(0.0),
+            Some(p) => self.last - p,
+            None => (self.last - self.min).max(0.0),
+        }
     }
 }
 
@@ -315,12 +330,18 @@ pub fn total_use(meters: &[Register]) -> Option<f64> {
     if known.is_empty() { None } else { Some(known.iter().sum()) }
 }
 
-/// The baseline from the uses of the baseline days that have one (None when none has, or it is 0).
-pub fn baseline(samples: &[f64]) -> Option<f64> {
-    if samples.is_empty() {
+/// The baseline: the mean use of the `weeks` most recent candidate days on which the enterprise
+/// worked (running or reduced), from `(day, use, status)` of the candidates that were checked.
+/// Stopped days are passed over, so that a long stop does not drag the baseline down until
+/// standby power reads as work. None when there is no such day, or the mean is 0.
+pub fn baseline(samples: &[(i64, f64, Status)], weeks: i64) -> Option<f64> {
+    let mut worked: Vec<&(i64, f64, Status)> = samples.iter().filter(|s| s.2.working()).collect();
+    worked.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let taken: Vec<f64> = worked.iter().take(weeks.max(1) as usize).map(|s| s.1).collect();
+    if taken.is_empty() {
         return None;
     }
-    let mean = samples.iter().sum::<f64>() / samples.len() as f64;
+    let mean = taken.iter().sum::<f64>() / taken.len() as f64;
     (mean > 0.0).then_some(mean)
 }
 
@@ -423,6 +444,16 @@ pub fn streak(before: i64, kind: DayKind, status: Status) -> i64 {
     }
 }
 
+/// The first stopped working day of the streak after `day`: kept from the day before while the
+/// streak goes on, `day` when it starts there, none once it ends.
+pub fn streak_since(since_before: Option<i64>, before: i64, after: i64, day: i64) -> Option<i64> {
+    match (after, before) {
+        (0, _) => None,
+        (_, 0) => Some(day),
+        _ => since_before.or(Some(day)),
+    }
+}
+
 /// What a day does to the enterprise's stop notice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopChange {
@@ -434,7 +465,7 @@ pub enum StopChange {
 }
 
 pub fn stop_change(streak: i64, status: Status, open: bool, s: &Settings) -> StopChange {
-    if !open && streak >= s.stopped_days {
+    if !open && status == Status::Stopped && streak >= s.stopped_days {
         StopChange::Raise
     } else if open && status.working() {
         StopChange::Clear
@@ -578,6 +609,7 @@ mod tests {
         // holiday) is left out, the three before it stay.
         let b = c.baseline_days(day("2026-02-24"), 4);
         assert_eq!(b, vec![day("2026-02-10"), day("2026-02-03"), day("2026-01-27")]);
+        assert_eq!(c.baseline_candidates(day("2026-12-16"), 2).len(), 6);
         // A Saturday is compared with weekend Saturdays: not with a worked one, not a holiday.
         assert_eq!(c.baseline_days(day("2026-03-07"), 2), Vec::<i64>::new());
         assert_eq!(c.baseline_days(day("2026-12-12"), 2), vec![day("2026-12-05"), day("2026-11-28")]);
@@ -589,11 +621,6 @@ mod tests {
     fn a_register_counts_from_the_bucket_before() {
         assert_eq!(Register { prev_last: Some(100.0), min: 101.0, last: 150.0 }.used(), 50.0);
         assert_eq!(Register { prev_last: None, min: 101.0, last: 150.0 }.used(), 49.0);
-        assert_eq!(
-            Register { prev_last: Some(900.0), min: 1.0, last: 5.0 }.used(),
-            0.0,
-            "a reset meter counts nothing"
-        );
         assert_eq!(total_use(&[]), None);
         assert_eq!(
             total_use(&[Register { prev_last: None, min: 7.0, last: 7.0 }]),
@@ -612,9 +639,19 @@ mod tests {
             ]),
             Some(3.5)
         );
-        assert_eq!(baseline(&[]), None);
-        assert_eq!(baseline(&[0.0, 0.0]), None);
-        assert_eq!(baseline(&[100.0, 200.0, 300.0]), Some(200.0));
+        assert_eq!(
+            Register { prev_last: Some(900.0), min: 1.0, last: 5.0 }.used(),
+            4.0,
+            "a reset meter: since the reset"
+        );
+        let r = Status::Running;
+        assert_eq!(baseline(&[], 4), None);
+        assert_eq!(baseline(&[(1, 0.0, r), (2, 0.0, r)], 4), None);
+        assert_eq!(baseline(&[(1, 100.0, r), (2, 200.0, r), (3, 300.0, Status::Reduced)], 4), Some(200.0));
+        // Stopped days are passed over, and only the most recent `weeks` worked days count.
+        let s = Status::Stopped;
+        let samples = [(70, 20.0, s), (63, 20.0, s), (56, 1000.0, r), (49, 900.0, r), (42, 10.0, r)];
+        assert_eq!(baseline(&samples, 2), Some(950.0));
     }
 
     #[test]
@@ -659,6 +696,11 @@ mod tests {
         assert_eq!(stop_change(4, Status::Stopped, true, &s()), StopChange::Keep, "raised once");
         assert_eq!(stop_change(0, Status::Reduced, true, &s()), StopChange::Clear);
         assert_eq!(stop_change(0, Status::NoMeter, true, &s()), StopChange::Keep);
+        assert_eq!(stop_change(4, Status::NoMeter, false, &s()), StopChange::Keep, "raised only on a stopped day");
+        assert_eq!(streak_since(None, 0, 1, 10), Some(10));
+        assert_eq!(streak_since(Some(10), 1, 2, 11), Some(10));
+        assert_eq!(streak_since(Some(10), 2, 2, 12), Some(10), "a weekend keeps it");
+        assert_eq!(streak_since(Some(10), 2, 0, 13), None);
     }
 
     #[test]

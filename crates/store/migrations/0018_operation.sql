@@ -22,6 +22,7 @@ CREATE TABLE enterprise_days (
     baseline_kwh {real},
     status TEXT NOT NULL,
     streak BIGINT NOT NULL,
+    streak_since BIGINT,
     computed_at BIGINT NOT NULL,
     PRIMARY KEY (enterprise_id, day)
 ) {without_rowid};

@@ -26,12 +26,30 @@ pub struct DayInput {
     pub meters: Vec<i64>,
     /// The registers of the meters that sent a reading that day.
     pub registers: Vec<Register>,
-    /// The use of its baseline days that have one.
-    pub samples: Vec<f64>,
-    /// Its streak after the last day checked before this one.
+    /// Its checked baseline candidate days with a use: (day, use, status).
+    pub samples: Vec<(i64, f64, Status)>,
+    /// Its streak after the last day checked before this one, and the streak's first day.
     pub streak_before: i64,
-    /// Its open stop: (stop id, first stopped day).
-    pub open_stop: Option<(i64, i64)>,
+    pub since_before: Option<i64>,
+    /// Its open stop.
+    pub open_stop: Option<OpenStop>,
+}
+
+/// A stop not yet cleared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenStop {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub first_day: i64,
+    pub raised_day: i64,
+}
+
+/// What a day's check reads: the active enterprises, and the open stops of enterprises that are
+/// no longer active (to clear).
+#[derive(Clone, Debug, Default)]
+pub struct DayInputs {
+    pub enterprises: Vec<DayInput>,
+    pub orphan_stops: Vec<OpenStop>,
 }
 
 /// One enterprise's checked day, to store.
@@ -46,6 +64,7 @@ pub struct DayRow {
     pub baseline_kwh: Option<f64>,
     pub status: Status,
     pub streak: i64,
+    pub streak_since: Option<i64>,
 }
 
 /// A stop raised or cleared by a day's check.
@@ -58,12 +77,12 @@ pub enum StopWrite {
         park_id: i64,
         first_day: i64,
         day: i64,
-        streak: i64,
         meter: i64,
         rules: Vec<(i64, weiyuan_domain::alarms::Severity)>,
     },
-    /// Cleared on `day` (it ran again): the stop and its alarms on the enterprise's meters.
-    Clear { stop_id: i64, enterprise_id: i64, day: i64, meters: Vec<i64>, rules: Vec<i64> },
+    /// Cleared on `day` (it ran again, or left): the stop, its alarm and the open alarms of
+    /// stopped-condition rules on the enterprise's meters.
+    Clear { stop_id: i64, enterprise_id: i64, day: i64 },
 }
 
 /// A stop as listed.
@@ -172,9 +191,10 @@ impl Store {
         Ok(())
     }
 
-    /// What the check of `day` needs, for every active enterprise (`baseline_days`: the days its
-    /// baseline is taken over).
-    pub async fn operation_inputs(&self, day: i64, baseline_days: &[i64]) -> Result<Vec<DayInput>> {
+    /// What the check of `day` needs, for every active enterprise. `recent` are the baseline's
+    /// days, most recent first; `older` the days further back it may take, read only for the
+    /// enterprises with fewer than `recent.len()` worked days among the recent ones.
+    pub async fn operation_inputs(&self, day: i64, recent: &[i64], older: &[i64]) -> Result<DayInputs> {
         let mut by: HashMap<i64, DayInput> = HashMap::new();
         for r in
             sqlx::query("SELECT id, park_id FROM enterprises WHERE status = 'active'").fetch_all(&self.pool).await?
@@ -232,16 +252,38 @@ impl Store {
                 }
             }
         }
-        if !baseline_days.is_empty() {
-            let list = baseline_days.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            let rows = sqlx::query(sql(format!(
-                "SELECT enterprise_id, use_kwh FROM enterprise_days WHERE day IN ({list}) AND use_kwh IS NOT NULL"
-            )))
-            .fetch_all(&self.pool)
-            .await?;
+        let samples = |list: &[i64], only: Option<&[i64]>| {
+            let days = list.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let only = only.map(|ids| {
+                format!(" AND enterprise_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+            });
+            format!(
+                "SELECT enterprise_id, day, use_kwh, status FROM enterprise_days WHERE day IN ({days}) \
+                 AND use_kwh IS NOT NULL{}",
+                only.unwrap_or_default()
+            )
+        };
+        let add = |rows: Vec<sqlx::any::AnyRow>, by: &mut HashMap<i64, DayInput>| -> Result<()> {
             for r in &rows {
                 if let Some(i) = by.get_mut(&col::<i64>(r, "enterprise_id")?) {
-                    i.samples.push(col(r, "use_kwh")?);
+                    let status = Status::parse(&col::<String>(r, "status")?).ok_or(StoreError::Conflict("status"))?;
+                    i.samples.push((col(r, "day")?, col(r, "use_kwh")?, status));
+                }
+            }
+            Ok(())
+        };
+        if !recent.is_empty() {
+            let rows = sqlx::query(sql(samples(recent, None))).fetch_all(&self.pool).await?;
+            add(rows, &mut by)?;
+            let short: Vec<i64> = by
+                .values()
+                .filter(|i| i.samples.iter().filter(|s| s.2.working()).count() < recent.len())
+                .map(|i| i.enterprise_id)
+                .collect();
+            if !older.is_empty() {
+                for chunk in short.chunks(1000) {
+                    let rows = sqlx::query(sql(samples(older, Some(chunk)))).fetch_all(&self.pool).await?;
+                    add(rows, &mut by)?;
                 }
             }
         }
@@ -250,27 +292,39 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         if let Some(before) = col::<Option<i64>>(&last, "d")? {
-            let rows = sqlx::query("SELECT enterprise_id, streak FROM enterprise_days WHERE day = $1 AND streak > 0")
-                .bind(before)
-                .fetch_all(&self.pool)
-                .await?;
+            let rows = sqlx::query(
+                "SELECT enterprise_id, streak, streak_since FROM enterprise_days WHERE day = $1 AND streak > 0",
+            )
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await?;
             for r in &rows {
                 if let Some(i) = by.get_mut(&col::<i64>(r, "enterprise_id")?) {
                     i.streak_before = col(r, "streak")?;
+                    i.since_before = col(r, "streak_since")?;
                 }
             }
         }
-        for r in sqlx::query("SELECT id, enterprise_id, first_day FROM operation_stops WHERE cleared_at IS NULL")
-            .fetch_all(&self.pool)
-            .await?
+        let mut orphan_stops = Vec::new();
+        for r in
+            sqlx::query("SELECT id, enterprise_id, first_day, raised_day FROM operation_stops WHERE cleared_at IS NULL")
+                .fetch_all(&self.pool)
+                .await?
         {
-            if let Some(i) = by.get_mut(&col::<i64>(&r, "enterprise_id")?) {
-                i.open_stop = Some((col(&r, "id")?, col(&r, "first_day")?));
+            let stop = OpenStop {
+                id: col(&r, "id")?,
+                enterprise_id: col(&r, "enterprise_id")?,
+                first_day: col(&r, "first_day")?,
+                raised_day: col(&r, "raised_day")?,
+            };
+            match by.get_mut(&stop.enterprise_id) {
+                Some(i) => i.open_stop = Some(stop),
+                None => orphan_stops.push(stop),
             }
         }
-        let mut out: Vec<DayInput> = by.into_values().collect();
-        out.sort_by_key(|i| i.enterprise_id);
-        Ok(out)
+        let mut enterprises: Vec<DayInput> = by.into_values().collect();
+        enterprises.sort_by_key(|i| i.enterprise_id);
+        Ok(DayInputs { enterprises, orphan_stops })
     }
 
     /// Store a day's check in one transaction: its rows (a day checked again is replaced) and
@@ -289,7 +343,7 @@ impl Store {
                 .iter()
                 .map(|r| {
                     format!(
-                        "({}, {}, {}, '{}', {}, {}, {}, '{}', {}, {now})",
+                        "({}, {}, {}, '{}', {}, {}, {}, '{}', {}, {}, {now})",
                         r.enterprise_id,
                         day,
                         r.park_id,
@@ -298,13 +352,14 @@ impl Store {
                         literal(r.use_kwh),
                         literal(r.baseline_kwh),
                         r.status.code(),
-                        r.streak
+                        r.streak,
+                        r.streak_since.map(|d| d.to_string()).unwrap_or_else(|| "NULL".into())
                     )
                 })
                 .collect::<Vec<_>>()
                 .join(",");
             sqlx::query(sql(format!(
-                "INSERT INTO enterprise_days (enterprise_id, day, park_id, day_kind, meters, use_kwh, baseline_kwh, status, streak, computed_at) \
+                "INSERT INTO enterprise_days (enterprise_id, day, park_id, day_kind, meters, use_kwh, baseline_kwh, status, streak, streak_since, computed_at) \
                  VALUES {values}"
             )))
             .execute(&mut *tx)
@@ -321,7 +376,7 @@ impl Store {
         let (mut raised, mut cleared) = (0, 0);
         for s in stops {
             match s {
-                StopWrite::Raise { enterprise_id, park_id, first_day, day, streak, meter, rules } => {
+                StopWrite::Raise { enterprise_id, park_id, first_day, day, meter, rules } => {
                     let row = sqlx::query(
                         "INSERT INTO operation_stops (enterprise_id, park_id, first_day, raised_day, raised_at) \
                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enterprise_id) WHERE cleared_at IS NULL DO NOTHING RETURNING id",
@@ -345,7 +400,8 @@ impl Store {
                             metric: METRIC.to_string(),
                             severity: *severity,
                             ts: day_start(*first_day),
-                            value: Some(*streak as f64),
+                            // The streak is the stop's, not a reading of the meter's metric.
+                            value: None,
                             unless_seen_since: None,
                             level: weiyuan_domain::alarms::Level::Township,
                         })
@@ -360,7 +416,7 @@ impl Store {
                     }
                     raised += 1;
                 }
-                StopWrite::Clear { stop_id, day, meters, rules, .. } => {
+                StopWrite::Clear { stop_id, enterprise_id, day } => {
                     let done = sqlx::query(
                         "UPDATE operation_stops SET cleared_day = $1, cleared_at = $2 WHERE id = $3 AND cleared_at IS NULL",
                     )
@@ -372,16 +428,15 @@ impl Store {
                     if done.rows_affected() == 0 {
                         continue;
                     }
-                    let writes: Vec<AlarmWrite> = rules
-                        .iter()
-                        .flat_map(|r| {
-                            meters.iter().map(move |m| AlarmWrite::Clear {
-                                rule_id: *r,
-                                device_id: *m,
-                                ts: day_start(*day),
-                                value: None,
-                                arrived: true,
-                            })
+                    let writes: Vec<AlarmWrite> = stop_alarms(&mut tx, *stop_id, *enterprise_id)
+                        .await?
+                        .into_iter()
+                        .map(|(_, rule_id, device_id)| AlarmWrite::Clear {
+                            rule_id,
+                            device_id,
+                            ts: day_start(*day),
+                            value: None,
+                            arrived: true,
                         })
                         .collect();
                     apply_writes(&mut tx, &writes, now).await?;
@@ -661,7 +716,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if let Some(alarm) = before.alarm_id {
+        for (alarm, _, _) in stop_alarms(&mut tx, id, before.enterprise_id).await? {
             crate::alarms::acknowledge_in(&mut tx, ctx, alarm, &format!("{}：{comment}", reason.code())).await?;
         }
         let after = serde_json::json!({ "reason": reason.code(), "comment": comment, "explained_by": ctx.username });
@@ -679,6 +734,21 @@ impl Store {
         tx.commit().await?;
         self.operation_stop(id).await
     }
+}
+
+/// The open alarms of a stop: its own, and those of stopped-condition rules on the enterprise's
+/// devices: (alarm id, rule id, device id).
+async fn stop_alarms(conn: &mut sqlx::AnyConnection, stop_id: i64, enterprise_id: i64) -> Result<Vec<(i64, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.rule_id, a.device_id FROM alarms a JOIN alarm_rules r ON r.id = a.rule_id \
+         WHERE a.cleared_at IS NULL AND r.cond = 'stopped' AND (a.id = (SELECT alarm_id FROM operation_stops WHERE id = $1) \
+         OR a.device_id IN (SELECT id FROM devices WHERE enterprise_id = $2))",
+    )
+    .bind(stop_id)
+    .bind(enterprise_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok((col(r, "id")?, col(r, "rule_id")?, col(r, "device_id")?))).collect()
 }
 
 fn day_from_row(r: &sqlx::any::AnyRow) -> Result<EnterpriseDay> {

@@ -37,7 +37,7 @@ pub async fn run(store: &Store) -> Result<(), String> {
         );
     }
     let now = weiyuan_store::now_ms();
-    let yesterday = day_of(now) - 1;
+    let yesterday = day_of(now - weiyuan_server::operation::GRACE_MS) - 1;
     prepare(store, yesterday).await?;
     // The baselines: the days before, unless checked already.
     if store.last_operation_day().await.map_err(err)?.is_none_or(|d| d < yesterday - 1) {
@@ -57,7 +57,7 @@ pub async fn run(store: &Store) -> Result<(), String> {
     let settings = store.operation_settings().await.map_err(err)?;
     for round in 1..=3 {
         let t = Instant::now();
-        let r = weiyuan_server::operation::check_day(store, &settings, yesterday, now).await.map_err(err)?;
+        let r = weiyuan_server::operation::check_day(store, &settings, yesterday, now, true).await.map_err(err)?;
         println!(
             "run {round}: {} enterprises checked for {}: read {} ms, decide {} ms, write {} ms, total {} ms",
             r.enterprises,

@@ -282,7 +282,7 @@ async fn operation_fixture(
             park_id,
             first_day: day - 2,
             day,
-            streak: 3,
+
             meter: 0,
             rules: Vec::new(),
         };

@@ -856,7 +856,7 @@ async fn a_township_reads_a_parks_operating_rate_and_explains_a_stop() {
         }
     }
     app.store.ingest(&readings).await.unwrap();
-    weiyuan_server::operation::check_due(&app.store, day_start(to + 1) + 3_600_000).await.unwrap();
+    weiyuan_server::operation::check_due(&app.store, day_start(to + 1) + 3 * 3_600_000).await.unwrap();
 
     b.login(&app, "xiaojiang", PASSWORD).await;
     b.wait_el("#nav-operation").await;

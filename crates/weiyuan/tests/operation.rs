@@ -48,8 +48,8 @@ fn usual(d: i64) -> f64 {
 }
 
 async fn check_at(app: &App, day_text: &str) -> weiyuan_server::operation::CheckRun {
-    // Shortly after midnight of that day: the day before has ended and is checked.
-    weiyuan_server::operation::check_due(&app.store, day_start(day(day_text)) + HOUR).await.unwrap()
+    // In the small hours of that day, after the grace for late readings: the day before is checked.
+    weiyuan_server::operation::check_due(&app.store, day_start(day(day_text)) + 3 * HOUR).await.unwrap()
 }
 
 async fn statuses(app: &App, token: &str, park: i64, day: &str) -> Vec<(i64, String, i64)> {
@@ -177,12 +177,14 @@ async fn statuses_stops_and_scopes_on_a_synthetic_clock(app: &App) {
     assert_eq!(o["trend"].as_array().unwrap().len(), 90);
     assert_eq!(o["stopped_long"], 1, "{o}");
 
-    // Checking the same day again (the county, after a change of settings) raises nothing twice.
-    let (s, r) = json_of(
-        app.send(&county, "POST", "/api/v1/operation/check", json!({"from": "2026-11-11", "to": "2026-11-11"})).await,
-    )
-    .await;
-    assert_eq!((s, r["raised"].as_i64()), (200, Some(0)), "{r}");
+    // Checking a period again (the county, after a change of settings) that starts before the
+    // stop, when C was running, neither clears it nor raises it twice.
+    let body = json!({"from": "2026-11-05", "to": "2026-11-11"});
+    let (s, r) = json_of(app.send(&county, "POST", "/api/v1/operation/check", body).await).await;
+    assert_eq!((s, r["raised"].as_i64(), r["cleared"].as_i64()), (200, Some(0), Some(0)), "{r}");
+    let (_, again) = json_of(app.get(&county, &format!("/api/v1/operation/stops?park_id={park}")).await).await;
+    assert_eq!((again["total"].as_i64(), again["stops"][0]["alarm_id"].as_i64()), (Some(1), Some(alarm)), "{again}");
+    assert_eq!(again["stops"][0]["first_day"].as_i64(), Some(day("2026-11-09")));
     // Through the weekend: the streak stays at five working days and there is still one notice.
     check_at(app, "2026-11-16").await;
     let sunday = statuses(app, &county, park, "2026-11-15").await;

@@ -135,12 +135,23 @@ pub struct CheckRun {
     pub write_ms: u64,
 }
 
-/// Check one day: read, decide every enterprise, write in one transaction.
-pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -> Result<CheckRun, StoreError> {
+/// Check one day: read, decide every enterprise, write in one transaction. Stops are raised only
+/// when `notify` (a day just ended: catching up on old days, or checking a period again, tells
+/// nobody of stops long past); a day before an open stop was raised changes nothing of it.
+pub async fn check_day(
+    store: &Store,
+    settings: &Settings,
+    day: i64,
+    now: i64,
+    notify: bool,
+) -> Result<CheckRun, StoreError> {
     let started = std::time::Instant::now();
     let calendar = settings.calendar();
     let kind = calendar.kind(day);
-    let inputs = store.operation_inputs(day, &calendar.baseline_days(day, settings.baseline_weeks)).await?;
+    let candidates = calendar.baseline_candidates(day, settings.baseline_weeks);
+    let recent = calendar.baseline_days(day, settings.baseline_weeks);
+    let older: Vec<i64> = candidates.iter().copied().filter(|d| !recent.contains(d)).collect();
+    let inputs = store.operation_inputs(day, &recent, &older).await?;
     let rules: Vec<_> = store
         .alarm_rules()
         .await?
@@ -148,20 +159,33 @@ pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -
         .filter(|r| r.active && r.condition == Condition::Stopped && r.metric == METRIC)
         .collect();
     let read = started.elapsed();
-    let mut rows = Vec::with_capacity(inputs.len());
-    let mut stops = Vec::new();
-    for i in &inputs {
+    let mut rows = Vec::with_capacity(inputs.enterprises.len());
+    let mut stops: Vec<StopWrite> = inputs
+        .orphan_stops
+        .iter()
+        .filter(|s| s.raised_day <= day)
+        .map(|s| StopWrite::Clear { stop_id: s.id, enterprise_id: s.enterprise_id, day })
+        .collect();
+    for i in &inputs.enterprises {
         let registers: &[Register] = &i.registers;
-        let d = op::decide(i.meters.len(), op::total_use(registers), op::baseline(&i.samples), settings);
+        let baseline = op::baseline(&i.samples, settings.baseline_weeks);
+        let d = op::decide(i.meters.len(), op::total_use(registers), baseline, settings);
         let streak = op::streak(i.streak_before, kind, d.status);
-        match op::stop_change(streak, d.status, i.open_stop.is_some(), settings) {
-            StopChange::Raise => {
-                let meter = i.meters[0];
+        let since = op::streak_since(i.since_before, i.streak_before, streak, day);
+        // A stop raised after this day (the day checked again) is not this day's to change.
+        let open = i.open_stop.filter(|s| s.raised_day <= day);
+        let change = if i.open_stop.is_some() && open.is_none() {
+            StopChange::Keep
+        } else {
+            op::stop_change(streak, d.status, open.is_some(), settings)
+        };
+        match (change, i.meters.first(), open) {
+            (StopChange::Raise, Some(meter), _) if notify => {
                 let applying: Vec<_> = rules
                     .iter()
                     .filter(|r| {
                         r.applies_to(DeviceRef {
-                            id: meter,
+                            id: *meter,
                             park_id: i.park_id,
                             kind: weiyuan_store::operation::METER_KIND,
                         })
@@ -171,21 +195,16 @@ pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -
                 stops.push(StopWrite::Raise {
                     enterprise_id: i.enterprise_id,
                     park_id: i.park_id,
-                    first_day: first_stopped_day(&calendar, day, streak),
+                    first_day: since.unwrap_or(day),
                     day,
-                    streak,
-                    meter,
+                    meter: *meter,
                     rules: applying,
                 });
             }
-            StopChange::Clear => stops.push(StopWrite::Clear {
-                stop_id: i.open_stop.map(|s| s.0).unwrap_or(0),
-                enterprise_id: i.enterprise_id,
-                day,
-                meters: i.meters.clone(),
-                rules: rules.iter().map(|r| r.id).collect(),
-            }),
-            StopChange::Keep => {}
+            (StopChange::Clear, _, Some(stop)) => {
+                stops.push(StopWrite::Clear { stop_id: stop.id, enterprise_id: i.enterprise_id, day })
+            }
+            _ => {}
         }
         rows.push(DayRow {
             enterprise_id: i.enterprise_id,
@@ -197,6 +216,7 @@ pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -
             baseline_kwh: d.baseline_kwh,
             status: d.status,
             streak,
+            streak_since: since,
         });
     }
     let decided = started.elapsed();
@@ -212,22 +232,14 @@ pub async fn check_day(store: &Store, settings: &Settings, day: i64, now: i64) -
     })
 }
 
-/// The first working day of a streak of `streak` stopped working days ending on `day`.
-fn first_stopped_day(calendar: &op::Calendar, day: i64, streak: i64) -> i64 {
-    let (mut d, mut left) = (day, streak);
-    while left > 1 && d > day - 400 {
-        d -= 1;
-        if calendar.working(d) {
-            left -= 1;
-        }
-    }
-    d
-}
+/// A day is checked once this long after it ends, so that readings a meter kept while offline
+/// for a while are in.
+pub const GRACE_MS: i64 = 2 * 3_600_000;
 
 /// Check every day that has ended and was not checked yet (at most the last `FIRST_CHECK_DAYS`
 /// when nothing was checked), as of `now`.
 pub async fn check_due(store: &Store, now: i64) -> Result<CheckRun, StoreError> {
-    let yesterday = day_of(now) - 1;
+    let yesterday = day_of(now - GRACE_MS) - 1;
     let from = match store.last_operation_day().await? {
         Some(last) => (last + 1).max(yesterday - FIRST_CHECK_DAYS + 1),
         None => yesterday - FIRST_CHECK_DAYS + 1,
@@ -239,8 +251,10 @@ pub async fn check_due(store: &Store, now: i64) -> Result<CheckRun, StoreError> 
 pub async fn check_range(store: &Store, from: i64, to: i64, now: i64) -> Result<CheckRun, StoreError> {
     let settings = store.operation_settings().await?;
     let mut run = CheckRun::default();
+    // Only the day just ended tells of stops (and the day before it, checked late).
+    let recent = day_of(now - GRACE_MS) - 2;
     for day in from..=to {
-        let r = check_day(store, &settings, day, now).await?;
+        let r = check_day(store, &settings, day, now, day >= recent).await?;
         run.days += 1;
         run.enterprises = r.enterprises;
         run.raised += r.raised;
@@ -364,6 +378,14 @@ pub struct ParkRate {
     pub rate: Rate,
 }
 
+/// One township's rate on the day.
+#[derive(Clone, Debug, Serialize)]
+pub struct TownshipRate {
+    pub township_code: String,
+    pub township: String,
+    pub rate: Rate,
+}
+
 /// One day of the trend.
 #[derive(Clone, Debug, Serialize)]
 pub struct TrendDay {
@@ -392,6 +414,8 @@ pub struct Overview {
     pub kind: Option<DayKind>,
     pub rate: Rate,
     pub parks: Vec<ParkRate>,
+    /// Per township (lowest rate first), from its parks.
+    pub townships: Vec<TownshipRate>,
     pub trend: Vec<TrendDay>,
     /// Enterprises stopped the settings' working days in a row or more on the day.
     pub stopped_long: i64,
@@ -440,6 +464,7 @@ pub async fn overview(store: &Store, actor: &Actor, q: &DayQuery) -> Result<Over
         kind: day.map(|d| cal.kind(d)),
         rate: Rate::default(),
         parks: Vec::new(),
+        townships: Vec::new(),
         trend: Vec::new(),
         stopped_long: 0,
         open_stops: store.operation_stops(&scope, true, 0, 1).await?.1,
@@ -467,6 +492,22 @@ pub async fn overview(store: &Store, actor: &Actor, q: &DayQuery) -> Result<Over
         })
         .collect();
     o.parks.sort_by(|a, b| a.rate.rate_pct.partial_cmp(&b.rate.rate_pct).unwrap_or(std::cmp::Ordering::Equal));
+    let mut towns: BTreeMap<String, Rate> = BTreeMap::new();
+    for p in &o.parks {
+        let t = towns.entry(p.township_code.clone()).or_default();
+        for status in Status::ALL {
+            t.add(status, p.rate.count(status));
+        }
+    }
+    o.townships = towns
+        .into_iter()
+        .map(|(code, rate)| TownshipRate {
+            township: crate::supervision::township_name(&code),
+            township_code: code,
+            rate,
+        })
+        .collect();
+    o.townships.sort_by(|a, b| a.rate.rate_pct.partial_cmp(&b.rate.rate_pct).unwrap_or(std::cmp::Ordering::Equal));
     o.stopped_long = store.operation_day(&scope, day, None, settings.stopped_days, 0, 1).await?.1;
     Ok(o)
 }

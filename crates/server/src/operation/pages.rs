@@ -73,6 +73,9 @@ impl OverviewPage {
     fn day(&self) -> String {
         self.o.day.clone().unwrap_or_default()
     }
+    fn township(&self, code: &str) -> String {
+        crate::supervision::township_name(code)
+    }
 }
 
 pub async fn overview(State(s): State<AppState>, u: PageUser, Query(q): Query<DayQuery>) -> PageResult {
