@@ -338,7 +338,7 @@ impl Store {
     ) -> Result<(usize, usize)> {
         let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM enterprise_days WHERE day = $1").bind(day).execute(&mut *tx).await?;
-        for chunk in rows.chunks(500) {
+        for chunk in rows.chunks(2000) {
             let values = chunk
                 .iter()
                 .map(|r| {
@@ -788,9 +788,10 @@ impl Store {
         .await?
         .rows_affected();
         let usual = "(200 + (d.enterprise_id * 7919) % 1800)";
+        let bucket = Bucket::Day.code();
         sqlx::query(sql(format!(
             "INSERT INTO reading_rollups (device_id, metric, bucket, start_ts, park_id, n, vmin, vmax, vsum, vlast, last_ts) \
-             SELECT id, 'energy_kwh', 'day', day * 86400000 - 28800000, park_id, 96, reg - u * 0.98, reg, 0, reg, \
+             SELECT id, 'energy_kwh', '{bucket}', day * 86400000 - 28800000, park_id, 96, reg - u * 0.98, reg, 0, reg, \
              day * 86400000 - 28800000 + 85500000 \
              FROM (SELECT d.id, d.park_id, g.day, u.u, 100000 + SUM(u.u) OVER (PARTITION BY d.id ORDER BY g.day) AS reg \
                    FROM devices d CROSS JOIN generate_series(CAST({first} AS BIGINT), CAST({last} AS BIGINT)) AS g(day) \

@@ -18,7 +18,7 @@ fn err(e: impl std::fmt::Debug) -> String {
 const DAYS: i64 = 36;
 
 /// Meters and day rollups, unless the meters are there already.
-async fn prepare(store: &Store, yesterday: i64) -> Result<(), String> {
+async fn prepare(store: &Store, yesterday: i64) -> Result<bool, String> {
     let t = Instant::now();
     let made = store.seed_bench_meters(yesterday - DAYS + 1, yesterday).await.map_err(err)?;
     if made == 0 {
@@ -26,7 +26,7 @@ async fn prepare(store: &Store, yesterday: i64) -> Result<(), String> {
     } else {
         println!("prepared {made} meters and {DAYS} days of day rollups in {} s", t.elapsed().as_secs());
     }
-    Ok(())
+    Ok(made > 0)
 }
 
 pub async fn run(store: &Store) -> Result<(), String> {
@@ -38,9 +38,9 @@ pub async fn run(store: &Store) -> Result<(), String> {
     }
     let now = weiyuan_store::now_ms();
     let yesterday = day_of(now - weiyuan_server::operation::GRACE_MS) - 1;
-    prepare(store, yesterday).await?;
-    // The baselines: the days before, unless checked already.
-    if store.last_operation_day().await.map_err(err)?.is_none_or(|d| d < yesterday - 1) {
+    let made = prepare(store, yesterday).await?;
+    // The baselines: the days before, unless checked already with the bench's meters.
+    if made || store.last_operation_day().await.map_err(err)?.is_none_or(|d| d < yesterday - 1) {
         let t = Instant::now();
         let r = weiyuan_server::operation::check_range(store, yesterday - DAYS + 1, yesterday - 1, now)
             .await

@@ -56,6 +56,7 @@ fn statuses() -> Vec<&'static str> {
 pub struct OverviewPage {
     pub ctx: PageCtx,
     pub o: Overview,
+    pub q: DayQuery,
     pub chart: String,
     pub may_configure: bool,
 }
@@ -76,6 +77,9 @@ impl OverviewPage {
     fn township(&self, code: &str) -> String {
         crate::supervision::township_name(code)
     }
+    fn park_id(&self) -> String {
+        urlencode(self.q.park_id.trim())
+    }
 }
 
 pub async fn overview(State(s): State<AppState>, u: PageUser, Query(q): Query<DayQuery>) -> PageResult {
@@ -85,7 +89,7 @@ pub async fn overview(State(s): State<AppState>, u: PageUser, Query(q): Query<Da
     }
     let o = super::overview(&s.store, &u.actor, &q).await.map_err(u.fail())?;
     let chart = trend_chart(&o.trend, u.tr());
-    Ok(render(&OverviewPage { ctx: u.ctx(), o, chart, may_configure: u.actor.role == Role::County }))
+    Ok(render(&OverviewPage { ctx: u.ctx(), o, q, chart, may_configure: u.actor.role == Role::County }))
 }
 
 #[derive(Template)]
@@ -225,6 +229,7 @@ pub async fn enterprise(
 pub struct StopsPage {
     pub ctx: PageCtx,
     pub l: StopList,
+    pub park_id: String,
     pub may_explain: bool,
     pub problems: Vec<String>,
 }
@@ -240,14 +245,18 @@ impl StopsPage {
         ((self.l.total + self.l.size - 1) / self.l.size).max(1)
     }
     fn page_link(&self, page: i64) -> String {
-        format!("/operation/stops?show={}&page={page}", if self.l.all { "all" } else { "open" })
+        format!(
+            "/operation/stops?show={}&park_id={}&page={page}",
+            if self.l.all { "all" } else { "open" },
+            urlencode(self.park_id.trim())
+        )
     }
 }
 
 async fn stops_page(s: &AppState, u: &PageUser, q: &StopsQuery, problems: Vec<String>) -> Result<StopsPage, AppError> {
     let l = super::stops(&s.store, &u.actor, q).await?;
     let may_explain = matches!(u.actor.role, Role::County | Role::Township);
-    Ok(StopsPage { ctx: u.ctx(), l, may_explain, problems })
+    Ok(StopsPage { ctx: u.ctx(), l, park_id: q.park_id.clone(), may_explain, problems })
 }
 
 pub async fn stops(State(s): State<AppState>, u: PageUser, Query(q): Query<StopsQuery>) -> PageResult {
