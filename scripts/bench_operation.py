@@ -26,7 +26,7 @@ t0 = time.perf_counter()
 sql = (
     "COPY (SELECT d.enterprise_id, r.device_id, r.start_ts, r.vmin, r.vlast FROM reading_rollups r "
     "JOIN devices d ON d.id = r.device_id WHERE d.kind = 'electricity_meter' AND d.active = 1 "
-    "AND d.enterprise_id IS NOT NULL AND r.bucket = 'day' AND r.metric = 'energy_kwh' "
+    "AND d.enterprise_id IS NOT NULL AND r.bucket = '1d' AND r.metric = 'energy_kwh' "
     f"AND r.start_ts >= {start}) TO STDOUT WITH CSV HEADER"
 )
 raw = subprocess.run(["psql", db, "-Atqc", sql], capture_output=True, check=True).stdout

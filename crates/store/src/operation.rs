@@ -196,59 +196,49 @@ impl Store {
     /// enterprises with fewer than `recent.len()` worked days among the recent ones.
     pub async fn operation_inputs(&self, day: i64, recent: &[i64], older: &[i64]) -> Result<DayInputs> {
         let mut by: HashMap<i64, DayInput> = HashMap::new();
-        for r in
-            sqlx::query("SELECT id, park_id FROM enterprises WHERE status = 'active'").fetch_all(&self.pool).await?
-        {
-            let id: i64 = col(&r, "id")?;
-            by.insert(id, DayInput { enterprise_id: id, park_id: col(&r, "park_id")?, ..Default::default() });
-        }
-        let meters = sqlx::query(
-            "SELECT id, enterprise_id, park_id FROM devices WHERE kind = $1 AND active = 1 AND enterprise_id IS NOT NULL",
+        // Every active enterprise with its active electricity meters (one row each, or one
+        // without a meter).
+        let rows = sqlx::query(
+            "SELECT e.id, e.park_id, d.id AS meter FROM enterprises e \
+             LEFT JOIN devices d ON d.enterprise_id = e.id AND d.kind = $1 AND d.active = 1 WHERE e.status = 'active'",
         )
         .bind(METER_KIND)
         .fetch_all(&self.pool)
         .await?;
         let mut parks = std::collections::BTreeSet::new();
-        for r in &meters {
-            let e: i64 = col(r, "enterprise_id")?;
-            parks.insert(col::<i64>(r, "park_id")?);
-            if let Some(i) = by.get_mut(&e) {
-                i.meters.push(col(r, "id")?);
+        let mut meter_of: HashMap<i64, i64> = HashMap::new();
+        for r in &rows {
+            let id: i64 = col(r, "id")?;
+            let park_id: i64 = col(r, "park_id")?;
+            let i = by.entry(id).or_insert_with(|| DayInput { enterprise_id: id, park_id, ..Default::default() });
+            if let Some(m) = col::<Option<i64>>(r, "meter")? {
+                i.meters.push(m);
+                meter_of.insert(m, id);
+                parks.insert(park_id);
             }
         }
-        let meter_of: HashMap<i64, i64> =
-            by.values().flat_map(|i| i.meters.iter().map(move |m| (*m, i.enterprise_id))).collect();
         if !parks.is_empty() {
-            // The day rollups of the day and the day before, read through the park index.
+            // Each meter's day with the day before's last reading, read through the park index.
             let list = parks.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            let (start, prev) = (day_start(day), day_start(day - 1));
             let rows = sqlx::query(sql(format!(
-                "SELECT device_id, start_ts, vmin, vlast FROM reading_rollups WHERE park_id IN ({list}) AND bucket = $1 \
-                 AND start_ts IN ($2, $3) AND metric = $4"
+                "SELECT t.device_id, t.vmin, t.vlast, y.vlast AS prev_last FROM reading_rollups t \
+                 LEFT JOIN reading_rollups y ON y.device_id = t.device_id AND y.metric = t.metric AND y.bucket = t.bucket \
+                 AND y.start_ts = $3 WHERE t.park_id IN ({list}) AND t.bucket = $1 AND t.start_ts = $2 AND t.metric = $4"
             )))
             .bind(Bucket::Day.code())
-            .bind(start)
-            .bind(prev)
+            .bind(day_start(day))
+            .bind(day_start(day - 1))
             .bind(METRIC)
             .fetch_all(&self.pool)
             .await?;
-            let mut prev_last: HashMap<i64, f64> = HashMap::new();
-            let mut today: Vec<(i64, f64, f64)> = Vec::new();
             for r in &rows {
-                let device: i64 = col(r, "device_id")?;
-                if !meter_of.contains_key(&device) {
-                    continue;
-                }
-                if col::<i64>(r, "start_ts")? == start {
-                    today.push((device, col(r, "vmin")?, col(r, "vlast")?));
-                } else {
-                    prev_last.insert(device, col(r, "vlast")?);
-                }
-            }
-            for (device, min, last) in today {
-                let e = meter_of[&device];
-                if let Some(i) = by.get_mut(&e) {
-                    i.registers.push(Register { prev_last: prev_last.get(&device).copied(), min, last });
+                let Some(e) = meter_of.get(&col::<i64>(r, "device_id")?) else { continue };
+                if let Some(i) = by.get_mut(e) {
+                    i.registers.push(Register {
+                        prev_last: col(r, "prev_last")?,
+                        min: col(r, "vmin")?,
+                        last: col(r, "vlast")?,
+                    });
                 }
             }
         }
@@ -542,6 +532,26 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok((rows.iter().map(day_from_row).collect::<Result<_>>()?, col(&total, "n")?))
+    }
+
+    /// How many enterprises of the parks in scope were stopped `min_streak` working days in a row
+    /// or more on a day.
+    pub async fn operation_stopped_count(&self, scope: &ParkScope, day: i64, min_streak: i64) -> Result<i64> {
+        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(0) };
+        let filter = filter.replace("$T", "$3").replace("$P", "$3");
+        let mut q = sqlx::query(sql(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM enterprise_days x JOIN parks p ON p.id = x.park_id \
+             WHERE x.day = $1 AND x.streak >= $2{filter}"
+        )))
+        .bind(day)
+        .bind(min_streak);
+        if let Some(t) = text {
+            q = q.bind(t);
+        }
+        if let Some(i) = int {
+            q = q.bind(i);
+        }
+        col(&q.fetch_one(&self.pool).await?, "n")
     }
 
     /// One enterprise's checked days over [from, to], oldest first.

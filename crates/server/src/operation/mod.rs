@@ -508,7 +508,7 @@ pub async fn overview(store: &Store, actor: &Actor, q: &DayQuery) -> Result<Over
         })
         .collect();
     o.townships.sort_by(|a, b| a.rate.rate_pct.partial_cmp(&b.rate.rate_pct).unwrap_or(std::cmp::Ordering::Equal));
-    o.stopped_long = store.operation_day(&scope, day, None, settings.stopped_days, 0, 1).await?.1;
+    o.stopped_long = store.operation_stopped_count(&scope, day, settings.stopped_days).await?;
     Ok(o)
 }
 
