@@ -108,27 +108,14 @@ pub async fn load(store: &Store) -> Result<usize, String> {
         let mut register = 10_000.0 + 50_000.0 * noise(e.id, 3);
         for day in first_day()..today {
             let use_kwh = daily_kwh(e.id, day, &cal);
-            if day >= today - 3 {
-                for hour in 0..24 {
-                    let ts = day_start(day) + hour * 3_600_000;
-                    let v = ((register + use_kwh * share(hour * 60)) * 100.0).round() / 100.0;
-                    readings.push(Reading {
-                        device_id: d.id,
-                        park_id: e.park_id,
-                        metric: "energy_kwh".into(),
-                        ts,
-                        value: v,
-                    });
-                }
-            } else {
-                let ts = day_start(day) + 23 * 3_600_000;
-                let v = ((register + use_kwh * share(23 * 60)) * 100.0).round() / 100.0;
+            let hours: Vec<i64> = if day >= today - 3 { (0..24).collect() } else { vec![23] };
+            for hour in hours {
                 readings.push(Reading {
                     device_id: d.id,
                     park_id: e.park_id,
                     metric: "energy_kwh".into(),
-                    ts,
-                    value: v,
+                    ts: day_start(day) + hour * 3_600_000,
+                    value: ((register + use_kwh * share(hour * 60)) * 100.0).round() / 100.0,
                 });
             }
             register += use_kwh;
