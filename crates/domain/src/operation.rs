@@ -324,6 +324,21 @@ impl Register {
     }
 }
 
+/// What counters (registers) counted per bucket of `step` ms, summed over devices, from rollups
+/// `(device, bucket start, min, last)` in any order: each bucket from the device's bucket just
+/// before when there is one (`Register::used`).
+pub fn counted(points: &[(i64, i64, f64, f64)], step: i64) -> std::collections::BTreeMap<i64, f64> {
+    let mut sorted = points.to_vec();
+    sorted.sort_by_key(|p| (p.0, p.1));
+    let mut out = std::collections::BTreeMap::new();
+    for (i, &(device, start, min, last)) in sorted.iter().enumerate() {
+        let prev_last =
+            (i > 0 && sorted[i - 1].0 == device && sorted[i - 1].1 == start - step).then(|| sorted[i - 1].3);
+        *out.entry(start).or_insert(0.0) += Register { prev_last, min, last }.used();
+    }
+    out
+}
+
 /// An enterprise's use in a bucket over all its meters (None: no meter said anything).
 pub fn total_use(meters: &[Register]) -> Option<f64> {
     let known: Vec<f64> = meters.iter().filter_map(Register::known_use).collect();
@@ -652,6 +667,18 @@ mod tests {
         let s = Status::Stopped;
         let samples = [(70, 20.0, s), (63, 20.0, s), (56, 1000.0, r), (49, 900.0, r), (42, 10.0, r)];
         assert_eq!(baseline(&samples, 2), Some(950.0));
+    }
+
+    #[test]
+    fn counters_count_per_bucket_from_the_bucket_before() {
+        // Two devices; the first has hours 10, 11, 12; the second only 12 (its first).
+        let h = 3_600_000;
+        let points =
+            [(1, 11 * h, 100.0, 180.0), (1, 10 * h, 90.0, 100.0), (1, 12 * h, 185.0, 300.0), (2, 12 * h, 5.0, 9.0)];
+        let c = counted(&points, h);
+        assert_eq!(c.get(&(10 * h)), Some(&10.0));
+        assert_eq!(c.get(&(11 * h)), Some(&80.0));
+        assert_eq!(c.get(&(12 * h)), Some(&124.0), "120 from the hour before, 4 within the second's first hour");
     }
 
     #[test]

@@ -302,6 +302,48 @@ async fn hours_settings_and_bad_input(app: &App) {
     let start = day_start(day("2026-11-18"));
     send(app, &serial, &token, &[(start + 10 * HOUR, 100.0), (start + 11 * HOUR, 180.0), (start + 12 * HOUR, 300.0)])
         .await;
+    // A water meter and a line counter bound too: water counted from its register, pieces summed.
+    let enterprise = ents[0];
+    let other = |kind: &'static str, i: usize| {
+        let serial = format!("OP-{kind}-{park}-{i}");
+        let county = county.clone();
+        async move {
+            let (s, v) = json_of(
+                app.send(
+                    &county,
+                    "POST",
+                    &format!("/api/v1/parks/{park}/devices"),
+                    json!({"kind": kind, "serial": serial, "name": kind, "enterprise_id": enterprise}),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(s, 201, "{v}");
+            (serial, v["token"].as_str().unwrap().to_string())
+        }
+    };
+    let (water, water_token) = other("water_meter", 0).await;
+    let (line, line_token) = other("line_counter", 1).await;
+    let post = |serial: String, token: String, metric: &'static str, points: Vec<(i64, f64)>| async move {
+        let readings: Vec<Value> =
+            points.iter().map(|(ts, v)| json!({"device": serial, "metric": metric, "ts": ts, "value": v})).collect();
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/telemetry"))
+            .json(&json!({"token": token, "readings": readings}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    };
+    let prev = day_start(day("2026-11-17"));
+    post(
+        water.clone(),
+        water_token,
+        "water_m3",
+        vec![(prev + 20 * HOUR, 50.0), (start + 9 * HOUR, 53.5), (start + 17 * HOUR, 58.0)],
+    )
+    .await;
+    post(line.clone(), line_token, "pieces", vec![(start + 9 * HOUR, 40.0), (start + 10 * HOUR, 60.0)]).await;
     check_at(app, "2026-11-19").await;
     let (s, e) =
         json_of(app.get(&county, &format!("/api/v1/operation/enterprises/{}?day=2026-11-18", ents[0])).await).await;
@@ -314,6 +356,14 @@ async fn hours_settings_and_bad_input(app: &App) {
         .collect();
     assert_eq!(hours, vec![(10, 0.0), (11, 80.0), (12, 120.0)], "each hour from the hour before");
     assert_eq!(e["days"].as_array().unwrap().last().unwrap()["use_kwh"].as_f64(), Some(200.0));
+    let others = e["others"].as_array().unwrap();
+    let series = |metric: &str| others.iter().find(|o| o["metric"] == metric).unwrap()["days"].clone();
+    assert_eq!(
+        series("water_m3"),
+        json!([["2026-11-17", 0.0], ["2026-11-18", 8.0]]),
+        "from the day before's last reading"
+    );
+    assert_eq!(series("pieces"), json!([["2026-11-18", 100.0]]));
 
     // Settings: refused by field, in the user's language; a change is audited and used.
     let (s, e) = json_of(

@@ -689,6 +689,8 @@ pub struct EnterpriseOperation {
     pub day: Option<String>,
     pub decision: Option<op::Decision>,
     pub hours: Vec<HourUse>,
+    /// Water and output counters bound to it, by day.
+    pub others: Vec<OtherSeries>,
     pub months: Vec<MonthUse>,
     pub stops: Vec<Stop>,
     pub settings: Settings,
@@ -714,13 +716,39 @@ pub async fn enterprise(
     let settings = store.operation_settings().await?;
     let end = last.unwrap_or(day_of(weiyuan_store::now_ms()) - 1).max(day.unwrap_or(i64::MIN));
     let days = store.enterprise_days(id, end - TREND_DAYS + 1, end).await?;
-    let meters: Vec<i64> = store
+    let bound: Vec<_> = store
         .list_devices(&ParkScope::Park(e.park_id))
         .await?
         .into_iter()
-        .filter(|d| d.enterprise_id == Some(id) && d.kind == weiyuan_store::operation::METER_KIND)
-        .map(|d| d.id)
+        .filter(|d| d.enterprise_id == Some(id))
         .collect();
+    let meters: Vec<i64> =
+        bound.iter().filter(|d| d.kind == weiyuan_store::operation::METER_KIND).map(|d| d.id).collect();
+    let mut others = Vec::new();
+    for (kind, metric, unit, counter) in OTHER_METERS {
+        let ids: Vec<i64> = bound.iter().filter(|d| d.kind == kind).map(|d| d.id).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let from = op::day_start(end - TREND_DAYS);
+        let rollups = store.rollups(&ids, Bucket::Day, from, op::day_start(end + 1)).await?;
+        let mine = rollups.iter().filter(|r| r.metric == metric);
+        let by_day: BTreeMap<i64, f64> = if counter {
+            op::counted(&mine.map(|r| (r.device_id, r.start_ts, r.min, r.last)).collect::<Vec<_>>(), 86_400_000)
+        } else {
+            let mut sums = BTreeMap::new();
+            for r in mine {
+                *sums.entry(r.start_ts).or_insert(0.0) += r.sum;
+            }
+            sums
+        };
+        let days = by_day
+            .into_iter()
+            .filter(|(s, _)| *s > from)
+            .map(|(s, v)| (day_text(day_of(s)), (v * 100.0).round() / 100.0))
+            .collect();
+        others.push(OtherSeries { metric: metric.to_string(), unit: unit.to_string(), days });
+    }
     let mut hours = Vec::new();
     let mut decision = None;
     if let Some(day) = day {
@@ -760,6 +788,7 @@ pub async fn enterprise(
         day: day.map(day_text),
         decision,
         hours,
+        others,
         months,
         stops,
         settings,
@@ -769,23 +798,27 @@ pub async fn enterprise(
 /// Use per hour of the day starting at `start`, over all the meters, from hour rollups (the hour
 /// before the day included, so the first hour counts from its last reading).
 fn hourly(rollups: &[weiyuan_store::telemetry::Rollup], start: i64) -> Vec<HourUse> {
-    let mut by_device: BTreeMap<i64, Vec<&weiyuan_store::telemetry::Rollup>> = BTreeMap::new();
-    for r in rollups.iter().filter(|r| r.metric == METRIC) {
-        by_device.entry(r.device_id).or_default().push(r);
-    }
-    let mut sums: BTreeMap<i64, f64> = BTreeMap::new();
-    for list in by_device.values_mut() {
-        list.sort_by_key(|r| r.start_ts);
-        for (i, r) in list.iter().enumerate() {
-            if r.start_ts < start {
-                continue;
-            }
-            let prev_last = (i > 0 && list[i - 1].start_ts == r.start_ts - 3_600_000).then(|| list[i - 1].last);
-            let used = Register { prev_last, min: r.min, last: r.last }.used();
-            *sums.entry((r.start_ts - start) / 3_600_000).or_default() += used;
-        }
-    }
-    sums.into_iter().map(|(hour, u)| HourUse { hour, use_kwh: (u * 100.0).round() / 100.0 }).collect()
+    let points: Vec<(i64, i64, f64, f64)> =
+        rollups.iter().filter(|r| r.metric == METRIC).map(|r| (r.device_id, r.start_ts, r.min, r.last)).collect();
+    op::counted(&points, 3_600_000)
+        .into_iter()
+        .filter(|(s, _)| *s >= start)
+        .map(|(s, u)| HourUse { hour: (s - start) / 3_600_000, use_kwh: (u * 100.0).round() / 100.0 })
+        .collect()
+}
+
+/// The other meters bound to an enterprise, shown beside its electricity: (kind, metric, unit,
+/// counter: a register rather than counts per reading).
+const OTHER_METERS: [(&str, &str, &str, bool); 2] =
+    [("water_meter", "water_m3", "m³", true), ("line_counter", "pieces", "件", false)];
+
+/// One other meter's daily figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct OtherSeries {
+    pub metric: String,
+    pub unit: String,
+    /// (day, figure), oldest first.
+    pub days: Vec<(String, f64)>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
