@@ -123,13 +123,36 @@ pub struct EnterpriseDay {
 /// A day's statuses of one park: (park id, day, status, count).
 pub type StatusCount = (i64, i64, Status, i64);
 
-fn scope_filter(scope: &ParkScope, alias: &str) -> Option<(String, Option<String>, Option<i64>)> {
-    Some(match scope {
-        ParkScope::All => (String::new(), None, None),
-        ParkScope::Township(t) => (format!(" AND {alias}.township_code = $T"), Some(t.clone()), None),
-        ParkScope::Park(id) => (format!(" AND {alias}.id = $P"), None, Some(*id)),
-        ParkScope::None => return None,
-    })
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// A scope as a condition on the parks table `p`, whose value is the query's parameter `$n`
+/// (None: the scope sees nothing).
+struct ScopeSql {
+    sql: String,
+    text: Option<String>,
+    id: Option<i64>,
+}
+
+impl ScopeSql {
+    fn of(scope: &ParkScope, n: usize) -> Option<ScopeSql> {
+        Some(match scope {
+            ParkScope::All => ScopeSql { sql: String::new(), text: None, id: None },
+            ParkScope::Township(t) => {
+                ScopeSql { sql: format!(" AND p.township_code = ${n}"), text: Some(t.clone()), id: None }
+            }
+            ParkScope::Park(id) => ScopeSql { sql: format!(" AND p.id = ${n}"), text: None, id: Some(*id) },
+            ParkScope::None => return None,
+        })
+    }
+
+    /// Bind the scope's value, after the parameters before it.
+    fn bind<'q>(&self, q: AnyQuery<'q>) -> AnyQuery<'q> {
+        match (&self.text, self.id) {
+            (Some(t), _) => q.bind(t.clone()),
+            (_, Some(i)) => q.bind(i),
+            _ => q,
+        }
+    }
 }
 
 fn stop_from_row(r: &sqlx::any::AnyRow) -> Result<Stop> {
@@ -470,20 +493,15 @@ impl Store {
         columns: &str,
         group: &str,
     ) -> Result<Vec<StatusCount>> {
-        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(Vec::new()) };
-        let filter = filter.replace("$T", "$3").replace("$P", "$3");
+        let Some(scoped) = ScopeSql::of(scope, 3) else { return Ok(Vec::new()) };
+        let filter = &scoped.sql;
         let mut q = sqlx::query(sql(format!(
             "SELECT {columns} FROM operation_park_days x JOIN parks p ON p.id = x.park_id \
              WHERE x.day >= $1 AND x.day <= $2{filter}{group}"
         )))
         .bind(from)
         .bind(to);
-        if let Some(t) = text {
-            q = q.bind(t);
-        }
-        if let Some(i) = int {
-            q = q.bind(i);
-        }
+        q = scoped.bind(q);
         q.fetch_all(&self.pool)
             .await?
             .iter()
@@ -506,19 +524,14 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<EnterpriseDay>, i64)> {
-        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok((Vec::new(), 0)) };
-        let filter = filter.replace("$T", "$4").replace("$P", "$4");
+        let Some(scoped) = ScopeSql::of(scope, 4) else { return Ok((Vec::new(), 0)) };
+        let filter = &scoped.sql;
         let from = format!(
             "FROM enterprise_days x JOIN enterprises e ON e.id = x.enterprise_id JOIN parks p ON p.id = x.park_id \
              WHERE x.day = $1 AND ($2 = '' OR x.status = $2) AND x.streak >= $3{filter}"
         );
-        let bind = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| {
-            let q = q.bind(day).bind(status.map(Status::code).unwrap_or("")).bind(min_streak);
-            match (&text, int) {
-                (Some(t), _) => q.bind(t.clone()),
-                (_, Some(i)) => q.bind(i),
-                _ => q,
-            }
+        let bind = |q: AnyQuery<'static>| {
+            scoped.bind(q.bind(day).bind(status.map(Status::code).unwrap_or("")).bind(min_streak))
         };
         let total = bind(sqlx::query(sql(format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {from}"))))
             .fetch_one(&self.pool)
@@ -537,20 +550,15 @@ impl Store {
     /// How many enterprises of the parks in scope were stopped `min_streak` working days in a row
     /// or more on a day.
     pub async fn operation_stopped_count(&self, scope: &ParkScope, day: i64, min_streak: i64) -> Result<i64> {
-        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(0) };
-        let filter = filter.replace("$T", "$3").replace("$P", "$3");
+        let Some(scoped) = ScopeSql::of(scope, 3) else { return Ok(0) };
+        let filter = &scoped.sql;
         let mut q = sqlx::query(sql(format!(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM enterprise_days x JOIN parks p ON p.id = x.park_id \
              WHERE x.day = $1 AND x.streak >= $2{filter}"
         )))
         .bind(day)
         .bind(min_streak);
-        if let Some(t) = text {
-            q = q.bind(t);
-        }
-        if let Some(i) = int {
-            q = q.bind(i);
-        }
+        q = scoped.bind(q);
         col(&q.fetch_one(&self.pool).await?, "n")
     }
 
@@ -577,8 +585,8 @@ impl Store {
         enterprise_id: Option<i64>,
         months: &[(i64, i64)],
     ) -> Result<HashMap<(i64, i64), f64>> {
-        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(HashMap::new()) };
-        let filter = filter.replace("$T", "$2").replace("$P", "$2");
+        let Some(scoped) = ScopeSql::of(scope, 2) else { return Ok(HashMap::new()) };
+        let filter = &scoped.sql;
         let mut out = HashMap::new();
         for (start, end) in months {
             let mut q = sqlx::query(sql(format!(
@@ -587,12 +595,7 @@ impl Store {
                  GROUP BY x.enterprise_id"
             )))
             .bind(enterprise_id.unwrap_or(0));
-            if let Some(t) = &text {
-                q = q.bind(t.clone());
-            }
-            if let Some(i) = int {
-                q = q.bind(i);
-            }
+            q = scoped.bind(q);
             for r in q.fetch_all(&self.pool).await? {
                 out.insert((col(&r, "enterprise_id")?, *start), col(&r, "kwh")?);
             }
@@ -608,8 +611,8 @@ impl Store {
         enterprise_id: Option<i64>,
         months: &[String],
     ) -> Result<HashMap<(i64, String), f64>> {
-        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(HashMap::new()) };
-        let filter = filter.replace("$T", "$2").replace("$P", "$2");
+        let Some(scoped) = ScopeSql::of(scope, 2) else { return Ok(HashMap::new()) };
+        let filter = &scoped.sql;
         let list = months.iter().map(|m| format!("'{}'", m.replace('\'', ""))).collect::<Vec<_>>().join(",");
         if list.is_empty() {
             return Ok(HashMap::new());
@@ -619,12 +622,7 @@ impl Store {
              WHERE r.month IN ({list}) AND r.v_electricity IS NOT NULL AND ($1 = 0 OR r.enterprise_id = $1){filter}"
         )))
         .bind(enterprise_id.unwrap_or(0));
-        if let Some(t) = &text {
-            q = q.bind(t.clone());
-        }
-        if let Some(i) = int {
-            q = q.bind(i);
-        }
+        q = scoped.bind(q);
         let mut out = HashMap::new();
         for r in q.fetch_all(&self.pool).await? {
             out.insert((col(&r, "enterprise_id")?, col(&r, "month")?), col::<i64>(&r, "v_electricity")? as f64 / 100.0);
@@ -640,14 +638,10 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<Stop>, i64)> {
-        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok((Vec::new(), 0)) };
-        let filter = filter.replace("$T", "$1").replace("$P", "$1");
+        let Some(scoped) = ScopeSql::of(scope, 1) else { return Ok((Vec::new(), 0)) };
+        let filter = &scoped.sql;
         let open = if open_only { " AND s.cleared_at IS NULL" } else { "" };
-        let bind = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| match (&text, int) {
-            (Some(t), _) => q.bind(t.clone()),
-            (_, Some(i)) => q.bind(i),
-            _ => q,
-        };
+        let bind = |q: AnyQuery<'static>| scoped.bind(q);
         let cond = format!("WHERE 1 = 1{filter}{open}");
         let total = bind(sqlx::query(sql(format!(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM operation_stops s JOIN parks p ON p.id = s.park_id {cond}"
@@ -666,18 +660,13 @@ impl Store {
 
     /// The open stops of the parks in scope: enterprise → first stopped day.
     pub async fn open_stops(&self, scope: &ParkScope) -> Result<HashMap<i64, i64>> {
-        let Some((filter, text, int)) = scope_filter(scope, "p") else { return Ok(HashMap::new()) };
-        let filter = filter.replace("$T", "$1").replace("$P", "$1");
+        let Some(scoped) = ScopeSql::of(scope, 1) else { return Ok(HashMap::new()) };
+        let filter = &scoped.sql;
         let mut q = sqlx::query(sql(format!(
             "SELECT s.enterprise_id, s.first_day FROM operation_stops s JOIN parks p ON p.id = s.park_id \
              WHERE s.cleared_at IS NULL{filter}"
         )));
-        if let Some(t) = text {
-            q = q.bind(t);
-        }
-        if let Some(i) = int {
-            q = q.bind(i);
-        }
+        q = scoped.bind(q);
         q.fetch_all(&self.pool).await?.iter().map(|r| Ok((col(r, "enterprise_id")?, col(r, "first_day")?))).collect()
     }
 

@@ -19,8 +19,13 @@ fn day(text: &str) -> i64 {
 
 /// Send register readings of one meter: (ts, value).
 async fn send(app: &App, serial: &str, token: &str, points: &[(i64, f64)]) {
+    send_metric(app, serial, token, "energy_kwh", points).await
+}
+
+/// Send readings of one device and metric: (ts, value).
+async fn send_metric(app: &App, serial: &str, token: &str, metric: &str, points: &[(i64, f64)]) {
     let readings: Vec<Value> =
-        points.iter().map(|(ts, v)| json!({"device": serial, "metric": "energy_kwh", "ts": ts, "value": v})).collect();
+        points.iter().map(|(ts, v)| json!({"device": serial, "metric": metric, "ts": ts, "value": v})).collect();
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/telemetry"))
         .json(&json!({"token": token, "readings": readings}))
@@ -324,26 +329,16 @@ async fn hours_settings_and_bad_input(app: &App) {
     };
     let (water, water_token) = other("water_meter", 0).await;
     let (line, line_token) = other("line_counter", 1).await;
-    let post = |serial: String, token: String, metric: &'static str, points: Vec<(i64, f64)>| async move {
-        let readings: Vec<Value> =
-            points.iter().map(|(ts, v)| json!({"device": serial, "metric": metric, "ts": ts, "value": v})).collect();
-        let r = reqwest::Client::new()
-            .post(app.url("/api/v1/telemetry"))
-            .json(&json!({"token": token, "readings": readings}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    };
     let prev = day_start(day("2026-11-17"));
-    post(
-        water.clone(),
-        water_token,
+    send_metric(
+        app,
+        &water,
+        &water_token,
         "water_m3",
-        vec![(prev + 20 * HOUR, 50.0), (start + 9 * HOUR, 53.5), (start + 17 * HOUR, 58.0)],
+        &[(prev + 20 * HOUR, 50.0), (start + 9 * HOUR, 53.5), (start + 17 * HOUR, 58.0)],
     )
     .await;
-    post(line.clone(), line_token, "pieces", vec![(start + 9 * HOUR, 40.0), (start + 10 * HOUR, 60.0)]).await;
+    send_metric(app, &line, &line_token, "pieces", &[(start + 9 * HOUR, 40.0), (start + 10 * HOUR, 60.0)]).await;
     check_at(app, "2026-11-19").await;
     let (s, e) =
         json_of(app.get(&county, &format!("/api/v1/operation/enterprises/{}?day=2026-11-18", ents[0])).await).await;
