@@ -85,6 +85,8 @@ pub const COUNTY: &str = "county";
 pub const SENT_BACK: &str = "sent_back";
 pub const APPROVED: &str = "approved";
 pub const REJECTED: &str = "rejected";
+/// Every status an application can be in, in the order of the review.
+pub const STATUSES: [&str; 5] = [TOWNSHIP, COUNTY, SENT_BACK, APPROVED, REJECTED];
 
 /// A review decision as typed. `stage` is the step the reviewer saw (township or county): a
 /// decision acts on that step only, so a page left open while someone else decided cannot

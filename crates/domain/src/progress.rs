@@ -52,7 +52,6 @@ impl Month {
         days_from_civil(self.year as i64, self.month, 1) * DAY_MS - SHANGHAI_OFFSET_MS
     }
 
-    /// Months from `self` to `other` (inclusive), in order; empty when `other` is earlier.
     /// The month `months` before this one.
     pub fn back(self, months: i32) -> Month {
         let total = self.year * 12 + self.month as i32 - 1 - months;
@@ -64,6 +63,7 @@ impl Month {
         self.back(n.saturating_sub(1) as i32).through(self)
     }
 
+    /// Months from `self` to `other` (inclusive), in order; empty when `other` is earlier.
     pub fn through(self, other: Month) -> Vec<Month> {
         let mut out = Vec::new();
         let mut m = self;

@@ -259,9 +259,42 @@ pub fn due_date(month: Month, rules: &ReportRules) -> String {
     format!("{next}-{:02}", rules.due_day.clamp(1, 28))
 }
 
+/// How far back an enterprise is asked for a month it has not filed.
+pub const CATCH_UP_MONTHS: i32 = 12;
+
+/// The month an enterprise files next: the earliest month without a report from its entry
+/// (at most `CATCH_UP_MONTHS` back) through `last`, the last month that has ended; `None` when
+/// every one of them is filed.
+pub fn first_unfiled(filed: &[Month], entry: Option<Month>, last: Month) -> Option<Month> {
+    let earliest = last.back(CATCH_UP_MONTHS - 1);
+    let from = entry.map_or(earliest, |e| e.max(earliest));
+    if from > last {
+        return None;
+    }
+    from.through(last).into_iter().find(|m| !filed.contains(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_month_to_file_is_the_earliest_gap_since_entry_within_a_year() {
+        let m = |t: &str| Month::parse(t).unwrap();
+        let last = m("2026-11");
+        let filed = [m("2026-09"), m("2026-11")];
+        // Entered in August: August and October are missing; August first.
+        assert_eq!(first_unfiled(&filed, Some(m("2026-08")), last), Some(m("2026-08")));
+        // Entered in September: October.
+        assert_eq!(first_unfiled(&filed, Some(m("2026-09")), last), Some(m("2026-10")));
+        // Entered long ago: not asked for more than twelve months back (December 2025).
+        assert_eq!(first_unfiled(&filed, Some(m("2019-01")), last), Some(m("2025-12")));
+        assert_eq!(first_unfiled(&filed, None, last), Some(m("2025-12")));
+        // Everything filed, or entered this month: nothing due.
+        let all: Vec<Month> = m("2025-12").through(last);
+        assert_eq!(first_unfiled(&all, None, last), None);
+        assert_eq!(first_unfiled(&[], Some(m("2026-12")), last), None);
+    }
 
     fn form() -> ReportForm {
         let mut f = ReportForm { month: "2026-09".into(), ..Default::default() };

@@ -179,11 +179,12 @@ pub mod pages {
     use crate::AppState;
     use crate::error::AppError;
     use crate::extract::Id;
-    use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+    use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render, render_status};
     use askama::Template;
-    use axum::extract::State;
+    use axum::extract::{Query, State};
     use axum::response::Response;
     use weiyuan_domain::access::Role;
+    use weiyuan_domain::admission;
     use weiyuan_domain::enterprises::EnterpriseSize;
     use weiyuan_domain::parks::Park;
     use weiyuan_domain::rules::Check;
@@ -196,17 +197,41 @@ pub mod pages {
     pub struct AdmissionsPage {
         pub ctx: PageCtx,
         pub list: Vec<Admission>,
+        /// The status shown ("" for every one), and how many applications are in each status.
+        pub status: String,
+        pub counts: Vec<(&'static str, usize)>,
     }
 
     impl AdmissionsPage {
         fn failed(&self, a: &Admission) -> usize {
             a.checks.iter().filter(|c| !c.passed).count()
         }
+        fn is_status(&self, st: &str) -> bool {
+            self.status == st
+        }
     }
 
-    pub async fn list(State(s): State<AppState>, u: PageUser) -> PageResult {
-        let list = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
-        Ok(render(&AdmissionsPage { ctx: u.ctx(), list }))
+    #[derive(Default, serde::Deserialize)]
+    #[serde(default)]
+    pub struct ListQuery {
+        status: String,
+    }
+
+    /// `?status=township` (or county, sent_back, approved, rejected): only those.
+    pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
+        let mut c = weiyuan_domain::validation::Checker::new();
+        let status = match q.status.trim() {
+            "" => "",
+            given => c.choice("status", given, |g| admission::STATUSES.into_iter().find(|s| *s == g)).unwrap_or(""),
+        };
+        c.finish(()).map_err(|e| u.fail()(e.into()))?;
+        let mut list = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
+        let counts =
+            admission::STATUSES.iter().map(|st| (*st, list.iter().filter(|a| a.status == *st).count())).collect();
+        if !status.is_empty() {
+            list.retain(|a| a.status == status);
+        }
+        Ok(render(&AdmissionsPage { ctx: u.ctx(), list, status: status.to_string(), counts }))
     }
 
     #[derive(Template)]
@@ -261,7 +286,7 @@ pub mod pages {
         CsrfForm(f): CsrfForm<AdmissionForm>,
     ) -> PageResult {
         match super::apply(&s.store, &u.actor, id, &f).await {
-            Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
+            Ok(a) => Ok(done(&format!("/admissions/{}", a.id), "admission_sent")),
             Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
                 form_page(&s, &u, id, None, f, Errors::from_app(&e, u.tr())).await
             }
@@ -281,7 +306,7 @@ pub mod pages {
         CsrfForm(f): CsrfForm<AdmissionForm>,
     ) -> PageResult {
         match super::resubmit(&s.store, &u.actor, id, &f).await {
-            Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
+            Ok(a) => Ok(done(&format!("/admissions/{}", a.id), "admission_sent")),
             Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
                 let a = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
                 form_page(&s, &u, a.park_id, Some(id), f, Errors::from_app(&e, u.tr())).await
@@ -327,7 +352,7 @@ pub mod pages {
         CsrfForm(f): CsrfForm<DecisionForm>,
     ) -> PageResult {
         match super::decide(&s.store, &u.actor, id, &f).await {
-            Ok(a) => Ok(see_other(&format!("/admissions/{}", a.id))),
+            Ok(a) => Ok(done(&format!("/admissions/{}", a.id), "decision_recorded")),
             Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
                 show_page(&s, &u.at(&format!("/admissions/{id}")), id, Errors::from_app(&e, u.tr()), None).await
             }

@@ -57,6 +57,11 @@ impl ExitRow {
     pub fn failed(&self) -> bool {
         self.checks.as_ref().is_some_and(|c| !all_passed(c))
     }
+
+    /// Due, failed, and still active: the county has a step to take.
+    pub fn awaits_step(&self) -> bool {
+        self.due && self.failed() && self.enterprise.status.code() == "active"
+    }
 }
 
 /// Every enterprise in the actor's scope with its due date, its test and its latest step;
@@ -227,7 +232,7 @@ pub mod pages {
     use crate::AppState;
     use crate::error::AppError;
     use crate::extract::Id;
-    use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, render, see_other};
+    use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, done, render};
     use askama::Template;
     use axum::extract::{Query, State};
     use axum::response::Response;
@@ -243,30 +248,39 @@ pub mod pages {
         /// How many early warnings there are, and whether only they are shown.
         pub warnings: usize,
         pub only_warnings: bool,
+        /// How many failed tests await the county's step, and whether only they are shown.
+        pub failed: usize,
+        pub only_failed: bool,
     }
 
     #[derive(Default, serde::Deserialize)]
     #[serde(default)]
     pub struct ListQuery {
         warning: String,
+        failed: String,
     }
 
-    /// `?warning=1`: only the early warnings.
+    /// `?warning=1`: only the early warnings; `?failed=1`: only the failed tests awaiting a step.
     pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
         let mut rows = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
         let warnings = rows.iter().filter(|r| r.warning).count();
+        let failed = rows.iter().filter(|r| r.awaits_step()).count();
         let only_warnings = q.warning == "1";
+        let only_failed = q.failed == "1" && !only_warnings;
         if only_warnings {
             rows.retain(|r| r.warning);
         }
+        if only_failed {
+            rows.retain(super::ExitRow::awaits_step);
+        }
         let years = s.store.rules().await.map_err(|e| u.fail()(e.into()))?.exit_test_after_years;
-        Ok(render(&ExitsPage { ctx: u.ctx(), rows, years, warnings, only_warnings }))
+        Ok(render(&ExitsPage { ctx: u.ctx(), rows, years, warnings, only_warnings, failed, only_failed }))
     }
 
     /// Back to the enterprise page, or its page with the error.
     fn back(u: &PageUser, id: i64, r: Result<(), AppError>) -> PageResult {
         match r {
-            Ok(()) => Ok(see_other(&format!("/enterprises/{id}#exit"))),
+            Ok(()) => Ok(done(&format!("/enterprises/{id}#exit"), "exit_step_recorded")),
             Err(e) => Err(u.fail()(e)),
         }
     }

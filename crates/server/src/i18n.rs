@@ -50,6 +50,12 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
     leaked
 }
 
+/// The text of a key, if the catalogue has it (for keys chosen by request data, which must
+/// not be reported as missing).
+pub fn known(lang: Lang, key: &str) -> Option<&'static str> {
+    catalogue(lang).get(key).copied()
+}
+
 /// A text with `{name}` parameters filled in.
 /// A parameter written `@key` is itself a catalogue key, shown in the user's language (a
 /// status, a step: `("now", "@admission_status.county")`).

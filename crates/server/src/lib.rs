@@ -39,6 +39,7 @@ pub mod supervision;
 pub mod system;
 pub mod telemetry;
 pub mod users;
+pub mod workbench;
 
 use axum::Router;
 use std::net::SocketAddr;

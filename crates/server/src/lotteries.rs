@@ -131,7 +131,7 @@ pub mod pages {
     use crate::AppState;
     use crate::error::AppError;
     use crate::extract::Id;
-    use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+    use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render, render_status, see_other};
     use askama::Template;
     use axum::extract::State;
     use axum::response::Response;
@@ -179,7 +179,7 @@ pub mod pages {
         CsrfForm(f): CsrfForm<LotteryForm>,
     ) -> PageResult {
         match super::create(&s.store, &u.actor, id, &f).await {
-            Ok(l) => Ok(see_other(&format!("/lotteries/{}", l.id))),
+            Ok(l) => Ok(done(&format!("/lotteries/{}", l.id), "lottery_drawn")),
             Err(e @ (AppError::Invalid(_) | AppError::Stale(_) | AppError::Refused(_))) => {
                 let checks = if let AppError::Refused(c) = &e { c.clone() } else { Vec::new() };
                 page(&s, &u.at(&format!("/parks/{id}/lotteries")), id, f, Errors::from_app(&e, u.tr()), checks).await

@@ -24,6 +24,8 @@ pub struct PageCtx {
     /// Unread alarm notifications of the user (shown beside the alarms link); for an enterprise,
     /// its unread policy notices (beside the policies link).
     pub unread: i64,
+    /// The confirmation of a write that just succeeded (`?done=<what>`, see [`done`]), or "".
+    pub done: &'static str,
 }
 
 impl PageCtx {
@@ -34,6 +36,7 @@ impl PageCtx {
             csrf: caller.csrf.clone(),
             here: uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
             unread: 0,
+            done: done_text(caller.lang, uri),
         }
     }
 
@@ -252,10 +255,23 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
-pub async fn home(u: PageUser) -> Response {
-    match (u.actor.role, u.actor.park_id) {
-        (Role::Operator | Role::Enterprise, Some(p)) => see_other(&format!("/parks/{p}")),
-        _ => see_other("/parks"),
+/// After a successful write: back to a page with 303 See Other, telling it what was done, so
+/// the page confirms it (`done.<what>` in the catalogue; the fragment stays at the end).
+pub fn done(to: &str, what: &str) -> Response {
+    let (path, fragment) = to.split_once('#').map_or((to, String::new()), |(p, f)| (p, format!("#{f}")));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    see_other(&format!("{path}{sep}done={what}{fragment}"))
+}
+
+/// The confirmation a page shows for `?done=<what>`: only a known catalogue entry, never text
+/// from the request.
+fn done_text(lang: weiyuan_domain::access::Lang, uri: &Uri) -> &'static str {
+    let what = uri.query().unwrap_or("").split('&').find_map(|kv| kv.strip_prefix("done="));
+    match what {
+        Some(w) if !w.is_empty() && w.len() <= 40 && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => {
+            i18n::known(lang, &format!("done.{w}")).unwrap_or("")
+        }
+        _ => "",
     }
 }
 
@@ -274,6 +290,13 @@ mod tests {
     fn only_local_paths_are_followed() {
         assert_eq!(safe_next("/parks?x=1"), "/parks?x=1");
         assert_eq!(safe_next("//evil.example"), "/");
+        let to = |r: Response| r.headers()[header::LOCATION].to_str().unwrap().to_string();
+        assert_eq!(to(done("/alarms/3", "alarm_acknowledged")), "/alarms/3?done=alarm_acknowledged");
+        assert_eq!(to(done("/exits?warning=1#e", "saved")), "/exits?warning=1&done=saved#e");
+        let text = |q: &str| done_text(weiyuan_domain::access::Lang::ZhCn, &q.parse().unwrap());
+        assert!(!text("/x?done=saved").is_empty());
+        assert_eq!(text("/x?done=nonsense"), "");
+        assert_eq!(text("/x?done=%3Cscript%3E"), "");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
     }

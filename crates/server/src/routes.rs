@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::{
-    admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, grading, lotteries, pages,
-    parks, progress, reports, rules, supervision, system, telemetry, users,
+    admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, grading, lotteries, parks,
+    progress, reports, rules, supervision, system, telemetry, users,
 };
 use axum::extract::DefaultBodyLimit;
 
@@ -551,7 +551,6 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (public("POST", "/login", None, "Log in"), post(users::pages::login)),
         (public("POST", "/lang", None, "Switch language"), post(users::pages::set_lang)),
         (page("POST", "/logout", "Log out"), post(users::pages::logout)),
-        (page("GET", "/", "Home"), get(pages::home)),
         (page("GET", "/parks", "Park list"), get(parks::pages::list)),
         (page("GET", "/parks/new", "New park form"), get(parks::pages::new_form)),
         (page("POST", "/parks", "Create a park"), post(parks::pages::create)),
@@ -699,6 +698,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     routes.extend(crate::services::routes());
     routes.extend(crate::cultivation::routes());
     routes.extend(crate::operation::routes());
+    routes.extend(crate::workbench::routes());
     routes
 }
 

@@ -764,6 +764,21 @@ impl Store {
         Ok(out.into_iter().map(|(p, (n, s))| (p, n, s)).collect())
     }
 
+    /// Open alarms in scope by state (raised or acknowledged) and the level they have reached:
+    /// (acknowledged, level, count).
+    pub async fn open_alarm_levels(&self, scope: &ParkScope) -> Result<Vec<(bool, Level, i64)>> {
+        let q = "SELECT state, level, CAST(COUNT(*) AS BIGINT) AS n FROM alarms WHERE cleared_at IS NULL AND {scope} \
+                 GROUP BY state, level";
+        self.fetch_scoped(q, scope)
+            .await?
+            .iter()
+            .map(|r| {
+                let acknowledged = col::<String>(r, "state")? == State::Acknowledged.code();
+                Ok((acknowledged, Level::from_rank(col(r, "level")?), col(r, "n")?))
+            })
+            .collect()
+    }
+
     pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
         let rows = sqlx::query(sql(format!(
             "SELECT n.id, n.alarm_id, e.event, e.level, n.created_at, n.read_at, r.name AS rule_name, p.name AS park_name, \

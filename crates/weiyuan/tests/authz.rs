@@ -59,7 +59,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         }
         ("POST", "/api/v1/auth/login" | "/login" | "/lang") => Public,
         ("POST", "/api/v1/auth/logout" | "/logout") | ("PUT", "/api/v1/me/lang") => AnyUser,
-        ("GET", "/api/v1/me" | "/api/v1/townships" | "/api/v1/parks" | "/" | "/parks") => AnyUser,
+        ("GET", "/api/v1/me" | "/api/v1/townships" | "/api/v1/parks" | "/" | "/parks" | "/api/v1/workbench") => AnyUser,
         ("GET", "/api/v1/progress" | "/api/v1/map" | "/progress" | "/map") => AnyUser,
         ("GET", "/api/v1/parks/{id}/progress" | "/parks/{id}/progress") => ReadPark,
         ("POST", "/api/v1/parks/{id}/reports" | "/parks/{id}/reports") => EditPark,

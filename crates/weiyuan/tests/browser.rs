@@ -258,6 +258,11 @@ async fn a_county_user_reads_the_park_list_in_chinese_and_in_english() {
     assert_eq!(b.text("#login-error").await, "用户名或密码错误");
 
     b.login(&app, "county", PASSWORD).await;
+    // Logging in opens the workbench: what waits for the county, counted.
+    b.wait_el("#todos").await;
+    assert!(b.url().await.ends_with('/'), "{}", b.url().await);
+    b.wait_for("件入园申请待您审核").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     let text = b.page_text().await;
     assert!(b.url().await.ends_with("/parks"), "{}", b.url().await);
@@ -288,6 +293,8 @@ async fn a_county_user_reads_the_park_list_in_chinese_and_in_english() {
     b.click("#logout").await;
     b.wait_el("#login-submit").await;
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     b.wait_for("Land (mu)").await; // the language sticks for the user
     b.click("#lang-zh").await;
@@ -312,6 +319,8 @@ async fn a_township_and_an_operator_see_only_their_parks() {
     let Some(app) = App::spawn(Backend::Sqlite).await else { return };
     let Some(b) = Browser::start().await else { return app.stop().await };
     b.login(&app, "xiaojiang", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     assert_eq!(b.count("#park-table tbody tr").await, 3);
     let text = b.page_text().await;
@@ -322,6 +331,8 @@ async fn a_township_and_an_operator_see_only_their_parks() {
 
     // The operator lands on its park, can add units but not edit the park.
     b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-name").await;
     assert!(b.text("#park-name").await.starts_with("万洋众创城"));
     assert_eq!(b.count("#edit-park").await, 0);
@@ -352,6 +363,8 @@ async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts()
     let Some(app) = App::spawn(Backend::Sqlite).await else { return };
     let Some(b) = Browser::start().await else { return app.stop().await };
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
 
     // No tile server is configured: the parks, the township labels and a scale are still drawn.
@@ -389,6 +402,8 @@ async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts()
     b.click("#logout").await;
     b.wait_el("#login-submit").await;
     b.login(&app, "xiaojiang", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     let id = app.park_id("PY06").await;
     b.goto(&app.url(&format!("/parks/{id}/progress"))).await;
@@ -423,6 +438,8 @@ async fn an_operator_sells_ticked_units_under_the_caps_and_the_county_reviews_an
     let buyer =
         app.store.list_enterprises(park).await.unwrap().into_iter().find(|e| e.name.contains("有限公司")).unwrap();
     b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-deals").await;
     b.click("#park-deals").await;
     b.wait_el("#sale-form").await;
@@ -453,6 +470,8 @@ async fn an_operator_sells_ticked_units_under_the_caps_and_the_county_reviews_an
 
     // The county opens the application on the negative list: approval is refused, it is sent back.
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     b.goto(&app.url("/admissions")).await;
     b.wait_el("#admission-table").await;
@@ -480,6 +499,8 @@ async fn the_county_reads_the_economic_analysis_with_its_trend_chart() {
     let Some(b) = Browser::start().await else { return app.stop().await };
     weiyuan::demo::load_reports_demo(&app.store).await.unwrap();
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     b.goto(&app.url("/analysis")).await;
     b.wait_el(".trend-chart svg").await;
@@ -528,6 +549,8 @@ async fn the_county_watches_a_park_live_and_registers_a_device() {
     parks.sort_by(|a, b| a.code.cmp(&b.code));
     let park = parks[0].clone();
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     b.goto(&app.url(&format!("/parks/{}/monitoring", park.id))).await;
     b.wait_el("#live-cards").await;
@@ -607,6 +630,8 @@ async fn the_county_computes_and_publishes_an_evaluation_and_an_enterprise_reads
     weiyuan::demo::load_reports_demo(&app.store).await.unwrap();
     app.store.assign_generated_floor_areas().await.unwrap();
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     b.goto(&app.url("/evaluation")).await;
     b.wait_el("#compute-form").await;
@@ -646,6 +671,8 @@ async fn the_county_computes_and_publishes_an_evaluation_and_an_enterprise_reads
 
     // The demo enterprise reads its own result: its land and how it was found, its class.
     b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-name").await;
     b.goto(&app.url("/evaluation/mine")).await;
     b.wait_url("/enterprises/").await;
@@ -663,6 +690,8 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
     let Some(app) = App::spawn(Backend::Sqlite).await else { return };
     let Some(b) = Browser::start().await else { return app.stop().await };
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     b.goto(&app.url("/policies/new")).await;
     b.wait_el("#policy-form").await;
@@ -691,6 +720,8 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
 
     // The demo enterprise finds it among its policies, with the amount, and applies.
     b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-name").await;
     // Publishing told it: one unread notice beside the menu's policies link.
     b.wait_text("#nav-notices", "1").await;
@@ -707,7 +738,7 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
     b.wait_url("/policy-applications/").await;
     b.wait_text("#application-status", "待乡镇审核").await;
     let url = b.url().await;
-    let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let id: i64 = url.rsplit('/').next().unwrap().split('?').next().unwrap().parse().unwrap();
     b.click("#logout").await;
     b.wait_el("#login-submit").await;
 
@@ -730,6 +761,8 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
     };
     weiyuan_server::policies::decide(&app.store, &township, id, &form).await.unwrap();
     b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url("/parks")).await;
     b.wait_el("#park-table").await;
     b.goto(&app.url("/policy-applications?status=county")).await;
     b.wait_el(&format!("#applications tr[data-application=\"{id}\"]")).await;
@@ -754,6 +787,8 @@ async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
     let Some(b) = Browser::start().await else { return app.stop().await };
     let py08 = app.park_id("PY08").await;
     b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-name").await;
     b.goto(&app.url("/services")).await;
     b.wait_el("#service-form").await;
@@ -775,6 +810,8 @@ async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
     b.wait_el("#login-submit").await;
 
     b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-name").await;
     b.goto(&app.url("/services")).await;
     b.wait_el("#catalogue .request-form").await;
@@ -782,11 +819,13 @@ async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
     b.click("#catalogue .request").await;
     b.wait_url("/service-requests/").await;
     b.wait_text("#request-state", "待受理").await;
-    let id: i64 = b.url().await.rsplit('/').next().unwrap().parse().unwrap();
+    let id: i64 = b.url().await.rsplit('/').next().unwrap().split('?').next().unwrap().parse().unwrap();
     b.click("#logout").await;
     b.wait_el("#login-submit").await;
 
     b.login(&app, "wanyang", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-name").await;
     b.goto(&app.url("/service-requests")).await;
     b.click(&format!("#requests tr[data-request=\"{id}\"] a")).await;
@@ -802,6 +841,8 @@ async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
     b.wait_el("#login-submit").await;
 
     b.login(&app, "enterprise", PASSWORD).await;
+    b.wait_el("#todos").await;
+    b.goto(&app.url(&format!("/parks/{}", app.park_id("PY08").await))).await;
     b.wait_el("#park-name").await;
     b.goto(&app.url(&format!("/service-requests/{id}"))).await;
     b.wait_el("#f-rating").await;

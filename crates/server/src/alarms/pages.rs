@@ -5,7 +5,7 @@ use super::{AlarmDetail, CommentForm, ListQuery, WebhookForm};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render, render_status, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -113,7 +113,7 @@ pub async fn acknowledge(
     CsrfForm(f): CsrfForm<CommentForm>,
 ) -> PageResult {
     match super::acknowledge(&s.store, &u.actor, id, &f).await {
-        Ok(_) => Ok(see_other(&format!("/alarms/{id}"))),
+        Ok(_) => Ok(done(&format!("/alarms/{id}"), "alarm_acknowledged")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             alarm_page(&s, &u.at(&format!("/alarms/{id}")), id, f, Errors::from_app(&e, u.tr())).await
         }
@@ -128,7 +128,7 @@ pub async fn clear(
     CsrfForm(f): CsrfForm<CommentForm>,
 ) -> PageResult {
     match super::clear(&s.store, &u.actor, id, &f).await {
-        Ok(_) => Ok(see_other(&format!("/alarms/{id}"))),
+        Ok(_) => Ok(done(&format!("/alarms/{id}"), "alarm_cleared")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             alarm_page(&s, &u.at(&format!("/alarms/{id}")), id, f, Errors::from_app(&e, u.tr())).await
         }
@@ -214,7 +214,7 @@ pub async fn update_rule(
     CsrfForm(f): CsrfForm<RuleForm>,
 ) -> PageResult {
     match super::update_rule(&s.store, &s.ingestor, &u.actor, id, &f).await {
-        Ok(_) => Ok(see_other("/alarms/rules")),
+        Ok(_) => Ok(done("/alarms/rules", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             rules_page(&s, &u.at(&format!("/alarms/rules?edit={id}")), f, Errors::from_app(&e, u.tr()), Some(id)).await
         }
@@ -224,7 +224,7 @@ pub async fn update_rule(
 
 pub async fn create_rule(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<RuleForm>) -> PageResult {
     match super::create_rule(&s.store, &s.ingestor, &u.actor, &f).await {
-        Ok(_) => Ok(see_other("/alarms/rules")),
+        Ok(_) => Ok(done("/alarms/rules", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             rules_page(&s, &u.at("/alarms/rules"), f, Errors::from_app(&e, u.tr()), None).await
         }
@@ -275,7 +275,7 @@ pub async fn webhooks(State(s): State<AppState>, u: PageUser) -> PageResult {
 
 pub async fn create_webhook(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<WebhookForm>) -> PageResult {
     match super::create_webhook(&s.store, &s.destinations, &u.actor, &f).await {
-        Ok(_) => Ok(see_other("/alarms/webhooks")),
+        Ok(_) => Ok(done("/alarms/webhooks", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             webhooks_page(&s, &u.at("/alarms/webhooks"), f, Errors::from_app(&e, u.tr())).await
         }

@@ -5,7 +5,7 @@ use super::{Counts, Library, LibraryQuery};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, see_other, urlencode};
+use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, urlencode};
 use crate::parks::pages::Empty;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -99,7 +99,7 @@ pub async fn record(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageR
 
 async fn after(s: &AppState, u: PageUser, id: i64, done: Result<(), AppError>) -> PageResult {
     match done {
-        Ok(()) => Ok(see_other(&format!("/cultivation/{id}"))),
+        Ok(()) => Ok(crate::pages::done(&format!("/cultivation/{id}"), "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at(&format!("/cultivation/{id}"));
@@ -131,7 +131,7 @@ pub async fn task(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(f
 
 pub async fn done(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(_): CsrfForm<Empty>) -> PageResult {
     match super::finish_task(&s.store, &u.actor, id).await {
-        Ok(t) => Ok(see_other(&format!("/cultivation/{}", t.enterprise_id))),
+        Ok(t) => Ok(crate::pages::done(&format!("/cultivation/{}", t.enterprise_id), "saved")),
         Err(e) => Err(u.fail()(e)),
     }
 }

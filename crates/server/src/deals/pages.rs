@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render, render_status};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -75,7 +75,7 @@ async fn after(
 ) -> PageResult {
     let back = format!("/parks/{park_id}/deals");
     match r {
-        Ok(_) => Ok(see_other(&back)),
+        Ok(_) => Ok(done(&back, "deal_recorded")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_) | AppError::Refused(_))) => {
             let checks = match &e {
                 AppError::Refused(c) => c.clone(),

@@ -4,7 +4,7 @@ use super::EnterpriseFilter;
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render, render_status};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -163,7 +163,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<EnterpriseForm>,
 ) -> PageResult {
     match super::create(&s.store, &u.actor, id, &form).await {
-        Ok(e) => Ok(see_other(&format!("/enterprises/{}", e.id))),
+        Ok(e) => Ok(done(&format!("/enterprises/{}", e.id), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             form_page(&s, &u, id, None, form, Errors::from_app(&e, u.tr())).await
         }
@@ -183,7 +183,7 @@ pub async fn update(
     CsrfForm(form): CsrfForm<EnterpriseForm>,
 ) -> PageResult {
     match super::update(&s.store, &u.actor, id, &form).await {
-        Ok(e) => Ok(see_other(&format!("/enterprises/{}", e.id))),
+        Ok(e) => Ok(done(&format!("/enterprises/{}", e.id), "saved")),
         Err(err @ AppError::Invalid(_)) => {
             let e = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
             form_page(&s, &u, e.park_id, Some(id), form, Errors::from_app(&err, u.tr())).await

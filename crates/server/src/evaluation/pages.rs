@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Ids;
 use crate::i18n::Tr;
-use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, render, render_status, see_other};
+use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, done, render, render_status, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -65,7 +65,7 @@ pub async fn runs(State(s): State<AppState>, u: PageUser) -> PageResult {
 
 pub async fn compute(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<RunForm>) -> PageResult {
     match super::compute(&s.store, &u.actor, &f).await {
-        Ok(run) => Ok(see_other(&format!("/evaluation/runs/{}", run.id))),
+        Ok(run) => Ok(done(&format!("/evaluation/runs/{}", run.id), "evaluation_run")),
         Err(AppError::Forbidden) => Err(u.fail()(AppError::Forbidden)),
         Err(e) => {
             let u = u.at("/evaluation");
@@ -93,7 +93,6 @@ pub struct MethodPage {
     /// The form's values by field name (the method in force, or what was typed).
     pub values: HashMap<String, String>,
     pub problems: Vec<String>,
-    pub saved: bool,
 }
 
 impl MethodPage {
@@ -232,16 +231,10 @@ pub fn method_from_values(v: &HashMap<String, String>) -> Result<Method, Invalid
     if errors.is_empty() { Ok(m) } else { Err(Invalid(errors)) }
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
-pub async fn method(State(s): State<AppState>, u: PageUser, Query(q): Query<SavedQuery>) -> PageResult {
+pub async fn method(State(s): State<AppState>, u: PageUser) -> PageResult {
     let current = super::method(&s.store).await.map_err(u.fail())?;
     let values = method_values(&current.method);
-    Ok(render(&MethodPage { ctx: u.ctx(), current, values, problems: Vec::new(), saved: q.saved == "1" }))
+    Ok(render(&MethodPage { ctx: u.ctx(), current, values, problems: Vec::new() }))
 }
 
 pub async fn set_method(
@@ -257,11 +250,11 @@ pub async fn set_method(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(_) => Ok(see_other("/evaluation/method?saved=1")),
+        Ok(_) => Ok(done("/evaluation/method", "method_saved")),
         Err(AppError::Forbidden) => Err(u.fail()(AppError::Forbidden)),
         Err(e) => {
             let current = super::method(&s.store).await.map_err(u.fail())?;
-            let page = MethodPage { ctx: u.ctx(), current, problems: problems(&e, u.tr()), values, saved: false };
+            let page = MethodPage { ctx: u.ctx(), current, problems: problems(&e, u.tr()), values };
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
@@ -375,7 +368,7 @@ pub async fn run(
 /// After an action on a run page: back to it, or the page with what was refused.
 async fn back_to_run(s: &AppState, u: &PageUser, id: i64, r: Result<(), AppError>) -> PageResult {
     match r {
-        Ok(()) => Ok(see_other(&format!("/evaluation/runs/{id}"))),
+        Ok(()) => Ok(done(&format!("/evaluation/runs/{id}"), "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at(&format!("/evaluation/runs/{id}"));

@@ -5,7 +5,7 @@ use super::{GradeForm, GradingView, ReviewForm};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, render, render_status, see_other};
+use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, done, render, render_status};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -81,7 +81,7 @@ pub async fn list(State(s): State<AppState>, u: PageUser) -> PageResult {
 
 pub async fn compute(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<GradeForm>) -> PageResult {
     match super::compute(&s.store, &u.actor, &f).await {
-        Ok(g) => Ok(see_other(&format!("/grading/{}", g.id))),
+        Ok(g) => Ok(done(&format!("/grading/{}", g.id), "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let page = gradings_page(&s, &u, f.year.clone(), problems(&e, u.tr())).await.map_err(u.fail())?;
@@ -138,7 +138,7 @@ pub async fn view(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageRes
 
 async fn back(s: &AppState, u: &PageUser, id: i64, r: Result<(), AppError>) -> PageResult {
     match r {
-        Ok(()) => Ok(see_other(&format!("/grading/{id}"))),
+        Ok(()) => Ok(done(&format!("/grading/{id}"), "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let page = grading_page(s, u, id, problems(&e, u.tr())).await.map_err(u.fail())?;
@@ -170,7 +170,7 @@ pub async fn publish(
 /// After a star action: back to the list, or the page with what was refused.
 async fn back_to_stars(s: &AppState, u: &PageUser, r: Result<(), AppError>) -> PageResult {
     match r {
-        Ok(()) => Ok(see_other("/grading#stars")),
+        Ok(()) => Ok(done("/grading#stars", "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at("/grading");

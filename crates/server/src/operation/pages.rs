@@ -11,7 +11,9 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
 use crate::i18n::Tr;
-use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, see_other, urlencode};
+use crate::pages::{
+    CsrfForm, PageCtx, PageError, PageUser, done, problems, render, render_status, see_other, urlencode,
+};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -270,7 +272,7 @@ pub async fn explain(
     CsrfForm(f): CsrfForm<ExplainForm>,
 ) -> PageResult {
     match super::explain(&s.store, &u.actor, id, &f).await {
-        Ok(_) => Ok(see_other("/operation/stops?show=all")),
+        Ok(_) => Ok(done("/operation/stops?show=all", "stop_explained")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at("/operation/stops");

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render, render_status, see_other};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render, render_status, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -153,7 +153,7 @@ pub async fn new_form(u: PageUser) -> PageResult {
 
 pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<ParkForm>) -> PageResult {
     match super::create(&s.store, &u.actor, &form).await {
-        Ok(p) => Ok(see_other(&format!("/parks/{}", p.id))),
+        Ok(p) => Ok(done(&format!("/parks/{}", p.id), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             Ok(park_form(&u, None, form, Errors::from_app(&e, u.tr())))
         }
@@ -176,7 +176,7 @@ pub async fn update(
     CsrfForm(form): CsrfForm<ParkForm>,
 ) -> PageResult {
     match super::update(&s.store, &u.actor, id, &form).await {
-        Ok(p) => Ok(see_other(&format!("/parks/{}", p.id))),
+        Ok(p) => Ok(done(&format!("/parks/{}", p.id), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             Ok(park_form(&u, Some(id), form, Errors::from_app(&e, u.tr())))
         }
@@ -191,7 +191,7 @@ pub async fn create_building(
     CsrfForm(form): CsrfForm<BuildingForm>,
 ) -> PageResult {
     match super::create_building(&s.store, &u.actor, id, &form).await {
-        Ok(_) => Ok(see_other(&format!("/parks/{id}#buildings"))),
+        Ok(_) => Ok(done(&format!("/parks/{id}#buildings"), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             park_page(&s, &u.at(&format!("/parks/{id}")), id, form, Errors::from_app(&e, u.tr())).await
         }
@@ -230,7 +230,7 @@ pub async fn update_building(
     CsrfForm(form): CsrfForm<BuildingForm>,
 ) -> PageResult {
     match super::update_building(&s.store, &u.actor, id, &form).await {
-        Ok(b) => Ok(see_other(&format!("/parks/{}#buildings", b.park_id))),
+        Ok(b) => Ok(done(&format!("/parks/{}#buildings", b.park_id), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             building_page(&s, &u, id, Some(form), Errors::from_app(&e, u.tr())).await
         }
@@ -245,7 +245,7 @@ pub struct Empty {}
 pub async fn delete_building(State(s): State<AppState>, u: PageUser, Id(id): Id, _: CsrfForm<Empty>) -> PageResult {
     let (park, _) = super::get_building(&s.store, &u.actor, id).await.map_err(u.fail())?;
     match super::delete_building(&s.store, &u.actor, id).await {
-        Ok(()) => Ok(see_other(&format!("/parks/{}#buildings", park.id))),
+        Ok(()) => Ok(done(&format!("/parks/{}#buildings", park.id), "deleted")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(&s, &u.at(&format!("/parks/{}", park.id)), park.id, BuildingForm::default(), errors).await
@@ -313,7 +313,7 @@ pub async fn create_unit(
     CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
     match super::create_unit(&s.store, &u.actor, id, &form).await {
-        Ok(_) => Ok(see_other(&format!("/parks/{id}#units"))),
+        Ok(_) => Ok(done(&format!("/parks/{id}#units"), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             unit_page(&s, &u, UnitTarget::New(id), Some(form), Errors::from_app(&e, u.tr())).await
         }
@@ -332,7 +332,7 @@ pub async fn update_unit(
     CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
     match super::update_unit(&s.store, &u.actor, id, &form).await {
-        Ok(unit) => Ok(see_other(&format!("/parks/{}#units", unit.park_id))),
+        Ok(unit) => Ok(done(&format!("/parks/{}#units", unit.park_id), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             unit_page(&s, &u, UnitTarget::Existing(id), Some(form), Errors::from_app(&e, u.tr())).await
         }

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
 use crate::i18n::Tr;
-use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, see_other, urlencode};
+use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, done, problems, render, render_status, urlencode};
 use crate::parks::pages::Empty;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -343,7 +343,7 @@ pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfFor
         Err(e) => Err(AppError::Invalid(e)),
     };
     match made {
-        Ok(p) => Ok(see_other(&format!("/policies/{}", p.id))),
+        Ok(p) => Ok(done(&format!("/policies/{}", p.id), "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at("/policies/new");
@@ -427,9 +427,9 @@ pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id, Query(q): 
 }
 
 /// The result of a county action on a policy: back to it, or the page with the problem.
-async fn after(s: &AppState, u: PageUser, id: i64, done: Result<(), AppError>, statement: String) -> PageResult {
-    match done {
-        Ok(()) => Ok(see_other(&format!("/policies/{id}"))),
+async fn after(s: &AppState, u: PageUser, id: i64, result: Result<(), AppError>, statement: String) -> PageResult {
+    match result {
+        Ok(()) => Ok(done(&format!("/policies/{id}"), "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at(&format!("/policies/{id}"));
@@ -452,7 +452,7 @@ pub async fn withdraw(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfFo
 
 pub async fn apply(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(f): CsrfForm<ApplyForm>) -> PageResult {
     match super::apply(&s.store, &u.actor, id, &f).await {
-        Ok(a) => Ok(see_other(&format!("/policy-applications/{}", a.id))),
+        Ok(a) => Ok(done(&format!("/policy-applications/{}", a.id), "application_sent")),
         Err(e) => after(&s, u, id, Err(e), f.statement).await,
     }
 }
@@ -523,9 +523,9 @@ pub async fn application(State(s): State<AppState>, u: PageUser, Id(id): Id) -> 
     Ok(render(&page))
 }
 
-async fn after_review(s: &AppState, u: PageUser, id: i64, done: Result<Application, AppError>) -> PageResult {
-    match done {
-        Ok(_) => Ok(see_other(&format!("/policy-applications/{id}"))),
+async fn after_review(s: &AppState, u: PageUser, id: i64, result: Result<Application, AppError>) -> PageResult {
+    match result {
+        Ok(_) => Ok(done(&format!("/policy-applications/{id}"), "decision_recorded")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at(&format!("/policy-applications/{id}"));

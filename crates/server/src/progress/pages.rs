@@ -4,7 +4,7 @@ use super::{Overview, ParkProgress, YearRow};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render_status, see_other};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render_status, see_other};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -187,7 +187,7 @@ pub async fn file_report(
     CsrfForm(form): CsrfForm<ProgressForm>,
 ) -> PageResult {
     match super::file_report(&s.store, &u.actor, id, &form).await {
-        Ok(_) => Ok(see_other(&format!("/parks/{id}/progress#reports"))),
+        Ok(_) => Ok(done(&format!("/parks/{id}/progress#reports"), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(&s, &u.at(&format!("/parks/{id}/progress")), id, form, MilestoneForm::default(), errors).await
@@ -203,7 +203,7 @@ pub async fn set_plan(
     CsrfForm(form): CsrfForm<super::PlanForm>,
 ) -> PageResult {
     match super::set_plan(&s.store, &u.actor, id, &form).await {
-        Ok(_) => Ok(see_other(&format!("/parks/{id}/progress#plans"))),
+        Ok(_) => Ok(done(&format!("/parks/{id}/progress#plans"), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(
@@ -227,7 +227,7 @@ pub async fn set_milestone(
     CsrfForm(form): CsrfForm<MilestoneForm>,
 ) -> PageResult {
     match super::set_milestone(&s.store, &u.actor, id, &form).await {
-        Ok(_) => Ok(see_other(&format!("/parks/{id}/progress#milestones"))),
+        Ok(_) => Ok(done(&format!("/parks/{id}/progress#milestones"), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             park_page(&s, &u.at(&format!("/parks/{id}/progress")), id, ProgressForm::default(), form, errors).await

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render_status, see_other};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render_status, see_other};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -83,7 +83,7 @@ pub async fn show(State(s): State<AppState>, u: PageUser) -> PageResult {
 
 pub async fn set_rules(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<RulesForm>) -> PageResult {
     match super::set_rules(&s.store, &u.actor, &form).await {
-        Ok(_) => Ok(see_other("/settings")),
+        Ok(_) => Ok(done("/settings", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             page(&s, &u.at("/settings"), Some(form), Errors::from_app(&e, u.tr())).await
         }
@@ -97,7 +97,7 @@ pub async fn add_negative(
     CsrfForm(form): CsrfForm<super::NegativeForm>,
 ) -> PageResult {
     match super::add_negative(&s.store, &u.actor, &form).await {
-        Ok(_) => Ok(see_other("/settings#negative")),
+        Ok(_) => Ok(done("/settings#negative", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             page(&s, &u.at("/settings"), None, Errors::from_app(&e, u.tr())).await
         }
@@ -122,7 +122,7 @@ pub async fn set_orientation(
     CsrfForm(form): CsrfForm<super::OrientationForm>,
 ) -> PageResult {
     match super::set_orientation(&s.store, &u.actor, id, &form).await {
-        Ok(_) => Ok(see_other("/settings#orientation")),
+        Ok(_) => Ok(done("/settings#orientation", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             page(&s, &u.at("/settings"), None, Errors::from_app(&e, u.tr())).await
         }

@@ -6,7 +6,7 @@ use super::{CatalogueQuery, FiguresQuery, FiguresRow, ParkFunctions, RequestQuer
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, problems, render, render_status, see_other, urlencode};
+use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, done, problems, render, render_status, urlencode};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -116,7 +116,7 @@ pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfFor
         Err(e) => Err(e),
     };
     match made {
-        Ok(_) => Ok(see_other("/services")),
+        Ok(_) => Ok(done("/services", "saved")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at("/services");
@@ -134,7 +134,7 @@ pub async fn request(
     CsrfForm(f): CsrfForm<RequestForm>,
 ) -> PageResult {
     match super::request(&s.store, &u.actor, id, &f).await {
-        Ok(r) => Ok(see_other(&format!("/service-requests/{}", r.id))),
+        Ok(r) => Ok(done(&format!("/service-requests/{}", r.id), "request_sent")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at("/services");
@@ -224,7 +224,7 @@ pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageRes
 
 pub async fn step(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(f): CsrfForm<StepForm>) -> PageResult {
     match super::step(&s.store, &u.actor, id, &f, weiyuan_store::now_ms()).await {
-        Ok(_) => Ok(see_other(&format!("/service-requests/{id}"))),
+        Ok(_) => Ok(done(&format!("/service-requests/{id}"), "request_updated")),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at(&format!("/service-requests/{id}"));

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::{self, Caller, LANG_COOKIE, SESSION_COOKIE, SESSION_TTL_MS};
 use crate::error::AppError;
 use crate::extract::{ClientAddr, FormBody, Id};
-use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, render_status, safe_next, see_other};
+use crate::pages::{CsrfForm, Errors, PageCtx, PageError, PageUser, done, render_status, safe_next, see_other};
 use crate::parks::pages::Empty;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -167,7 +167,6 @@ pub struct UsersPage {
     pub errors: Errors,
     /// Which user's password reset failed, with the message.
     pub reset_error: Option<(i64, String)>,
-    pub notice: String,
 }
 
 impl UsersPage {
@@ -206,35 +205,23 @@ async fn users_page(
     form: super::UserForm,
     errors: Errors,
     reset_error: Option<(i64, String)>,
-    notice: String,
 ) -> PageResult {
     let users = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
     let status = if errors.any() || reset_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(render_status(status, &UsersPage { ctx: u.ctx(), users, form, errors, reset_error, notice }))
+    Ok(render_status(status, &UsersPage { ctx: u.ctx(), users, form, errors, reset_error }))
 }
 
-#[derive(Deserialize, Default)]
-pub struct Notice {
-    #[serde(default)]
-    done: String,
-}
-
-pub async fn list(State(s): State<AppState>, u: PageUser, Query(n): Query<Notice>) -> PageResult {
-    let notice = match n.done.as_str() {
-        "created" => u.tr().t("users.created").to_string(),
-        "reset" => u.tr().t("users.password_reset_done").to_string(),
-        _ => String::new(),
-    };
-    users_page(&s, &u, super::UserForm::default(), Errors::default(), None, notice).await
+pub async fn list(State(s): State<AppState>, u: PageUser) -> PageResult {
+    users_page(&s, &u, super::UserForm::default(), Errors::default(), None).await
 }
 
 pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(form): CsrfForm<super::UserForm>) -> PageResult {
     match super::create(&s.store, &u.actor, &form).await {
-        Ok(_) => Ok(see_other("/users?done=created")),
+        Ok(_) => Ok(done("/users", "user_created")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
             let form = super::UserForm { password: String::new(), ..form };
-            users_page(&s, &u, form, errors, None, String::new()).await
+            users_page(&s, &u, form, errors, None).await
         }
         Err(e) => Err(u.fail()(e)),
     }
@@ -253,18 +240,10 @@ pub async fn reset_password(
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> PageResult {
     match super::reset_password(&s.store, &u.actor, id, &f.password).await {
-        Ok(()) => Ok(see_other("/users?done=reset")),
+        Ok(()) => Ok(done("/users", "password_reset")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let msg = e.fields(u.caller.lang).into_iter().map(|f| f.message).collect::<Vec<_>>().join("；");
-            users_page(
-                &s,
-                &u.at("/users"),
-                super::UserForm::default(),
-                Errors::default(),
-                Some((id, msg)),
-                String::new(),
-            )
-            .await
+            users_page(&s, &u.at("/users"), super::UserForm::default(), Errors::default(), Some((id, msg))).await
         }
         Err(e) => Err(u.fail()(e)),
     }
