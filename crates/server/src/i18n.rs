@@ -56,6 +56,18 @@ pub fn known(lang: Lang, key: &str) -> Option<&'static str> {
     catalogue(lang).get(key).copied()
 }
 
+/// Every code of a family (`entity`, `audit_action`, ...) with its text, in the order of the
+/// texts.
+pub fn codes(lang: Lang, prefix: &str) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&'static str, &'static str)> = catalogue(lang)
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.strip_prefix('.')?, *v)))
+        .filter(|(code, _)| !code.contains('.'))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)));
+    out
+}
+
 /// A text with `{name}` parameters filled in.
 /// A parameter written `@key` is itself a catalogue key, shown in the user's language (a
 /// status, a step: `("now", "@admission_status.county")`).
@@ -290,6 +302,56 @@ mod tests {
                     c.contains_key(format!("rulefield.{field}").as_str())
                         && c.contains_key(format!("field.{field}").as_str())
                 );
+            }
+        }
+    }
+
+    /// Every action and kind of record the audit log can hold has its label: the literals are
+    /// read from the store's `audit::record` calls, the computed ones listed here.
+    #[test]
+    fn every_audit_action_and_record_kind_has_its_label() {
+        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../crates/store/src"));
+        let (mut actions, mut entities) = (Vec::new(), Vec::new());
+        for entry in std::fs::read_dir(root).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for call in text.split("audit::record(").skip(1) {
+                let args: Vec<&str> = call.split(',').map(str::trim).take(4).collect();
+                let literal = |a: &str| a.strip_prefix('"').and_then(|a| a.strip_suffix('"')).map(str::to_string);
+                actions.extend(args.get(2).and_then(|a| literal(a)));
+                entities.extend(args.get(3).and_then(|a| literal(a)));
+            }
+        }
+        assert!(actions.len() > 20 && entities.len() > 20, "found {actions:?} {entities:?}");
+        let computed_actions = [
+            "sell",
+            "lease",
+            "transfer",
+            "buyback",
+            "lease_end",
+            "sublet_takeback",
+            "eviction",
+            "file",
+            "correct",
+            "approve",
+            "reject",
+            "send_back",
+            "return",
+            "publish",
+            "withdraw",
+            "accept",
+            "decline",
+            "complete",
+            "confirm",
+            "cancel",
+        ];
+        actions.extend(computed_actions.iter().map(|a| a.to_string()));
+        entities.extend(["evaluation_method", "grading_rubric"].iter().map(|e| e.to_string()));
+        for lang in [Lang::ZhCn, Lang::En] {
+            for a in &actions {
+                assert!(catalogue(lang).contains_key(format!("audit_action.{a}").as_str()), "audit_action.{a}");
+            }
+            for e in &entities {
+                assert!(catalogue(lang).contains_key(format!("entity.{e}").as_str()), "entity.{e}");
             }
         }
     }

@@ -182,6 +182,19 @@ impl Store {
         select(&mut *self.pool.acquire().await?, id).await
     }
 
+    /// The names of these enterprises (those that exist), by id.
+    pub async fn enterprise_names(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        // Numbers only: written into the statement, as the list's length varies.
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = sqlx::query(sql(format!("SELECT id, name FROM enterprises WHERE id IN ({list})")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((col(r, "id")?, col(r, "name")?))).collect()
+    }
+
     pub async fn find_enterprise(&self, name: &str) -> Result<Option<Enterprise>> {
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM enterprises WHERE name = $1")))
             .bind(name)

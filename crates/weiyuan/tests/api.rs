@@ -296,6 +296,23 @@ async fn county_creates_and_edits_parks_with_an_audit_trail(app: &App) {
         (Some(0), Some(12))
     );
     assert_eq!((entries[1]["action"].as_str(), entries[1]["username"].as_str()), (Some("create"), Some("county")));
+    // The page reads as a clerk would: the park by name, the action in words, and only the field
+    // that changed, under its label, before and after.
+    let (c, _) = app.browser("county").await;
+    let html = c.get(app.url(&format!("/audit?entity=park&park_id={id}"))).send().await.unwrap().text().await.unwrap();
+    let update = &html[html.find("data-audit=").unwrap()..];
+    let update = &update[..update.find("</tr>\n</tbody>").unwrap_or(update.len())];
+    let first = &update[..update[1..].find("data-audit=").map_or(update.len(), |i| i + 1)];
+    assert!(first.contains("修改") && first.contains("园区 · 萧江镇演示园"), "{first}");
+    assert!(
+        first.contains("<th>入驻企业数（家）</th><td class=\"was\">0</td><td>→</td><td class=\"now\">12</td>"),
+        "{first}"
+    );
+    assert_eq!(first.matches("<td class=\"was\">").count(), 1, "only the changed field: {first}");
+    assert!(
+        !html.contains("{&quot;") && !html.contains("entity.") && !html.contains("audit_action."),
+        "no raw JSON or keys"
+    );
     // Only the county reads the audit log.
     assert_eq!(app.get(&tx, "/api/v1/audit").await.status(), StatusCode::FORBIDDEN);
 }

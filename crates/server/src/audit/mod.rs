@@ -1,6 +1,7 @@
 //! The audit log as the county browses it.
 
 pub mod api;
+pub mod diff;
 pub mod pages;
 
 use crate::error::AppError;

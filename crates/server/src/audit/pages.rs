@@ -1,18 +1,29 @@
 //! The audit log page (county).
 
+use super::diff::{self, Change, Names};
 use crate::AppState;
 use crate::pages::{PageCtx, PageError, PageUser, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use weiyuan_domain::access::ParkScope;
 use weiyuan_domain::time::format_shanghai;
 use weiyuan_store::AuditEntry;
+
+/// An entry as the page shows it: what it is about by name, and only what changed.
+pub struct Row {
+    pub entry: AuditEntry,
+    /// The record's name where the entry or the registry has it ("" otherwise).
+    pub name: String,
+    pub park: String,
+    pub changes: Vec<Change>,
+}
 
 #[derive(Template)]
 #[template(path = "audit.html")]
 pub struct AuditPage {
     pub ctx: PageCtx,
-    pub entries: Vec<AuditEntry>,
+    pub rows: Vec<Row>,
     pub total: i64,
     pub filter: super::AuditFilter,
     pub page: i64,
@@ -22,10 +33,6 @@ pub struct AuditPage {
 impl AuditPage {
     fn when(&self, e: &AuditEntry) -> String {
         format_shanghai(e.at_ms)
-    }
-
-    fn json(&self, v: &Option<serde_json::Value>) -> String {
-        v.as_ref().map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_default()
     }
 
     fn page_link(&self, page: i64) -> String {
@@ -42,12 +49,13 @@ impl AuditPage {
         format!("/audit?{}", serde_urlencoded::to_string(q).unwrap_or_default())
     }
 
-    fn entities(&self) -> &'static [&'static str] {
-        &["park", "building", "unit", "enterprise", "user", "session"]
+    /// Every kind of record and action the catalogue names, for the filters.
+    fn entities(&self) -> Vec<(&'static str, &'static str)> {
+        crate::i18n::codes(self.ctx.tr.0, "entity")
     }
 
-    fn actions(&self) -> &'static [&'static str] {
-        &["create", "update", "delete", "reset_password", "set_lang", "login", "logout"]
+    fn actions(&self) -> Vec<(&'static str, &'static str)> {
+        crate::i18n::codes(self.ctx.tr.0, "audit_action")
     }
 }
 
@@ -58,5 +66,33 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let (entries, total) = super::list(&s.store, &u.actor, &filter).await.map_err(u.fail())?;
     let pages = ((total + super::PAGE_SIZE - 1) / super::PAGE_SIZE).max(1);
-    Ok(render(&AuditPage { ctx: u.ctx(), entries, total, page: filter.page(), pages, filter }))
+    let fail = |e: weiyuan_store::StoreError| u.fail()(e.into());
+    let mut ids = Vec::new();
+    for e in &entries {
+        e.before.iter().chain(&e.after).for_each(|v| diff::enterprise_ids(v, &mut ids));
+        if e.entity == "enterprise" {
+            ids.extend(e.entity_id);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let names = Names {
+        parks: s.store.list_parks(&ParkScope::All).await.map_err(fail)?.into_iter().map(|p| (p.id, p.name)).collect(),
+        enterprises: s.store.enterprise_names(&ids).await.map_err(fail)?,
+    };
+    let tr = u.tr();
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            let named = |v: &Option<serde_json::Value>| v.as_ref()?.get("name")?.as_str().map(str::to_string);
+            let name = named(&e.after)
+                .or_else(|| named(&e.before))
+                .or_else(|| (e.entity == "enterprise").then(|| names.enterprises.get(&e.entity_id?).cloned()).flatten())
+                .unwrap_or_default();
+            let park = e.park_id.map(|p| names.parks.get(&p).cloned().unwrap_or_else(|| format!("#{p}")));
+            let changes = diff::changes(e.before.as_ref(), e.after.as_ref(), tr, &names);
+            Row { name, park: park.unwrap_or_default(), changes, entry: e }
+        })
+        .collect();
+    Ok(render(&AuditPage { ctx: u.ctx(), rows, total, page: filter.page(), pages, filter }))
 }
