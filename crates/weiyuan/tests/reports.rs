@@ -159,6 +159,16 @@ async fn aggregates_match_hand_computed_values(app: &App) {
     // The park against the 2022 targets (the twelve months to the last: 45 万元 of tax on 100 亩).
     let p = a["parks"].as_array().unwrap().iter().find(|p| p["park_id"] == json!(park)).unwrap().clone();
     assert_eq!((p["indicators"]["tax_per_mu"].as_f64(), p["meets_tax_target"].as_bool()), (Some(0.45), Some(false)));
+    // The county's targets for 亩均税收 and 亩均销售收入 are measured by the same analysis (the whole
+    // county over the twelve months to the last one), not left as "not yet measured".
+    let (_, whole) = json_of(app.get(&county, "/api/v1/analysis").await).await;
+    let (s, progress) = json_of(app.get(&county, "/api/v1/progress").await).await;
+    assert_eq!(s, 200, "{progress}");
+    for key in ["tax_per_mu", "sales_per_mu"] {
+        let row = progress["targets"].as_array().unwrap().iter().find(|t| t["target"]["key"] == key).unwrap().clone();
+        assert_eq!((&row["actual"], row["basis"].as_str()), (&whole["indicators"][key], Some("target.basis.per_mu")));
+        assert!(row["actual"].as_f64().is_some(), "{key} measured: {row}");
+    }
     // The same analysis as files: a workbook of four sheets, and a CSV of the same tables.
     let q = format!("park_id={park}&from={from}&to={l}");
     let csv = app.get(&county, &format!("/api/v1/analysis/export/analysis.csv?{q}")).await.text().await.unwrap();

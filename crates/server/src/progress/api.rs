@@ -24,7 +24,8 @@ pub async fn overview(
     Query(q): Query<MonthQuery>,
 ) -> ApiResult<Json<super::Overview>> {
     let month = super::parse_month(&q.month).map_err(u.err())?;
-    Ok(Json(super::overview(&s.store, &u.actor, month).await.map_err(u.err())?))
+    let per_mu = super::per_mu(&s, &u.actor).await.map_err(u.err())?;
+    Ok(Json(super::overview(&s.store, &u.actor, month, per_mu.as_ref()).await.map_err(u.err())?))
 }
 
 pub async fn park(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<super::ParkProgress>> {

@@ -7,6 +7,7 @@ pub mod pages;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::Actor;
+use weiyuan_domain::analysis::Indicators;
 use weiyuan_domain::parks::{Park, ParkStatus};
 use weiyuan_domain::progress::{
     self, Lag, Milestone, MilestoneForm, Money, Month, PlanYear, ProgressForm, ProgressReport, ReportState, YearFigures,
@@ -158,8 +159,24 @@ pub struct Overview {
     pub as_of: Month,
 }
 
-/// The county's (or a township's) progress overview for a month.
-pub async fn overview(store: &Store, actor: &Actor, month: Option<Month>) -> Result<Overview, AppError> {
+/// The per-mu indicators the county's targets are measured by: the economic analysis of the
+/// twelve months to the last month ended (the same figures `/analysis` shows). Only the
+/// county's overview has targets.
+pub async fn per_mu(state: &crate::AppState, actor: &Actor) -> Result<Option<Indicators>, AppError> {
+    if !actor.is_county() {
+        return Ok(None);
+    }
+    Ok(crate::analysis::analyse_cached(state, actor, &Default::default()).await?.indicators)
+}
+
+/// The county's (or a township's) progress overview for a month; the county's targets measured
+/// with `per_mu` (from [`per_mu`]; `None`: no reports to measure them by yet).
+pub async fn overview(
+    store: &Store,
+    actor: &Actor,
+    month: Option<Month>,
+    per_mu: Option<&Indicators>,
+) -> Result<Overview, AppError> {
     let now = now_ms();
     let as_of = last_complete_month(now);
     let month = month.unwrap_or(as_of);
@@ -198,7 +215,8 @@ pub async fn overview(store: &Store, actor: &Actor, month: Option<Month>) -> Res
         ReportState::Open => 2,
         ReportState::OnTime => 3,
     });
-    let targets = if actor.is_county() { target_rows(store, &parks, &reports, &outputs).await? } else { Vec::new() };
+    let targets =
+        if actor.is_county() { target_rows(store, &parks, &reports, &outputs, per_mu).await? } else { Vec::new() };
     Ok(Overview { month, reports: rows, lagging, years: county_rows(&per_park), targets, as_of })
 }
 
@@ -208,6 +226,7 @@ async fn target_rows(
     parks: &[Park],
     reports: &[ProgressReport],
     outputs: &[(i64, i32, Money, bool)],
+    per_mu: Option<&Indicators>,
 ) -> Result<Vec<TargetRow>, AppError> {
     let wan = |m2: Fixed2| units::m2_to_wan_m2(m2);
     let completed_since: Fixed2 = reports.iter().map(|r| r.completed_m2).sum();
@@ -232,6 +251,8 @@ async fn target_rows(
                     "target.basis.enterprises",
                 ),
                 "industrial_output" => (output, "target.basis.output"),
+                "tax_per_mu" => (per_mu.and_then(|i| i.tax_per_mu), "target.basis.per_mu"),
+                "sales_per_mu" => (per_mu.and_then(|i| i.sales_per_mu), "target.basis.per_mu"),
                 _ => (None, "target.basis.not_yet"),
             };
             TargetRow { target, actual, basis }

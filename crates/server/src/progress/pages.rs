@@ -92,7 +92,8 @@ impl ProgressPage {
 
 pub async fn overview(State(s): State<AppState>, u: PageUser, Query(q): Query<super::api::MonthQuery>) -> PageResult {
     let month = super::parse_month(&q.month).map_err(u.fail())?;
-    let o = super::overview(&s.store, &u.actor, month).await.map_err(u.fail())?;
+    let per_mu = super::per_mu(&s, &u.actor).await.map_err(u.fail())?;
+    let o = super::overview(&s.store, &u.actor, month, per_mu.as_ref()).await.map_err(u.fail())?;
     let charts = charts(&o.years, u.tr());
     let measured: Vec<_> = o.targets.iter().filter_map(|t| Some((t, t.actual?))).collect();
     let target_chart = if measured.is_empty() {

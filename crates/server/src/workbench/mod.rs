@@ -138,7 +138,8 @@ async fn government(store: &Store, actor: &Actor) -> Result<Vec<Todo>, AppError>
         crate::admissions::list(store, actor),
         reports_missing(store, actor),
         alarms(store, actor),
-        crate::progress::overview(store, actor, None),
+        // Only the lagging parks are read; the targets are not.
+        crate::progress::overview(store, actor, None, None),
         crate::exits::list(store, actor),
         crate::policies::applications(store, actor, &policy_stage),
         crate::services::requests(store, actor, &overdue),
