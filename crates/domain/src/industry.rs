@@ -73,6 +73,14 @@ pub fn find(code: &str) -> Option<&'static Industry> {
     })
 }
 
+/// A code as the pages show it, with its name where the table has it ("C3670 汽车零部件及配件制造").
+pub fn label(code: &str) -> String {
+    match find(code) {
+        Some(i) => format!("{} {}", code.trim(), i.name),
+        None => code.trim().to_string(),
+    }
+}
+
 /// A 小类 (4-digit class), the level enterprises are registered at.
 pub fn find_class(code: &str) -> Option<&'static Industry> {
     find(code).filter(|i| i.level == Level::Class)

@@ -42,6 +42,19 @@ pub const FIELDS: [Field; 14] = [
 
 pub const N: usize = FIELDS.len();
 
+impl Field {
+    /// A figure as the pages show it: people as whole numbers ("18,614"), the rest to the
+    /// hundredth with thousands separators ("1,481.90").
+    pub fn show(&self, v: Fixed2) -> String {
+        if self.whole { v.grouped_units() } else { v.grouped() }
+    }
+}
+
+/// A figure of the field `key` as the pages show it (see [`Field::show`]).
+pub fn show(key: &str, v: Fixed2) -> String {
+    FIELDS.iter().find(|f| f.key == key).map_or_else(|| v.grouped(), |f| f.show(v))
+}
+
 pub fn index(key: &str) -> Option<usize> {
     FIELDS.iter().position(|f| f.key == key)
 }

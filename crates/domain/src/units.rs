@@ -133,6 +133,19 @@ impl Fixed2 {
         format!("{sign}{}.{:02}", group_digits(a / 100), a % 100)
     }
 
+    /// As the pages show a figure: thousands separators and the shortest exact fraction
+    /// ("3,767.4", "1,482", "0.45"). `plain` is for forms and files, `grouped` for money columns.
+    pub fn shown(self) -> String {
+        let p = self.plain();
+        let (sign, rest) = p.strip_prefix('-').map_or(("", p.as_str()), |r| ("-", r));
+        let (whole, frac) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+        let whole = group_digits(whole.parse().unwrap_or(0));
+        match frac {
+            Some(f) => format!("{sign}{whole}.{f}"),
+            None => format!("{sign}{whole}"),
+        }
+    }
+
     /// Rounded to whole units with thousands separators, for counts ("1,482").
     pub fn grouped_units(self) -> String {
         let sign = if self.0 <= -50 { "-" } else { "" };
@@ -210,6 +223,15 @@ pub fn mu_to_m2(mu: Fixed2) -> Fixed2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_are_shown_grouped_with_the_shortest_fraction() {
+        assert_eq!(Fixed2(376_740).shown(), "3,767.4");
+        assert_eq!(Fixed2(148_200).shown(), "1,482");
+        assert_eq!(Fixed2(45).shown(), "0.45");
+        assert_eq!(Fixed2(-123_456_701).shown(), "-1,234,567.01");
+        assert_eq!(Fixed2(-5).shown(), "-0.05");
+    }
 
     #[test]
     fn counts_are_rounded_and_grouped() {

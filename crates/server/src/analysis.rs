@@ -497,7 +497,7 @@ pub mod api {
         Query(q): Query<super::AnalysisQuery>,
     ) -> Result<axum::response::Response, ApiError> {
         let bytes = super::export_file(&s, &u.actor, &q, &file).await.map_err(u.err())?;
-        Ok(crate::exchange::api::download(bytes.0, &file, bytes.1))
+        Ok(super::download(bytes, &file, u.actor.lang))
     }
 }
 
@@ -568,6 +568,9 @@ pub mod pages {
         fn unit(&self, key: &str) -> &'static str {
             weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == key).map(|f| f.unit).unwrap_or("")
         }
+        fn figure(&self, c: &super::Change) -> String {
+            weiyuan_domain::reports::show(c.key, c.value)
+        }
     }
 
     /// Download the analysis as shown, as a workbook or a CSV.
@@ -578,7 +581,7 @@ pub mod pages {
         Query(q): Query<AnalysisQuery>,
     ) -> Result<Response, PageError> {
         let bytes = super::export_file(&s, &u.actor, &q, &file).await.map_err(u.fail())?;
-        Ok(crate::exchange::api::download(bytes.0, &file, bytes.1))
+        Ok(super::download(bytes, &file, u.actor.lang))
     }
 
     /// The monthly trend for the chart: revenue (and a year before, if asked) as bars, tax as a line.
@@ -613,7 +616,12 @@ pub mod pages {
 
     impl DashboardPage {
         fn value(&self, key: &str) -> String {
-            self.a.changes.iter().find(|c| c.key == key).map(|c| c.value.grouped()).unwrap_or_default()
+            self.a
+                .changes
+                .iter()
+                .find(|c| c.key == key)
+                .map(|c| weiyuan_domain::reports::show(key, c.value))
+                .unwrap_or_default()
         }
         fn yoy(&self, key: &str) -> String {
             self.a
@@ -687,7 +695,7 @@ pub mod pages {
             weiyuan_domain::reports::FIELDS.iter().find(|f| f.key == key).map(|f| f.unit).unwrap_or("")
         }
         fn value(&self, r: &super::BehindRow, key: &str) -> String {
-            r.figures.get(key).map(|v| v.grouped()).unwrap_or_default()
+            r.figures.get(key).map(|v| weiyuan_domain::reports::show(key, *v)).unwrap_or_default()
         }
         fn hint(&self) -> String {
             crate::i18n::tf(
@@ -857,6 +865,16 @@ pub async fn export_file(
         _ => return Err(AppError::NotFound),
     };
     Ok((export(&tables, format)?, format))
+}
+
+/// An analysis file under its name in the reader's language ("经济运行分析-2026-12-03.xlsx").
+fn download(
+    (bytes, format): (Vec<u8>, FileFormat),
+    file: &str,
+    lang: weiyuan_domain::access::Lang,
+) -> axum::response::Response {
+    let key = if file.starts_with("enterprises") { "file.analysis_enterprises" } else { "file.analysis" };
+    crate::exchange::api::download(bytes, &crate::exchange::api::file_name(lang, key, format), format)
 }
 
 /// Tables as a workbook (a sheet a table) or a CSV (the tables one after another).

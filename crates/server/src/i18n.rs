@@ -146,6 +146,21 @@ impl Tr {
         check_text(self.0, c)
     }
 
+    /// A unit as the reader writes it: units are kept as Chinese write them ("万元/亩", "人次"),
+    /// the catalogue's `uom.<unit>` says them in English; a unit it lacks ("kWh", a county-defined
+    /// "℃") is shown as it is.
+    pub fn unit(&self, unit: &str) -> String {
+        known(self.0, &format!("uom.{unit}")).unwrap_or(unit).to_string()
+    }
+
+    /// A column label's unit: "（万元）" in Chinese, " (10k yuan)" in English.
+    pub fn in_unit(&self, unit: &str) -> String {
+        match self.0 {
+            Lang::ZhCn => format!("（{}）", self.unit(unit)),
+            Lang::En => format!(" ({})", self.unit(unit)),
+        }
+    }
+
     /// An instant as "2026-11-23 15:04" (Asia/Shanghai).
     pub fn time(&self, ms: &i64) -> String {
         weiyuan_domain::time::format_shanghai(*ms)

@@ -189,7 +189,7 @@ pub mod pages {
             self.form.value(key)
         }
         fn of(r: &Option<Report>, i: &usize) -> String {
-            r.as_ref().and_then(|r| r.figures[*i]).map(|v| v.grouped()).unwrap_or_default()
+            r.as_ref().and_then(|r| r.figures[*i]).map(|v| FIELDS[*i].show(v)).unwrap_or_default()
         }
         fn last_month_value(&self, i: &usize) -> String {
             Self::of(&self.last_month, i)
@@ -198,7 +198,7 @@ pub mod pages {
             Self::of(&self.last_year, i)
         }
         fn cell(&self, r: &Report, i: &usize) -> String {
-            r.figures[*i].map(|v| v.grouped()).unwrap_or_default()
+            r.figures[*i].map(|v| FIELDS[*i].show(v)).unwrap_or_default()
         }
         fn recent(&self) -> Vec<&Report> {
             self.reports.iter().rev().take(24).collect()

@@ -65,6 +65,12 @@ async fn rules_raise_extend_and_clear_on_a_hand_made_stream(app: &App) {
     // Back under the limit: the alarm clears by itself, at that reading.
     send(app, &env_serial, &env_token, "pm25", &[(t0 + 4 * m, json!(60))]).await;
     let id = a["id"].as_i64().unwrap();
+    // The alarm's page gives every value and the limit in the metric's unit.
+    let (page, _) = app.browser("county").await;
+    let html = page.get(app.url(&format!("/alarms/{id}"))).send().await.unwrap().text().await.unwrap();
+    for shown in ["80 μg/m³", "120 μg/m³", "75 μg/m³"] {
+        assert!(html.contains(shown), "{shown} on the alarm's page");
+    }
     let (_, d) = json_of(app.get(&county, &format!("/api/v1/alarms/{id}")).await).await;
     assert_eq!(
         (d["state"].as_str(), d["cleared_ts"].as_i64(), d["cleared_by"].as_str()),

@@ -269,7 +269,7 @@ async fn a_county_user_reads_the_park_list_in_chinese_and_in_english() {
     assert!(text.contains("小微企业园一览"), "{text}");
     assert!(text.contains("万洋众创城（机械汽摩配小微园、时尚小微园）"));
     assert_eq!(b.count("#park-table tbody tr").await, 20);
-    assert_eq!(b.text("#total-land").await, "3767.4");
+    assert_eq!(b.text("#total-land").await, "3,767.4");
     assert_eq!(b.text("#total-area").await, "540.48");
     assert_eq!(b.text("#total-enterprises").await, "1270");
     assert!(b.text("#park-totals").await.contains("合计"));

@@ -325,3 +325,61 @@ async fn a_csv_saved_by_chinese_excel_imports_and_a_file_of_bad_rows_lists_the_f
     assert_eq!(body["error"]["message"], "文件有 1000 处错误，未导入任何数据");
     assert_eq!(app.audit_total().await, before);
 }
+
+/// `filename*=UTF-8''…` of a download, decoded.
+fn saved_name(r: &reqwest::Response) -> String {
+    let d = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    let encoded = d.split("filename*=UTF-8''").nth(1).unwrap_or_else(|| panic!("no UTF-8 name: {d}"));
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&encoded[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+both!(exports_are_saved_under_names_in_the_readers_language_with_the_title_over_the_table);
+async fn exports_are_saved_under_names_in_the_readers_language_with_the_title_over_the_table(app: &App) {
+    use calamine::Reader;
+    let t = app.token("county").await;
+    let r = app.get(&t, "/api/v1/export/parks.xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let name = saved_name(&r);
+    assert!(name.starts_with("平阳县小微企业园名录-20") && name.ends_with(".xlsx"), "{name}");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("filename=\""), "an ASCII fallback too");
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    let columns = range.width() as u32;
+    assert!(columns > 5, "the parks table has its columns");
+    let merged = book.merge_cells_by_sheet_name(&sheet).unwrap();
+    assert!(
+        merged.iter().any(|d| d.start == (0, 0) && d.end == (0, columns - 1)),
+        "the title is merged over all {columns} columns: {merged:?}"
+    );
+    // The plans' two-row header too, and the template's name says what it is.
+    let r = app.get(&t, "/api/v1/export/plans.xlsx").await;
+    assert!(saved_name(&r).starts_with("小微企业园建设计划-"));
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let columns = book.worksheet_range(&sheet).unwrap().width() as u32;
+    let merged = book.merge_cells_by_sheet_name(&sheet).unwrap();
+    assert!(merged.iter().any(|d| d.start == (0, 0) && d.end == (0, columns - 1)), "{merged:?}");
+    let r = app.get(&t, "/api/v1/templates/enterprises.csv").await;
+    assert_eq!(saved_name(&r), "入园企业名录-导入模板.csv");
+    // A reader who chose English gets English names.
+    let tb = app.token("binhai").await;
+    let r = app.send(&tb, "PUT", "/api/v1/me/lang", serde_json::json!({"lang": "en"})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let en = app.get(&tb, "/api/v1/export/parks.csv").await;
+    assert!(saved_name(&en).starts_with("Parks-20"), "{}", saved_name(&en));
+}

@@ -107,7 +107,14 @@ async fn aggregates_match_hand_computed_values(app: &App) {
             e[0],
             park,
             m,
-            &[("revenue", a_revenue), ("tax", 10), ("sales", 90), ("output", 110), ("electricity", 20_000)],
+            &[
+                ("revenue", a_revenue),
+                ("tax", 10),
+                ("sales", 90),
+                ("output", 110),
+                ("electricity", 20_000),
+                ("employees", 1234),
+            ],
         ));
         rows.push(report(
             e[1],
@@ -169,6 +176,18 @@ async fn aggregates_match_hand_computed_values(app: &App) {
         assert_eq!((&row["actual"], row["basis"].as_str()), (&whole["indicators"][key], Some("target.basis.per_mu")));
         assert!(row["actual"].as_f64().is_some(), "{key} measured: {row}");
     }
+    // The page shows people as whole numbers and industries by name.
+    let (page, _) = app.browser("county").await;
+    let get = |path: String| {
+        let page = page.clone();
+        async move { page.get(app.url(&path)).send().await.unwrap().text().await.unwrap() }
+    };
+    let html = get(format!("/analysis?park_id={park}&from={from}&to={l}")).await;
+    let card = html.split("data-key=\"employees\"").nth(1).expect("an employees card");
+    assert!(card[..card.find("</div></div>").unwrap()].contains(">1,234</a>"), "{:.300}", card);
+    let html = get(format!("/analysis/enterprises?park_id={park}&from={from}&to={l}")).await;
+    let label = weiyuan_domain::industry::label("C3484");
+    assert!(label.len() > "C3484 ".len() && html.contains(&label), "{label}");
     // The same analysis as files: a workbook of four sheets, and a CSV of the same tables.
     let q = format!("park_id={park}&from={from}&to={l}");
     let csv = app.get(&county, &format!("/api/v1/analysis/export/analysis.csv?{q}")).await.text().await.unwrap();

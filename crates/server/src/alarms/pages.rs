@@ -10,6 +10,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use weiyuan_domain::alarms::{Condition, Rule, RuleForm, Scope, Severity};
+use weiyuan_domain::telemetry::KindDef;
 use weiyuan_store::alarms::{Alarm, Notification, Webhook};
 
 type PageResult = Result<Response, PageError>;
@@ -18,19 +19,32 @@ fn time(ms: i64) -> String {
     weiyuan_domain::time::format_shanghai(ms)
 }
 
-/// A reading's value, or a dash when the alarm has none (no-data alarms).
-fn value(v: &Option<f64>) -> String {
-    v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into())
+/// The unit of a kind's metric ("μg/m³"), empty when it has none (events, on/off). Without a
+/// kind (a rule on one device) the first kind that measures the metric names it.
+fn unit_of<'a>(kinds: &'a [KindDef], kind: &str, metric: &str) -> &'a str {
+    let of = |k: &'a KindDef| k.metric(metric).map(|m| m.unit.as_str());
+    kinds.iter().find(|k| k.code == kind).and_then(of).or_else(|| kinds.iter().find_map(of)).unwrap_or("")
 }
 
-/// "75 µg/m³"-like text of a condition, in the reader's language.
-fn condition_text(ctx: &PageCtx, c: &Condition, metric: &str) -> String {
+/// A number as the pages show it ("1,234.5"), with its unit when it has one.
+fn with_unit(v: f64, unit: &str) -> String {
+    let n = weiyuan_domain::Fixed2((v * 100.0).round() as i64).shown();
+    if unit.is_empty() { n } else { format!("{n} {unit}") }
+}
+
+/// A reading's value with its unit, or a dash when the alarm has none (no-data alarms).
+fn value(v: &Option<f64>, unit: &str) -> String {
+    v.map(|v| with_unit(v, unit)).unwrap_or_else(|| "—".into())
+}
+
+/// "PM10 > 150 μg/m³"-like text of a condition, in the reader's language.
+fn condition_text(ctx: &PageCtx, c: &Condition, metric: &str, unit: &str) -> String {
     let tr = &ctx.tr;
     let metric = if metric.is_empty() { String::new() } else { format!("{} ", tr.code("metric", metric)) };
     match c {
-        Condition::Above { threshold } => format!("{metric}> {threshold}"),
-        Condition::Below { threshold } => format!("{metric}< {threshold}"),
-        Condition::Rate { per_minute } => format!("{metric}|Δ| > {per_minute} / min"),
+        Condition::Above { threshold } => format!("{metric}> {}", with_unit(*threshold, unit)),
+        Condition::Below { threshold } => format!("{metric}< {}", with_unit(*threshold, unit)),
+        Condition::Rate { per_minute } => format!("{metric}|Δ| > {} / min", with_unit(*per_minute, unit)),
         Condition::NoData { minutes } => format!("{} ≥ {minutes} min", tr.t("alarm.condition.no_data")),
         Condition::Event => format!("{metric}{}", tr.t("alarm.condition.event")),
         Condition::Stopped => tr.t("alarm.condition.stopped").to_string(),
@@ -42,6 +56,7 @@ fn condition_text(ctx: &PageCtx, c: &Condition, metric: &str) -> String {
 pub struct ListPage {
     pub ctx: PageCtx,
     pub alarms: Vec<Alarm>,
+    pub kinds: Vec<KindDef>,
     pub query: ListQuery,
     pub unread: i64,
     pub notes: Vec<Notification>,
@@ -51,11 +66,11 @@ impl ListPage {
     fn time(&self, ms: &i64) -> String {
         time(*ms)
     }
-    fn value(&self, v: &Option<f64>) -> String {
-        value(v)
+    fn value(&self, a: &Alarm, v: &Option<f64>) -> String {
+        value(v, unit_of(&self.kinds, &a.kind, &a.metric))
     }
     fn condition(&self, a: &Alarm) -> String {
-        condition_text(&self.ctx, &a.condition, &a.metric)
+        condition_text(&self.ctx, &a.condition, &a.metric, unit_of(&self.kinds, &a.kind, &a.metric))
     }
 }
 
@@ -63,7 +78,8 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQu
     let alarms = super::list(&s.store, &u.actor, &q).await.map_err(u.fail())?;
     let (unread, notes) = super::notifications(&s.store, &u.actor).await.map_err(u.fail())?;
     let notes = notes.into_iter().filter(|n| n.read_at.is_none()).take(20).collect();
-    Ok(render(&ListPage { ctx: u.ctx(), alarms, query: q, unread, notes }))
+    let kinds = crate::telemetry::kinds(&s.store).await.map_err(u.fail())?;
+    Ok(render(&ListPage { ctx: u.ctx(), alarms, kinds, query: q, unread, notes }))
 }
 
 pub async fn read_all(State(s): State<AppState>, u: PageUser, CsrfForm(_): CsrfForm<CommentForm>) -> PageResult {
@@ -76,6 +92,7 @@ pub async fn read_all(State(s): State<AppState>, u: PageUser, CsrfForm(_): CsrfF
 pub struct AlarmPage {
     pub ctx: PageCtx,
     pub d: AlarmDetail,
+    pub kinds: Vec<KindDef>,
     pub errors: Errors,
     pub form: CommentForm,
 }
@@ -87,18 +104,22 @@ impl AlarmPage {
     fn opt_time(&self, ms: &Option<i64>) -> String {
         ms.map(time).unwrap_or_else(|| "—".into())
     }
+    fn unit(&self) -> &str {
+        unit_of(&self.kinds, &self.d.alarm.kind, &self.d.alarm.metric)
+    }
     fn value(&self, v: &Option<f64>) -> String {
-        value(v)
+        value(v, self.unit())
     }
     fn condition(&self) -> String {
-        condition_text(&self.ctx, &self.d.alarm.condition, &self.d.alarm.metric)
+        condition_text(&self.ctx, &self.d.alarm.condition, &self.d.alarm.metric, self.unit())
     }
 }
 
 async fn alarm_page(s: &AppState, u: &PageUser, id: i64, form: CommentForm, errors: Errors) -> PageResult {
     let d = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
     s.store.read_notifications(u.actor.user_id, Some(id)).await.map_err(|e| u.fail()(e.into()))?;
-    let page = AlarmPage { ctx: u.ctx(), d, errors, form };
+    let kinds = crate::telemetry::kinds(&s.store).await.map_err(u.fail())?;
+    let page = AlarmPage { ctx: u.ctx(), d, kinds, errors, form };
     Ok(render_status(page.errors.status(), &page))
 }
 
@@ -166,7 +187,11 @@ impl RulesPage {
         }
     }
     fn condition(&self, r: &Rule) -> String {
-        condition_text(&self.ctx, &r.condition, &r.metric)
+        let kind = match &r.scope {
+            Scope::Kind { kind, .. } => kind.as_str(),
+            Scope::Device { .. } => "",
+        };
+        condition_text(&self.ctx, &r.condition, &r.metric, unit_of(&self.kinds, kind, &r.metric))
     }
     fn severities(&self) -> [Severity; 3] {
         Severity::ALL

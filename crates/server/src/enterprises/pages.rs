@@ -9,15 +9,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use weiyuan_domain::enterprises::{EnterpriseForm, EnterpriseSize, Tag};
-use weiyuan_domain::industry;
 use weiyuan_domain::parks::Park;
 use weiyuan_store::enterprises::Enterprise;
 
 type PageResult = Result<Response, PageError>;
-
-fn industry_name(code: &str) -> &'static str {
-    industry::find(code).map(|i| i.name).unwrap_or("")
-}
 
 #[derive(Template)]
 #[template(path = "enterprises.html")]
@@ -27,12 +22,6 @@ pub struct EnterprisesPage {
     pub enterprises: Vec<Enterprise>,
     pub filter: EnterpriseFilter,
     pub can_edit: bool,
-}
-
-impl EnterprisesPage {
-    fn industry(&self, code: &str) -> &'static str {
-        industry_name(code)
-    }
 }
 
 pub async fn list(
@@ -66,9 +55,6 @@ pub struct EnterprisePage {
 }
 
 impl EnterprisePage {
-    fn industry(&self) -> &'static str {
-        industry_name(&self.e.industry_code)
-    }
     fn owns(&self, h: &weiyuan_store::holdings::Holding) -> bool {
         h.owner_id == Some(self.e.id)
     }

@@ -163,5 +163,5 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
     write_table(ws, &styles, &title, &ex_headers, &[6.0, 34.0, 22.0, 24.0, 10.0, 10.0, 8.0, 60.0], &excluded, None)
         .map_err(xlsx)?;
     let bytes = book.save_to_buffer().map_err(xlsx)?;
-    Ok((bytes, format!("evaluation-{}-{}.xlsx", run.first_month, run.last_month)))
+    Ok((bytes, format!("{title}.xlsx")))
 }

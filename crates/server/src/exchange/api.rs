@@ -19,27 +19,60 @@ pub fn parse_file(file: &str) -> Option<(Kind, FileFormat)> {
     Some((Kind::parse(kind)?, FileFormat::parse(ext)?))
 }
 
+/// A file to download under a name in the reader's language ("园区名录-2026-12-03.xlsx"):
+/// `filename*` (RFC 6266, UTF-8) is the name browsers save, `filename` an ASCII fallback.
 pub fn download(bytes: Vec<u8>, name: &str, format: FileFormat) -> Response {
     (
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CONTENT_DISPOSITION, disposition(name, format)),
         ],
         bytes,
     )
         .into_response()
 }
 
+fn disposition(name: &str, format: FileFormat) -> String {
+    let ascii: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+    let ascii = if ascii.trim_matches(|c: char| !c.is_ascii_alphanumeric()).len() > format.extension().len() {
+        ascii
+    } else {
+        format!("weiyuan.{}", format.extension())
+    };
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// "<the catalogue's name for `key`>-<today>.<ext>", the name exports are saved under.
+pub fn file_name(lang: weiyuan_domain::access::Lang, key: &str, format: FileFormat) -> String {
+    format!("{}-{}.{}", crate::i18n::t(lang, key), crate::today(), format.extension())
+}
+
 pub async fn export(State(s): State<AppState>, u: ApiUser, Path(file): Path<String>) -> Result<Response, ApiError> {
     let (kind, format) = parse_file(&file).ok_or(AppError::NotFound).map_err(u.err())?;
-    let (bytes, name) = super::export(&s.store, &u.actor, kind, format).await.map_err(u.err())?;
-    Ok(download(bytes, &name, format))
+    let (bytes, _) = super::export(&s.store, &u.actor, kind, format).await.map_err(u.err())?;
+    Ok(download(bytes, &file_name(u.actor.lang, &format!("file.{}", kind.code()), format), format))
 }
 
 pub async fn template(u: ApiUser, Path(file): Path<String>) -> Result<Response, ApiError> {
     let (kind, format) = parse_file(&file).ok_or(AppError::NotFound).map_err(u.err())?;
     let bytes = super::template(kind, format).map_err(u.err())?;
-    Ok(download(bytes, &format!("weiyuan-{}-template.{}", kind.code(), format.extension()), format))
+    Ok(download(bytes, &template_name(u.actor.lang, kind, format), format))
+}
+
+/// "园区名录-导入模板.xlsx".
+pub fn template_name(lang: weiyuan_domain::access::Lang, kind: Kind, format: FileFormat) -> String {
+    let t = |key: &str| crate::i18n::t(lang, key);
+    format!("{}-{}.{}", t(&format!("file.{}", kind.code())), t("file.template"), format.extension())
 }
 
 /// The answer to a refused import: every problem with its place, in the caller's language.

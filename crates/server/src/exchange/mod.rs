@@ -367,7 +367,11 @@ impl Default for Styles {
             .set_align(FormatAlign::VerticalCenter)
             .set_text_wrap();
         Styles {
-            title: Format::new().set_bold().set_font_size(14),
+            title: Format::new()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
             header,
             total: Format::new().set_bold().set_background_color("#EEF2F6"),
         }
@@ -418,7 +422,7 @@ pub fn write_table(
     rows: &[Vec<Out>],
     totals: Option<Vec<Out>>,
 ) -> Result<(), XlsxError> {
-    ws.write_string_with_format(0, 0, title, &styles.title)?;
+    write_title(ws, styles, title, headers.len())?;
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(1, c as u16, *h, &styles.header)?;
         ws.set_column_width(c as u16, *widths.get(c).unwrap_or(&12.0))?;
@@ -433,6 +437,18 @@ pub fn write_table(
     if let Some(t) = totals {
         write_row(ws, r, &t, Some(&styles.total))?;
     }
+    Ok(())
+}
+
+/// The title on row 0, merged across the table's columns and centred over them, as the seed's
+/// annexes print it.
+pub fn write_title(ws: &mut Worksheet, styles: &Styles, title: &str, columns: usize) -> Result<(), XlsxError> {
+    if columns > 1 {
+        ws.merge_range(0, 0, 0, columns as u16 - 1, title, &styles.title)?;
+    } else {
+        ws.write_string_with_format(0, 0, title, &styles.title)?;
+    }
+    ws.set_row_height(0, 24)?;
     Ok(())
 }
 

@@ -43,14 +43,15 @@ pub async fn show(u: PageUser) -> Response {
 
 pub async fn export(State(s): State<AppState>, u: PageUser, Path(file): Path<String>) -> Result<Response, PageError> {
     let (kind, format) = super::api::parse_file(&file).ok_or(AppError::NotFound).map_err(u.fail())?;
-    let (bytes, name) = super::export(&s.store, &u.actor, kind, format).await.map_err(u.fail())?;
+    let (bytes, _) = super::export(&s.store, &u.actor, kind, format).await.map_err(u.fail())?;
+    let name = super::api::file_name(u.actor.lang, &format!("file.{}", kind.code()), format);
     Ok(super::api::download(bytes, &name, format))
 }
 
 pub async fn template(u: PageUser, Path(file): Path<String>) -> Result<Response, PageError> {
     let (kind, format) = super::api::parse_file(&file).ok_or(AppError::NotFound).map_err(u.fail())?;
     let bytes = super::template(kind, format).map_err(u.fail())?;
-    Ok(super::api::download(bytes, &format!("weiyuan-{}-template.{}", kind.code(), format.extension()), format))
+    Ok(super::api::download(bytes, &super::api::template_name(u.actor.lang, kind, format), format))
 }
 
 /// A multipart upload with the session's CSRF token and one file.

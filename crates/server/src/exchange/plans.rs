@@ -96,7 +96,6 @@ fn write_sheet(book: &mut Workbook, d: &Data, years: &[i32], title: &str) -> Res
     let styles = Styles::default();
     let ws = book.add_worksheet();
     ws.set_name("建设计划")?;
-    ws.write_string_with_format(0, 0, title, &styles.title)?;
     let single = [(CODE, 8.0), (NAME, 34.0), (PLANNED, 10.0), (SUPPLIED, 10.0), (STARTED, 10.0)];
     for (c, (h, w)) in single.iter().enumerate() {
         ws.merge_range(1, c as u16, 2, c as u16, h, &styles.header)?;
@@ -118,6 +117,7 @@ fn write_sheet(book: &mut Workbook, d: &Data, years: &[i32], title: &str) -> Res
     }
     ws.merge_range(1, c, 2, c, RESPONSIBLE, &styles.header)?;
     ws.set_column_width(c, 12.0)?;
+    super::write_title(ws, &styles, title, c as usize + 1)?;
     ws.set_row_height(1, 24)?;
     ws.set_freeze_panes(3, 2)?;
     let mut r = 3u32;

@@ -24,7 +24,7 @@ fn short(text: &str) -> String {
 
 /// A figure of a year as shown in a table cell ("—" when none).
 fn cell(figure: Figure, f: &YearFigures) -> String {
-    figure.of(f).map(|v| v.plain()).unwrap_or_else(|| "—".into())
+    figure.of(f).map(|v| v.shown()).unwrap_or_else(|| "—".into())
 }
 
 /// ECharts options for plan against actual, per year, one chart per figure, as JSON for the page.
@@ -142,7 +142,7 @@ impl ParkProgressPage {
         crate::today()
     }
     fn wan(&self, m2: &Fixed2) -> String {
-        weiyuan_domain::units::m2_to_wan_m2(*m2).plain()
+        weiyuan_domain::units::m2_to_wan_m2(*m2).shown()
     }
 }
 

@@ -40,5 +40,5 @@ pub async fn bulletin_xlsx(
     let sup = super::supervision(&s.store, &u.actor, month).await.map_err(u.err())?;
     let title = crate::i18n::tf(u.actor.lang, "supervision.bulletin_title", &[("quarter".into(), label.clone())]);
     let bytes = super::bulletin_xlsx(&sup, &title, u.actor.lang).map_err(u.err())?;
-    Ok(download(bytes, &format!("bulletin-{}.xlsx", q.quarter.trim()), FileFormat::Xlsx))
+    Ok(download(bytes, &format!("{title}.xlsx"), FileFormat::Xlsx))
 }
