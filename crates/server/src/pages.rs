@@ -138,6 +138,58 @@ impl IntoResponse for PageError {
     }
 }
 
+/// Rows a page of a long list shows.
+pub const PER_PAGE: usize = 50;
+
+/// One page of a long list and the links to the others (`templates/pager.html`).
+pub struct Pager {
+    /// 1-based, within 1..=pages.
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
+    /// The list's URL with its filters, without `page`.
+    base: String,
+    /// Where the links land on the page ("#units"), or "".
+    anchor: &'static str,
+}
+
+impl Pager {
+    /// `rows` cut to page `page` (1-based; out of range shows the nearest page).
+    pub fn cut<T>(rows: Vec<T>, page: usize, base: String, anchor: &'static str) -> (Vec<T>, Pager) {
+        let total = rows.len();
+        let pages = total.div_ceil(PER_PAGE).max(1);
+        let page = page.clamp(1, pages);
+        let rows = rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
+        (rows, Pager { page, pages, total, base, anchor })
+    }
+
+    pub fn link(&self, page: &usize) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}page={page}{}", self.base, self.anchor)
+    }
+
+    pub fn prev(&self) -> Option<usize> {
+        (self.page > 1).then(|| self.page - 1)
+    }
+
+    pub fn next(&self) -> Option<usize> {
+        (self.page < self.pages).then(|| self.page + 1)
+    }
+}
+
+/// `?page=` of a paged list page (out of range or not a number: the nearest page).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    pub page: String,
+}
+
+impl PageQuery {
+    pub fn number(&self) -> usize {
+        self.page.trim().parse().unwrap_or(1)
+    }
+}
+
 /// Percent-encode a path for a query parameter.
 pub fn urlencode(s: &str) -> String {
     s.bytes()

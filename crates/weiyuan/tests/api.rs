@@ -638,3 +638,56 @@ async fn every_answer_has_a_request_id_and_errors_name_it(app: &App) {
     let r = c.get(app.url("/healthz")).header("x-request-id", "bad id with spaces").send().await.unwrap();
     assert_ne!(r.headers().get("x-request-id").unwrap(), "bad id with spaces");
 }
+
+both!(long_lists_on_pages_are_paged_and_searchable);
+async fn long_lists_on_pages_are_paged_and_searchable(app: &App) {
+    use weiyuan_domain::access::ParkScope;
+    let rows = |html: &str, attr: &str| html.matches(&format!("<tr {attr}=")).count();
+    let (page, _) = app.browser("county").await;
+    let get = |path: String| {
+        let page = page.clone();
+        async move {
+            let r = page.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    // The park with the most enterprises: fifty a page, the pages linked, a search narrows.
+    let all = app.store.list_enterprises_in(&ParkScope::All).await.unwrap();
+    let park = all.iter().map(|e| e.park_id).max_by_key(|p| all.iter().filter(|e| e.park_id == *p).count()).unwrap();
+    let mine: Vec<_> = all.iter().filter(|e| e.park_id == park).collect();
+    assert!(mine.len() > 100, "the demo fills a park: {}", mine.len());
+    let first = get(format!("/parks/{park}/enterprises")).await;
+    assert_eq!(rows(&first, "data-enterprise"), 50);
+    let pages = mine.len().div_ceil(50);
+    assert!(first.contains(&format!("1 / {pages}（{}）", mine.len())), "the pager says where we are");
+    let next = first.split("class=\"pager\"").nth(1).unwrap_or("");
+    assert!(next.contains(&format!("/parks/{park}/enterprises?q=&#38;page=2")), "and links the next page: {next:.300}");
+    let last = get(format!("/parks/{park}/enterprises?page={pages}")).await;
+    assert_eq!(rows(&last, "data-enterprise"), mine.len() - 50 * (pages - 1));
+    // Past the end shows the last page, not an empty one or an error.
+    let table = |html: &str| html[html.find("<tbody>").unwrap()..html.find("</tbody>").unwrap()].to_string();
+    assert!(table(&get(format!("/parks/{park}/enterprises?page=9999")).await) == table(&last), "the last page");
+    let wanted = &mine[mine.len() - 1];
+    let found = get(format!("/parks/{park}/enterprises?q={}", wanted.credit_code)).await;
+    assert_eq!(rows(&found, "data-enterprise"), 1);
+    assert!(found.contains(&format!("data-enterprise=\"{}\"", wanted.id)));
+    // Units: by building and number, paged the same way; counts stay the park's.
+    let mut parks = Vec::new();
+    for p in app.store.list_parks(&ParkScope::All).await.unwrap() {
+        parks.push((app.store.list_units(p.id).await.unwrap(), p.id));
+    }
+    let (units, park) = parks.into_iter().max_by_key(|(u, _)| u.len()).unwrap();
+    assert!(units.len() > 50, "a park with more units than a page: {}", units.len());
+    let html = get(format!("/parks/{park}")).await;
+    assert_eq!(rows(&html, "data-unit"), 50);
+    assert!(html.contains(&format!("（{}）", units.len())), "the pager counts every unit");
+    let u = &units[units.len() - 1];
+    let html = get(format!("/parks/{park}?building={}&q={}", u.building_id, u.number)).await;
+    let expected = units.iter().filter(|x| x.building_id == u.building_id && x.number.contains(&u.number)).count();
+    assert_eq!(rows(&html, "data-unit"), expected);
+    assert!(html.contains(&format!("data-unit=\"{}\"", u.id)));
+    let html = get(format!("/parks/{park}?q=no-such-unit")).await;
+    assert_eq!(rows(&html, "data-unit"), 0);
+    assert!(html.contains("没有符合条件的单元"));
+}

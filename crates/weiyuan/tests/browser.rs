@@ -342,12 +342,18 @@ async fn a_township_and_an_operator_see_only_their_parks() {
     // Its enterprises: the seed's 368, searchable by industry code; each has its page.
     b.click("#park-enterprises").await;
     b.wait_el("#enterprise-table").await;
-    assert_eq!(b.count("#enterprise-table tbody tr").await, 368);
+    // Fifty a page, and the pager walks the 368.
+    assert_eq!((b.count("#enterprise-table tbody tr").await, b.text("#enterprise-total").await), (50, "368".into()));
     b.screenshot("enterprises").await;
+    b.click(".pager-next").await;
+    b.wait_text(".pager-at", "2 / 8（368）").await;
+    assert_eq!(b.count("#enterprise-table tbody tr").await, 50);
     let id = app.park_id("PY08").await;
     b.goto(&app.url(&format!("/parks/{id}/enterprises?q=C3670"))).await;
+    b.wait_el("#enterprise-total").await;
+    let found: usize = b.text("#enterprise-total").await.parse().unwrap();
     let rows = b.count("#enterprise-table tbody tr").await;
-    assert!(rows > 0 && rows < 368, "{rows}");
+    assert!(found > 0 && found < 368 && rows == found.min(50), "{found} found, {rows} shown");
     b.click("#enterprise-table tbody tr a").await;
     b.wait_el("#credit-code").await;
     assert!(

@@ -19,7 +19,9 @@ type PageResult = Result<Response, PageError>;
 pub struct EnterprisesPage {
     pub ctx: PageCtx,
     pub park: Park,
+    /// The page of enterprises shown.
     pub enterprises: Vec<Enterprise>,
+    pub pager: crate::pages::Pager,
     pub filter: EnterpriseFilter,
     pub can_edit: bool,
 }
@@ -29,12 +31,15 @@ pub async fn list(
     u: PageUser,
     Id(id): Id,
     Query(mut filter): Query<EnterpriseFilter>,
+    Query(at): Query<crate::pages::PageQuery>,
 ) -> PageResult {
     let park = crate::parks::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
     filter.park_id = id.to_string();
-    let enterprises = super::list(&s.store, &u.actor, &filter).await.map_err(u.fail())?;
+    let found = super::list(&s.store, &u.actor, &filter).await.map_err(u.fail())?;
+    let base = format!("/parks/{id}/enterprises?q={}", crate::pages::urlencode(filter.q.trim()));
+    let (enterprises, pager) = crate::pages::Pager::cut(found, at.number(), base, "");
     let can_edit = u.actor.can_edit_units(&park.as_ref());
-    Ok(render(&EnterprisesPage { ctx: u.ctx(), park, enterprises, filter, can_edit }))
+    Ok(render(&EnterprisesPage { ctx: u.ctx(), park, enterprises, pager, filter, can_edit }))
 }
 
 #[derive(Template)]

@@ -60,13 +60,41 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(filter): Query<P
     Ok(render(&ParksPage { ctx: u.ctx(), parks, totals, filter, townships, can_create }))
 }
 
+/// The park page's unit list: by building, by part of the number, by kind of space, paged.
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct UnitQuery {
+    #[serde(default)]
+    pub building: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub space: String,
+    #[serde(default, skip_serializing)]
+    pub page: String,
+}
+
+impl UnitQuery {
+    fn matches(&self, u: &Unit) -> bool {
+        let (building, q) = (self.building.trim(), self.q.trim());
+        let in_building = building.is_empty() || building.parse::<i64>().is_ok_and(|b| b == u.building_id);
+        in_building
+            && (q.is_empty() || u.number.contains(q))
+            && (self.space.is_empty() || u.space_type.code() == self.space)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "park.html")]
 pub struct ParkPage {
     pub ctx: PageCtx,
     pub park: Park,
     pub buildings: Vec<Building>,
+    /// Every unit of the park (counts and areas are the park's).
+    pub all_units: Vec<Unit>,
+    /// The page of units the list shows.
     pub units: Vec<Unit>,
+    pub unit_query: UnitQuery,
+    pub pager: crate::pages::Pager,
     pub can_edit_park: bool,
     pub can_edit_units: bool,
     pub building_form: BuildingForm,
@@ -79,34 +107,55 @@ impl ParkPage {
     }
 
     fn unit_count(&self, building_id: &i64) -> usize {
-        self.units.iter().filter(|u| u.building_id == *building_id).count()
+        self.all_units.iter().filter(|u| u.building_id == *building_id).count()
     }
 
     fn units_area(&self) -> String {
-        self.units.iter().map(|u| u.area_m2).sum::<weiyuan_domain::Fixed2>().grouped()
+        self.all_units.iter().map(|u| u.area_m2).sum::<weiyuan_domain::Fixed2>().grouped()
+    }
+
+    fn spaces(&self) -> &'static [SpaceType] {
+        SpaceType::ALL
+    }
+
+    fn filtered(&self) -> bool {
+        !(self.unit_query.building.is_empty() && self.unit_query.q.is_empty() && self.unit_query.space.is_empty())
     }
 }
 
 /// The park page, with the add-building form as given and its errors.
-async fn park_page(s: &AppState, u: &PageUser, id: i64, building_form: BuildingForm, errors: Errors) -> PageResult {
+async fn park_page(
+    s: &AppState,
+    u: &PageUser,
+    id: i64,
+    unit_query: UnitQuery,
+    building_form: BuildingForm,
+    errors: Errors,
+) -> PageResult {
     let park = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
     let buildings = s.store.list_buildings(id).await.map_err(|e| u.fail()(e.into()))?;
-    let units = s.store.list_units(id).await.map_err(|e| u.fail()(e.into()))?;
+    let all_units = s.store.list_units(id).await.map_err(|e| u.fail()(e.into()))?;
+    let shown: Vec<Unit> = all_units.iter().filter(|x| unit_query.matches(x)).cloned().collect();
+    let base = format!("/parks/{id}?{}", serde_urlencoded::to_string(&unit_query).unwrap_or_default());
+    let (units, pager) = crate::pages::Pager::cut(shown, unit_query.page.trim().parse().unwrap_or(1), base, "#units");
     let page = ParkPage {
         ctx: u.ctx(),
         can_edit_park: u.actor.can_edit_park(&park.as_ref()),
         can_edit_units: u.actor.can_edit_units(&park.as_ref()),
         park,
         buildings,
+        all_units,
         units,
+        unit_query,
+        pager,
         building_form,
         errors,
     };
     Ok(render_status(page.errors.status(), &page))
 }
 
-pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
-    park_page(&s, &u, id, BuildingForm::default(), Errors::default()).await
+pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id, Query(q): Query<UnitQuery>) -> PageResult {
+    park_page(&s, &u, id, q, BuildingForm::default(), Errors::default()).await
 }
 
 #[derive(Template)]
@@ -193,7 +242,8 @@ pub async fn create_building(
     match super::create_building(&s.store, &u.actor, id, &form).await {
         Ok(_) => Ok(done(&format!("/parks/{id}#buildings"), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
-            park_page(&s, &u.at(&format!("/parks/{id}")), id, form, Errors::from_app(&e, u.tr())).await
+            park_page(&s, &u.at(&format!("/parks/{id}")), id, UnitQuery::default(), form, Errors::from_app(&e, u.tr()))
+                .await
         }
         Err(e) => Err(u.fail()(e)),
     }
@@ -248,7 +298,15 @@ pub async fn delete_building(State(s): State<AppState>, u: PageUser, Id(id): Id,
         Ok(()) => Ok(done(&format!("/parks/{}#buildings", park.id), "deleted")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             let errors = Errors::from_app(&e, u.tr());
-            park_page(&s, &u.at(&format!("/parks/{}", park.id)), park.id, BuildingForm::default(), errors).await
+            park_page(
+                &s,
+                &u.at(&format!("/parks/{}", park.id)),
+                park.id,
+                UnitQuery::default(),
+                BuildingForm::default(),
+                errors,
+            )
+            .await
         }
         Err(e) => Err(u.fail()(e)),
     }
