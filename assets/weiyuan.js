@@ -133,6 +133,40 @@
     });
   }
 
+  // A park's live page: each figure by hour, today (solid) against yesterday (dashed), and the
+  // limit as a red line where the figure has one.
+  function curveCharts() {
+    if (!window.echarts) { return; }
+    document.querySelectorAll("[data-curves]").forEach(function (box) {
+      JSON.parse(box.getAttribute("data-curves")).forEach(function (c) {
+        var el = document.createElement("div");
+        el.className = "chart curve";
+        el.setAttribute("data-metric", c.metric);
+        box.appendChild(el);
+        var series = c.series.map(function (s, i) {
+          var line = { name: s.name, type: "line", data: s.data, connectNulls: false, symbolSize: 5,
+            lineStyle: s.dashed ? { type: "dashed", color: "#98a2b3" } : { color: "#0b6e4f", width: 2 },
+            itemStyle: { color: s.dashed ? "#98a2b3" : "#0b6e4f" } };
+          if (i === 0 && c.limit !== null && c.limit !== undefined) {
+            line.markLine = { symbol: "none", lineStyle: { color: "#c0392b" }, label: { position: "insideEndTop", formatter: c.limit_label + " " + c.limit },
+              data: [{ yAxis: c.limit }] };
+          }
+          return line;
+        });
+        window.echarts.init(el, null, { renderer: "svg" }).setOption({
+          animation: false,
+          title: { text: c.title, textStyle: { fontSize: 13 } },
+          tooltip: { trigger: "axis" },
+          legend: { data: c.series.map(function (s) { return s.name; }), right: 0 },
+          grid: { left: 48, right: 16, top: 36, bottom: 24 },
+          xAxis: { type: "category", data: c.x },
+          yAxis: { type: "value", max: c.limit ? function (v) { return Math.ceil(Math.max(v.max, c.limit) * 1.2); } : null },
+          series: series
+        });
+      });
+    });
+  }
+
   // The big screen: a ranking against a target line, and a share of industries.
   function screenCharts() {
     if (!window.echarts) { return; }
@@ -171,6 +205,6 @@
   }
 
   // Once: now if the page is parsed (this script is deferred), else when it is.
-  function init() { charts(); targetChart(); parkMap(); dealForms(); trendCharts(); screenCharts(); }
+  function init() { charts(); targetChart(); parkMap(); dealForms(); trendCharts(); curveCharts(); screenCharts(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

@@ -486,6 +486,20 @@ pub fn default_rules() -> Vec<RuleDraft> {
             Severity::Warning,
         ),
         rule(
+            "PM10 超标",
+            "environment_sensor",
+            "pm10",
+            Condition::Above { threshold: limit("pm10") },
+            Severity::Warning,
+        ),
+        rule(
+            "挥发性有机物超标",
+            "environment_sensor",
+            "voc",
+            Condition::Above { threshold: limit("voc") },
+            Severity::Warning,
+        ),
+        rule(
             "噪声超标",
             "environment_sensor",
             "noise_db",
@@ -658,6 +672,15 @@ mod tests {
         .unwrap();
         assert_eq!(no_data.condition, Condition::NoData { minutes: 20 });
         assert_eq!((no_data.scope, no_data.escalate_minutes), (Scope::Device { device_id: 9 }, 10));
+    }
+
+    #[test]
+    fn every_limit_the_live_pages_highlight_has_a_default_rule_at_that_limit() {
+        let rules = default_rules();
+        for (metric, limit, _) in crate::telemetry::ENVIRONMENT_LIMITS {
+            let rule = rules.iter().find(|r| r.metric == *metric && r.active);
+            assert_eq!(rule.map(|r| r.condition), Some(Condition::Above { threshold: *limit }), "{metric}");
+        }
     }
 
     #[test]

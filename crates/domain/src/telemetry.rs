@@ -394,6 +394,66 @@ pub fn park_day(
     d
 }
 
+/// One figure of a park by hour, today against yesterday (hours 0–23 of each day, Asia/Shanghai;
+/// None where no device said anything).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Curve {
+    pub metric: String,
+    pub today: Vec<Option<f64>>,
+    pub yesterday: Vec<Option<f64>>,
+    /// The limit the live page compares it with (environment), if any.
+    pub limit: Option<f64>,
+}
+
+/// The figures the live page draws by hour: people in and out (counted per hour), electricity
+/// and water (what the registers counted in the hour, from the hour before's reading), and each
+/// environment metric (the highest reading of the hour) against its limit. Only figures some
+/// device reported over the two days are given. `today` is the start of today.
+pub fn park_curves(hours: &[Rollup], today: i64) -> Vec<Curve> {
+    const H: i64 = 3_600_000;
+    let yesterday = today - 24 * H;
+    let slot = |ts: i64| -> Option<(bool, usize)> {
+        if ts >= today && ts < today + 24 * H {
+            Some((true, ((ts - today) / H) as usize))
+        } else if ts >= yesterday && ts < today {
+            Some((false, ((ts - yesterday) / H) as usize))
+        } else {
+            None
+        }
+    };
+    let mut curves = Vec::new();
+    let mut push = |metric: &str, by_hour: Vec<(i64, f64)>, limit: Option<f64>| {
+        if by_hour.is_empty() {
+            return;
+        }
+        let mut c = Curve { metric: metric.to_string(), today: vec![None; 24], yesterday: vec![None; 24], limit };
+        for (ts, v) in by_hour {
+            if let Some((is_today, h)) = slot(ts) {
+                let cell = if is_today { &mut c.today[h] } else { &mut c.yesterday[h] };
+                *cell = Some(((cell.unwrap_or(0.0) + v) * 100.0).round() / 100.0);
+            }
+        }
+        curves.push(c);
+    };
+    for metric in ["people_in", "people_out"] {
+        push(metric, hours.iter().filter(|r| r.metric == metric).map(|r| (r.start_ts, r.sum)).collect(), None);
+    }
+    for metric in ["energy_kwh", "water_m3"] {
+        let points: Vec<(i64, i64, f64, f64)> =
+            hours.iter().filter(|r| r.metric == metric).map(|r| (r.device_id, r.start_ts, r.min, r.last)).collect();
+        push(metric, crate::operation::counted(&points, H).into_iter().collect(), None);
+    }
+    for (metric, limit, _) in ENVIRONMENT_LIMITS {
+        let mut highest: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+        for r in hours.iter().filter(|r| r.metric == *metric) {
+            let e = highest.entry(r.start_ts).or_insert(f64::MIN);
+            *e = e.max(r.max);
+        }
+        push(metric, highest.into_iter().collect(), Some(*limit));
+    }
+    curves
+}
+
 /// What a meter counted over [from, to): its last reading before `to` less its last reading
 /// before `from` (or, when it started within the period, its first reading), from day rollups
 /// of one device and metric in any order.
@@ -532,6 +592,44 @@ mod tests {
         assert_eq!((d.energy_today_kwh, d.energy_yesterday_kwh, d.people_in), (250.5, 300.0, 400.0));
         assert_eq!(d.environment, [("pm25".to_string(), 80.0, 75.0, true)]);
         assert_eq!(d.safety_on, [(6, "fault".to_string())]);
+    }
+
+    #[test]
+    fn curves_give_each_hour_of_today_beside_the_same_hour_yesterday() {
+        const H: i64 = 3_600_000;
+        let today = 100 * 24 * H;
+        let r = |device_id: i64, metric: &str, start_ts: i64, min: f64, max: f64, sum: f64, last: f64| Rollup {
+            device_id,
+            metric: metric.into(),
+            start_ts,
+            n: 1,
+            min,
+            max,
+            sum,
+            last,
+            last_ts: start_ts,
+        };
+        let hours = [
+            // Two gates at 08:00 today, one yesterday.
+            r(1, "people_in", today + 8 * H, 0.0, 0.0, 30.0, 0.0),
+            r(2, "people_in", today + 8 * H, 0.0, 0.0, 12.0, 0.0),
+            r(1, "people_in", today - 16 * H, 0.0, 0.0, 25.0, 0.0),
+            // A register: yesterday 23:00 ends at 500; today 00:00 reads 505 to 520, so 20 kWh.
+            r(7, "energy_kwh", today - H, 490.0, 500.0, 0.0, 500.0),
+            r(7, "energy_kwh", today, 505.0, 520.0, 0.0, 520.0),
+            // Two PM10 sensors at 09:00: the higher one counts.
+            r(4, "pm10", today + 9 * H, 100.0, 251.96, 0.0, 120.0),
+            r(5, "pm10", today + 9 * H, 20.0, 40.0, 0.0, 30.0),
+            // Outside the two days: ignored.
+            r(1, "people_in", today + 24 * H, 0.0, 0.0, 99.0, 0.0),
+        ];
+        let c = park_curves(&hours, today);
+        let of = |m: &str| c.iter().find(|c| c.metric == m).unwrap();
+        assert_eq!((of("people_in").today[8], of("people_in").yesterday[8]), (Some(42.0), Some(25.0)));
+        assert_eq!(of("people_in").today[9], None);
+        assert_eq!((of("energy_kwh").today[0], of("energy_kwh").yesterday[23]), (Some(20.0), Some(10.0)));
+        assert_eq!((of("pm10").today[9], of("pm10").limit), (Some(251.96), Some(150.0)));
+        assert!(c.iter().all(|c| c.metric != "people_out" && c.metric != "water_m3"), "only what was reported");
     }
 
     #[test]

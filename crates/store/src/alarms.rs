@@ -281,10 +281,22 @@ async fn insert_rule(conn: &mut AnyConnection, d: &RuleDraft) -> Result<i64> {
     col(&row, "id")
 }
 
-/// The rules every county starts with, written with the migration that adds alarms.
+/// The rules every county starts with, written with the migration that adds alarms; a later
+/// migration that adds default rules writes those a database lacks (by kind, metric and condition).
 pub(crate) async fn seed_default_rules(conn: &mut AnyConnection) -> Result<()> {
     for d in weiyuan_domain::alarms::default_rules() {
-        insert_rule(conn, &d).await?;
+        let (_, _, kind, _) = scope_columns(&d.scope);
+        let have = sqlx::query(
+            "SELECT id FROM alarm_rules WHERE scope = 'kind' AND kind = $1 AND park_id IS NULL AND metric = $2 AND cond = $3",
+        )
+        .bind(kind)
+        .bind(&d.metric)
+        .bind(d.condition.code())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if have.is_none() {
+            insert_rule(conn, &d).await?;
+        }
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "cultivation", include_str!("../migrations/0016_cultivation.sql")),
     (17, "enterprise_years", include_str!("../migrations/0017_enterprise_years.sql")),
     (18, "operation", include_str!("../migrations/0018_operation.sql")),
+    (19, "environment_rules", include_str!("../migrations/0019_environment_rules.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
@@ -67,7 +68,7 @@ pub(crate) async fn migrate(store: &Store) -> Result<()> {
                 sqlx::query(sql(statement)).execute(&mut *tx).await?;
             }
         }
-        if *version == 9 {
+        if *version == 9 || *version == 19 {
             crate::alarms::seed_default_rules(&mut tx).await?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")

@@ -409,3 +409,63 @@ async fn an_unacknowledged_alarm_goes_to_the_township_then_the_county(app: &App)
     assert_eq!(s, 200);
     assert_eq!(unread(app, &township).await, 0);
 }
+
+/// The JSON in a page's `data-curves` attribute.
+fn curves_of(html: &str) -> Value {
+    let Some(at) = html.split("data-curves=\"").nth(1) else { return Value::Null };
+    let raw = &at[..at.find('"').unwrap()];
+    serde_json::from_str(&raw.replace("&#34;", "\"").replace("&#39;", "'").replace("&#38;", "&")).unwrap()
+}
+
+both!(a_parks_live_page_draws_each_hour_against_yesterday_and_every_highlighted_limit_raises);
+async fn a_parks_live_page_draws_each_hour_against_yesterday_and_every_highlighted_limit_raises(app: &App) {
+    use weiyuan_domain::telemetry::Bucket;
+    let county = app.token("county").await;
+    let (park, _, _) = app.park_with(&county, &[], &[]).await;
+    let (page, _) = app.browser("county").await;
+    let live = || {
+        let page = page.clone();
+        async move {
+            let r = page.get(app.url(&format!("/parks/{park}/monitoring"))).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    // No device yet: dashes, not zeros, and no curves.
+    let html = live().await;
+    let people = html.split("data-key=\"people\"").nth(1).unwrap();
+    assert!(people[..people.find("</div></div>").unwrap()].contains("<div class=\"big\">—"), "{people:.300}");
+    assert!(html.contains("id=\"no-curves\""));
+    // Readings in the first minutes of today and of yesterday (wait out the day's first minutes,
+    // so that today's readings are never in the future).
+    while weiyuan_store::now_ms() - Bucket::Day.start(weiyuan_store::now_ms()) < 5 * 60_000 {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+    let today = Bucket::Day.start(weiyuan_store::now_ms());
+    let (m, yesterday) = (60_000, today - 86_400_000);
+    let (_, meter) = app.device(&county, park, "electricity_meter", &format!("EM-C-{park}")).await;
+    let (_, gate) = app.device(&county, park, "people_counter", &format!("PC-C-{park}")).await;
+    let (_, env) = app.device(&county, park, "environment_sensor", &format!("ENV-C-{park}")).await;
+    let energy = [
+        (yesterday + m, json!(100)),
+        (yesterday + 2 * m, json!(110)),
+        (today + m, json!(120)),
+        (today + 2 * m, json!(150)),
+    ];
+    send(app, &format!("EM-C-{park}"), &meter, "energy_kwh", &energy).await;
+    send(app, &format!("PC-C-{park}"), &gate, "people_in", &[(today + m, json!(5)), (today + 2 * m, json!(7))]).await;
+    send(app, &format!("ENV-C-{park}"), &env, "pm10", &[(today + m, json!(251.96))]).await;
+    let c = curves_of(&live().await);
+    let of =
+        |metric: &str| c.as_array().unwrap().iter().find(|x| x["metric"] == metric).cloned().unwrap_or(Value::Null);
+    // Electricity: 30 kWh in today's first hour against 10 yesterday; people 12; PM10 against 150.
+    assert_eq!(
+        (&of("energy_kwh")["series"][0]["data"][0], &of("energy_kwh")["series"][1]["data"][0]),
+        (&json!(30.0), &json!(10.0))
+    );
+    assert_eq!(of("people_in")["series"][0]["data"][0], json!(12.0));
+    assert_eq!((&of("pm10")["series"][0]["data"][0], &of("pm10")["limit"]), (&json!(251.96), &json!(150.0)));
+    // PM10 over its limit is an alarm, not only a red cell.
+    let alarms = alarms_of(app, &county, &format!("park_id={park}")).await;
+    assert!(alarms.iter().any(|a| a["rule"] == "PM10 超标"), "{alarms:?}");
+}

@@ -562,6 +562,9 @@ async fn the_county_watches_a_park_live_and_registers_a_device() {
     b.wait_el("#live-cards").await;
     assert!(b.text("[data-key=devices] .big").await.contains("9 / 9"), "every simulated device is online");
     assert!(b.count("#environment tbody tr").await >= 4, "PM2.5, PM10, noise, VOCs, COD against their limits");
+    // The simulated hour drawn by hour: electricity, people and the environment, each a chart.
+    b.wait_el("#curves .curve[data-metric='energy_kwh'] svg").await;
+    assert!(b.count("#curves .curve svg").await >= 4, "a chart for each figure reported");
     // The fire panel of the first park goes off: a critical alarm on its page, on the county's
     // overview and its map, and in the county's alarms to acknowledge.
     let panel = devices.iter().find(|d| d.kind == "fire_panel" && d.park_index == 0).unwrap();

@@ -429,6 +429,8 @@ pub struct ParkLive {
     pub park: String,
     pub at: i64,
     pub day: weiyuan_domain::telemetry::ParkDay,
+    /// Today by hour against yesterday.
+    pub curves: Vec<weiyuan_domain::telemetry::Curve>,
     pub devices: Vec<DeviceStatus>,
     /// The park's open alarms, newest first.
     pub alarms: Vec<weiyuan_store::alarms::Alarm>,
@@ -492,6 +494,10 @@ pub async fn park_live(store: &Store, actor: &Actor, park_id: i64) -> Result<Par
     let now = weiyuan_store::now_ms();
     let devices = store.list_devices(&weiyuan_domain::access::ParkScope::Park(park_id)).await?;
     let mut d = days(store, &[park_id], &devices, now).await?;
+    let today = weiyuan_domain::telemetry::Bucket::Day.start(now);
+    let hours =
+        store.park_rollups(&[park_id], weiyuan_domain::telemetry::Bucket::Hour, today - 86_400_000, now + 1).await?;
+    let curves = weiyuan_domain::telemetry::park_curves(&hours, today);
     let statuses = devices
         .into_iter()
         .map(|device| DeviceStatus { online: weiyuan_domain::telemetry::online(device.last_seen_at, now), device })
@@ -504,6 +510,7 @@ pub async fn park_live(store: &Store, actor: &Actor, park_id: i64) -> Result<Par
         park: park.name,
         at: now,
         day: d.remove(&park_id).unwrap_or_default(),
+        curves,
         devices: statuses,
         alarms,
     })

@@ -122,6 +122,32 @@ impl LivePage {
             None => format!("#{id}"),
         }
     }
+    /// A figure, or a dash when the park has no device to measure it.
+    fn shown(&self, text: String) -> String {
+        if self.live.day.devices == 0 { "—".into() } else { text }
+    }
+    /// The hourly curves for ECharts: each figure today against yesterday, with its limit.
+    fn curves(&self) -> String {
+        let tr = self.ctx.tr;
+        let (today, yesterday) = (tr.t("monitoring.today"), tr.t("monitoring.yesterday"));
+        let charts: Vec<_> = self
+            .live
+            .curves
+            .iter()
+            .map(|c| {
+                let unit = tr.unit(&self.unit(&c.metric));
+                serde_json::json!({
+                    "metric": c.metric,
+                    "title": format!("{}{}", tr.code("metric", &c.metric), if unit.is_empty() { String::new() } else { tr.in_unit(&unit) }),
+                    "x": (0..24).map(|h| format!("{h}:00")).collect::<Vec<_>>(),
+                    "series": [{ "name": today, "data": c.today }, { "name": yesterday, "data": c.yesterday, "dashed": true }],
+                    "limit": c.limit,
+                    "limit_label": tr.t("monitoring.limit"),
+                })
+            })
+            .collect();
+        serde_json::Value::from(charts).to_string()
+    }
     fn change(&self) -> String {
         let d = &self.live.day;
         if d.energy_yesterday_kwh <= 0.0 {

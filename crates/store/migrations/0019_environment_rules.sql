@@ -1,0 +1,4 @@
+-- Default alarm rules for every limit the live pages highlight: PM10 (GB 3095-2012, 150 μg/m³)
+-- and VOC (GB 16297-1996, 4 mg/m³) were highlighted in red without a rule to raise an alarm.
+-- The rules are written by the migration runner (alarms::seed_default_rules), which adds only
+-- the default rules a database lacks.
