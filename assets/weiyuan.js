@@ -16,6 +16,20 @@
   });
 
   // Plan against actual, one small bar chart per figure: <div class="charts" data-charts="[...]">.
+  // On the big screen charts are dark, their text scales with the wall, and they follow its size.
+  var screen = document.body.classList.contains("big-screen");
+  var theme = screen ? "dark" : null;
+  var fontSize = screen ? Math.max(12, Math.round(window.innerWidth / 120)) : 12;
+  function chart(el) {
+    var c = window.echarts.init(el, theme, { renderer: "svg" });
+    if (screen) {
+      // A wall shows the figures, it does not animate them every refresh.
+      c.setOption({ animation: false });
+      window.addEventListener("resize", function () { c.resize(); });
+    }
+    return c;
+  }
+
   function charts() {
     if (!window.echarts) { return; }
     document.querySelectorAll(".charts[data-charts]").forEach(function (box) {
@@ -66,9 +80,10 @@
     window.L.control.scale({ imperial: false }).addTo(map);
     var colors = d.colors || { completed: "#12b76a", under_construction: "#f79009", "new": "#2e90fa", planned: "#98a2b3" };
     var layer = window.L.featureGroup().addTo(map);
+    // Township names sit above their parks, clear of the dots.
     d.townships.forEach(function (t) {
       window.L.marker([t.lat, t.lon], {
-        icon: window.L.divIcon({ className: "township-label", html: esc(t.name), iconSize: null }),
+        icon: window.L.divIcon({ className: "township-label", html: "<span>" + esc(t.name) + "</span>", iconSize: null }),
         interactive: false
       }).addTo(map);
     });
@@ -79,7 +94,7 @@
         if (filter.status && p.status !== filter.status) { return; }
         if (filter.township && p.township_code !== filter.township) { return; }
         window.L.circleMarker([p.lat, p.lon], {
-          radius: 9, color: "#fff", weight: 2, fillColor: colors[p.status] || "#667085", fillOpacity: 0.9,
+          radius: Math.round(9 * fontSize / 12), color: "#fff", weight: 2, fillColor: colors[p.status] || "#667085", fillOpacity: 0.9,
           className: "park-marker park-" + p.status
         })
           .bindTooltip(esc(p.name) + "<br>" + esc(p.status_label) + (p.tip ? " · " + esc(p.tip) : " · " + esc(d.labels.land) +
@@ -116,16 +131,21 @@
   }
 
   // A monthly trend: bars and lines over months, a second axis for lines: <div data-trend="{x, series, units}">.
+
   function trendCharts() {
     if (!window.echarts) { return; }
     document.querySelectorAll("[data-trend]").forEach(function (el) {
       var t = JSON.parse(el.getAttribute("data-trend"));
-      window.echarts.init(el, null, { renderer: "svg" }).setOption({
+      chart(el).setOption({
+        backgroundColor: "transparent",
+        textStyle: { fontSize: fontSize },
         tooltip: { trigger: "axis" },
-        legend: { data: t.series.map(function (s) { return s.name; }) },
-        grid: { left: 64, right: 64, top: 40, bottom: 24 },
-        xAxis: { type: "category", data: t.x },
-        yAxis: [{ type: "value", name: t.units[0] }, { type: "value", name: t.units[1] }],
+        legend: { data: t.series.map(function (s) { return s.name; }), textStyle: { fontSize: fontSize } },
+        grid: { left: 8, right: 8, top: fontSize * 4, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: t.x, axisLabel: { fontSize: fontSize } },
+        // Both axes split into the same number of ticks, so that their gridlines are one set.
+        yAxis: [{ type: "value", name: t.units[0], axisLabel: { fontSize: fontSize } },
+          { type: "value", name: t.units[1], alignTicks: true, axisLabel: { fontSize: fontSize } }],
         series: t.series.map(function (s) {
           return { name: s.name, type: s.type, data: s.data, yAxisIndex: s.yAxisIndex || 0 };
         })
@@ -168,26 +188,39 @@
   }
 
   // The big screen: a ranking against a target line, and a share of industries.
+  // Long park names are cut with an ellipsis at a third of the chart and shown whole on hover.
   function screenCharts() {
     if (!window.echarts) { return; }
-    var dark = document.body.classList.contains("big-screen") ? "dark" : null;
     document.querySelectorAll("[data-ranking]").forEach(function (el) {
       var r = JSON.parse(el.getAttribute("data-ranking"));
-      window.echarts.init(el, dark, { renderer: "svg" }).setOption({
+      chart(el).setOption({
         backgroundColor: "transparent",
+        textStyle: { fontSize: fontSize },
         tooltip: { trigger: "axis" },
-        grid: { left: 200, right: 40, top: 10, bottom: 24 },
-        xAxis: { type: "value" },
-        yAxis: { type: "category", data: r.names, inverse: true },
+        grid: { left: 8, right: fontSize * 3, top: 8, bottom: 8, containLabel: true },
+        xAxis: { type: "value", axisLabel: { fontSize: fontSize } },
+        yAxis: { type: "category", data: r.names, inverse: true,
+          axisLabel: { fontSize: fontSize, width: Math.round(el.clientWidth / 3), overflow: "truncate" } },
         series: [{ type: "bar", data: r.values, itemStyle: { color: "#ffd166" },
-          markLine: { silent: true, symbol: "none", data: [{ xAxis: r.target }], lineStyle: { color: "#ef476f" } } }]
+          label: { show: true, position: "right", fontSize: fontSize, color: "inherit" },
+          markLine: { silent: true, symbol: "none", data: [{ xAxis: r.target }], lineStyle: { color: "#ef476f" },
+            label: { fontSize: fontSize } } }]
       });
     });
     document.querySelectorAll("[data-pie]").forEach(function (el) {
-      window.echarts.init(el, dark, { renderer: "svg" }).setOption({
+      var data = JSON.parse(el.getAttribute("data-pie"));
+      var total = data.reduce(function (s, x) { return s + x.value; }, 0);
+      chart(el).setOption({
         backgroundColor: "transparent",
-        tooltip: { trigger: "item" },
-        series: [{ type: "pie", radius: ["35%", "70%"], data: JSON.parse(el.getAttribute("data-pie")) }]
+        tooltip: { trigger: "item", formatter: "{b}<br>{c}（{d}%）" },
+        // Names and shares in a legend beside the ring, never cut by the panel's edge.
+        legend: { type: "scroll", orient: "vertical", right: 0, top: "middle", textStyle: { fontSize: fontSize },
+          formatter: function (name) {
+            var v = data.filter(function (x) { return x.name === name; })[0];
+            var pct = total ? " " + (v.value * 100 / total).toFixed(1) + "%" : "";
+            return (name.length > 14 ? name.slice(0, 13) + "…" : name) + pct;
+          } },
+        series: [{ type: "pie", radius: ["34%", "60%"], center: ["24%", "50%"], data: data, label: { show: false } }]
       });
     });
   }

@@ -598,7 +598,7 @@ pub mod pages {
             list.push(serde_json::json!({ "name": tr.t("analysis.revenue_last"), "type": "bar", "data": series(&a.months_last_year, revenue) }));
         }
         list.push(serde_json::json!({ "name": tr.t("analysis.tax_this"), "type": "line", "data": series(&a.months, tax), "yAxisIndex": 1 }));
-        serde_json::json!({ "x": a.months.iter().map(|t| t.key.clone()).collect::<Vec<_>>(), "series": list, "units": ["万元", "万元"] }).to_string()
+        serde_json::json!({ "x": a.months.iter().map(|t| t.key.clone()).collect::<Vec<_>>(), "series": list, "units": [tr.unit("万元"), tr.unit("万元")] }).to_string()
     }
 
     #[derive(Template)]
@@ -611,10 +611,30 @@ pub mod pages {
         pub active: usize,
         pub trend: String,
         pub ranking: String,
+        /// How many parks the ranking shows (ten, or fewer when fewer have figures).
+        pub ranked: usize,
         pub industries: String,
+        /// The parks on the map by monitoring status (the monitoring page's map data).
+        pub map: String,
+        pub tile_url: String,
+        /// Live monitoring across the parks: devices, online, people in and electricity today.
+        pub live: (usize, usize, f64, f64),
+        /// The newest open alarms.
+        pub alarms: Vec<weiyuan_store::alarms::Alarm>,
+        pub open_alarms: i64,
+        pub now: i64,
     }
 
     impl DashboardPage {
+        fn count(&self, v: &f64) -> String {
+            weiyuan_domain::Fixed2((v * 100.0).round() as i64).grouped_units()
+        }
+        fn time(&self, ms: &i64) -> String {
+            weiyuan_domain::time::format_shanghai(*ms)
+        }
+        fn ranking_title(&self) -> String {
+            crate::i18n::tf(self.ctx.tr.0, "dashboard.ranking", &[("n".into(), self.ranked.to_string())])
+        }
         fn value(&self, key: &str) -> String {
             self.a
                 .changes
@@ -649,7 +669,8 @@ pub mod pages {
         let (active, filed) = super::filing_cached(&s, &u.actor, a.to).await.map_err(u.fail())?;
         let tr = u.tr();
         let trend = trend(&a, tr, false);
-        let top: Vec<&super::ParkRow> = a.parks.iter().take(10).collect();
+        let top: Vec<&super::ParkRow> = a.parks.iter().filter(|p| p.indicators.tax_per_mu.is_some()).take(10).collect();
+        let ranked = top.len();
         let ranking = serde_json::json!({
             "names": top.iter().map(|p| p.park.clone()).collect::<Vec<_>>(),
             "values": top.iter().map(|p| p.indicators.tax_per_mu.map(|v| v.as_f64()).unwrap_or(0.0)).collect::<Vec<_>>(),
@@ -663,7 +684,31 @@ pub mod pages {
             .map(|d| serde_json::json!({ "name": format!("{} {}", d.code, d.name), "value": d.revenue.as_f64() }))
             .collect();
         let industries = serde_json::Value::Array(industries).to_string();
-        Ok(render(&DashboardPage { ctx: u.ctx(), a, parks, filed, active, trend, ranking, industries }))
+        let glance = crate::telemetry::overview(&s.store, &u.actor).await.map_err(u.fail())?;
+        let map = crate::telemetry::pages::map_data(tr, &glance);
+        let live = glance.iter().fold((0, 0, 0.0, 0.0), |(d, o, p, e), g| {
+            (d + g.day.devices, o + g.day.online, p + g.day.people_in, e + g.day.energy_today_kwh)
+        });
+        let open_alarms = glance.iter().map(|g| g.alarms).sum();
+        let filter = weiyuan_store::alarms::AlarmFilter { open_only: true, park_id: None, severity: None, limit: 8 };
+        let alarms = s.store.alarms(&u.actor.park_scope(), &filter).await.map_err(|e| u.fail()(e.into()))?;
+        Ok(render(&DashboardPage {
+            ctx: u.ctx(),
+            a,
+            parks,
+            filed,
+            active,
+            trend,
+            ranking,
+            ranked,
+            industries,
+            map,
+            tile_url: s.tile_url.clone().unwrap_or_default(),
+            live,
+            alarms,
+            open_alarms,
+            now: weiyuan_store::now_ms(),
+        }))
     }
 
     #[derive(Template)]

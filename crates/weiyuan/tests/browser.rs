@@ -151,6 +151,20 @@ impl Browser {
         self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), None).await.as_str().unwrap().to_string()
     }
 
+    /// Run a script in the page and return what it returns.
+    async fn script(&self, js: &str) -> Value {
+        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": js, "args": []}))).await
+    }
+
+    /// Make the page's viewport (not the window around it) `width` × `height`.
+    async fn resize(&self, width: u32, height: u32) {
+        self.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
+        let d = self.script("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]").await;
+        let (dw, dh) = (d[0].as_u64().unwrap_or(0) as u32, d[1].as_u64().unwrap_or(0) as u32);
+        let rect = json!({"width": width + dw, "height": height + dh});
+        self.cmd(reqwest::Method::POST, "/window/rect", Some(rect)).await;
+    }
+
     async fn page_text(&self) -> String {
         let v = self
             .cmd(
@@ -537,6 +551,45 @@ async fn the_county_reads_the_economic_analysis_with_its_trend_chart() {
     let tax = b.text("#behind tbody").await;
     assert!(b.url().await.contains("field=tax"), "{tax}");
     b.screenshot("analysis-enterprises").await;
+    b.quit().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_big_screen_fills_a_1920_wall_and_a_4k_one() {
+    let Some(app) = App::spawn(Backend::Sqlite).await else { return };
+    let Some(b) = Browser::start().await else { return app.stop().await };
+    weiyuan::demo::load_reports_demo(&app.store).await.unwrap();
+    b.login(&app, "county", PASSWORD).await;
+    b.wait_el("#todos").await;
+    for (width, height, name) in [(1920, 1080, "dashboard-1080p"), (3840, 2160, "dashboard-4k")] {
+        b.resize(width, height).await;
+        b.goto(&app.url("/dashboard")).await;
+        b.wait_el("[data-ranking] svg").await;
+        b.wait_el("#park-map .park-marker").await;
+        // The screen ends at the bottom of the window, nothing scrolls, and every panel is inside it.
+        let fit = b
+            .script(
+                "var h = window.innerHeight, s = document.getElementById('screen').getBoundingClientRect(); \
+                 var panels = Array.from(document.querySelectorAll('.screen-panel')).map(function (p) { return p.getBoundingClientRect().bottom; }); \
+                 return [h, s.bottom, document.documentElement.scrollHeight, Math.max.apply(null, panels), window.innerWidth];",
+            )
+            .await;
+        let [h, bottom, scroll, panels, w] = [0, 1, 2, 3, 4].map(|i| fit[i].as_f64().unwrap());
+        assert_eq!((w, h), (width as f64, height as f64), "the viewport");
+        assert!(
+            (bottom - h).abs() <= 1.0 && scroll <= h + 1.0,
+            "{name}: screen ends at {bottom} of {h}, scrolls to {scroll}"
+        );
+        assert!(panels <= h && panels > h * 0.9, "{name}: the panels reach the bottom ({panels} of {h})");
+        // The ranking names as many parks as its title says; the map, live figures and alarms are there.
+        let title = b.text("#panel-ranking h2").await;
+        let bars = b.script("return document.querySelectorAll('[data-ranking] svg path[d]').length").await;
+        assert!(bars.as_u64().unwrap() > 0 && title.contains("前 10") || title.contains("前 9"), "{title}");
+        assert!(b.count("#park-map .park-marker").await >= 9, "the parks on the map");
+        assert!(b.text("#live-online").await.contains('/'));
+        b.screenshot(name).await;
+    }
     b.quit().await;
     app.stop().await;
 }

@@ -55,7 +55,7 @@ const MAP_STATUSES: [(&str, &str); 5] = [
     ("no_devices", "#98a2b3"),
 ];
 
-fn map_data(tr: crate::i18n::Tr, parks: &[ParkGlance]) -> String {
+pub(crate) fn map_data(tr: crate::i18n::Tr, parks: &[ParkGlance]) -> String {
     let items: Vec<_> = parks
         .iter()
         .filter(|p| p.lat.is_some() && p.lon.is_some())
