@@ -93,12 +93,15 @@
       d.parks.forEach(function (p) {
         if (filter.status && p.status !== filter.status) { return; }
         if (filter.township && p.township_code !== filter.township) { return; }
+        // A park behind its plan wears a red ring, and says so on hover.
         window.L.circleMarker([p.lat, p.lon], {
-          radius: Math.round(9 * fontSize / 12), color: "#fff", weight: 2, fillColor: colors[p.status] || "#667085", fillOpacity: 0.9,
-          className: "park-marker park-" + p.status
+          radius: Math.round(9 * fontSize / 12), color: p.lagging ? "#d92d20" : "#fff", weight: p.lagging ? 4 : 2,
+          fillColor: colors[p.status] || "#667085", fillOpacity: 0.9,
+          className: "park-marker park-" + p.status + (p.lagging ? " park-lagging" : "")
         })
-          .bindTooltip(esc(p.name) + "<br>" + esc(p.status_label) + (p.tip ? " · " + esc(p.tip) : " · " + esc(d.labels.land) +
-            " " + esc(p.land) + " · " + esc(d.labels.enterprises) + " " + esc(p.enterprises)))
+          .bindTooltip(esc(p.name) + "<br>" + esc(p.status_label) + (p.lagging ? " · " + esc(d.labels.lagging) : "") +
+            (p.tip ? " · " + esc(p.tip) : " · " + esc(d.labels.land) + " " + esc(p.land) + " · " +
+            esc(d.labels.enterprises) + " " + esc(p.enterprises)))
           .on("click", function () { window.location.href = p.href || "/parks/" + p.id; })
           .addTo(layer);
       });
@@ -110,7 +113,8 @@
       var div = window.L.DomUtil.create("div", "map-legend");
       div.innerHTML = d.legend.map(function (l) {
         return '<span><i style="background:' + (colors[l.status] || "#667085") + '"></i>' + esc(l.label) + "</span>";
-      }).join("");
+      }).join("") + (d.labels && d.labels.lagging && d.parks.some(function (p) { return p.lagging; }) ?
+        '<span><i class="ring"></i>' + esc(d.labels.lagging) + "</span>" : "");
       return div;
     };
     legend.addTo(map);

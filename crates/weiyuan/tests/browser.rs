@@ -159,7 +159,9 @@ impl Browser {
     /// Make the page's viewport (not the window around it) `width` × `height`.
     async fn resize(&self, width: u32, height: u32) {
         self.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
-        let d = self.script("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]").await;
+        let d = self
+            .script("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]")
+            .await;
         let (dw, dh) = (d[0].as_u64().unwrap_or(0) as u32, d[1].as_u64().unwrap_or(0) as u32);
         let rect = json!({"width": width + dw, "height": height + dh});
         self.cmd(reqwest::Method::POST, "/window/rect", Some(rect)).await;
@@ -417,6 +419,18 @@ async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts()
     let lag = b.text("#lagging tr[data-lag-park=PY07][data-lag-figure=land_supply]").await;
     assert!(lag.contains("腾蛟南溪皮革皮件小微园") && lag.contains("2018-01"), "{lag}");
     b.screenshot("progress").await;
+    // The same lagging parks wear a red ring on the map and a badge in the park list.
+    let parks = b
+        .script("return new Set(Array.from(document.querySelectorAll('#lagging tr[data-lag-park]')).map(function (r) { return r.getAttribute('data-lag-park'); })).size")
+        .await
+        .as_u64()
+        .unwrap() as usize;
+    b.goto(&app.url("/map")).await;
+    b.wait_el("path.park-marker").await;
+    assert_eq!(b.count("path.park-lagging").await, parks);
+    b.goto(&app.url("/parks")).await;
+    b.wait_el("#park-table").await;
+    assert_eq!(b.count("#park-table .badge.lagging").await, parks);
 
     // A township files this month's report for its park; a bad figure is refused first.
     b.click("#logout").await;

@@ -24,6 +24,8 @@ pub struct ParksPage {
     pub filter: ParkFilter,
     pub townships: Vec<&'static Township>,
     pub can_create: bool,
+    /// Parks behind their construction plan, marked in the list.
+    pub lagging: std::collections::HashSet<i64>,
 }
 
 impl ParksPage {
@@ -57,7 +59,8 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(filter): Query<P
     let parks = filter.apply(visible);
     let totals = ParkFilter::totals(&parks);
     let can_create = u.actor.can_create_park();
-    Ok(render(&ParksPage { ctx: u.ctx(), parks, totals, filter, townships, can_create }))
+    let lagging = crate::progress::lagging_ids(&s.store, &u.actor).await.map_err(u.fail())?;
+    Ok(render(&ParksPage { ctx: u.ctx(), parks, totals, filter, townships, can_create, lagging }))
 }
 
 /// The park page's unit list: by building, by part of the number, by kind of space, paged.

@@ -159,6 +159,15 @@ pub struct Overview {
     pub as_of: Month,
 }
 
+/// The parks of the caller's scope behind their construction plan in the last month ended
+/// (the overview's lagging parks), for the map and the park list to mark.
+pub async fn lagging_ids(store: &Store, actor: &Actor) -> Result<std::collections::HashSet<i64>, AppError> {
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Ok(Default::default());
+    }
+    Ok(overview(store, actor, None, None).await?.lagging.iter().map(|(p, _)| p.id).collect())
+}
+
 /// The per-mu indicators the county's targets are measured by: the economic analysis of the
 /// twelve months to the last month ended (the same figures `/analysis` shows). Only the
 /// county's overview has targets.

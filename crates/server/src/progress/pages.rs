@@ -267,6 +267,7 @@ pub fn township_labels<'a>(codes: impl Iterator<Item = &'a str> + Clone, en: boo
 
 pub async fn map(State(s): State<AppState>, u: PageUser) -> PageResult {
     let parks = s.store.list_parks(&u.actor.park_scope()).await.map_err(|e| u.fail()(e.into()))?;
+    let lagging = super::lagging_ids(&s.store, &u.actor).await.map_err(u.fail())?;
     let tr = u.tr();
     let en = tr.is_en();
     let items: Vec<_> = parks
@@ -275,13 +276,14 @@ pub async fn map(State(s): State<AppState>, u: PageUser) -> PageResult {
         .map(|p| {
             json!({ "id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "status": p.status.code(), "township_code": p.township_code,
                 "status_label": tr.code("status", p.status.code()), "township": p.township_name(),
-                "land": p.land_mu.plain(), "enterprises": p.enterprise_count })
+                "land": p.land_mu.plain(), "enterprises": p.enterprise_count, "lagging": lagging.contains(&p.id) })
         })
         .collect();
     let townships = township_labels(parks.iter().map(|p| p.township_code.as_str()), en);
     let legend: Vec<_> =
         ParkStatus::ALL.iter().map(|s| json!({ "status": s.code(), "label": tr.code("status", s.code()) })).collect();
-    let labels = json!({ "land": tr.t("field.land_mu"), "enterprises": tr.t("field.enterprise_count"), "open": tr.t("map.open_park") });
+    let labels = json!({ "land": tr.t("field.land_mu"), "enterprises": tr.t("field.enterprise_count"), "open": tr.t("map.open_park"),
+        "lagging": tr.t("map.lagging") });
     let data = json!({ "parks": items, "townships": townships, "legend": legend, "labels": labels }).to_string();
     Ok(render_status(
         axum::http::StatusCode::OK,
