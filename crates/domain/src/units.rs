@@ -133,6 +133,11 @@ impl Fixed2 {
         format!("{sign}{}.{:02}", group_digits(a / 100), a % 100)
     }
 
+    /// A measured float to the hundredth (half away from zero), for showing it.
+    pub fn round(v: f64) -> Fixed2 {
+        Fixed2((v * 100.0).round() as i64)
+    }
+
     /// As the pages show a figure: thousands separators and the shortest exact fraction
     /// ("3,767.4", "1,482", "0.45"). `plain` is for forms and files, `grouped` for money columns.
     pub fn shown(self) -> String {

@@ -627,7 +627,7 @@ pub mod pages {
 
     impl DashboardPage {
         fn count(&self, v: &f64) -> String {
-            weiyuan_domain::Fixed2((v * 100.0).round() as i64).grouped_units()
+            weiyuan_domain::Fixed2::round(*v).grouped_units()
         }
         fn time(&self, ms: &i64) -> String {
             weiyuan_domain::time::format_shanghai(*ms)

@@ -93,7 +93,25 @@ pub fn field_label(lang: Lang, field: &str) -> &'static str {
     t(lang, &format!("field.{field}"))
 }
 
-/// A rule's outcome as a sentence with its numbers: "平均售价 2650 元/m² 超过上限 2600 元/m²".
+/// A check's number as the pages show numbers ("2,384", "1,329,600.5"); years, months, codes and
+/// anything that is not a plain decimal number stay as written.
+fn shown_number(name: &str, text: &str) -> Option<String> {
+    if ["year", "month", "code", "id", "days", "hours"].iter().any(|w| name.contains(w)) {
+        return None;
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && frac.len() <= 2;
+    if !plain || whole.len() < 4 {
+        return None;
+    }
+    weiyuan_domain::Fixed2::parse(text).ok().map(|v| v.shown())
+}
+
+/// A rule's outcome as a sentence with its numbers: "平均售价 2,650 元/m² 超过上限 2,600 元/m²".
 pub fn check_text(lang: Lang, c: &weiyuan_domain::rules::Check) -> String {
     let key = format!("rule.{}", c.rule);
     let mut s = t(lang, &key).to_string();
@@ -102,7 +120,9 @@ pub fn check_text(lang: Lang, c: &weiyuan_domain::rules::Check) -> String {
             ("by", code) => t(lang, &format!("share_by.{code}")).to_string(),
             ("keyword", word) if !word.is_empty() => tf(lang, "rule.keyword", &[("value".into(), word.into())]),
             (_, text) if text.starts_with('@') => t(lang, &text[1..]).to_string(),
-            _ => v.clone(),
+            (_, "") => "—".to_string(),
+            ("industry", code) => weiyuan_domain::industry::label(code),
+            (name, text) => shown_number(name, text).unwrap_or_else(|| v.clone()),
         };
         s = s.replace(&format!("{{{k}}}"), &v);
     }
@@ -151,6 +171,21 @@ impl Tr {
     /// "℃") is shown as it is.
     pub fn unit(&self, unit: &str) -> String {
         known(self.0, &format!("uom.{unit}")).unwrap_or(unit).to_string()
+    }
+
+    /// Who did something, as the reader says it: the platform's own actors (`service deadlines`,
+    /// `demo`, `demo:滨海新区`) through the catalogue's `actor.*`, a user by name.
+    pub fn actor(&self, username: &str) -> String {
+        let (who, whose) = username.split_once(':').map_or((username, None), |(w, rest)| (w, Some(rest)));
+        match known(self.0, &format!("actor.{}", who.replace(' ', "_"))) {
+            Some(text) => whose.map_or_else(|| text.to_string(), |w| format!("{text}（{w}）")),
+            None => username.to_string(),
+        }
+    }
+
+    /// A text with a count in it (`{n}`): "3 家转租", "sublet to 3 tenants".
+    pub fn count<N: std::fmt::Display>(&self, key: &str, n: N) -> String {
+        self.t(key).replace("{n}", &n.to_string())
     }
 
     /// A column label's unit: "（万元）" in Chinese, " (10k yuan)" in English.
@@ -394,5 +429,23 @@ mod tests {
         let e = FieldError::new("land_mu", "error.out_of_range").with("min", "0.01").with("max", "100000");
         assert_eq!(field_error(Lang::En, &e), "must be between 0.01 and 100000");
         assert_eq!(field_error(Lang::ZhCn, &e), "须在 0.01 到 100000 之间");
+    }
+
+    #[test]
+    fn a_checks_numbers_read_as_the_pages_show_numbers() {
+        use weiyuan_domain::rules::Check;
+        let sale = Check::new("sale.average_cap", false).with("average", "2650").with("cap", "2600.5");
+        assert_eq!(
+            check_text(Lang::ZhCn, &sale),
+            t(Lang::ZhCn, "rule.sale.average_cap").replace("{average}", "2,650").replace("{cap}", "2,600.5")
+        );
+        let figure = Check::new("policy.figure", true).with("year", "2025").with("value", "1329600").with("min", "2000");
+        let text = check_text(Lang::ZhCn, &figure);
+        assert!(text.starts_with("2025 年") && text.contains("1,329,600") && text.contains("2,000"), "{text}");
+        let lease = Check::new("lease.same_industry", false).with("owner", "").with("tenant", "C3484");
+        let text = check_text(Lang::ZhCn, &lease);
+        assert!(text.contains("出租方 —") && text.contains("承租方 C3484"), "a blank is a dash, not a gap: {text}");
+        let admission = Check::new("admission.negative_list", true).with("industry", "C3670");
+        assert!(check_text(Lang::ZhCn, &admission).contains("C3670 汽车零部件及配件制造"));
     }
 }

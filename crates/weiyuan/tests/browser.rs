@@ -486,7 +486,7 @@ async fn an_operator_sells_ticked_units_under_the_caps_and_the_county_reviews_an
     // 3,999 on one unit keeps the park's average under 2,600 but is far above average + 30%.
     assert_eq!(b.count("#refusal tr[data-rule='sale.single_ceiling'][data-passed='false']").await, 1);
     assert_eq!(b.count("#refusal tr[data-rule='sale.average_cap'][data-passed='true']").await, 1);
-    assert!(b.text("#form-error").await.contains("单价 3999 元/m²"), "{}", b.text("#form-error").await);
+    assert!(b.text("#form-error").await.contains("单价 3,999 元/m²"), "{}", b.text("#form-error").await);
     b.screenshot("deal-refused").await;
     assert!(app.store.holding(free.unit_id).await.unwrap().owner_id.is_none());
     b.click(&format!("#pick-{}", free.unit_id)).await;

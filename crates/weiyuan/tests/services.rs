@@ -175,6 +175,13 @@ async fn a_request_is_offered_taken_escalated_and_rated_in_scope(app: &App) {
     let (_, rec) = json_of(app.get(&ent, &format!("/api/v1/service-requests/{id2}")).await).await;
     let steps: Vec<&str> = rec["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(steps, ["request", "escalate", "accept", "escalate"], "{rec}");
+    // On the request's page the escalations say what was late and that the platform escalated.
+    let (page, _) = app.browser("county").await;
+    let html = page.get(app.url(&format!("/service-requests/{id2}"))).send().await.unwrap().text().await.unwrap();
+    for said in ["响应逾期", "办结逾期", "系统（服务时限）"] {
+        assert!(html.contains(said), "{said} on the request's page");
+    }
+    assert!(!html.contains("service deadlines"), "no English actor on a Chinese page");
 
     // Figures by park and by provider: PY08 has 2 requests, 1 completed on time, rated 4.
     let (_, f) = json_of(app.get(&operator, "/api/v1/services/figures").await).await;

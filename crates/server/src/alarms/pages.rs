@@ -28,7 +28,7 @@ fn unit_of<'a>(kinds: &'a [KindDef], kind: &str, metric: &str) -> &'a str {
 
 /// A number as the pages show it ("1,234.5"), with its unit when it has one.
 fn with_unit(v: f64, unit: &str) -> String {
-    let n = weiyuan_domain::Fixed2((v * 100.0).round() as i64).shown();
+    let n = weiyuan_domain::Fixed2::round(v).shown();
     if unit.is_empty() { n } else { format!("{n} {unit}") }
 }
 

@@ -68,7 +68,7 @@ fn flatten<'v>(prefix: &str, v: &'v Value, out: &mut Vec<(String, &'v Value)>) {
 fn label(path: &str, tr: Tr) -> String {
     let last = path.rsplit('.').next().unwrap_or(path);
     let bare = last.strip_suffix("_x100").unwrap_or(last);
-    let found = ["field", "report_field", "audit_field"]
+    let found = ["audit_field", "field", "report_field"]
         .iter()
         .flat_map(|prefix| [format!("{prefix}.{last}"), format!("{prefix}.{bare}")])
         .find_map(|key| i18n::known(tr.0, &key));
@@ -77,6 +77,20 @@ fn label(path: &str, tr: Tr) -> String {
         (Some(l), None) => l.to_string(),
         (None, _) => path.to_string(),
     }
+}
+
+/// The catalogue family of a field's coded values (a device's `kind` reads 电表, not electricity_meter).
+fn codes_of(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "kind" => "device_kind",
+        "status" => "status",
+        "severity" => "alarm.severity",
+        "state" => "alarm.state",
+        "size" => "size",
+        "space_type" => "space",
+        "metric" => "metric",
+        _ => return None,
+    })
 }
 
 fn value(path: &str, v: &Value, tr: Tr, names: &Names) -> String {
@@ -101,7 +115,9 @@ fn value(path: &str, v: &Value, tr: Tr, names: &Names) -> String {
             }
             i.to_string()
         }
-        Value::String(s) => s.clone(),
+        Value::String(s) => codes_of(last)
+            .and_then(|family| i18n::known(tr.0, &format!("{family}.{s}")))
+            .map_or_else(|| s.clone(), str::to_string),
         Value::Array(items) => items
             .iter()
             .map(|item| match item {
@@ -153,8 +169,11 @@ mod tests {
         assert!(!fields.iter().any(|f| f.contains("land")), "{fields:?}");
         let name = zh.iter().find(|c| c.before == "旧名").unwrap();
         assert_eq!((name.label.as_str(), name.after.as_str()), (i18n::t(Lang::ZhCn, "field.name"), "新名"));
-        let active = zh.iter().find(|c| c.label == "active").unwrap();
+        let active = zh.iter().find(|c| c.label == "启用").unwrap();
         assert_eq!((active.before.as_str(), active.after.as_str()), ("是", "否"));
+        // A coded value reads as the pages say it: a device's kind by its name.
+        let device = changes(None, Some(&json!({"kind": "electricity_meter"})), Tr(Lang::ZhCn), &names);
+        assert_eq!((device[0].label.as_str(), device[0].after.as_str()), ("类型", "电表"));
         let e = zh.iter().find(|c| c.after == "平阳县某机械有限公司").unwrap();
         assert_eq!(e.before, "");
         assert!(zh.iter().any(|c| c.after.starts_with("2025-11-26")), "{zh:?}");

@@ -278,6 +278,9 @@ pub struct RunPage {
 }
 
 impl RunPage {
+    fn f2(&self, v: &f64) -> String {
+        weiyuan_domain::Fixed2::round(*v).grouped()
+    }
     fn count(&self, group: &str, class: &str) -> i64 {
         self.counts
             .iter()
@@ -420,7 +423,7 @@ impl ResultPage {
         self.e.row.detail.excluded.as_ref().map(|x| excluded_text(self.ctx.tr, x)).unwrap_or_default()
     }
     fn f2(&self, v: &f64) -> String {
-        format!("{v:.2}")
+        weiyuan_domain::Fixed2::round(*v).grouped()
     }
     fn f4(&self, v: &f64) -> String {
         format!("{v:.4}")
@@ -429,16 +432,17 @@ impl ResultPage {
         use weiyuan_domain::evaluation::Land;
         let tr = self.ctx.tr;
         match &self.e.row.detail.subject.land {
-            Land::Parcel { mu } => format!("{mu:.2} 亩（{}）", tr.t("evaluation.land.parcel")),
+            Land::Parcel { mu } => format!("{} {}（{}）", self.f2(mu), tr.unit("亩"), tr.t("evaluation.land.parcel")),
             Land::Apportioned { mu, floor_m2, park_building_m2, park_land_mu } => format!(
-                "{mu:.4} 亩 = {}",
+                "{mu:.4} {} = {}",
+                tr.unit("亩"),
                 crate::i18n::tf(
                     tr.0,
                     "evaluation.land.apportioned",
                     &[
-                        ("land".into(), format!("{park_land_mu:.2}")),
-                        ("floor".into(), format!("{floor_m2:.2}")),
-                        ("building".into(), format!("{park_building_m2:.2}")),
+                        ("land".into(), self.f2(park_land_mu)),
+                        ("floor".into(), self.f2(floor_m2)),
+                        ("building".into(), self.f2(park_building_m2)),
                     ],
                 )
             ),

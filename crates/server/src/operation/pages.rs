@@ -17,6 +17,7 @@ use crate::pages::{
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use weiyuan_domain::Fixed2;
 use weiyuan_domain::access::Role;
 use weiyuan_domain::operation::{DayKind, ExplainForm, Rate, Reason, SettingsForm, Status};
 
@@ -42,11 +43,11 @@ fn trend_chart(trend: &[TrendDay], tr: Tr) -> String {
 }
 
 fn pct(v: &Option<f64>) -> String {
-    v.map(|v| format!("{v:.2}%")).unwrap_or_else(|| "—".into())
+    v.map(|v| format!("{}%", Fixed2::round(v).grouped())).unwrap_or_else(|| "—".into())
 }
 
 fn kwh(v: &Option<f64>) -> String {
-    v.map(|v| format!("{v:.2} kWh")).unwrap_or_else(|| "—".into())
+    v.map(|v| format!("{} kWh", Fixed2::round(v).grouped())).unwrap_or_else(|| "—".into())
 }
 
 fn statuses() -> Vec<&'static str> {
@@ -172,6 +173,9 @@ impl MismatchPage {
     fn pct(&self, v: &Option<f64>) -> String {
         pct(v)
     }
+    fn whole(&self, v: &f64) -> String {
+        Fixed2::round(*v).grouped_units()
+    }
 }
 
 pub async fn mismatches(State(s): State<AppState>, u: PageUser, Query(q): Query<MismatchQuery>) -> PageResult {
@@ -191,6 +195,9 @@ pub struct EnterprisePage {
 impl EnterprisePage {
     fn kwh(&self, v: &Option<f64>) -> String {
         kwh(v)
+    }
+    fn amount(&self, v: &f64) -> String {
+        Fixed2::round(*v).grouped()
     }
     fn pct(&self, v: &Option<f64>) -> String {
         pct(v)

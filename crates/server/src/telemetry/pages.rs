@@ -16,12 +16,12 @@ type PageResult = Result<Response, PageError>;
 
 /// "1,234.56" for the pages.
 fn amount(v: f64) -> String {
-    weiyuan_domain::Fixed2((v * 100.0).round() as i64).grouped()
+    weiyuan_domain::Fixed2::round(v).grouped()
 }
 
 /// "1,234" for counts (people, vehicles, pieces).
 fn count(v: f64) -> String {
-    weiyuan_domain::Fixed2((v * 100.0).round() as i64).grouped_units()
+    weiyuan_domain::Fixed2::round(v).grouped_units()
 }
 
 #[derive(Template)]
