@@ -188,12 +188,17 @@ impl Tr {
         self.t(key).replace("{n}", &n.to_string())
     }
 
+    /// Something in brackets after a word: "（3）" in Chinese, " (3)" in English.
+    pub fn paren<D: std::fmt::Display>(&self, v: D) -> String {
+        match self.0 {
+            Lang::ZhCn => format!("（{v}）"),
+            Lang::En => format!(" ({v})"),
+        }
+    }
+
     /// A column label's unit: "（万元）" in Chinese, " (10k yuan)" in English.
     pub fn in_unit(&self, unit: &str) -> String {
-        match self.0 {
-            Lang::ZhCn => format!("（{}）", self.unit(unit)),
-            Lang::En => format!(" ({})", self.unit(unit)),
-        }
+        self.paren(self.unit(unit))
     }
 
     /// An instant as "2026-11-23 15:04" (Asia/Shanghai).
@@ -439,7 +444,8 @@ mod tests {
             check_text(Lang::ZhCn, &sale),
             t(Lang::ZhCn, "rule.sale.average_cap").replace("{average}", "2,650").replace("{cap}", "2,600.5")
         );
-        let figure = Check::new("policy.figure", true).with("year", "2025").with("value", "1329600").with("min", "2000");
+        let figure =
+            Check::new("policy.figure", true).with("year", "2025").with("value", "1329600").with("min", "2000");
         let text = check_text(Lang::ZhCn, &figure);
         assert!(text.starts_with("2025 年") && text.contains("1,329,600") && text.contains("2,000"), "{text}");
         let lease = Check::new("lease.same_industry", false).with("owner", "").with("tenant", "C3484");
