@@ -78,6 +78,24 @@
     var tiles = el.getAttribute("data-tiles");
     if (tiles) { window.L.tileLayer(tiles, { maxZoom: 18 }).addTo(map); }
     window.L.control.scale({ imperial: false }).addTo(map);
+    // The county's outline and its neighbours', drawn under the parks (works with no tile server).
+    var outline = el.getAttribute("data-outline");
+    if (outline && window.fetch) {
+      window.fetch(outline).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
+        if (!geo) { return; }
+        var line = screen ? "#7fdbff" : "#0b6e4f";
+        window.L.geoJSON(geo, {
+          interactive: false,
+          style: function (f) {
+            return f.properties.county
+              ? { color: line, weight: 2.5, fillColor: screen ? "#12324f" : "#e7f3ec", fillOpacity: 0.6, className: "county-outline" }
+              : { color: screen ? "#3d5a80" : "#98a2b3", weight: 1, dashArray: "4 4", fillColor: screen ? "#0d2238" : "#f2f4f7",
+                fillOpacity: 0.5, className: "neighbour-outline" };
+          }
+        }).addTo(map).bringToBack();
+        if (!d.parks.length) { map.fitBounds(window.L.geoJSON(geo.features.filter(function (f) { return f.properties.county; })).getBounds()); }
+      });
+    }
     var colors = d.colors || { completed: "#12b76a", under_construction: "#f79009", "new": "#2e90fa", planned: "#98a2b3" };
     var layer = window.L.featureGroup().addTo(map);
     // Township names sit above their parks, clear of the dots.

@@ -41,6 +41,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("vendor/leaflet.js", "text/javascript; charset=utf-8", include_str!("../../../assets/vendor/leaflet.js")),
     ("vendor/leaflet.css", "text/css; charset=utf-8", include_str!("../../../assets/vendor/leaflet.css")),
     ("favicon.svg", "image/svg+xml", include_str!("../../../assets/favicon.svg")),
+    // The county's outline and its neighbours' (Tianditu data; see docs/data-notes.md).
+    ("geo/pingyang.geojson", "application/geo+json", include_str!("../../../assets/geo/pingyang.geojson")),
 ];
 
 /// Browsers ask for /favicon.ico whatever the page links: the SVG icon answers it.

@@ -392,6 +392,9 @@ async fn the_map_shows_every_park_offline_and_progress_pages_draw_their_charts()
     // No tile server is configured: the parks, the township labels and a scale are still drawn.
     b.goto(&app.url("/map")).await;
     b.wait_el("path.park-marker").await;
+    // With no tile server the county's real outline lies under the parks, its neighbours around it.
+    b.wait_el("path.county-outline").await;
+    assert_eq!((b.count("path.county-outline").await, b.count("path.neighbour-outline").await), (1, 5));
     assert_eq!(b.count("path.park-marker").await, 20);
     assert_eq!(b.count("path.park-under_construction").await, 4);
     assert_eq!(b.count(".township-label").await, 8);
@@ -581,6 +584,7 @@ async fn the_big_screen_fills_a_1920_wall_and_a_4k_one() {
         b.goto(&app.url("/dashboard")).await;
         b.wait_el("[data-ranking] svg").await;
         b.wait_el("#park-map .park-marker").await;
+        b.wait_el("#park-map path.county-outline").await;
         // The screen ends at the bottom of the window, nothing scrolls, and every panel is inside it.
         let fit = b
             .script(
