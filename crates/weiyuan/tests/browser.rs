@@ -18,6 +18,20 @@ use weiyuan_store::Backend;
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A minimal WebDriver client: just the commands these tests need.
+/// A wait on a condition with a deadline of 30 s, checked every 100 ms: long enough for a page on a
+/// busy CI machine, and only ever reached when the page is wrong.
+struct Waiting(std::time::Instant);
+
+impl Waiting {
+    fn new() -> Self {
+        Waiting(std::time::Instant::now() + Duration::from_secs(30))
+    }
+
+    fn more(&self) -> bool {
+        std::time::Instant::now() < self.0
+    }
+}
+
 struct Browser {
     http: reqwest::Client,
     session: String,
@@ -91,7 +105,8 @@ impl Browser {
                      format!("--user-data-dir={}", profile.display())]
         }}}});
         let mut last = String::new();
-        for _ in 0..100 {
+        let waiting = Waiting::new();
+        while waiting.more() {
             match http.post(format!("{base}/session")).json(&caps).send().await {
                 Ok(r) => {
                     let v: Value = r.json().await.unwrap();
@@ -178,11 +193,12 @@ impl Browser {
         v.as_str().unwrap_or("").to_string()
     }
 
-    /// Wait (up to 10 s) until the page shows a text: clicks that navigate return before the
+    /// Wait (up to 30 s) until the page shows a text: clicks that navigate return before the
     /// next page is there.
     async fn wait_for(&self, needle: &str) -> String {
         let mut text = String::new();
-        for _ in 0..100 {
+        let waiting = Waiting::new();
+        while waiting.more() {
             text = self.page_text().await;
             if text.contains(needle) {
                 return text;
@@ -192,11 +208,12 @@ impl Browser {
         panic!("page never showed {needle:?}; it shows:\n{text}");
     }
 
-    /// Wait (up to 10 s) until the first element matching `css` shows a text.
+    /// Wait (up to 30 s) until the first element matching `css` shows a text.
     async fn wait_text(&self, css: &str, needle: &str) {
         let script = "var e = document.querySelector(arguments[0]); return e ? e.innerText : ''";
         let mut text = String::new();
-        for _ in 0..100 {
+        let waiting = Waiting::new();
+        while waiting.more() {
             let v =
                 self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": [css]}))).await;
             text = v.as_str().unwrap_or("").to_string();
@@ -208,10 +225,11 @@ impl Browser {
         panic!("{css} never showed {needle:?}; it shows {text:?}");
     }
 
-    /// Wait (up to 10 s) until the page's address holds a text.
+    /// Wait (up to 30 s) until the page's address holds a text.
     async fn wait_url(&self, needle: &str) {
         let mut url = String::new();
-        for _ in 0..100 {
+        let waiting = Waiting::new();
+        while waiting.more() {
             url = self.url().await;
             if url.contains(needle) {
                 return;
@@ -221,9 +239,10 @@ impl Browser {
         panic!("the address never held {needle:?}; it is {url}");
     }
 
-    /// Wait (up to 10 s) until an element is on the page.
+    /// Wait (up to 30 s) until an element is on the page.
     async fn wait_el(&self, css: &str) {
-        for _ in 0..100 {
+        let waiting = Waiting::new();
+        while waiting.more() {
             if self.count(css).await > 0 {
                 return;
             }

@@ -342,8 +342,9 @@ async fn backup_and_restore_while_ingesting(backend: Backend) {
     let device_token = d["token"].as_str().unwrap().to_string();
     // Readings stream in for as long as the backup takes.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let heard = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let ingest = {
-        let (stop, base, client) = (stop.clone(), live.1.clone(), client.clone());
+        let (stop, heard, base, client) = (stop.clone(), heard.clone(), live.1.clone(), client.clone());
         tokio::spawn(async move {
             let mut acknowledged = 0;
             let t0 = weiyuan_store::now_ms() - 3_600_000;
@@ -358,12 +359,18 @@ async fn backup_and_restore_while_ingesting(backend: Backend) {
                     .await;
                 if r.is_ok_and(|r| r.status().is_success()) {
                     acknowledged += 20;
+                    heard.fetch_add(20, std::sync::atomic::Ordering::SeqCst);
                 }
             }
             acknowledged
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The backup starts once readings are flowing (a condition, however busy the machine).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while heard.load(std::sync::atomic::Ordering::SeqCst) < 100 {
+        assert!(std::time::Instant::now() < deadline, "no reading was acknowledged before the backup");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let dir = std::env::temp_dir().join(format!("wy-backup-{}-{backend:?}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("weiyuan.backup");

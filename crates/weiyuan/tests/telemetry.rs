@@ -313,8 +313,9 @@ async fn killing_the_server_loses_no_acknowledged_reading(app: &App) {
     // each remembers the readings acknowledged (2xx).
     let t0 = now_ms() - 86_400_000;
     let mut tasks = Vec::new();
+    let heard = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for (id, serial, token) in devices.clone() {
-        let base = base.clone();
+        let (base, heard) = (base.clone(), heard.clone());
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut acked: Vec<i64> = Vec::new();
@@ -323,15 +324,23 @@ async fn killing_the_server_loses_no_acknowledged_reading(app: &App) {
                     .map(|k| json!({"device": serial, "metric": "energy_kwh", "ts": t0 + (batch * 50 + k) * 1000, "value": (batch * 50 + k) as f64}))
                     .collect();
                 match client.post(format!("{base}/api/v1/telemetry")).json(&json!({"token": token, "readings": readings})).send().await {
-                    Ok(r) if r.status().is_success() => acked.extend((0..50).map(|k| t0 + (batch * 50 + k) * 1000)),
+                    Ok(r) if r.status().is_success() => {
+                        acked.extend((0..50).map(|k| t0 + (batch * 50 + k) * 1000));
+                        heard.fetch_add(50, std::sync::atomic::Ordering::SeqCst);
+                    }
                     _ => break,
                 }
             }
             (id, acked)
         }));
     }
-    // Let the stream run, then SIGKILL the server in the middle of it.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Let the stream run (until 1,000 readings are acknowledged, however busy the machine), then
+    // SIGKILL the server in the middle of it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while heard.load(std::sync::atomic::Ordering::SeqCst) < 1_000 {
+        assert!(std::time::Instant::now() < deadline, "the stream never reached 1,000 acknowledged readings");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     let mut total = 0;
@@ -349,7 +358,7 @@ async fn killing_the_server_loses_no_acknowledged_reading(app: &App) {
         assert!(lost.is_empty(), "device {id}: {} acknowledged readings lost", lost.len());
         total += acked.len();
     }
-    assert!(total >= 200, "the stream ran before the kill ({total} acknowledged)");
+    assert!(total >= 1_000, "the stream ran before the kill ({total} acknowledged)");
     again.kill().ok();
     again.wait().ok();
 }
