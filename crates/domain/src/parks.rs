@@ -285,6 +285,16 @@ code_enum! {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_filter_it_does_not_know_is_refused_on_its_field() {
+        assert!(ParkFilter::default().validate().is_ok());
+        let known = ParkFilter { township: "330326103".into(), sort: "land".into(), ..Default::default() };
+        assert!(known.validate().is_ok(), "{:?}", known.validate());
+        let bad = ParkFilter { sort: "price".into(), status: "sold".into(), ..Default::default() };
+        let fields: Vec<String> = bad.validate().unwrap_err().0.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["status", "sort"]);
+    }
+
     fn form() -> ParkForm {
         ParkForm {
             name: "萧江轻工产业小微园".into(),
@@ -517,6 +527,17 @@ impl ParkFilter {
             && (self.status.is_empty() || p.status.code() == self.status)
             && (self.development_model.is_empty() || p.development_model.code() == self.development_model)
             && (self.industry.trim().is_empty() || p.leading_industries.contains(self.industry.trim()))
+    }
+
+    /// Every filter given must be one the list understands (a township, status, model or sort
+    /// column it does not know is refused on its field, not ignored).
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut c = Checker::new();
+        c.optional_choice("township", &self.township, crate::codes::township);
+        c.optional_choice("status", &self.status, ParkStatus::parse);
+        c.optional_choice("development_model", &self.development_model, DevelopmentModel::parse);
+        c.optional_choice("sort", &self.sort, ParkSort::parse);
+        c.finish(())
     }
 
     /// Filter, then sort by the chosen column (name by default), ties by code.

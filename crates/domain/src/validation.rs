@@ -152,6 +152,17 @@ impl Checker {
         v
     }
 
+    /// One of a fixed set of codes, or nothing (a filter not set): a value given must be known,
+    /// never silently read as "not set".
+    pub fn optional_choice<T: Copy>(
+        &mut self,
+        field: &str,
+        value: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        if value.trim().is_empty() { None } else { self.choice(field, value, parse) }
+    }
+
     /// A civil date (YYYY-MM-DD), normalised, not after `today`.
     pub fn date(&mut self, field: &str, value: &str, today: &str) -> String {
         match crate::time::parse_shanghai_date(value) {

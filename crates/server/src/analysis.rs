@@ -61,6 +61,10 @@ impl AnalysisQuery {
         if !self.park_id.trim().is_empty() && self.park_id.trim().parse::<u32>().is_err() {
             c.push(FieldError::new("park_id", "error.not_an_id"));
         }
+        c.optional_choice("township", &self.township, weiyuan_domain::codes::township);
+        c.optional_choice("industry", &self.industry, weiyuan_domain::industry::find);
+        c.optional_choice("size", &self.size, weiyuan_domain::enterprises::EnterpriseSize::parse);
+        c.optional_choice("tag", &self.tag, weiyuan_domain::enterprises::Tag::parse);
         let field = self.field.trim();
         if !field.is_empty() && !weiyuan_domain::reports::FIELDS.iter().any(|f| f.key == field) {
             c.push(FieldError::new("field", "error.unknown_choice").with("value", field));

@@ -438,11 +438,39 @@ async fn bad_query_values_and_odd_figures_are_refused_in_one_error_shape(app: &A
         ("/api/v1/analysis/enterprises?field=nonsense", "field"),
         ("/api/v1/audit?page=-1", "page"),
         ("/api/v1/audit?from=2026-02-31", "from"),
+        ("/api/v1/analysis?size=huge", "size"),
+        ("/api/v1/analysis?tag=famous", "tag"),
+        ("/api/v1/analysis?industry=Q99", "industry"),
+        ("/api/v1/analysis?township=330326999", "township"),
+        ("/api/v1/parks?sort=price", "sort"),
+        ("/api/v1/parks?status=sold", "status"),
+        ("/api/v1/alarms?state=closed", "state"),
+        ("/api/v1/alarms?severity=extreme", "severity"),
+        ("/api/v1/reconciliation?tolerance=1000", "tolerance"),
+        ("/api/v1/reconciliation?tolerance=-1", "tolerance"),
     ] {
         let (s, v) = json_of(app.get(&county, path).await).await;
         assert_eq!((s, field_of(&v).as_deref()), (422, Some(field)), "{path}: {v}");
         assert!(!v["error"]["fields"][0]["message"].as_str().unwrap().contains("field."), "{v}");
     }
+    // The values the lists do know still answer.
+    for path in [
+        "/api/v1/analysis?size=above&tag=export&industry=C34",
+        "/api/v1/parks?sort=land&desc=true",
+        "/api/v1/alarms?state=all&severity=critical",
+        "/api/v1/reconciliation?tolerance=15",
+    ] {
+        assert_eq!(app.get(&county, path).await.status(), 200, "{path}");
+    }
+    let park = app.store.find_park_by_code("PY08").await.unwrap().unwrap().id;
+    let (device, _) = app.device(&county, park, "electricity_meter", "EM-QUERY-1").await;
+    for (query, field) in [("bucket=2h", "bucket"), ("from=2000&to=1000", "from")] {
+        let path = format!("/api/v1/devices/{device}/series?{query}");
+        let (s, v) = json_of(app.get(&county, &path).await).await;
+        assert_eq!((s, field_of(&v).as_deref()), (422, Some(field)), "{path}: {v}");
+        assert!(!v["error"]["fields"][0]["message"].as_str().unwrap().contains("field."), "{v}");
+    }
+    assert_eq!(app.get(&county, &format!("/api/v1/devices/{device}/series?bucket=1h")).await.status(), 200);
     let (s, v) = json_of(app.get(&county, "/api/v1/reports/status?month=bad").await).await;
     assert_eq!((s, field_of(&v).as_deref()), (422, Some("month")), "{v}");
     // A body that is not JSON names the body, not a raw key.

@@ -326,12 +326,13 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> Result<Vec<Ala
     if actor.role == Role::Enterprise {
         return Err(AppError::Forbidden);
     }
-    let f = AlarmFilter {
-        open_only: q.state != "all",
-        park_id: q.park_id,
-        severity: Severity::parse(q.severity.trim()),
-        limit: 500,
-    };
+    let mut c = weiyuan_domain::validation::Checker::new();
+    if !matches!(q.state.trim(), "" | "open" | "all") {
+        c.push(weiyuan_domain::FieldError::new("state", "error.unknown_choice").with("value", q.state.trim()));
+    }
+    let severity = c.optional_choice("severity", &q.severity, Severity::parse);
+    c.finish(())?;
+    let f = AlarmFilter { open_only: q.state.trim() != "all", park_id: q.park_id, severity, limit: 500 };
     Ok(store.alarms(&actor.park_scope(), &f).await?)
 }
 

@@ -12,6 +12,7 @@ use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::{AuditCtx, Store};
 
 pub async fn list(store: &Store, actor: &Actor, filter: &ParkFilter) -> Result<Vec<Park>, AppError> {
+    filter.validate()?;
     Ok(filter.apply(store.list_parks(&actor.park_scope()).await?))
 }
 
