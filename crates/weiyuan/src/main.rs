@@ -132,7 +132,7 @@ enum Command {
     },
     /// Export parks, plans, progress, enterprises or monthly enterprise reports as xlsx or csv
     Export {
-        /// parks | plans | progress
+        /// parks | plans | progress | enterprises | reports
         kind: String,
         /// xlsx (default) or csv
         #[arg(long, default_value = "xlsx")]
@@ -145,7 +145,7 @@ enum Command {
     },
     /// Import parks, plans, progress, enterprises or monthly enterprise reports from an xlsx or csv file (all or nothing)
     Import {
-        /// parks | plans | progress
+        /// parks | plans | progress | enterprises | reports
         kind: String,
         /// The .xlsx or .csv file
         file: PathBuf,

@@ -11,8 +11,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use weiyuan_domain::Invalid;
 use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm};
-use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::telemetry::{Device, Rollup};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -24,21 +24,10 @@ use crate::error::lang_of;
 /// or there was none; the body says which were which. Answers only after the commit.
 pub async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let lang = lang_of(&headers);
-    let batch: Batch = match serde_json::from_slice(&body) {
+    let batch: Batch = match super::decode(&body) {
         Ok(b) => b,
-        Err(e) => {
-            let err = FieldError::new("body", "error.bad_json").with("detail", e);
-            return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response();
-        }
+        Err(err) => return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response(),
     };
-    if batch.readings.is_empty() {
-        let err = FieldError::new("readings", "error.no_readings");
-        return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response();
-    }
-    if batch.readings.len() > super::MAX_BATCH {
-        let err = FieldError::new("readings", "error.too_many").with("max", super::MAX_BATCH);
-        return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response();
-    }
     let token = headers.get("x-device-token").and_then(|v| v.to_str().ok());
     match s.ingestor.accept(&batch, token, lang).await {
         Ok(o) => {

@@ -14,6 +14,7 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 use weiyuan_domain::access::{Actor, Lang};
 use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm, Rejection, check_reading, parse_timestamp};
+use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::telemetry::{Credential, Device, Reading};
 use weiyuan_store::{AuditCtx, Store};
 
@@ -47,6 +48,33 @@ pub struct RawReading {
     /// A number, or true/false for an event (an alarm input).
     #[serde(default)]
     pub value: serde_json::Value,
+}
+
+/// Decode a batch as HTTP and MQTT deliver it: JSON with at least one and at most
+/// [`MAX_BATCH`] readings. The one decoder of untrusted telemetry bytes (fuzzed:
+/// `fuzz/fuzz_targets/telemetry_body.rs`).
+pub fn decode(body: &[u8]) -> Result<Batch, FieldError> {
+    let batch: Batch =
+        serde_json::from_slice(body).map_err(|e| FieldError::new("body", "error.bad_json").with("detail", e))?;
+    if batch.readings.is_empty() {
+        return Err(FieldError::new("readings", "error.no_readings"));
+    }
+    if batch.readings.len() > MAX_BATCH {
+        return Err(FieldError::new("readings", "error.too_many").with("max", MAX_BATCH));
+    }
+    Ok(batch)
+}
+
+/// A raw reading of a device of `kind` checked: its time and value, or why it is refused.
+pub fn check_raw(kind: &KindDef, raw: &RawReading, now: i64) -> Result<(i64, f64), Rejection> {
+    let ts = parse_timestamp(&raw.ts).ok_or(Rejection::BadTimestamp)?;
+    let value = match &raw.value {
+        serde_json::Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        serde_json::Value::Bool(b) => f64::from(u8::from(*b)),
+        _ => f64::NAN,
+    };
+    check_reading(kind, &raw.metric, ts, value, now)?;
+    Ok((ts, value))
 }
 
 /// One refused reading: where it was in the batch and why.
@@ -263,15 +291,10 @@ impl Ingestor {
                     return fail(Rejection::DeviceDisabled);
                 }
                 let Some(kind) = cache.kinds.get(&cred.kind) else { return fail(Rejection::UnknownMetric) };
-                let Some(ts) = parse_timestamp(&raw.ts) else { return fail(Rejection::BadTimestamp) };
-                let value = match &raw.value {
-                    serde_json::Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-                    serde_json::Value::Bool(b) => f64::from(u8::from(*b)),
-                    _ => f64::NAN,
+                let (ts, value) = match check_raw(kind, raw, now) {
+                    Ok(checked) => checked,
+                    Err(r) => return fail(r),
                 };
-                if let Err(r) = check_reading(kind, &raw.metric, ts, value, now) {
-                    return fail(r);
-                }
                 Ok(Reading { device_id: cred.id, park_id: cred.park_id, metric: raw.metric.clone(), ts, value })
             })
             .collect()
@@ -406,8 +429,15 @@ pub async fn series(
     q: &SeriesQuery,
 ) -> Result<Vec<weiyuan_store::telemetry::Rollup>, AppError> {
     let d = get(store, actor, id).await?;
-    let bucket = weiyuan_domain::telemetry::Bucket::parse(q.bucket.trim())
-        .unwrap_or(weiyuan_domain::telemetry::Bucket::FiveMinutes);
+    let mut c = weiyuan_domain::validation::Checker::new();
+    let bucket = c.optional_choice("bucket", &q.bucket, weiyuan_domain::telemetry::Bucket::parse);
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from > to
+    {
+        c.push(FieldError::new("from", "error.from_after_to"));
+    }
+    c.finish(())?;
+    let bucket = bucket.unwrap_or(weiyuan_domain::telemetry::Bucket::FiveMinutes);
     let to = q.to.unwrap_or_else(|| weiyuan_store::now_ms() + 1);
     let from = q.from.unwrap_or(to - 86_400_000);
     let rows = store.rollups(&[d.id], bucket, from, to).await?;
@@ -611,9 +641,13 @@ pub struct ReconQuery {
 }
 
 /// The tolerance asked for, or the county's.
+/// A tolerance asked for must be a share from 0 to 100 %; it is refused on its field otherwise.
 pub async fn tolerance(store: &Store, q: &ReconQuery) -> Result<f64, AppError> {
-    match q.tolerance.filter(|t| t.is_finite() && *t >= 0.0) {
-        Some(t) => Ok(t),
+    match q.tolerance {
+        Some(t) if t.is_finite() && (0.0..=100.0).contains(&t) => Ok(t),
+        Some(_) => {
+            Err(Invalid::one(FieldError::new("tolerance", "error.out_of_range").with("min", 0).with("max", 100)).into())
+        }
         None => Ok(store.recon_tolerance_pct().await?),
     }
 }

@@ -63,7 +63,7 @@ fn serial_of(topic: &str) -> &str {
 
 /// One message's readings with device and token resolved, or why the payload is unreadable.
 fn readings_of(p: &Publish) -> Result<Vec<RawReading>, String> {
-    let batch: Batch = serde_json::from_slice(&p.payload).map_err(|e| e.to_string())?;
+    let batch: Batch = super::decode(&p.payload).map_err(|e| format!("{} {}: {:?}", e.field, e.code, e.params))?;
     let serial = serial_of(&p.topic);
     Ok(batch
         .readings

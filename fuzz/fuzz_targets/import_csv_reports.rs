@@ -1,0 +1,6 @@
+#![no_main]
+//! The reports layout's importer on any csv file, as the county would upload it.
+#[path = "../common.rs"]
+mod common;
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| common::import("reports", "csv", bytes));
