@@ -204,20 +204,25 @@ pub const MAX_FUTURE_MS: i64 = 5 * 60_000;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Rejection {
-    UnknownDevice,
+    /// No device of that serial, or not with that token: one answer for both, so that a caller
+    /// without a token cannot learn which serials exist.
     WrongToken,
     DeviceDisabled,
     UnknownMetric,
-    OutOfRange { min: f64, max: f64 },
+    OutOfRange {
+        min: f64,
+        max: f64,
+    },
     NotANumber,
-    InTheFuture { max_ms: i64 },
+    InTheFuture {
+        max_ms: i64,
+    },
     BadTimestamp,
 }
 
 impl Rejection {
     pub fn code(&self) -> &'static str {
         match self {
-            Rejection::UnknownDevice => "unknown_device",
             Rejection::WrongToken => "wrong_token",
             Rejection::DeviceDisabled => "device_disabled",
             Rejection::UnknownMetric => "unknown_metric",

@@ -57,6 +57,14 @@ impl FieldError {
     }
 }
 
+/// A character a person cannot see or that turns the text around it: control characters other
+/// than line breaks and tabs, and the bidirectional overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069).
+pub fn is_hidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A rejected input: one or more field errors, all reported at once.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Invalid(pub Vec<FieldError>);
@@ -82,24 +90,33 @@ impl Checker {
         self.errors.push(e);
     }
 
-    /// A required trimmed text of at most `max` characters.
+    /// A required trimmed text of at most `max` characters, without control characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let v = value.trim();
         if v.is_empty() {
             self.push(FieldError::new(field, "error.required"));
-        } else if v.chars().count() > max {
-            self.push(FieldError::new(field, "error.too_long").with("max", max));
+        } else {
+            self.plain(field, v, max);
         }
         v.to_string()
     }
 
-    /// An optional trimmed text of at most `max` characters.
+    /// An optional trimmed text of at most `max` characters, without control characters.
     pub fn optional_text(&mut self, field: &str, value: &str, max: usize) -> String {
         let v = value.trim();
+        self.plain(field, v, max);
+        v.to_string()
+    }
+
+    /// Length and characters of a text: line breaks and tabs may stand in a longer text, other
+    /// control characters (NUL, escape, bidirectional overrides…) never, since they hide or
+    /// disguise what a name says in pages, exports and logs.
+    fn plain(&mut self, field: &str, v: &str, max: usize) {
         if v.chars().count() > max {
             self.push(FieldError::new(field, "error.too_long").with("max", max));
+        } else if let Some(c) = v.chars().find(|c| is_hidden(*c)) {
+            self.push(FieldError::new(field, "error.control_char").with("code", format!("U+{:04X}", c as u32)));
         }
-        v.to_string()
     }
 
     /// A decimal with at most two fraction digits within [min, max].
@@ -230,6 +247,29 @@ fn parse_error(field: &str, e: ParseFixedError) -> FieldError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_refuse_hidden_characters_but_keep_line_breaks() {
+        let mut c = Checker::new();
+        assert_eq!(c.text("name", "平阳县鑫达电子有限公司", 50), "平阳县鑫达电子有限公司");
+        assert_eq!(c.optional_text("description", "第一行\n第二行\t备注", 200), "第一行\n第二行\t备注");
+        assert!(c.finish(()).is_ok());
+        let mut c = Checker::new();
+        c.text("name", "万洋\u{0}众创城", 50);
+        c.optional_text("note", "abc\u{202E}fdp.exe", 50);
+        c.text("contact", "\u{1b}[31m张三", 50);
+        let e = c.finish(()).unwrap_err().0;
+        let got: Vec<(&str, &str, &str)> =
+            e.iter().map(|e| (e.field.as_str(), e.code.as_str(), e.params[0].1.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("name", "error.control_char", "U+0000"),
+                ("note", "error.control_char", "U+202E"),
+                ("contact", "error.control_char", "U+001B")
+            ]
+        );
+    }
 
     #[test]
     fn collects_every_problem_with_its_field() {

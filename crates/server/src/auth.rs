@@ -72,7 +72,7 @@ pub fn delay_after(n: i64) -> i64 {
 /// client address (growing delays) and per client address over all usernames, in the database
 /// so every server shares them; failures at one address never lock the owner out at another.
 pub async fn check_login(store: &Store, username: &str, password: &str, client: &str) -> Result<User, AppError> {
-    let username = username.trim();
+    let username = &username.trim().to_ascii_lowercase();
     if password.chars().count() > MAX_PASSWORD_CHARS {
         // Never hash an unbounded input.
         return Err(AppError::BadCredentials);

@@ -73,6 +73,8 @@ pub struct AppState {
     pub destinations: alarms::destinations::Destinations,
     /// The Content-Security-Policy header, made once from `tile_url` at the first answer.
     pub csp: Arc<std::sync::OnceLock<axum::http::HeaderValue>>,
+    /// The bearer token /metrics asks for; without one, /metrics answers only on loopback.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
             import_limits: exchange::ImportLimits::default(),
             destinations: alarms::destinations::Destinations::default(),
             csp: Arc::default(),
+            metrics_token: None,
         }
     }
 }

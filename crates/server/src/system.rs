@@ -1,10 +1,13 @@
 //! Health, metrics, the OpenAPI document and static assets.
 
 use crate::AppState;
+use crate::error::{ApiError, AppError};
+use crate::extract::ClientAddr;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.schema_version().await {
@@ -23,7 +26,30 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics. With a token configured (`metrics_token`), only a caller sending it as a
+/// bearer token reads them, wherever it is; without one, only a caller on this machine
+/// (loopback), so that a server on a public address does not publish its figures.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap, ClientAddr(peer): ClientAddr) -> Response {
+    let lang = crate::error::lang_of(&headers);
+    match &state.metrics_token {
+        Some(token) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            // Compared as digests, so that the time a comparison takes says nothing of the token.
+            if Sha256::digest(given.trim().as_bytes()) != Sha256::digest(token.as_bytes()) {
+                return ApiError(AppError::Unauthenticated, lang).into_response();
+            }
+        }
+        None => {
+            let local = peer.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback());
+            if !local {
+                return ApiError(AppError::Forbidden, lang).into_response();
+            }
+        }
+    }
     let up = if state.store.ping().await.is_ok() { 1.0 } else { 0.0 };
     let body = state.metrics.render(&[("weiyuan_database_up", "1 when the database answers.", up)]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()

@@ -75,6 +75,15 @@ impl User {
 impl Store {
     pub async fn create_user(&self, ctx: &AuditCtx, u: &NewUser) -> Result<User> {
         let mut tx = self.write_tx().await?;
+        // Usernames differ in more than letter case: `COUNTY` beside `county` would be a second
+        // county that a clerk cannot tell apart.
+        let clash = sqlx::query("SELECT id FROM users WHERE lower(username) = lower($1)")
+            .bind(&u.username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if clash.is_some() {
+            return Err(StoreError::Duplicate("username"));
+        }
         let row = sqlx::query(
             "INSERT INTO users (username, display_name, password_hash, role, township_code, park_id, enterprise_id, lang, active, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -114,20 +123,22 @@ impl Store {
     }
 
     pub async fn find_user(&self, username: &str) -> Result<Option<User>> {
-        let row = sqlx::query(sql(format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE u.username = $1")))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query(sql(format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE lower(u.username) = lower($1)")))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     /// The user and its password hash, for checking a login.
     pub async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
-        let row =
-            sqlx::query(sql(format!("SELECT {USER_COLUMNS}, u.password_hash FROM {USER_FROM} WHERE u.username = $1")))
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(sql(format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM {USER_FROM} WHERE lower(u.username) = lower($1)"
+        )))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             Some(r) => Ok(Some((user_from_row(&r)?, col(&r, "password_hash")?))),
             None => Ok(None),

@@ -17,6 +17,8 @@
 //! webhook_allow_hosts = ["gw.intranet.example.gov.cn", ".robots.example.gov.cn"]
 //! # This server's MQTT client id: fixed and unique per server (the broker keeps its session):
 //! mqtt_client_id = "weiyuan-app1"
+//! # The bearer token a Prometheus scraper sends for /metrics (without it: loopback only):
+//! metrics_token = "a-long-random-string"
 //! ```
 
 use serde::Deserialize;
@@ -35,6 +37,7 @@ pub struct FileConfig {
     pub import_limits: ImportLimits,
     pub webhook_allow_hosts: Vec<String>,
     pub mqtt_client_id: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 /// The file as TOML: every key optional, an unknown key an error.
@@ -46,6 +49,7 @@ struct Raw {
     secure_cookies: Option<Flag>,
     tile_url: Option<String>,
     mqtt_client_id: Option<String>,
+    metrics_token: Option<String>,
     webhook_allow_hosts: Option<Hosts>,
     import_max_rows: Option<usize>,
     import_max_columns: Option<usize>,
@@ -118,6 +122,7 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
         import_limits: limits,
         webhook_allow_hosts: hosts.into_iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect(),
         mqtt_client_id: raw.mqtt_client_id.filter(|v| !v.trim().is_empty()),
+        metrics_token: raw.metrics_token.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()),
     })
 }
 
@@ -164,6 +169,8 @@ mod tests {
         assert!(parse("import_max_cells = \"many\"").unwrap_err().contains("import_max_cells"));
         assert_eq!(parse("import_max_rows = 0").unwrap_err(), "import_max_rows must be at least 1");
         assert_eq!(parse("secure_cookies = true").unwrap().secure_cookies, Some(true));
+        assert_eq!(parse("metrics_token = \" s3cret \"").unwrap().metrics_token.as_deref(), Some("s3cret"));
+        assert_eq!(parse("metrics_token = \"\"").unwrap().metrics_token, None);
         assert_eq!(parse("secure_cookies = \"true\"").unwrap().secure_cookies, Some(true), "the older form");
     }
 }

@@ -61,6 +61,10 @@ struct ServeArgs {
     /// with a warning)
     #[arg(long, env = "WEIYUAN_MQTT_CLIENT_ID")]
     mqtt_client_id: Option<String>,
+    /// The bearer token a scraper must send for /metrics (config `metrics_token`); without one,
+    /// /metrics answers only on this machine (loopback)
+    #[arg(long, env = "WEIYUAN_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -300,6 +304,7 @@ struct Resolved {
     import_limits: weiyuan_server::exchange::ImportLimits,
     webhook_allow_hosts: Vec<String>,
     mqtt_client_id: Option<String>,
+    metrics_token: Option<String>,
 }
 
 fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
@@ -316,6 +321,7 @@ fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
         import_limits: file.import_limits,
         webhook_allow_hosts: file.webhook_allow_hosts,
         mqtt_client_id: file.mqtt_client_id,
+        metrics_token: file.metrics_token,
     })
 }
 
@@ -323,6 +329,9 @@ fn resolve_serve(a: &ServeArgs) -> Result<Resolved, String> {
     let mut r = resolve(&a.db, a.bind.as_ref())?;
     if a.tile_url.is_some() {
         r.tile_url = a.tile_url.clone();
+    }
+    if let Some(t) = a.metrics_token.clone().filter(|t| !t.trim().is_empty()) {
+        r.metrics_token = Some(t);
     }
     if let Some(url) = a.mqtt_url.clone().filter(|u| !u.is_empty()) {
         let client_id = match a.mqtt_client_id.clone().filter(|c| !c.trim().is_empty()).or(r.mqtt_client_id.clone()) {
@@ -420,6 +429,7 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     state.import_limits = r.import_limits;
     state.destinations = weiyuan_server::alarms::destinations::Destinations::new(r.webhook_allow_hosts.clone());
     state.tile_url = r.tile_url.clone().filter(|u| !u.is_empty());
+    state.metrics_token = r.metrics_token.clone().map(|t| std::sync::Arc::from(t.trim()));
     weiyuan_server::telemetry::spawn_retention(state.store.clone());
     weiyuan_server::alarms::spawn_jobs(state.store.clone(), state.destinations.clone());
     weiyuan_server::policies::spawn_notices(state.store.clone());

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{App, PASSWORD};
+use common::{App, PASSWORD, json_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -145,6 +145,20 @@ async fn weak_and_published_passwords_are_refused_with_the_reason(app: &App) {
     assert!(v["error"]["message"].as_str().unwrap().contains("太容易被猜到"), "{v}");
     let r = app.send(&t, "POST", "/api/v1/users", user("Kunshan-River-Bend-4471")).await;
     assert_eq!(r.status(), StatusCode::CREATED);
+    // Usernames differ in more than letter case: a second `COUNTY` is refused on the username,
+    // and a login finds a user in any case (a new one is kept in lower case).
+    let twin =
+        json!({"username": "COUNTY", "display_name": "冒名", "role": "county", "password": "Kunshan-River-Bend-4471"});
+    let (s, v) = json_of(app.send(&t, "POST", "/api/v1/users", twin).await).await;
+    assert_eq!((s, v["error"]["fields"][0]["field"].as_str()), (422, Some("username")), "{v}");
+    let login = |username: &'static str| {
+        app.client()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": "Kunshan-River-Bend-4471"}))
+            .send()
+    };
+    assert_eq!(login("KunYang").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.store.find_user("kunyang").await.unwrap().unwrap().username, "kunyang");
 }
 
 both!(each_role_sees_its_scope_of_parks);

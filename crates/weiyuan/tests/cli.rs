@@ -122,6 +122,7 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_weiyuan"))
         .args(["serve", "--bind", &bind, "--database-url", &db.url, "--tile-url", tiles])
         .env("RUST_LOG", "warn")
+        .env("WEIYUAN_METRICS_TOKEN", "scrape-7f3a-lantern")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -137,6 +138,19 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
     }
     let health = health.expect("server answers /healthz");
     assert_eq!((health["status"].as_str(), health["database"].as_str()), (Some("ok"), Some("sqlite")));
+    // With a metrics token set, /metrics answers only the scraper that sends it, even on loopback.
+    let metrics = |token: Option<&str>| {
+        let mut r = client.get(format!("http://{bind}/metrics"));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(metrics(None).await.unwrap().status(), 401);
+    assert_eq!(metrics(Some("scrape-7f3a")).await.unwrap().status(), 401);
+    let m = metrics(Some("scrape-7f3a-lantern")).await.unwrap();
+    assert_eq!(m.status(), 200);
+    assert!(m.text().await.unwrap().contains("weiyuan_database_up 1"));
     // No demo data with `serve`.
     let store = db.store().await;
     assert!(store.list_parks(&weiyuan_domain::access::ParkScope::All).await.unwrap().is_empty());

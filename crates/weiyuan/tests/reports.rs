@@ -488,6 +488,11 @@ async fn bad_query_values_and_odd_figures_are_refused_in_one_error_shape(app: &A
     let v: Value = r.json().await.unwrap();
     assert_eq!(field_of(&v).as_deref(), Some("body"), "{v}");
     assert!(!v["error"]["message"].as_str().unwrap().contains("field."), "{v}");
+    // An invisible control character in a name is refused on the name, in the user's language.
+    let (s, v) = json_of(app.send(&county, "POST", "/api/v1/parks", json!({"name": "萧江\u{0}轻工园"})).await).await;
+    let name = v["error"]["fields"].as_array().unwrap().iter().find(|f| f["field"] == "name").cloned();
+    assert_eq!(s, 422, "{v}");
+    assert!(name.as_ref().is_some_and(|n| n["message"].as_str().unwrap().contains("U+0000")), "{v}");
     // Half a person, a report from 1900: refused, nothing written.
     let demo = app.store.find_enterprise(weiyuan::demo::DEMO_ENTERPRISE).await.unwrap().unwrap();
     let path = format!("/api/v1/enterprises/{}/reports", demo.id);

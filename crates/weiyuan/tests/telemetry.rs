@@ -61,7 +61,8 @@ async fn a_mixed_batch_keeps_exactly_the_good_readings(app: &App) {
     assert_eq!(
         reasons,
         [
-            (1, "unknown_device"),
+            // An unknown serial answers as a wrong token does: nobody learns which serials exist.
+            (1, "wrong_token"),
             (3, "wrong_token"),
             (4, "unknown_metric"),
             (5, "out_of_range"),

@@ -218,7 +218,7 @@ impl Ingestor {
         }
         let now = weiyuan_store::now_ms();
         let mut checked = self.check(batch, header_token, now);
-        let unknown = checked.iter().any(|r| matches!(r, Err((_, Rejection::UnknownDevice | Rejection::WrongToken))));
+        let unknown = checked.iter().any(|r| matches!(r, Err((_, Rejection::WrongToken))));
         if unknown && self.age().is_some_and(|a| a > RELOAD_AT_MOST) {
             self.reload().await?;
             checked = self.check(batch, header_token, now);
@@ -273,7 +273,7 @@ impl Ingestor {
             .iter()
             .map(|raw| {
                 let fail = |r: Rejection| Err((raw, r));
-                let Some(cred) = cache.devices.get(&raw.device) else { return fail(Rejection::UnknownDevice) };
+                let Some(cred) = cache.devices.get(&raw.device) else { return fail(Rejection::WrongToken) };
                 let token = raw
                     .token
                     .as_deref()

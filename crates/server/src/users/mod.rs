@@ -80,7 +80,8 @@ pub async fn prepare_demo(store: &Store, form: &UserForm) -> Result<NewUser, App
 
 async fn prepare_with(store: &Store, form: &UserForm, demo_password: bool) -> Result<NewUser, AppError> {
     let mut c = Checker::new();
-    let username = form.username.trim().to_string();
+    // Usernames are kept in lower case, and a login finds them in any case.
+    let username = form.username.trim().to_ascii_lowercase();
     if username.is_empty() {
         c.push(FieldError::new("username", "error.required"));
     } else if !valid_username(&username) {
