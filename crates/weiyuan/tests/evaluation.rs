@@ -200,6 +200,29 @@ async fn a_run_is_computed_checked_published_and_read_in_scope(app: &App) {
     let e3 = cells.iter().find(|r| r.iter().any(|c| c.contains("规则测试") && c.ends_with("3有限公司"))).unwrap();
     assert!(e3.iter().any(|c| c == "120.51") && e3.iter().any(|c| c.starts_with("B ")), "{e3:?}");
     assert!(cells.iter().all(|r| !r.iter().any(|c| c.contains("万洋"))), "only the township's parks");
+    // Each office gets its worklist: the tax office the reliefs of A (100 %) and B (80 %), the
+    // power office the surcharges of D (0.3 元/kWh × the year's kWh), the water office none (no
+    // water surcharge in the default method).
+    let mut rows = |name: &str| -> Vec<Vec<String>> {
+        let sheet = book.worksheet_range(name).unwrap();
+        sheet.rows().skip(2).map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+    };
+    let tax = rows("税务部门：土地使用税减免");
+    let e3_tax = tax.iter().find(|r| r[1] == e3[1]).expect("a B-class enterprise gets its relief");
+    assert_eq!((e3_tax[4].as_str(), e3_tax[7].as_str()), ("B 提升发展类", "80"), "{e3_tax:?}");
+    assert!(tax.iter().all(|r| r[4].starts_with("A ") || r[4].starts_with("B ")), "{tax:?}");
+    let judged_d = cells.iter().filter(|r| r.iter().any(|c| c.starts_with("D "))).count();
+    let power = rows("电力部门：用电加价");
+    assert_eq!(power.len(), judged_d, "{power:?}");
+    for r in &power {
+        let (kwh, rate, amount): (f64, f64, f64) =
+            (r[6].parse().unwrap(), r[7].parse().unwrap(), r[8].parse().unwrap());
+        assert!(
+            r[4].starts_with("D ") && rate == 0.3 && (amount - (kwh * rate * 100.0).round() / 100.0).abs() < 0.005,
+            "{r:?}"
+        );
+    }
+    assert!(rows("水务部门：用水加价").is_empty());
 }
 
 both!(a_method_saved_is_versioned_and_used_by_the_next_run);

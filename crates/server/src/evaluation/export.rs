@@ -1,7 +1,10 @@
 //! The published list as a workbook, in the shape counties publish it: one sheet of judged
 //! enterprises (names, park, township, industry, land and its rule, every indicator with its
 //! unit, score, rank, class, the class-tied amounts) and one of the enterprises not judged, with
-//! the reason. Headers in the caller's language.
+//! the reason; then, for each office that applies the class-tied prices (差别化要素价格), its
+//! own worklist: the power office's electricity surcharges, the water office's water surcharges
+//! and the tax office's land-use tax reliefs, each with the figures it follows from. Headers in
+//! the caller's language.
 
 use crate::error::AppError;
 use crate::exchange::{Out, Styles, write_table};
@@ -63,6 +66,8 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
     }
     let mut judged = Vec::new();
     let mut excluded = Vec::new();
+    // The offices' worklists: [power, water, tax].
+    let mut offices: [Vec<Vec<Out>>; 3] = Default::default();
     for r in &rows {
         let s = &r.detail.subject;
         let (land, rule) = match &s.land {
@@ -107,6 +112,50 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
                     history.get(&r.enterprise_id).map(Vec::as_slice).unwrap_or(&[]),
                 );
                 let amounts = method.policy(class).map(|p| policy_amounts(p, years, &s.totals)).unwrap_or_default();
+                let who = || {
+                    vec![
+                        Out::Empty,
+                        Out::text(&r.enterprise),
+                        Out::text(&r.credit_code),
+                        Out::text(&r.park),
+                        Out::text(format!(
+                            "{} {}",
+                            class.code(),
+                            t(lang, &format!("evaluation.class.{}", class.code()))
+                        )),
+                    ]
+                };
+                if amounts.electricity_rate > 0.0 {
+                    let mut row = who();
+                    row.extend([
+                        Out::Num(years as f64),
+                        Out::Num(round2(s.totals.electricity)),
+                        Out::Num(amounts.electricity_rate),
+                        Out::Num(amounts.electricity_surcharge),
+                    ]);
+                    offices[0].push(row);
+                }
+                if amounts.water_rate > 0.0 {
+                    let mut row = who();
+                    row.extend([
+                        Out::Num(years as f64),
+                        Out::Num(round2(s.totals.water)),
+                        Out::Num(amounts.water_rate),
+                        Out::Num(amounts.water_surcharge),
+                    ]);
+                    offices[1].push(row);
+                }
+                if amounts.land_tax_relief_pct > 0.0 {
+                    let mut row = who();
+                    let land = match &s.land {
+                        Land::Parcel { mu } | Land::Apportioned { mu, .. } => {
+                            Out::Num((mu * 10_000.0).round() / 10_000.0)
+                        }
+                        Land::Unknown => Out::Empty,
+                    };
+                    row.extend([land, Out::Num(round2(o.tax_per_mu)), Out::Num(amounts.land_tax_relief_pct)]);
+                    offices[2].push(row);
+                }
                 row.extend([
                     Out::Num(o.score),
                     Out::Num(o.rank as f64),
@@ -138,8 +187,10 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
     for (n, r) in judged.iter_mut().enumerate() {
         r[0] = Out::Num(n as f64 + 1.0);
     }
-    for (n, r) in excluded.iter_mut().enumerate() {
-        r[0] = Out::Num(n as f64 + 1.0);
+    for table in std::iter::once(&mut excluded).chain(offices.iter_mut()) {
+        for (n, r) in table.iter_mut().enumerate() {
+            r[0] = Out::Num(n as f64 + 1.0);
+        }
     }
     let title = tf(
         lang,
@@ -162,6 +213,50 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
     ex_headers.push(t(lang, "evaluation.col.reason"));
     write_table(ws, &styles, &title, &ex_headers, &[6.0, 34.0, 22.0, 24.0, 10.0, 10.0, 8.0, 60.0], &excluded, None)
         .map_err(xlsx)?;
+    let who: Vec<&str> = [
+        "evaluation.col.no",
+        "evaluation.col.enterprise",
+        "field.credit_code",
+        "evaluation.col.park",
+        "evaluation.col.class",
+    ]
+    .iter()
+    .map(|k| t(lang, k))
+    .collect();
+    let sheets: [(&str, &[&str]); 3] = [
+        (
+            "evaluation.sheet.power",
+            &[
+                "evaluation.col.years_in_class",
+                "evaluation.col.electricity_kwh",
+                "evaluation.col.electricity_rate",
+                "evaluation.col.electricity_surcharge",
+            ],
+        ),
+        (
+            "evaluation.sheet.water",
+            &[
+                "evaluation.col.years_in_class",
+                "evaluation.col.water_m3",
+                "evaluation.col.water_rate",
+                "evaluation.col.water_surcharge",
+            ],
+        ),
+        (
+            "evaluation.sheet.tax",
+            &["evaluation.col.land", "evaluation.col.tax_per_mu", "evaluation.col.land_tax_relief"],
+        ),
+    ];
+    for ((sheet, columns), rows) in sheets.iter().zip(&offices) {
+        let mut headers = who.clone();
+        headers.extend(columns.iter().map(|k| t(lang, k)));
+        let ws = book.add_worksheet();
+        ws.set_name(t(lang, sheet)).map_err(xlsx)?;
+        let mut widths = vec![6.0, 34.0, 22.0, 24.0, 16.0];
+        widths.extend(std::iter::repeat_n(16.0, columns.len()));
+        write_table(ws, &styles, &format!("{title} · {}", t(lang, sheet)), &headers, &widths, rows, None)
+            .map_err(xlsx)?;
+    }
     let bytes = book.save_to_buffer().map_err(xlsx)?;
     Ok((bytes, format!("{title}.xlsx")))
 }
