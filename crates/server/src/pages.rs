@@ -302,6 +302,40 @@ pub fn problems(e: &AppError, tr: Tr) -> Vec<String> {
     }
 }
 
+/// A page's file upload (multipart, with the session's CSRF token in `_csrf` and the file in
+/// `file`): its name and bytes, or `None` when no file was chosen. The whole body is read before
+/// anything is answered (a server that answers a large upload first cuts the connection, and the
+/// browser then shows nothing); a body past `limit` is refused on the file's field.
+pub async fn upload(
+    state: &AppState,
+    u: &PageUser,
+    req: Request,
+    limit: usize,
+) -> Result<Option<(String, axum::body::Bytes)>, PageError> {
+    let invalid =
+        |code: &str| AppError::Invalid(weiyuan_domain::Invalid::one(weiyuan_domain::FieldError::new("file", code)));
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| u.fail()(invalid("error.body_too_large")))?;
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let mut form = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|_| u.fail()(invalid("import.no_file")))?;
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(|_| u.fail()(invalid("error.body_too_large")))?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    u.caller.check_csrf(Some(&csrf)).map_err(u.fail())?;
+    Ok(file.filter(|(_, b)| !b.is_empty()))
+}
+
 /// After a successful form post: back to a page with 303 See Other.
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()

@@ -238,7 +238,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             ReadPark
         }
         ("POST", "/api/v1/service-requests/{id}/steps" | "/service-requests/{id}/steps") => OperatorPark,
-        ("POST", "/api/v1/service-requests/{id}/attachments") => File,
+        ("POST", "/api/v1/service-requests/{id}/attachments" | "/service-requests/{id}/attachments") => File,
         // Cultivation: the library for staff; an enterprise's record read in scope, kept by its
         // township or the county.
         ("GET", "/api/v1/cultivation" | "/cultivation") => Staff,
@@ -1248,12 +1248,16 @@ async fn call(app: &App, s: &Session, spec: &RouteSpec, t: &Target) -> Outcome {
         req.send().await.unwrap()
     } else if method == Method::GET {
         s.client.get(&url).send().await.unwrap()
-    } else if spec.path == "/exchange/import/{kind}" {
+    } else if spec.path == "/exchange/import/{kind}" || spec.path == "/service-requests/{id}/attachments" {
         // A file upload, as a browser sends it.
         let boundary = "weiyuanboundary7MA4YWxk";
+        let (name, content) = match spec.path {
+            "/exchange/import/{kind}" => ("parks.csv", t.csv.as_str()),
+            _ => ("营业执照.pdf", "%PDF-1.4 test"),
+        };
         let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"parks.csv\"\r\nContent-Type: text/csv\r\n\r\n{}\r\n--{boundary}--\r\n",
-            s.csrf, t.csv
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n--{boundary}--\r\n",
+            s.csrf
         );
         s.client
             .post(&url)

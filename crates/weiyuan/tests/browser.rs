@@ -18,6 +18,23 @@ use weiyuan_store::Backend;
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A minimal WebDriver client: just the commands these tests need.
+/// A directory of the test's own files, removed when it goes out of scope (a failed test too).
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A wait on a condition with a deadline of 30 s, checked every 100 ms: long enough for a page on a
 /// busy CI machine, and only ever reached when the page is wrong.
 struct Waiting(std::time::Instant);
@@ -919,6 +936,23 @@ async fn an_operator_offers_a_service_an_enterprise_requests_it_and_rates_it() {
     b.wait_url("/service-requests/").await;
     b.wait_text("#request-state", "待受理").await;
     let id: i64 = b.url().await.rsplit('/').next().unwrap().split('?').next().unwrap().parse().unwrap();
+    // The enterprise attaches its documents from the page: a page disguised as a picture is
+    // refused with the reason and nothing stored; a real PNG is stored and confirmed.
+    let dir = TempDir::new("wy-attach");
+    let (fake, png) = (dir.0.join("营业执照.png"), dir.0.join("财务报表.png"));
+    std::fs::write(&fake, "<html><script>alert(1)</script></html>").unwrap();
+    std::fs::write(&png, [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64][..]].concat()).unwrap();
+    b.type_into("#f-file", fake.to_str().unwrap()).await;
+    b.click("#attach").await;
+    b.wait_el("#form-error").await;
+    assert!(b.text("#form-error").await.contains("文件"), "{}", b.text("#form-error").await);
+    assert_eq!(b.count("#attachments a").await, 0);
+    b.type_into("#f-file", png.to_str().unwrap()).await;
+    b.click("#attach").await;
+    b.wait_text("#attachments", "财务报表.png").await;
+    assert!(b.page_text().await.contains("附件已上传"));
+    assert_eq!(b.count("#attachments a").await, 1);
+    drop(dir);
     b.click("#logout").await;
     b.wait_el("#login-submit").await;
 

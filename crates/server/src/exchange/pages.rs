@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::pages::{PageCtx, PageError, PageUser, render, render_status};
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use weiyuan_store::AuditCtx;
@@ -61,41 +61,14 @@ pub async fn import(
     Path(kind): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    // Read the whole body before answering anything: a server that answers a large upload before
-    // reading it cuts the connection, and the browser then shows no answer at all.
-    let invalid =
-        |code: &str| AppError::Invalid(weiyuan_domain::Invalid::one(weiyuan_domain::FieldError::new("file", code)));
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, crate::routes::UPLOAD_LIMIT)
-        .await
-        .map_err(|_| u.fail()(invalid("error.body_too_large")))?;
-    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-    let mut form = Multipart::from_request(request, &s).await.map_err(|_| u.fail()(invalid("import.no_file")))?;
+    let file = crate::pages::upload(&s, &u, req, crate::routes::UPLOAD_LIMIT).await?;
     let kind = Kind::parse(&kind).ok_or(AppError::NotFound).map_err(u.fail())?;
-    let (mut csrf, mut file) = (String::new(), None);
-    while let Ok(Some(field)) = form.next_field().await {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("").to_string();
-                let bytes = field.bytes().await.map_err(|_| {
-                    u.fail()(AppError::Invalid(weiyuan_domain::Invalid::one(weiyuan_domain::FieldError::new(
-                        "file",
-                        "error.body_too_large",
-                    ))))
-                })?;
-                file = Some((name, bytes));
-            }
-            _ => {}
-        }
-    }
-    u.caller.check_csrf(Some(&csrf)).map_err(u.fail())?;
     let here = u.at("/exchange");
     let fail = |e: ImportError| {
         let errors = e.messages(u.caller.lang);
         render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(&here, kind.code(), None, errors))
     };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((name, bytes)) = file else {
         return Ok(fail(ImportError::file("import.no_file")));
     };
     let Some(format) = FileFormat::of_path(&name) else {

@@ -83,6 +83,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/service-requests", "Requests in scope"), get(pages::requests)),
         (page("GET", "/service-requests/{id}", "One request"), get(pages::show)),
         (page("POST", "/service-requests/{id}/steps", "Take a step on a request"), post(pages::step)),
+        (
+            page("POST", "/service-requests/{id}/attachments", "Attach a file to a request (multipart)"),
+            post(pages::attach).layer(DefaultBodyLimit::max(MAX_ATTACHMENT * 2)),
+        ),
     ]
 }
 

@@ -191,6 +191,8 @@ pub struct ShowPage {
     /// The steps the caller may take now.
     pub can: Vec<&'static str>,
     pub late: Option<&'static str>,
+    /// The enterprise or the provider's side: they may attach files.
+    pub may_attach: bool,
     pub problems: Vec<String>,
 }
 
@@ -215,7 +217,7 @@ async fn show_page(s: &AppState, u: &PageUser, id: i64, problems: Vec<String>) -
         .map(|st| st.code())
         .collect();
     let late = weiyuan_domain::services::overdue(&r.state, &r.deadlines(), weiyuan_store::now_ms()).map(|o| o.code());
-    Ok(ShowPage { ctx: u.ctx(), r, steps, files, can, late, problems })
+    Ok(ShowPage { ctx: u.ctx(), r, steps, files, can, late, may_attach: own || provider, problems })
 }
 
 pub async fn show(State(s): State<AppState>, u: PageUser, Id(id): Id) -> PageResult {
@@ -228,6 +230,29 @@ pub async fn step(State(s): State<AppState>, u: PageUser, Id(id): Id, CsrfForm(f
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
         Err(e) => {
             let u = u.at(&format!("/service-requests/{id}"));
+            let page = show_page(&s, &u, id, problems(&e, u.tr())).await.map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+/// A file attached from the request's page (multipart: `_csrf` and `file`), checked as the API
+/// checks it (size, type by content); refused on the page with the reason, nothing stored.
+pub async fn attach(State(s): State<AppState>, u: PageUser, Id(id): Id, req: axum::extract::Request) -> PageResult {
+    let here = format!("/service-requests/{id}");
+    let file = crate::pages::upload(&s, &u, req, weiyuan_domain::services::MAX_ATTACHMENT * 2).await?;
+    let outcome = match &file {
+        Some((name, bytes)) => super::attach(&s.store, &u.actor, id, name, bytes).await.map(|_| ()),
+        None => Err(AppError::Invalid(weiyuan_domain::Invalid::one(weiyuan_domain::FieldError::new(
+            "file",
+            "import.no_file",
+        )))),
+    };
+    match outcome {
+        Ok(()) => Ok(done(&format!("{here}#attachments"), "file_attached")),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let u = u.at(&here);
             let page = show_page(&s, &u, id, problems(&e, u.tr())).await.map_err(u.fail())?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
