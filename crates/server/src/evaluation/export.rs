@@ -125,25 +125,17 @@ pub async fn run_xlsx(store: &Store, actor: &Actor, run_id: i64) -> Result<(Vec<
                         )),
                     ]
                 };
-                if amounts.electricity_rate > 0.0 {
-                    let mut row = who();
-                    row.extend([
-                        Out::Num(years as f64),
-                        Out::Num(round2(s.totals.electricity)),
-                        Out::Num(amounts.electricity_rate),
-                        Out::Num(amounts.electricity_surcharge),
-                    ]);
-                    offices[0].push(row);
-                }
-                if amounts.water_rate > 0.0 {
-                    let mut row = who();
-                    row.extend([
-                        Out::Num(years as f64),
-                        Out::Num(round2(s.totals.water)),
-                        Out::Num(amounts.water_rate),
-                        Out::Num(amounts.water_surcharge),
-                    ]);
-                    offices[1].push(row);
+                // The power and water offices: a surcharge rate per unit used, and its amount.
+                let surcharges = [
+                    (amounts.electricity_rate, s.totals.electricity, amounts.electricity_surcharge),
+                    (amounts.water_rate, s.totals.water, amounts.water_surcharge),
+                ];
+                for (office, (rate, used, amount)) in offices.iter_mut().zip(surcharges) {
+                    if rate > 0.0 {
+                        let mut row = who();
+                        row.extend([Out::Num(years as f64), Out::Num(round2(used)), Out::Num(rate), Out::Num(amount)]);
+                        office.push(row);
+                    }
                 }
                 if amounts.land_tax_relief_pct > 0.0 {
                     let mut row = who();
