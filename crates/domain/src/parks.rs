@@ -1,7 +1,7 @@
 //! Parks (园区), buildings (楼栋) and units (单元): kinds, validation, totals.
 
 use crate::codes;
-use crate::units::{self, Fixed2};
+use crate::units::{self, Fixed2, ParseFixedError};
 use crate::validation::{Checker, FieldError, Invalid, text_or_number};
 use serde::{Deserialize, Serialize};
 
@@ -126,9 +126,25 @@ impl ParkForm {
         let status = c.choice("status", &self.status, ParkStatus::parse);
         let land_mu = c.decimal("land_mu", &self.land_mu, Fixed2(1), MAX_LAND_MU);
         let building_area_m2 = if self.building_area_m2.trim().is_empty() {
-            let wan =
-                c.decimal("building_area_wan_m2", &self.building_area_wan_m2, Fixed2::ZERO, MAX_BUILDING_AREA_WAN_M2);
-            units::wan_m2_to_m2(wan).unwrap_or(Fixed2::ZERO)
+            // 万㎡ as written, to the m² (six decimals), so that an export comes back unchanged.
+            let field = "building_area_wan_m2";
+            let max = units::wan_m2_to_m2(MAX_BUILDING_AREA_WAN_M2).expect("small constant");
+            match units::wan_m2_text_to_m2(&self.building_area_wan_m2) {
+                Ok(m2) if m2 >= Fixed2::ZERO && m2 <= max => m2,
+                Ok(_) => {
+                    c.push(
+                        FieldError::new(field, "error.out_of_range")
+                            .with("min", 0)
+                            .with("max", MAX_BUILDING_AREA_WAN_M2),
+                    );
+                    Fixed2::ZERO
+                }
+                Err(ParseFixedError::TooManyDecimals) => {
+                    c.push(FieldError::new(field, "error.wan_m2_decimals"));
+                    Fixed2::ZERO
+                }
+                Err(_) => c.decimal(field, &self.building_area_wan_m2, Fixed2::ZERO, MAX_BUILDING_AREA_WAN_M2),
+            }
         } else {
             let max = units::wan_m2_to_m2(MAX_BUILDING_AREA_WAN_M2).expect("small constant");
             c.decimal("building_area_m2", &self.building_area_m2, Fixed2::ZERO, max)
@@ -447,7 +463,7 @@ impl Park {
             township_code: self.township_code.clone(),
             status: self.status.code().into(),
             land_mu: self.land_mu.plain(),
-            building_area_wan_m2: self.building_area_wan_m2().plain(),
+            building_area_wan_m2: units::wan_m2_text(self.building_area_m2),
             building_area_m2: String::new(),
             leading_industries: self.leading_industries.clone(),
             enterprise_count: self.enterprise_count.to_string(),

@@ -210,6 +210,39 @@ impl<'de> Deserialize<'de> for Fixed2 {
     }
 }
 
+/// Building area in m² from a figure in 万㎡ as written (up to six decimals: 16.005 万㎡ is
+/// 160,050 m², 16.000025 万㎡ is 160,000.25 m²), exactly: the decimal point moves four places,
+/// nothing is rounded.
+pub fn wan_m2_text_to_m2(text: &str) -> Result<Fixed2, ParseFixedError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ParseFixedError::Empty);
+    }
+    let (int_part, frac_part) = t.split_once('.').unwrap_or((t, ""));
+    if frac_part.len() > 6 {
+        return Err(ParseFixedError::TooManyDecimals);
+    }
+    if !frac_part.chars().all(|c| c.is_ascii_digit()) || (t.contains('.') && frac_part.is_empty()) {
+        return Err(ParseFixedError::NotANumber);
+    }
+    let frac = format!("{frac_part:0<6}");
+    let m2 = format!("{int_part}{}.{}", &frac[..4], &frac[4..]);
+    Fixed2::parse(&m2)
+}
+
+/// Building area in 万㎡ as text that holds every m² (for forms: 160,050 m² is "16.005").
+pub fn wan_m2_text(m2: Fixed2) -> String {
+    let (sign, cents) = if m2.0 < 0 { ("-", -m2.0) } else { ("", m2.0) };
+    let frac = format!("{:06}", cents % 1_000_000);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() { format!("{sign}{}", cents / 1_000_000) } else { format!("{sign}{}.{frac}", cents / 1_000_000) }
+}
+
+/// Building area in 万㎡ as a number that holds every m² (for exports: 160,050 m² is 16.005).
+pub fn m2_as_wan_m2(m2: Fixed2) -> f64 {
+    m2.as_f64() / M2_PER_WAN_M2 as f64
+}
+
 /// Building area in m² from a figure in 万㎡.
 pub fn wan_m2_to_m2(wan: Fixed2) -> Option<Fixed2> {
     wan.times(M2_PER_WAN_M2)
@@ -264,6 +297,18 @@ mod tests {
         assert_eq!(Fixed2::parse("."), Err(ParseFixedError::NotANumber));
         assert_eq!(Fixed2::parse("1.234"), Err(ParseFixedError::TooManyDecimals));
         assert_eq!(Fixed2::parse("9999999999999999"), Err(ParseFixedError::TooLarge));
+        assert_eq!(wan_m2_text_to_m2("16.005").map(Fixed2::plain), Ok("160050".to_string()));
+        assert_eq!(wan_m2_text_to_m2("130").map(Fixed2::plain), Ok("1300000".to_string()));
+        assert_eq!(wan_m2_text_to_m2("16.000025").map(Fixed2::plain), Ok("160000.25".to_string()));
+        assert_eq!(wan_m2_text_to_m2("16.0000251"), Err(ParseFixedError::TooManyDecimals));
+        assert_eq!(wan_m2_text_to_m2("16."), Err(ParseFixedError::NotANumber));
+        assert!(wan_m2_text_to_m2("1e3").is_err() && wan_m2_text_to_m2("").is_err());
+        assert_eq!(m2_as_wan_m2(Fixed2::parse("160050").unwrap()).to_string(), "16.005");
+        for m2 in ["160050", "1300000", "160000.25", "0", "99.5"] {
+            let m2 = Fixed2::parse(m2).unwrap();
+            assert_eq!(wan_m2_text_to_m2(&wan_m2_text(m2)), Ok(m2), "{}", wan_m2_text(m2));
+        }
+        assert_eq!(wan_m2_text(Fixed2::parse("160050").unwrap()), "16.005");
     }
 
     #[test]

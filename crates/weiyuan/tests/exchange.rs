@@ -40,6 +40,15 @@ async fn what_one_database_exports_another_imports_identically(a: &App) {
     let backend = a.store.backend();
     let b = App::spawn_bare(backend).await.unwrap();
     let (ta, tb) = (a.token("county").await, b.token("county").await);
+    // A building area that is not a round hundred m² travels exactly (16.005 万㎡, not 16.01).
+    let py01 = a.store.find_park_by_code("PY01").await.unwrap().unwrap();
+    let f = py01.to_form();
+    let form = serde_json::json!({"name": f.name, "township_code": f.township_code, "status": f.status,
+        "land_mu": f.land_mu, "building_area_m2": 160_050, "leading_industries": f.leading_industries,
+        "enterprise_count": f.enterprise_count, "development_model": f.development_model, "park_type": f.park_type,
+        "progress_note": f.progress_note, "lat": f.lat, "lon": f.lon});
+    let r = a.send(&ta, "PUT", &format!("/api/v1/parks/{}", py01.id), form).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     for format in ["xlsx", "csv"] {
         let fresh = App::spawn_bare(backend).await.unwrap();
         let tf = fresh.token("county").await;
@@ -59,6 +68,8 @@ async fn what_one_database_exports_another_imports_identically(a: &App) {
         let parks = fresh.store.list_parks(&ParkScope::All).await.unwrap();
         assert_eq!(parks.len(), 20);
         let wanyang = parks.iter().find(|p| p.code == "PY08").unwrap();
+        let py01 = parks.iter().find(|p| p.code == "PY01").unwrap();
+        assert_eq!(py01.building_area_m2.plain(), "160050", "via {format}");
         assert_eq!(
             (wanyang.land_mu.plain(), wanyang.building_area_wan_m2().plain()),
             ("866.9".to_string(), "130".to_string())

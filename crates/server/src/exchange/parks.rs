@@ -58,7 +58,7 @@ fn row(seq: usize, p: &Park) -> Vec<Out> {
         Out::Num(seq as f64),
         Out::text(&p.name),
         Out::Num(p.land_mu.as_f64()),
-        Out::Num(p.building_area_wan_m2().as_f64()),
+        Out::Num(weiyuan_domain::units::m2_as_wan_m2(p.building_area_m2)),
         Out::text(&p.leading_industries),
         Out::Num(p.enterprise_count as f64),
         Out::text(zh("model", p.development_model.code())),
@@ -76,7 +76,7 @@ fn totals(parks: &[&Park]) -> Vec<Out> {
     let mut t = vec![Out::Empty; COLUMNS.len()];
     t[1] = Out::text("合计");
     t[2] = Out::Num(parks.iter().map(|p| p.land_mu).sum::<weiyuan_domain::Fixed2>().as_f64());
-    t[3] = Out::Num(weiyuan_domain::units::m2_to_wan_m2(parks.iter().map(|p| p.building_area_m2).sum()).as_f64());
+    t[3] = Out::Num(weiyuan_domain::units::m2_as_wan_m2(parks.iter().map(|p| p.building_area_m2).sum()));
     t[5] = Out::Num(parks.iter().map(|p| p.enterprise_count).sum::<i64>() as f64);
     t
 }
