@@ -33,13 +33,9 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap, ClientAd
     let lang = crate::error::lang_of(&headers);
     match &state.metrics_token {
         Some(token) => {
-            let given = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or("");
+            let given = crate::auth::bearer(&headers).unwrap_or("");
             // Compared as digests, so that the time a comparison takes says nothing of the token.
-            if Sha256::digest(given.trim().as_bytes()) != Sha256::digest(token.as_bytes()) {
+            if Sha256::digest(given.as_bytes()) != Sha256::digest(token.as_bytes()) {
                 return ApiError(AppError::Unauthenticated, lang).into_response();
             }
         }

@@ -327,12 +327,10 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> Result<Vec<Ala
         return Err(AppError::Forbidden);
     }
     let mut c = weiyuan_domain::validation::Checker::new();
-    if !matches!(q.state.trim(), "" | "open" | "all") {
-        c.push(weiyuan_domain::FieldError::new("state", "error.unknown_choice").with("value", q.state.trim()));
-    }
+    let all = c.optional_choice("state", &q.state, |s| matches!(s, "open" | "all").then_some(s == "all"));
     let severity = c.optional_choice("severity", &q.severity, Severity::parse);
     c.finish(())?;
-    let f = AlarmFilter { open_only: q.state.trim() != "all", park_id: q.park_id, severity, limit: 500 };
+    let f = AlarmFilter { open_only: all != Some(true), park_id: q.park_id, severity, limit: 500 };
     Ok(store.alarms(&actor.park_scope(), &f).await?)
 }
 
