@@ -213,6 +213,13 @@ pub struct Evaluator {
     _granted: (),
 }
 
+/// `Assessor`: setting the townships' yearly targets that the monthly supervision assesses
+/// them against: the county.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Assessor {
+    _granted: (),
+}
+
 /// `Objector`: objecting to one enterprise's draft evaluation result: the county or the township
 /// of the enterprise's park.
 #[derive(Debug, PartialEq, Eq)]
@@ -348,6 +355,10 @@ impl Actor {
         if self.is_county() { Ok(Evaluator { _granted: () }) } else { Err(Denied::Forbidden) }
     }
 
+    pub fn assessor(&self) -> Result<Assessor, Denied> {
+        if self.is_county() { Ok(Assessor { _granted: () }) } else { Err(Denied::Forbidden) }
+    }
+
     /// For an enterprise of this park: its township (or the county).
     /// A catalogue desk for a park's catalogue, or for the county's (`None`).
     pub fn service_desk(&self, park: Option<&ParkRef>) -> Result<ServiceDesk, Denied> {
@@ -476,6 +487,14 @@ mod tests {
         let ent = actor(Role::Enterprise, None, Some(7), Some(42));
         assert_eq!(ent.unit_desk(&OWN), Err(Denied::Forbidden));
         assert_eq!(ent.park_authority(&OWN), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn only_the_county_sets_the_townships_targets() {
+        assert!(actor(Role::County, None, None, None).assessor().is_ok());
+        assert_eq!(actor(Role::Township, Some("330326103"), None, None).assessor(), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Operator, None, Some(7), None).assessor(), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Enterprise, None, Some(7), Some(42)).assessor(), Err(Denied::Forbidden));
     }
 
     #[test]

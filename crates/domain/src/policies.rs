@@ -54,6 +54,15 @@ impl Figure {
 /// 规上 for industry: main-business revenue of at least 20 million yuan a year (2,000 万元).
 pub const ABOVE_SIZE_REVENUE_WAN: Fixed2 = Fixed2::from_units(2_000);
 
+/// 小升规 (an enterprise that moved above the designated size): registered 规上, its revenue in the
+/// year (to date) at or over the 2,000 万元 line, and under it, or not reported, the year before.
+/// The policies' 小升规 criterion and the townships' 小升规 target both count by this rule.
+pub fn scaled_up(size: EnterpriseSize, revenue: Fixed2, prior_revenue: Option<Fixed2>) -> bool {
+    size == EnterpriseSize::Above
+        && revenue >= ABOVE_SIZE_REVENUE_WAN
+        && prior_revenue.is_none_or(|p| p < ABOVE_SIZE_REVENUE_WAN)
+}
+
 /// One condition of eligibility, on data the platform holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -432,7 +441,7 @@ fn judge(k: &Criterion, f: &Facts, today: Option<time::Date>) -> (bool, bool) {
             let revenue = f.year.as_ref().map(|y| y.revenue).unwrap_or(Fixed2::ZERO);
             let prior_below = f.prior_revenue.is_none_or(|p| p < ABOVE_SIZE_REVENUE_WAN);
             (
-                f.size == EnterpriseSize::Above && revenue >= ABOVE_SIZE_REVENUE_WAN && prior_below,
+                scaled_up(f.size, revenue, f.prior_revenue),
                 prior_below && within_near(revenue, ABOVE_SIZE_REVENUE_WAN, true),
             )
         }

@@ -88,9 +88,22 @@ pub fn field_error(lang: Lang, e: &FieldError) -> String {
     tf(lang, &e.code, &e.params)
 }
 
-/// The label of a field, for messages that name it.
-pub fn field_label(lang: Lang, field: &str) -> &'static str {
-    t(lang, &format!("field.{field}"))
+/// The label of a field, for messages that name it. A field of a row in a table form is named
+/// `<row>.<field>` (`330326103.admitted`, a township's target): the row's name (a township's,
+/// or the row's own label) before the field's label, "萧江镇 入园企业".
+pub fn field_label(lang: Lang, field: &str) -> String {
+    if let Some(label) = known(lang, &format!("field.{field}")) {
+        return label.to_string();
+    }
+    if let Some((row, name)) = field.split_once('.') {
+        let row = match weiyuan_domain::codes::township(row) {
+            Some(t) if lang == Lang::En => t.name_en.to_string(),
+            Some(t) => t.name.to_string(),
+            None => known(lang, &format!("field.{row}")).unwrap_or(row).to_string(),
+        };
+        return format!("{row} {}", field_label(lang, name));
+    }
+    t(lang, &format!("field.{field}")).to_string()
 }
 
 /// A check's number as the pages show numbers ("2,384", "1,329,600.5"); years, months, codes and

@@ -134,6 +134,7 @@ fn all_schemas() -> Value {
         crate::services::schemas(),
         crate::cultivation::schemas(),
         crate::operation::schemas(),
+        crate::supervision::schemas(),
     ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), feature) {
             all.extend(more);
@@ -193,7 +194,8 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         _ => crate::policies::body_schema(method, path)
             .or_else(|| crate::services::body_schema(method, path))
             .or_else(|| crate::cultivation::body_schema(method, path))
-            .or_else(|| crate::operation::body_schema(method, path)),
+            .or_else(|| crate::operation::body_schema(method, path))
+            .or_else(|| crate::supervision::body_schema(method, path)),
     }
 }
 

@@ -294,7 +294,7 @@ pub fn problems(e: &AppError, tr: Tr) -> Vec<String> {
             .fields(tr.0)
             .into_iter()
             .map(|f| {
-                let label = tr.t(&format!("field.{}", f.field));
+                let label = i18n::field_label(tr.0, &f.field);
                 if label.starts_with("field.") { f.message } else { format!("{label}：{}", f.message) }
             })
             .collect(),

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::{
     admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, grading, lotteries, parks,
-    progress, reports, rules, supervision, system, telemetry, users,
+    progress, reports, rules, system, telemetry, users,
 };
 use axum::extract::DefaultBodyLimit;
 
@@ -231,20 +231,6 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 "Endorse or refuse (township); award, recommend or refuse (county)",
             ),
             post(grading::api::decide_stars),
-        ),
-        // Townships: monthly supervision and the quarterly bulletin
-        (
-            api(
-                "GET",
-                "/api/v1/supervision",
-                "supervision",
-                "Townships against their targets at a month's end, ranked",
-            ),
-            get(supervision::api::supervision),
-        ),
-        (
-            api("GET", "/api/v1/supervision/bulletin.xlsx", "supervision", "The quarterly bulletin as a workbook"),
-            get(supervision::api::bulletin_xlsx),
         ),
         // Per-mu evaluation (亩均论英雄)
         (
@@ -610,8 +596,6 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             page("POST", "/star-applications/{id}/decision", "Decide a star application"),
             post(grading::pages::decide_stars),
         ),
-        (page("GET", "/supervision", "Townships' monthly supervision"), get(supervision::pages::supervision)),
-        (page("GET", "/supervision/bulletin", "The quarterly bulletin, printable"), get(supervision::pages::bulletin)),
         (page("GET", "/evaluation", "Evaluation runs"), get(evaluation::pages::runs)),
         (page("POST", "/evaluation/runs", "Compute a draft run (county)"), post(evaluation::pages::compute)),
         (page("GET", "/evaluation/mine", "The enterprise's own latest result"), get(evaluation::pages::mine)),
@@ -699,6 +683,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     routes.extend(crate::cultivation::routes());
     routes.extend(crate::operation::routes());
     routes.extend(crate::workbench::routes());
+    routes.extend(crate::supervision::routes());
     routes
 }
 

@@ -26,6 +26,7 @@ pub use schema::LATEST_SCHEMA_VERSION;
 mod scope;
 pub mod services;
 pub mod settings;
+pub mod supervision;
 pub mod telemetry;
 pub mod testing;
 pub mod users;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "enterprise_years", include_str!("../migrations/0017_enterprise_years.sql")),
     (18, "operation", include_str!("../migrations/0018_operation.sql")),
     (19, "environment_rules", include_str!("../migrations/0019_environment_rules.sql")),
+    (20, "township_targets", include_str!("../migrations/0020_township_targets.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

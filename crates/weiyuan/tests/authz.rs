@@ -208,6 +208,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // Townships' supervision and bulletins: the county and the townships.
         ("GET", "/api/v1/supervision" | "/api/v1/supervision/bulletin.xlsx") => Government,
         ("GET", "/supervision" | "/supervision/bulletin") => Government,
+        ("GET", "/api/v1/supervision/targets" | "/supervision/targets") => Government,
+        ("PUT", "/api/v1/supervision/targets") | ("POST", "/supervision/targets") => CountyOnly,
         ("PUT", "/api/v1/enterprises/{id}/land") => EditUnits,
         // Policies: the library is read by all (each sees who qualifies in its scope); the county
         // writes, publishes and notifies; an enterprise applies for itself; its township reviews
@@ -541,6 +543,11 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         };
         let id = store.create_webhook(&sys, &d).await.unwrap();
         (id.to_string(), json!({}), vec![])
+    } else if path.ends_with("/supervision/targets") {
+        // A year of its own per request, so a refused one never meets a saved one.
+        let (year, admitted) = ((2000 + n % 100).to_string(), (n % 50 + 1).to_string());
+        let body = json!({"year": year, "targets": [{"township_code": "330326103", "admitted": admitted}]});
+        (String::new(), body, vec![("year", year), ("330326103.admitted", admitted)])
     } else if path.ends_with("/reconciliation/tolerance") {
         let (body, form) = fields_of(&[("tolerance", "12.5".into())]);
         (String::new(), body, form)

@@ -782,6 +782,21 @@ async fn the_county_computes_and_publishes_an_evaluation_and_an_enterprise_reads
     b.wait_el("#summary").await;
     assert!(b.text("#summary").await.contains("序时进度"));
     b.screenshot("bulletin").await;
+    // The county sets 萧江镇's own targets for the year; the supervision then assesses them.
+    b.goto(&app.url("/supervision")).await;
+    b.wait_el("#targets-link").await;
+    b.click("#targets-link").await;
+    b.wait_el("#targets-form").await;
+    b.type_into("#f-330326103-admitted", "12").await;
+    b.type_into("#f-330326103-tax_per_mu", "abc").await;
+    b.click("#save-targets").await;
+    b.wait_text("#form-error", "萧江镇 亩均税收目标").await;
+    b.type_into("#f-330326103-tax_per_mu", "8.5").await;
+    b.click("#save-targets").await;
+    b.wait_text("#done", "已保存").await;
+    b.goto(&app.url("/supervision")).await;
+    b.wait_el("#supervision tbody tr[data-township='330326103']").await;
+    assert!(b.text("#supervision thead").await.contains("亩均税收"));
     b.click("#logout").await;
     b.wait_el("#login-submit").await;
 

@@ -141,7 +141,7 @@ impl CellError {
                 ("sheet".into(), self.sheet.clone()),
                 ("row".into(), self.row.to_string()),
                 ("column".into(), self.column.clone()),
-                ("field".into(), label.to_string()),
+                ("field".into(), label),
                 ("message".into(), what),
             ],
         )

@@ -4,11 +4,13 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::exchange::FileFormat;
 use crate::exchange::api::download;
-use crate::extract::ApiUser;
+use crate::extract::{ApiUser, ApiWriter, JsonBody};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use serde_json::{Value, json};
+use weiyuan_domain::supervision::TargetsForm;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -41,4 +43,29 @@ pub async fn bulletin_xlsx(
     let title = crate::i18n::tf(u.actor.lang, "supervision.bulletin_title", &[("quarter".into(), label.clone())]);
     let bytes = super::bulletin_xlsx(&sup, &title, u.actor.lang).map_err(u.err())?;
     Ok(download(bytes, &format!("{title}.xlsx"), FileFormat::Xlsx))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct YearQuery {
+    pub year: String,
+}
+
+pub async fn targets(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let year = super::year_of(&q.year).map_err(u.err())?;
+    let targets = super::targets(&s.store, &u.actor, year).await.map_err(u.err())?;
+    Ok(Json(json!({ "year": year, "targets": targets })))
+}
+
+pub async fn set_targets(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    JsonBody(f): JsonBody<TargetsForm>,
+) -> Result<Json<Value>, ApiError> {
+    let (year, targets) = super::set_targets(&s.store, &w.actor, &f).await.map_err(w.err())?;
+    Ok(Json(json!({ "year": year, "targets": targets })))
 }

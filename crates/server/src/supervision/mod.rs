@@ -1,20 +1,98 @@
 //! Township target assessment: monthly supervision (月度督查) of each township's parks against
 //! their plans, ranked, and the quarterly bulletin (季度通报) generated from it, as a printable
 //! page and a workbook. The county and the townships read it (a bulletin is sent to every
-//! township); it shows townships' totals, never another township's parks.
+//! township); it shows townships' totals, never another township's parks. The county sets each
+//! township's own yearly targets (enterprises admitted, 小升规, tax per 亩) beside its parks'
+//! plans, with the `Assessor` capability. This feature declares its own routes.
 
 pub mod api;
 pub mod pages;
 
+use crate::AppState;
+use crate::routes::{RouteSpec, api, page};
+use axum::routing::{MethodRouter, get, post, put};
+use serde_json::{Value, json};
+
+pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    vec![
+        (
+            api(
+                "GET",
+                "/api/v1/supervision",
+                "supervision",
+                "Townships against their targets at a month's end, ranked",
+            ),
+            get(api::supervision),
+        ),
+        (
+            api("GET", "/api/v1/supervision/bulletin.xlsx", "supervision", "The quarterly bulletin as a workbook"),
+            get(api::bulletin_xlsx),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/supervision/targets",
+                "supervision",
+                "The county's targets for the townships in a year",
+            ),
+            get(api::targets),
+        ),
+        (
+            api("PUT", "/api/v1/supervision/targets", "supervision", "Set a year's targets for the townships (county)"),
+            put(api::set_targets),
+        ),
+        (page("GET", "/supervision", "Townships' monthly supervision"), get(pages::supervision)),
+        (page("GET", "/supervision/bulletin", "The quarterly bulletin, printable"), get(pages::bulletin)),
+        (page("GET", "/supervision/targets", "The townships' targets of a year"), get(pages::targets)),
+        (page("POST", "/supervision/targets", "Set the townships' targets of a year"), post(pages::set_targets)),
+    ]
+}
+
+pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
+    match (method, path) {
+        ("PUT", "/api/v1/supervision/targets") => Some("TownshipTargetsInput"),
+        _ => None,
+    }
+}
+
+pub fn schemas() -> Value {
+    let count = json!({ "type": ["integer", "string", "null"], "description": "家; empty or null: no target" });
+    json!({
+        "TownshipTargetsInput": {
+            "type": "object",
+            "required": ["year", "targets"],
+            "properties": {
+                "year": { "type": ["integer", "string"] },
+                "targets": { "type": "array", "items": {
+                    "type": "object",
+                    "required": ["township_code"],
+                    "properties": {
+                        "township_code": { "type": "string", "description": "9-digit township code" },
+                        "admitted": count,
+                        "scaled_up": count,
+                        "tax_per_mu": { "type": ["number", "string", "null"], "description": "万元/亩" }
+                    }
+                } }
+            }
+        }
+    })
+}
+
 use crate::error::AppError;
 use serde::Serialize;
+use std::collections::HashMap;
 use weiyuan_domain::access::{Actor, ParkScope, Role};
 use weiyuan_domain::codes::township;
+use weiyuan_domain::policies::scaled_up;
 use weiyuan_domain::progress::Month;
-use weiyuan_domain::supervision::{TownshipRow, supervise, verdict};
-use weiyuan_domain::validation::{FieldError, Invalid};
+use weiyuan_domain::supervision::{
+    COUNT, COUNTY_TARGETS_AT, TargetsForm, TownshipRow, TownshipTargets, admitted_by, supervise, verdict,
+};
+use weiyuan_domain::units::Fixed2;
+use weiyuan_domain::validation::{Checker, FieldError, Invalid};
+use weiyuan_store::AuditCtx;
 use weiyuan_store::Store;
-use weiyuan_store::reports::{GroupBy, ReportFilter};
+use weiyuan_store::reports::{GroupBy, ReportFilter, Totals};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Supervision {
@@ -44,8 +122,19 @@ pub fn month_of(text: &str) -> Result<Month, AppError> {
     Ok(m)
 }
 
-/// Every township with parks, at the end of `month`: its parks' plans for the year, what their
-/// progress reports and enterprises' reports show up to that month, the completion and the rank.
+/// `year` as typed in a query; empty: the year of the last month that has ended.
+pub fn year_of(text: &str) -> Result<i32, AppError> {
+    if text.trim().is_empty() {
+        return Ok(month_of("")?.year);
+    }
+    let mut c = Checker::new();
+    let year = c.integer("year", text, Month::FIRST_YEAR as i64, 2100) as i32;
+    Ok(c.finish(year)?)
+}
+
+/// Every township with parks, at the end of `month`: its parks' plans for the year and the
+/// county's targets for it, what the progress reports and the enterprises' reports show up to
+/// that month, the completion and the rank.
 pub async fn supervision(store: &Store, actor: &Actor, month: Month) -> Result<Supervision, AppError> {
     if !matches!(actor.role, Role::County | Role::Township) {
         return Err(AppError::Forbidden);
@@ -53,18 +142,18 @@ pub async fn supervision(store: &Store, actor: &Actor, month: Month) -> Result<S
     let parks = store.list_parks(&ParkScope::All).await?;
     let plans = store.list_plans(&ParkScope::All).await?;
     let reports = store.list_reports(&ParkScope::All).await?;
+    let targets = store.township_targets(month.year).await?;
     let first = Month::new(month.year, 1).unwrap_or(month);
-    let output =
-        store.report_totals(&ParkScope::All, &ReportFilter::default(), first, month, GroupBy::Township).await?;
-    let output_index = weiyuan_domain::reports::index("output").unwrap_or(0);
+    let (totals, years) = enterprise_figures(store, first, month).await?;
+    let enterprises = store.list_enterprises_in(&ParkScope::All).await?;
     let mut codes: Vec<String> = parks.iter().map(|p| p.township_code.clone()).collect();
     codes.sort();
     codes.dedup();
-    let inputs: Vec<(String, [f64; 4], [f64; 4])> = codes
+    let inputs: Vec<(String, [f64; COUNT], [f64; COUNT])> = codes
         .into_iter()
         .map(|code| {
             let ids: Vec<i64> = parks.iter().filter(|p| p.township_code == code).map(|p| p.id).collect();
-            let mut plan = [0.0; 4];
+            let mut plan = [0.0; COUNT];
             for (_, y) in plans.iter().filter(|(id, y)| ids.contains(id) && y.year == month.year) {
                 let f = &y.figures;
                 plan[0] += f.land_supply_mu.map(|v| v.as_f64()).unwrap_or(0.0);
@@ -73,21 +162,87 @@ pub async fn supervision(store: &Store, actor: &Actor, month: Month) -> Result<S
                 // Money is in 分: 1 亿元 = 10¹⁰ 分.
                 plan[3] += f.output.map(|m| m.0 as f64 / 1e10).unwrap_or(0.0);
             }
-            let mut actual = [0.0; 4];
+            if let Some(t) = targets.iter().find(|t| t.township_code == code) {
+                plan[COUNTY_TARGETS_AT..].copy_from_slice(&t.plans());
+            }
+            let mut actual = [0.0; COUNT];
             for r in reports.iter().filter(|r| ids.contains(&r.park_id) && r.month >= first && r.month <= month) {
                 actual[0] += r.land_supplied_mu.as_f64();
                 actual[1] += r.started_mu.as_f64();
                 actual[2] += r.completed_m2.as_f64();
             }
-            // Enterprises' output in 万元 → 亿元.
-            actual[3] =
-                output.iter().find(|t| t.key == code).map(|t| t.sums[output_index].as_f64() / 10_000.0).unwrap_or(0.0);
+            // The parks' enterprises: output in 万元 → 亿元; tax per 亩 of the land of the parks
+            // whose enterprises reported (the analysis's rule: land that produced nothing is not
+            // divided by).
+            let (mut output, mut tax, mut land) = (Fixed2::ZERO, Fixed2::ZERO, Fixed2::ZERO);
+            for p in parks.iter().filter(|p| p.township_code == code) {
+                if let Some(t) = totals.get(&p.id).filter(|t| t.reports > 0) {
+                    output += t.sums[figure("output")];
+                    tax += t.sums[figure("tax")];
+                    land += p.land_mu;
+                }
+            }
+            actual[3] = output.as_f64() / 10_000.0;
+            let mine = enterprises.iter().filter(|e| ids.contains(&e.park_id));
+            actual[4] = mine.clone().filter(|e| admitted_by(e.entry_date.as_deref(), month)).count() as f64;
+            actual[5] = mine
+                .filter(|e| {
+                    let (revenue, prior) = years.get(&e.id).copied().unwrap_or((Fixed2::ZERO, None));
+                    scaled_up(e.size, revenue, prior)
+                })
+                .count() as f64;
+            actual[6] = if land > Fixed2::ZERO { (tax.as_f64() / land.as_f64() * 100.0).round() / 100.0 } else { 0.0 };
             (code, plan, actual)
         })
         .collect();
     let rows = supervise(month, &inputs);
     let (best, lagging) = verdict(&rows);
     Ok(Supervision { month, rows, best, lagging })
+}
+
+fn figure(key: &str) -> usize {
+    weiyuan_domain::reports::index(key).unwrap_or(0)
+}
+
+/// The enterprises' reports from `first` to `last`: totals per park, and per enterprise its
+/// revenue in that span with its revenue in the year before (when it reported then).
+async fn enterprise_figures(
+    store: &Store,
+    first: Month,
+    last: Month,
+) -> Result<(HashMap<i64, Totals>, HashMap<i64, (Fixed2, Option<Fixed2>)>), AppError> {
+    let all = ReportFilter::default();
+    let by_park = store.report_totals(&ParkScope::All, &all, first, last, GroupBy::Park).await?;
+    let now = store.report_totals(&ParkScope::All, &all, first, last, GroupBy::Enterprise).await?;
+    let (before_first, before_last) = (first.back(12), first.back(1));
+    let before = store.report_totals(&ParkScope::All, &all, before_first, before_last, GroupBy::Enterprise).await?;
+    let id = |t: &Totals| t.key.parse::<i64>().ok();
+    let revenue = figure("revenue");
+    let prior: HashMap<i64, Fixed2> =
+        before.iter().filter(|t| t.reports > 0).filter_map(|t| Some((id(t)?, t.sums[revenue]))).collect();
+    let years = now.iter().filter_map(|t| Some((id(t)?, (t.sums[revenue], prior.get(&id(t)?).copied())))).collect();
+    Ok((by_park.into_iter().filter_map(|t| Some((id(&t)?, t))).collect(), years))
+}
+
+/// A year's targets for the townships with parks, as stored (a township without a row has none).
+pub async fn targets(store: &Store, actor: &Actor, year: i32) -> Result<Vec<TownshipTargets>, AppError> {
+    if !matches!(actor.role, Role::County | Role::Township) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(store.township_targets(year).await?)
+}
+
+/// Set a year's targets (the county): the form is checked whole, and the year's targets are
+/// replaced by it in one transaction with its audit entry.
+pub async fn set_targets(
+    store: &Store,
+    actor: &Actor,
+    form: &TargetsForm,
+) -> Result<(i32, Vec<TownshipTargets>), AppError> {
+    let assessor = actor.assessor()?;
+    let (year, targets) = form.validate()?;
+    let saved = store.set_township_targets(&assessor, &AuditCtx::from(actor), year, &targets).await?;
+    Ok((year, saved))
 }
 
 /// The workbook of a bulletin: one row per township, in rank order, units in the headers.
