@@ -36,6 +36,20 @@ pub enum Measure {
 }
 
 impl Measure {
+    pub const ALL: [Measure; 7] = [
+        Measure::TaxPerMu,
+        Measure::LeadingShare,
+        Measure::FilingRate,
+        Measure::Cultivated,
+        Measure::DeviceCoverage,
+        Measure::AlarmsHandled,
+        Measure::ServiceFunctions,
+    ];
+
+    pub fn of(key: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.key() == key)
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Measure::TaxPerMu => "tax_per_mu",

@@ -96,14 +96,25 @@ pub fn field_label(lang: Lang, field: &str) -> String {
         return label.to_string();
     }
     if let Some((row, name)) = field.split_once('.') {
-        let row = match weiyuan_domain::codes::township(row) {
-            Some(t) if lang == Lang::En => t.name_en.to_string(),
-            Some(t) => t.name.to_string(),
-            None => known(lang, &format!("field.{row}")).unwrap_or(row).to_string(),
-        };
-        return format!("{row} {}", field_label(lang, name));
+        return format!("{} {}", row_label(lang, row), field_label(lang, name));
     }
     t(lang, &format!("field.{field}")).to_string()
+}
+
+/// The name of a row of a table form: a township (by its code), a grading dimension, an
+/// evaluation group or indicator, a form field, or the n-th item of a list (`criteria.0`).
+fn row_label(lang: Lang, row: &str) -> String {
+    if let Some(t) = weiyuan_domain::codes::township(row) {
+        return if lang == Lang::En { t.name_en } else { t.name }.to_string();
+    }
+    if let Ok(i) = row.parse::<usize>() {
+        return t(lang, "field.row").replace("{n}", &(i + 1).to_string());
+    }
+    ["grading.dimension", "evaluation.group", "evaluation.indicator", "field"]
+        .iter()
+        .find_map(|family| known(lang, &format!("{family}.{row}")))
+        .unwrap_or(row)
+        .to_string()
 }
 
 /// A check's number as the pages show numbers ("2,384", "1,329,600.5"); years, months, codes and
@@ -223,6 +234,16 @@ impl Tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_of_a_table_form_is_named_by_its_row_and_its_column() {
+        assert_eq!(field_label(Lang::ZhCn, "330326103.admitted"), "萧江镇 入园企业目标");
+        assert_eq!(field_label(Lang::En, "330326103.tax_per_mu"), "Xiaojiang Target of tax per mu");
+        assert_eq!(field_label(Lang::ZhCn, "above.tax_per_mu.weight"), "规上企业 亩均税收 权重");
+        assert_eq!(field_label(Lang::ZhCn, "per_mu_benefit.points"), "亩均效益 分值");
+        assert_eq!(field_label(Lang::ZhCn, "criteria.0.min"), "享受条件 第 1 条 下限");
+        assert_eq!(field_label(Lang::ZhCn, "land_mu"), t(Lang::ZhCn, "field.land_mu"));
+    }
 
     #[test]
     fn both_catalogues_have_the_same_keys_and_no_empty_texts() {

@@ -585,6 +585,11 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/lotteries/{id}/draw", "Draw a lottery"), post(lotteries::pages::draw)),
         (page("GET", "/grading", "Park gradings and the rubric"), get(grading::pages::list)),
         (page("POST", "/grading", "Compute a draft grading (county)"), post(grading::pages::compute)),
+        (page("GET", "/grading/rubric", "The grading rubric as a form"), get(grading::pages::rubric)),
+        (
+            page("POST", "/grading/rubric", "Save a new version of the rubric (county)"),
+            post(grading::pages::set_rubric),
+        ),
         (page("GET", "/grading/{id}", "A grading"), get(grading::pages::view)),
         (page("POST", "/grading/{id}/reviews", "Enter a reviewer's score (county)"), post(grading::pages::review)),
         (page("POST", "/grading/{id}/publish", "Publish a grading (county)"), post(grading::pages::publish)),

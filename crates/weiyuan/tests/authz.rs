@@ -197,7 +197,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // county computes, reviews and publishes.
         ("GET", "/api/v1/grading/rubric" | "/api/v1/gradings" | "/grading") => AnyUser,
         ("GET", "/api/v1/gradings/{id}" | "/grading/{id}") => AnyUser,
-        ("PUT", "/api/v1/grading/rubric") | ("POST", "/api/v1/gradings" | "/grading") => CountyOnly,
+        ("GET", "/grading/rubric") => AnyUser,
+        ("PUT", "/api/v1/grading/rubric") | ("POST", "/api/v1/gradings" | "/grading" | "/grading/rubric") => CountyOnly,
         ("POST", "/api/v1/gradings/{id}/reviews" | "/grading/{id}/reviews") => CountyOnly,
         ("POST", "/api/v1/gradings/{id}/publish" | "/grading/{id}/publish") => CountyOnly,
         // Stars: a park's staff apply; its township (or the county) takes the first step.
@@ -1159,7 +1160,10 @@ async fn grading_fixture(app: &App, spec: &RouteSpec, n: u32) -> (String, Value,
     let county = system_actor();
     if path.ends_with("/rubric") {
         let rubric = weiyuan_domain::grading::Rubric::default();
-        return (String::new(), json!({"rubric": rubric, "note": format!("测试{n}")}), vec![]);
+        let mut form: Vec<(&'static str, String)> =
+            weiyuan_server::grading::pages::rubric_values(&rubric).into_iter().map(|(k, v)| (leak(&k), v)).collect();
+        form.push(("note", format!("测试{n}")));
+        return (String::new(), json!({"rubric": rubric, "note": format!("测试{n}")}), form);
     }
     if path == "/api/v1/gradings" || path == "/grading" {
         return (String::new(), json!({"year": "2024"}), vec![("year", "2024".into())]);

@@ -775,6 +775,17 @@ async fn the_county_computes_and_publishes_an_evaluation_and_an_enterprise_reads
         .cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": "return document.title", "args": []})))
         .await;
     assert_eq!(title.as_str(), Some("园区绩效评价 · 微园"), "{title}");
+    // The rubric opens as a form the county can change: moving 5 points without moving them
+    // back is refused in words.
+    b.click("#rubric-link").await;
+    b.wait_el("#rubric-form").await;
+    assert_eq!(b.count("#dimensions tbody tr").await, 9);
+    b.type_into("#f-integrity-points", "10").await;
+    b.click("#save-rubric").await;
+    b.wait_text("#form-error", "各维度分值合计须为 100，现为 105.00").await;
+    b.type_into("#f-integrity-points", "5").await;
+    b.click("#save-rubric").await;
+    b.wait_text("#done", "评价细则已保存").await;
     // The townships against their targets, and the bulletin that names them.
     b.goto(&app.url("/supervision")).await;
     b.wait_el("#supervision tbody tr").await;

@@ -230,3 +230,60 @@ async fn parks_are_graded_from_what_is_measured_and_what_reviewers_score(app: &A
     assert_eq!((s, v["error"]["field"].as_str()), (422, Some("quotas")), "{v}");
     assert_eq!(app.audit_total().await, before);
 }
+
+both_bare!(the_county_edits_the_rubric_on_its_page);
+async fn the_county_edits_the_rubric_on_its_page(app: &App) {
+    let county = app.token("county").await;
+    let (c, csrf) = app.browser("county").await;
+    let page = c.get(app.url("/grading/rubric")).send().await.unwrap().text().await.unwrap();
+    // The rubric in force fills the form: nine dimensions, how each is scored, the quotas.
+    assert_eq!(page.matches("data-dimension=").count(), 9, "{page}");
+    assert!(page.contains(r#"name="per_mu_benefit.points" id="f-per_mu_benefit-points" value="20""#), "{page}");
+    assert!(page.contains(r#"<option value="tax_per_mu" selected>"#), "{page}");
+    assert!(page.contains(r#"name="quotas.A" id="f-quotas-A" value="30""#), "{page}");
+
+    // The county drops 清廉建设 (5 points), gives them to 配套服务 and measures 安全生产 against 95 %.
+    let mut form: Vec<(String, String)> =
+        weiyuan_server::grading::pages::rubric_values(&weiyuan_domain::grading::Rubric::default())
+            .into_iter()
+            .collect();
+    let set = |form: &mut Vec<(String, String)>, k: &str, v: &str| {
+        form.retain(|(name, _)| name != k);
+        form.push((k.to_string(), v.to_string()));
+    };
+    set(&mut form, "integrity.points", "");
+    set(&mut form, "services.points", "15");
+    set(&mut form, "safety.target", "95");
+    set(&mut form, "_csrf", &csrf);
+    let r = c.post(app.url("/grading/rubric")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/grading/rubric?done=rubric_saved");
+    let (_, v) = json_of(app.get(&county, "/api/v1/grading/rubric").await).await;
+    assert_eq!(v["version"], 1, "{v}");
+    let dims = v["rubric"]["dimensions"].as_array().unwrap();
+    assert_eq!(dims.len(), 8);
+    assert!(!dims.iter().any(|d| d["key"] == "integrity"));
+    let dim = |key: &str| dims.iter().find(|d| d["key"] == key).unwrap().clone();
+    assert_eq!(dim("services")["points"], 15.0);
+    assert_eq!(dim("safety")["source"], json!({"kind": "measured", "measure": "alarms_handled", "target": 95.0}));
+    // A dimension left out stays on the form, empty, so it can be put back.
+    let page = c.get(app.url("/grading/rubric?done=rubric_saved")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"name="integrity.points" id="f-integrity-points" value="""#) && page.contains("已保存"));
+
+    // Points that do not add up to 100 and a target that is not a number are refused by field, in
+    // words, with what was typed kept, and nothing is saved.
+    let audit = app.audit_total().await;
+    set(&mut form, "services.points", "10");
+    set(&mut form, "safety.target", "九十五");
+    let r = c.post(app.url("/grading/rubric")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("安全生产 目标值：须为数字") && page.contains(r#"value="九十五""#), "{page}");
+    set(&mut form, "safety.target", "95");
+    let r = c.post(app.url("/grading/rubric")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("各维度分值合计须为 100，现为 95.00"));
+    assert_eq!(app.audit_total().await, audit);
+    let (_, v) = json_of(app.get(&county, "/api/v1/grading/rubric").await).await;
+    assert_eq!(v["version"], 1);
+}

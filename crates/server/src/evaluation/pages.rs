@@ -113,7 +113,8 @@ impl MethodPage {
     }
 }
 
-fn num(v: f64) -> String {
+/// A setting's number as a form shows it: up to four decimals, no trailing zeros.
+pub(crate) fn num(v: f64) -> String {
     let s = format!("{v:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

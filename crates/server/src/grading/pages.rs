@@ -9,7 +9,9 @@ use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, done, render, render_
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use weiyuan_domain::grading::Source;
+use std::collections::HashMap;
+use weiyuan_domain::grading::{Dimension, Measure, Rubric, Source};
+use weiyuan_domain::validation::{FieldError, Invalid};
 use weiyuan_store::grading::{GradingRun, RubricVersion};
 
 type PageResult = Result<axum::response::Response, PageError>;
@@ -206,4 +208,143 @@ pub async fn decide_stars(
 ) -> PageResult {
     let r = super::stars::decide(&s.store, &u.actor, id, &f).await.map(|_| ());
     back_to_stars(&s, &u, r).await
+}
+
+#[derive(Template)]
+#[template(path = "grading_rubric.html")]
+pub struct RubricPage {
+    pub ctx: PageCtx,
+    pub current: RubricVersion,
+    /// The dimensions the form offers: the rubric's, then the default ones it lacks.
+    pub keys: Vec<String>,
+    /// The form's values by field name (the rubric in force, or what was typed).
+    pub values: HashMap<String, String>,
+    pub problems: Vec<String>,
+}
+
+impl RubricPage {
+    fn v(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+    fn field(&self, key: &str, name: &str) -> &str {
+        self.v(&format!("{key}.{name}"))
+    }
+    fn measures(&self) -> Vec<(&'static str, &'static str)> {
+        Measure::ALL.iter().map(|m| (m.key(), m.unit())).collect()
+    }
+    fn grades(&self) -> [&'static str; 4] {
+        GRADES
+    }
+}
+
+const GRADES: [&str; 4] = ["A", "B", "C", "D"];
+
+/// The dimensions a form shows: the rubric's in its order, then the default ones it lacks (so a
+/// dimension taken out can be put back).
+fn dimension_keys(r: &Rubric) -> Vec<String> {
+    let mut keys: Vec<String> = r.dimensions.iter().map(|d| d.key.clone()).collect();
+    for d in Rubric::default().dimensions {
+        if !keys.contains(&d.key) {
+            keys.push(d.key);
+        }
+    }
+    keys
+}
+
+/// The rubric as form values: `<key>.points`, `<key>.source` (`review` or a measure),
+/// `<key>.target`, `quotas.A`…, `support.A`…, `grace_years`.
+pub fn rubric_values(r: &Rubric) -> HashMap<String, String> {
+    use crate::evaluation::pages::num;
+    let mut v = HashMap::new();
+    for d in &r.dimensions {
+        v.insert(format!("{}.points", d.key), num(d.points));
+        let (source, target) = match &d.source {
+            Source::Measured { measure, target } => (measure.key().to_string(), num(*target)),
+            Source::Review => ("review".to_string(), String::new()),
+        };
+        v.insert(format!("{}.source", d.key), source);
+        v.insert(format!("{}.target", d.key), target);
+    }
+    for (i, g) in GRADES.iter().enumerate() {
+        v.insert(format!("quotas.{g}"), num(r.quotas[i]));
+        v.insert(format!("support.{g}"), num(r.support[i]));
+    }
+    v.insert("grace_years".into(), r.grace_years.to_string());
+    v
+}
+
+/// The form's values as a rubric: a dimension with its points left empty is not in it. Numbers
+/// that are not numbers are refused here by field; whether the rubric can work is
+/// `Rubric::validate`'s (in the use case).
+pub fn rubric_from_values(v: &HashMap<String, String>, keys: &[String]) -> Result<Rubric, Invalid> {
+    let text = |name: &str| v.get(name).map(|s| s.trim()).unwrap_or("").to_string();
+    let number = |errors: &mut Vec<FieldError>, name: &str| -> f64 {
+        match text(name).parse::<f64>() {
+            Ok(x) if x.is_finite() => x,
+            _ => {
+                errors.push(FieldError::new(name, "error.not_number"));
+                0.0
+            }
+        }
+    };
+    let mut errors = Vec::new();
+    let mut dimensions = Vec::new();
+    for key in keys {
+        if text(&format!("{key}.points")).is_empty() {
+            continue;
+        }
+        let points = number(&mut errors, &format!("{key}.points"));
+        let chosen = text(&format!("{key}.source"));
+        let source = match chosen.as_str() {
+            "review" => Some(Source::Review),
+            m => Measure::of(m)
+                .map(|measure| Source::Measured { measure, target: number(&mut errors, &format!("{key}.target")) }),
+        };
+        match source {
+            Some(source) => dimensions.push(Dimension { key: key.clone(), points, source }),
+            None => {
+                errors.push(FieldError::new(&format!("{key}.source"), "error.unknown_choice").with("value", chosen))
+            }
+        }
+    }
+    let quotas = GRADES.map(|g| number(&mut errors, &format!("quotas.{g}")));
+    let support = GRADES.map(|g| number(&mut errors, &format!("support.{g}")));
+    let grace_years = match text("grace_years").parse::<u32>() {
+        Ok(y) => y,
+        Err(_) => {
+            errors.push(FieldError::new("grace_years", "error.not_integer"));
+            0
+        }
+    };
+    if errors.is_empty() { Ok(Rubric { dimensions, quotas, grace_years, support }) } else { Err(Invalid(errors)) }
+}
+
+pub async fn rubric(State(s): State<AppState>, u: PageUser) -> PageResult {
+    let current = super::rubric(&s.store).await.map_err(u.fail())?;
+    let (keys, values) = (dimension_keys(&current.rubric), rubric_values(&current.rubric));
+    Ok(render(&RubricPage { ctx: u.ctx(), current, keys, values, problems: Vec::new() }))
+}
+
+pub async fn set_rubric(
+    State(s): State<AppState>,
+    u: PageUser,
+    CsrfForm(values): CsrfForm<HashMap<String, String>>,
+) -> PageResult {
+    let current = super::rubric(&s.store).await.map_err(u.fail())?;
+    let keys = dimension_keys(&current.rubric);
+    let result = match rubric_from_values(&values, &keys) {
+        Ok(rubric) => {
+            let form = super::RubricForm { rubric, note: values.get("note").cloned().unwrap_or_default() };
+            super::set_rubric(&s.store, &u.actor, &form).await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(done("/grading/rubric", "rubric_saved")),
+        Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
+            let page = RubricPage { ctx: u.ctx(), current, keys, problems: problems(&e, u.tr()), values };
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(u.fail()(e)),
+    }
 }
