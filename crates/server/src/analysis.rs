@@ -3,6 +3,7 @@
 //! changes, the seed's per-unit indicators, the 2022 park targets (tax 25 and sales 250 万元/亩),
 //! rankings and a breakdown by industry. Totals are summed in SQL; nothing loads the rows.
 
+use crate::cache::Shelf;
 use crate::error::AppError;
 use crate::exchange::{FileFormat, Out};
 use serde::{Deserialize, Serialize};
@@ -177,35 +178,47 @@ pub struct Analysis {
     pub divisions: Vec<DivisionRow>,
 }
 
-/// Values kept with the report generation they were computed at, and when.
-type Entries<T> = std::sync::Mutex<std::collections::HashMap<String, (i64, std::time::Instant, T)>>;
-
-/// Analyses already computed, by scope, filters and period, with the report generation they
-/// were computed at. A report written in any process bumps the generation in the database, so a
-/// cached analysis is used only while no report has changed since, and for a minute at most
-/// (parks' land and floor area change without a report).
-#[derive(Default)]
+/// Analyses already computed, by scope, filters and period, at the report generation they were
+/// computed at (`crate::cache`): a report written in any process bumps the generation in the
+/// database, so a kept analysis is used only while no report has changed since; after a minute
+/// (parks' land and floor area change without a report) it is computed again.
 pub struct AnalysisCache {
-    analyses: Entries<Analysis>,
+    analyses: Shelf<Analysis>,
+    /// The JSON reply of an analysis, serialised once rather than on every request.
+    replies: Shelf<axum::body::Bytes>,
     /// (active enterprises, filed) of the big screen, by scope and month.
-    filing: Entries<(usize, usize)>,
+    filing: Shelf<(usize, usize)>,
+    /// The parks' live figures of the big screen, by scope, for five seconds.
+    glances: Shelf<Vec<crate::telemetry::ParkGlance>>,
 }
 
-const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
-const CACHE_ENTRIES: usize = 512;
-
-/// The value kept under `key`, if computed at this report generation less than a minute ago.
-fn cached<T: Clone>(entries: &Entries<T>, key: &str, generation: i64) -> Option<T> {
-    let map = entries.lock().unwrap_or_else(|e| e.into_inner());
-    map.get(key).filter(|(g, at, _)| *g == generation && at.elapsed() < CACHE_FOR).map(|(_, _, v)| v.clone())
-}
-
-fn keep<T>(entries: &Entries<T>, key: String, generation: i64, value: T) {
-    let mut map = entries.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= CACHE_ENTRIES {
-        map.clear();
+impl Default for AnalysisCache {
+    fn default() -> Self {
+        let minute = std::time::Duration::from_secs(60);
+        AnalysisCache {
+            analyses: Shelf::new(minute),
+            replies: Shelf::new(minute),
+            filing: Shelf::new(minute),
+            glances: Shelf::new(std::time::Duration::from_secs(GLANCE_SECONDS as u64)),
+        }
     }
-    map.insert(key, (generation, std::time::Instant::now(), value));
+}
+
+/// How long the big screen's live figures are kept: it refreshes itself every 30 s.
+const GLANCE_SECONDS: i64 = 5;
+
+/// The cache key of an analysis: the caller's scope, the period and the filters.
+fn analysis_key(actor: &Actor, q: &AnalysisQuery) -> String {
+    let (from, to) = q.period();
+    format!(
+        "{:?}|{from}|{to}|{}|{}|{}|{}|{}",
+        actor.park_scope(),
+        q.park_id.trim(),
+        q.township.trim(),
+        q.industry.trim().to_ascii_uppercase(),
+        q.size.trim(),
+        q.tag.trim()
+    )
 }
 
 /// `analyse`, answered from the cache when nothing it reads has changed.
@@ -214,36 +227,44 @@ pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &Analysis
         return Err(AppError::Forbidden);
     }
     q.validate()?;
-    let (from, to) = q.period();
-    let key = format!(
-        "{:?}|{from}|{to}|{}|{}|{}|{}|{}",
-        actor.park_scope(),
-        q.park_id.trim(),
-        q.township.trim(),
-        q.industry.trim().to_ascii_uppercase(),
-        q.size.trim(),
-        q.tag.trim()
-    );
     let generation = state.store.report_generation().await?;
-    if let Some(a) = cached(&state.analyses.analyses, &key, generation) {
-        return Ok(a);
+    state.analyses.analyses.through(analysis_key(actor, q), generation, || analyse(&state.store, actor, q)).await
+}
+
+/// The analysis as its JSON reply, serialised once per computed analysis.
+pub async fn analysis_json(
+    state: &crate::AppState,
+    actor: &Actor,
+    q: &AnalysisQuery,
+) -> Result<axum::body::Bytes, AppError> {
+    if actor.role == weiyuan_domain::Role::Enterprise {
+        return Err(AppError::Forbidden);
     }
-    let a = analyse(&state.store, actor, q).await?;
-    keep(&state.analyses.analyses, key, generation, a.clone());
-    Ok(a)
+    q.validate()?;
+    let generation = state.store.report_generation().await?;
+    let compute = || async {
+        let a = analyse_cached(state, actor, q).await?;
+        serde_json::to_vec(&a).map(axum::body::Bytes::from).map_err(|e| AppError::Internal(e.to_string()))
+    };
+    state.analyses.replies.through(analysis_key(actor, q), generation, compute).await
 }
 
 /// Active enterprises of the caller's scope and how many filed a month, cached like analyses.
 pub async fn filing_cached(state: &crate::AppState, actor: &Actor, month: Month) -> Result<(usize, usize), AppError> {
     let scope = actor.park_scope();
-    let key = format!("{scope:?}|{month}");
     let generation = state.store.report_generation().await?;
-    if let Some(v) = cached(&state.analyses.filing, &key, generation) {
-        return Ok(v);
-    }
-    let v = state.store.filing_counts(&scope, month).await?;
-    keep(&state.analyses.filing, key, generation, v);
-    Ok(v)
+    let compute = || async { Ok(state.store.filing_counts(&scope, month).await?) };
+    state.analyses.filing.through(format!("{scope:?}|{month}"), generation, compute).await
+}
+
+/// Every park of the caller's scope at a glance (`telemetry::overview`), kept for five seconds.
+pub async fn glances_cached(
+    state: &crate::AppState,
+    actor: &Actor,
+) -> Result<Vec<crate::telemetry::ParkGlance>, AppError> {
+    let slot = weiyuan_store::now_ms() / (GLANCE_SECONDS * 1000);
+    let compute = || crate::telemetry::overview(&state.store, actor);
+    state.analyses.glances.through(format!("{:?}", actor.park_scope()), slot, compute).await
 }
 
 pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
@@ -475,13 +496,15 @@ pub mod api {
     use crate::extract::ApiUser;
     use axum::Json;
     use axum::extract::{Query, State};
+    use axum::response::IntoResponse;
 
     pub async fn get(
         State(s): State<AppState>,
         u: ApiUser,
         Query(q): Query<super::AnalysisQuery>,
-    ) -> Result<Json<super::Analysis>, ApiError> {
-        Ok(Json(super::analyse_cached(&s, &u.actor, &q).await.map_err(u.err())?))
+    ) -> Result<axum::response::Response, ApiError> {
+        let body = super::analysis_json(&s, &u.actor, &q).await.map_err(u.err())?;
+        Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
     }
 
     /// The enterprises behind the figures, with the same query (and `field`, the order).
@@ -669,7 +692,6 @@ pub mod pages {
     pub async fn dashboard(State(s): State<AppState>, u: PageUser) -> Result<Response, PageError> {
         let q = AnalysisQuery::default();
         let a = super::analyse_cached(&s, &u.actor, &q).await.map_err(u.fail())?;
-        let parks = crate::parks::list(&s.store, &u.actor, &Default::default()).await.map_err(u.fail())?.len();
         let (active, filed) = super::filing_cached(&s, &u.actor, a.to).await.map_err(u.fail())?;
         let tr = u.tr();
         let trend = trend(&a, tr, false);
@@ -688,7 +710,9 @@ pub mod pages {
             .map(|d| serde_json::json!({ "name": format!("{} {}", d.code, d.name), "value": d.revenue.as_f64() }))
             .collect();
         let industries = serde_json::Value::Array(industries).to_string();
-        let glance = crate::telemetry::overview(&s.store, &u.actor).await.map_err(u.fail())?;
+        // Every park of the scope has its glance: their count is the parks'.
+        let glance = super::glances_cached(&s, &u.actor).await.map_err(u.fail())?;
+        let parks = glance.len();
         let map = crate::telemetry::pages::map_data(tr, &glance);
         let live = glance.iter().fold((0, 0, 0.0, 0.0), |(d, o, p, e), g| {
             (d + g.day.devices, o + g.day.online, p + g.day.people_in, e + g.day.energy_today_kwh)

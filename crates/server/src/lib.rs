@@ -11,6 +11,7 @@ pub mod alarms;
 pub mod analysis;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod cultivation;
 pub mod deals;
 pub mod enterprises;

@@ -1,0 +1,154 @@
+//! Values computed from the database and kept for the requests that follow: one `Shelf` per
+//! kind of value, each value under a key (the caller's scope and query) with the generation it
+//! was computed at (the report generation, or a time slot for live figures).
+//!
+//! - A value is used while its generation is current and it is younger than the shelf's
+//!   freshness. After that, one caller computes it again while the others are still answered
+//!   with the one kept (same generation only), so an expiry never stalls a busy screen.
+//! - Each key is computed by one caller at a time (single flight): callers that miss the same key
+//!   wait for that one's result instead of all computing it and competing for connections.
+
+use crate::error::AppError;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Keys kept per shelf; past that the shelf starts again empty.
+const ENTRIES: usize = 512;
+
+pub struct Shelf<T> {
+    entries: Mutex<HashMap<String, (i64, Instant, T)>>,
+    /// The computation under way for each key.
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    fresh_for: Duration,
+}
+
+/// How a kept value stands for a caller at a generation.
+enum Kept<T> {
+    Fresh(T),
+    /// Of this generation, older than the shelf's freshness.
+    Old(T),
+    Missing,
+}
+
+impl<T: Clone> Shelf<T> {
+    pub fn new(fresh_for: Duration) -> Self {
+        Shelf { entries: Mutex::default(), flights: Mutex::default(), fresh_for }
+    }
+
+    fn kept(&self, key: &str, generation: i64) -> Kept<T> {
+        let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(key) {
+            Some((g, at, v)) if *g == generation && at.elapsed() < self.fresh_for => Kept::Fresh(v.clone()),
+            Some((g, _, v)) if *g == generation => Kept::Old(v.clone()),
+            _ => Kept::Missing,
+        }
+    }
+
+    fn keep(&self, key: String, generation: i64, value: T) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= ENTRIES {
+            map.clear();
+        }
+        map.insert(key, (generation, Instant::now(), value));
+    }
+
+    fn flight(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if flights.len() >= ENTRIES {
+            flights.retain(|_, f| Arc::strong_count(f) > 1);
+        }
+        flights.entry(key.to_string()).or_default().clone()
+    }
+
+    /// The value under `key` at `generation`: kept, or computed by one caller at a time.
+    pub async fn through<F, Fut>(&self, key: String, generation: i64, compute: F) -> Result<T, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let old = match self.kept(&key, generation) {
+            Kept::Fresh(v) => return Ok(v),
+            Kept::Old(v) => Some(v),
+            Kept::Missing => None,
+        };
+        let flight = self.flight(&key);
+        let _turn = match (flight.try_lock(), old) {
+            (Ok(turn), _) => turn,
+            // Another caller is computing it again: the one kept is still this generation's.
+            (Err(_), Some(v)) => return Ok(v),
+            (Err(_), None) => flight.lock().await,
+        };
+        // The caller before may have computed it while this one waited.
+        if let Kept::Fresh(v) = self.kept(&key, generation) {
+            return Ok(v);
+        }
+        let v = compute().await?;
+        self.keep(key, generation, v.clone());
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Wait (yielding, for at most 10 s) until `done` holds.
+    async fn until(done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < deadline, "condition not reached in 10 s");
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn holders<T>(shelf: &Shelf<T>, key: &str) -> usize {
+        shelf.flights.lock().unwrap().get(key).map_or(0, Arc::strong_count)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_that_miss_one_key_wait_for_a_single_computation() {
+        let shelf = Arc::new(Shelf::new(Duration::from_secs(60)));
+        let computed = Arc::new(AtomicUsize::new(0));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let (shelf, computed, mut released) = (shelf.clone(), computed.clone(), released.clone());
+                tokio::spawn(async move {
+                    let compute = || async move {
+                        computed.fetch_add(1, Ordering::SeqCst);
+                        let _ = released.wait_for(|r| *r).await;
+                        Ok((720, 700))
+                    };
+                    shelf.through("county|2026-10".into(), 7, compute).await
+                })
+            })
+            .collect();
+        // Every caller holds the key's flight: one computes, fifteen wait for it.
+        until(|| holders(&shelf, "county|2026-10") == 17).await;
+        release.send(true).unwrap();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), (720, 700));
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_expired_value_is_served_while_one_caller_computes_it_again_but_never_a_changed_one() {
+        let shelf = Shelf::new(Duration::from_secs(60));
+        let long_ago = Instant::now() - Duration::from_secs(61);
+        shelf.entries.lock().unwrap().insert("k".into(), (7, long_ago, (720, 690)));
+        let flight = shelf.flight("k");
+        let refreshing = flight.lock().await;
+        // Someone is computing it again: the same generation's value answers at once.
+        let never = || async { Err::<(i32, i32), _>(AppError::Internal("must not compute".into())) };
+        assert_eq!(shelf.through("k".into(), 7, never).await.unwrap(), (720, 690));
+        drop(refreshing);
+        // Nobody is: this caller computes it again.
+        assert_eq!(shelf.through("k".into(), 7, || async { Ok((720, 700)) }).await.unwrap(), (720, 700));
+        // A report was written since (a new generation): the kept value is not served.
+        assert_eq!(shelf.through("k".into(), 8, || async { Ok((720, 710)) }).await.unwrap(), (720, 710));
+    }
+}
