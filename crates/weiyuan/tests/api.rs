@@ -575,13 +575,28 @@ both!(the_enterprise_registry_checks_codes_and_keeps_to_scope);
 async fn the_enterprise_registry_checks_codes_and_keeps_to_scope(app: &App) {
     let count = |user: &'static str| async move {
         let t = app.token(user).await;
-        app.get(&t, "/api/v1/enterprises").await.json::<Value>().await.unwrap().as_array().unwrap().len()
+        app.get(&t, "/api/v1/enterprises").await.json::<Value>().await.unwrap()["total"].as_u64().unwrap()
     };
     // The seed's counts: 59 in completed parks and 661 in parks under construction.
     assert_eq!(count("county").await, 720);
     assert_eq!(count("xiaojiang").await, 220, "萧江轻工产业小微园 only");
     assert_eq!(count("wanyang").await, 368);
     assert_eq!(count("enterprise").await, 1, "an enterprise sees itself");
+    // The list is paged, by park then id, with the total; the page size is capped.
+    let county = app.token("county").await;
+    let (s, first) = json_of(app.get(&county, "/api/v1/enterprises?size=100").await).await;
+    assert_eq!((s, first["enterprises"].as_array().unwrap().len(), first["total"].as_u64()), (200, 100, Some(720)));
+    let (_, last) = json_of(app.get(&county, "/api/v1/enterprises?size=100&page=8").await).await;
+    let ids =
+        |v: &Value| v["enterprises"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(ids(&last).len(), 20);
+    assert!(ids(&first).iter().all(|id| !ids(&last).contains(id)));
+    let (_, default) = json_of(app.get(&county, "/api/v1/enterprises").await).await;
+    assert_eq!((default["enterprises"].as_array().unwrap().len(), default["size"].as_i64()), (50, Some(50)));
+    for (query, field) in [("size=501", "size"), ("page=0", "page"), ("park_id=PY08", "park_id")] {
+        let (s, v) = json_of(app.get(&county, &format!("/api/v1/enterprises?{query}")).await).await;
+        assert_eq!((s, v["error"]["field"].as_str()), (422, Some(field)), "{query}: {v}");
+    }
 
     let op = app.token("wanyang").await;
     let park = app.park_id("PY08").await;

@@ -14,12 +14,30 @@ use weiyuan_store::enterprises::Enterprise;
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// A page of the enterprises the caller may see, by park then id, with the total.
 pub async fn list(
     State(s): State<AppState>,
     u: ApiUser,
     Query(f): Query<super::EnterpriseFilter>,
-) -> ApiResult<Json<Vec<Enterprise>>> {
-    Ok(Json(super::list(&s.store, &u.actor, &f).await.map_err(u.err())?))
+    Query(p): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let mut c = weiyuan_domain::validation::Checker::new();
+    let (page, size) = c.paging(&p.page, &p.size, super::PAGE_SIZE);
+    if !f.park_id.trim().is_empty() {
+        c.integer("park_id", &f.park_id, 1, i64::MAX);
+    }
+    c.finish(()).map_err(|e| u.err()(e.into()))?;
+    let all = super::list(&s.store, &u.actor, &f).await.map_err(u.err())?;
+    let total = all.len();
+    let rows: Vec<Enterprise> = all.into_iter().skip(((page - 1) * size) as usize).take(size as usize).collect();
+    Ok(Json(json!({ "total": total, "page": page, "size": size, "enterprises": rows })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    page: String,
+    size: String,
 }
 
 pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Enterprise>> {

@@ -12,6 +12,9 @@ use weiyuan_domain::enterprises::EnterpriseForm;
 use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::{AuditCtx, Store};
 
+/// Enterprises in one page of the API's list unless `size` asks otherwise (at most 500).
+pub const PAGE_SIZE: i64 = 50;
+
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 pub struct EnterpriseFilter {
     #[serde(default)]
