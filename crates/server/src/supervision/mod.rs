@@ -146,6 +146,17 @@ pub async fn supervision(store: &Store, actor: &Actor, month: Month) -> Result<S
     let first = Month::new(month.year, 1).unwrap_or(month);
     let (totals, years) = enterprise_figures(store, first, month).await?;
     let enterprises = store.list_enterprises_in(&ParkScope::All).await?;
+    // Each enterprise counted once, under its park's township: (admitted, 小升规) per township.
+    let township_of: HashMap<i64, &str> = parks.iter().map(|p| (p.id, p.township_code.as_str())).collect();
+    let mut counted: HashMap<&str, (f64, f64)> = HashMap::new();
+    for e in &enterprises {
+        let Some(code) = township_of.get(&e.park_id) else { continue };
+        let (revenue, prior) = years.get(&e.id).copied().unwrap_or((Fixed2::ZERO, None));
+        let c = counted.entry(code).or_default();
+        c.0 += f64::from(u8::from(admitted_by(e.entry_date.as_deref(), month)));
+        c.1 += f64::from(u8::from(scaled_up(e.size, revenue, prior)));
+    }
+    let (output_at, tax_at) = (figure("output"), figure("tax"));
     let mut codes: Vec<String> = parks.iter().map(|p| p.township_code.clone()).collect();
     codes.sort();
     codes.dedup();
@@ -177,20 +188,13 @@ pub async fn supervision(store: &Store, actor: &Actor, month: Month) -> Result<S
             let (mut output, mut tax, mut land) = (Fixed2::ZERO, Fixed2::ZERO, Fixed2::ZERO);
             for p in parks.iter().filter(|p| p.township_code == code) {
                 if let Some(t) = totals.get(&p.id).filter(|t| t.reports > 0) {
-                    output += t.sums[figure("output")];
-                    tax += t.sums[figure("tax")];
+                    output += t.sums[output_at];
+                    tax += t.sums[tax_at];
                     land += p.land_mu;
                 }
             }
             actual[3] = output.as_f64() / 10_000.0;
-            let mine = enterprises.iter().filter(|e| ids.contains(&e.park_id));
-            actual[4] = mine.clone().filter(|e| admitted_by(e.entry_date.as_deref(), month)).count() as f64;
-            actual[5] = mine
-                .filter(|e| {
-                    let (revenue, prior) = years.get(&e.id).copied().unwrap_or((Fixed2::ZERO, None));
-                    scaled_up(e.size, revenue, prior)
-                })
-                .count() as f64;
+            (actual[4], actual[5]) = counted.get(code.as_str()).copied().unwrap_or_default();
             actual[6] = if land > Fixed2::ZERO { (tax.as_f64() / land.as_f64() * 100.0).round() / 100.0 } else { 0.0 };
             (code, plan, actual)
         })
