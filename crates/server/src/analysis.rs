@@ -228,6 +228,16 @@ pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &Analysis
     }
     q.validate()?;
     let generation = state.store.report_generation().await?;
+    analysis_at(state, actor, q, generation).await
+}
+
+/// The analysis at a report generation the caller has read (and a query it has checked).
+async fn analysis_at(
+    state: &crate::AppState,
+    actor: &Actor,
+    q: &AnalysisQuery,
+    generation: i64,
+) -> Result<Analysis, AppError> {
     state.analyses.analyses.through(analysis_key(actor, q), generation, || analyse(&state.store, actor, q)).await
 }
 
@@ -243,7 +253,7 @@ pub async fn analysis_json(
     q.validate()?;
     let generation = state.store.report_generation().await?;
     let compute = || async {
-        let a = analyse_cached(state, actor, q).await?;
+        let a = analysis_at(state, actor, q, generation).await?;
         serde_json::to_vec(&a).map(axum::body::Bytes::from).map_err(|e| AppError::Internal(e.to_string()))
     };
     state.analyses.replies.through(analysis_key(actor, q), generation, compute).await
