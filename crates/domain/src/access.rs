@@ -1,6 +1,7 @@
 //! Who may see and change what. Roles and scopes from DOMAIN.md:
 //! county — everything; township — the parks in its area; operator — its one park;
-//! enterprise — itself (and, read-only, the park it sits in).
+//! enterprise — itself (and, read-only, the park it sits in); agency — a registered
+//! third-party service provider, the requests for its own services and nothing of any park.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,10 +12,11 @@ pub enum Role {
     Township,
     Operator,
     Enterprise,
+    Agency,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::County, Role::Township, Role::Operator, Role::Enterprise];
+    pub const ALL: [Role; 5] = [Role::County, Role::Township, Role::Operator, Role::Enterprise, Role::Agency];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -22,6 +24,7 @@ impl Role {
             Role::Township => "township",
             Role::Operator => "operator",
             Role::Enterprise => "enterprise",
+            Role::Agency => "agency",
         }
     }
 
@@ -70,6 +73,9 @@ pub struct Actor {
     pub park_id: Option<i64>,
     /// The enterprise of an enterprise user.
     pub enterprise_id: Option<i64>,
+    /// The service agency of an agency user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency_id: Option<i64>,
     pub lang: Lang,
 }
 
@@ -101,7 +107,15 @@ impl Actor {
                 Some(p) => ParkScope::Park(p),
                 None => ParkScope::None,
             },
+            // An agency sees no park: only the requests for its own services.
+            Role::Agency => ParkScope::None,
         }
+    }
+
+    /// The government and the parks' operators: who may read the county's lists, analyses
+    /// and monitoring in their scope (not enterprises, not service agencies).
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Role::County | Role::Township | Role::Operator)
     }
 
     pub fn can_read_park(&self, park: &ParkRef) -> bool {
@@ -123,7 +137,7 @@ impl Actor {
         match self.role {
             Role::County => true,
             Role::Township => self.can_read_park(park),
-            Role::Operator | Role::Enterprise => false,
+            Role::Operator | Role::Enterprise | Role::Agency => false,
         }
     }
 
@@ -132,7 +146,7 @@ impl Actor {
         match self.role {
             Role::County => true,
             Role::Township | Role::Operator => self.can_read_park(park),
-            Role::Enterprise => false,
+            Role::Enterprise | Role::Agency => false,
         }
     }
 
@@ -240,6 +254,13 @@ pub struct PolicyOffice {
     _granted: (),
 }
 
+/// The county keeping the registry of third-party service agencies (their names, contacts,
+/// and whether they may take requests).
+#[derive(Debug, PartialEq, Eq)]
+pub struct AgencyRegistrar {
+    _granted: (),
+}
+
 /// An enterprise applying for a policy for itself.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Applicant {
@@ -283,7 +304,8 @@ impl ServiceDesk {
 }
 
 /// The provider's side of one service request: the park's operator for the services it
-/// provides; the county for county and agency services (and, supervising, for any).
+/// provides; the agency for its own services; the county for county and agency services
+/// (and, supervising, for any).
 #[derive(Debug, PartialEq, Eq)]
 pub struct ServiceProvider {
     request_id: i64,
@@ -370,14 +392,30 @@ impl Actor {
     }
 
     /// The provider of a request for a service of `kind` (`operator`, `county`, `agency`) in
-    /// the requesting enterprise's park.
-    pub fn service_provider(&self, park: &ParkRef, kind: &str, request_id: i64) -> Result<ServiceProvider, Denied> {
+    /// the requesting enterprise's park: the county for any; the park's operator for its own;
+    /// the agency (`agency_id` of the service) for its own, wherever the park.
+    pub fn service_provider(
+        &self,
+        park: &ParkRef,
+        kind: &str,
+        agency_id: Option<i64>,
+        request_id: i64,
+    ) -> Result<ServiceProvider, Denied> {
+        if self.role == Role::Agency {
+            let own = kind == "agency" && self.agency_id.is_some() && self.agency_id == agency_id;
+            return if own { Ok(ServiceProvider { request_id }) } else { Err(Denied::Hidden) };
+        }
         let allowed = match self.role {
             Role::County => true,
             Role::Operator => kind == "operator" && self.park_id == Some(park.id),
-            Role::Township | Role::Enterprise => false,
+            Role::Township | Role::Enterprise | Role::Agency => false,
         };
         self.grant(park, allowed, ServiceProvider { request_id })
+    }
+
+    /// Keeping the registry of service agencies: the county.
+    pub fn agency_registrar(&self) -> Result<AgencyRegistrar, Denied> {
+        if self.is_county() { Ok(AgencyRegistrar { _granted: () }) } else { Err(Denied::Forbidden) }
     }
 
     pub fn policy_office(&self) -> Result<PolicyOffice, Denied> {
@@ -434,8 +472,33 @@ mod tests {
             township_code: township.map(str::to_string),
             park_id: park,
             enterprise_id: ent,
+            agency_id: None,
             lang: Lang::ZhCn,
         }
+    }
+
+    #[test]
+    fn an_agency_sees_no_park_and_provides_only_its_own_services() {
+        let a = Actor { agency_id: Some(3), ..actor(Role::Agency, None, None, None) };
+        assert_eq!(a.park_scope(), ParkScope::None);
+        assert!(!a.is_staff() && !a.can_read_park(&OWN) && !a.can_read_enterprise(42, &OWN));
+        assert!(!a.can_edit_units(&OWN) && !a.can_edit_park(&OWN));
+        assert!(a.service_provider(&OWN, "agency", Some(3), 1).is_ok());
+        assert!(a.service_provider(&FOREIGN, "agency", Some(3), 1).is_ok(), "wherever the park");
+        assert_eq!(a.service_provider(&OWN, "agency", Some(4), 1), Err(Denied::Hidden));
+        assert_eq!(a.service_provider(&OWN, "operator", None, 1), Err(Denied::Hidden));
+        assert_eq!(a.service_provider(&OWN, "county", Some(3), 1), Err(Denied::Hidden));
+        assert_eq!(a.agency_registrar(), Err(Denied::Forbidden));
+        assert_eq!(a.service_desk(Some(&OWN)), Err(Denied::Hidden));
+        assert_eq!(a.applicant(&OWN, 42), Err(Denied::Hidden));
+        // An agency user whose agency is not set provides nothing.
+        let orphan = actor(Role::Agency, None, None, None);
+        assert_eq!(orphan.service_provider(&OWN, "agency", None, 1), Err(Denied::Hidden));
+        // Staff are the government and the operators.
+        assert!(actor(Role::Operator, None, Some(7), None).is_staff());
+        assert!(!actor(Role::Enterprise, None, Some(7), Some(42)).is_staff());
+        let county = actor(Role::County, None, None, None);
+        assert!(county.service_provider(&OWN, "agency", Some(3), 1).is_ok() && county.agency_registrar().is_ok());
     }
 
     const OWN: ParkRef<'static> = ParkRef { id: 7, township_code: "330326103" };

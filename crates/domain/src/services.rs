@@ -50,7 +50,11 @@ pub struct ServiceForm {
     pub category: String,
     pub name: String,
     pub provider_kind: String,
+    /// The provider's name; for an agency, its registered name is taken instead.
     pub provider_name: String,
+    /// The registered agency providing it (provider_kind `agency` only).
+    #[serde(deserialize_with = "crate::validation::text_or_number")]
+    pub agency_id: String,
     pub description: String,
     /// The documents the request needs, one per line.
     pub documents: String,
@@ -68,7 +72,9 @@ pub struct ServiceDraft {
     pub category: String,
     pub name: String,
     pub provider_kind: ProviderKind,
+    /// Empty for an agency until the use case names it from the registry.
     pub provider_name: String,
+    pub agency_id: Option<i64>,
     pub description: String,
     pub documents: String,
     pub response_hours: i64,
@@ -82,7 +88,13 @@ impl ServiceForm {
         let category = c.choice("category", &self.category, |s| CATEGORIES.into_iter().find(|x| *x == s));
         let name = c.text("name", &self.name, 100);
         let kind = c.choice("provider_kind", &self.provider_kind, ProviderKind::parse);
-        let provider_name = c.text("provider_name", &self.provider_name, 100);
+        // An agency's service names the registered agency (whose login takes its requests);
+        // any other provider is named in words.
+        let (provider_name, agency_id) = if kind == Some(ProviderKind::Agency) {
+            (String::new(), Some(c.integer("agency_id", &self.agency_id, 1, i64::MAX)))
+        } else {
+            (c.text("provider_name", &self.provider_name, 100), None)
+        };
         let description = c.optional_text("description", &self.description, 2000);
         let documents = c.optional_text("documents", &self.documents, 1000);
         let response_hours = c.integer("response_hours", &self.response_hours, 1, 24 * 30);
@@ -96,12 +108,42 @@ impl ServiceForm {
             name,
             provider_kind,
             provider_name,
+            agency_id,
             description,
             documents,
             response_hours,
             completion_days,
             active,
         })
+    }
+}
+
+/// A third-party service agency as the county registers it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgencyForm {
+    pub name: String,
+    /// Contact person and telephone.
+    pub contact: String,
+    /// "0" or "false": it takes no new services (its open requests stay with it).
+    #[serde(deserialize_with = "crate::validation::text_or_number")]
+    pub active: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgencyDraft {
+    pub name: String,
+    pub contact: String,
+    pub active: bool,
+}
+
+impl AgencyForm {
+    pub fn validate(&self) -> Result<AgencyDraft, Invalid> {
+        let mut c = Checker::new();
+        let name = c.text("name", &self.name, 100);
+        let contact = c.optional_text("contact", &self.contact, 200);
+        let active = !matches!(self.active.trim(), "0" | "false");
+        c.finish(AgencyDraft { name, contact, active })
     }
 }
 

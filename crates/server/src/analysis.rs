@@ -223,7 +223,7 @@ fn analysis_key(actor: &Actor, q: &AnalysisQuery) -> String {
 
 /// `analyse`, answered from the cache when nothing it reads has changed.
 pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     q.validate()?;
@@ -247,7 +247,7 @@ pub async fn analysis_json(
     actor: &Actor,
     q: &AnalysisQuery,
 ) -> Result<axum::body::Bytes, AppError> {
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     q.validate()?;
@@ -279,7 +279,7 @@ pub async fn glances_cached(
 
 pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
     let scope = actor.park_scope();
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     q.validate()?;
@@ -415,7 +415,7 @@ pub struct Behind {
 pub const BEHIND_ROWS: usize = 1000;
 
 pub async fn behind(store: &Store, actor: &Actor, q: &AnalysisQuery, limit: usize) -> Result<Behind, AppError> {
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     q.validate()?;

@@ -120,8 +120,8 @@ fn schemas() -> Value {
         "GradeInput": { "type": "object", "required": ["year"], "properties": { "year": int } },
         "ReviewInput": { "type": "object", "required": ["park_id", "dimension", "score", "evidence"], "properties": { "park_id": int, "dimension": text, "score": num, "evidence": text } },
         "UserInput": { "type": "object", "required": ["username", "display_name", "role", "password"],
-            "properties": { "username": text, "display_name": text, "role": { "enum": ["county", "township", "operator", "enterprise"] },
-                "scope": { "type": "string", "description": "township code or name, park id or code, or enterprise id, by role" },
+            "properties": { "username": text, "display_name": text, "role": { "enum": weiyuan_domain::Role::ALL.map(|r| r.code()) },
+                "scope": { "type": "string", "description": "township code or name, park id or code, enterprise id, or agency id or name, by role" },
                 "password": text } }
     })
 }

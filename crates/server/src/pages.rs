@@ -53,6 +53,16 @@ impl PageCtx {
         self.actor.as_ref().is_some_and(|a| a.role == Role::Enterprise)
     }
 
+    /// A third-party service agency: its menu is its services and their requests.
+    pub fn is_agency(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.role == Role::Agency)
+    }
+
+    /// The government and the operators (not enterprises, not agencies).
+    pub fn is_staff(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.is_staff())
+    }
+
     pub fn user_label(&self) -> String {
         match &self.actor {
             Some(a) => format!("{} · {}", a.display_name, self.tr.code("role", a.role.code())),

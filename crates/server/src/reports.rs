@@ -23,7 +23,7 @@ pub fn may_file(actor: &Actor, e: &Enterprise) -> bool {
         Role::County => true,
         Role::Operator => actor.park_id == Some(e.park_id),
         Role::Enterprise => actor.enterprise_id == Some(e.id),
-        Role::Township => false,
+        Role::Township | Role::Agency => false,
     }
 }
 

@@ -110,11 +110,21 @@ pub struct AlarmFilter {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Notification {
     pub id: i64,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+    /// Of an alarm event: the alarm and what happened to it (its fields at the top level).
+    #[serde(flatten)]
+    pub alarm: Option<AlarmNote>,
+    /// Or of a notice (a service request overdue …).
+    pub notice: Option<crate::notices::Notice>,
+}
+
+/// What a notification of an alarm event says.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AlarmNote {
     pub alarm_id: i64,
     pub event: String,
     pub level: Level,
-    pub created_at: i64,
-    pub read_at: Option<i64>,
     pub rule: String,
     pub park: String,
     pub device: String,
@@ -161,8 +171,10 @@ pub struct Delivery {
     pub webhook_id: i64,
     pub url: String,
     pub format: String,
-    pub alarm_id: i64,
-    pub event_id: i64,
+    /// An alarm event's delivery, or a notice's.
+    pub alarm_id: Option<i64>,
+    pub event_id: Option<i64>,
+    pub notice_id: Option<i64>,
     pub attempts: i64,
 }
 
@@ -794,9 +806,12 @@ impl Store {
     pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
         let rows = sqlx::query(sql(format!(
             "SELECT n.id, n.alarm_id, e.event, e.level, n.created_at, n.read_at, r.name AS rule_name, p.name AS park_name, \
-             d.name AS device_name, a.severity, a.state FROM notifications n JOIN alarm_events e ON e.id = n.event_id \
-             JOIN alarms a ON a.id = n.alarm_id JOIN alarm_rules r ON r.id = a.rule_id JOIN devices d ON d.id = a.device_id \
-             JOIN parks p ON p.id = a.park_id WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT {}",
+             d.name AS device_name, a.severity, a.state, x.id AS x_id, x.topic AS x_topic, x.park_id AS x_park_id, \
+             x.severity AS x_severity, x.params AS x_params, x.link AS x_link, x.created_at AS x_created_at \
+             FROM notifications n LEFT JOIN alarm_events e ON e.id = n.event_id \
+             LEFT JOIN alarms a ON a.id = n.alarm_id LEFT JOIN alarm_rules r ON r.id = a.rule_id \
+             LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN parks p ON p.id = a.park_id \
+             LEFT JOIN notices x ON x.id = n.notice_id WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT {}",
             limit.max(1)
         )))
         .bind(user_id)
@@ -804,18 +819,29 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
+                let alarm = match col::<Option<i64>>(r, "alarm_id")? {
+                    Some(alarm_id) => Some(AlarmNote {
+                        alarm_id,
+                        event: col(r, "event")?,
+                        level: Level::from_rank(col(r, "level")?),
+                        rule: col(r, "rule_name")?,
+                        park: col(r, "park_name")?,
+                        device: col(r, "device_name")?,
+                        severity: severity_of(&col::<String>(r, "severity")?)?,
+                        state: State::parse(&col::<String>(r, "state")?).unwrap_or(State::Raised),
+                    }),
+                    None => None,
+                };
+                let notice = match col::<Option<i64>>(r, "x_id")? {
+                    Some(_) => Some(crate::notices::notice_from_row(r, "x_")?),
+                    None => None,
+                };
                 Ok(Notification {
                     id: col(r, "id")?,
-                    alarm_id: col(r, "alarm_id")?,
-                    event: col(r, "event")?,
-                    level: Level::from_rank(col(r, "level")?),
                     created_at: col(r, "created_at")?,
                     read_at: col(r, "read_at")?,
-                    rule: col(r, "rule_name")?,
-                    park: col(r, "park_name")?,
-                    device: col(r, "device_name")?,
-                    severity: severity_of(&col::<String>(r, "severity")?)?,
-                    state: State::parse(&col::<String>(r, "state")?).unwrap_or(State::Raised),
+                    alarm,
+                    notice,
                 })
             })
             .collect()
@@ -963,7 +989,7 @@ impl Store {
         }
         let ids = claimed.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let rows = sqlx::query(sql(format!(
-            "SELECT x.id, x.claimed_until, x.webhook_id, w.url, w.format, x.alarm_id, x.event_id, x.attempts FROM webhook_deliveries x \
+            "SELECT x.id, x.claimed_until, x.webhook_id, w.url, w.format, x.alarm_id, x.event_id, x.notice_id, x.attempts FROM webhook_deliveries x \
              JOIN webhooks w ON w.id = x.webhook_id WHERE x.id IN ({ids}) ORDER BY x.id"
         )))
         .fetch_all(&self.pool)
@@ -978,6 +1004,7 @@ impl Store {
                     format: col(r, "format")?,
                     alarm_id: col(r, "alarm_id")?,
                     event_id: col(r, "event_id")?,
+                    notice_id: col(r, "notice_id")?,
                     attempts: col(r, "attempts")?,
                 })
             })

@@ -65,6 +65,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.analyze_after_load(done, &["enterprises"]).await?;
         progress(done);
         Ok(done)
     }

@@ -16,6 +16,7 @@ pub mod grading;
 pub mod holdings;
 pub mod import;
 pub mod lotteries;
+pub mod notices;
 pub mod operation;
 pub mod parks;
 pub mod policies;
@@ -99,6 +100,9 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A load of at least this many rows refreshes the planner's statistics (`analyze_after_load`).
+pub const ANALYZE_AFTER_ROWS: usize = 5_000;
+
 /// The platform's store: a connection pool and the backend it talks to.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -162,6 +166,20 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// After a bulk load of `rows` rows (an import, the demo or province generator), refresh the
+    /// planner's statistics of the tables it filled, so that its row estimates follow the data
+    /// (they were 100–500× off after a province load, and queries spilled to disk). Small writes
+    /// leave that to autovacuum (PostgreSQL) or the next load.
+    pub async fn analyze_after_load(&self, rows: usize, tables: &[&str]) -> Result<()> {
+        if rows < ANALYZE_AFTER_ROWS {
+            return Ok(());
+        }
+        for t in tables {
+            sqlx::query(sql(format!("ANALYZE {t}"))).execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     pub fn pool(&self) -> &AnyPool {

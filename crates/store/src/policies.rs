@@ -472,7 +472,8 @@ impl Store {
     }
 
     /// Push notices of policies to the enterprises that qualify, once per policy and
-    /// enterprise: pairs already notified are skipped. Returns how many were new.
+    /// enterprise: pairs already notified are skipped. Each park's webhooks are told how many of
+    /// its enterprises newly qualify for each policy. Returns how many were new.
     pub async fn push_notices(&self, ctx: &AuditCtx, pairs: &[(i64, i64)]) -> Result<u64> {
         let mut tx = self.write_tx().await?;
         let at = now_ms();
@@ -489,6 +490,29 @@ impl Store {
         if added > 0 {
             let after = serde_json::json!({ "notices": added });
             audit::record(&mut tx, ctx, "notify", "policy_notice", None, None, None, Some(after)).await?;
+            // The rows of this push carry its time.
+            let per_park = sqlx::query(
+                "SELECT n.policy_id, p.title, e.park_id, CAST(COUNT(*) AS BIGINT) AS n FROM policy_notices n \
+                 JOIN policies p ON p.id = n.policy_id JOIN enterprises e ON e.id = n.enterprise_id \
+                 WHERE n.created_at = $1 GROUP BY n.policy_id, p.title, e.park_id ORDER BY n.policy_id, e.park_id",
+            )
+            .bind(at)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &per_park {
+                let policy: i64 = col(r, "policy_id")?;
+                let notice = crate::notices::NoticeDraft {
+                    topic: "policy_qualified",
+                    park_id: col(r, "park_id")?,
+                    severity: weiyuan_domain::alarms::Severity::Info,
+                    params: vec![
+                        ("policy".into(), col::<String>(r, "title")?),
+                        ("count".into(), col::<i64>(r, "n")?.to_string()),
+                    ],
+                    link: format!("/policies/{policy}"),
+                };
+                crate::notices::send(&mut tx, &notice, &[], &[crate::notices::HookLevel::Park], at).await?;
+            }
         }
         tx.commit().await?;
         Ok(added)

@@ -189,6 +189,7 @@ impl Store {
     }
 
     /// Load many reports in one transaction (demo data, the province-scale generator, imports).
+    /// The caller refreshes the statistics once it has loaded all (`analyze_after_load`).
     pub async fn insert_enterprise_reports(&self, rows: &[NewReport], by: &str, generated: bool) -> Result<usize> {
         let mut tx = self.write_tx().await?;
         insert_many(&mut tx, rows, "", by, generated).await?;
@@ -327,24 +328,36 @@ impl Store {
     }
 }
 
+/// The tables a load of reports fills (for `Store::analyze_after_load`).
+pub const REPORT_TABLES: &[&str] = &["enterprise_reports", "report_rollup", "enterprise_years"];
+
 /// Recompute the totals of these park × month pairs from the reports, inside the write's
-/// transaction (the index on (park_id, month) makes each a small read).
+/// transaction: per month, one statement deletes the parks' totals and one computes them again
+/// (an import of a province's month is two statements, not two per park).
 async fn refresh_rollup(conn: &mut AnyConnection, pairs: &std::collections::BTreeSet<(i64, Month)>) -> Result<()> {
     let names = FIELDS.iter().map(|f| format!("s_{}", f.key)).collect::<Vec<_>>().join(", ");
     let sums = FIELDS.iter().map(|f| format!("COALESCE(SUM(r.v_{}), 0)", f.key)).collect::<Vec<_>>().join(", ");
-    let insert = format!(
-        "INSERT INTO report_rollup (park_id, month, division, size, reports, {names}) \
-         SELECT r.park_id, r.month, SUBSTR(e.industry_code, 1, 3), e.size, COUNT(*), {sums} \
-         FROM enterprise_reports r JOIN enterprises e ON e.id = r.enterprise_id WHERE r.park_id = $1 AND r.month = $2 \
-         GROUP BY r.park_id, r.month, SUBSTR(e.industry_code, 1, 3), e.size"
-    );
+    let mut by_month: std::collections::BTreeMap<Month, Vec<i64>> = std::collections::BTreeMap::new();
     for (park, month) in pairs {
-        sqlx::query("DELETE FROM report_rollup WHERE park_id = $1 AND month = $2")
-            .bind(*park)
+        by_month.entry(*month).or_default().push(*park);
+    }
+    for (month, parks) in &by_month {
+        // Integers, so they can stand in the text.
+        let list = parks.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        sqlx::query(sql(format!("DELETE FROM report_rollup WHERE month = $1 AND park_id IN ({list})")))
             .bind(month.to_string())
             .execute(&mut *conn)
             .await?;
-        sqlx::query(sql(insert.clone())).bind(*park).bind(month.to_string()).execute(&mut *conn).await?;
+        sqlx::query(sql(format!(
+            "INSERT INTO report_rollup (park_id, month, division, size, reports, {names}) \
+             SELECT r.park_id, r.month, SUBSTR(e.industry_code, 1, 3), e.size, COUNT(*), {sums} \
+             FROM enterprise_reports r JOIN enterprises e ON e.id = r.enterprise_id \
+             WHERE r.month = $1 AND r.park_id IN ({list}) \
+             GROUP BY r.park_id, r.month, SUBSTR(e.industry_code, 1, 3), e.size"
+        )))
+        .bind(month.to_string())
+        .execute(&mut *conn)
+        .await?;
     }
     if !pairs.is_empty() {
         sqlx::query("UPDATE report_generation SET n = n + 1 WHERE id = 1").execute(&mut *conn).await?;
@@ -682,6 +695,7 @@ impl Store {
         let detail = serde_json::json!({ "new": new.len(), "corrected": corrections.len(), "months": months });
         audit::record(&mut tx, ctx, "import", "enterprise_reports", None, None, None, Some(detail)).await?;
         tx.commit().await?;
+        self.analyze_after_load(new.len(), REPORT_TABLES).await?;
         progress(new.len() + corrections.len());
         Ok(new.len() + corrections.len())
     }

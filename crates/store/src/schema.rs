@@ -30,6 +30,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "operation", include_str!("../migrations/0018_operation.sql")),
     (19, "environment_rules", include_str!("../migrations/0019_environment_rules.sql")),
     (20, "township_targets", include_str!("../migrations/0020_township_targets.sql")),
+    (21, "agencies", include_str!("../migrations/0021_agencies.sql")),
+    (22, "notices", include_str!("../migrations/0022_notices.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -4,12 +4,13 @@
 //! `ServiceDesk`, `Applicant` or `ServiceProvider` capability.
 
 use crate::audit::{self, AuditCtx, json};
+use crate::notices::{Audience, HookLevel, NoticeDraft};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use weiyuan_domain::access::{Applicant, ServiceDesk, ServiceProvider};
-use weiyuan_domain::services::{Deadlines, Done, ServiceDraft, Step, StepDraft};
+use weiyuan_domain::access::{AgencyRegistrar, Applicant, ServiceDesk, ServiceProvider};
+use weiyuan_domain::services::{AgencyDraft, Deadlines, Done, ServiceDraft, Step, StepDraft};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
@@ -21,6 +22,8 @@ pub struct Service {
     pub name: String,
     pub provider_kind: String,
     pub provider_name: String,
+    /// The registered agency providing it (provider_kind `agency`).
+    pub agency_id: Option<i64>,
     pub description: String,
     pub documents: String,
     pub response_hours: i64,
@@ -30,7 +33,7 @@ pub struct Service {
 }
 
 const SERVICE: &str = "SELECT s.id, s.park_id, p.name AS park, s.category, s.name, s.provider_kind, s.provider_name, \
-    s.description, s.documents, s.response_hours, s.completion_days, s.active, s.generated \
+    s.agency_id, s.description, s.documents, s.response_hours, s.completion_days, s.active, s.generated \
     FROM services s LEFT JOIN parks p ON p.id = s.park_id";
 
 fn service_from_row(r: &AnyRow) -> Result<Service> {
@@ -42,6 +45,7 @@ fn service_from_row(r: &AnyRow) -> Result<Service> {
         name: col(r, "name")?,
         provider_kind: col(r, "provider_kind")?,
         provider_name: col(r, "provider_name")?,
+        agency_id: col(r, "agency_id")?,
         description: col(r, "description")?,
         documents: col(r, "documents")?,
         response_hours: col(r, "response_hours")?,
@@ -58,6 +62,8 @@ pub struct ServiceFilter {
     pub park_ids: Option<Vec<i64>>,
     /// Include the county-wide catalogue.
     pub county_wide: bool,
+    /// Only the services of this agency (wherever offered), instead of the catalogues above.
+    pub agency_id: Option<i64>,
     pub active_only: bool,
     pub limit: i64,
     pub offset: i64,
@@ -71,6 +77,7 @@ pub struct Request {
     pub category: String,
     pub provider_kind: String,
     pub provider_name: String,
+    pub agency_id: Option<i64>,
     /// The service's promised completion, days after acceptance.
     pub completion_days: i64,
     pub enterprise_id: i64,
@@ -104,7 +111,7 @@ impl Request {
     }
 }
 
-const REQUEST: &str = "SELECT r.id, r.service_id, s.name AS service, s.category, s.provider_kind, s.provider_name, s.completion_days, \
+const REQUEST: &str = "SELECT r.id, r.service_id, s.name AS service, s.category, s.provider_kind, s.provider_name, s.agency_id, s.completion_days, \
     r.enterprise_id, e.name AS enterprise, r.park_id, p.name AS park, r.township_code, r.detail, r.state, \
     r.requested_at, r.respond_by, r.accepted_at, r.complete_by, r.completed_at, r.closed_at, r.rating, \
     r.escalated_at, r.escalated_for, r.generated FROM service_requests r JOIN services s ON s.id = r.service_id \
@@ -118,6 +125,7 @@ fn request_from_row(r: &AnyRow) -> Result<Request> {
         category: col(r, "category")?,
         provider_kind: col(r, "provider_kind")?,
         provider_name: col(r, "provider_name")?,
+        agency_id: col(r, "agency_id")?,
         completion_days: col(r, "completion_days")?,
         enterprise_id: col(r, "enterprise_id")?,
         enterprise: col(r, "enterprise")?,
@@ -149,6 +157,8 @@ pub struct RequestFilter {
     pub township: Option<String>,
     /// Only the operator's own services (provider_kind = operator) of `park_id`.
     pub operator_services: bool,
+    /// Only the services of this agency.
+    pub agency_id: Option<i64>,
     /// Only requests past a deadline at this time.
     pub overdue_at: Option<i64>,
     pub limit: i64,
@@ -185,8 +195,12 @@ fn request_clauses(q: &RequestFilter) -> (String, Vec<String>) {
         text.push(t.clone());
         clauses.push(format!("r.township_code = ${}", text.len()));
     }
-    for (column, v) in [("r.service_id", q.service_id), ("r.enterprise_id", q.enterprise_id), ("r.park_id", q.park_id)]
-    {
+    for (column, v) in [
+        ("r.service_id", q.service_id),
+        ("r.enterprise_id", q.enterprise_id),
+        ("r.park_id", q.park_id),
+        ("s.agency_id", q.agency_id),
+    ] {
         if let Some(v) = v {
             clauses.push(format!("{column} = {v}"));
         }
@@ -207,14 +221,18 @@ impl Store {
     pub async fn services(&self, f: &ServiceFilter) -> Result<(Vec<Service>, i64)> {
         let mut parts = Vec::new();
         match &f.park_ids {
+            _ if f.agency_id.is_some() => {}
             None => parts.push("s.park_id IS NOT NULL".to_string()),
             Some(ids) if !ids.is_empty() => {
                 parts.push(format!("s.park_id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")))
             }
             Some(_) => {}
         }
-        if f.county_wide {
+        if f.county_wide && f.agency_id.is_none() {
             parts.push("s.park_id IS NULL".into());
+        }
+        if let Some(a) = f.agency_id {
+            parts.push(format!("s.agency_id = {a}"));
         }
         if parts.is_empty() {
             return Ok((Vec::new(), 0));
@@ -265,8 +283,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO services (park_id, category, name, provider_kind, provider_name, description, documents, \
-             response_hours, completion_days, active, generated, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             response_hours, completion_days, active, generated, created_at, agency_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(desk.park_id())
         .bind(&d.category)
@@ -280,6 +298,7 @@ impl Store {
         .bind(d.active as i64)
         .bind(generated as i64)
         .bind(now_ms())
+        .bind(d.agency_id)
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = col(&row, "id")?;
@@ -304,7 +323,7 @@ impl Store {
         }
         sqlx::query(
             "UPDATE services SET category = $1, name = $2, provider_kind = $3, provider_name = $4, description = $5, \
-             documents = $6, response_hours = $7, completion_days = $8, active = $9 WHERE id = $10",
+             documents = $6, response_hours = $7, completion_days = $8, active = $9, agency_id = $10 WHERE id = $11",
         )
         .bind(&d.category)
         .bind(&d.name)
@@ -315,6 +334,7 @@ impl Store {
         .bind(d.response_hours)
         .bind(d.completion_days)
         .bind(d.active as i64)
+        .bind(d.agency_id)
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -461,7 +481,8 @@ impl Store {
     }
 
     /// Mark requests past a deadline as escalated, once for each deadline, with a step and an
-    /// audit entry each; returns them.
+    /// audit entry each, and tell the provider's side, the park's township and the county
+    /// (in-app, and the park's, township's and county's webhooks); returns them.
     pub async fn escalate_overdue(&self, ctx: &AuditCtx, now: i64) -> Result<Vec<Request>> {
         let mut tx = self.write_tx().await?;
         let rows = sqlx::query(sql(format!(
@@ -482,6 +503,28 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             step_row(&mut tx, r.id, "escalate", kind.code(), &ctx.username, now).await?;
+            let provider = match (r.provider_kind.as_str(), r.agency_id) {
+                ("operator", _) => Some(Audience::Operator),
+                (_, Some(agency)) => Some(Audience::Agency(agency)),
+                _ => None,
+            };
+            let notice = NoticeDraft {
+                topic: match kind {
+                    weiyuan_domain::services::Overdue::Response => "service_overdue_response",
+                    weiyuan_domain::services::Overdue::Completion => "service_overdue_completion",
+                },
+                park_id: r.park_id,
+                severity: weiyuan_domain::alarms::Severity::Warning,
+                params: vec![
+                    ("service".into(), r.service.clone()),
+                    ("enterprise".into(), r.enterprise.clone()),
+                    ("park".into(), r.park.clone()),
+                ],
+                link: format!("/service-requests/{}", r.id),
+            };
+            let audiences: Vec<Audience> = provider.into_iter().chain([Audience::Township, Audience::County]).collect();
+            let hooks = [HookLevel::Park, HookLevel::Township, HookLevel::County];
+            crate::notices::send(&mut tx, &notice, &audiences, &hooks, now).await?;
             let after = json(&serde_json::json!({ "overdue": kind.code() }));
             audit::record(&mut tx, ctx, "escalate", "service_request", Some(r.id), Some(r.park_id), None, after)
                 .await?;
@@ -645,5 +688,109 @@ impl ServiceTx {
         let out = request_in(&mut self.tx, r.id).await?;
         self.tx.commit().await?;
         Ok(out)
+    }
+}
+
+// ---- the registry of service agencies --------------------------------------------------------
+
+/// A registered third-party service agency.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Agency {
+    pub id: i64,
+    pub name: String,
+    pub contact: String,
+    pub active: bool,
+    /// Its services (in every catalogue) and the users that log in for it.
+    pub services: i64,
+    pub users: i64,
+    pub generated: bool,
+}
+
+const AGENCY: &str = "SELECT a.id, a.name, a.contact, a.active, a.generated, \
+    (SELECT CAST(COUNT(*) AS BIGINT) FROM services s WHERE s.agency_id = a.id) AS services, \
+    (SELECT CAST(COUNT(*) AS BIGINT) FROM users u WHERE u.agency_id = a.id) AS users FROM agencies a";
+
+fn agency_from_row(r: &AnyRow) -> Result<Agency> {
+    Ok(Agency {
+        id: col(r, "id")?,
+        name: col(r, "name")?,
+        contact: col(r, "contact")?,
+        active: col::<i64>(r, "active")? != 0,
+        services: col(r, "services")?,
+        users: col(r, "users")?,
+        generated: col::<i64>(r, "generated")? != 0,
+    })
+}
+
+impl Store {
+    /// A page of the registry, by name, and how many there are.
+    pub async fn agencies(&self, limit: i64, offset: i64) -> Result<(Vec<Agency>, i64)> {
+        let n: i64 =
+            col(&sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM agencies").fetch_one(&self.pool).await?, "n")?;
+        let rows = sqlx::query(sql(format!("{AGENCY} ORDER BY a.name, a.id LIMIT {limit} OFFSET {offset}")))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((rows.iter().map(agency_from_row).collect::<Result<_>>()?, n))
+    }
+
+    pub async fn agency(&self, id: i64) -> Result<Agency> {
+        let row = sqlx::query(sql(format!("{AGENCY} WHERE a.id = $1"))).bind(id).fetch_optional(&self.pool).await?;
+        agency_from_row(&row.ok_or(StoreError::NotFound)?)
+    }
+
+    pub async fn find_agency(&self, name: &str) -> Result<Option<Agency>> {
+        let row = sqlx::query(sql(format!("{AGENCY} WHERE a.name = $1")))
+            .bind(name.trim())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(agency_from_row).transpose()
+    }
+
+    pub async fn create_agency(
+        &self,
+        _: &AgencyRegistrar,
+        ctx: &AuditCtx,
+        d: &AgencyDraft,
+        generated: bool,
+    ) -> Result<Agency> {
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "INSERT INTO agencies (name, contact, active, generated, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&d.name)
+        .bind(&d.contact)
+        .bind(d.active as i64)
+        .bind(generated as i64)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "name"))?;
+        let id: i64 = col(&row, "id")?;
+        audit::record(&mut tx, ctx, "create", "agency", Some(id), None, None, json(d)).await?;
+        tx.commit().await?;
+        self.agency(id).await
+    }
+
+    /// Change an agency; its services take its new name.
+    pub async fn update_agency(&self, _: &AgencyRegistrar, ctx: &AuditCtx, id: i64, d: &AgencyDraft) -> Result<Agency> {
+        let mut tx = self.write_tx().await?;
+        let before = sqlx::query(sql(format!("{AGENCY} WHERE a.id = $1"))).bind(id).fetch_optional(&mut *tx).await?;
+        let before = agency_from_row(&before.ok_or(StoreError::NotFound)?)?;
+        sqlx::query("UPDATE agencies SET name = $1, contact = $2, active = $3 WHERE id = $4")
+            .bind(&d.name)
+            .bind(&d.contact)
+            .bind(d.active as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique_as(e, "name"))?;
+        sqlx::query("UPDATE services SET provider_name = $1 WHERE agency_id = $2")
+            .bind(&d.name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(&mut tx, ctx, "update", "agency", Some(id), None, json(&before), json(d)).await?;
+        tx.commit().await?;
+        self.agency(id).await
     }
 }

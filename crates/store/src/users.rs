@@ -17,6 +17,8 @@ pub struct User {
     pub township_code: Option<String>,
     pub park_id: Option<i64>,
     pub enterprise_id: Option<i64>,
+    /// The service agency of an agency user.
+    pub agency_id: Option<i64>,
     pub lang: Lang,
     pub active: bool,
     pub created_at: i64,
@@ -32,11 +34,12 @@ pub struct NewUser {
     pub township_code: Option<String>,
     pub park_id: Option<i64>,
     pub enterprise_id: Option<i64>,
+    pub agency_id: Option<i64>,
     pub lang: Lang,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.township_code, u.park_id, u.enterprise_id, \
-    u.lang, u.active, u.created_at, e.park_id AS enterprise_park_id";
+    u.agency_id, u.lang, u.active, u.created_at, e.park_id AS enterprise_park_id";
 const USER_FROM: &str = "users u LEFT JOIN enterprises e ON e.id = u.enterprise_id";
 
 fn user_from_row(r: &AnyRow) -> Result<User> {
@@ -51,6 +54,7 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         township_code: col(r, "township_code")?,
         park_id: col::<Option<i64>>(r, "park_id")?.or(col(r, "enterprise_park_id")?),
         enterprise_id: col(r, "enterprise_id")?,
+        agency_id: col(r, "agency_id")?,
         lang: Lang::parse(&lang).unwrap_or_default(),
         active: col::<i64>(r, "active")? != 0,
         created_at: col(r, "created_at")?,
@@ -67,6 +71,7 @@ impl User {
             township_code: self.township_code.clone(),
             park_id: self.park_id,
             enterprise_id: self.enterprise_id,
+            agency_id: self.agency_id,
             lang: self.lang,
         }
     }
@@ -85,8 +90,8 @@ impl Store {
             return Err(StoreError::Duplicate("username"));
         }
         let row = sqlx::query(
-            "INSERT INTO users (username, display_name, password_hash, role, township_code, park_id, enterprise_id, lang, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO users (username, display_name, password_hash, role, township_code, park_id, enterprise_id, agency_id, lang, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(&u.username)
         .bind(&u.display_name)
@@ -95,6 +100,7 @@ impl Store {
         .bind(u.township_code.as_deref())
         .bind(u.park_id)
         .bind(u.enterprise_id)
+        .bind(u.agency_id)
         .bind(u.lang.code())
         .bind(1_i64)
         .bind(now_ms())

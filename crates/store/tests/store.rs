@@ -212,6 +212,7 @@ async fn sessions_and_login_failures(db: &TestDb) {
         township_code: None,
         park_id: None,
         enterprise_id,
+        agency_id: None,
         lang: Lang::En,
     };
     let u = store.create_user(&ctx(), &new("ent", Role::Enterprise, Some(e.id))).await.unwrap();

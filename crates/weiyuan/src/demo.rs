@@ -112,14 +112,17 @@ pub use weiyuan_server::users::DEMO_PASSWORD;
 /// The park whose operator and enterprise get demo logins: 万洋众创城.
 pub const DEMO_PARK_CODE: &str = "PY08";
 pub const DEMO_ENTERPRISE: &str = "平阳县微园演示机械配件有限公司";
+/// The registered service agency with a demo login (it provides the county-wide guarantee).
+pub const DEMO_AGENCY: &str = "平阳县中小企业融资担保中心";
 
 /// (username, display name, role, scope) of the demo logins.
-pub const DEMO_USERS: [(&str, &str, &str, &str); 5] = [
+pub const DEMO_USERS: [(&str, &str, &str, &str); 6] = [
     ("county", "平阳县小微园办", "county", ""),
     ("xiaojiang", "萧江镇人民政府", "township", "330326103"),
     ("binhai", "滨海新区管委会", "township", "330326900"),
     ("wanyang", "万洋众创城运营公司", "operator", DEMO_PARK_CODE),
     ("enterprise", DEMO_ENTERPRISE, "enterprise", DEMO_ENTERPRISE),
+    ("agency", DEMO_AGENCY, "agency", DEMO_AGENCY),
 ];
 
 /// A CSV with a header row as (header, rows).
@@ -468,6 +471,7 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
         loaded.enterprises_created += store.create_enterprises(&ctx, park.id, &drafts, true).await?;
     }
     load_rules_demo(store).await?;
+    demo_agency(store).await?;
     for (username, display, role, scope) in DEMO_USERS {
         if store.find_user(username).await?.is_some() {
             continue;
@@ -485,6 +489,20 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
         loaded.users_created += 1;
     }
     Ok(loaded)
+}
+
+/// The demo's registered service agency (generated), found by name when it exists.
+async fn demo_agency(store: &Store) -> Result<weiyuan_store::services::Agency, DemoError> {
+    if let Some(a) = store.find_agency(DEMO_AGENCY).await? {
+        return Ok(a);
+    }
+    let registrar = demo_county().agency_registrar().map_err(|_| DemoError::App("demo county".into()))?;
+    let d = weiyuan_domain::services::AgencyDraft {
+        name: DEMO_AGENCY.into(),
+        contact: "演示联系人 0577-0000000".into(),
+        active: true,
+    };
+    Ok(store.create_agency(&registrar, &AuditCtx::system("demo"), &d, true).await?)
 }
 
 /// Plans, baselines and targets exactly as in the seed; generated reports, yearly output and
@@ -703,6 +721,7 @@ pub fn demo_county() -> weiyuan_domain::Actor {
         township_code: None,
         park_id: None,
         enterprise_id: None,
+        agency_id: None,
         lang: Default::default(),
     }
 }
@@ -879,11 +898,14 @@ pub async fn load_services_demo(store: &Store) -> Result<(), DemoError> {
     let county = demo_county();
     let ctx = AuditCtx::system("demo");
     let failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo services: {e:?}"));
+    let agency = demo_agency(store).await?;
     let form = |category: &str, name: &str, kind: &str, provider: &str, hours: i64, days: i64| ServiceForm {
         category: category.into(),
         name: name.into(),
         provider_kind: kind.into(),
         provider_name: provider.into(),
+        // An agency's service names the registered agency.
+        agency_id: if kind == "agency" { agency.id.to_string() } else { String::new() },
         description: format!("{name}（演示数据）"),
         documents: "营业执照".into(),
         response_hours: hours.to_string(),
@@ -891,13 +913,24 @@ pub async fn load_services_demo(store: &Store) -> Result<(), DemoError> {
         active: String::new(),
     };
     let desk = county.service_desk(None).map_err(|_| DemoError::App("demo county".into()))?;
+    let mut county_wide = Vec::new();
     for f in [
         form("legal_aid", "法律援助", "county", "平阳县司法局", 48, 15),
-        form("guarantee", "融资担保", "agency", "平阳县中小企业融资担保中心", 24, 20),
+        form("guarantee", "融资担保", "agency", "", 24, 20),
     ] {
-        let d = f.validate().map_err(|e| DemoError::App(format!("{e:?}")))?;
-        store.create_service(&desk, &ctx, &d, true).await?;
+        let mut d = f.validate().map_err(|e| DemoError::App(format!("{e:?}")))?;
+        if d.agency_id.is_some() {
+            d.provider_name = agency.name.clone();
+        }
+        county_wide.push(store.create_service(&desk, &ctx, &d, true).await?);
     }
+    let guarantee = county_wide.pop().expect("the agency's service");
+    let agency_actor = weiyuan_domain::Actor {
+        role: weiyuan_domain::Role::Agency,
+        agency_id: Some(agency.id),
+        username: "agency".into(),
+        ..county.clone()
+    };
     let offer = [
         ("finance", "融资对接", 24, 10),
         ("government_agency", "政务代办", 8, 5),
@@ -919,7 +952,9 @@ pub async fn load_services_demo(store: &Store) -> Result<(), DemoError> {
             services.push(store.create_service(&desk, &ctx, &d, true).await?);
         }
         for (j, e) in store.list_enterprises(park.id).await?.iter().take(3).enumerate() {
-            let Some(service) = services.get(j % services.len()) else { continue };
+            // Every third park's third enterprise asks the agency for a guarantee.
+            let service = if j == 2 && i % 3 == 0 { Some(&guarantee) } else { services.get(j % services.len()) };
+            let Some(service) = service else { continue };
             k += 1;
             let at = now - (5 + (k * 7) % 85) * day;
             let actor = weiyuan_domain::Actor {
@@ -950,7 +985,11 @@ pub async fn load_services_demo(store: &Store) -> Result<(), DemoError> {
                 _ => &[("accept", 1), ("complete", 3 + k % 9), ("confirm", 12)],
             };
             for (step, after_days) in steps {
-                let by = if *step == "confirm" { &actor } else { &county };
+                let by = match (*step, service.agency_id) {
+                    ("confirm", _) => &actor,
+                    (_, Some(_)) => &agency_actor,
+                    _ => &county,
+                };
                 let f = StepForm { step: step.to_string(), note: String::new(), rating: (3 + k % 3).to_string() };
                 let when = (at + after_days * day).min(now - 3_600_000);
                 sv::step(store, by, r.id, &f, when).await.map_err(failed)?;
@@ -988,7 +1027,9 @@ pub async fn load_reports_demo(store: &Store) -> Result<usize, DemoError> {
             rows.push(NewReport { enterprise_id: e.id, park_id: e.park_id, month: m, figures: f, submitted_at, late });
         }
     }
-    Ok(store.insert_enterprise_reports(&rows, "demo", true).await?)
+    let n = store.insert_enterprise_reports(&rows, "demo", true).await?;
+    store.analyze_after_load(n, weiyuan_store::reports::REPORT_TABLES).await?;
+    Ok(n)
 }
 
 /// An exit-demo case: floor area (m²) and (sales, revenue by year 2023–2025) in 元/m².

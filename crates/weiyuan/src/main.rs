@@ -395,6 +395,7 @@ fn cli_actor() -> weiyuan_domain::Actor {
         township_code: None,
         park_id: None,
         enterprise_id: None,
+        agency_id: None,
         lang: Lang::ZhCn,
     }
 }

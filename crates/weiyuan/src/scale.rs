@@ -98,5 +98,8 @@ pub async fn load(store: &Store, scale: Scale, progress: &dyn Fn(&str)) -> Resul
         }
     }
     store.assign_generated_floor_areas().await?;
+    let mut tables = vec!["parks", "enterprises"];
+    tables.extend(weiyuan_store::reports::REPORT_TABLES);
+    store.analyze_after_load(reports, &tables).await?;
     Ok((parks, enterprises, reports))
 }

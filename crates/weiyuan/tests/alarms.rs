@@ -7,7 +7,6 @@ mod common;
 
 use common::{App, json_of};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 
 /// Post readings of one device and metric: (ts, value).
 async fn send(app: &App, serial: &str, token: &str, metric: &str, points: &[(i64, Value)]) -> Value {
@@ -180,29 +179,6 @@ async fn rules_raise_extend_and_clear_on_a_hand_made_stream(app: &App) {
     assert_eq!(alarms_of(app, &county, "").await.len(), before);
 }
 
-/// A small HTTP server that keeps what is posted to it: (path, body).
-async fn receiver() -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
-    let got: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
-    let keep = got.clone();
-    let app = axum::Router::new().route(
-        "/{name}",
-        axum::routing::post(move |axum::extract::Path(name): axum::extract::Path<String>, body: axum::Json<Value>| {
-            let keep = keep.clone();
-            async move {
-                if name == "broken" {
-                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-                }
-                keep.lock().unwrap().push((name, body.0));
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, got)
-}
-
 async fn unread(app: &App, token: &str) -> i64 {
     let (_, n) = json_of(app.get(token, "/api/v1/notifications").await).await;
     n["unread"].as_i64().unwrap()
@@ -216,7 +192,7 @@ async fn an_unacknowledged_alarm_goes_to_the_township_then_the_county(app: &App)
     let other_township = app.token("xiaojiang").await;
     let enterprise = app.token("enterprise").await;
     let park = app.park_id(weiyuan::demo::DEMO_PARK_CODE).await;
-    let (hooks, got) = receiver().await;
+    let (hooks, got) = common::webhook_receiver().await;
     for (who, name, format) in
         [(&operator, "park", "json"), (&township, "township", "dingtalk"), (&county, "county", "wecom")]
     {

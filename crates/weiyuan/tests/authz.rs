@@ -48,6 +48,10 @@ enum Rule {
     TownshipOwn,
     /// The county, or the park's operator (the provider's side of a service request).
     OperatorPark,
+    /// Everyone but enterprises: the staff, and a service agency (for its own).
+    Providers,
+    /// Everyone with a place in the parks: the staff and enterprises, not a service agency.
+    People,
 }
 
 /// The rule of every route. A new route must be added here (and so thought about).
@@ -233,7 +237,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // park; the provider's side (the operator, or the county) takes the steps.
         ("GET", "/api/v1/services" | "/services" | "/api/v1/services/functions") => AnyUser,
         ("GET", "/api/v1/service-requests" | "/service-requests") => AnyUser,
-        ("GET", "/api/v1/services/figures") => Staff,
+        ("GET", "/api/v1/services/figures") => Providers,
+        // The registry of service agencies: read by the staff (an agency reads itself), kept by
+        // the county.
+        ("GET", "/api/v1/agencies" | "/services/agencies") => Providers,
+        ("POST", "/api/v1/agencies" | "/services/agencies" | "/services/agencies/{id}")
+        | ("PUT", "/api/v1/agencies/{id}") => CountyOnly,
         ("POST", "/api/v1/services") => CountyOnly,
         ("POST", "/api/v1/parks/{id}/services" | "/services") | ("PUT", "/api/v1/services/{id}") => EditUnits,
         ("POST", "/api/v1/services/{id}/requests" | "/services/{id}/request") => EnterpriseSelf,
@@ -253,7 +262,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // Operation monitoring: lists for staff in their scope (an enterprise's overview page
         // sends it to its own page); an enterprise's operation read in scope; a stop explained
         // by its park's township or the county; the settings read by all, kept by the county.
-        ("GET", "/operation" | "/operation/settings" | "/api/v1/operation/settings") => AnyUser,
+        ("GET", "/operation") => People,
+        ("GET", "/operation/settings" | "/api/v1/operation/settings") => AnyUser,
         ("GET", "/api/v1/operation" | "/api/v1/operation/enterprises" | "/operation/list") => Staff,
         ("GET", "/api/v1/operation/stops" | "/operation/stops") => Staff,
         ("GET", "/api/v1/operation/mismatches" | "/operation/mismatches") => Staff,
@@ -319,8 +329,13 @@ async fn operation_fixture(
 }
 
 fn expected(rule: Rule, role: &str, own: bool) -> bool {
+    // A service agency has no park: it reads what any user reads, and its own requests (tested
+    // in tests/services.rs, since no fixture here is for an agency's service).
+    if role == "agency" {
+        return matches!(rule, Rule::Public | Rule::AnyUser | Rule::Providers);
+    }
     match rule {
-        Rule::Public | Rule::AnyUser => true,
+        Rule::Public | Rule::AnyUser | Rule::People => true,
         Rule::CountyOnly => role == "county",
         Rule::ReadPark => role == "county" || own,
         Rule::EditPark => role == "county" || (role == "xiaojiang" && own),
@@ -328,6 +343,7 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
         Rule::Apply => role == "county" || role == "enterprise" || (matches!(role, "xiaojiang" | "wanyang") && own),
         Rule::File => role == "county" || (matches!(role, "wanyang" | "enterprise") && own),
         Rule::Staff => role != "enterprise",
+        Rule::Providers => role != "enterprise",
         Rule::StaffPark => role == "county" || (matches!(role, "xiaojiang" | "wanyang") && own),
         Rule::Government => matches!(role, "county" | "xiaojiang"),
         Rule::EnterpriseOnly => role == "enterprise",
@@ -338,11 +354,12 @@ fn expected(rule: Rule, role: &str, own: bool) -> bool {
 }
 
 /// (user, own park, foreign park) for each role, from the demo data.
-const ROLES: [(&str, &str, &str); 4] = [
+const ROLES: [(&str, &str, &str); 5] = [
     ("county", "PY06", "PY01"),
     ("xiaojiang", "PY06", "PY08"),
     ("wanyang", "PY08", "PY06"),
     ("enterprise", "PY08", "PY06"),
+    ("agency", "PY08", "PY06"),
 ];
 
 static SERIAL: AtomicU32 = AtomicU32::new(0);
@@ -482,7 +499,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         }
     } else if path.contains("/operation") {
         operation_fixture(app, spec, park.id, first.id, n).await
-    } else if path.contains("/services") || path.contains("service-") {
+    } else if path.contains("/services") || path.contains("service-") || path.contains("/agencies") {
         service_fixture(app, spec, &park, first.id, n).await
     } else if path.contains("polic") || path.contains("/notices") {
         policy_fixture(app, spec, &park, first.id, n).await
@@ -1077,6 +1094,23 @@ async fn service_fixture(
     use weiyuan_server::services as sv;
     let store = &app.store;
     let path = spec.path;
+    if path.contains("/agencies") {
+        // A new agency to register, or a fresh one to change.
+        let name = format!("服务机构{n}");
+        let fields = vec![("name", name.clone()), ("contact", "联系人".to_string()), ("active", "1".to_string())];
+        let body = json!({"name": name, "contact": "联系人", "active": "1"});
+        if !path.contains("{id}") {
+            return (String::new(), body, fields);
+        }
+        let registrar = system_actor().agency_registrar().unwrap();
+        let d = weiyuan_domain::services::AgencyDraft {
+            name: format!("待改机构{n}"),
+            contact: String::new(),
+            active: true,
+        };
+        let a = store.create_agency(&registrar, &AuditCtx::system("fixture"), &d, false).await.unwrap();
+        return (a.id.to_string(), body, fields);
+    }
     let form = ServiceForm {
         category: "finance".into(),
         name: format!("融资对接{n}"),
@@ -1391,7 +1425,7 @@ async fn every_route_every_role_own_and_foreign_scope(app: &App) {
             }
         }
     }
-    assert_eq!(checked, specs.len() * 8);
+    assert_eq!(checked, specs.len() * ROLES.len() * 2);
 
     // Anonymous: every non-public route is closed.
     let anon = app.client();
@@ -1444,6 +1478,7 @@ fn system_actor() -> weiyuan_domain::Actor {
         township_code: None,
         park_id: None,
         enterprise_id: None,
+        agency_id: None,
         lang: Default::default(),
     }
 }

@@ -894,6 +894,7 @@ async fn the_county_publishes_a_policy_an_enterprise_applies_and_the_county_revi
         township_code: Some(a.township_code.clone()),
         park_id: None,
         enterprise_id: None,
+        agency_id: None,
         lang: Default::default(),
     };
     let form = weiyuan_domain::policies::ReviewForm {

@@ -29,7 +29,7 @@ async fn demo_twice_then_users(backend: Backend) {
     let first = weiyuan(&["demo", "--no-serve"], &db.url, "");
     assert!(first.status.success(), "{}", text(&first));
     assert!(
-        text(&first).contains("Demo data: 20 parks, 40 buildings, 680 units, 5 users, 720 enterprises, "),
+        text(&first).contains("Demo data: 20 parks, 40 buildings, 680 units, 6 users, 720 enterprises, "),
         "{}",
         text(&first)
     );

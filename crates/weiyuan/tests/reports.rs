@@ -528,3 +528,52 @@ async fn bad_query_values_and_odd_figures_are_refused_in_one_error_shape(app: &A
     assert_eq!(v["error"]["code"], "too_large", "{v}");
     assert_eq!(v["error"]["message"], "请求内容过大");
 }
+
+both!(a_load_of_many_parks_and_months_keeps_every_total_exact);
+async fn a_load_of_many_parks_and_months_keeps_every_total_exact(app: &App) {
+    let county = app.token("county").await;
+    let (p1, _, e1) = app.park_with(&county, &[], &["C3484", "C1819"]).await;
+    let (p2, _, e2) = app.park_with(&county, &[], &["C3489"]).await;
+    let (l, m) = (last(), back(last(), 1));
+    // Totals per (park, month) as the rollup keeps them, and as the reports sum up.
+    let totals = |q: &'static str| async move {
+        let rows = sqlx::query(q).fetch_all(app.store.pool()).await.unwrap();
+        rows.iter()
+            .map(|r| {
+                use sqlx::Row;
+                (r.try_get::<i64, _>(0).unwrap(), r.try_get::<String, _>(1).unwrap(), r.try_get::<i64, _>(2).unwrap())
+            })
+            .filter(|(p, _, _)| *p == p1 || *p == p2)
+            .collect::<Vec<_>>()
+    };
+    let kept = "SELECT park_id, month, CAST(SUM(s_revenue) AS BIGINT) FROM report_rollup GROUP BY park_id, month ORDER BY park_id, month";
+    let summed = "SELECT park_id, month, CAST(SUM(v_revenue) AS BIGINT) FROM enterprise_reports GROUP BY park_id, month ORDER BY park_id, month";
+    // Two parks, two months, one load.
+    let rows = vec![
+        report(e1[0], p1, m, &[("revenue", 100)]),
+        report(e1[1], p1, m, &[("revenue", 20)]),
+        report(e1[0], p1, l, &[("revenue", 110)]),
+        report(e2[0], p2, m, &[("revenue", 7)]),
+        report(e2[0], p2, l, &[("revenue", 9)]),
+    ];
+    app.store.insert_enterprise_reports(&rows, "test", false).await.unwrap();
+    let got = totals(kept).await;
+    assert_eq!(got, totals(summed).await);
+    // Stored as hundredths of 万元.
+    let h = 100;
+    assert_eq!(
+        got,
+        vec![
+            (p1, m.to_string(), 120 * h),
+            (p1, l.to_string(), 110 * h),
+            (p2, m.to_string(), 7 * h),
+            (p2, l.to_string(), 9 * h)
+        ]
+    );
+    // A second load of one park's month leaves the other park's totals alone and adds to its own.
+    app.store.insert_enterprise_reports(&[report(e1[1], p1, l, &[("revenue", 5)])], "test", false).await.unwrap();
+    let got = totals(kept).await;
+    assert_eq!(got, totals(summed).await);
+    assert_eq!(got[1], (p1, l.to_string(), 115 * h));
+    assert_eq!(got[2], (p2, m.to_string(), 7 * h));
+}

@@ -28,18 +28,26 @@ fn a_service_is_refused_field_by_field() {
             ("completion_days".into(), "error.not_integer".into()),
         ]
     );
-    let ok = ServiceForm {
+    let agency = ServiceForm {
         category: "finance".into(),
         name: "融资对接".into(),
         provider_kind: "agency".into(),
-        provider_name: "平阳县中小企业服务中心".into(),
+        provider_name: "".into(),
+        agency_id: "4".into(),
         response_hours: "24".into(),
         completion_days: "10".into(),
         ..Default::default()
-    }
-    .validate()
-    .unwrap();
+    };
+    let ok = agency.validate().unwrap();
     assert!(ok.active && ok.provider_kind == ProviderKind::Agency);
+    assert_eq!((ok.agency_id, ok.provider_name.as_str()), (Some(4), ""), "named from the registry");
+    // An agency's service names its registered agency; another provider is named in words.
+    let unnamed = ServiceForm { agency_id: "".into(), ..agency.clone() }.validate().unwrap_err();
+    assert_eq!(fields(unnamed), vec![("agency_id".into(), "error.required".into())]);
+    let operator = ServiceForm { provider_kind: "operator".into(), ..agency.clone() }.validate().unwrap_err();
+    assert_eq!(fields(operator), vec![("provider_name".into(), "error.required".into())]);
+    let named = ServiceForm { provider_kind: "county".into(), provider_name: "县经信局".into(), ..agency };
+    assert_eq!(named.validate().unwrap().agency_id, None, "only an agency's service names one");
     assert_eq!(functions(&["finance", "legal_aid", "finance"]), 2);
 }
 

@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use weiyuan_domain::alarms::{Rule, RuleForm};
-use weiyuan_store::alarms::{Alarm, Notification, Webhook};
+use weiyuan_store::alarms::{Alarm, Webhook};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -64,7 +64,7 @@ pub async fn update_rule(
 #[derive(Serialize)]
 pub struct Notifications {
     pub unread: i64,
-    pub items: Vec<Notification>,
+    pub items: Vec<super::NotificationView>,
 }
 
 pub async fn notifications(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Notifications>> {

@@ -203,20 +203,74 @@ pub async fn deliver(store: &Store, destinations: &Destinations, now: i64) -> Re
 /// A webhook body in its format. `json` is Weiyuan's own (documented in docs/api.md);
 /// `dingtalk` and `wecom` are the robots' markdown messages.
 async fn body(store: &Store, d: &Delivery) -> Result<serde_json::Value, StoreError> {
-    let alarm = store.alarm(d.alarm_id).await?;
-    let event = store.alarm_event(d.event_id).await?;
-    Ok(format_body(&d.format, &alarm, &event))
+    if let (Some(alarm), Some(event)) = (d.alarm_id, d.event_id) {
+        let alarm = store.alarm(alarm).await?;
+        let event = store.alarm_event(event).await?;
+        return Ok(format_body(&d.format, &alarm, &event));
+    }
+    let notice = store.notice(d.notice_id.ok_or(StoreError::NotFound)?).await?;
+    Ok(notice_body(&d.format, &notice))
+}
+
+/// A notice's webhook body: Weiyuan's own JSON (`notice`), or the robots' markdown.
+pub fn notice_body(format: &str, n: &weiyuan_store::notices::Notice) -> serde_json::Value {
+    let lang = weiyuan_domain::access::Lang::ZhCn;
+    let t = |k: &str| crate::i18n::t(lang, k);
+    let title = format!("【{}】{}", t(&format!("alarm.severity.{}", n.severity.code())), notice_text(lang, n));
+    let text =
+        format!("- {}：{}\n- {}", t("alarm.raised_at"), weiyuan_domain::time::format_shanghai(n.created_at), n.link);
+    robot_body(format, &title, &text).unwrap_or_else(|| {
+        serde_json::json!({
+            "event": "notice",
+            "at": n.created_at,
+            "text": title,
+            "notice": {
+                "id": n.id,
+                "topic": n.topic,
+                "severity": n.severity,
+                "park_id": n.park_id,
+                "params": n.params.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "url": n.link,
+            }
+        })
+    })
+}
+
+/// The robots' markdown message (DingTalk, WeCom) of a title and its lines; None for our own JSON.
+fn robot_body(format: &str, title: &str, text: &str) -> Option<serde_json::Value> {
+    match format {
+        "dingtalk" => Some(serde_json::json!({
+            "msgtype": "markdown",
+            "markdown": { "title": title, "text": format!("### {title}\n{text}") }
+        })),
+        "wecom" => Some(serde_json::json!({
+            "msgtype": "markdown",
+            "markdown": { "content": format!("**{title}**\n{text}") }
+        })),
+        _ => None,
+    }
 }
 
 /// The sentence a person reads: 【严重】园区 · 设备 · 规则 (事件).
 pub fn headline(lang: weiyuan_domain::access::Lang, a: &Alarm, event: &str) -> String {
+    headline_of(lang, a.severity, &a.park, &a.device, &a.rule, event)
+}
+
+fn headline_of(
+    lang: weiyuan_domain::access::Lang,
+    severity: weiyuan_domain::alarms::Severity,
+    park: &str,
+    device: &str,
+    rule: &str,
+    event: &str,
+) -> String {
     let t = |k: &str| crate::i18n::t(lang, k);
     format!(
         "【{}】{} · {} · {}（{}）",
-        t(&format!("alarm.severity.{}", a.severity.code())),
-        a.park,
-        a.device,
-        a.rule,
+        t(&format!("alarm.severity.{}", severity.code())),
+        park,
+        device,
+        rule,
         t(&format!("alarm.event.{event}"))
     )
 }
@@ -237,16 +291,8 @@ pub fn format_body(format: &str, a: &Alarm, e: &AlarmEvent) -> serde_json::Value
     if let Some(c) = &e.comment {
         text.push_str(&format!("\n- {}：{}（{}）", t("alarm.comment"), c, e.username.clone().unwrap_or_default()));
     }
-    match format {
-        "dingtalk" => serde_json::json!({
-            "msgtype": "markdown",
-            "markdown": { "title": title, "text": format!("### {title}\n{text}") }
-        }),
-        "wecom" => serde_json::json!({
-            "msgtype": "markdown",
-            "markdown": { "content": format!("**{title}**\n{text}") }
-        }),
-        _ => serde_json::json!({
+    robot_body(format, &title, &text).unwrap_or_else(|| {
+        serde_json::json!({
             "event": e.event,
             "at": e.created_at,
             "by": e.username,
@@ -271,8 +317,8 @@ pub fn format_body(format: &str, a: &Alarm, e: &AlarmEvent) -> serde_json::Value
                 "peak_value": a.peak_value,
                 "url": format!("/alarms/{}", a.id),
             }
-        }),
-    }
+        })
+    })
 }
 
 /// Run the timer (every 30 s) and the webhook sender (every 5 s) for as long as the server runs,
@@ -307,7 +353,7 @@ pub fn spawn_jobs(
 
 /// Whether the actor may see (and act on) alarms of a park.
 async fn in_scope(store: &Store, actor: &Actor, park_id: i64) -> Result<(), AppError> {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     crate::parks::get(store, actor, park_id).await.map(|_| ())
@@ -323,7 +369,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> Result<Vec<Alarm>, AppError> {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     let mut c = weiyuan_domain::validation::Checker::new();
@@ -382,11 +428,39 @@ pub async fn clear(store: &Store, actor: &Actor, id: i64, form: &CommentForm) ->
     get(store, actor, id).await
 }
 
-pub async fn notifications(
-    store: &Store,
-    actor: &Actor,
-) -> Result<(i64, Vec<weiyuan_store::alarms::Notification>), AppError> {
-    Ok((store.unread_notifications(actor.user_id).await?, store.notifications(actor.user_id, 50).await?))
+/// A notification with the sentence its reader reads and the page it is about.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotificationView {
+    #[serde(flatten)]
+    pub n: weiyuan_store::alarms::Notification,
+    pub text: String,
+    pub link: String,
+}
+
+/// How a notice reads, in `lang`: the catalogue's `notice.<topic>` with its parameters.
+pub fn notice_text(lang: weiyuan_domain::access::Lang, n: &weiyuan_store::notices::Notice) -> String {
+    crate::i18n::tf(lang, &format!("notice.{}", n.topic), &n.params)
+}
+
+pub async fn notifications(store: &Store, actor: &Actor) -> Result<(i64, Vec<NotificationView>), AppError> {
+    let lang = actor.lang;
+    let views = store
+        .notifications(actor.user_id, 50)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let (text, link) = match (&n.alarm, &n.notice) {
+                (Some(a), _) => (
+                    headline_of(lang, a.severity, &a.park, &a.device, &a.rule, &a.event),
+                    format!("/alarms/{}", a.alarm_id),
+                ),
+                (None, Some(x)) => (notice_text(lang, x), x.link.clone()),
+                (None, None) => (String::new(), "/".into()),
+            };
+            NotificationView { n, text, link }
+        })
+        .collect();
+    Ok((store.unread_notifications(actor.user_id).await?, views))
 }
 
 pub async fn read(store: &Store, actor: &Actor, alarm_id: Option<i64>) -> Result<u64, AppError> {
@@ -427,7 +501,7 @@ async fn may_manage(store: &Store, actor: &Actor, park: Option<i64>) -> Result<(
 
 /// Rules that reach the actor's parks: every-park rules and those bound to a park of theirs.
 pub async fn rules(store: &Store, actor: &Actor) -> Result<Vec<Rule>, AppError> {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     let parks: HashSet<i64> = store.list_parks(&actor.park_scope()).await?.into_iter().map(|p| p.id).collect();
@@ -463,7 +537,7 @@ pub async fn create_rule(
     actor: &Actor,
     form: &RuleForm,
 ) -> Result<Rule, AppError> {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     let d = draft(store, actor, form).await?;
@@ -529,7 +603,7 @@ fn webhook_draft(actor: &Actor, f: &WebhookForm) -> Result<WebhookDraft, AppErro
         Role::County => (Level::County, None, None),
         Role::Township => (Level::Township, None, actor.township_code.clone()),
         Role::Operator => (Level::Park, actor.park_id, None),
-        Role::Enterprise => return Err(AppError::Forbidden),
+        Role::Enterprise | Role::Agency => return Err(AppError::Forbidden),
     };
     c.finish(WebhookDraft {
         name,
@@ -561,7 +635,7 @@ async fn owns(store: &Store, actor: &Actor, w: &Webhook) -> bool {
 }
 
 pub async fn webhooks(store: &Store, actor: &Actor) -> Result<Vec<Webhook>, AppError> {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     let mut mine = Vec::new();

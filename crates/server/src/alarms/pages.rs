@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use weiyuan_domain::alarms::{Condition, Rule, RuleForm, Scope, Severity};
 use weiyuan_domain::telemetry::KindDef;
-use weiyuan_store::alarms::{Alarm, Notification, Webhook};
+use weiyuan_store::alarms::{Alarm, Webhook};
 
 type PageResult = Result<Response, PageError>;
 
@@ -59,7 +59,7 @@ pub struct ListPage {
     pub kinds: Vec<KindDef>,
     pub query: ListQuery,
     pub unread: i64,
-    pub notes: Vec<Notification>,
+    pub notes: Vec<super::NotificationView>,
 }
 
 impl ListPage {
@@ -77,14 +77,21 @@ impl ListPage {
 pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
     let alarms = super::list(&s.store, &u.actor, &q).await.map_err(u.fail())?;
     let (unread, notes) = super::notifications(&s.store, &u.actor).await.map_err(u.fail())?;
-    let notes = notes.into_iter().filter(|n| n.read_at.is_none()).take(20).collect();
+    let notes = notes.into_iter().filter(|n| n.n.read_at.is_none()).take(20).collect();
     let kinds = crate::telemetry::kinds(&s.store).await.map_err(u.fail())?;
     Ok(render(&ListPage { ctx: u.ctx(), alarms, kinds, query: q, unread, notes }))
 }
 
-pub async fn read_all(State(s): State<AppState>, u: PageUser, CsrfForm(_): CsrfForm<CommentForm>) -> PageResult {
+/// Where "mark all read" was pressed: the alarms page, or the workbench (`back=/`).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ReadForm {
+    pub back: String,
+}
+
+pub async fn read_all(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<ReadForm>) -> PageResult {
     super::read(&s.store, &u.actor, None).await.map_err(u.fail())?;
-    Ok(see_other("/alarms"))
+    Ok(see_other(if f.back == "/" { "/" } else { "/alarms" }))
 }
 
 #[derive(Template)]

@@ -15,7 +15,7 @@ use crate::routes::{RouteSpec, api, page};
 use axum::routing::{MethodRouter, get, post, put};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use weiyuan_domain::access::{Actor, ParkScope, Role};
+use weiyuan_domain::access::{Actor, ParkScope};
 use weiyuan_domain::cultivation::{LiaisonForm, TIERS, TaskForm, VisitForm, scale_up_gap};
 use weiyuan_domain::units::Fixed2;
 use weiyuan_domain::validation::{Checker, FieldError};
@@ -112,7 +112,7 @@ pub struct Library {
 
 /// The library of the caller's scope (the county, a township, an operator; not enterprises).
 pub async fn library(store: &Store, actor: &Actor, q: &LibraryQuery) -> Result<Library, AppError> {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     let mut c = Checker::new();

@@ -12,7 +12,7 @@ pub mod api;
 pub mod pages;
 
 use crate::error::AppError;
-use weiyuan_domain::access::{Actor, Denied, ParkAuthority, ParkRef, Role, UnitDesk};
+use weiyuan_domain::access::{Actor, Denied, ParkAuthority, ParkRef, UnitDesk};
 use weiyuan_domain::deals::{self, LeaseDraft, LeaseFacts, LeaseForm, SaleDraft, SaleForm, TakeBackForm, TransferForm};
 use weiyuan_domain::exit;
 use weiyuan_domain::parks::Park;
@@ -22,7 +22,7 @@ use weiyuan_store::holdings::{DealDone, DealTx, Holding, UnitEvent};
 
 /// An enterprise sees who holds its own units only; other holders are not named.
 fn mask_holding(actor: &Actor, mut h: Holding) -> Holding {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         if h.owner_id != actor.enterprise_id {
             (h.owner_id, h.owner) = (None, None);
         }
@@ -34,7 +34,7 @@ fn mask_holding(actor: &Actor, mut h: Holding) -> Holding {
 }
 
 fn mask_event(actor: &Actor, mut e: UnitEvent) -> UnitEvent {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         if e.party_id != actor.enterprise_id {
             (e.party_id, e.party) = (None, None);
         }

@@ -194,6 +194,8 @@ fn scoped(actor: &Actor, run: &Run, mut f: ResultFilter) -> Result<ResultFilter,
             }
             f.enterprise_id = Some(actor.enterprise_id.ok_or(AppError::Forbidden)?);
         }
+        // A service agency reads the published runs and sees no enterprise in them.
+        Role::Agency => f.enterprise_id = Some(-1),
     }
     Ok(f)
 }
@@ -358,7 +360,7 @@ pub async fn counts(store: &Store, actor: &Actor, run: &Run) -> Result<Vec<(Stri
         Role::County => (None, None),
         Role::Township => (actor.township_code.as_deref(), None),
         Role::Operator => (None, Some(actor.park_id.unwrap_or(-1))),
-        Role::Enterprise => return Ok(Vec::new()),
+        Role::Enterprise | Role::Agency => return Ok(Vec::new()),
     };
     Ok(store.evaluation_counts(run.id, township, park).await?)
 }

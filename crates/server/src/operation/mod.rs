@@ -425,7 +425,7 @@ pub struct Overview {
 
 /// The scope a read covers: the caller's, narrowed to one park when asked (and allowed).
 async fn scope_of(store: &Store, actor: &Actor, park_id: &str) -> Result<(ParkScope, Option<Park>), AppError> {
-    if actor.role == Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     match park_id.trim() {

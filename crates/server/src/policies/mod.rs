@@ -278,6 +278,8 @@ fn scope_filter(actor: &Actor) -> Result<FactsFilter, AppError> {
         Role::Enterprise => {
             FactsFilter { enterprise_id: Some(actor.enterprise_id.ok_or(AppError::Forbidden)?), ..Default::default() }
         }
+        // An agency reads the library and sees no enterprise in it.
+        Role::Agency => FactsFilter { enterprise_id: Some(-1), ..Default::default() },
     })
 }
 
@@ -410,7 +412,7 @@ pub async fn reach(store: &Store, actor: &Actor, id: i64) -> Result<Reach, AppEr
     let township = match actor.role {
         Role::County => None,
         Role::Township => Some(actor.township_code.clone().ok_or(AppError::Forbidden)?),
-        Role::Operator | Role::Enterprise => return Err(AppError::Forbidden),
+        Role::Operator | Role::Enterprise | Role::Agency => return Err(AppError::Forbidden),
     };
     Ok(store.policy_reach(id, township.as_deref()).await?)
 }

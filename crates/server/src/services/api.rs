@@ -1,6 +1,6 @@
 //! JSON API of online services.
 
-use super::{CatalogueQuery, FiguresQuery, FiguresRow, ParkFunctions, RequestQuery};
+use super::{CatalogueQuery, FiguresQuery, FiguresRow, PageQuery, ParkFunctions, RequestQuery};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
@@ -11,8 +11,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use weiyuan_domain::services::{RequestForm, ServiceForm, StepForm};
-use weiyuan_store::services::{Attachment, Request, Service};
+use weiyuan_domain::services::{AgencyForm, RequestForm, ServiceForm, StepForm};
+use weiyuan_store::services::{Agency, Attachment, Request, Service};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -118,4 +118,26 @@ pub async fn download(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiR
         bytes,
     )
         .into_response())
+}
+
+pub async fn agencies(State(s): State<AppState>, u: ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+    let (rows, total, page, size) = super::agencies(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(json!({ "total": total, "page": page, "size": size, "agencies": rows })))
+}
+
+pub async fn create_agency(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    JsonBody(f): JsonBody<AgencyForm>,
+) -> ApiResult<(StatusCode, Json<Agency>)> {
+    Ok((StatusCode::CREATED, Json(super::create_agency(&s.store, &w.actor, &f).await.map_err(w.err())?)))
+}
+
+pub async fn update_agency(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Id(id): Id,
+    JsonBody(f): JsonBody<AgencyForm>,
+) -> ApiResult<Json<Agency>> {
+    Ok(Json(super::update_agency(&s.store, &w.actor, id, &f).await.map_err(w.err())?))
 }

@@ -19,11 +19,11 @@ use axum::routing::{MethodRouter, get, post, put};
 use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::{Actor, ParkScope, Role};
 use weiyuan_domain::services::{
-    Figures, MAX_ATTACHMENT, RequestForm, ServiceForm, StepForm, TARGET_FUNCTIONS, attachment_checks, figures,
-    next_state,
+    AgencyForm, Figures, MAX_ATTACHMENT, RequestForm, ServiceDraft, ServiceForm, StepForm, TARGET_FUNCTIONS,
+    attachment_checks, figures, next_state,
 };
 use weiyuan_domain::validation::{Checker, FieldError, Invalid};
-use weiyuan_store::services::{Attachment, Request, RequestFilter, Service, ServiceFilter, StepRow};
+use weiyuan_store::services::{Agency, Attachment, Request, RequestFilter, Service, ServiceFilter, StepRow};
 use weiyuan_store::{AuditCtx, Store};
 
 /// The routes of this feature, assembled by `routes::all`.
@@ -77,9 +77,15 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::attach).layer(upload),
         ),
         (api("GET", "/api/v1/service-attachments/{id}", "services", "Download an attachment"), get(api::download)),
+        (api("GET", "/api/v1/agencies", "services", "The registry of service agencies (paged)"), get(api::agencies)),
+        (api("POST", "/api/v1/agencies", "services", "Register a service agency (county)"), post(api::create_agency)),
+        (api("PUT", "/api/v1/agencies/{id}", "services", "Change a service agency (county)"), put(api::update_agency)),
         (page("GET", "/services", "Services: the catalogue, functions, requests"), get(pages::list)),
         (page("POST", "/services", "Add a service"), post(pages::create)),
         (page("POST", "/services/{id}/request", "Request a service (the enterprise)"), post(pages::request)),
+        (page("GET", "/services/agencies", "The registry of service agencies"), get(pages::agencies)),
+        (page("POST", "/services/agencies", "Register a service agency"), post(pages::create_agency)),
+        (page("POST", "/services/agencies/{id}", "Change a service agency"), post(pages::update_agency)),
         (page("GET", "/service-requests", "Requests in scope"), get(pages::requests)),
         (page("GET", "/service-requests/{id}", "One request"), get(pages::show)),
         (page("POST", "/service-requests/{id}/steps", "Take a step on a request"), post(pages::step)),
@@ -99,6 +105,7 @@ pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
         ("POST", "/api/v1/services/{id}/requests") => Some("ServiceRequestInput"),
         ("POST", "/api/v1/service-requests/{id}/steps") => Some("ServiceStepInput"),
         ("POST", "/api/v1/service-requests/{id}/attachments") => Some("File"),
+        ("POST", "/api/v1/agencies") | ("PUT", "/api/v1/agencies/{id}") => Some("AgencyInput"),
         _ => None,
     }
 }
@@ -106,13 +113,18 @@ pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
 pub fn schemas() -> serde_json::Value {
     let text = serde_json::json!({ "type": "string" });
     serde_json::json!({
-        "ServiceInput": { "type": "object", "required": ["category", "name", "provider_kind", "provider_name", "response_hours", "completion_days"], "properties": {
+        "ServiceInput": { "type": "object", "required": ["category", "name", "provider_kind", "response_hours", "completion_days"], "properties": {
             "category": { "enum": weiyuan_domain::services::CATEGORIES }, "name": text,
-            "provider_kind": { "enum": ["operator", "county", "agency"] }, "provider_name": text,
+            "provider_kind": { "enum": ["operator", "county", "agency"] },
+            "provider_name": { "type": "string", "description": "not for an agency: its registered name is taken" },
+            "agency_id": { "type": "integer", "description": "the registered agency (provider_kind agency only)" },
             "description": text, "documents": { "type": "string", "description": "the documents a request needs, one per line" },
             "response_hours": { "type": "integer", "description": "promised response, hours" },
             "completion_days": { "type": "integer", "description": "completion after acceptance, days" },
             "active": { "type": "string", "description": "0: switched off" } } },
+        "AgencyInput": { "type": "object", "required": ["name"], "properties": { "name": text,
+            "contact": { "type": "string", "description": "contact person and telephone" },
+            "active": { "type": "string", "description": "0: takes no new services" } } },
         "ServiceRequestInput": { "type": "object", "required": ["detail"], "properties": { "detail": text } },
         "ServiceStepInput": { "type": "object", "required": ["step"], "properties": {
             "step": { "enum": ["accept", "decline", "complete", "confirm", "cancel"] },
@@ -158,6 +170,11 @@ pub async fn catalogue(
     let f = ServiceFilter {
         park_ids,
         county_wide: park.is_none(),
+        // An agency sees the services it provides, wherever they are offered.
+        agency_id: match actor.role {
+            Role::Agency => Some(actor.agency_id.ok_or(AppError::Forbidden)?),
+            _ => None,
+        },
         active_only: actor.role == Role::Enterprise,
         limit: size,
         offset: (page - 1) * size,
@@ -178,11 +195,25 @@ pub async fn create(
         None => None,
     };
     let desk = actor.service_desk(park.as_ref().map(|p| p.as_ref()).as_ref())?;
-    let d = form.validate()?;
+    let d = named(store, form.validate()?).await?;
     if park.is_none() && d.provider_kind == weiyuan_domain::services::ProviderKind::Operator {
         return Err(AppError::Invalid(Invalid::one(FieldError::new("provider_kind", "error.service_operator_park"))));
     }
     Ok(store.create_service(&desk, &AuditCtx::from(actor), &d, false).await?)
+}
+
+/// An agency's service takes the name of its registered agency, which must take new services;
+/// the agency's id arrived in the body and is resolved here (the registry is county-wide).
+async fn named(store: &Store, mut d: ServiceDraft) -> Result<ServiceDraft, AppError> {
+    if let Some(id) = d.agency_id {
+        let refuse = |code| AppError::Invalid(Invalid::one(FieldError::new("agency_id", code).with("value", id)));
+        let agency = store.agency(id).await.map_err(|_| refuse("error.unknown_agency"))?;
+        if !agency.active {
+            return Err(refuse("error.agency_inactive"));
+        }
+        d.provider_name = agency.name;
+    }
+    Ok(d)
 }
 
 pub async fn update(store: &Store, actor: &Actor, id: i64, form: &ServiceForm) -> Result<Service, AppError> {
@@ -192,7 +223,13 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, form: &ServiceForm) -
         None => None,
     };
     let desk = actor.service_desk(park.as_ref().map(|p| p.as_ref()).as_ref())?;
-    let d = form.validate()?;
+    let mut d = form.validate()?;
+    // An agency that stopped taking new services keeps those it had.
+    if d.agency_id.is_some() && d.agency_id == s.agency_id {
+        d.provider_name = s.provider_name.clone();
+    } else {
+        d = named(store, d).await?;
+    }
     Ok(store.update_service(&desk, &AuditCtx::from(actor), id, &d).await?)
 }
 
@@ -257,7 +294,7 @@ pub async fn step(store: &Store, actor: &Actor, id: i64, form: &StepForm, at: i6
     // The capability comes first, so a caller who may not act learns nothing of the state.
     let to = |r: &Request| next_state(&r.state, s.step).map_err(|c| AppError::Refused(vec![c]));
     if s.step.by_provider() {
-        let p = actor.service_provider(&scope, &r.provider_kind, r.id)?;
+        let p = actor.service_provider(&scope, &r.provider_kind, r.agency_id, r.id)?;
         Ok(tx.step(By::Provider(&p), &ctx, &r, &s, to(&r)?, at).await?)
     } else {
         let a = actor.applicant(&scope, r.enterprise_id)?;
@@ -278,7 +315,7 @@ pub struct RequestQuery {
 
 /// The filter of the caller's scope: the county all; a township its parks; an operator its
 /// park's requests for the services it provides (county and agency services are the
-/// county's); an enterprise its own.
+/// county's); an agency the requests for its services; an enterprise its own.
 fn scoped(actor: &Actor, mut f: RequestFilter) -> Result<RequestFilter, AppError> {
     match actor.role {
         Role::County => {}
@@ -288,6 +325,7 @@ fn scoped(actor: &Actor, mut f: RequestFilter) -> Result<RequestFilter, AppError
             f.operator_services = true;
         }
         Role::Enterprise => f.enterprise_id = Some(actor.enterprise_id.ok_or(AppError::Forbidden)?),
+        Role::Agency => f.agency_id = Some(actor.agency_id.ok_or(AppError::Forbidden)?),
     }
     Ok(f)
 }
@@ -351,10 +389,11 @@ pub async fn get_request(
 }
 
 /// Whether the caller may see a request: the enterprise itself, the park's township, the
-/// operator for the services it provides, the county.
+/// operator or the agency for the services it provides, the county.
 fn visible(actor: &Actor, r: &Request) -> bool {
     match actor.role {
         Role::Operator => actor.park_id == Some(r.park_id) && r.provider_kind == "operator",
+        Role::Agency => actor.agency_id.is_some() && r.agency_id == actor.agency_id,
         _ => actor.can_read_enterprise(r.enterprise_id, &r.scope()),
     }
 }
@@ -372,7 +411,7 @@ pub async fn attach(store: &Store, actor: &Actor, id: i64, name: &str, bytes: &[
     if let Ok(a) = actor.applicant(&scope, r.enterprise_id) {
         return Ok(store.add_service_attachment(By::Enterprise(&a), &ctx, &r, &name, kind, bytes).await?);
     }
-    let p = actor.service_provider(&scope, &r.provider_kind, r.id)?;
+    let p = actor.service_provider(&scope, &r.provider_kind, r.agency_id, r.id)?;
     Ok(store.add_service_attachment(By::Provider(&p), &ctx, &r, &name, kind, bytes).await?)
 }
 
@@ -419,6 +458,44 @@ pub async fn service_figures(store: &Store, actor: &Actor, q: &FiguresQuery) -> 
         .into_iter()
         .map(|(key, label, n, done)| FiguresRow { key, label, figures: figures(n, &done) })
         .collect())
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PageQuery {
+    pub page: String,
+    pub size: String,
+}
+
+/// The registry of service agencies: the staff read it all (to choose a provider); an agency
+/// reads itself; enterprises see providers by name in the catalogue.
+pub async fn agencies(store: &Store, actor: &Actor, q: &PageQuery) -> Result<(Vec<Agency>, i64, i64, i64), AppError> {
+    let mut c = Checker::new();
+    let (page, size) = c.paging(&q.page, &q.size, PAGE_SIZE);
+    c.finish(())?;
+    match actor.role {
+        Role::Agency => {
+            let own = store.agency(actor.agency_id.ok_or(AppError::Forbidden)?).await?;
+            Ok((vec![own], 1, 1, size))
+        }
+        _ if actor.is_staff() => {
+            let (rows, total) = store.agencies(size, (page - 1) * size).await?;
+            Ok((rows, total, page, size))
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn create_agency(store: &Store, actor: &Actor, form: &AgencyForm) -> Result<Agency, AppError> {
+    let registrar = actor.agency_registrar()?;
+    let d = form.validate()?;
+    Ok(store.create_agency(&registrar, &AuditCtx::from(actor), &d, false).await?)
+}
+
+pub async fn update_agency(store: &Store, actor: &Actor, id: i64, form: &AgencyForm) -> Result<Agency, AppError> {
+    let registrar = actor.agency_registrar()?;
+    let d = form.validate()?;
+    Ok(store.update_agency(&registrar, &AuditCtx::from(actor), id, &d).await?)
 }
 
 /// Escalate what is overdue at `now`: each request once per deadline.

@@ -12,8 +12,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use weiyuan_domain::access::Role;
-use weiyuan_domain::services::{CATEGORIES, RequestForm, ServiceForm, StepForm};
-use weiyuan_store::services::{Attachment, Request, Service, StepRow};
+use weiyuan_domain::services::{AgencyForm, CATEGORIES, RequestForm, ServiceForm, StepForm};
+use weiyuan_store::services::{Agency, Attachment, Request, Service, StepRow};
 
 type PageResult = Result<axum::response::Response, PageError>;
 
@@ -32,6 +32,8 @@ pub struct ListPage {
     pub problems: Vec<String>,
     /// The parks whose catalogues the caller keeps.
     pub parks: Vec<(i64, String)>,
+    /// The registered agencies that take new services (to provide one).
+    pub agencies: Vec<(i64, String)>,
 }
 
 impl ListPage {
@@ -42,7 +44,10 @@ impl ListPage {
         CATEGORIES
     }
     fn may_add(&self) -> bool {
-        self.ctx.actor.as_ref().is_some_and(|a| a.role != Role::Enterprise)
+        self.ctx.is_staff()
+    }
+    fn agency_selected(&self, id: &i64) -> bool {
+        self.form.service.agency_id.trim() == id.to_string()
     }
     fn opt(&self, v: &Option<f64>, unit: &str) -> String {
         v.map(|v| format!("{v}{unit}")).unwrap_or_else(|| "—".into())
@@ -66,30 +71,44 @@ async fn list_page(
     problems: Vec<String>,
 ) -> Result<ListPage, AppError> {
     let (services, total, page, size) = super::catalogue(&s.store, &u.actor, q).await?;
-    let (functions, figures, overdue) = if u.actor.role == Role::Enterprise {
-        (Vec::new(), Vec::new(), 0)
+    let (figures, overdue) = if u.actor.role == Role::Enterprise {
+        (Vec::new(), 0)
     } else {
         let late = RequestQuery { overdue: "1".into(), size: "1".into(), ..Default::default() };
         let overdue = super::requests(&s.store, &u.actor, &late).await?.1;
-        (
-            super::functions(&s.store, &u.actor).await?,
-            super::service_figures(&s.store, &u.actor, &FiguresQuery::default()).await?,
-            overdue,
-        )
+        (super::service_figures(&s.store, &u.actor, &FiguresQuery::default()).await?, overdue)
     };
     let pages = ((total + size - 1) / size).max(1);
-    let parks = if u.actor.role == Role::Enterprise {
-        Vec::new()
-    } else {
-        s.store
+    let (functions, parks, agencies) = if u.actor.is_staff() {
+        let parks = s
+            .store
             .list_parks(&u.actor.park_scope())
             .await?
             .into_iter()
             .filter(|p| u.actor.can_edit_units(&p.as_ref()))
             .map(|p| (p.id, p.name))
-            .collect()
+            .collect();
+        let all = super::PageQuery { size: "500".into(), ..Default::default() };
+        let agencies = super::agencies(&s.store, &u.actor, &all).await?.0;
+        let agencies = agencies.into_iter().filter(|a| a.active).map(|a| (a.id, a.name)).collect();
+        (super::functions(&s.store, &u.actor).await?, parks, agencies)
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
     };
-    Ok(ListPage { ctx: u.ctx(), services, total, page, pages, functions, figures, overdue, form, problems, parks })
+    Ok(ListPage {
+        ctx: u.ctx(),
+        services,
+        total,
+        page,
+        pages,
+        functions,
+        figures,
+        overdue,
+        form,
+        problems,
+        parks,
+        agencies,
+    })
 }
 
 pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<CatalogueQuery>) -> PageResult {
@@ -205,11 +224,7 @@ impl ShowPage {
 async fn show_page(s: &AppState, u: &PageUser, id: i64, problems: Vec<String>) -> Result<ShowPage, AppError> {
     let (r, steps, files) = super::get_request(&s.store, &u.actor, id).await?;
     let own = u.actor.role == Role::Enterprise && u.actor.enterprise_id == Some(r.enterprise_id);
-    let provider = match u.actor.role {
-        Role::County => true,
-        Role::Operator => r.provider_kind == "operator" && u.actor.park_id == Some(r.park_id),
-        _ => false,
-    };
+    let provider = u.actor.service_provider(&r.scope(), &r.provider_kind, r.agency_id, r.id).is_ok();
     let can: Vec<&'static str> = weiyuan_domain::services::Step::ALL
         .iter()
         .filter(|st| if st.by_provider() { provider } else { own })
@@ -257,4 +272,83 @@ pub async fn attach(State(s): State<AppState>, u: PageUser, Id(id): Id, req: axu
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "agencies.html")]
+pub struct AgenciesPage {
+    pub ctx: PageCtx,
+    pub rows: Vec<Agency>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub form: AgencyForm,
+    /// The agency being changed (None: a new one).
+    pub editing: Option<i64>,
+    pub problems: Vec<String>,
+}
+
+async fn agencies_page(
+    s: &AppState,
+    u: &PageUser,
+    q: &super::PageQuery,
+    form: AgencyForm,
+    editing: Option<i64>,
+    problems: Vec<String>,
+) -> Result<AgenciesPage, AppError> {
+    let (rows, total, page, size) = super::agencies(&s.store, &u.actor, q).await?;
+    let pages = ((total + size - 1) / size).max(1);
+    Ok(AgenciesPage { ctx: u.ctx(), rows, total, page, pages, form, editing, problems })
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AgenciesQuery {
+    pub page: String,
+    /// An agency to change in the form.
+    pub edit: String,
+}
+
+pub async fn agencies(State(s): State<AppState>, u: PageUser, Query(q): Query<AgenciesQuery>) -> PageResult {
+    let paging = super::PageQuery { page: q.page.clone(), ..Default::default() };
+    let editing = match q.edit.trim().parse::<i64>() {
+        Ok(id) if u.actor.is_county() => Some(s.store.agency(id).await.map_err(|e| u.fail()(e.into()))?),
+        _ => None,
+    };
+    let form = editing
+        .as_ref()
+        .map(|a| AgencyForm { name: a.name.clone(), contact: a.contact.clone(), active: (a.active as i64).to_string() })
+        .unwrap_or_default();
+    let page = agencies_page(&s, &u, &paging, form, editing.map(|a| a.id), Vec::new()).await.map_err(u.fail())?;
+    Ok(render(&page))
+}
+
+async fn save_agency(s: &AppState, u: PageUser, id: Option<i64>, f: AgencyForm) -> PageResult {
+    let saved = match id {
+        Some(id) => super::update_agency(&s.store, &u.actor, id, &f).await,
+        None => super::create_agency(&s.store, &u.actor, &f).await,
+    };
+    match saved {
+        Ok(_) => Ok(done("/services/agencies", "saved")),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => Err(u.fail()(e)),
+        Err(e) => {
+            let u = u.at("/services/agencies");
+            let problems = problems(&e, u.tr());
+            let page = agencies_page(s, &u, &super::PageQuery::default(), f, id, problems).await.map_err(u.fail())?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+pub async fn create_agency(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<AgencyForm>) -> PageResult {
+    save_agency(&s, u, None, f).await
+}
+
+pub async fn update_agency(
+    State(s): State<AppState>,
+    u: PageUser,
+    Id(id): Id,
+    CsrfForm(f): CsrfForm<AgencyForm>,
+) -> PageResult {
+    save_agency(&s, u, Some(id), f).await
 }

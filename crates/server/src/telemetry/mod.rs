@@ -335,7 +335,7 @@ pub struct Registered {
 }
 
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Device>, AppError> {
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     Ok(store.list_devices(&actor.park_scope()).await?)
@@ -344,7 +344,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Device>, AppError>
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Device, AppError> {
     let d = store.get_device(id).await?;
     crate::parks::get(store, actor, d.park_id).await?;
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::NotFound);
     }
     Ok(d)
@@ -518,7 +518,7 @@ async fn days(
 
 pub async fn park_live(store: &Store, actor: &Actor, park_id: i64) -> Result<ParkLive, AppError> {
     let park = crate::parks::get(store, actor, park_id).await?;
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::NotFound);
     }
     let now = weiyuan_store::now_ms();
@@ -576,7 +576,7 @@ impl ParkGlance {
 }
 
 pub async fn overview(store: &Store, actor: &Actor) -> Result<Vec<ParkGlance>, AppError> {
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     let now = weiyuan_store::now_ms();
@@ -677,7 +677,7 @@ pub async fn set_tolerance(store: &Store, actor: &Actor, f: &ToleranceForm) -> R
 /// what its meters counted.
 pub async fn reconciliation(store: &Store, actor: &Actor, q: &ReconQuery) -> Result<Vec<ReconRow>, AppError> {
     use weiyuan_domain::telemetry::{Bucket, metered, reconcile};
-    if actor.role == weiyuan_domain::Role::Enterprise {
+    if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     let month = crate::reports::month_or_last(&q.month);

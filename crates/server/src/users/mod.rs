@@ -90,7 +90,7 @@ async fn prepare_with(store: &Store, form: &UserForm, demo_password: bool) -> Re
     let display_name = c.text("display_name", &form.display_name, 50);
     let role = c.choice("role", &form.role, Role::parse);
     let scope = form.scope.trim();
-    let (mut township_code, mut park_id, mut enterprise_id) = (None, None, None);
+    let (mut township_code, mut park_id, mut enterprise_id, mut agency_id) = (None, None, None, None);
     match role {
         Some(Role::County) | None => {}
         Some(_) if scope.is_empty() => c.push(FieldError::new("scope", "error.scope_required")),
@@ -121,6 +121,16 @@ async fn prepare_with(store: &Store, form: &UserForm, demo_password: bool) -> Re
                 None => c.push(FieldError::new("scope", "error.unknown_enterprise").with("value", scope)),
             }
         }
+        Some(Role::Agency) => {
+            let agency = match scope.parse::<i64>() {
+                Ok(id) => store.agency(id).await.ok(),
+                Err(_) => store.find_agency(scope).await?,
+            };
+            match agency {
+                Some(a) => agency_id = Some(a.id),
+                None => c.push(FieldError::new("scope", "error.unknown_agency").with("value", scope)),
+            }
+        }
     }
     if !demo_password && let Err(e) = check_password("password", &form.password, &[&username, &display_name]) {
         e.0.into_iter().for_each(|e| c.push(e));
@@ -135,6 +145,7 @@ async fn prepare_with(store: &Store, form: &UserForm, demo_password: bool) -> Re
         township_code,
         park_id,
         enterprise_id,
+        agency_id,
         lang,
     })
 }

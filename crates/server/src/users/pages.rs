@@ -184,6 +184,7 @@ impl UsersPage {
                 .unwrap_or_default(),
             Role::Operator => u.park_id.map(|p| format!("#{p}")).unwrap_or_default(),
             Role::Enterprise => u.enterprise_id.map(|e| format!("#{e}")).unwrap_or_default(),
+            Role::Agency => u.agency_id.map(|a| format!("#{a}")).unwrap_or_default(),
         }
     }
 

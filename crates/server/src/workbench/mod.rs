@@ -90,6 +90,7 @@ pub async fn of(store: &Store, actor: &Actor) -> Result<Workbench, AppError> {
         Role::County | Role::Township => (government(store, actor).await?, Vec::new()),
         Role::Operator => operator(store, actor).await?,
         Role::Enterprise => enterprise(store, actor).await?,
+        Role::Agency => agency(store, actor).await?,
     };
     Ok(Workbench { role: actor.role, today: crate::today(), todos, links })
 }
@@ -203,6 +204,24 @@ async fn operator(store: &Store, actor: &Actor) -> Result<(Vec<Todo>, Vec<(&'sta
         ("workbench.my_operation", format!("/operation/parks/{park}")),
     ];
     Ok((out, links))
+}
+
+/// A service agency: the requests for its services waiting on it, and those late.
+async fn agency(store: &Store, actor: &Actor) -> Result<(Vec<Todo>, Vec<(&'static str, String)>), AppError> {
+    let requested = crate::services::RequestQuery { state: REQUESTED.into(), size: "1".into(), ..Default::default() };
+    let accepted = crate::services::RequestQuery { state: ACCEPTED.into(), size: "1".into(), ..Default::default() };
+    let overdue = crate::services::RequestQuery { overdue: "1".into(), size: "1".into(), ..Default::default() };
+    let (requested, accepted, overdue) = tokio::try_join!(
+        crate::services::requests(store, actor, &requested),
+        crate::services::requests(store, actor, &accepted),
+        crate::services::requests(store, actor, &overdue),
+    )?;
+    let todos = vec![
+        Todo::new("requests_to_accept", requested.1, format!("/service-requests?state={REQUESTED}")).act(),
+        Todo::new("requests_to_complete", accepted.1, format!("/service-requests?state={ACCEPTED}")),
+        Todo::new("services_overdue", overdue.1, "/service-requests?overdue=1").act(),
+    ];
+    Ok((todos, vec![("workbench.my_services", "/services".to_string())]))
 }
 
 /// The month an enterprise files next, if any, and when it is due.

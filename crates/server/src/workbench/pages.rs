@@ -12,6 +12,8 @@ use axum::response::Response;
 pub struct WorkbenchPage {
     pub ctx: PageCtx,
     pub w: Workbench,
+    /// The caller's unread notifications (alarms and notices), newest first.
+    pub notes: Vec<crate::alarms::NotificationView>,
 }
 
 impl WorkbenchPage {
@@ -28,5 +30,7 @@ impl WorkbenchPage {
 
 pub async fn home(State(s): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let w = super::of(&s.store, &u.actor).await.map_err(u.fail())?;
-    Ok(render(&WorkbenchPage { ctx: u.ctx(), w }))
+    let (_, notes) = crate::alarms::notifications(&s.store, &u.actor).await.map_err(u.fail())?;
+    let notes = notes.into_iter().filter(|n| n.n.read_at.is_none()).take(10).collect();
+    Ok(render(&WorkbenchPage { ctx: u.ctx(), w, notes }))
 }

@@ -266,3 +266,26 @@ macro_rules! both_bare {
         }
     };
 }
+
+/// A small HTTP server that keeps what is posted to it: (path, body).
+pub async fn webhook_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>) {
+    let got: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>> = Default::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/{name}",
+        axum::routing::post(move |axum::extract::Path(name): axum::extract::Path<String>, body: axum::Json<Value>| {
+            let keep = keep.clone();
+            async move {
+                if name == "broken" {
+                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                keep.lock().unwrap().push((name, body.0));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, got)
+}
