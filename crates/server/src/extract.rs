@@ -151,3 +151,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         Ok(ClientAddr(peer.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())))
     }
 }
+
+/// `?page=&size=` of a paged list: page from 1, size at most 500 (each list its default).
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct PageQuery {
+    pub page: String,
+    pub size: String,
+}
+
+impl PageQuery {
+    /// (page, size), or the fields out of range by name.
+    pub fn checked(&self, default_size: i64) -> Result<(i64, i64), Invalid> {
+        let mut c = weiyuan_domain::validation::Checker::new();
+        let (page, size) = c.paging(&self.page, &self.size, default_size);
+        c.finish((page, size))
+    }
+
+    /// The `LIMIT` and `OFFSET` of (page, size).
+    pub fn window((page, size): (i64, i64)) -> (i64, i64) {
+        (size, (page - 1) * size)
+    }
+}

@@ -218,6 +218,22 @@ impl Store {
         rows.iter().map(unit_from_row).collect()
     }
 
+    /// A page of a park's units, by building, floor and number, and how many there are.
+    pub async fn units_page(&self, park_id: i64, limit: i64, offset: i64) -> Result<(Vec<Unit>, i64)> {
+        let n = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM units WHERE park_id = $1")
+            .bind(park_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query(sql(format!(
+            "SELECT {UNIT_COLUMNS} FROM units WHERE park_id = $1 ORDER BY building_id, floor, number, id \
+             LIMIT {limit} OFFSET {offset}"
+        )))
+        .bind(park_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((rows.iter().map(unit_from_row).collect::<Result<_>>()?, col(&n, "n")?))
+    }
+
     pub async fn get_unit(&self, id: i64) -> Result<Unit> {
         let row = sqlx::query(sql(format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1")))
             .bind(id)

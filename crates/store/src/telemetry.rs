@@ -162,6 +162,17 @@ impl Store {
         self.fetch_scoped(&q, scope).await?.iter().map(device_from_row).collect()
     }
 
+    /// A page of the devices of the parks in a scope, by park then id, and how many there are.
+    pub async fn devices_page(&self, scope: &ParkScope, limit: i64, offset: i64) -> Result<(Vec<Device>, i64)> {
+        let n = self.fetch_scoped("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM devices WHERE {scope}", scope).await?;
+        let total = n.first().map(|r| col(r, "n")).transpose()?.unwrap_or(0);
+        let q = format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE {{scope}} ORDER BY park_id, id LIMIT {limit} OFFSET {offset}"
+        );
+        let rows = self.fetch_scoped(&q, scope).await?.iter().map(device_from_row).collect::<Result<_>>()?;
+        Ok((rows, total))
+    }
+
     /// Every device's serial and credential, for the ingest path's cache.
     pub async fn device_credentials(&self) -> Result<Vec<(String, Credential)>> {
         let rows = sqlx::query("SELECT id, park_id, kind, serial, token_hash, active FROM devices")

@@ -952,8 +952,8 @@ pub async fn load_services_demo(store: &Store) -> Result<(), DemoError> {
             services.push(store.create_service(&desk, &ctx, &d, true).await?);
         }
         for (j, e) in store.list_enterprises(park.id).await?.iter().take(3).enumerate() {
-            // Every third park's third enterprise asks the agency for a guarantee.
-            let service = if j == 2 && i % 3 == 0 { Some(&guarantee) } else { services.get(j % services.len()) };
+            // Each park's third enterprise asks the agency for a guarantee.
+            let service = if j == 2 { Some(&guarantee) } else { services.get(j % services.len()) };
             let Some(service) = service else { continue };
             k += 1;
             let at = now - (5 + (k * 7) % 85) * day;

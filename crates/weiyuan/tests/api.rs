@@ -386,8 +386,23 @@ async fn operators_manage_buildings_and_units_of_their_park(app: &App) {
         app.send(&op, "DELETE", &format!("/api/v1/buildings/{bid}"), json!({})).await.status(),
         StatusCode::NO_CONTENT
     );
-    let units: Value = app.get(&op, &format!("/api/v1/parks/{own}/units")).await.json().await.unwrap();
-    assert!(units.as_array().unwrap().iter().all(|u| u["generated"] == true), "only the generated demo units are left");
+    let units: Value = app.get(&op, &format!("/api/v1/parks/{own}/units?size=500")).await.json().await.unwrap();
+    let list = units["units"].as_array().unwrap();
+    assert!(list.iter().all(|u| u["generated"] == true), "only the generated demo units are left");
+    assert_eq!(units["total"].as_i64(), Some(list.len() as i64));
+    // Paged by building, floor and number: the second page of 10 goes on from the first.
+    let page = |n: i64| {
+        let op = op.clone();
+        async move {
+            let v: Value =
+                app.get(&op, &format!("/api/v1/parks/{own}/units?size=10&page={n}")).await.json().await.unwrap();
+            v["units"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    let ids: Vec<i64> = list.iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    assert_eq!([page(1).await, page(2).await].concat(), ids[..20.min(ids.len())].to_vec());
+    let r = app.get(&op, &format!("/api/v1/parks/{own}/units?page=0")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 both!(cookie_sessions_need_the_csrf_token_to_write);

@@ -219,8 +219,20 @@ async fn devices_are_registered_in_scope_with_checked_fields(app: &App) {
     assert_eq!((s, e["error"]["fields"][0]["field"].as_str()), (422, Some("metrics")));
     assert!(e.to_string().contains('2'), "{e}");
     // A township outside the park sees none of its devices; an enterprise none at all.
-    let (_, list) = json_of(app.get(&app.token("binhai").await, "/api/v1/devices").await).await;
-    assert!(list.as_array().unwrap().iter().all(|d| d["park_id"] != json!(park)));
+    let (_, list) = json_of(app.get(&app.token("binhai").await, "/api/v1/devices?size=500").await).await;
+    assert!(list["devices"].as_array().unwrap().iter().all(|d| d["park_id"] != json!(park)), "{list}");
+    // Paged, in a stable order, with the total: two pages of one hold the first two devices.
+    let county = app.token("county").await;
+    let (_, all) = json_of(app.get(&county, "/api/v1/devices?size=500").await).await;
+    let ids: Vec<i64> = all["devices"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+    assert!(all["total"].as_i64().unwrap() >= 2 && all["total"].as_i64() == Some(ids.len() as i64), "{all}");
+    for page in [1, 2] {
+        let (_, one) = json_of(app.get(&county, &format!("/api/v1/devices?size=1&page={page}")).await).await;
+        assert_eq!(one["devices"][0]["id"].as_i64(), Some(ids[page - 1]), "{one}");
+        assert_eq!((one["total"].as_i64(), one["size"].as_i64()), (Some(ids.len() as i64), Some(1)));
+    }
+    let (s, e) = json_of(app.get(&county, "/api/v1/devices?size=501").await).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("size")), "{e}");
     assert_eq!(app.get(&app.token("enterprise").await, "/api/v1/devices").await.status(), 403);
 }
 

@@ -19,7 +19,7 @@ pub async fn list(
     State(s): State<AppState>,
     u: ApiUser,
     Query(f): Query<super::EnterpriseFilter>,
-    Query(p): Query<PageQuery>,
+    Query(p): Query<crate::extract::PageQuery>,
 ) -> ApiResult<Json<Value>> {
     let mut c = weiyuan_domain::validation::Checker::new();
     let (page, size) = c.paging(&p.page, &p.size, super::PAGE_SIZE);
@@ -31,13 +31,6 @@ pub async fn list(
     let total = all.len();
     let rows: Vec<Enterprise> = all.into_iter().skip(((page - 1) * size) as usize).take(size as usize).collect();
     Ok(Json(json!({ "total": total, "page": page, "size": size, "enterprises": rows })))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PageQuery {
-    page: String,
-    size: String,
 }
 
 pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Enterprise>> {

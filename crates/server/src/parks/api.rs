@@ -109,8 +109,14 @@ pub async fn delete_building(State(s): State<AppState>, w: ApiWriter, Id(id): Id
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn units(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Vec<Unit>>> {
-    Ok(Json(super::units(&s.store, &u.actor, id).await.map_err(u.err())?))
+pub async fn units(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Id(id): Id,
+    Query(q): Query<crate::extract::PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (rows, total, page, size) = super::units(&s.store, &u.actor, id, &q).await.map_err(u.err())?;
+    Ok(Json(serde_json::json!({ "total": total, "page": page, "size": size, "units": rows })))
 }
 
 pub async fn create_unit(

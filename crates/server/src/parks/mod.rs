@@ -48,9 +48,21 @@ pub async fn buildings(store: &Store, actor: &Actor, park_id: i64) -> Result<Vec
     Ok(store.list_buildings(park_id).await?)
 }
 
-pub async fn units(store: &Store, actor: &Actor, park_id: i64) -> Result<Vec<Unit>, AppError> {
+/// Units in one page of the API's list unless `size` asks otherwise (at most 500).
+pub const UNITS_PAGE_SIZE: i64 = 100;
+
+/// A page of a park's units: (units, total, page, size).
+pub async fn units(
+    store: &Store,
+    actor: &Actor,
+    park_id: i64,
+    q: &crate::extract::PageQuery,
+) -> Result<(Vec<Unit>, i64, i64, i64), AppError> {
     get(store, actor, park_id).await?;
-    Ok(store.list_units(park_id).await?)
+    let (page, size) = q.checked(UNITS_PAGE_SIZE)?;
+    let (limit, offset) = crate::extract::PageQuery::window((page, size));
+    let (rows, total) = store.units_page(park_id, limit, offset).await?;
+    Ok((rows, total, page, size))
 }
 
 /// The park a building or unit belongs to, checked for editing rights.

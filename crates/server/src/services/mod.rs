@@ -12,6 +12,7 @@ pub mod pages;
 
 use crate::AppState;
 use crate::error::AppError;
+pub use crate::extract::PageQuery;
 use crate::policies::PAGE_SIZE;
 use crate::routes::{RouteSpec, api, page};
 use axum::extract::DefaultBodyLimit;
@@ -460,19 +461,10 @@ pub async fn service_figures(store: &Store, actor: &Actor, q: &FiguresQuery) -> 
         .collect())
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct PageQuery {
-    pub page: String,
-    pub size: String,
-}
-
 /// The registry of service agencies: the staff read it all (to choose a provider); an agency
 /// reads itself; enterprises see providers by name in the catalogue.
 pub async fn agencies(store: &Store, actor: &Actor, q: &PageQuery) -> Result<(Vec<Agency>, i64, i64, i64), AppError> {
-    let mut c = Checker::new();
-    let (page, size) = c.paging(&q.page, &q.size, PAGE_SIZE);
-    c.finish(())?;
+    let (page, size) = q.checked(PAGE_SIZE)?;
     match actor.role {
         Role::Agency => {
             let own = store.agency(actor.agency_id.ok_or(AppError::Forbidden)?).await?;

@@ -44,8 +44,13 @@ pub async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-pub async fn list(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Vec<Device>>> {
-    Ok(Json(super::list(&s.store, &u.actor).await.map_err(u.err())?))
+pub async fn list(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<crate::extract::PageQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (rows, total, page, size) = super::list(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(serde_json::json!({ "total": total, "page": page, "size": size, "devices": rows })))
 }
 
 pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Device>> {

@@ -334,11 +334,22 @@ pub struct Registered {
     pub token: String,
 }
 
-pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<Device>, AppError> {
+/// Devices in one page of the API's list unless `size` asks otherwise (at most 500).
+pub const PAGE_SIZE: i64 = 100;
+
+/// A page of the devices of the caller's parks, by park then id: (devices, total, page, size).
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    q: &crate::extract::PageQuery,
+) -> Result<(Vec<Device>, i64, i64, i64), AppError> {
     if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
-    Ok(store.list_devices(&actor.park_scope()).await?)
+    let (page, size) = q.checked(PAGE_SIZE)?;
+    let (limit, offset) = crate::extract::PageQuery::window((page, size));
+    let (rows, total) = store.devices_page(&actor.park_scope(), limit, offset).await?;
+    Ok((rows, total, page, size))
 }
 
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Device, AppError> {
