@@ -445,7 +445,10 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         async move { weiyuan_server::deals::sell_draft(store, &system_actor(), park_id, &d).await.unwrap() }
     };
     let device = |kind: &str| {
-        let body = json!({"kind": kind, "serial": format!("AZ-{n}"), "name": format!("测试电表{n}")});
+        // Bound to the park's own building, unit and enterprise (ids in the body, which the
+        // forged-id test below replaces by another park's).
+        let body = json!({"kind": kind, "serial": format!("AZ-{n}"), "name": format!("测试电表{n}"),
+            "building_id": unit.building_id.to_string(), "unit_id": unit.id.to_string(), "enterprise_id": first.id.to_string()});
         (
             body.clone(),
             body.as_object()
@@ -1481,4 +1484,90 @@ fn system_actor() -> weiyuan_domain::Actor {
         agency_id: None,
         lang: Default::default(),
     }
+}
+
+/// The fields of a route's request body as the OpenAPI document declares them.
+fn declared_fields(doc: &Value, spec: &RouteSpec) -> Vec<String> {
+    let op = &doc["paths"][spec.path][spec.method.to_lowercase()];
+    let schema = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or("");
+    let name = schema.rsplit('/').next().unwrap_or("");
+    doc["components"]["schemas"][name]["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The ids a body may carry, and which record of the foreign park stands in for each.
+const BODY_IDS: [&str; 8] =
+    ["enterprise_id", "buyer_id", "tenant_id", "to_id", "building_id", "unit_id", "unit_ids", "park_id"];
+
+both!(every_id_in_a_body_is_resolved_in_the_callers_scope);
+async fn every_id_in_a_body_is_resolved_in_the_callers_scope(app: &App) {
+    let county = app.token("county").await;
+    let victim = app
+        .send(&county, "POST", "/api/v1/users", json!({"username": "victim", "display_name": "v", "role": "township", "scope": "昆阳镇", "password": "Victim-Harbor-Lamp-5520"}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let mut ctx = Ctx { app, sessions: HashMap::new(), victim_user: victim };
+    let specs: Vec<RouteSpec> = routes::all()
+        .into_iter()
+        .map(|(s, _)| s)
+        .filter(|s| s.tag.is_some() && s.method != "GET" && s.access != Access::Public)
+        .collect();
+    let doc = weiyuan_server::openapi::document();
+    let mut checked = Vec::new();
+    for spec in &specs {
+        let rule = rule(spec.method, spec.path).unwrap();
+        for (role, own_park, foreign_park) in ROLES.into_iter().filter(|(r, _, _)| *r != "county") {
+            if !expected(rule, role, true) {
+                continue;
+            }
+            let t = target(app, ctx.victim_user, spec, own_park).await;
+            let Value::Object(body) = &t.json else { continue };
+            // The ids the route's documented body declares (a route that ignores its body has none).
+            let declared = declared_fields(&doc, spec);
+            let keys: Vec<&str> = BODY_IDS
+                .into_iter()
+                .filter(|k| declared.contains(&k.to_string()) && body.get(*k).is_some_and(|v| !v.is_null()))
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            // The same kind of record, in the foreign park.
+            let park = app.store.find_park_by_code(foreign_park).await.unwrap().unwrap();
+            let enterprise = app.store.list_enterprises(park.id).await.unwrap()[0].id;
+            let building = app.store.list_buildings(park.id).await.unwrap()[0].id;
+            let unit = app.store.list_units(park.id).await.unwrap()[0].id;
+            for key in keys {
+                let foreign = match key {
+                    "enterprise_id" | "buyer_id" | "tenant_id" | "to_id" => enterprise,
+                    "building_id" => building,
+                    "unit_id" | "unit_ids" => unit,
+                    _ => park.id,
+                };
+                let mut json = t.json.clone();
+                json[key] = if body[key].is_string() { json!(foreign.to_string()) } else { json!(foreign) };
+                let forged = Target { json, ..target(app, ctx.victim_user, spec, own_park).await };
+                let s = ctx.session(role).await;
+                let before = app.audit_total().await;
+                let out = call(app, s, spec, &forged).await;
+                let what = format!("{} {} as {role} with {key} of {foreign_park}", spec.method, spec.path);
+                assert!(
+                    [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY]
+                        .contains(&out.status),
+                    "{what}: expected 403/404/422, got {}: {}",
+                    out.status,
+                    &out.body[..out.body.len().min(300)]
+                );
+                assert_eq!(app.audit_total().await, before, "{what}: a refused call wrote something");
+                checked.push(what);
+            }
+        }
+    }
+    // Units, sales, leases, transfers, take-backs, lotteries, devices, objections, alarm rules.
+    assert!(checked.len() >= 25, "only {} forged ids were tried: {checked:#?}", checked.len());
 }
