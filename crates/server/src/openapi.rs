@@ -208,13 +208,37 @@ pub fn document() -> Value {
             "tags": [tag],
             "operationId": format!("{} {}", spec.method, spec.path),
             "responses": {
-                "200": { "description": "OK" },
+                "400": { "description": "A body or query that cannot be read", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
                 "401": { "description": "Not logged in", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
                 "403": { "description": "Outside the caller's role", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
                 "404": { "description": "Not found or outside the caller's scope", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
                 "422": { "description": "Invalid input, naming the field", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
             }
         });
+        // What a success answers, by method; what else a write may answer.
+        let error = json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
+        let ok = |d: &str| json!({ "description": d });
+        match spec.method {
+            "POST" => {
+                op["responses"]["200"] = ok("Done");
+                op["responses"]["201"] = ok("Created");
+            }
+            "DELETE" => op["responses"]["204"] = ok("Deleted"),
+            "PUT" => {
+                op["responses"]["200"] = ok("Saved");
+                op["responses"]["204"] = ok("Saved, nothing to answer");
+            }
+            _ => op["responses"]["200"] = ok("OK"),
+        }
+        if spec.method != "GET" {
+            op["responses"]["409"] =
+                json!({ "description": "Acted on a stale stage or version: what changed", "content": error });
+            op["responses"]["413"] =
+                json!({ "description": "The body is larger than the route accepts", "content": error });
+        }
+        if spec.path == "/api/v1/auth/login" {
+            op["responses"]["429"] = json!({ "description": "Too many failed logins from this address or for this account", "content": error });
+        }
         if spec.access == Access::Public {
             op["security"] = json!([]);
         }
@@ -235,8 +259,18 @@ pub fn document() -> Value {
             op["parameters"] = json!(params);
         }
         if let Some(schema) = body_schema(spec.method, spec.path) {
-            op["requestBody"] = json!({ "required": true, "content": { "application/json": {
-                "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+            let reference = json!({ "$ref": format!("#/components/schemas/{schema}") });
+            // A file travels as its own bytes, not as JSON.
+            let content = if schema == "File" {
+                json!({
+                    "text/csv": { "schema": reference },
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": reference },
+                    "application/octet-stream": { "schema": reference }
+                })
+            } else {
+                json!({ "application/json": { "schema": reference } })
+            };
+            op["requestBody"] = json!({ "required": true, "content": content });
         }
         let entry = paths.entry(spec.path.to_string()).or_insert_with(|| json!({}));
         entry[spec.method.to_lowercase()] = op;
