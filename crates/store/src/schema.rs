@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "township_targets", include_str!("../migrations/0020_township_targets.sql")),
     (21, "agencies", include_str!("../migrations/0021_agencies.sql")),
     (22, "notices", include_str!("../migrations/0022_notices.sql")),
+    (23, "policy_notices_time", include_str!("../migrations/0023_policy_notices_time.sql")),
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {
