@@ -380,7 +380,21 @@ struct Ctx<'a> {
     victim_user: i64,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// No session yet, and a township user made by the county for the routes that act on a user.
+    async fn new(app: &'a App) -> Ctx<'a> {
+        let county = app.token("county").await;
+        let victim = app
+            .send(&county, "POST", "/api/v1/users", json!({"username": "victim", "display_name": "v", "role": "township", "scope": "昆阳镇", "password": "Victim-Harbor-Lamp-5520"}))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        Ctx { app, sessions: HashMap::new(), victim_user: victim }
+    }
+
     async fn session(&mut self, role: &'static str) -> &Session {
         if !self.sessions.contains_key(role) {
             let token = self.app.token(role).await;
@@ -1338,16 +1352,7 @@ async fn call(app: &App, s: &Session, spec: &RouteSpec, t: &Target) -> Outcome {
 
 both!(every_route_every_role_own_and_foreign_scope);
 async fn every_route_every_role_own_and_foreign_scope(app: &App) {
-    let county = app.token("county").await;
-    let victim = app
-        .send(&county, "POST", "/api/v1/users", json!({"username": "victim", "display_name": "v", "role": "township", "scope": "昆阳镇", "password": "Victim-Harbor-Lamp-5520"}))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let mut ctx = Ctx { app, sessions: HashMap::new(), victim_user: victim };
+    let mut ctx = Ctx::new(app).await;
     let specs: Vec<RouteSpec> = routes::all().into_iter().map(|(s, _)| s).collect();
     let uncovered: Vec<String> =
         specs.iter().filter(|s| rule(s.method, s.path).is_none()).map(|s| format!("{} {}", s.method, s.path)).collect();
@@ -1503,16 +1508,7 @@ const BODY_IDS: [&str; 8] =
 
 both!(every_id_in_a_body_is_resolved_in_the_callers_scope);
 async fn every_id_in_a_body_is_resolved_in_the_callers_scope(app: &App) {
-    let county = app.token("county").await;
-    let victim = app
-        .send(&county, "POST", "/api/v1/users", json!({"username": "victim", "display_name": "v", "role": "township", "scope": "昆阳镇", "password": "Victim-Harbor-Lamp-5520"}))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let mut ctx = Ctx { app, sessions: HashMap::new(), victim_user: victim };
+    let mut ctx = Ctx::new(app).await;
     let specs: Vec<RouteSpec> = routes::all()
         .into_iter()
         .map(|(s, _)| s)
