@@ -91,7 +91,7 @@ pub const STATUSES: [&str; 5] = [TOWNSHIP, COUNTY, SENT_BACK, APPROVED, REJECTED
 /// A review decision as typed. `stage` is the step the reviewer saw (township or county): a
 /// decision acts on that step only, so a page left open while someone else decided cannot
 /// approve the next step by mistake.
-#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct DecisionForm {
     /// approve, reject, send_back

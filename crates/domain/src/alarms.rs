@@ -7,7 +7,7 @@ use crate::telemetry::KindDef;
 use serde::{Deserialize, Serialize};
 
 /// How serious an alarm is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -41,7 +41,7 @@ impl Severity {
 }
 
 /// Who is told of an alarm: the park's operator first, then the township, then the county.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Park,
@@ -86,7 +86,7 @@ impl Level {
 }
 
 /// What a rule watches for.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Condition {
     /// A reading above the threshold.
@@ -163,7 +163,7 @@ impl Condition {
 }
 
 /// Where a rule applies.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Scope {
     /// One device.
@@ -181,7 +181,7 @@ pub struct DeviceRef<'a> {
 }
 
 /// A stored rule.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rule {
     pub id: i64,
     pub name: String,
@@ -214,7 +214,7 @@ impl Rule {
 }
 
 /// A rule as entered in a form or an API body.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct RuleForm {
     pub name: String,
@@ -242,7 +242,7 @@ pub struct RuleForm {
 }
 
 /// A checked rule, ready to store.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RuleDraft {
     pub name: String,
     pub scope: Scope,
@@ -430,7 +430,7 @@ pub fn escalation(level: Level, since: i64, minutes: i64, now: i64) -> Option<Le
 }
 
 /// The life of an alarm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Raised,

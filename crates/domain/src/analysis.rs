@@ -20,7 +20,7 @@ pub fn change_pct(cur: Fixed2, prev: Fixed2) -> Option<Fixed2> {
 }
 
 /// The per-unit indicators of a set of enterprises, money in 万元 and land in 亩.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Indicators {
     /// 万元/亩
     pub tax_per_mu: Option<Fixed2>,

@@ -28,7 +28,7 @@ pub fn scale_up_gap(size: EnterpriseSize, industry_code: &str, trailing_revenue:
 }
 
 /// The liaison officer assigned to an enterprise.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct LiaisonForm {
     pub liaison: String,
@@ -48,7 +48,7 @@ impl LiaisonForm {
 }
 
 /// A visit as recorded.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct VisitForm {
     /// YYYY-MM-DD, not after today.
@@ -79,7 +79,7 @@ impl VisitForm {
 }
 
 /// A follow-up task as entered.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct TaskForm {
     pub title: String,

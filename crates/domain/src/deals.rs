@@ -20,7 +20,7 @@ fn is_on(v: &str) -> bool {
 
 /// A sale of one or more units to one buyer: one price per m² for production space and one
 /// for non-production space, so that units bought together are registered together.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct SaleForm {
     #[serde(deserialize_with = "text_or_number")]
@@ -36,7 +36,7 @@ pub struct SaleForm {
     pub note: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SaleDraft {
     pub buyer_id: i64,
     pub unit_ids: Vec<i64>,
@@ -69,7 +69,7 @@ impl SaleForm {
 }
 
 /// A lease by an owner to another admitted enterprise, registered with the township's approval.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct LeaseForm {
     #[serde(deserialize_with = "text_or_number")]
@@ -82,7 +82,7 @@ pub struct LeaseForm {
     pub note: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LeaseDraft {
     pub tenant_id: i64,
     pub unit_ids: Vec<i64>,
@@ -107,7 +107,7 @@ impl LeaseForm {
 
 /// A transfer of an owner's units: to the developer (buy-back, `to_id` empty) or, once the
 /// developer has declined, to an admitted enterprise.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct TransferForm {
     #[serde(deserialize_with = "text_or_number")]
@@ -125,7 +125,7 @@ pub struct TransferForm {
     pub note: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TransferDraft {
     /// None: the developer buys back.
     pub to_id: Option<i64>,
@@ -156,7 +156,7 @@ impl TransferForm {
 }
 
 /// Ending leases, or taking back a sublet tenant's whole leased area (管理单位无条件收回).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct TakeBackForm {
     /// "lease_end" (the lease ends) or "sublet_takeback" (a detected sublet).
@@ -167,7 +167,7 @@ pub struct TakeBackForm {
     pub note: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TakeBackDraft {
     pub kind: &'static str,
     pub tenant_id: i64,

@@ -36,7 +36,7 @@ code_enum! {
 }
 
 /// An enterprise as entered.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct EnterpriseForm {
     #[serde(default)]
     pub name: String,
@@ -60,7 +60,7 @@ pub struct EnterpriseForm {
     pub entry_date: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EnterpriseDraft {
     pub name: String,
     pub credit_code: String,

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// An indicator the method can weigh. Units: 万元/亩, 万元/tce, 万元/t, 万元/人, %, 元/kWh.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
     /// 亩均税收: tax / land.
@@ -119,7 +119,7 @@ impl Indicator {
 }
 
 /// The size groups, evaluated and ranked apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
     /// 规上: above designated size.
@@ -142,7 +142,7 @@ impl Group {
 }
 
 /// The four classes, best first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Class {
     /// 优先发展类
     A,
@@ -177,7 +177,7 @@ impl Class {
 }
 
 /// Where a benchmark comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Benchmark {
     /// The county's value for the year: Σ numerators / Σ denominators of the group's evaluated
@@ -187,7 +187,7 @@ pub enum Benchmark {
     Fixed(f64),
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Weighted {
     pub indicator: Indicator,
     /// Points out of 100.
@@ -196,7 +196,7 @@ pub struct Weighted {
 }
 
 /// How classes are cut.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CutBy {
     /// By rank share within the ranking group (the provincial practice).
@@ -205,7 +205,7 @@ pub enum CutBy {
     Score,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cutoffs {
     pub by: CutBy,
     /// By rank: the share of the group in A, B, C, D, in %, summing to 100 (D may be 0).
@@ -214,13 +214,13 @@ pub struct Cutoffs {
     pub min_scores: [f64; 3],
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GroupMethod {
     pub indicators: Vec<Weighted>,
     pub cutoffs: Cutoffs,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scope {
     /// Evaluate 规上 enterprises.
     pub above: bool,
@@ -235,7 +235,7 @@ pub struct Scope {
 }
 
 /// Ranking groups within a size group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Ranking {
     /// All enterprises of the size group together.
@@ -245,7 +245,7 @@ pub enum Ranking {
 }
 
 /// The prices and reliefs tied to a class (差别化要素价格).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClassPolicy {
     pub class: Class,
     /// Land-use tax relief, in % of the tax due.
@@ -258,7 +258,7 @@ pub struct ClassPolicy {
     pub water_surcharge: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Method {
     pub scope: Scope,
     pub above: GroupMethod,
@@ -385,14 +385,14 @@ impl Method {
                     push(format!("{name}.{key}.benchmark"), "evaluation.method.benchmark", &[]);
                 }
             }
-            let sum: i64 = m.indicators.iter().map(|w| hundredths(w.weight)).sum();
+            let sum = crate::units::sum_hundredths(m.indicators.iter().map(|w| w.weight));
             if !m.indicators.is_empty() && sum != 10_000 {
                 push(format!("{name}.weights"), "evaluation.method.weights", &[("sum", fmt2(sum as f64 / 100.0))]);
             }
             match m.cutoffs.by {
                 CutBy::Rank => {
                     let bad = m.cutoffs.shares.iter().any(|s| !finite_in(*s, 0.0, 100.0));
-                    let sum: i64 = m.cutoffs.shares.iter().map(|s| hundredths(*s)).sum();
+                    let sum = crate::units::sum_hundredths(m.cutoffs.shares.iter().copied());
                     if bad || sum != 10_000 {
                         push(
                             format!("{name}.shares"),
@@ -451,7 +451,7 @@ pub fn round2(v: f64) -> f64 {
 
 /// A year of one enterprise's reported figures, summed over the period's months (employees:
 /// the average over the months reported). Units as reported: 万元, tce, t, kWh, m³, 人.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Totals {
     pub revenue: f64,
     pub tax: f64,
@@ -465,7 +465,7 @@ pub struct Totals {
 }
 
 /// How an enterprise's land was found.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "rule")]
 pub enum Land {
     /// Its own parcel, as registered.
@@ -502,7 +502,7 @@ pub fn land_of(parcel_mu: Option<f64>, floor_m2: f64, park_building_m2: f64, par
 }
 
 /// One enterprise as the run reads it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Subject {
     pub enterprise_id: i64,
     pub group: Group,
@@ -519,7 +519,7 @@ pub struct Subject {
 }
 
 /// One indicator of one enterprise, with every number of its points.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scored {
     pub indicator: Indicator,
     pub value: f64,
@@ -534,14 +534,14 @@ pub struct Scored {
 
 /// What one indicator alone would have to reach to move the enterprise up one class, with the
 /// benchmarks as they are; None when the cap makes it impossible.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WhatIf {
     pub indicator: Indicator,
     pub current: f64,
     pub needed: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Outcome {
     pub enterprise_id: i64,
     pub group: Group,
@@ -564,7 +564,7 @@ pub struct Outcome {
 }
 
 /// An enterprise the run could not judge, and why (a message key with its numbers).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Excluded {
     pub enterprise_id: i64,
     pub reason: String,
@@ -572,7 +572,7 @@ pub struct Excluded {
 }
 
 /// The benchmark used for one indicator of one size group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GroupBenchmark {
     pub group: Group,
     pub indicator: Indicator,
@@ -581,7 +581,7 @@ pub struct GroupBenchmark {
     pub county: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evaluation {
     pub benchmarks: Vec<GroupBenchmark>,
     pub outcomes: Vec<Outcome>,
@@ -835,7 +835,7 @@ fn what_if(m: &Method, o: &Outcome, target: f64) -> Vec<WhatIf> {
 
 /// The amounts that follow from a class for one enterprise (差别化要素价格), for the power,
 /// water and tax offices.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyAmounts {
     pub land_tax_relief_pct: f64,
     /// 元/kWh applied.
@@ -872,7 +872,7 @@ pub fn migration(before: &[(i64, Class)], after: &[(i64, Class)]) -> BTreeMap<(C
 }
 
 /// A run asked for: twelve months starting at `first_month` (a calendar year from January).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct RunForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
@@ -896,7 +896,7 @@ impl RunForm {
 }
 
 /// A township's objection to one enterprise's draft result.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ObjectionForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
@@ -915,7 +915,7 @@ impl ObjectionForm {
 
 /// The county's answer to an objection: accepted (the figures will be corrected and the run
 /// computed again) or rejected, with the reason.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AnswerForm {
     pub decision: String,

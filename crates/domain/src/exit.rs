@@ -8,7 +8,7 @@ use crate::units::Fixed2;
 use serde::{Deserialize, Serialize};
 
 /// One year of an enterprise's figures, in 元.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct YearFigures {
     pub year: i64,
     pub sales: Fixed2,
@@ -145,7 +145,7 @@ pub fn early_warning(active: bool, due: bool, failing: bool, stopped: bool) -> b
 }
 
 /// An exit step as typed by the county.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct StepForm {
     /// test, warn, rectified, evict

@@ -16,7 +16,7 @@ use crate::validation::{FieldError, Invalid};
 use serde::{Deserialize, Serialize};
 
 /// What the platform can measure for a park, over the twelve months graded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// Enterprises' tax per mu of park land, 万元/亩 (target: the county's 25).
@@ -71,7 +71,7 @@ impl Measure {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Source {
     /// Measured: points × min(value ÷ target, 1).
@@ -80,7 +80,7 @@ pub enum Source {
     Review,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Dimension {
     /// 亩均效益, 产业特色, …: a key of the catalogue (`grading.dimension.<key>`).
     pub key: String,
@@ -88,7 +88,7 @@ pub struct Dimension {
     pub source: Source,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rubric {
     pub dimensions: Vec<Dimension>,
     /// Share of graded parks in A, B, C, D, in %, summing to 100.
@@ -161,13 +161,13 @@ impl Rubric {
                 e.push(FieldError::new(&format!("{key}.target"), "grading.rubric.target"));
             }
         }
-        let sum: i64 = self.dimensions.iter().map(|d| (d.points * 100.0).round() as i64).sum();
+        let sum = crate::units::sum_hundredths(self.dimensions.iter().map(|d| d.points));
         if !self.dimensions.is_empty() && sum != 10_000 {
             e.push(
                 FieldError::new("points", "grading.rubric.points").with("sum", format!("{:.2}", sum as f64 / 100.0)),
             );
         }
-        let quotas: i64 = self.quotas.iter().map(|q| (q * 100.0).round() as i64).sum();
+        let quotas = crate::units::sum_hundredths(self.quotas.iter().copied());
         if self.quotas.iter().any(|q| !ok(*q, 0.0, 100.0)) || quotas != 10_000 {
             e.push(
                 FieldError::new("quotas", "grading.rubric.quotas").with("sum", format!("{:.2}", quotas as f64 / 100.0)),
@@ -184,7 +184,7 @@ impl Rubric {
 }
 
 /// One park as the grading reads it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ParkInput {
     pub park_id: i64,
     /// Completed (竣工) and since when (YYYY-MM-DD), if known.
@@ -196,7 +196,7 @@ pub struct ParkInput {
     pub reviews: Vec<(String, f64)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DimensionScore {
     pub key: String,
     pub points: f64,
@@ -207,7 +207,7 @@ pub struct DimensionScore {
     pub earned: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Graded {
     pub park_id: i64,
     pub dimensions: Vec<DimensionScore>,
@@ -222,7 +222,7 @@ pub struct Graded {
     pub pending_reviews: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotGraded {
     pub park_id: i64,
     /// grading.not_completed, grading.grace
@@ -230,7 +230,7 @@ pub struct NotGraded {
     pub until: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Grading {
     pub graded: Vec<Graded>,
     pub not_graded: Vec<NotGraded>,
@@ -468,6 +468,18 @@ mod tests {
             ]
         );
         assert!(Rubric::default().validate().is_ok());
+    }
+
+    #[test]
+    fn points_and_quotas_too_large_to_add_are_refused_not_a_panic() {
+        // Found by schemathesis: points of 1e16 and more overflowed the sum (a 500).
+        let mut r = Rubric::default();
+        for d in &mut r.dimensions {
+            d.points = 7.07e16;
+        }
+        r.quotas = [2.2e-313, 5.8e16, 3.1e16, -2.6e151];
+        let fields: Vec<String> = r.validate().unwrap_err().0.into_iter().map(|e| e.field).collect();
+        assert!(fields.contains(&"points".to_string()) && fields.contains(&"quotas".to_string()), "{fields:?}");
     }
 
     #[test]

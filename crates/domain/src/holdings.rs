@@ -5,7 +5,7 @@ use crate::units::Fixed2;
 use serde::Serialize;
 
 /// A unit with its current holder.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Holding {
     pub unit_id: i64,
     pub park_id: i64,

@@ -48,7 +48,7 @@ pub fn weekday(day: i64) -> i64 {
 }
 
 /// The county's settings for operation monitoring.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Settings {
     /// Under this share of the baseline (%), the enterprise is running reduced.
     pub reduced_below_pct: f64,
@@ -122,7 +122,7 @@ impl Default for Settings {
 }
 
 /// The settings as typed in a form or an API body.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct SettingsForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
@@ -241,7 +241,7 @@ pub struct Calendar {
 }
 
 /// What kind of day a day is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     Working,
@@ -361,7 +361,7 @@ pub fn baseline(samples: &[(i64, f64, Status)], weeks: i64) -> Option<f64> {
 }
 
 /// How an enterprise ran on a day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Running,
@@ -393,7 +393,7 @@ impl Status {
 }
 
 /// A day's status with the numbers that decided it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Decision {
     pub status: Status,
     pub use_kwh: Option<f64>,
@@ -490,7 +490,7 @@ pub fn stop_change(streak: i64, status: Status, open: bool, s: &Settings) -> Sto
 }
 
 /// Counts of a day's statuses and the operating rate.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Rate {
     pub running: i64,
     pub reduced: i64,
@@ -536,7 +536,7 @@ pub fn flagged_run(flags_oldest_first: &[bool]) -> i64 {
 }
 
 /// Why a township marks a stop explained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     Holiday,
@@ -566,7 +566,7 @@ impl Reason {
 }
 
 /// An explanation as typed.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ExplainForm {
     pub reason: String,

@@ -64,7 +64,7 @@ pub fn join_industries(items: &[String]) -> String {
 
 /// A park as entered in a form or JSON body, before validation. Text everywhere, so that a
 /// wrong number is reported against its field instead of failing the whole request.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ParkForm {
     #[serde(default, deserialize_with = "text_or_number")]
     pub name: String,
@@ -97,7 +97,7 @@ pub struct ParkForm {
 }
 
 /// A validated park, ready to store.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ParkDraft {
     pub name: String,
     pub township_code: String,
@@ -201,7 +201,7 @@ fn optional_coordinate(c: &mut Checker, field: &str, text: &str, min: f64, max: 
 }
 
 /// A building (楼栋) as entered.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct BuildingForm {
     #[serde(default, deserialize_with = "text_or_number")]
     pub name: String,
@@ -209,7 +209,7 @@ pub struct BuildingForm {
     pub floors: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BuildingDraft {
     pub name: String,
     pub floors: i64,
@@ -225,7 +225,7 @@ impl BuildingForm {
 }
 
 /// A unit (单元) as entered: building, floor, number, area and space type.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct UnitForm {
     #[serde(default, deserialize_with = "text_or_number")]
     pub building_id: String,
@@ -239,7 +239,7 @@ pub struct UnitForm {
     pub space_type: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct UnitDraft {
     pub building_id: i64,
     pub floor: i64,
@@ -263,7 +263,7 @@ impl UnitForm {
 }
 
 /// Figures that add up over a list of parks: the totals row.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ParkTotals {
     pub parks: i64,
     pub land_mu: Fixed2,
@@ -404,7 +404,7 @@ mod tests {
 }
 
 /// A stored park.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Park {
     pub id: i64,
     /// Stable short code (e.g. PY08 for the demo parks), unique.
@@ -477,7 +477,7 @@ impl Park {
 }
 
 /// A stored building (楼栋).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Building {
     pub id: i64,
     pub park_id: i64,
@@ -494,7 +494,7 @@ impl Building {
 }
 
 /// A stored unit (单元).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Unit {
     pub id: i64,
     pub park_id: i64,
@@ -519,7 +519,7 @@ impl Unit {
 }
 
 /// Filters of the park list; empty means "any".
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ParkFilter {
     #[serde(default, deserialize_with = "text_or_number")]
     pub township: String,

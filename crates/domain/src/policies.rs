@@ -64,7 +64,7 @@ pub fn scaled_up(size: EnterpriseSize, revenue: Fixed2, prior_revenue: Option<Fi
 }
 
 /// One condition of eligibility, on data the platform holds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Criterion {
     /// 规上 or 规下 as registered.
@@ -99,7 +99,7 @@ pub enum Criterion {
 }
 
 /// How a policy's amount is computed, where the policy has a formula.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Formula {
     /// The benefit is stated in words only.
@@ -122,7 +122,7 @@ pub enum Formula {
 }
 
 /// A policy as the county enters it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PolicyForm {
     pub title: String,
@@ -138,7 +138,7 @@ pub struct PolicyForm {
 }
 
 /// A checked policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyDraft {
     pub title: String,
     pub source: String,
@@ -300,7 +300,7 @@ fn check_formula(c: &mut Checker, f: &Formula) {
 }
 
 /// One calendar year of an enterprise's reports.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct YearFigures {
     pub year: i32,
     /// Months reported.
@@ -315,7 +315,7 @@ pub struct YearFigures {
 }
 
 /// What the platform holds of one enterprise, for matching.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Facts {
     pub enterprise_id: i64,
     pub park_id: i64,
@@ -344,7 +344,7 @@ code_enum! {
 
 /// A policy assessed for one enterprise: every criterion as a check with its numbers, and the
 /// amount when it qualifies and the policy has a formula.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assessment {
     pub standing: Standing,
     pub checks: Vec<Check>,
@@ -352,7 +352,7 @@ pub struct Assessment {
 }
 
 /// A computed amount (元) with the inputs it used.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Amount {
     pub value: Fixed2,
     /// `formula.*` message key.
@@ -639,7 +639,7 @@ code_enum! {
 }
 
 /// A review as entered.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ReviewForm {
     /// The stage the reviewer saw (`township` or `county`); a stage that moved on is stale.
@@ -702,7 +702,7 @@ pub fn apply_checks(
 }
 
 /// An enterprise's statement with its application.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ApplyForm {
     pub statement: String,

@@ -88,7 +88,7 @@ impl Serialize for Month {
 }
 
 /// Money in fen (分), exact. Shown in 万元 or 亿元.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct Money(pub i64);
 
 impl Money {
@@ -122,7 +122,7 @@ impl std::iter::Sum for Money {
 }
 
 /// The four planned figures of a park's year (annexes 6 and 7). None: nothing planned ("—").
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct YearFigures {
     pub land_supply_mu: Option<Fixed2>,
     pub construction_start_mu: Option<Fixed2>,
@@ -140,7 +140,7 @@ impl YearFigures {
 }
 
 /// One year of one park's plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PlanYear {
     pub year: i32,
     #[serde(flatten)]
@@ -148,7 +148,7 @@ pub struct PlanYear {
 }
 
 /// The figures of the plan tables, in their order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Figure {
     LandSupply,
@@ -181,7 +181,7 @@ impl Figure {
 }
 
 /// A township's monthly progress report for one park.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ProgressReport {
     pub park_id: i64,
     pub month: Month,
@@ -197,7 +197,7 @@ pub struct ProgressReport {
 }
 
 /// A progress report as entered (form, JSON or a spreadsheet row).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ProgressForm {
     #[serde(default, deserialize_with = "text_or_number")]
     pub month: String,
@@ -217,7 +217,7 @@ pub struct ProgressForm {
     pub problems: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ProgressDraft {
     pub month: Month,
     pub land_supplied_mu: Fixed2,
@@ -286,7 +286,7 @@ impl ProgressForm {
 pub const REPORT_GRACE_DAYS: i64 = 0;
 
 /// Where a park's report for a month stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum ReportState {
     /// The month is not over yet and nothing was filed.
@@ -349,7 +349,7 @@ pub fn year_actuals(year: i32, reports: &[ProgressReport], output: Option<Money>
 }
 
 /// A plan figure a park is behind on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Lag {
     pub figure: Figure,
     /// What the plan expects by the end of `as_of`, cumulative, in the figure's unit (亩, 万㎡).
@@ -443,7 +443,7 @@ code_enum! {
 }
 
 /// A milestone of a park phase, with its planned and actual dates (YYYY-MM-DD, Asia/Shanghai).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Milestone {
     pub id: i64,
     pub park_id: i64,
@@ -461,7 +461,7 @@ impl Milestone {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct MilestoneForm {
     #[serde(default)]
     pub phase: String,
@@ -473,7 +473,7 @@ pub struct MilestoneForm {
     pub actual_date: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct MilestoneDraft {
     pub phase: String,
     pub kind: MilestoneKind,
@@ -541,6 +541,18 @@ mod milestone_tests {
             generated: false,
         };
         assert!(m.overdue("2019-07-01") && !m.overdue("2019-06-30"));
+    }
+}
+
+impl schemars::JsonSchema for Month {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Month".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "description": "YYYY-MM" })
     }
 }
 

@@ -63,7 +63,7 @@ pub fn index(key: &str) -> Option<usize> {
 pub type Figures = [Option<Fixed2>; N];
 
 /// The county's report settings (defaults: five required fields, a jump factor of 3, the 15th).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReportRules {
     pub required: Vec<String>,
     /// A figure more than this many times (or less than 1/this) of the same month last year needs
@@ -85,7 +85,7 @@ impl Default for ReportRules {
 
 /// A filing as typed: the month, every figure as text, and for a jump or a correction the
 /// confirmation and the reason.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ReportForm {
     pub month: String,
@@ -257,7 +257,7 @@ pub fn jump(v: Fixed2, prev: Fixed2, factor: Fixed2) -> bool {
     v * 100 > p * f || p * 100 > v * f
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ReportDraft {
     pub month: Month,
     pub figures: Figures,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Money per area in 元/m² (hundredths: 2600.00 元/m² is Fixed2(260_000)).
 pub type YuanPerM2 = Fixed2;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rules {
     /// Incremented whenever the county changes a setting.
     pub version: i64,
@@ -68,7 +68,7 @@ impl Default for Rules {
 }
 
 /// The settings form: every threshold as text, as a person types it, plus why it changes.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct RulesForm {
     #[serde(deserialize_with = "text_or_number")]
@@ -219,7 +219,7 @@ impl RulesForm {
 /// The outcome of one rule: passed or not, with the rule's key and the numbers behind it, so
 /// that every decision can show its explanation.
 /// Stored with the decision it explains (as JSON), so it owns its text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Check {
     pub rule: String,
     pub passed: bool,

@@ -44,7 +44,7 @@ code_enum! {
 }
 
 /// A service as entered.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ServiceForm {
     pub category: String,
@@ -67,7 +67,7 @@ pub struct ServiceForm {
     pub active: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServiceDraft {
     pub category: String,
     pub name: String,
@@ -119,7 +119,7 @@ impl ServiceForm {
 }
 
 /// A third-party service agency as the county registers it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AgencyForm {
     pub name: String,
@@ -130,7 +130,7 @@ pub struct AgencyForm {
     pub active: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AgencyDraft {
     pub name: String,
     pub contact: String,
@@ -188,7 +188,7 @@ impl Step {
 }
 
 /// A step as entered.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct StepForm {
     pub step: String,
@@ -244,7 +244,7 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// The two deadlines of a request: the response (from the request) and the completion (from
 /// acceptance).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Deadlines {
     pub respond_by: i64,
     pub complete_by: Option<i64>,
@@ -284,7 +284,7 @@ pub struct Done {
 }
 
 /// The figures of a park or a provider.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Figures {
     pub requests: i64,
     pub completed: i64,
@@ -324,7 +324,7 @@ pub fn figures(requests: i64, done: &[Done]) -> Figures {
 }
 
 /// A request as an enterprise files it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct RequestForm {
     pub detail: String,

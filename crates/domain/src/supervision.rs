@@ -33,7 +33,7 @@ pub const COUNTY_TARGETS_AT: usize = 4;
 /// A figure's completion is capped at this share of what is due.
 pub const CAP_PCT: f64 = 120.0;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Item {
     pub key: &'static str,
     pub unit: &'static str,
@@ -49,7 +49,7 @@ pub struct Item {
     pub pct_of_plan: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TownshipRow {
     pub code: String,
     pub items: Vec<Item>,
@@ -111,7 +111,7 @@ pub fn verdict(rows: &[TownshipRow]) -> (Vec<String>, Vec<String>) {
 }
 
 /// The county's targets for one township in a year; `None`: no target for that figure.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TownshipTargets {
     pub township_code: String,
     /// Enterprises admitted to its parks in the year (家).
@@ -134,7 +134,7 @@ impl TownshipTargets {
 }
 
 /// One township's targets as typed: empty is no target.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct TargetsRowForm {
     pub township_code: String,
@@ -147,7 +147,7 @@ pub struct TargetsRowForm {
 }
 
 /// A year's targets for the townships, as the county types them.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct TargetsForm {
     #[serde(deserialize_with = "text_or_number")]

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One measured quantity of a kind of device.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricDef {
     pub key: String,
     pub unit: String,
@@ -18,7 +18,7 @@ pub struct MetricDef {
 }
 
 /// A kind of device and its metrics: one of the built-in kinds, or a county-defined one.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KindDef {
     pub code: String,
     /// The name shown for a county-defined kind (built-in kinds are named by the catalogue).
@@ -84,7 +84,7 @@ pub fn builtin_kinds() -> Vec<KindDef> {
 }
 
 /// A device as registered or changed (its park is fixed at registration).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DeviceDraft {
     pub building_id: Option<i64>,
     pub unit_id: Option<i64>,
@@ -96,7 +96,7 @@ pub struct DeviceDraft {
 }
 
 /// A device as entered in a form or an API body.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct DeviceForm {
     pub kind: String,
@@ -148,7 +148,7 @@ impl DeviceForm {
 
 /// A county-defined kind as entered: its code, name and metrics, one a line:
 /// `key unit min max [counter]` (e.g. `temp_c ℃ -40 125`).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct KindForm {
     pub code: String,
@@ -201,7 +201,7 @@ impl KindForm {
 pub const MAX_FUTURE_MS: i64 = 5 * 60_000;
 
 /// Why a reading was refused. The code is stable for clients; the server words it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Rejection {
     /// No device of that serial, or not with that token: one answer for both, so that a caller
@@ -309,7 +309,7 @@ impl Bucket {
 }
 
 /// A rollup row: the readings of one device and metric in one bucket.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Rollup {
     pub device_id: i64,
     pub metric: String,
@@ -335,7 +335,7 @@ pub const ENVIRONMENT_LIMITS: &[(&str, f64, &str)] = &[
 
 /// A park's day so far, from its devices' day rollups (today and yesterday) and their latest
 /// 5-minute rollups.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ParkDay {
     pub devices: usize,
     pub online: usize,
@@ -401,7 +401,7 @@ pub fn park_day(
 
 /// One figure of a park by hour, today against yesterday (hours 0–23 of each day, Asia/Shanghai;
 /// None where no device said anything).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Curve {
     pub metric: String,
     pub today: Vec<Option<f64>>,
@@ -473,7 +473,7 @@ pub fn metered(days: &[Rollup], from: i64, to: i64) -> Option<f64> {
 }
 
 /// An enterprise's reported electricity for a month against its meters' total.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Reconciliation {
     pub reported_kwh: Option<f64>,
     pub metered_kwh: Option<f64>,

@@ -258,6 +258,24 @@ pub fn mu_to_m2(mu: Fixed2) -> Fixed2 {
     Fixed2(mu.0 * M2_PER_MU_NUM).div_round(M2_PER_MU_DEN)
 }
 
+/// The sum of figures typed with at most two decimals, in hundredths, without overflow: a
+/// figure far out of range (refused elsewhere by its own check) saturates instead of panicking.
+pub fn sum_hundredths(values: impl IntoIterator<Item = f64>) -> i64 {
+    values.into_iter().fold(0i64, |sum, v| sum.saturating_add((v * 100.0).round() as i64))
+}
+
+impl schemars::JsonSchema for Fixed2 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fixed2".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number", "description": "at most two decimals" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

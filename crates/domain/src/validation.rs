@@ -36,7 +36,7 @@ pub fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Erro
 }
 
 /// One problem with one input field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     /// The field as named in the form and the JSON body, e.g. `land_mu`.
     pub field: String,

@@ -12,7 +12,7 @@ use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::admissions::Admission;
 use weiyuan_store::{AuditCtx, Store};
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct AdmissionForm {
     #[serde(flatten)]
     pub enterprise: EnterpriseForm,
@@ -211,7 +211,7 @@ pub mod pages {
         }
     }
 
-    #[derive(Default, serde::Deserialize)]
+    #[derive(Default, serde::Deserialize, schemars::JsonSchema)]
     #[serde(default)]
     pub struct ListQuery {
         status: String,

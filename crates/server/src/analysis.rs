@@ -20,7 +20,7 @@ use weiyuan_store::reports::{GroupBy, ReportFilter, Totals};
 pub const TARGET_TAX_PER_MU: Fixed2 = Fixed2::from_units(25);
 pub const TARGET_SALES_PER_MU: Fixed2 = Fixed2::from_units(250);
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AnalysisQuery {
     pub from: String,
@@ -122,7 +122,7 @@ fn total(rows: &[Totals]) -> Totals {
     t
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub key: &'static str,
     pub value: Fixed2,
@@ -130,7 +130,7 @@ pub struct Change {
     pub yoy_pct: Option<Fixed2>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ParkRow {
     pub park_id: i64,
     pub park: String,
@@ -144,7 +144,7 @@ pub struct ParkRow {
     pub meets_sales_target: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DivisionRow {
     pub code: String,
     pub name: String,
@@ -154,7 +154,7 @@ pub struct DivisionRow {
     pub share_pct: Option<Fixed2>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Analysis {
     pub from: Month,
     pub to: Month,
@@ -388,7 +388,7 @@ pub async fn analyse(store: &Store, actor: &Actor, q: &AnalysisQuery) -> Result<
 }
 
 /// One enterprise behind a figure: its totals over the period (employees: its average month).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct BehindRow {
     pub enterprise_id: i64,
     pub name: String,
@@ -401,7 +401,7 @@ pub struct BehindRow {
 }
 
 /// The enterprises behind the analysis's figures, largest first by `field`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Behind {
     pub from: Month,
     pub to: Month,

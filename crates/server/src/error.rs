@@ -82,17 +82,27 @@ impl From<Invalid> for AppError {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct FieldMessage {
     pub field: String,
     pub code: String,
     pub message: String,
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
+/// Every error the API answers: `{"error": {...}}`.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ErrorReply {
+    pub error: ErrorBody,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ErrorBody {
+    /// A stable code: unauthenticated, forbidden, not_found, invalid, refused, csrf,
+    /// rate_limited, bad_credentials, internal, …
     code: &'static str,
+    /// In the caller's language.
     message: String,
+    /// The first offending field.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -102,7 +112,7 @@ struct ErrorBody {
 }
 
 /// A rule's outcome as the API shows it: the stored check plus its sentence.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct CheckMessage {
     #[serde(flatten)]
     pub check: Check,
@@ -193,7 +203,7 @@ impl AppError {
                 _ => Vec::new(),
             },
         };
-        let mut r = (self.status(), Json(serde_json::json!({ "error": body }))).into_response();
+        let mut r = (self.status(), Json(ErrorReply { error: body })).into_response();
         if let AppError::RateLimited { minutes } = self
             && let Ok(v) = axum::http::HeaderValue::from_str(&(minutes * 60).to_string())
         {
@@ -249,10 +259,14 @@ pub async fn api_errors_as_json(req: axum::extract::Request, next: axum::middlew
         429 => ("rate_limited", "error.rate_limited"),
         _ => ("internal", "error.internal"),
     };
-    let body = serde_json::json!({ "error": {
-        "code": code, "message": i18n::t(lang, key), "field": null, "fields": [], "checks": []
-    }});
-    let mut out = (status, Json(body)).into_response();
+    let error = ErrorBody {
+        code,
+        message: i18n::t(lang, key).to_string(),
+        field: None,
+        fields: Vec::new(),
+        checks: Vec::new(),
+    };
+    let mut out = (status, Json(ErrorReply { error })).into_response();
     for name in [axum::http::header::RETRY_AFTER, axum::http::header::ALLOW] {
         if let Some(v) = r.headers().get(&name) {
             out.headers_mut().insert(name, v.clone());

@@ -37,7 +37,7 @@ pub fn due_date(entry: &str, years: i64) -> Option<String> {
     Some(format!("{:04}-{rest}", y + years))
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ExitRow {
     pub enterprise: Enterprise,
     pub park: String,
@@ -124,7 +124,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError
 }
 
 /// One year's figures as typed, in 元.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct FiguresForm {
     #[serde(deserialize_with = "text_or_number")]
@@ -188,7 +188,6 @@ pub mod api {
     use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
     use axum::Json;
     use axum::extract::State;
-    use serde_json::{Value, json};
 
     type ApiResult<T> = Result<T, ApiError>;
 
@@ -196,14 +195,37 @@ pub mod api {
         Ok(Json(super::list(&s.store, &u.actor).await.map_err(u.err())?))
     }
 
+    /// An enterprise's yearly figures, its exit test now (none: not tested) under the rules of
+    /// `rules_version`, and its status history.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    pub struct ExitStanding {
+        pub figures: Vec<weiyuan_store::exits::YearFigures>,
+        pub checks: Option<Vec<weiyuan_domain::rules::Check>>,
+        pub events: Vec<weiyuan_store::exits::EnterpriseEvent>,
+        pub rules_version: i64,
+    }
+
+    /// The year whose figures were saved.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    pub struct FiguresSaved {
+        pub enterprise_id: i64,
+        pub year: String,
+    }
+
+    /// The enterprise's status history after a step.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    pub struct Events {
+        pub events: Vec<weiyuan_store::exits::EnterpriseEvent>,
+    }
+
     /// An enterprise's figures, its test now and its status history.
-    pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+    pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<ExitStanding>> {
         let e = crate::enterprises::get(&s.store, &u.actor, id).await.map_err(u.err())?;
         let rules = s.store.rules().await.map_err(|e| u.err()(e.into()))?;
         let checks = super::test_of(&s.store, &rules, &e).await.map_err(u.err())?;
         let figures = s.store.exit_figures(id).await.map_err(|e| u.err()(e.into()))?;
         let events = s.store.enterprise_events(id).await.map_err(|e| u.err()(e.into()))?;
-        Ok(Json(json!({ "figures": figures, "checks": checks, "events": events, "rules_version": rules.version })))
+        Ok(Json(ExitStanding { figures, checks, events, rules_version: rules.version }))
     }
 
     pub async fn set_figures(
@@ -211,9 +233,9 @@ pub mod api {
         w: ApiWriter,
         Id(id): Id,
         JsonBody(f): JsonBody<super::FiguresForm>,
-    ) -> ApiResult<Json<Value>> {
+    ) -> ApiResult<Json<FiguresSaved>> {
         super::set_figures(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
-        Ok(Json(json!({ "enterprise_id": id, "year": f.year })))
+        Ok(Json(FiguresSaved { enterprise_id: id, year: f.year }))
     }
 
     pub async fn step(
@@ -221,10 +243,10 @@ pub mod api {
         w: ApiWriter,
         Id(id): Id,
         JsonBody(f): JsonBody<super::StepForm>,
-    ) -> ApiResult<Json<Value>> {
+    ) -> ApiResult<Json<Events>> {
         super::step(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
         let events = s.store.enterprise_events(id).await.map_err(|e| w.err()(e.into()))?;
-        Ok(Json(json!({ "events": events })))
+        Ok(Json(Events { events }))
     }
 }
 
@@ -253,7 +275,7 @@ pub mod pages {
         pub only_failed: bool,
     }
 
-    #[derive(Default, serde::Deserialize)]
+    #[derive(Default, serde::Deserialize, schemars::JsonSchema)]
     #[serde(default)]
     pub struct ListQuery {
         warning: String,

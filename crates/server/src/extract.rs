@@ -115,11 +115,24 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
+/// A JSON body its handler decodes itself (with its own limits and messages, as the telemetry
+/// decoder does); documented as `T`.
+pub struct RawJson<T>(pub axum::body::Bytes, pub std::marker::PhantomData<T>);
+
+impl<T> FromRequest<AppState> for RawJson<T> {
+    type Rejection = axum::extract::rejection::BytesRejection;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state).await?;
+        Ok(RawJson(bytes, std::marker::PhantomData))
+    }
+}
+
 /// A form body and its `_csrf` field; a body that is not a form answers like an invalid field.
 /// Forms of logged-in users use `pages::CsrfForm`, which also checks the token.
 pub struct FormBody<T>(pub T, pub String);
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct CsrfField {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -153,7 +166,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 }
 
 /// `?page=&size=` of a paged list: page from 1, size at most 500 (each list its default).
-#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PageQuery {
     pub page: String,

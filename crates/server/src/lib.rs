@@ -6,6 +6,19 @@
 // The OpenAPI document is one large json! literal.
 #![recursion_limit = "256"]
 
+/// A page of a list as the API answers it: `{total, page, size, <items>: [...]}`.
+macro_rules! page_of {
+    ($name:ident, $items:ident: $item:ty) => {
+        #[derive(serde::Serialize, schemars::JsonSchema)]
+        pub struct $name {
+            pub total: i64,
+            pub page: i64,
+            pub size: i64,
+            pub $items: Vec<$item>,
+        }
+    };
+}
+
 pub mod admissions;
 pub mod alarms;
 pub mod analysis;
@@ -34,6 +47,7 @@ pub mod progress;
 pub mod reports;
 pub mod requests;
 pub mod routes;
+pub mod routing;
 pub mod rules;
 pub mod services;
 pub mod supervision;
@@ -99,7 +113,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
     for (spec, handler) in routes::all() {
-        router = router.route(spec.path, handler);
+        router = router.route(spec.path, handler.router);
     }
     // Outermost last: a request id and its log span around everything, security headers on
     // every answer, one JSON shape for API errors (the timeout's included), the timeout,

@@ -12,7 +12,7 @@ use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::lotteries::Lottery;
 use weiyuan_store::{AuditCtx, Store};
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct LotteryForm {
     pub title: String,

@@ -188,7 +188,7 @@ impl Pager {
 }
 
 /// `?page=` of a paged list page (out of range or not a number: the nearest page).
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct PageQuery {
     #[serde(default)]
     pub page: String,

@@ -54,7 +54,7 @@ pub async fn file(store: &Store, actor: &Actor, enterprise_id: i64, form: &Repor
 }
 
 /// A park's filing status for a month.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ParkStatus {
     pub park_id: i64,
     pub park: String,
@@ -65,7 +65,7 @@ pub struct ParkStatus {
     pub missing: Vec<(i64, String)>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct MonthQuery {
     #[serde(default)]
     pub month: String,
@@ -121,7 +121,7 @@ pub mod api {
     use axum::Json;
     use axum::extract::{Query, State};
     use axum::http::StatusCode;
-    use serde_json::{Value, json};
+    use weiyuan_domain::progress::Month;
     use weiyuan_domain::reports::ReportForm;
     use weiyuan_store::reports::Report;
 
@@ -140,14 +140,21 @@ pub mod api {
         Ok((StatusCode::CREATED, Json(super::file(&s.store, &w.actor, id, &f).await.map_err(w.err())?)))
     }
 
+    /// Who has filed a month's reports, park by park.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    pub struct Status {
+        pub month: Month,
+        pub parks: Vec<super::ParkStatus>,
+    }
+
     pub async fn status(
         State(s): State<AppState>,
         u: ApiUser,
         Query(q): Query<super::MonthQuery>,
-    ) -> ApiResult<Json<Value>> {
+    ) -> ApiResult<Json<Status>> {
         let month = super::month_query(&q.month).map_err(u.err())?;
         let parks = super::status(&s.store, &u.actor, month).await.map_err(u.err())?;
-        Ok(Json(json!({ "month": month, "parks": parks })))
+        Ok(Json(Status { month, parks }))
     }
 }
 
@@ -226,7 +233,7 @@ pub mod pages {
         Ok(render_status(page.errors.status(), &page))
     }
 
-    #[derive(serde::Deserialize, Default)]
+    #[derive(serde::Deserialize, Default, schemars::JsonSchema)]
     pub struct EditQuery {
         #[serde(default)]
         month: String,

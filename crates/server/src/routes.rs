@@ -2,16 +2,14 @@
 //! authorisation test all read this list: a route missing here does not exist, and a route
 //! added here without an entry in the authorisation test fails that test.
 
-use crate::AppState;
 use crate::{
     admissions, alarms, analysis, audit, deals, enterprises, evaluation, exchange, exits, grading, lotteries, parks,
     progress, reports, rules, system, telemetry, users,
 };
-use axum::extract::DefaultBodyLimit;
 
 /// Uploads of spreadsheets may be large (a province's monthly reports).
 pub const UPLOAD_LIMIT: usize = 64 << 20;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use crate::routing::{Routed, delete, get, post, put};
 
 /// Who may call a route at all, before scope checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +53,7 @@ const fn public(
     RouteSpec { method, path, summary, access: Access::Public, tag }
 }
 
-pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+pub fn all() -> Vec<(RouteSpec, Routed)> {
     let mut routes = vec![
         // System
         (public("GET", "/healthz", Some("system"), "Liveness and database check"), get(system::healthz)),
@@ -522,7 +520,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             api("POST", "/api/v1/import/{file}", "exchange", "Import a file (raw body); all or nothing"),
-            post(exchange::api::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(exchange::api::import).body_limit(UPLOAD_LIMIT),
         ),
         // Users and audit (county)
         (api("GET", "/api/v1/users", "users", "All users (county)"), get(users::api::list)),
@@ -675,7 +673,7 @@ pub fn all() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/exchange/templates/{file}", "Download an import template"), get(exchange::pages::template)),
         (
             page("POST", "/exchange/import/{kind}", "Upload a file to import"),
-            post(exchange::pages::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(exchange::pages::import).body_limit(UPLOAD_LIMIT),
         ),
         (page("GET", "/users", "Users (county)"), get(users::pages::list)),
         (page("POST", "/users", "Create a user (county)"), post(users::pages::create)),

@@ -19,7 +19,7 @@ use weiyuan_domain::units::Fixed2;
 /// Where an application stands.
 pub use weiyuan_domain::admission::{APPROVED, COUNTY, REJECTED, SENT_BACK, TOWNSHIP};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Admission {
     pub id: i64,
     pub park_id: i64,
@@ -37,7 +37,7 @@ pub struct Admission {
     pub steps: Vec<AdmissionStep>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AdmissionStep {
     /// submit, township, county
     pub step: String,

@@ -12,7 +12,7 @@ use weiyuan_domain::access::ParkScope;
 use weiyuan_domain::alarms::{Condition, Level, Rule, RuleDraft, Scope, Severity, State};
 
 /// An alarm as the pages and the API show it: with its rule, device and park.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Alarm {
     pub id: i64,
     pub rule_id: i64,
@@ -46,7 +46,7 @@ pub struct Alarm {
 }
 
 /// One step in an alarm's life: raised, escalated, acknowledged or cleared.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct AlarmEvent {
     pub id: i64,
     pub alarm_id: i64,
@@ -107,7 +107,7 @@ pub struct AlarmFilter {
 }
 
 /// An in-app notification: an alarm raised or escalated to the reader's level.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Notification {
     pub id: i64,
     pub created_at: i64,
@@ -120,7 +120,7 @@ pub struct Notification {
 }
 
 /// What a notification of an alarm event says.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct AlarmNote {
     pub alarm_id: i64,
     pub event: String,
@@ -133,7 +133,7 @@ pub struct AlarmNote {
 }
 
 /// Where alarm events are posted: the park's, the township's or the county's robot or system.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Webhook {
     pub id: i64,
     pub name: String,
@@ -151,7 +151,7 @@ pub struct Webhook {
     pub last_error: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct WebhookDraft {
     pub name: String,
     pub url: String,

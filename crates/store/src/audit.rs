@@ -30,7 +30,7 @@ impl From<&weiyuan_domain::Actor> for AuditCtx {
     }
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at_ms: i64,

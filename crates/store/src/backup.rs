@@ -15,7 +15,7 @@ use sqlx::AnyConnection;
 use std::path::{Path, PathBuf};
 
 /// One table's size and fingerprint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableDigest {
     pub table: String,
     pub rows: i64,

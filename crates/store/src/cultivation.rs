@@ -12,7 +12,7 @@ use weiyuan_domain::progress::Month;
 use weiyuan_domain::units::Fixed2;
 
 /// One enterprise as the library sees it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Member {
     pub enterprise_id: i64,
     pub name: String,
@@ -30,7 +30,7 @@ pub struct Member {
     pub open_tasks: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Liaison {
     pub liaison: String,
     pub phone: String,
@@ -38,7 +38,7 @@ pub struct Liaison {
     pub assigned_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Visit {
     pub id: i64,
     pub visited_on: String,
@@ -46,7 +46,7 @@ pub struct Visit {
     pub by: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Task {
     pub id: i64,
     pub enterprise_id: i64,

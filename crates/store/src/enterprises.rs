@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use weiyuan_domain::access::ParkScope;
 use weiyuan_domain::enterprises::{EnterpriseDraft, EnterpriseSize, EnterpriseStatus, Tag};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Enterprise {
     pub id: i64,
     pub park_id: i64,

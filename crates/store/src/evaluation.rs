@@ -14,7 +14,7 @@ use weiyuan_domain::evaluation::{Evaluation, Excluded, Group, Method, Outcome, S
 use weiyuan_domain::progress::Month;
 
 /// A method version as stored.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MethodVersion {
     pub version: i64,
     pub method: Method,
@@ -23,7 +23,7 @@ pub struct MethodVersion {
     pub created_by: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Run {
     pub id: i64,
     pub first_month: String,
@@ -41,7 +41,7 @@ pub struct Run {
 }
 
 /// What a run keeps of one enterprise: the figures it read and the outcome or the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Detail {
     pub subject: Subject,
     pub outcome: Option<Outcome>,
@@ -49,7 +49,7 @@ pub struct Detail {
 }
 
 /// One enterprise's row of a run, with its names for lists and exports.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ResultRow {
     pub run_id: i64,
     pub enterprise_id: i64,
@@ -67,7 +67,7 @@ pub struct ResultRow {
     pub detail: Detail,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Objection {
     pub id: i64,
     pub run_id: i64,

@@ -19,7 +19,7 @@ use weiyuan_domain::units::Fixed2;
 
 pub use weiyuan_domain::exit::YearFigures;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EnterpriseEvent {
     pub enterprise_id: i64,
     /// admitted, exit_test, warned, rectified, evicted

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use weiyuan_domain::access::Evaluator;
 use weiyuan_domain::grading::{Measure, ParkInput, Rubric};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RubricVersion {
     pub version: i64,
     pub rubric: Rubric,
@@ -20,7 +20,7 @@ pub struct RubricVersion {
     pub created_by: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct GradingRun {
     pub id: i64,
     pub year: i64,
@@ -34,7 +34,7 @@ pub struct GradingRun {
     pub published_by: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Review {
     pub park_id: i64,
     pub dimension: String,
@@ -443,7 +443,7 @@ impl GradingTx {
 }
 
 /// A park's application for stars, with its park's name.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StarApplication {
     pub id: i64,
     pub park_id: i64,

@@ -20,7 +20,7 @@ use weiyuan_domain::units::Fixed2;
 
 pub use weiyuan_domain::holdings::Holding;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct UnitEvent {
     pub id: i64,
     pub unit_id: i64,
@@ -167,7 +167,7 @@ async fn event(
 }
 
 /// The outcome of a registered deal: its id and the checks it passed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DealDone {
     pub deal: String,
     pub checks: Vec<Check>,

@@ -31,7 +31,7 @@ pub enum HookLevel {
 }
 
 /// A notice to send.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct NoticeDraft {
     /// `service_overdue`, `policy_qualified`: the catalogue key `notice.<topic>` words it.
     pub topic: &'static str,
@@ -44,7 +44,7 @@ pub struct NoticeDraft {
 }
 
 /// A stored notice.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Notice {
     pub id: i64,
     pub topic: String,

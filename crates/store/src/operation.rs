@@ -53,7 +53,7 @@ pub struct DayInputs {
 }
 
 /// One enterprise's checked day, to store.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DayRow {
     pub enterprise_id: i64,
     pub park_id: i64,
@@ -86,7 +86,7 @@ pub enum StopWrite {
 }
 
 /// A stop as listed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Stop {
     pub id: i64,
     pub enterprise_id: i64,
@@ -106,7 +106,7 @@ pub struct Stop {
 }
 
 /// An enterprise's checked day, as listed (with its name for a park's list).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EnterpriseDay {
     pub enterprise_id: i64,
     pub enterprise: String,

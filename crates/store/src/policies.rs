@@ -18,7 +18,7 @@ use weiyuan_domain::policies::{Assessment, Criterion, Facts, Formula, OPEN, Poli
 use weiyuan_domain::units::Fixed2;
 
 /// A policy of the library.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Policy {
     pub id: i64,
     pub title: String,
@@ -62,7 +62,7 @@ fn policy_from_row(r: &AnyRow) -> Result<Policy> {
 }
 
 /// One enterprise's facts with what lists show of it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FactsRow {
     pub facts: Facts,
     pub name: String,
@@ -80,7 +80,7 @@ pub struct FactsFilter {
 
 /// How far a policy has reached: enterprises notified, those that read the notice, and
 /// applications filed and approved.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Reach {
     pub notified: i64,
     pub read: i64,
@@ -89,7 +89,7 @@ pub struct Reach {
 }
 
 /// A notice pushed to an enterprise.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Notice {
     pub policy_id: i64,
     pub title: String,
@@ -98,7 +98,7 @@ pub struct Notice {
 }
 
 /// An application with the names lists show.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Application {
     pub id: i64,
     pub policy_id: i64,
@@ -156,7 +156,7 @@ fn application_from_row(r: &AnyRow) -> Result<Application> {
 }
 
 /// A review step of an application.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Step {
     pub stage: String,
     pub decision: String,

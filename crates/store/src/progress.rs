@@ -12,7 +12,7 @@ use weiyuan_domain::progress::{
 };
 
 /// What the plan tables know of a park besides its yearly figures (annexes 6 and 7).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PlanBaseline {
     pub supplied_land_mu: Option<Fixed2>,
     pub started_land_mu: Option<Fixed2>,
@@ -469,7 +469,7 @@ pub(crate) async fn set_baseline_in(conn: &mut AnyConnection, park_id: i64, b: &
 }
 
 /// One quantified county target (e.g. 小微园总建成面积达到550万平方米).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Target {
     pub key: String,
     pub value: Fixed2,

@@ -13,7 +13,7 @@ use weiyuan_domain::progress::Month;
 use weiyuan_domain::reports::{FIELDS, Figures, N, ReportDraft};
 use weiyuan_domain::units::Fixed2;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub enterprise_id: i64,
     pub park_id: i64,
@@ -29,7 +29,7 @@ pub struct Report {
     pub generated: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ReportVersion {
     pub version: i64,
     pub figures: serde_json::Value,
@@ -92,7 +92,7 @@ pub struct NewReport {
 }
 
 /// Which enterprises an aggregate covers. Empty fields mean all (within the caller's scope).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ReportFilter {
     pub park_id: Option<i64>,
     pub township: Option<String>,
@@ -103,7 +103,7 @@ pub struct ReportFilter {
 }
 
 /// How an aggregate is grouped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum GroupBy {
     Month,
     Park,
@@ -134,7 +134,7 @@ impl GroupBy {
 }
 
 /// Sums of a group: how many reports and enterprises, and each field's total.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Totals {
     pub key: String,
     pub reports: i64,

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use weiyuan_domain::access::{AgencyRegistrar, Applicant, ServiceDesk, ServiceProvider};
 use weiyuan_domain::services::{AgencyDraft, Deadlines, Done, ServiceDraft, Step, StepDraft};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Service {
     pub id: i64,
     /// None: offered county-wide.
@@ -69,7 +69,7 @@ pub struct ServiceFilter {
     pub offset: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Request {
     pub id: i64,
     pub service_id: i64,
@@ -165,7 +165,7 @@ pub struct RequestFilter {
     pub offset: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StepRow {
     pub step: String,
     pub note: String,
@@ -173,7 +173,7 @@ pub struct StepRow {
     pub at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Attachment {
     pub id: i64,
     pub request_id: i64,
@@ -694,7 +694,7 @@ impl ServiceTx {
 // ---- the registry of service agencies --------------------------------------------------------
 
 /// A registered third-party service agency.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Agency {
     pub id: i64,
     pub name: String,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use weiyuan_domain::admission::Policy;
 use weiyuan_domain::rules::Rules;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RulesVersion {
     pub rules: Rules,
     pub reason: String,
@@ -16,7 +16,7 @@ pub struct RulesVersion {
     pub created_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NegativeEntry {
     pub id: i64,
     /// "code" (a GB/T 4754 code prefix) or "keyword" (a word in the applicant's name).

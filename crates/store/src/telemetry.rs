@@ -18,7 +18,7 @@ use sqlx::any::AnyRow;
 use weiyuan_domain::access::ParkScope;
 use weiyuan_domain::telemetry::{Bucket, DeviceDraft, KindDef, builtin_kinds};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Device {
     pub id: i64,
     pub park_id: i64,

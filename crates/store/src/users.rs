@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use weiyuan_domain::access::{Actor, Lang, Role};
 
 /// A stored user, without its password hash.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,

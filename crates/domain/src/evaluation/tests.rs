@@ -295,3 +295,16 @@ fn publishing_needs_a_draft_without_open_objections_and_no_other_published_run()
     assert_eq!(names(publish_checks("draft", 2, None)), vec!["evaluation.no_open_objections"]);
     assert_eq!(names(publish_checks("published", 0, Some(3))), vec!["evaluation.is_draft", "evaluation.one_published"]);
 }
+
+#[test]
+fn weights_and_shares_too_large_to_add_are_refused_not_a_panic() {
+    // Found by schemathesis: weights of -4.7e16 and 5.5e251 overflowed the sum (a 500).
+    let mut m = Method::default();
+    for (i, w) in m.above.indicators.iter_mut().enumerate() {
+        w.weight = if i % 2 == 0 { -4.7e16 } else { 5.5e251 };
+    }
+    m.below.cutoffs.shares = [6.4e16, 1.1e16, 5.3e111, -2.7e16];
+    let fields: Vec<String> = m.validate().unwrap_err().0.into_iter().map(|e| e.field).collect();
+    assert!(fields.contains(&"above.weights".to_string()), "{fields:?}");
+    assert!(fields.contains(&"below.shares".to_string()), "{fields:?}");
+}

@@ -61,7 +61,7 @@ pub async fn update_rule(
     Ok(Json(super::update_rule(&s.store, &s.ingestor, &w.actor, id, &f).await.map_err(w.err())?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Notifications {
     pub unread: i64,
     pub items: Vec<super::NotificationView>,
@@ -72,7 +72,7 @@ pub async fn notifications(State(s): State<AppState>, u: ApiUser) -> ApiResult<J
     Ok(Json(Notifications { unread, items }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Marked {
     pub marked: u64,
 }

@@ -112,7 +112,7 @@ pub async fn evaluate(
 }
 
 /// What one run of the timer did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Tick {
     pub raised: usize,
     pub escalated: usize,
@@ -359,7 +359,7 @@ async fn in_scope(store: &Store, actor: &Actor, park_id: i64) -> Result<(), AppE
     crate::parks::get(store, actor, park_id).await.map(|_| ())
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ListQuery {
     /// "open" (default) or "all".
@@ -381,7 +381,7 @@ pub async fn list(store: &Store, actor: &Actor, q: &ListQuery) -> Result<Vec<Ala
 }
 
 /// An alarm with its history.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct AlarmDetail {
     #[serde(flatten)]
     pub alarm: Alarm,
@@ -401,7 +401,7 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<AlarmDetail, A
     Ok(AlarmDetail { alarm, events })
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct CommentForm {
     pub comment: String,
@@ -429,7 +429,7 @@ pub async fn clear(store: &Store, actor: &Actor, id: i64, form: &CommentForm) ->
 }
 
 /// A notification with the sentence its reader reads and the page it is about.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct NotificationView {
     #[serde(flatten)]
     pub n: weiyuan_store::alarms::Notification,
@@ -569,7 +569,7 @@ pub async fn update_rule(
 }
 
 /// A webhook as entered: it belongs to the actor's own level and place.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct WebhookForm {
     pub name: String,

@@ -83,7 +83,7 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQu
 }
 
 /// Where "mark all read" was pressed: the alarms page, or the workbench (`back=/`).
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ReadForm {
     pub back: String,
@@ -215,7 +215,7 @@ async fn rules_page(s: &AppState, u: &PageUser, form: RuleForm, errors: Errors, 
     Ok(render_status(page.errors.status(), &page))
 }
 
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct RulesQuery {
     /// A rule to change in the form.

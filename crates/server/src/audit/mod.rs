@@ -13,7 +13,7 @@ use weiyuan_store::{AuditEntry, AuditQuery, Store};
 pub const PAGE_SIZE: i64 = 50;
 
 /// Filters as they come from a query string; dates are civil dates in Asia/Shanghai.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct AuditFilter {
     #[serde(default)]
     pub username: String,

@@ -7,20 +7,48 @@ use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use weiyuan_domain::cultivation::{LiaisonForm, TaskForm, VisitForm};
 use weiyuan_store::cultivation::Task;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-pub async fn library(State(s): State<AppState>, u: ApiUser, Query(q): Query<LibraryQuery>) -> ApiResult<Json<Value>> {
-    let l = super::library(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "total": l.total, "page": l.page, "size": l.size, "enterprises": l.rows, "counts": l.counts })))
+/// A page of the cultivation library, with the count of each tier.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct LibraryPage {
+    pub total: i64,
+    pub page: i64,
+    pub size: i64,
+    pub enterprises: Vec<super::Entry>,
+    pub counts: Vec<super::Counts>,
 }
 
-pub async fn record(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+/// An enterprise's cultivation record: its liaison, visits and tasks.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Record {
+    pub enterprise_id: i64,
+    pub liaison: Option<weiyuan_store::cultivation::Liaison>,
+    pub visits: Vec<weiyuan_store::cultivation::Visit>,
+    pub tasks: Vec<Task>,
+}
+
+/// The id of what was created.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct CreatedId {
+    pub id: i64,
+}
+
+pub async fn library(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<LibraryQuery>,
+) -> ApiResult<Json<LibraryPage>> {
+    let l = super::library(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(LibraryPage { total: l.total, page: l.page, size: l.size, enterprises: l.rows, counts: l.counts }))
+}
+
+pub async fn record(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Record>> {
     let (liaison, visits, tasks) = super::record(&s.store, &u.actor, id).await.map_err(u.err())?;
-    Ok(Json(json!({ "enterprise_id": id, "liaison": liaison, "visits": visits, "tasks": tasks })))
+    Ok(Json(Record { enterprise_id: id, liaison, visits, tasks }))
 }
 
 pub async fn liaison(
@@ -28,7 +56,7 @@ pub async fn liaison(
     w: ApiWriter,
     Id(id): Id,
     JsonBody(f): JsonBody<LiaisonForm>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Record>> {
     super::set_liaison(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
     record(State(s), w.0, Id(id)).await
 }
@@ -38,9 +66,9 @@ pub async fn visit(
     w: ApiWriter,
     Id(id): Id,
     JsonBody(f): JsonBody<VisitForm>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let v = super::add_visit(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": v }))))
+) -> ApiResult<(StatusCode, Json<CreatedId>)> {
+    let id = super::add_visit(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
+    Ok((StatusCode::CREATED, Json(CreatedId { id })))
 }
 
 pub async fn task(

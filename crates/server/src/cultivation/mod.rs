@@ -8,13 +8,11 @@
 pub mod api;
 pub mod pages;
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::policies::PAGE_SIZE;
 use crate::routes::{RouteSpec, api, page};
-use axum::routing::{MethodRouter, get, post, put};
+use crate::routing::{Routed, get, post, put};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use weiyuan_domain::access::{Actor, ParkScope};
 use weiyuan_domain::cultivation::{LiaisonForm, TIERS, TaskForm, VisitForm, scale_up_gap};
 use weiyuan_domain::units::Fixed2;
@@ -22,7 +20,7 @@ use weiyuan_domain::validation::{Checker, FieldError};
 use weiyuan_store::cultivation::{Liaison, Member, Task, Visit};
 use weiyuan_store::{AuditCtx, Store};
 
-pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+pub fn routes() -> Vec<(RouteSpec, Routed)> {
     vec![
         (
             api("GET", "/api/v1/cultivation", "cultivation", "The library in scope, with counts per park"),
@@ -53,27 +51,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     ]
 }
 
-pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
-    match (method, path) {
-        ("PUT", "/api/v1/enterprises/{id}/liaison") => Some("LiaisonInput"),
-        ("POST", "/api/v1/enterprises/{id}/visits") => Some("VisitInput"),
-        ("POST", "/api/v1/enterprises/{id}/tasks") => Some("TaskInput"),
-        ("POST", "/api/v1/cultivation-tasks/{id}/done") => Some("Empty"),
-        _ => None,
-    }
-}
-
-pub fn schemas() -> Value {
-    let text = json!({ "type": "string" });
-    let date = json!({ "type": "string", "description": "YYYY-MM-DD" });
-    json!({
-        "LiaisonInput": { "type": "object", "required": ["liaison"], "properties": { "liaison": text, "phone": text } },
-        "VisitInput": { "type": "object", "required": ["visited_on", "summary"], "properties": { "visited_on": date, "summary": text } },
-        "TaskInput": { "type": "object", "required": ["title", "due_on"], "properties": { "title": text, "due_on": date } }
-    })
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct LibraryQuery {
     /// A tier (`startup`, `tech_based`, `export`, `brand`) or `candidate`; empty: all.
@@ -83,7 +61,7 @@ pub struct LibraryQuery {
 }
 
 /// An enterprise of the library: its tiers and, for a candidate, its gap to 2,000 万元.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Entry {
     #[serde(flatten)]
     pub member: Member,
@@ -92,7 +70,7 @@ pub struct Entry {
 }
 
 /// The library's counts of one park.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     pub park_id: i64,
     pub park: String,

@@ -6,7 +6,6 @@ use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use weiyuan_domain::deals::{LeaseForm, SaleForm, TakeBackForm, TransferForm};
 use weiyuan_store::holdings::{DealDone, Holding};
 
@@ -16,9 +15,16 @@ pub async fn holdings(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiR
     Ok(Json(super::holdings(&s.store, &u.actor, id).await.map_err(u.err())?.1))
 }
 
-pub async fn unit(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+/// A unit's holding now and its history.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct UnitHistory {
+    pub holding: Holding,
+    pub history: Vec<weiyuan_store::holdings::UnitEvent>,
+}
+
+pub async fn unit(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<UnitHistory>> {
     let (_, holding, history) = super::unit(&s.store, &u.actor, id).await.map_err(u.err())?;
-    Ok(Json(json!({ "holding": holding, "history": history })))
+    Ok(Json(UnitHistory { holding, history }))
 }
 
 type Created = (StatusCode, Json<DealDone>);

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use weiyuan_domain::enterprises::EnterpriseForm;
 use weiyuan_domain::industry;
 use weiyuan_store::enterprises::Enterprise;
@@ -20,7 +19,7 @@ pub async fn list(
     u: ApiUser,
     Query(f): Query<super::EnterpriseFilter>,
     Query(p): Query<crate::extract::PageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EnterprisePage>> {
     let mut c = weiyuan_domain::validation::Checker::new();
     let (page, size) = c.paging(&p.page, &p.size, super::PAGE_SIZE);
     if !f.park_id.trim().is_empty() {
@@ -28,9 +27,9 @@ pub async fn list(
     }
     c.finish(()).map_err(|e| u.err()(e.into()))?;
     let all = super::list(&s.store, &u.actor, &f).await.map_err(u.err())?;
-    let total = all.len();
-    let rows: Vec<Enterprise> = all.into_iter().skip(((page - 1) * size) as usize).take(size as usize).collect();
-    Ok(Json(json!({ "total": total, "page": page, "size": size, "enterprises": rows })))
+    let total = all.len() as i64;
+    let enterprises = all.into_iter().skip(((page - 1) * size) as usize).take(size as usize).collect();
+    Ok(Json(EnterprisePage { total, page, size, enterprises }))
 }
 
 pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Enterprise>> {
@@ -55,7 +54,7 @@ pub async fn update(
     Ok(Json(super::update(&s.store, &w.actor, id, &form).await.map_err(w.err())?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct IndustryQuery {
     #[serde(default)]
     q: String,
@@ -65,16 +64,33 @@ pub struct IndustryQuery {
 }
 
 /// Search GB/T 4754-2017 by code prefix or name (at most 50 entries).
-pub async fn industries(_: ApiUser, Query(q): Query<IndustryQuery>) -> Json<Value> {
+/// Industries matching a search.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Industries {
+    pub industries: Vec<IndustryRow>,
+}
+
+/// One entry of GB/T 4754-2017.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct IndustryRow {
+    /// e.g. C3411
+    pub code: String,
+    pub level: industry::Level,
+    pub name: &'static str,
+}
+
+page_of!(EnterprisePage, enterprises: Enterprise);
+
+pub async fn industries(_: ApiUser, Query(q): Query<IndustryQuery>) -> Json<Industries> {
     let level = |i: &industry::Industry| {
         q.level.is_empty()
             || serde_json::to_value(i.level).ok().and_then(|v| v.as_str().map(|l| l == q.level)).unwrap_or(false)
     };
-    let list: Vec<Value> = industry::search(&q.q, 2000)
+    let industries = industry::search(&q.q, 2000)
         .into_iter()
         .filter(|i| level(i))
         .take(50)
-        .map(|i| json!({ "code": i.display_code(), "level": i.level, "name": i.name }))
+        .map(|i| IndustryRow { code: i.display_code(), level: i.level, name: i.name })
         .collect();
-    Json(json!({ "industries": list }))
+    Json(Industries { industries })
 }

@@ -15,7 +15,7 @@ use weiyuan_store::{AuditCtx, Store};
 /// Enterprises in one page of the API's list unless `size` asks otherwise (at most 500).
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct EnterpriseFilter {
     #[serde(default)]
     pub park_id: String,

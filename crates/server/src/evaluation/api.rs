@@ -10,7 +10,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
 use weiyuan_domain::evaluation::{AnswerForm, ObjectionForm, RunForm};
 use weiyuan_store::evaluation::{MethodVersion, Objection, Run};
 
@@ -44,7 +43,51 @@ pub async fn compute(
     Ok((StatusCode::CREATED, Json(super::compute(&s.store, &w.actor, &f).await.map_err(w.err())?)))
 }
 
-pub async fn run(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+/// A run with its counts by group and class, and (for the county and townships) its objections.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct RunDetail {
+    pub run: Run,
+    pub counts: Vec<ClassCount>,
+    pub objections: Vec<Objection>,
+}
+
+/// How many enterprises of a group a run put in a class (none: not evaluated).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ClassCount {
+    pub group: String,
+    pub class: Option<String>,
+    pub count: i64,
+}
+
+page_of!(ResultPage, results: super::ResultRow);
+
+/// How the classes moved from the run before to this one.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Migration {
+    pub from_run: Option<i64>,
+    pub to_run: i64,
+    pub moves: Vec<Move>,
+}
+
+/// How many enterprises went from one class to another.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Move {
+    pub from: String,
+    pub to: String,
+    pub count: u32,
+}
+
+/// An enterprise's own land and floor area, where set.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Land {
+    pub enterprise_id: i64,
+    /// 亩
+    pub land_mu: Option<f64>,
+    /// m²
+    pub floor_area_m2: Option<f64>,
+}
+
+pub async fn run(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<RunDetail>> {
     let run = super::run(&s.store, &u.actor, id).await.map_err(u.err())?;
     let counts = super::counts(&s.store, &u.actor, &run).await.map_err(u.err())?;
     let objections = if super::sees_drafts(&u.actor) {
@@ -52,9 +95,8 @@ pub async fn run(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult
     } else {
         Vec::new()
     };
-    let counts: Vec<Value> =
-        counts.into_iter().map(|(group, class, n)| json!({ "group": group, "class": class, "count": n })).collect();
-    Ok(Json(json!({ "run": run, "counts": counts, "objections": objections })))
+    let counts = counts.into_iter().map(|(group, class, count)| ClassCount { group, class, count }).collect();
+    Ok(Json(RunDetail { run, counts, objections }))
 }
 
 pub async fn results(
@@ -62,10 +104,10 @@ pub async fn results(
     u: ApiUser,
     Id(id): Id,
     Query(q): Query<ResultQuery>,
-) -> ApiResult<Json<Value>> {
-    let (_, rows, total) = super::results(&s.store, &u.actor, id, &q).await.map_err(u.err())?;
+) -> ApiResult<Json<ResultPage>> {
+    let (_, results, total) = super::results(&s.store, &u.actor, id, &q).await.map_err(u.err())?;
     let (_, page, size) = q.validate().map_err(|e| u.err()(e.into()))?;
-    Ok(Json(json!({ "total": total, "page": page, "size": size, "results": rows })))
+    Ok(Json(ResultPage { total, page, size, results }))
 }
 
 pub async fn result(State(s): State<AppState>, u: ApiUser, Ids(id, enterprise): Ids) -> ApiResult<Json<Explained>> {
@@ -99,13 +141,13 @@ pub async fn export(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiRes
     Ok(download(bytes, &name, FileFormat::Xlsx))
 }
 
-pub async fn migration(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
-    let (from, moves) = super::migration(&s.store, &u.actor, id).await.map_err(u.err())?;
-    let moves: Vec<Value> = moves.into_iter().map(|(a, b, n)| json!({ "from": a, "to": b, "count": n })).collect();
-    Ok(Json(json!({ "from_run": from, "to_run": id, "moves": moves })))
+pub async fn migration(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Migration>> {
+    let (from_run, moves) = super::migration(&s.store, &u.actor, id).await.map_err(u.err())?;
+    let moves = moves.into_iter().map(|(from, to, count)| Move { from, to, count }).collect();
+    Ok(Json(Migration { from_run, to_run: id, moves }))
 }
 
-pub async fn land(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
+pub async fn land(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Land>> {
     let e = s.store.get_enterprise(id).await.map_err(|e| u.err()(e.into()))?;
     let park = s.store.get_park(e.park_id).await.map_err(|e| u.err()(e.into()))?;
     let scope = park.as_ref();
@@ -114,7 +156,7 @@ pub async fn land(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResul
     }
     let (land, floor) = s.store.enterprise_land(id).await.map_err(|e| u.err()(e.into()))?;
     let x = |v: Option<i64>| v.map(|v| v as f64 / 100.0);
-    Ok(Json(json!({ "enterprise_id": id, "land_mu": x(land), "floor_area_m2": x(floor) })))
+    Ok(Json(Land { enterprise_id: id, land_mu: x(land), floor_area_m2: x(floor) }))
 }
 
 pub async fn set_land(
@@ -122,7 +164,7 @@ pub async fn set_land(
     w: ApiWriter,
     Id(id): Id,
     JsonBody(f): JsonBody<super::LandForm>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Land>> {
     super::set_land(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
     land(State(s), w.0, Id(id)).await
 }

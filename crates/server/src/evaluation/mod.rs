@@ -29,7 +29,7 @@ pub async fn method(store: &Store) -> Result<MethodVersion, AppError> {
     Ok(store.evaluation_method().await?)
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct MethodForm {
     pub method: Method,
     #[serde(default)]
@@ -63,7 +63,7 @@ pub async fn compute(store: &Store, actor: &Actor, form: &RunForm) -> Result<Run
 
 /// An enterprise's own parcel (亩) and the floor area it occupies where no unit of the registry
 /// records it (m²); blank clears. Its land for per-mu figures follows (see `land_of`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct LandForm {
     #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]
@@ -117,7 +117,7 @@ pub async fn run(store: &Store, actor: &Actor, id: i64) -> Result<Run, AppError>
 }
 
 /// The filters of a result list as typed (query string or form).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ResultQuery {
     pub class: String,
@@ -233,7 +233,7 @@ pub async fn all_results(store: &Store, actor: &Actor, run: &Run) -> Result<Vec<
 
 /// One enterprise's result with what follows from it: the class-tied amounts and its class in
 /// every published run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Explained {
     pub run: Run,
     pub row: ResultRow,

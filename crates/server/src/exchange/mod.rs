@@ -107,7 +107,7 @@ impl FileFormat {
 }
 
 /// One problem with one cell (or one row, when `column` is empty).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CellError {
     pub sheet: String,
     pub row: u32,
@@ -215,7 +215,7 @@ impl ImportError {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ImportSummary {
     pub rows: usize,
     pub written: usize,

@@ -7,7 +7,6 @@ use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use weiyuan_store::grading::{GradingRun, RubricVersion};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -40,14 +39,22 @@ pub async fn view(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResul
     Ok(Json(super::view(&s.store, &u.actor, id).await.map_err(u.err())?))
 }
 
+/// A review score recorded for one park and dimension of a grading.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Reviewed {
+    pub grading_id: i64,
+    pub park_id: String,
+    pub dimension: String,
+}
+
 pub async fn review(
     State(s): State<AppState>,
     w: ApiWriter,
     Id(id): Id,
     JsonBody(f): JsonBody<ReviewForm>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Reviewed>> {
     super::review(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
-    Ok(Json(json!({ "grading_id": id, "park_id": f.park_id, "dimension": f.dimension })))
+    Ok(Json(Reviewed { grading_id: id, park_id: f.park_id, dimension: f.dimension }))
 }
 
 pub async fn publish(State(s): State<AppState>, w: ApiWriter, Id(id): Id) -> ApiResult<Json<GradingRun>> {

@@ -20,7 +20,7 @@ pub async fn rubric(store: &Store) -> Result<RubricVersion, AppError> {
     Ok(store.grading_rubric().await?)
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct RubricForm {
     pub rubric: Rubric,
     #[serde(default)]
@@ -36,7 +36,7 @@ pub async fn set_rubric(store: &Store, actor: &Actor, form: &RubricForm) -> Resu
     Ok(store.save_grading_rubric(&evaluator, &AuditCtx::from(actor), &form.rubric, &note).await?)
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct GradeForm {
     #[serde(deserialize_with = "text_or_number")]
@@ -70,7 +70,7 @@ pub async fn gradings(store: &Store, actor: &Actor) -> Result<Vec<GradingRun>, A
 }
 
 /// One park's line of a grading, with its names.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ParkLine {
     pub park_id: i64,
     pub park: String,
@@ -79,7 +79,7 @@ pub struct ParkLine {
     pub not_graded: Option<NotGraded>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct GradingView {
     pub grading: GradingRun,
     pub lines: Vec<ParkLine>,
@@ -128,7 +128,7 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> Result<GradingView, 
     Ok(GradingView { grading, lines, reviews })
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ReviewForm {
     #[serde(deserialize_with = "text_or_number")]

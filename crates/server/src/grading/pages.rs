@@ -183,7 +183,7 @@ async fn back_to_stars(s: &AppState, u: &PageUser, r: Result<(), AppError>) -> P
     }
 }
 
-#[derive(Default, serde::Deserialize)]
+#[derive(Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct StarPageForm {
     park_id: String,

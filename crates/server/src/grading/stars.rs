@@ -16,7 +16,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<StarApplication>, 
     Ok(store.star_applications(&actor.park_scope()).await?)
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct StarForm {
     #[serde(deserialize_with = "text_or_number")]
@@ -44,7 +44,7 @@ pub async fn apply(store: &Store, actor: &Actor, park_id: i64, form: &StarForm) 
     Ok(tx.apply(&desk, &AuditCtx::from(actor), stars, &text).await?)
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct StarDecisionForm {
     /// endorse or refuse (township); award, recommend or refuse (county).

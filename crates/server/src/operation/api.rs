@@ -6,7 +6,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
 use axum::Json;
 use axum::extract::{Query, State};
-use serde_json::{Value, json};
 use weiyuan_domain::operation::{ExplainForm, Settings, SettingsForm};
 use weiyuan_store::operation::Stop;
 
@@ -16,12 +15,40 @@ pub async fn overview(State(s): State<AppState>, u: ApiUser, Query(q): Query<Day
     Ok(Json(super::overview(&s.store, &u.actor, &q).await.map_err(u.err())?))
 }
 
-pub async fn enterprises(State(s): State<AppState>, u: ApiUser, Query(q): Query<DayQuery>) -> ApiResult<Json<Value>> {
+/// A page of the enterprises' status on a day, as filtered.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct DayPage {
+    pub day: Option<String>,
+    pub status: Option<super::Status>,
+    pub min_streak: i64,
+    pub park_id: Option<i64>,
+    pub total: i64,
+    pub page: i64,
+    pub size: i64,
+    pub enterprises: Vec<super::EnterpriseDay>,
+}
+
+page_of!(StopPage, stops: Stop);
+
+/// Enterprises whose metered use and reported figures disagree for `months` months.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Mismatches {
+    pub months: i64,
+    pub enterprises: Vec<super::Mismatch>,
+}
+
+pub async fn enterprises(State(s): State<AppState>, u: ApiUser, Query(q): Query<DayQuery>) -> ApiResult<Json<DayPage>> {
     let l = super::day_list(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({
-        "day": l.day, "status": l.status, "min_streak": l.min_streak, "park_id": l.park.map(|p| p.id),
-        "total": l.total, "page": l.page, "size": l.size, "enterprises": l.rows
-    })))
+    Ok(Json(DayPage {
+        day: l.day,
+        status: l.status,
+        min_streak: l.min_streak,
+        park_id: l.park.map(|p| p.id),
+        total: l.total,
+        page: l.page,
+        size: l.size,
+        enterprises: l.rows,
+    }))
 }
 
 pub async fn enterprise(
@@ -33,9 +60,9 @@ pub async fn enterprise(
     Ok(Json(super::enterprise(&s.store, &u.actor, id, &q).await.map_err(u.err())?))
 }
 
-pub async fn stops(State(s): State<AppState>, u: ApiUser, Query(q): Query<StopsQuery>) -> ApiResult<Json<Value>> {
+pub async fn stops(State(s): State<AppState>, u: ApiUser, Query(q): Query<StopsQuery>) -> ApiResult<Json<StopPage>> {
     let l = super::stops(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "total": l.total, "page": l.page, "size": l.size, "stops": l.rows })))
+    Ok(Json(StopPage { total: l.total, page: l.page, size: l.size, stops: l.rows }))
 }
 
 pub async fn explain(
@@ -71,7 +98,7 @@ pub async fn mismatches(
     State(s): State<AppState>,
     u: ApiUser,
     Query(q): Query<MismatchQuery>,
-) -> ApiResult<Json<Value>> {
-    let (list, settings) = super::mismatch_list(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "months": settings.mismatch_months, "enterprises": list })))
+) -> ApiResult<Json<Mismatches>> {
+    let (enterprises, settings) = super::mismatch_list(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(Mismatches { months: settings.mismatch_months, enterprises }))
 }

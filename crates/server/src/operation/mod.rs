@@ -14,12 +14,11 @@
 pub mod api;
 pub mod pages;
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::routes::{RouteSpec, api, page};
-use axum::routing::{MethodRouter, get, post, put};
+use crate::routing::{Routed, get, post, put};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use weiyuan_domain::access::{Actor, ParkScope, Role};
 use weiyuan_domain::alarms::{Condition, DeviceRef};
@@ -39,7 +38,7 @@ pub const TREND_DAYS: i64 = 90;
 pub const FIRST_CHECK_DAYS: i64 = 42;
 pub const PAGE_SIZE: i64 = 50;
 
-pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+pub fn routes() -> Vec<(RouteSpec, Routed)> {
     vec![
         (
             api(
@@ -93,37 +92,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     ]
 }
 
-pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
-    match (method, path) {
-        ("POST", "/api/v1/operation/stops/{id}/explain") => Some("ExplainInput"),
-        ("PUT", "/api/v1/operation/settings") => Some("OperationSettingsInput"),
-        ("POST", "/api/v1/operation/check") => Some("OperationCheckInput"),
-        _ => None,
-    }
-}
-
-pub fn schemas() -> Value {
-    let text = json!({ "type": "string" });
-    let pct = json!({ "type": "number", "minimum": 0, "maximum": 100 });
-    let date = json!({ "type": "string", "description": "YYYY-MM-DD" });
-    json!({
-        "ExplainInput": { "type": "object", "required": ["reason", "comment"], "properties": {
-            "reason": { "type": "string", "enum": op::Reason::ALL.map(|r| r.code()) }, "comment": text } },
-        "OperationSettingsInput": { "type": "object", "required": ["reduced_below_pct", "stopped_below_pct", "baseline_weeks", "stopped_days", "mismatch_months"], "properties": {
-            "reduced_below_pct": pct, "stopped_below_pct": pct,
-            "baseline_weeks": { "type": "integer", "minimum": 1, "maximum": 12 },
-            "stopped_days": { "type": "integer", "minimum": 1, "maximum": 60 },
-            "mismatch_months": { "type": "integer", "minimum": 1, "maximum": 24 },
-            "holidays": { "type": "string", "description": "YYYY-MM-DD dates separated by commas or new lines" },
-            "workdays": { "type": "string", "description": "weekend days worked, YYYY-MM-DD" } } },
-        "OperationCheckInput": { "type": "object", "required": ["from", "to"], "properties": { "from": date, "to": date } }
-    })
-}
-
 // ---- the daily check ----
 
 /// What checking days did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CheckRun {
     pub days: usize,
     pub enterprises: usize,
@@ -283,7 +255,7 @@ pub fn spawn_checks(store: Store) -> tokio::task::JoinHandle<()> {
     })
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct CheckForm {
     pub from: String,
@@ -341,7 +313,7 @@ pub async fn set_settings(store: &Store, actor: &Actor, f: &SettingsForm) -> Res
 
 // ---- reads ----
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct DayQuery {
     /// YYYY-MM-DD; empty: the last day checked.
@@ -370,7 +342,7 @@ async fn day_asked(store: &Store, c: &mut Checker, text: &str) -> Result<Option<
 }
 
 /// One park's rate on the day.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ParkRate {
     pub park_id: i64,
     pub park: String,
@@ -379,7 +351,7 @@ pub struct ParkRate {
 }
 
 /// One township's rate on the day.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct TownshipRate {
     pub township_code: String,
     pub township: String,
@@ -387,7 +359,7 @@ pub struct TownshipRate {
 }
 
 /// One day of the trend.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct TrendDay {
     pub day: String,
     pub kind: DayKind,
@@ -398,7 +370,7 @@ pub struct TrendDay {
 pub type MonthDiff = (String, f64, f64, Option<f64>);
 
 /// An enterprise whose metered and reported electricity disagreed for months in a row.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Mismatch {
     pub enterprise_id: i64,
     pub enterprise: String,
@@ -408,7 +380,7 @@ pub struct Mismatch {
     pub detail: Vec<MonthDiff>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Overview {
     pub day: Option<String>,
     pub kind: Option<DayKind>,
@@ -512,7 +484,7 @@ pub async fn overview(store: &Store, actor: &Actor, q: &DayQuery) -> Result<Over
     Ok(o)
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct MismatchQuery {
     /// A day of the month after the months compared; empty: the last day checked.
@@ -664,14 +636,14 @@ pub async fn day_list(store: &Store, actor: &Actor, q: &DayQuery) -> Result<DayL
 }
 
 /// One hour of a day.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct HourUse {
     pub hour: i64,
     pub use_kwh: f64,
 }
 
 /// One month: metered against reported.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MonthUse {
     pub month: String,
     pub metered_kwh: Option<f64>,
@@ -679,7 +651,7 @@ pub struct MonthUse {
     pub check: weiyuan_domain::telemetry::Reconciliation,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct EnterpriseOperation {
     pub enterprise_id: i64,
     pub enterprise: String,
@@ -696,7 +668,7 @@ pub struct EnterpriseOperation {
     pub settings: Settings,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct EnterpriseQuery {
     pub day: String,
@@ -813,7 +785,7 @@ const OTHER_METERS: [(&str, &str, &str, bool); 2] =
     [("water_meter", "water_m3", "m³", true), ("line_counter", "pieces", "件", false)];
 
 /// One other meter's daily figures.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct OtherSeries {
     pub metric: String,
     pub unit: String,
@@ -821,7 +793,7 @@ pub struct OtherSeries {
     pub days: Vec<(String, f64)>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct StopsQuery {
     /// "all" for cleared ones too; default: open ones.

@@ -14,7 +14,7 @@ use weiyuan_domain::parks::{Building, BuildingForm, Park, ParkFilter, ParkForm, 
 type ApiResult<T> = Result<T, ApiError>;
 
 /// A park as the API shows it: the stored record plus the township's name and 万㎡.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct ParkView {
     #[serde(flatten)]
     pub park: Park,
@@ -28,27 +28,43 @@ impl From<Park> for ParkView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct TotalsView {
     #[serde(flatten)]
     totals: ParkTotals,
     building_area_wan_m2: Fixed2,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct ParkList {
     parks: Vec<ParkView>,
     totals: TotalsView,
 }
 
-pub async fn townships(_: ApiUser) -> Json<serde_json::Value> {
-    let list: Vec<_> = PINGYANG_TOWNSHIPS
+/// The townships of the county.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Townships {
+    pub townships: Vec<TownshipRow>,
+}
+
+/// A township: its code, names and where it is.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct TownshipRow {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub name_en: &'static str,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+page_of!(UnitPage, units: weiyuan_domain::parks::Unit);
+
+pub async fn townships(_: ApiUser) -> Json<Townships> {
+    let townships = PINGYANG_TOWNSHIPS
         .iter()
-        .map(
-            |t| serde_json::json!({ "code": t.code, "name": t.name, "name_en": t.name_en, "lat": t.lat, "lon": t.lon }),
-        )
+        .map(|t| TownshipRow { code: t.code, name: t.name, name_en: t.name_en, lat: t.lat, lon: t.lon })
         .collect();
-    Json(serde_json::json!({ "townships": list }))
+    Json(Townships { townships })
 }
 
 pub async fn list(State(s): State<AppState>, u: ApiUser, Query(f): Query<ParkFilter>) -> ApiResult<Json<ParkList>> {
@@ -114,9 +130,9 @@ pub async fn units(
     u: ApiUser,
     Id(id): Id,
     Query(q): Query<crate::extract::PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let (rows, total, page, size) = super::units(&s.store, &u.actor, id, &q).await.map_err(u.err())?;
-    Ok(Json(serde_json::json!({ "total": total, "page": page, "size": size, "units": rows })))
+) -> ApiResult<Json<UnitPage>> {
+    let (units, total, page, size) = super::units(&s.store, &u.actor, id, &q).await.map_err(u.err())?;
+    Ok(Json(UnitPage { total, page, size, units }))
 }
 
 pub async fn create_unit(

@@ -64,7 +64,7 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(filter): Query<P
 }
 
 /// The park page's unit list: by building, by part of the number, by kind of space, paged.
-#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct UnitQuery {
     #[serde(default)]
     pub building: String,
@@ -292,7 +292,7 @@ pub async fn update_building(
 }
 
 /// A form with nothing but its CSRF token (delete buttons, logout).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Empty {}
 
 pub async fn delete_building(State(s): State<AppState>, u: PageUser, Id(id): Id, _: CsrfForm<Empty>) -> PageResult {

@@ -7,15 +7,44 @@ use crate::extract::{ApiUser, ApiWriter, Id, Ids, JsonBody};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use weiyuan_domain::policies::{ApplyForm, PolicyForm, ReviewForm};
 use weiyuan_store::policies::{Application, Notice, Policy, Reach};
 
 type ApiResult<T> = Result<T, ApiError>;
 
-pub async fn list(State(s): State<AppState>, u: ApiUser, Query(q): Query<ListQuery>) -> ApiResult<Json<Value>> {
-    let (rows, total, page, size) = super::list(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "total": total, "page": page, "size": size, "policies": rows })))
+page_of!(PolicyPage, policies: Policy);
+page_of!(ApplicationPage, applications: Application);
+
+/// A published policy and how many enterprises were told of it.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Published {
+    pub policy: Policy,
+    pub notified: u64,
+}
+
+/// How many enterprises were told of policies they qualify for.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Notified {
+    pub notified: u64,
+}
+
+/// A notice marked read; `changed` is false when it already was.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Read {
+    pub read: bool,
+    pub changed: bool,
+}
+
+/// An application with its steps.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ApplicationDetail {
+    pub application: Application,
+    pub steps: Vec<weiyuan_store::policies::Step>,
+}
+
+pub async fn list(State(s): State<AppState>, u: ApiUser, Query(q): Query<ListQuery>) -> ApiResult<Json<PolicyPage>> {
+    let (policies, total, page, size) = super::list(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(PolicyPage { total, page, size, policies }))
 }
 
 pub async fn create(
@@ -39,9 +68,9 @@ pub async fn update(
     Ok(Json(super::update(&s.store, &w.actor, id, &f).await.map_err(w.err())?))
 }
 
-pub async fn publish(State(s): State<AppState>, w: ApiWriter, Id(id): Id) -> ApiResult<Json<Value>> {
+pub async fn publish(State(s): State<AppState>, w: ApiWriter, Id(id): Id) -> ApiResult<Json<Published>> {
     let (policy, notified) = super::publish(&s.store, &w.actor, id).await.map_err(w.err())?;
-    Ok(Json(json!({ "policy": policy, "notified": notified })))
+    Ok(Json(Published { policy, notified }))
 }
 
 pub async fn withdraw(State(s): State<AppState>, w: ApiWriter, Id(id): Id) -> ApiResult<Json<Policy>> {
@@ -53,26 +82,17 @@ pub async fn matches(
     u: ApiUser,
     Id(id): Id,
     Query(q): Query<MatchQuery>,
-) -> ApiResult<Json<Value>> {
-    let m = super::matches(&s.store, &u.actor, id, &q).await.map_err(u.err())?;
-    Ok(Json(json!({
-        "standing": m.standing,
-        "qualifies": m.qualifies,
-        "nearly": m.nearly,
-        "total": m.total,
-        "page": m.page,
-        "size": m.size,
-        "enterprises": m.rows,
-    })))
+) -> ApiResult<Json<super::Matches>> {
+    Ok(Json(super::matches(&s.store, &u.actor, id, &q).await.map_err(u.err())?))
 }
 
 pub async fn reach(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Reach>> {
     Ok(Json(super::reach(&s.store, &u.actor, id).await.map_err(u.err())?))
 }
 
-pub async fn notify(State(s): State<AppState>, w: ApiWriter) -> ApiResult<Json<Value>> {
-    let n = super::notify_now(&s.store, &w.actor).await.map_err(w.err())?;
-    Ok(Json(json!({ "notified": n })))
+pub async fn notify(State(s): State<AppState>, w: ApiWriter) -> ApiResult<Json<Notified>> {
+    let notified = super::notify_now(&s.store, &w.actor).await.map_err(w.err())?;
+    Ok(Json(Notified { notified }))
 }
 
 pub async fn for_enterprise(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Vec<Offer>>> {
@@ -83,9 +103,9 @@ pub async fn notices(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiRe
     Ok(Json(super::notices(&s.store, &u.actor, id).await.map_err(u.err())?))
 }
 
-pub async fn read_notice(State(s): State<AppState>, w: ApiWriter, Ids(id, policy): Ids) -> ApiResult<Json<Value>> {
+pub async fn read_notice(State(s): State<AppState>, w: ApiWriter, Ids(id, policy): Ids) -> ApiResult<Json<Read>> {
     let changed = super::read_notice(&s.store, &w.actor, id, policy).await.map_err(w.err())?;
-    Ok(Json(json!({ "read": true, "changed": changed })))
+    Ok(Json(Read { read: true, changed }))
 }
 
 pub async fn apply(
@@ -101,14 +121,14 @@ pub async fn applications(
     State(s): State<AppState>,
     u: ApiUser,
     Query(q): Query<ApplicationQuery>,
-) -> ApiResult<Json<Value>> {
-    let (rows, total, page, size) = super::applications(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "total": total, "page": page, "size": size, "applications": rows })))
+) -> ApiResult<Json<ApplicationPage>> {
+    let (applications, total, page, size) = super::applications(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(ApplicationPage { total, page, size, applications }))
 }
 
-pub async fn application(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
-    let (a, steps) = super::application(&s.store, &u.actor, id).await.map_err(u.err())?;
-    Ok(Json(json!({ "application": a, "steps": steps })))
+pub async fn application(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<ApplicationDetail>> {
+    let (application, steps) = super::application(&s.store, &u.actor, id).await.map_err(u.err())?;
+    Ok(Json(ApplicationDetail { application, steps }))
 }
 
 pub async fn decide(

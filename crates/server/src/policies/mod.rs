@@ -10,10 +10,9 @@
 pub mod api;
 pub mod pages;
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::routes::{RouteSpec, api, page};
-use axum::routing::{MethodRouter, get, post, put};
+use crate::routing::{Routed, get, post, put};
 use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::{Actor, Role};
 use weiyuan_domain::policies::{
@@ -28,7 +27,7 @@ use weiyuan_store::policies::{
 use weiyuan_store::{AuditCtx, Store};
 
 /// The routes of this feature, assembled by `routes::all`.
-pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+pub fn routes() -> Vec<(RouteSpec, Routed)> {
     vec![
         (api("GET", "/api/v1/policies", "policies", "A page of the policy library"), get(api::list)),
         (api("POST", "/api/v1/policies", "policies", "Write a new policy as a draft (county)"), post(api::create)),
@@ -125,41 +124,6 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     ]
 }
 
-/// The request bodies of this feature's API routes, for the OpenAPI document.
-pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
-    match (method, path) {
-        ("POST", "/api/v1/policies") | ("PUT", "/api/v1/policies/{id}") => Some("PolicyInput"),
-        (
-            "POST",
-            "/api/v1/policies/{id}/publish"
-            | "/api/v1/policies/{id}/withdraw"
-            | "/api/v1/policies/notify"
-            | "/api/v1/enterprises/{id}/notices/{policy_id}/read",
-        ) => Some("Empty"),
-        ("POST", "/api/v1/policies/{id}/applications" | "/api/v1/policy-applications/{id}/resubmit") => {
-            Some("ApplyInput")
-        }
-        ("POST", "/api/v1/policy-applications/{id}/decide") => Some("PolicyReviewInput"),
-        _ => None,
-    }
-}
-
-/// The schemas those bodies refer to.
-pub fn schemas() -> serde_json::Value {
-    let text = serde_json::json!({ "type": "string" });
-    serde_json::json!({
-        "PolicyInput": { "type": "object", "required": ["title", "source", "benefit", "valid_from", "valid_to"], "properties": {
-            "title": text, "source": text, "benefit": text,
-            "valid_from": { "type": "string", "description": "YYYY-MM-DD" }, "valid_to": { "type": "string", "description": "YYYY-MM-DD" },
-            "criteria": { "type": "array", "description": "each {kind: size {size: above|below} | industry {codes} | tag {tag} | years_in_park {min, max} | class {classes: [A..D]} | figure {figure: revenue|tax|tax_local|profit|rnd|employees, min, max (万元 or 人)} | park {ids} | scale_up}", "items": { "type": "object" } },
-            "formula": { "type": "object", "description": "{kind: none | small_profit_relief | rnd_super_deduction {percent} | rent_subsidy {percent, months} | scale_up_reward {amount (元)} | local_contribution {percent}}" } } },
-        "ApplyInput": { "type": "object", "properties": { "statement": text } },
-        "PolicyReviewInput": { "type": "object", "required": ["stage", "decision"], "properties": {
-            "stage": { "enum": ["township", "county"] }, "decision": { "enum": ["approve", "reject", "return"] },
-            "comment": { "type": "string", "description": "required to reject or send back" } } }
-    })
-}
-
 /// Rows a list page shows unless asked otherwise.
 pub const PAGE_SIZE: i64 = 50;
 
@@ -168,7 +132,7 @@ fn sees_drafts(actor: &Actor) -> bool {
     actor.role == Role::County
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ListQuery {
     pub page: String,
@@ -283,7 +247,7 @@ fn scope_filter(actor: &Actor) -> Result<FactsFilter, AppError> {
     })
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct MatchQuery {
     /// `qualifies` (default) or `nearly`.
@@ -293,7 +257,7 @@ pub struct MatchQuery {
 }
 
 /// One enterprise's standing with a policy, for lists.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MatchRow {
     pub enterprise_id: i64,
     pub enterprise: String,
@@ -304,7 +268,9 @@ pub struct MatchRow {
 
 /// The enterprises in the caller's scope that qualify (or nearly qualify) for a policy, a page
 /// of them, with the counts of both.
+#[derive(serde::Serialize, schemars::JsonSchema)]
 pub struct Matches {
+    #[serde(rename = "enterprises")]
     pub rows: Vec<MatchRow>,
     pub total: i64,
     pub qualifies: i64,
@@ -358,7 +324,7 @@ pub async fn matches(store: &Store, actor: &Actor, id: i64, q: &MatchQuery) -> R
 }
 
 /// One policy assessed for one enterprise, with its live application if any.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Offer {
     pub policy: Policy,
     pub assessment: Assessment,
@@ -504,7 +470,7 @@ pub async fn decide(store: &Store, actor: &Actor, id: i64, form: &ReviewForm) ->
     Ok(tx.review(&who, &AuditCtx::from(actor), &a, &review, to).await?)
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ApplicationQuery {
     pub status: String,

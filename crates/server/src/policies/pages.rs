@@ -123,7 +123,7 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQu
 }
 
 /// The county's form for a policy: flat fields, turned into criteria.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PolicyPageForm {
     pub title: String,

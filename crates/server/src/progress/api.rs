@@ -7,12 +7,11 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use weiyuan_domain::progress::{Milestone, MilestoneForm, PlanYear, ProgressForm, ProgressReport};
 
 type ApiResult<T> = Result<T, ApiError>;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct MonthQuery {
     #[serde(default)]
     pub month: String,
@@ -64,19 +63,67 @@ pub async fn delete_milestone(State(s): State<AppState>, w: ApiWriter, Id(id): I
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The parks with a location, as GeoJSON.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ParkMap {
+    /// "FeatureCollection"
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub features: Vec<ParkFeature>,
+}
+
+/// A park as a GeoJSON point feature.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ParkFeature {
+    /// "Feature"
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub geometry: Point,
+    pub properties: MapPark,
+}
+
+/// A GeoJSON point: [longitude, latitude].
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Point {
+    /// "Point"
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub coordinates: [f64; 2],
+}
+
+/// What a map shows of a park.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct MapPark {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub status: &'static str,
+    pub township: String,
+    /// 亩
+    pub land_mu: weiyuan_domain::units::Fixed2,
+    pub enterprise_count: i64,
+}
+
 /// The parks of the caller's scope with their locations, for maps.
-pub async fn map(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Value>> {
+pub async fn map(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<ParkMap>> {
     let parks = s.store.list_parks(&u.actor.park_scope()).await.map_err(|e| u.err()(e.into()))?;
-    let features: Vec<Value> = parks
+    let features = parks
         .iter()
         .filter_map(|p| {
-            Some(json!({
-                "type": "Feature",
-                "geometry": { "type": "Point", "coordinates": [p.lon?, p.lat?] },
-                "properties": { "id": p.id, "code": p.code, "name": p.name, "status": p.status.code(),
-                    "township": p.township_name(), "land_mu": p.land_mu, "enterprise_count": p.enterprise_count }
-            }))
+            Some(ParkFeature {
+                kind: "Feature",
+                geometry: Point { kind: "Point", coordinates: [p.lon?, p.lat?] },
+                properties: MapPark {
+                    id: p.id,
+                    code: p.code.clone(),
+                    name: p.name.clone(),
+                    status: p.status.code(),
+                    township: p.township_name().to_string(),
+                    land_mu: p.land_mu,
+                    enterprise_count: p.enterprise_count,
+                },
+            })
         })
         .collect();
-    Ok(Json(json!({ "type": "FeatureCollection", "features": features })))
+    Ok(Json(ParkMap { kind: "FeatureCollection", features }))
 }

@@ -29,7 +29,7 @@ pub fn last_complete_month(now: i64) -> Month {
 }
 
 /// One year of a park (or of the county): plan beside actual.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct YearRow {
     pub year: i32,
     pub plan: YearFigures,
@@ -91,7 +91,7 @@ pub fn county_rows(per_park: &[Vec<YearRow>]) -> Vec<YearRow> {
 }
 
 /// Everything the progress page of one park shows.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct ParkProgress {
     pub park: Park,
     pub baseline: PlanBaseline,
@@ -125,7 +125,7 @@ pub async fn park_progress(store: &Store, actor: &Actor, park_id: i64) -> Result
 }
 
 /// A park's report for the overview month.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct ReportRow {
     pub park: Park,
     pub state: ReportState,
@@ -133,7 +133,7 @@ pub struct ReportRow {
 }
 
 /// A target beside what has been reached, where the platform can measure it.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct TargetRow {
     pub target: Target,
     pub actual: Option<Fixed2>,
@@ -149,7 +149,7 @@ impl TargetRow {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Overview {
     pub month: Month,
     pub reports: Vec<ReportRow>,
@@ -285,7 +285,7 @@ pub async fn file_report(
 }
 
 /// One year of a plan as entered: 亩, 万㎡ and 亿元; empty means nothing planned.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct PlanForm {
     #[serde(default, deserialize_with = "text_or_number")]
     pub year: String,

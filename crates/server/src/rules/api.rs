@@ -6,17 +6,29 @@ use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use weiyuan_domain::rules::{Rules, RulesForm};
 use weiyuan_store::settings::NegativeEntry;
 
 type ApiResult<T> = Result<T, ApiError>;
 
 /// The rules in force and every earlier version.
-pub async fn get(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Value>> {
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct RulesNow {
+    pub rules: Rules,
+    pub history: Vec<weiyuan_store::settings::RulesVersion>,
+}
+
+/// A park's industry orientation: GB/T 4754 prefixes.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Orientation {
+    pub park_id: i64,
+    pub orientation: Vec<String>,
+}
+
+pub async fn get(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<RulesNow>> {
     let rules = s.store.rules().await.map_err(|e| u.err()(e.into()))?;
     let history = s.store.rules_history().await.map_err(|e| u.err()(e.into()))?;
-    Ok(Json(json!({ "rules": rules, "history": history })))
+    Ok(Json(RulesNow { rules, history }))
 }
 
 pub async fn set(
@@ -49,7 +61,7 @@ pub async fn set_orientation(
     w: ApiWriter,
     Id(id): Id,
     JsonBody(form): JsonBody<super::OrientationForm>,
-) -> ApiResult<Json<Value>> {
-    let list = super::set_orientation(&s.store, &w.actor, id, &form).await.map_err(w.err())?;
-    Ok(Json(json!({ "park_id": id, "orientation": list })))
+) -> ApiResult<Json<Orientation>> {
+    let orientation = super::set_orientation(&s.store, &w.actor, id, &form).await.map_err(w.err())?;
+    Ok(Json(Orientation { park_id: id, orientation }))
 }

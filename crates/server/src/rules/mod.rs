@@ -23,7 +23,7 @@ pub async fn set_rules(store: &Store, actor: &Actor, form: &RulesForm) -> Result
     Ok(store.set_rules(&AuditCtx::from(actor), &next, form.reason.trim()).await?)
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct NegativeForm {
     /// "code" or "keyword".
@@ -63,7 +63,7 @@ pub async fn remove_negative(store: &Store, actor: &Actor, id: i64) -> Result<()
     Ok(store.remove_negative(&AuditCtx::from(actor), id).await?)
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct OrientationForm {
     /// GB/T 4754 codes at any level, separated by commas or 、: "C36, C3484".

@@ -10,15 +10,30 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use weiyuan_domain::services::{AgencyForm, RequestForm, ServiceForm, StepForm};
 use weiyuan_store::services::{Agency, Attachment, Request, Service};
 
 type ApiResult<T> = Result<T, ApiError>;
 
-pub async fn list(State(s): State<AppState>, u: ApiUser, Query(q): Query<CatalogueQuery>) -> ApiResult<Json<Value>> {
-    let (rows, total, page, size) = super::catalogue(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "total": total, "page": page, "size": size, "services": rows })))
+page_of!(ServicePage, services: Service);
+page_of!(RequestPage, requests: Request);
+page_of!(AgencyPage, agencies: Agency);
+
+/// A request with its steps and attachments.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct RequestDetail {
+    pub request: Request,
+    pub steps: Vec<super::StepRow>,
+    pub attachments: Vec<Attachment>,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<CatalogueQuery>,
+) -> ApiResult<Json<ServicePage>> {
+    let (services, total, page, size) = super::catalogue(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(ServicePage { total, page, size, services }))
 }
 
 pub async fn create_county(
@@ -68,14 +83,18 @@ pub async fn request(
     Ok((StatusCode::CREATED, Json(super::request(&s.store, &w.actor, id, &f).await.map_err(w.err())?)))
 }
 
-pub async fn requests(State(s): State<AppState>, u: ApiUser, Query(q): Query<RequestQuery>) -> ApiResult<Json<Value>> {
-    let (rows, total, page, size) = super::requests(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "total": total, "page": page, "size": size, "requests": rows })))
+pub async fn requests(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<RequestQuery>,
+) -> ApiResult<Json<RequestPage>> {
+    let (requests, total, page, size) = super::requests(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(RequestPage { total, page, size, requests }))
 }
 
-pub async fn get_request(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Value>> {
-    let (r, steps, files) = super::get_request(&s.store, &u.actor, id).await.map_err(u.err())?;
-    Ok(Json(json!({ "request": r, "steps": steps, "attachments": files })))
+pub async fn get_request(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<RequestDetail>> {
+    let (request, steps, attachments) = super::get_request(&s.store, &u.actor, id).await.map_err(u.err())?;
+    Ok(Json(RequestDetail { request, steps, attachments }))
 }
 
 pub async fn step(
@@ -87,7 +106,7 @@ pub async fn step(
     Ok(Json(super::step(&s.store, &w.actor, id, &f, weiyuan_store::now_ms()).await.map_err(w.err())?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NameQuery {
     #[serde(default)]
     pub name: String,
@@ -120,9 +139,13 @@ pub async fn download(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiR
         .into_response())
 }
 
-pub async fn agencies(State(s): State<AppState>, u: ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
-    let (rows, total, page, size) = super::agencies(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(json!({ "total": total, "page": page, "size": size, "agencies": rows })))
+pub async fn agencies(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<AgencyPage>> {
+    let (agencies, total, page, size) = super::agencies(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(AgencyPage { total, page, size, agencies }))
 }
 
 pub async fn create_agency(

@@ -10,13 +10,11 @@
 pub mod api;
 pub mod pages;
 
-use crate::AppState;
 use crate::error::AppError;
 pub use crate::extract::PageQuery;
 use crate::policies::PAGE_SIZE;
 use crate::routes::{RouteSpec, api, page};
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodRouter, get, post, put};
+use crate::routing::{Routed, get, post, put};
 use serde::{Deserialize, Serialize};
 use weiyuan_domain::access::{Actor, ParkScope, Role};
 use weiyuan_domain::services::{
@@ -28,9 +26,8 @@ use weiyuan_store::services::{Agency, Attachment, Request, RequestFilter, Servic
 use weiyuan_store::{AuditCtx, Store};
 
 /// The routes of this feature, assembled by `routes::all`.
-pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+pub fn routes() -> Vec<(RouteSpec, Routed)> {
     // Twice the largest attachment, so a file somewhat too large is refused with its size in words.
-    let upload = DefaultBodyLimit::max(MAX_ATTACHMENT * 2);
     vec![
         (api("GET", "/api/v1/services", "services", "A page of the catalogue in scope"), get(api::list)),
         (api("POST", "/api/v1/services", "services", "Add a county-wide service (county)"), post(api::create_county)),
@@ -75,7 +72,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 "services",
                 "Attach a file (body: its bytes; ?name=)",
             ),
-            post(api::attach).layer(upload),
+            post(api::attach).body_limit(MAX_ATTACHMENT * 2),
         ),
         (api("GET", "/api/v1/service-attachments/{id}", "services", "Download an attachment"), get(api::download)),
         (api("GET", "/api/v1/agencies", "services", "The registry of service agencies (paged)"), get(api::agencies)),
@@ -92,49 +89,12 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/service-requests/{id}/steps", "Take a step on a request"), post(pages::step)),
         (
             page("POST", "/service-requests/{id}/attachments", "Attach a file to a request (multipart)"),
-            post(pages::attach).layer(DefaultBodyLimit::max(MAX_ATTACHMENT * 2)),
+            post(pages::attach).body_limit(MAX_ATTACHMENT * 2),
         ),
     ]
 }
 
-/// The request bodies of this feature's API routes, for the OpenAPI document.
-pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
-    match (method, path) {
-        ("POST", "/api/v1/services" | "/api/v1/parks/{id}/services") | ("PUT", "/api/v1/services/{id}") => {
-            Some("ServiceInput")
-        }
-        ("POST", "/api/v1/services/{id}/requests") => Some("ServiceRequestInput"),
-        ("POST", "/api/v1/service-requests/{id}/steps") => Some("ServiceStepInput"),
-        ("POST", "/api/v1/service-requests/{id}/attachments") => Some("File"),
-        ("POST", "/api/v1/agencies") | ("PUT", "/api/v1/agencies/{id}") => Some("AgencyInput"),
-        _ => None,
-    }
-}
-
-pub fn schemas() -> serde_json::Value {
-    let text = serde_json::json!({ "type": "string" });
-    serde_json::json!({
-        "ServiceInput": { "type": "object", "required": ["category", "name", "provider_kind", "response_hours", "completion_days"], "properties": {
-            "category": { "enum": weiyuan_domain::services::CATEGORIES }, "name": text,
-            "provider_kind": { "enum": ["operator", "county", "agency"] },
-            "provider_name": { "type": "string", "description": "not for an agency: its registered name is taken" },
-            "agency_id": { "type": "integer", "description": "the registered agency (provider_kind agency only)" },
-            "description": text, "documents": { "type": "string", "description": "the documents a request needs, one per line" },
-            "response_hours": { "type": "integer", "description": "promised response, hours" },
-            "completion_days": { "type": "integer", "description": "completion after acceptance, days" },
-            "active": { "type": "string", "description": "0: switched off" } } },
-        "AgencyInput": { "type": "object", "required": ["name"], "properties": { "name": text,
-            "contact": { "type": "string", "description": "contact person and telephone" },
-            "active": { "type": "string", "description": "0: takes no new services" } } },
-        "ServiceRequestInput": { "type": "object", "required": ["detail"], "properties": { "detail": text } },
-        "ServiceStepInput": { "type": "object", "required": ["step"], "properties": {
-            "step": { "enum": ["accept", "decline", "complete", "confirm", "cancel"] },
-            "note": { "type": "string", "description": "required to decline" },
-            "rating": { "type": "integer", "description": "1–5, to confirm" } } }
-    })
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct CatalogueQuery {
     pub park_id: String,
@@ -235,7 +195,7 @@ pub async fn update(store: &Store, actor: &Actor, id: i64, form: &ServiceForm) -
 }
 
 /// A park's service functions against the target.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ParkFunctions {
     pub park_id: i64,
     pub park: String,
@@ -303,7 +263,7 @@ pub async fn step(store: &Store, actor: &Actor, id: i64, form: &StepForm, at: i6
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct RequestQuery {
     pub state: String,
@@ -422,14 +382,14 @@ pub async fn download(store: &Store, actor: &Actor, id: i64) -> Result<(Attachme
     Ok((a, bytes))
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct FiguresQuery {
     /// `park` (default) or `provider`.
     pub by: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct FiguresRow {
     pub key: String,
     pub label: String,

@@ -55,7 +55,7 @@ impl ListPage {
 }
 
 /// A service as typed on the page: the park (empty: the county's catalogue) and the fields.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ServicePageForm {
     pub park_id: String,
@@ -301,7 +301,7 @@ async fn agencies_page(
     Ok(AgenciesPage { ctx: u.ctx(), rows, total, page, pages, form, editing, problems })
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AgenciesQuery {
     pub page: String,

@@ -9,10 +9,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use weiyuan_domain::supervision::TargetsForm;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
 pub struct MonthQuery {
     month: String,
@@ -27,7 +26,7 @@ pub async fn supervision(
     Ok(Json(super::supervision(&s.store, &u.actor, month).await.map_err(u.err())?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
 pub struct QuarterQuery {
     pub quarter: String,
@@ -45,27 +44,34 @@ pub async fn bulletin_xlsx(
     Ok(download(bytes, &format!("{title}.xlsx"), FileFormat::Xlsx))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
 pub struct YearQuery {
     pub year: String,
+}
+
+/// The county's targets for the townships in a year.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Targets {
+    pub year: i32,
+    pub targets: Vec<weiyuan_domain::supervision::TownshipTargets>,
 }
 
 pub async fn targets(
     State(s): State<AppState>,
     u: ApiUser,
     Query(q): Query<YearQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Targets>, ApiError> {
     let year = super::year_of(&q.year).map_err(u.err())?;
     let targets = super::targets(&s.store, &u.actor, year).await.map_err(u.err())?;
-    Ok(Json(json!({ "year": year, "targets": targets })))
+    Ok(Json(Targets { year, targets }))
 }
 
 pub async fn set_targets(
     State(s): State<AppState>,
     w: ApiWriter,
     JsonBody(f): JsonBody<TargetsForm>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Targets>, ApiError> {
     let (year, targets) = super::set_targets(&s.store, &w.actor, &f).await.map_err(w.err())?;
-    Ok(Json(json!({ "year": year, "targets": targets })))
+    Ok(Json(Targets { year, targets }))
 }

@@ -8,12 +8,10 @@
 pub mod api;
 pub mod pages;
 
-use crate::AppState;
 use crate::routes::{RouteSpec, api, page};
-use axum::routing::{MethodRouter, get, post, put};
-use serde_json::{Value, json};
+use crate::routing::{Routed, get, post, put};
 
-pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+pub fn routes() -> Vec<(RouteSpec, Routed)> {
     vec![
         (
             api(
@@ -48,36 +46,6 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     ]
 }
 
-pub fn body_schema(method: &str, path: &str) -> Option<&'static str> {
-    match (method, path) {
-        ("PUT", "/api/v1/supervision/targets") => Some("TownshipTargetsInput"),
-        _ => None,
-    }
-}
-
-pub fn schemas() -> Value {
-    let count = json!({ "type": ["integer", "string", "null"], "description": "家; empty or null: no target" });
-    json!({
-        "TownshipTargetsInput": {
-            "type": "object",
-            "required": ["year", "targets"],
-            "properties": {
-                "year": { "type": ["integer", "string"] },
-                "targets": { "type": "array", "items": {
-                    "type": "object",
-                    "required": ["township_code"],
-                    "properties": {
-                        "township_code": { "type": "string", "description": "9-digit township code" },
-                        "admitted": count,
-                        "scaled_up": count,
-                        "tax_per_mu": { "type": ["number", "string", "null"], "description": "万元/亩" }
-                    }
-                } }
-            }
-        }
-    })
-}
-
 use crate::error::AppError;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -94,7 +62,7 @@ use weiyuan_store::AuditCtx;
 use weiyuan_store::Store;
 use weiyuan_store::reports::{GroupBy, ReportFilter, Totals};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Supervision {
     pub month: Month,
     pub rows: Vec<TownshipRow>,

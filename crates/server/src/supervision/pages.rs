@@ -66,7 +66,7 @@ pub struct SupervisionPage {
 
 impl Figures for SupervisionPage {}
 
-#[derive(Default, serde::Deserialize)]
+#[derive(Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct MonthQuery {
     month: String,

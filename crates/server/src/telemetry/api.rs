@@ -4,12 +4,10 @@
 use super::{Batch, Outcome, Registered, SeriesQuery};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
-use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
+use crate::extract::{ApiUser, ApiWriter, Id, JsonBody, RawJson};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 
 use weiyuan_domain::Invalid;
 use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm};
@@ -22,35 +20,31 @@ use crate::error::lang_of;
 
 /// Take a batch of readings. 200 when any reading was accepted, 422 when every one was refused
 /// or there was none; the body says which were which. Answers only after the commit.
-pub async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn ingest(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawJson(body, _): RawJson<Batch>,
+) -> ApiResult<(StatusCode, Json<Outcome>)> {
     let lang = lang_of(&headers);
-    let batch: Batch = match super::decode(&body) {
-        Ok(b) => b,
-        Err(err) => return ApiError(AppError::Invalid(Invalid::one(err)), lang).into_response(),
-    };
+    let batch: Batch = super::decode(&body).map_err(|err| ApiError(AppError::Invalid(Invalid::one(err)), lang))?;
     let token = headers.get("x-device-token").and_then(|v| v.to_str().ok());
-    match s.ingestor.accept(&batch, token, lang).await {
-        Ok(o) => {
-            s.metrics.readings_accepted.fetch_add(o.accepted as u64, std::sync::atomic::Ordering::Relaxed);
-            s.metrics.readings_rejected.fetch_add(o.rejected.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            let status = if o.accepted == 0 && !o.rejected.is_empty() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
-            (status, Json::<Outcome>(o)).into_response()
-        }
-        Err(e) => ApiError(e, lang).into_response(),
-    }
+    let o = s.ingestor.accept(&batch, token, lang).await.map_err(|e| ApiError(e, lang))?;
+    s.metrics.readings_accepted.fetch_add(o.accepted as u64, std::sync::atomic::Ordering::Relaxed);
+    s.metrics.readings_rejected.fetch_add(o.rejected.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let status =
+        if o.accepted == 0 && !o.rejected.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, Json(o)))
 }
+
+page_of!(DevicePage, devices: Device);
 
 pub async fn list(
     State(s): State<AppState>,
     u: ApiUser,
     Query(q): Query<crate::extract::PageQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let (rows, total, page, size) = super::list(&s.store, &u.actor, &q).await.map_err(u.err())?;
-    Ok(Json(serde_json::json!({ "total": total, "page": page, "size": size, "devices": rows })))
+) -> ApiResult<Json<DevicePage>> {
+    let (devices, total, page, size) = super::list(&s.store, &u.actor, &q).await.map_err(u.err())?;
+    Ok(Json(DevicePage { total, page, size, devices }))
 }
 
 pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<Device>> {
@@ -118,7 +112,7 @@ pub async fn reconciliation(
     Ok(Json(super::reconciliation(&s.store, &u.actor, &q).await.map_err(u.err())?))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 pub struct Tolerance {
     pub tolerance_pct: f64,
 }

@@ -22,7 +22,7 @@ use weiyuan_store::{AuditCtx, Store};
 pub const MAX_BATCH: usize = 10_000;
 
 /// A batch as devices and gateways send it.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct Batch {
     /// The token of readings that carry none and whose device is not in `tokens` (a device
     /// sending its own readings).
@@ -34,7 +34,7 @@ pub struct Batch {
     pub readings: Vec<RawReading>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 pub struct RawReading {
     #[serde(default)]
     pub device: String,
@@ -78,7 +78,7 @@ pub fn check_raw(kind: &KindDef, raw: &RawReading, now: i64) -> Result<(i64, f64
 }
 
 /// One refused reading: where it was in the batch and why.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Refused {
     pub index: usize,
     pub device: String,
@@ -89,7 +89,7 @@ pub struct Refused {
 }
 
 /// What became of a batch: the accepted readings (new or already stored) and the refused ones.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Outcome {
     pub accepted: usize,
     /// Of the accepted, how many were new (the others had been stored before).
@@ -328,7 +328,7 @@ async fn manageable(store: &Store, actor: &Actor, park_id: i64) -> Result<(), Ap
 }
 
 /// A device and, once, its token.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Registered {
     pub device: Device,
     pub token: String,
@@ -422,7 +422,7 @@ pub async fn create_kind(
 }
 
 /// A device's series of one metric, read from the rollups.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct SeriesQuery {
     pub metric: String,
@@ -456,7 +456,7 @@ pub async fn series(
 }
 
 /// A device as the monitoring pages show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DeviceStatus {
     #[serde(flatten)]
     pub device: Device,
@@ -464,7 +464,7 @@ pub struct DeviceStatus {
 }
 
 /// A park's monitoring page: its day so far and its devices.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ParkLive {
     pub park_id: i64,
     pub park: String,
@@ -558,7 +558,7 @@ pub async fn park_live(store: &Store, actor: &Actor, park_id: i64) -> Result<Par
 }
 
 /// Every park of the caller's scope at a glance.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ParkGlance {
     pub park_id: i64,
     pub park: String,
@@ -631,7 +631,7 @@ pub fn spawn_retention(store: Store) -> tokio::task::JoinHandle<()> {
 }
 
 /// One enterprise's reported electricity against its meters (devices bound to it).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ReconRow {
     pub enterprise_id: i64,
     pub enterprise: String,
@@ -641,7 +641,7 @@ pub struct ReconRow {
     pub check: weiyuan_domain::telemetry::Reconciliation,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ReconQuery {
     /// YYYY-MM; by default the last month that has ended.
@@ -663,7 +663,7 @@ pub async fn tolerance(store: &Store, q: &ReconQuery) -> Result<f64, AppError> {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ToleranceForm {
     #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use weiyuan_domain::access::Lang;
 use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::AuditCtx;
@@ -16,7 +15,7 @@ use weiyuan_store::users::User;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct LoginBody {
     #[serde(default)]
     username: String,
@@ -24,16 +23,24 @@ pub struct LoginBody {
     password: String,
 }
 
+/// A session: send `Authorization: Bearer <token>`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Session {
+    pub token: String,
+    pub expires_in_seconds: i64,
+    pub user: User,
+}
+
 pub async fn login(
     State(s): State<AppState>,
     caller: Caller,
     ClientAddr(client): ClientAddr,
     JsonBody(b): JsonBody<LoginBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Session>> {
     let err = |e| ApiError(e, caller.lang);
     let user = auth::check_login(&s.store, &b.username, &b.password, &client).await.map_err(err)?;
     let token = auth::start_session(&s.store, &user, "api").await.map_err(err)?;
-    Ok(Json(json!({ "token": token, "expires_in_seconds": SESSION_TTL_MS / 1000, "user": user })))
+    Ok(Json(Session { token, expires_in_seconds: SESSION_TTL_MS / 1000, user }))
 }
 
 fn ctx(u: &ApiUser) -> AuditCtx {
@@ -51,7 +58,7 @@ pub async fn me(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<User>> 
     Ok(Json(s.store.get_user(u.actor.user_id).await.map_err(|e| u.err()(e.into()))?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct LangBody {
     #[serde(default)]
     lang: String,
@@ -81,7 +88,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(super::create(&s.store, &w.actor, &form).await.map_err(w.err())?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct PasswordBody {
     #[serde(default)]
     password: String,

@@ -16,7 +16,7 @@ use weiyuan_store::{AuditCtx, Store};
 
 /// A user as entered: `scope` is a township (code or name) for township users, a park (id, code
 /// or name) for operators and an enterprise (id or name) for enterprise users.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct UserForm {
     #[serde(default)]
     pub username: String,

@@ -46,7 +46,7 @@ fn login_page(s: &AppState, page: LoginPage, status: axum::http::StatusCode) -> 
     r
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct NextQuery {
     #[serde(default)]
     next: String,
@@ -66,7 +66,7 @@ pub async fn login_form(State(s): State<AppState>, caller: Caller, uri: Uri, Que
     login_page(&s, page, axum::http::StatusCode::OK)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct LoginForm {
     #[serde(default)]
     username: String,
@@ -130,7 +130,7 @@ pub async fn logout(State(s): State<AppState>, u: PageUser, _: CsrfForm<Empty>) 
     Ok(r)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct LangForm {
     #[serde(default)]
     lang: String,
@@ -228,7 +228,7 @@ pub async fn create(State(s): State<AppState>, u: PageUser, CsrfForm(form): Csrf
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct PasswordForm {
     #[serde(default)]
     password: String,

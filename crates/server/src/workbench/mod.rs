@@ -16,9 +16,9 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::extract::ApiUser;
 use crate::routes::{RouteSpec, api, page};
+use crate::routing::{Routed, get};
 use axum::Json;
 use axum::extract::State;
-use axum::routing::{MethodRouter, get};
 use serde::Serialize;
 use weiyuan_domain::access::{Actor, Role};
 use weiyuan_domain::admission;
@@ -28,7 +28,7 @@ use weiyuan_domain::reports::{due_date, first_unfiled};
 use weiyuan_domain::services::{ACCEPTED, COMPLETED, REQUESTED};
 use weiyuan_store::Store;
 
-pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+pub fn routes() -> Vec<(RouteSpec, Routed)> {
     vec![
         (page("GET", "/", "Home: the caller's workbench"), get(pages::home)),
         (api("GET", "/api/v1/workbench", "workbench", "What waits for the caller, counted, with links"), get(api_home)),
@@ -37,7 +37,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 
 /// One thing waiting: how many, the list behind the count, and whether it asks the caller to
 /// act now (`urgent`) or only to know.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Todo {
     /// The catalogue key is `todo.<key>`.
     pub key: &'static str,
@@ -68,7 +68,7 @@ impl Todo {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Workbench {
     pub role: Role,
     pub today: String,
