@@ -226,16 +226,19 @@ pub struct RuleForm {
     pub kind: String,
     /// For a kind rule: one park, or empty for every park.
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub park_id: String,
     pub metric: String,
     /// above, below, rate, no_data, event or stopped.
     pub condition: String,
     /// Threshold, units a minute (rate) or minutes (no_data).
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub figure: String,
     pub severity: String,
     /// Empty: the severity's default.
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub escalate_minutes: String,
     /// "on"/"true" to create the rule switched off.
     pub inactive: String,

@@ -24,13 +24,17 @@ fn is_on(v: &str) -> bool {
 #[serde(default)]
 pub struct SaleForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub buyer_id: String,
     /// Unit ids, comma separated.
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub unit_ids: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub price_production: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub price_non_production: String,
     pub on_date: String,
     pub note: String,
@@ -73,10 +77,13 @@ impl SaleForm {
 #[serde(default)]
 pub struct LeaseForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub tenant_id: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub unit_ids: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub rent_per_m2_month: String,
     pub on_date: String,
     pub note: String,
@@ -111,16 +118,20 @@ impl LeaseForm {
 #[serde(default)]
 pub struct TransferForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub to_id: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub unit_ids: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub price_per_m2: String,
     pub on_date: String,
     /// The approval document (批准文号) of a transfer within the lock; empty when none.
     pub approval: String,
     /// The developer declined its first right to buy back.
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub developer_declined: String,
     pub note: String,
 }
@@ -162,6 +173,7 @@ pub struct TakeBackForm {
     /// "lease_end" (the lease ends) or "sublet_takeback" (a detected sublet).
     pub kind: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub tenant_id: String,
     pub on_date: String,
     pub note: String,

@@ -876,6 +876,7 @@ pub fn migration(before: &[(i64, Class)], after: &[(i64, Class)]) -> BTreeMap<(C
 #[serde(default)]
 pub struct RunForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub first_month: String,
 }
 
@@ -900,6 +901,7 @@ impl RunForm {
 #[serde(default)]
 pub struct ObjectionForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub enterprise_id: String,
     pub reason: String,
 }

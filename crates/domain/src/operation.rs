@@ -126,14 +126,19 @@ impl Default for Settings {
 #[serde(default)]
 pub struct SettingsForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub reduced_below_pct: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub stopped_below_pct: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub baseline_weeks: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub stopped_days: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub mismatch_months: String,
     /// Dates separated by commas, spaces or new lines.
     pub holidays: String,

@@ -67,32 +67,45 @@ pub fn join_industries(items: &[String]) -> String {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ParkForm {
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub name: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub township_code: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub status: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub land_mu: String,
     /// Building area as users think of it, in 万㎡ (the pages' field).
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub building_area_wan_m2: String,
     /// Building area in m² (the API's field); used when given, instead of the 万㎡ figure.
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub building_area_m2: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub leading_industries: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub enterprise_count: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub development_model: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub park_type: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub progress_note: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub lat: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub lon: String,
 }
 
@@ -204,8 +217,10 @@ fn optional_coordinate(c: &mut Checker, field: &str, text: &str, min: f64, max: 
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct BuildingForm {
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub name: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub floors: String,
 }
 
@@ -228,14 +243,19 @@ impl BuildingForm {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct UnitForm {
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub building_id: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub floor: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub number: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub area_m2: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub space_type: String,
 }
 
@@ -522,14 +542,19 @@ impl Unit {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ParkFilter {
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub township: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub status: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub development_model: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub industry: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub sort: String,
     #[serde(default)]
     pub desc: bool,

@@ -200,18 +200,24 @@ pub struct ProgressReport {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ProgressForm {
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub month: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub land_supplied_mu: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub started_mu: String,
     /// Completed floor area in 万㎡, as the plans count it.
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub completed_wan_m2: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub enterprises_moved_in: String,
     /// Investment completed in the month, 万元.
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub investment_wan: String,
     #[serde(default)]
     pub problems: String,

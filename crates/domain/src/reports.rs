@@ -90,35 +90,50 @@ impl Default for ReportRules {
 pub struct ReportForm {
     pub month: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub output: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub revenue: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub sales: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub tax: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub tax_local: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub profit: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub electricity: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub energy: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub water: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub employees: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub rnd: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub investment: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub emissions: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub value_added: String,
     /// "on" when the filer confirms figures that jumped against last year.
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub confirm: String,
     /// Why a jump is right, or why a filed report is corrected.
     pub reason: String,

@@ -72,38 +72,53 @@ impl Default for Rules {
 #[serde(default)]
 pub struct RulesForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub avg_price_cap_production: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub avg_price_cap_non_production: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub single_sale_over_average_pct: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub min_unit_area_m2: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub max_rent_per_m2_month: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub transfer_lock_years: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub leading_industry_share_pct: String,
     /// "count" or "area".
     pub leading_share_by: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub exit_test_after_years: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub exit_min_sales_per_m2: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub exit_min_tax_per_m2: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub exit_min_growth_pct: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub exit_min_investment_per_mu: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub low_efficiency_tax_per_mu: String,
     /// Report field keys, separated by commas.
     pub report_required: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub report_jump_factor: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub report_due_day: String,
     pub reason: String,
 }

@@ -54,16 +54,20 @@ pub struct ServiceForm {
     pub provider_name: String,
     /// The registered agency providing it (provider_kind `agency` only).
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub agency_id: String,
     pub description: String,
     /// The documents the request needs, one per line.
     pub documents: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub response_hours: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub completion_days: String,
     /// "0" or "false" switches the service off.
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub active: String,
 }
 
@@ -127,6 +131,7 @@ pub struct AgencyForm {
     pub contact: String,
     /// "0" or "false": it takes no new services (its open requests stay with it).
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub active: String,
 }
 
@@ -195,6 +200,7 @@ pub struct StepForm {
     pub note: String,
     /// 1–5, to confirm.
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub rating: String,
 }
 

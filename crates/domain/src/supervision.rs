@@ -139,10 +139,13 @@ impl TownshipTargets {
 pub struct TargetsRowForm {
     pub township_code: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub admitted: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub scaled_up: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub tax_per_mu: String,
 }
 
@@ -151,6 +154,7 @@ pub struct TargetsRowForm {
 #[serde(default)]
 pub struct TargetsForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub year: String,
     pub targets: Vec<TargetsRowForm>,
 }

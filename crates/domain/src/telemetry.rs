@@ -104,10 +104,13 @@ pub struct DeviceForm {
     pub serial: String,
     pub name: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub building_id: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub unit_id: String,
     #[serde(deserialize_with = "crate::validation::text_or_number")]
+    #[schemars(with = "crate::validation::TextOrNumber")]
     pub enterprise_id: String,
     /// "on"/"true" or empty: a new device is active unless asked otherwise.
     pub inactive: String,

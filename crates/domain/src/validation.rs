@@ -35,6 +35,21 @@ pub fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Erro
     d.deserialize_any(V)
 }
 
+/// How the OpenAPI document describes a field read by `text_or_number`: text, a number or null.
+pub struct TextOrNumber;
+
+impl schemars::JsonSchema for TextOrNumber {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TextOrNumber".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": ["string", "number", "null"] })
+    }
+}
+
 /// One problem with one input field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {

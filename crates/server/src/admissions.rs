@@ -18,6 +18,7 @@ pub struct AdmissionForm {
     pub enterprise: EnterpriseForm,
     /// The floor area the applicant needs, m².
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub area_m2: String,
 }
 

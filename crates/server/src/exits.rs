@@ -128,14 +128,19 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ExitRow>, AppError
 #[serde(default)]
 pub struct FiguresForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub year: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub sales: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub tax: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub revenue: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub investment: String,
 }
 

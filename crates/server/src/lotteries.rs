@@ -17,6 +17,7 @@ use weiyuan_store::{AuditCtx, Store};
 pub struct LotteryForm {
     pub title: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub unit_ids: String,
     /// Applicants' credit codes, one per line (or separated by commas).
     pub applicants: String,

@@ -67,8 +67,10 @@ pub async fn compute(store: &Store, actor: &Actor, form: &RunForm) -> Result<Run
 #[serde(default)]
 pub struct LandForm {
     #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub land_mu: String,
     #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub floor_area_m2: String,
 }
 

@@ -40,6 +40,7 @@ pub async fn set_rubric(store: &Store, actor: &Actor, form: &RubricForm) -> Resu
 #[serde(default)]
 pub struct GradeForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub year: String,
 }
 
@@ -132,9 +133,11 @@ pub async fn view(store: &Store, actor: &Actor, id: i64) -> Result<GradingView, 
 #[serde(default)]
 pub struct ReviewForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub park_id: String,
     pub dimension: String,
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub score: String,
     pub evidence: String,
 }

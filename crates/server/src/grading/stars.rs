@@ -20,6 +20,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<StarApplication>, 
 #[serde(default)]
 pub struct StarForm {
     #[serde(deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub stars: String,
     pub self_assessment: String,
 }

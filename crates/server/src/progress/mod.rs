@@ -288,14 +288,19 @@ pub async fn file_report(
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct PlanForm {
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub year: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub land_supply_mu: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub construction_start_mu: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub completion_wan_m2: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub output_yi: String,
 }
 

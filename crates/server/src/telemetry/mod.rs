@@ -667,6 +667,7 @@ pub async fn tolerance(store: &Store, q: &ReconQuery) -> Result<f64, AppError> {
 #[serde(default)]
 pub struct ToleranceForm {
     #[serde(deserialize_with = "weiyuan_domain::validation::text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub tolerance: String,
 }
 

@@ -25,6 +25,7 @@ pub struct UserForm {
     #[serde(default)]
     pub role: String,
     #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(with = "weiyuan_domain::validation::TextOrNumber")]
     pub scope: String,
     #[serde(default)]
     pub password: String,
