@@ -84,6 +84,7 @@ impl VisitForm {
 pub struct TaskForm {
     pub title: String,
     /// YYYY-MM-DD
+    #[schemars(extend("format" = "date"))]
     pub due_on: String,
 }
 

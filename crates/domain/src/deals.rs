@@ -36,6 +36,7 @@ pub struct SaleForm {
     #[serde(deserialize_with = "text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]
     pub price_non_production: String,
+    #[schemars(extend("format" = "date"))]
     pub on_date: String,
     pub note: String,
 }
@@ -85,6 +86,7 @@ pub struct LeaseForm {
     #[serde(deserialize_with = "text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]
     pub rent_per_m2_month: String,
+    #[schemars(extend("format" = "date"))]
     pub on_date: String,
     pub note: String,
 }
@@ -126,6 +128,7 @@ pub struct TransferForm {
     #[serde(deserialize_with = "text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]
     pub price_per_m2: String,
+    #[schemars(extend("format" = "date"))]
     pub on_date: String,
     /// The approval document (批准文号) of a transfer within the lock; empty when none.
     pub approval: String,
@@ -175,6 +178,7 @@ pub struct TakeBackForm {
     #[serde(deserialize_with = "text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]
     pub tenant_id: String,
+    #[schemars(extend("format" = "date"))]
     pub on_date: String,
     pub note: String,
 }

@@ -57,6 +57,7 @@ pub struct EnterpriseForm {
     #[serde(default)]
     pub tags: String,
     #[serde(default)]
+    #[schemars(extend("format" = "date"))]
     pub entry_date: String,
 }
 

@@ -877,6 +877,7 @@ pub fn migration(before: &[(i64, Class)], after: &[(i64, Class)]) -> BTreeMap<(C
 pub struct RunForm {
     #[serde(deserialize_with = "crate::validation::text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]
+    #[schemars(extend("pattern" = "^[0-9]{4}-[0-9]{2}$"))]
     pub first_month: String,
 }
 

@@ -152,6 +152,7 @@ pub struct StepForm {
     pub step: String,
     pub reason: String,
     /// The rectification deadline of a warning (YYYY-MM-DD).
+    #[schemars(extend("format" = "date"))]
     pub deadline: String,
 }
 

@@ -131,6 +131,7 @@ pub struct PolicyForm {
     /// The benefit in words.
     pub benefit: String,
     /// YYYY-MM-DD, inclusive.
+    #[schemars(extend("format" = "date"))]
     pub valid_from: String,
     pub valid_to: String,
     pub criteria: Vec<Criterion>,
@@ -143,6 +144,7 @@ pub struct PolicyDraft {
     pub title: String,
     pub source: String,
     pub benefit: String,
+    #[schemars(extend("format" = "date"))]
     pub valid_from: String,
     pub valid_to: String,
     pub criteria: Vec<Criterion>,

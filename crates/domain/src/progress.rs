@@ -201,6 +201,7 @@ pub struct ProgressReport {
 pub struct ProgressForm {
     #[serde(default, deserialize_with = "text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]
+    #[schemars(extend("pattern" = "^[0-9]{4}-[0-9]{2}$"))]
     pub month: String,
     #[serde(default, deserialize_with = "text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]
@@ -474,8 +475,10 @@ pub struct MilestoneForm {
     #[serde(default)]
     pub kind: String,
     #[serde(default)]
+    #[schemars(extend("format" = "date"))]
     pub planned_date: String,
     #[serde(default)]
+    #[schemars(extend("format" = "date"))]
     pub actual_date: String,
 }
 

@@ -88,6 +88,7 @@ impl Default for ReportRules {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ReportForm {
+    #[schemars(extend("pattern" = "^[0-9]{4}-[0-9]{2}$"))]
     pub month: String,
     #[serde(deserialize_with = "text_or_number")]
     #[schemars(with = "crate::validation::TextOrNumber")]

@@ -95,6 +95,7 @@ pub struct ErrorReply {
     pub error: ErrorBody,
 }
 
+/// The request layer adds `request_id` to every error body, the id its log lines carry.
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct ErrorBody {
     /// A stable code: unauthenticated, forbidden, not_found, invalid, refused, csrf,
