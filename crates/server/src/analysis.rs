@@ -184,8 +184,8 @@ pub struct Analysis {
 /// (parks' land and floor area change without a report) it is computed again.
 pub struct AnalysisCache {
     analyses: Shelf<Analysis>,
-    /// The JSON reply of an analysis, serialised once rather than on every request.
-    replies: Shelf<axum::body::Bytes>,
+    /// The JSON reply of an analysis (and its gzipped copy), made once rather than on every request.
+    replies: Shelf<crate::routing::Kept>,
     /// (active enterprises, filed) of the big screen, by scope and month.
     filing: Shelf<(usize, usize)>,
     /// The parks' live figures of the big screen, by scope, for five seconds.
@@ -246,7 +246,7 @@ pub async fn analysis_json(
     state: &crate::AppState,
     actor: &Actor,
     q: &AnalysisQuery,
-) -> Result<axum::body::Bytes, AppError> {
+) -> Result<crate::routing::Kept, AppError> {
     if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
@@ -254,7 +254,8 @@ pub async fn analysis_json(
     let generation = state.store.report_generation().await?;
     let compute = || async {
         let a = analysis_at(state, actor, q, generation).await?;
-        serde_json::to_vec(&a).map(axum::body::Bytes::from).map_err(|e| AppError::Internal(e.to_string()))
+        let json = serde_json::to_vec(&a).map_err(|e| AppError::Internal(e.to_string()))?;
+        crate::routing::Kept::new(json).map_err(|e| AppError::Internal(e.to_string()))
     };
     state.analyses.replies.through(analysis_key(actor, q), generation, compute).await
 }
@@ -504,17 +505,18 @@ pub mod api {
     use crate::AppState;
     use crate::error::ApiError;
     use crate::extract::ApiUser;
+    use crate::routing::JsonBytes;
     use axum::Json;
     use axum::extract::{Query, State};
-    use axum::response::IntoResponse;
 
     pub async fn get(
         State(s): State<AppState>,
         u: ApiUser,
+        headers: axum::http::HeaderMap,
         Query(q): Query<super::AnalysisQuery>,
-    ) -> Result<axum::response::Response, ApiError> {
+    ) -> Result<JsonBytes<super::Analysis>, ApiError> {
         let body = super::analysis_json(&s, &u.actor, &q).await.map_err(u.err())?;
-        Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+        Ok(JsonBytes::for_request(body, &headers))
     }
 
     /// The enterprises behind the figures, with the same query (and `field`, the order).

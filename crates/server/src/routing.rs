@@ -138,6 +138,69 @@ impl<T: Reply> Reply for (StatusCode, T) {
     }
 }
 
+/// JSON serialised once and kept (a cached reply), answered as `application/json`, gzipped when
+/// the client accepts it; documented as `T`.
+pub struct JsonBytes<T> {
+    body: Kept,
+    gzip: bool,
+    of: std::marker::PhantomData<T>,
+}
+
+/// A reply's JSON and its gzipped copy, made once.
+#[derive(Clone)]
+pub struct Kept {
+    pub json: Bytes,
+    pub gzip: Bytes,
+}
+
+impl Kept {
+    pub fn new(json: Vec<u8>) -> std::io::Result<Kept> {
+        use std::io::Write;
+        let mut z = flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 8), flate2::Compression::default());
+        z.write_all(&json)?;
+        Ok(Kept { gzip: Bytes::from(z.finish()?), json: Bytes::from(json) })
+    }
+}
+
+impl<T> JsonBytes<T> {
+    /// The kept reply, gzipped when the request's Accept-Encoding takes gzip.
+    pub fn for_request(body: Kept, headers: &HeaderMap) -> Self {
+        JsonBytes { body, gzip: accepts_gzip(headers), of: std::marker::PhantomData }
+    }
+}
+
+/// Whether an Accept-Encoding takes gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let Some(v) = headers.get(axum::http::header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    v.split(',').any(|e| {
+        let mut parts = e.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
+impl<T> axum::response::IntoResponse for JsonBytes<T> {
+    fn into_response(self) -> Response {
+        use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, VARY};
+        let json = (CONTENT_TYPE, "application/json");
+        let vary = (VARY, "accept-encoding");
+        if self.gzip {
+            ([json, vary, (CONTENT_ENCODING, "gzip")], self.body.gzip).into_response()
+        } else {
+            ([json, vary], self.body.json).into_response()
+        }
+    }
+}
+
+impl<T: JsonSchema> Reply for JsonBytes<T> {
+    fn reply() -> Option<SchemaFn> {
+        Some(named::<T>)
+    }
+}
+
 impl Reply for Response {}
 impl Reply for StatusCode {}
 impl Reply for Redirect {}
@@ -188,3 +251,24 @@ macro_rules! method {
     )*};
 }
 method!(get, post, put, delete);
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn gzip_is_sent_only_to_clients_that_take_it() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(axum::http::header::ACCEPT_ENCODING, v.parse().unwrap());
+            super::accepts_gzip(&h)
+        };
+        assert!(with("gzip, deflate, br"));
+        assert!(with("br;q=1.0, GZIP;q=0.5"));
+        assert!(with("*"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("gzip;q=0.0, identity"));
+        assert!(!with("deflate, br"));
+        assert!(!super::accepts_gzip(&HeaderMap::new()));
+    }
+}

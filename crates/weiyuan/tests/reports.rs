@@ -169,6 +169,30 @@ async fn aggregates_match_hand_computed_values(app: &App) {
     // The county's targets for 亩均税收 and 亩均销售收入 are measured by the same analysis (the whole
     // county over the twelve months to the last one), not left as "not yet measured".
     let (_, whole) = json_of(app.get(&county, "/api/v1/analysis").await).await;
+    // A client that takes gzip (every browser) gets the same analysis gzipped, from the same kept
+    // reply; one that does not gets it plain.
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/analysis"))
+        .bearer_auth(&county)
+        .header("accept-encoding", "br;q=1.0, gzip;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["vary"], "accept-encoding");
+    let zipped = r.bytes().await.unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&zipped[..]), &mut plain).unwrap();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&plain).unwrap(), whole);
+    assert!(zipped.len() * 3 < plain.len(), "{} bytes gzipped of {}", zipped.len(), plain.len());
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/analysis"))
+        .bearer_auth(&county)
+        .header("accept-encoding", "gzip;q=0, identity")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
     let (s, progress) = json_of(app.get(&county, "/api/v1/progress").await).await;
     assert_eq!(s, 200, "{progress}");
     for key in ["tax_per_mu", "sales_per_mu"] {

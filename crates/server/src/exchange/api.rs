@@ -103,9 +103,20 @@ pub fn refusal(e: ImportError, lang: weiyuan_domain::access::Lang) -> Response {
     }
 }
 
-pub async fn import(State(s): State<AppState>, w: ApiWriter, Path(file): Path<String>, body: Bytes) -> Response {
+/// What an import wrote.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Imported {
+    pub imported: super::ImportSummary,
+}
+
+pub async fn import(
+    State(s): State<AppState>,
+    w: ApiWriter,
+    Path(file): Path<String>,
+    body: Bytes,
+) -> Result<Json<Imported>, Response> {
     let Some((kind, format)) = parse_file(&file) else {
-        return ApiError(AppError::NotFound, w.lang).into_response();
+        return Err(ApiError(AppError::NotFound, w.lang).into_response());
     };
     let ctx = AuditCtx::from(&w.actor);
     match super::import(
@@ -118,7 +129,7 @@ pub async fn import(State(s): State<AppState>, w: ApiWriter, Path(file): Path<St
     )
     .await
     {
-        Ok(summary) => Json(json!({ "imported": summary })).into_response(),
-        Err(e) => refusal(e, w.lang),
+        Ok(imported) => Ok(Json(Imported { imported })),
+        Err(e) => Err(refusal(e, w.lang)),
     }
 }
