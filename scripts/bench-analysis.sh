@@ -4,7 +4,8 @@
 #   1. a cold server hit by 64 connections for 20 s on /api/v1/analysis (nothing computed yet:
 #      every request must be answered, one computation serves them all);
 #   2. single requests (the first of each computes);
-#   3. 64 connections for 20 s on the analysis API and on the big screen, warm.
+#   3. 64 connections for 20 s on the analysis API (plain, then gzipped as browsers take it) and on
+#      the big screen, warm.
 set -e
 DB=$1; PORT=$2; L=$3
 BIN=${WEIYUAN:-target/release/weiyuan}
@@ -26,6 +27,10 @@ for i in 1 2 3; do curl -s -o /dev/null -w "dashboard %{time_total}s\n" -H "Cook
 for i in 1 2; do curl -s -o /dev/null -w "behind(all) %{time_total}s\n" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/analysis/enterprises"; done
 echo "== $L wrk analysis, 64 connections"
 wrk -t2 -c64 -d20s --latency -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/analysis | grep -E "50%|99%|Requests/sec|requests in|Non-2xx|timeout"
+echo "== $L wrk analysis as a browser asks for it (Accept-Encoding: gzip), 64 connections"
+wrk -t2 -c64 -d20s --latency -H "Authorization: Bearer $TOKEN" -H "Accept-Encoding: gzip, deflate, br" http://127.0.0.1:$PORT/api/v1/analysis | grep -E "50%|99%|Requests/sec|requests in|Non-2xx|timeout"
+curl -s -o /dev/null -w "analysis reply: %{size_download} bytes gzipped, " -H "Authorization: Bearer $TOKEN" -H "Accept-Encoding: gzip" http://127.0.0.1:$PORT/api/v1/analysis
+curl -s -o /dev/null -w "%{size_download} bytes plain\n" -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/analysis
 echo "== $L wrk dashboard, 64 connections"
 wrk -t2 -c64 -d20s --latency -H "Cookie: wy_session=$TOKEN" http://127.0.0.1:$PORT/dashboard | grep -E "50%|99%|Requests/sec|requests in|Non-2xx|timeout"
 echo "== $L server memory (RSS)"

@@ -27,8 +27,10 @@ pub enum ParseFixedError {
 impl Fixed2 {
     pub const ZERO: Fixed2 = Fixed2(0);
 
+    /// Whole units; a count too large to hold saturates (and is then out of any range) rather
+    /// than overflowing.
     pub const fn from_units(units: i64) -> Self {
-        Fixed2(units * 100)
+        Fixed2(units.saturating_mul(100))
     }
 
     pub fn hundredths(self) -> i64 {

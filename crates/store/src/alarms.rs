@@ -803,7 +803,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
+    pub async fn notifications(&self, user_id: i64, limit: i64, unread_only: bool) -> Result<Vec<Notification>> {
         let rows = sqlx::query(sql(format!(
             "SELECT n.id, n.alarm_id, e.event, e.level, n.created_at, n.read_at, r.name AS rule_name, p.name AS park_name, \
              d.name AS device_name, a.severity, a.state, x.id AS x_id, x.topic AS x_topic, x.park_id AS x_park_id, \
@@ -811,7 +811,8 @@ impl Store {
              FROM notifications n LEFT JOIN alarm_events e ON e.id = n.event_id \
              LEFT JOIN alarms a ON a.id = n.alarm_id LEFT JOIN alarm_rules r ON r.id = a.rule_id \
              LEFT JOIN devices d ON d.id = a.device_id LEFT JOIN parks p ON p.id = a.park_id \
-             LEFT JOIN notices x ON x.id = n.notice_id WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT {}",
+             LEFT JOIN notices x ON x.id = n.notice_id WHERE n.user_id = $1 {} ORDER BY n.id DESC LIMIT {}",
+            if unread_only { "AND n.read_at IS NULL" } else { "" },
             limit.max(1)
         )))
         .bind(user_id)

@@ -270,3 +270,20 @@ fn the_fast_standing_agrees_with_the_explained_one() {
         }
     }
 }
+
+#[test]
+fn years_in_park_too_large_to_hold_are_refused_not_a_panic() {
+    // Found by schemathesis: min -9223372036854775807 years overflowed into hundredths (a 500).
+    let form = PolicyForm {
+        title: "t".into(),
+        source: "s".into(),
+        benefit: "b".into(),
+        valid_from: "2026-01-01".into(),
+        valid_to: String::new(),
+        criteria: vec![Criterion::YearsInPark { min: Some(-i64::MAX), max: Some(i64::MAX) }],
+        formula: Formula::SmallProfitRelief,
+    };
+    let got = fields(form.validate().unwrap_err());
+    assert!(got.contains(&("criteria.0.min".to_string(), "error.out_of_range".to_string())), "{got:?}");
+    assert!(got.contains(&("criteria.0.max".to_string(), "error.out_of_range".to_string())), "{got:?}");
+}

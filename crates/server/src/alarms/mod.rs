@@ -443,9 +443,21 @@ pub fn notice_text(lang: weiyuan_domain::access::Lang, n: &weiyuan_store::notice
 }
 
 pub async fn notifications(store: &Store, actor: &Actor) -> Result<(i64, Vec<NotificationView>), AppError> {
+    let views = notification_views(store, actor, 50, false).await?;
+    Ok((store.unread_notifications(actor.user_id).await?, views))
+}
+
+/// The caller's newest notifications (at most `limit`, only the unread ones if asked), worded in
+/// its language with where each leads.
+pub async fn notification_views(
+    store: &Store,
+    actor: &Actor,
+    limit: i64,
+    unread_only: bool,
+) -> Result<Vec<NotificationView>, AppError> {
     let lang = actor.lang;
-    let views = store
-        .notifications(actor.user_id, 50)
+    Ok(store
+        .notifications(actor.user_id, limit, unread_only)
         .await?
         .into_iter()
         .map(|n| {
@@ -459,8 +471,7 @@ pub async fn notifications(store: &Store, actor: &Actor) -> Result<(i64, Vec<Not
             };
             NotificationView { n, text, link }
         })
-        .collect();
-    Ok((store.unread_notifications(actor.user_id).await?, views))
+        .collect())
 }
 
 pub async fn read(store: &Store, actor: &Actor, alarm_id: Option<i64>) -> Result<u64, AppError> {

@@ -30,7 +30,6 @@ impl WorkbenchPage {
 
 pub async fn home(State(s): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let w = super::of(&s.store, &u.actor).await.map_err(u.fail())?;
-    let (_, notes) = crate::alarms::notifications(&s.store, &u.actor).await.map_err(u.fail())?;
-    let notes = notes.into_iter().filter(|n| n.n.read_at.is_none()).take(10).collect();
+    let notes = crate::alarms::notification_views(&s.store, &u.actor, 10, true).await.map_err(u.fail())?;
     Ok(render(&WorkbenchPage { ctx: u.ctx(), w, notes }))
 }
