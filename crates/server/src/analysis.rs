@@ -7,6 +7,7 @@ use crate::cache::Shelf;
 use crate::error::AppError;
 use crate::exchange::{FileFormat, Out};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use weiyuan_domain::access::Actor;
 use weiyuan_domain::analysis::{Indicators, change_pct, indicators};
 use weiyuan_domain::industry;
@@ -183,13 +184,15 @@ pub struct Analysis {
 /// database, so a kept analysis is used only while no report has changed since; after a minute
 /// (parks' land and floor area change without a report) it is computed again.
 pub struct AnalysisCache {
-    analyses: Shelf<Analysis>,
+    /// Shared, not copied: a province analysis holds 1,200 parks' rows, and every page that
+    /// shows it (the big screen above all) would otherwise copy them on each request.
+    analyses: Shelf<Arc<Analysis>>,
     /// The JSON reply of an analysis (and its gzipped copy), made once rather than on every request.
     replies: Shelf<crate::routing::Kept>,
     /// (active enterprises, filed) of the big screen, by scope and month.
     filing: Shelf<(usize, usize)>,
     /// The parks' live figures of the big screen, by scope, for five seconds.
-    glances: Shelf<Vec<crate::telemetry::ParkGlance>>,
+    glances: Shelf<Arc<Vec<crate::telemetry::ParkGlance>>>,
 }
 
 impl Default for AnalysisCache {
@@ -222,7 +225,11 @@ fn analysis_key(actor: &Actor, q: &AnalysisQuery) -> String {
 }
 
 /// `analyse`, answered from the cache when nothing it reads has changed.
-pub async fn analyse_cached(state: &crate::AppState, actor: &Actor, q: &AnalysisQuery) -> Result<Analysis, AppError> {
+pub async fn analyse_cached(
+    state: &crate::AppState,
+    actor: &Actor,
+    q: &AnalysisQuery,
+) -> Result<Arc<Analysis>, AppError> {
     if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
@@ -237,8 +244,9 @@ async fn analysis_at(
     actor: &Actor,
     q: &AnalysisQuery,
     generation: i64,
-) -> Result<Analysis, AppError> {
-    state.analyses.analyses.through(analysis_key(actor, q), generation, || analyse(&state.store, actor, q)).await
+) -> Result<Arc<Analysis>, AppError> {
+    let compute = || async { analyse(&state.store, actor, q).await.map(Arc::new) };
+    state.analyses.analyses.through(analysis_key(actor, q), generation, compute).await
 }
 
 /// The analysis as its JSON reply, serialised once per computed analysis.
@@ -254,7 +262,7 @@ pub async fn analysis_json(
     let generation = state.store.report_generation().await?;
     let compute = || async {
         let a = analysis_at(state, actor, q, generation).await?;
-        let json = serde_json::to_vec(&a).map_err(|e| AppError::Internal(e.to_string()))?;
+        let json = serde_json::to_vec(&*a).map_err(|e| AppError::Internal(e.to_string()))?;
         crate::routing::Kept::new(json).map_err(|e| AppError::Internal(e.to_string()))
     };
     state.analyses.replies.through(analysis_key(actor, q), generation, compute).await
@@ -272,9 +280,9 @@ pub async fn filing_cached(state: &crate::AppState, actor: &Actor, month: Month)
 pub async fn glances_cached(
     state: &crate::AppState,
     actor: &Actor,
-) -> Result<Vec<crate::telemetry::ParkGlance>, AppError> {
+) -> Result<Arc<Vec<crate::telemetry::ParkGlance>>, AppError> {
     let slot = weiyuan_store::now_ms() / (GLANCE_SECONDS * 1000);
-    let compute = || crate::telemetry::overview(&state.store, actor);
+    let compute = || async { crate::telemetry::overview(&state.store, actor).await.map(Arc::new) };
     state.analyses.glances.through(format!("{:?}", actor.park_scope()), slot, compute).await
 }
 
@@ -547,6 +555,7 @@ pub mod pages {
     use askama::Template;
     use axum::extract::{Query, State};
     use axum::response::Response;
+    use std::sync::Arc;
     use weiyuan_domain::codes::PINGYANG_TOWNSHIPS;
     use weiyuan_domain::parks::Park;
     use weiyuan_domain::units::Fixed2;
@@ -556,7 +565,7 @@ pub mod pages {
     pub struct AnalysisPage {
         pub ctx: PageCtx,
         pub q: AnalysisQuery,
-        pub a: Analysis,
+        pub a: Arc<Analysis>,
         pub parks: Vec<Park>,
         pub trend: String,
     }
@@ -644,7 +653,7 @@ pub mod pages {
     #[template(path = "dashboard.html")]
     pub struct DashboardPage {
         pub ctx: PageCtx,
-        pub a: Analysis,
+        pub a: Arc<Analysis>,
         pub parks: usize,
         pub filed: usize,
         pub active: usize,
@@ -945,7 +954,7 @@ pub async fn export_file(
     let (name, ext) = file.split_once('.').ok_or(AppError::NotFound)?;
     let format = FileFormat::parse(ext).ok_or(AppError::NotFound)?;
     let tables = match name {
-        "analysis" => tables(&analyse_cached(state, actor, q).await?, actor.lang),
+        "analysis" => tables(&*analyse_cached(state, actor, q).await?, actor.lang),
         "enterprises" => vec![behind_table(&behind(&state.store, actor, q, usize::MAX).await?, actor.lang)],
         _ => return Err(AppError::NotFound),
     };

@@ -38,22 +38,35 @@ impl Generators {
         let mut all = self.output.take_definitions(true);
         let mut input = self.input.take_definitions(true);
         // Renaming one type changes the schemas that refer to it: repeat until nothing differs.
-        let mut renamed: Vec<String> = Vec::new();
+        // A new name is one neither map has (`ParkInput` may already be a type's own name).
+        let mut renamed: Vec<(String, String)> = Vec::new();
         loop {
             let differing: Vec<String> = input
                 .iter()
-                .filter(|(k, v)| !renamed.contains(k) && all.get(*k).is_some_and(|o| o != *v))
+                .filter(|(k, v)| !renamed.iter().any(|(n, _)| n == *k) && all.get(*k).is_some_and(|o| o != *v))
                 .map(|(k, _)| k.clone())
                 .collect();
             if differing.is_empty() {
                 break;
             }
-            renamed.extend(differing);
+            for name in differing {
+                let taken = |n: &String| {
+                    all.contains_key(n) || input.contains_key(n) || renamed.iter().any(|(_, new)| new == n)
+                };
+                let mut new = format!("{name}Input");
+                for i in 2.. {
+                    if !taken(&new) {
+                        break;
+                    }
+                    new = format!("{name}Input{i}");
+                }
+                renamed.push((name, new));
+            }
             input.values_mut().for_each(|v| rename_refs(v, &renamed));
         }
-        for name in &renamed {
+        for (name, new) in &renamed {
             let schema = input.remove(name).unwrap_or_default();
-            input.insert(format!("{name}Input"), schema);
+            input.insert(new.clone(), schema);
         }
         for value in inputs.iter_mut() {
             rename_refs(value, &renamed);
@@ -65,14 +78,15 @@ impl Generators {
     }
 }
 
-fn rename_refs(value: &mut Value, renamed: &[String]) {
+/// Point the `$ref`s to renamed types at their new names (a ref already renamed stays).
+fn rename_refs(value: &mut Value, renamed: &[(String, String)]) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get_mut("$ref")
                 && let Some(name) = r.strip_prefix("#/components/schemas/")
-                && renamed.iter().any(|n| n == name)
+                && let Some((_, new)) = renamed.iter().find(|(n, _)| n == name)
             {
-                *r = format!("{r}Input");
+                *r = format!("#/components/schemas/{new}");
             }
             map.values_mut().for_each(|v| rename_refs(v, renamed));
         }
@@ -168,7 +182,7 @@ pub fn document() -> Value {
             }
             params.push(p);
         }
-        if let Some(query) = shape.query {
+        for query in &shape.queries {
             params.extend(query_parameters(&query(&mut generators.input).to_value()));
         }
         if !params.is_empty() {
@@ -295,6 +309,8 @@ mod tests {
         let names: Vec<&str> =
             params.iter().filter(|p| p["in"] == "query").filter_map(|p| p["name"].as_str()).collect();
         assert!(names.contains(&"page") && names.contains(&"size"), "{names:?}");
+        // ... and its filter, read as a second query.
+        assert!(names.contains(&"park_id") && names.contains(&"q"), "{names:?}");
         // An upload is a file, not JSON.
         let import = &doc["paths"]["/api/v1/import/{file}"]["post"]["requestBody"]["content"];
         assert!(import["text/csv"].is_object() && import["application/json"].is_null());

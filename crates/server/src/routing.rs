@@ -30,10 +30,11 @@ pub enum Body {
 }
 
 /// What a handler reads beyond its path, and what it answers on success.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct Shape {
-    /// An object whose properties are the query parameters.
-    pub query: Option<SchemaFn>,
+    /// Objects whose properties are the query parameters (a handler may read two, such as a
+    /// filter and a page).
+    pub queries: Vec<SchemaFn>,
     pub body: Option<Body>,
     /// The JSON of a successful reply; None for replies that are not JSON (pages, files, 204).
     pub reply: Option<SchemaFn>,
@@ -68,7 +69,7 @@ pub trait Part {
 
 impl<T: JsonSchema> Part for Query<T> {
     fn describe(shape: &mut Shape) {
-        shape.query = Some(inline::<T>);
+        shape.queries.push(inline::<T>);
     }
 }
 
@@ -169,17 +170,26 @@ impl<T> JsonBytes<T> {
     }
 }
 
-/// Whether an Accept-Encoding takes gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
+/// Whether an Accept-Encoding takes gzip: `gzip` with a weight above 0, or else `*` with one
+/// (`gzip;q=0, *` refuses it; names and `q` in any case).
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
     let Some(v) = headers.get(axum::http::header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    v.split(',').any(|e| {
-        let mut parts = e.split(';').map(str::trim);
-        let name = parts.next().unwrap_or("");
-        let refused = parts.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
-        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-    })
+    let weight = |coding: &str| {
+        v.split(',').find_map(|e| {
+            let mut parts = e.split(';').map(str::trim);
+            if !parts.next()?.eq_ignore_ascii_case(coding) {
+                return None;
+            }
+            let q = parts.find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim().eq_ignore_ascii_case("q").then(|| v.trim().parse::<f32>().unwrap_or(0.0))
+            });
+            Some(q.unwrap_or(1.0))
+        })
+    };
+    weight("gzip").or_else(|| weight("*")).is_some_and(|q| q > 0.0)
 }
 
 impl<T> axum::response::IntoResponse for JsonBytes<T> {
@@ -269,6 +279,9 @@ mod tests {
         assert!(!with("gzip;q=0"));
         assert!(!with("gzip;q=0.0, identity"));
         assert!(!with("deflate, br"));
+        assert!(!with("gzip;q=0, *"), "an explicit refusal wins over *");
+        assert!(!with("gzip;Q=0"));
+        assert!(with("identity, *;q=0.1"));
         assert!(!super::accepts_gzip(&HeaderMap::new()));
     }
 }

@@ -175,7 +175,7 @@ pub async fn per_mu(state: &crate::AppState, actor: &Actor) -> Result<Option<Ind
     if !actor.is_county() {
         return Ok(None);
     }
-    Ok(crate::analysis::analyse_cached(state, actor, &Default::default()).await?.indicators)
+    Ok(crate::analysis::analyse_cached(state, actor, &Default::default()).await?.indicators.clone())
 }
 
 /// The county's (or a township's) progress overview for a month; the county's targets measured
