@@ -553,17 +553,7 @@ mod milestone_tests {
     }
 }
 
-impl schemars::JsonSchema for Month {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Month".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "description": "YYYY-MM" })
-    }
-}
+inline_schema!(Month, { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "description": "YYYY-MM" });
 
 #[cfg(test)]
 mod tests {

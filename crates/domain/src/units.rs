@@ -266,17 +266,7 @@ pub fn sum_hundredths(values: impl IntoIterator<Item = f64>) -> i64 {
     values.into_iter().fold(0i64, |sum, v| sum.saturating_add((v * 100.0).round() as i64))
 }
 
-impl schemars::JsonSchema for Fixed2 {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Fixed2".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "number", "description": "at most two decimals" })
-    }
-}
+inline_schema!(Fixed2, { "type": "number", "description": "at most two decimals" });
 
 #[cfg(test)]
 mod tests {

@@ -38,17 +38,7 @@ pub fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Erro
 /// How the OpenAPI document describes a field read by `text_or_number`: text, a number or null.
 pub struct TextOrNumber;
 
-impl schemars::JsonSchema for TextOrNumber {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "TextOrNumber".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": ["string", "number", "null"] })
-    }
-}
+inline_schema!(TextOrNumber, { "type": ["string", "number", "null"] });
 
 /// One problem with one input field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]

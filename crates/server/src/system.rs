@@ -51,8 +51,10 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap, ClientAd
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
+/// The OpenAPI document, made once per process (it depends only on the code).
 pub async fn openapi() -> Json<serde_json::Value> {
-    Json(crate::openapi::document())
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(crate::openapi::document).clone())
 }
 
 /// Files under assets/, embedded in the binary (no CDN: users' networks are often closed).
