@@ -4,8 +4,8 @@
 #   1. a cold server hit by 64 connections for 20 s on /api/v1/analysis (nothing computed yet:
 #      every request must be answered, one computation serves them all);
 #   2. single requests (the first of each computes);
-#   3. 64 connections for 20 s on the analysis API (plain, then gzipped as browsers take it) and on
-#      the big screen, warm.
+#   3. 64 connections for 20 s on the analysis API and on the big screen, warm (each plain, then
+#      gzipped as browsers take it).
 set -e
 DB=$1; PORT=$2; L=$3
 BIN=${WEIYUAN:-target/release/weiyuan}
@@ -33,5 +33,9 @@ curl -s -o /dev/null -w "analysis reply: %{size_download} bytes gzipped, " -H "A
 curl -s -o /dev/null -w "%{size_download} bytes plain\n" -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/analysis
 echo "== $L wrk dashboard, 64 connections"
 wrk -t2 -c64 -d20s --latency -H "Cookie: wy_session=$TOKEN" http://127.0.0.1:$PORT/dashboard | grep -E "50%|99%|Requests/sec|requests in|Non-2xx|timeout"
+echo "== $L wrk dashboard as a browser asks for it (Accept-Encoding: gzip), 64 connections"
+wrk -t2 -c64 -d20s --latency -H "Cookie: wy_session=$TOKEN" -H "Accept-Encoding: gzip, deflate, br" http://127.0.0.1:$PORT/dashboard | grep -E "50%|99%|Requests/sec|requests in|Non-2xx|timeout"
+curl -s -o /dev/null -w "dashboard page: %{size_download} bytes gzipped, " -H "Cookie: wy_session=$TOKEN" -H "Accept-Encoding: gzip" http://127.0.0.1:$PORT/dashboard
+curl -s -o /dev/null -w "%{size_download} bytes plain\n" -H "Cookie: wy_session=$TOKEN" http://127.0.0.1:$PORT/dashboard
 echo "== $L server memory (RSS)"
 grep VmRSS /proc/$PID/status

@@ -220,6 +220,131 @@ impl Reviewer {
     }
 }
 
+/// `Filer`: filing an application for admission to a park, or correcting a sent-back one: the
+/// park's unit desk (the county, its township, its operator) on an applicant's behalf, or an
+/// enterprise for itself, to any park.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Filer {
+    park_id: Option<i64>,
+    enterprise_id: Option<i64>,
+}
+
+impl Filer {
+    /// The enterprise filing for itself (None: a park's desk filing on an applicant's behalf).
+    pub fn enterprise_id(&self) -> Option<i64> {
+        self.enterprise_id
+    }
+
+    /// Whether this filer may file the application of `applicant` to `park_id`: a desk in its
+    /// own park, an enterprise only as itself.
+    pub fn may_file(&self, park_id: i64, applicant: Option<i64>) -> bool {
+        match (self.park_id, self.enterprise_id) {
+            (Some(p), _) => p == park_id,
+            (None, Some(e)) => applicant == Some(e),
+            (None, None) => false,
+        }
+    }
+}
+
+/// `RuleKeeper`: setting the alarm rules of one park (the county, its township, its operator),
+/// or those for every park (`park_id` None: the county).
+#[derive(Debug, PartialEq, Eq)]
+pub struct RuleKeeper {
+    park_id: Option<i64>,
+}
+
+impl RuleKeeper {
+    pub fn park_id(&self) -> Option<i64> {
+        self.park_id
+    }
+
+    /// Whether a rule of `park` (None: every park) is this keeper's to set.
+    pub fn covers(&self, park: Option<i64>) -> bool {
+        self.park_id.is_none() || self.park_id == park
+    }
+}
+
+/// `RuleMaker`: the county setting its rules: the deal and admission rules, the negative list,
+/// the kinds of device and the reconciliation tolerance.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RuleMaker {
+    _granted: (),
+}
+
+/// `UserAdmin`: the county creating users and resetting their passwords.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UserAdmin {
+    _granted: (),
+}
+
+/// `ReportFiler`: filing (or correcting) an enterprise's monthly report: the county, the
+/// operator of its park, the enterprise itself (not the township, which reads them).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReportFiler {
+    enterprise_id: i64,
+    park_id: i64,
+}
+
+impl ReportFiler {
+    pub fn enterprise_id(&self) -> i64 {
+        self.enterprise_id
+    }
+
+    pub fn park_id(&self) -> i64 {
+        self.park_id
+    }
+}
+
+/// `AlarmDesk`: handling a park's alarms (acknowledging, clearing by hand): the government and
+/// the park's operator, in their scope.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AlarmDesk {
+    park_id: i64,
+}
+
+impl AlarmDesk {
+    pub fn park_id(&self) -> i64 {
+        self.park_id
+    }
+}
+
+/// `HookOwner`: keeping alarm webhooks at one's own level and place: the county (its own and
+/// every other), a township (its own and its parks'), an operator (its park's).
+#[derive(Debug, PartialEq, Eq)]
+pub struct HookOwner {
+    place: ParkScope,
+}
+
+impl HookOwner {
+    /// Where a webhook this owner adds belongs: its level, park and township.
+    pub fn place(&self) -> (crate::alarms::Level, Option<i64>, Option<String>) {
+        use crate::alarms::Level;
+        match &self.place {
+            ParkScope::Township(t) => (Level::Township, None, Some(t.clone())),
+            ParkScope::Park(p) => (Level::Park, Some(*p), None),
+            ParkScope::All | ParkScope::None => (Level::County, None, None),
+        }
+    }
+
+    /// Whether a webhook of this park (park level) or this township (township level) is this
+    /// owner's; one with neither is the county's.
+    pub fn owns(&self, park: Option<&ParkRef>, township_code: Option<&str>) -> bool {
+        match &self.place {
+            ParkScope::All => true,
+            ParkScope::Township(t) => township_code == Some(t) || park.is_some_and(|p| p.township_code == t),
+            ParkScope::Park(id) => park.is_some_and(|p| p.id == *id),
+            ParkScope::None => false,
+        }
+    }
+}
+
+/// `Registry`: the county keeping the park registry: registering a park, moving one to another
+/// township, importing the registry, setting a park's yearly plan.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Registry {
+    _granted: (),
+}
+
 /// `Evaluator`: setting the evaluation method, computing, answering objections to and publishing
 /// evaluation runs: the county.
 #[derive(Debug, PartialEq, Eq)]
@@ -371,6 +496,63 @@ impl Actor {
             return Err(Denied::Forbidden);
         }
         self.grant(park, true, ExitAuthority { enterprise_id })
+    }
+
+    pub fn filer(&self, park: &ParkRef) -> Result<Filer, Denied> {
+        match self.role {
+            Role::Enterprise => match self.enterprise_id {
+                Some(e) => Ok(Filer { park_id: None, enterprise_id: Some(e) }),
+                None => Err(Denied::Forbidden),
+            },
+            _ => self.grant(park, self.can_edit_units(park), Filer { park_id: Some(park.id), enterprise_id: None }),
+        }
+    }
+
+    /// For the rules of `park`, or (None) for every park.
+    pub fn rule_keeper(&self, park: Option<&ParkRef>) -> Result<RuleKeeper, Denied> {
+        match park {
+            None if self.is_county() => Ok(RuleKeeper { park_id: None }),
+            None => Err(Denied::Forbidden),
+            Some(p) => self.grant(p, self.can_edit_units(p), RuleKeeper { park_id: Some(p.id) }),
+        }
+    }
+
+    pub fn rule_maker(&self) -> Result<RuleMaker, Denied> {
+        if self.is_county() { Ok(RuleMaker { _granted: () }) } else { Err(Denied::Forbidden) }
+    }
+
+    pub fn user_admin(&self) -> Result<UserAdmin, Denied> {
+        if self.is_county() { Ok(UserAdmin { _granted: () }) } else { Err(Denied::Forbidden) }
+    }
+
+    /// For an enterprise of this park.
+    pub fn report_filer(&self, park: &ParkRef, enterprise_id: i64) -> Result<ReportFiler, Denied> {
+        if !self.can_read_enterprise(enterprise_id, park) {
+            return Err(Denied::Hidden);
+        }
+        let allowed = match self.role {
+            Role::County => true,
+            Role::Operator => self.park_id == Some(park.id),
+            Role::Enterprise => self.enterprise_id == Some(enterprise_id),
+            Role::Township | Role::Agency => false,
+        };
+        if allowed { Ok(ReportFiler { enterprise_id, park_id: park.id }) } else { Err(Denied::Forbidden) }
+    }
+
+    pub fn alarm_desk(&self, park: &ParkRef) -> Result<AlarmDesk, Denied> {
+        self.grant(park, self.is_staff(), AlarmDesk { park_id: park.id })
+    }
+
+    pub fn hook_owner(&self) -> Result<HookOwner, Denied> {
+        match (self.role, self.park_scope()) {
+            (Role::County | Role::Township | Role::Operator, ParkScope::None) => Err(Denied::Forbidden),
+            (Role::County | Role::Township | Role::Operator, place) => Ok(HookOwner { place }),
+            (Role::Enterprise | Role::Agency, _) => Err(Denied::Forbidden),
+        }
+    }
+
+    pub fn registry(&self) -> Result<Registry, Denied> {
+        if self.is_county() { Ok(Registry { _granted: () }) } else { Err(Denied::Forbidden) }
     }
 
     pub fn evaluator(&self) -> Result<Evaluator, Denied> {
@@ -558,6 +740,103 @@ mod tests {
         assert_eq!(actor(Role::Township, Some("330326103"), None, None).assessor(), Err(Denied::Forbidden));
         assert_eq!(actor(Role::Operator, None, Some(7), None).assessor(), Err(Denied::Forbidden));
         assert_eq!(actor(Role::Enterprise, None, Some(7), Some(42)).assessor(), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn a_desk_files_in_its_park_and_an_enterprise_as_itself_anywhere() {
+        let op = actor(Role::Operator, None, Some(7), None);
+        let desk = op.filer(&OWN).unwrap();
+        assert!(desk.may_file(7, None) && desk.may_file(7, Some(42)) && !desk.may_file(8, None));
+        assert_eq!(desk.enterprise_id(), None);
+        assert_eq!(op.filer(&FOREIGN_SAME_TOWN), Err(Denied::Hidden));
+        let ent = actor(Role::Enterprise, None, Some(7), Some(42));
+        let own = ent.filer(&FOREIGN).unwrap();
+        assert!(own.may_file(9, Some(42)) && own.may_file(7, Some(42)));
+        assert!(!own.may_file(9, Some(43)) && !own.may_file(9, None), "only as itself");
+        assert_eq!(own.enterprise_id(), Some(42));
+        assert_eq!(actor(Role::Enterprise, None, Some(7), None).filer(&OWN), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Agency, None, None, None).filer(&OWN), Err(Denied::Hidden));
+    }
+
+    #[test]
+    fn alarm_rules_are_kept_per_park_and_county_wide_by_the_county() {
+        let county = actor(Role::County, None, None, None);
+        assert!(county.rule_keeper(None).unwrap().covers(Some(9)));
+        assert!(county.rule_keeper(Some(&OWN)).unwrap().covers(Some(7)));
+        let town = actor(Role::Township, Some("330326103"), None, None);
+        assert_eq!(town.rule_keeper(None), Err(Denied::Forbidden));
+        let mine = town.rule_keeper(Some(&OWN)).unwrap();
+        assert!(mine.covers(Some(7)) && !mine.covers(Some(8)) && !mine.covers(None));
+        assert_eq!(town.rule_keeper(Some(&FOREIGN)), Err(Denied::Hidden));
+        let op = actor(Role::Operator, None, Some(7), None);
+        assert_eq!(op.rule_keeper(Some(&OWN)).map(|k| k.park_id()), Ok(Some(7)));
+        assert_eq!(op.rule_keeper(Some(&FOREIGN_SAME_TOWN)), Err(Denied::Hidden));
+        assert_eq!(actor(Role::Enterprise, None, Some(7), Some(42)).rule_keeper(Some(&OWN)), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn reports_are_filed_by_the_county_the_operator_and_the_enterprise_itself() {
+        let county = actor(Role::County, None, None, None).report_filer(&FOREIGN, 5).unwrap();
+        assert_eq!((county.enterprise_id(), county.park_id()), (5, 9));
+        assert!(actor(Role::Operator, None, Some(7), None).report_filer(&OWN, 42).is_ok());
+        assert_eq!(
+            actor(Role::Operator, None, Some(7), None).report_filer(&FOREIGN_SAME_TOWN, 42),
+            Err(Denied::Hidden)
+        );
+        let ent = actor(Role::Enterprise, None, Some(7), Some(42));
+        assert!(ent.report_filer(&OWN, 42).is_ok());
+        assert_eq!(ent.report_filer(&OWN, 43), Err(Denied::Hidden));
+        let town = actor(Role::Township, Some("330326103"), None, None);
+        assert_eq!(town.report_filer(&OWN, 42), Err(Denied::Forbidden), "a township reads reports");
+        assert_eq!(town.report_filer(&FOREIGN, 42), Err(Denied::Hidden));
+    }
+
+    #[test]
+    fn alarms_are_handled_by_staff_in_their_scope() {
+        assert_eq!(actor(Role::Operator, None, Some(7), None).alarm_desk(&OWN).map(|d| d.park_id()), Ok(7));
+        assert!(actor(Role::Township, Some("330326103"), None, None).alarm_desk(&FOREIGN_SAME_TOWN).is_ok());
+        assert_eq!(actor(Role::Township, Some("330326103"), None, None).alarm_desk(&FOREIGN), Err(Denied::Hidden));
+        assert_eq!(actor(Role::Enterprise, None, Some(7), Some(42)).alarm_desk(&OWN), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Agency, None, None, None).alarm_desk(&OWN), Err(Denied::Hidden));
+    }
+
+    #[test]
+    fn webhooks_belong_to_a_level_and_place() {
+        use crate::alarms::Level;
+        let county = actor(Role::County, None, None, None).hook_owner().unwrap();
+        assert_eq!(county.place(), (Level::County, None, None));
+        assert!(county.owns(None, None) && county.owns(Some(&FOREIGN), None));
+        let town = actor(Role::Township, Some("330326103"), None, None).hook_owner().unwrap();
+        assert_eq!(town.place(), (Level::Township, None, Some("330326103".into())));
+        assert!(town.owns(None, Some("330326103")) && town.owns(Some(&FOREIGN_SAME_TOWN), None));
+        assert!(!town.owns(None, Some("330326100")) && !town.owns(Some(&FOREIGN), None) && !town.owns(None, None));
+        let op = actor(Role::Operator, None, Some(7), None).hook_owner().unwrap();
+        assert_eq!(op.place(), (Level::Park, Some(7), None));
+        assert!(op.owns(Some(&OWN), None) && !op.owns(Some(&FOREIGN_SAME_TOWN), None));
+        assert!(!op.owns(None, Some("330326103")), "not its township's");
+        assert_eq!(actor(Role::Enterprise, None, Some(7), Some(42)).hook_owner(), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Township, None, None, None).hook_owner(), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn only_the_county_keeps_the_park_registry() {
+        assert!(actor(Role::County, None, None, None).registry().is_ok());
+        assert_eq!(actor(Role::Township, Some("330326103"), None, None).registry(), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Operator, None, Some(7), None).registry(), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Enterprise, None, Some(7), Some(42)).registry(), Err(Denied::Forbidden));
+        assert_eq!(actor(Role::Agency, None, None, None).registry(), Err(Denied::Forbidden));
+        // The county's other own jobs: its rules, its users.
+        let county = actor(Role::County, None, None, None);
+        assert!(county.rule_maker().is_ok() && county.user_admin().is_ok());
+        for a in [
+            actor(Role::Township, Some("330326103"), None, None),
+            actor(Role::Operator, None, Some(7), None),
+            actor(Role::Enterprise, None, Some(7), Some(42)),
+            actor(Role::Agency, None, None, None),
+        ] {
+            assert_eq!(a.rule_maker(), Err(Denied::Forbidden));
+            assert_eq!(a.user_admin(), Err(Denied::Forbidden));
+        }
     }
 
     #[test]

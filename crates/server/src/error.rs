@@ -58,6 +58,7 @@ impl From<StoreError> for AppError {
                     "unit_ids" => "error.unit_taken",
                     "drawn" => "error.already_drawn",
                     "history" => "error.unit_has_history",
+                    "township_code" => "error.township_change_county_only",
                     _ => "error.conflict",
                 };
                 AppError::Invalid(Invalid::one(FieldError::new(field, code)))

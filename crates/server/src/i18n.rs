@@ -231,9 +231,70 @@ impl Tr {
     }
 }
 
+/// The code of an enumeration from a cell that may hold the code, its Chinese or English
+/// label, or a wording of the seed ("工业地产等开发模式").
+pub fn code_from_label<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    prefix: &str,
+    cell: &str,
+    aliases: &[(&str, &'static str)],
+) -> Option<&'static str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .replace("等", "")
+            .replace("开发模式", "")
+            .replace("模式", "")
+            .replace("开发", "")
+    };
+    let cell_n = norm(cell);
+    if let Some((_, c)) = aliases.iter().find(|(a, _)| norm(a) == cell_n) {
+        return Some(c);
+    }
+    all.iter().map(|v| code(*v)).find(|c| {
+        *c == cell.trim()
+            || norm(t(Lang::ZhCn, &format!("{prefix}.{c}"))) == cell_n
+            || t(Lang::En, &format!("{prefix}.{c}")).eq_ignore_ascii_case(cell.trim())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_of_the_seed_map_to_codes() {
+        let model = |s: &str| {
+            code_from_label(
+                weiyuan_domain::parks::DevelopmentModel::ALL,
+                weiyuan_domain::parks::DevelopmentModel::code,
+                "model",
+                s,
+                &[],
+            )
+        };
+        assert_eq!(model("工业地产等开发模式"), Some("industrial_real_estate"));
+        assert_eq!(model("工业地产开发模式"), Some("industrial_real_estate"));
+        assert_eq!(model("龙头企业开发模式"), Some("leading_enterprise"));
+        assert_eq!(model("国资公司代建"), Some("state_owned_build"));
+        assert_eq!(model("Joint build"), Some("joint_build"));
+        assert_eq!(model("undecided"), Some("undecided"));
+        assert_eq!(model("自己建"), None);
+        let status = |s: &str| {
+            code_from_label(
+                weiyuan_domain::parks::ParkStatus::ALL,
+                weiyuan_domain::parks::ParkStatus::code,
+                "status",
+                s,
+                &[("建成投产", "completed")],
+            )
+        };
+        assert_eq!(status("建成投产"), Some("completed"));
+        assert_eq!(status("在建"), Some("under_construction"));
+        assert_eq!(status("拟建"), Some("planned"));
+    }
 
     #[test]
     fn a_field_of_a_table_form_is_named_by_its_row_and_its_column() {

@@ -82,3 +82,16 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::public;
+    use crate::routing::get;
+    vec![
+        (public("GET", "/healthz", Some("system"), "Liveness and database check"), get(healthz)),
+        (public("GET", "/metrics", Some("system"), "Prometheus metrics"), get(metrics)),
+        (public("GET", "/api/openapi.json", Some("system"), "This OpenAPI document"), get(openapi)),
+        (public("GET", "/assets/{*file}", None, "Static files"), get(asset)),
+        (public("GET", "/favicon.ico", None, "The site icon"), get(favicon)),
+    ]
+}

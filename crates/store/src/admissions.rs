@@ -10,7 +10,7 @@ use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use weiyuan_domain::access::Reviewer;
+use weiyuan_domain::access::{Filer, Reviewer};
 use weiyuan_domain::admission::{self, Application, Decision, Member, Policy};
 use weiyuan_domain::enterprises::EnterpriseDraft;
 use weiyuan_domain::rules::{Check, all_passed};
@@ -189,14 +189,20 @@ impl Store {
     }
 
     /// File an application (to the township's review), with its automatic checks.
+    /// File an application to `park_id`; a filer who may not file it there (a desk of another
+    /// park, an enterprise for another) finds the park not found.
     pub async fn apply_admission(
         &self,
+        filer: &Filer,
         ctx: &AuditCtx,
         park_id: i64,
         applicant_id: Option<i64>,
         d: &EnterpriseDraft,
         area: Fixed2,
     ) -> Result<Admission> {
+        if !filer.may_file(park_id, applicant_id) {
+            return Err(StoreError::NotFound);
+        }
         let policy = self.policy(park_id).await?;
         let mut tx = self.write_tx().await?;
         let (checks, version) = run_checks(&mut tx, &policy, park_id, applicant_id, d, area).await?;
@@ -227,12 +233,16 @@ impl Store {
     /// The applicant corrects a sent-back application and files it again.
     pub async fn resubmit_admission(
         &self,
+        filer: &Filer,
         ctx: &AuditCtx,
         id: i64,
         d: &EnterpriseDraft,
         area: Fixed2,
     ) -> Result<Admission> {
         let before = self.admission(id).await?;
+        if !filer.may_file(before.park_id, before.enterprise_id) {
+            return Err(StoreError::NotFound);
+        }
         let policy = self.policy(before.park_id).await?;
         let mut tx = self.write_tx().await?;
         let (checks, version) = run_checks(&mut tx, &policy, before.park_id, before.enterprise_id, d, area).await?;

@@ -8,7 +8,7 @@ use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::access::{AlarmDesk, HookOwner, ParkRef, ParkScope, RuleKeeper, RuleMaker};
 use weiyuan_domain::alarms::{Condition, Level, Rule, RuleDraft, Scope, Severity, State};
 
 /// An alarm as the pages and the API show it: with its rule, device and park.
@@ -266,6 +266,23 @@ fn scope_columns(s: &Scope) -> (&'static str, Option<i64>, Option<String>, Optio
         Scope::Device { device_id } => ("device", Some(*device_id), None, None),
         Scope::Kind { kind, park_id } => ("kind", None, Some(kind.clone()), *park_id),
     }
+}
+
+/// The park a rule's scope is about (a device's park, or the kind's park; None: every park),
+/// when `keeper` keeps it; otherwise the rule is not found.
+async fn kept_park(conn: &mut AnyConnection, keeper: &RuleKeeper, s: &Scope) -> Result<Option<i64>> {
+    let park = match s {
+        Scope::Device { device_id } => {
+            let row = sqlx::query("SELECT park_id FROM devices WHERE id = $1")
+                .bind(device_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Some(col::<i64>(&row, "park_id")?)
+        }
+        Scope::Kind { park_id, .. } => *park_id,
+    };
+    if keeper.covers(park) { Ok(park) } else { Err(StoreError::NotFound) }
 }
 
 /// Store a rule (in the caller's transaction): its id.
@@ -561,8 +578,10 @@ impl Store {
         rule_from_row(&row)
     }
 
-    pub async fn create_alarm_rule(&self, ctx: &AuditCtx, d: &RuleDraft, park_id: Option<i64>) -> Result<Rule> {
+    /// Store a rule of the park `keeper` was granted for (or, the county's, of every park).
+    pub async fn create_alarm_rule(&self, keeper: &RuleKeeper, ctx: &AuditCtx, d: &RuleDraft) -> Result<Rule> {
         let mut tx = self.write_tx().await?;
+        let park_id = kept_park(&mut tx, keeper, &d.scope).await?;
         let id = insert_rule(&mut tx, d).await?;
         audit::record(&mut tx, ctx, "create", "alarm_rule", Some(id), park_id, None, audit::json(d)).await?;
         tx.commit().await?;
@@ -570,16 +589,20 @@ impl Store {
     }
 
     /// Replace a rule's settings. Its open alarms stay open (and clear by the new condition).
+    /// `from` keeps the rule as it is, `to` the rule as it will be (they differ when a rule
+    /// moves to another park of the same keeper, or to every park).
     pub async fn update_alarm_rule(
         &self,
+        (from, to): (&RuleKeeper, &RuleKeeper),
         ctx: &AuditCtx,
         id: i64,
         d: &RuleDraft,
-        park_id: Option<i64>,
     ) -> Result<Rule> {
         let before = self.alarm_rule(id).await?;
         let (scope, device_id, kind, rule_park) = scope_columns(&d.scope);
         let mut tx = self.write_tx().await?;
+        kept_park(&mut tx, from, &before.scope).await?;
+        let park_id = kept_park(&mut tx, to, &d.scope).await?;
         sqlx::query(
             "UPDATE alarm_rules SET name = $1, scope = $2, device_id = $3, kind = $4, park_id = $5, metric = $6, cond = $7, \
              figure = $8, severity = $9, escalate_minutes = $10, active = $11, updated_at = $12 WHERE id = $13",
@@ -701,7 +724,11 @@ impl Store {
     }
 
     /// Someone has seen the alarm and is on it. Only a raised alarm can be acknowledged.
-    pub async fn acknowledge_alarm(&self, ctx: &AuditCtx, id: i64, comment: &str) -> Result<()> {
+    /// Acknowledge an alarm of the park `desk` was granted for; one of another park is not found.
+    pub async fn acknowledge_alarm(&self, desk: &AlarmDesk, ctx: &AuditCtx, id: i64, comment: &str) -> Result<()> {
+        if self.alarm(id).await?.park_id != desk.park_id() {
+            return Err(StoreError::NotFound);
+        }
         let mut tx = self.write_tx().await?;
         if !acknowledge_in(&mut tx, ctx, id, comment).await? {
             return Err(StoreError::Conflict("alarm"));
@@ -711,8 +738,12 @@ impl Store {
     }
 
     /// Close an alarm by hand (the device was replaced, the cause removed), with the reason.
-    pub async fn clear_alarm(&self, ctx: &AuditCtx, id: i64, comment: &str) -> Result<()> {
+    /// Clear an alarm of the park `desk` was granted for by hand.
+    pub async fn clear_alarm(&self, desk: &AlarmDesk, ctx: &AuditCtx, id: i64, comment: &str) -> Result<()> {
         let before = self.alarm(id).await?;
+        if before.park_id != desk.park_id() {
+            return Err(StoreError::NotFound);
+        }
         let mut tx = self.write_tx().await?;
         let now = now_ms();
         let done = sqlx::query(
@@ -914,7 +945,10 @@ impl Store {
             .collect()
     }
 
-    pub async fn create_webhook(&self, ctx: &AuditCtx, d: &WebhookDraft) -> Result<i64> {
+    /// Add a webhook at the owner's level and place (the draft's own are replaced by them).
+    pub async fn create_webhook(&self, owner: &HookOwner, ctx: &AuditCtx, d: &WebhookDraft) -> Result<i64> {
+        let (level, park_id, township_code) = owner.place();
+        let d = &WebhookDraft { level, park_id, township_code, ..d.clone() };
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO webhooks (name, url, format, level, park_id, township_code, min_severity, active, created_at) \
@@ -937,8 +971,24 @@ impl Store {
     }
 
     /// Switch a webhook off: nothing more is queued for it, and what is queued is dropped.
-    pub async fn disable_webhook(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
+    /// One the owner does not own is not found.
+    pub async fn disable_webhook(&self, owner: &HookOwner, ctx: &AuditCtx, id: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "SELECT w.park_id, w.township_code, p.township_code AS park_township FROM webhooks w \
+             LEFT JOIN parks p ON p.id = w.park_id WHERE w.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let (park_id, park_township): (Option<i64>, Option<String>) =
+            (col(&row, "park_id")?, col(&row, "park_township")?);
+        let township: Option<String> = col(&row, "township_code")?;
+        let park = park_id.map(|id| ParkRef { id, township_code: park_township.as_deref().unwrap_or("") });
+        if !owner.owns(park.as_ref(), township.as_deref()) {
+            return Err(StoreError::NotFound);
+        }
         let done = sqlx::query("UPDATE webhooks SET active = 0 WHERE id = $1 AND active = 1")
             .bind(id)
             .execute(&mut *tx)
@@ -1059,7 +1109,7 @@ impl Store {
         col(&row, "recon_tolerance_pct")
     }
 
-    pub async fn set_recon_tolerance_pct(&self, ctx: &AuditCtx, pct: f64) -> Result<()> {
+    pub async fn set_recon_tolerance_pct(&self, _by: &RuleMaker, ctx: &AuditCtx, pct: f64) -> Result<()> {
         let before = self.recon_tolerance_pct().await?;
         let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE telemetry_settings SET recon_tolerance_pct = $1, updated_at = $2 WHERE id = 1")

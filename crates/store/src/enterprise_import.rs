@@ -5,11 +5,12 @@
 use crate::audit::{self, AuditCtx, json};
 use crate::enterprises::{Enterprise, insert, select, update_row};
 use crate::{Result, Store, StoreError};
+use weiyuan_domain::access::UnitDesk;
 use weiyuan_domain::enterprises::EnterpriseDraft;
 
-/// One row to write: the park, the enterprise as validated, and the enterprise it updates
-/// (`None` registers a new one). An update keeps the enterprise in its park.
-pub type EnterpriseWrite = (i64, EnterpriseDraft, Option<i64>);
+/// One row to write: the unit desk of its park, the enterprise as validated, and the enterprise
+/// it updates (`None` registers a new one). An update keeps the enterprise in its park.
+pub type EnterpriseWrite = (UnitDesk, EnterpriseDraft, Option<i64>);
 
 impl Store {
     /// Register and update enterprises in one transaction; `progress(done)` is called as rows are
@@ -22,11 +23,11 @@ impl Store {
     ) -> Result<usize> {
         // The records before, for the audit log, read before the write lock is taken.
         let mut befores: Vec<Option<Enterprise>> = Vec::with_capacity(rows.len());
-        for (park_id, _, id) in rows {
+        for (desk, _, id) in rows {
             match id {
                 Some(id) => {
                     let before = self.get_enterprise(*id).await?;
-                    if before.park_id != *park_id {
+                    if before.park_id != desk.park_id() {
                         return Err(StoreError::Conflict("park_id"));
                     }
                     befores.push(Some(before));
@@ -36,12 +37,12 @@ impl Store {
         }
         let mut tx = self.write_tx().await?;
         let mut done = 0usize;
-        for ((park_id, d, _), before) in rows.iter().zip(befores) {
+        for ((desk, d, _), before) in rows.iter().zip(befores) {
             match before {
                 None => {
-                    let id = insert(&mut tx, *park_id, d, false).await?;
-                    audit::record(&mut tx, ctx, "create", "enterprise", Some(id), Some(*park_id), None, json(d))
-                        .await?;
+                    let park_id = desk.park_id();
+                    let id = insert(&mut tx, park_id, d, false).await?;
+                    audit::record(&mut tx, ctx, "create", "enterprise", Some(id), Some(park_id), None, json(d)).await?;
                 }
                 Some(before) => {
                     update_row(&mut tx, before.id, d).await?;

@@ -4,7 +4,7 @@ use crate::audit::{self, AuditCtx, json};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::access::{ParkScope, UnitDesk};
 use weiyuan_domain::enterprises::{EnterpriseDraft, EnterpriseSize, EnterpriseStatus, Tag};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -126,13 +126,15 @@ pub(crate) async fn update_row(conn: &mut sqlx::AnyConnection, id: i64, d: &Ente
 }
 
 impl Store {
+    /// Register an enterprise in the park `desk` was granted for.
     pub async fn create_enterprise(
         &self,
+        desk: &UnitDesk,
         ctx: &AuditCtx,
-        park_id: i64,
         d: &EnterpriseDraft,
         generated: bool,
     ) -> Result<Enterprise> {
+        let park_id = desk.park_id();
         let mut tx = self.write_tx().await?;
         let id = insert(&mut tx, park_id, d, generated).await?;
         let e = select(&mut tx, id).await?;
@@ -144,11 +146,12 @@ impl Store {
     /// Register many enterprises of one park in one transaction (the demo, imports).
     pub async fn create_enterprises(
         &self,
+        desk: &UnitDesk,
         ctx: &AuditCtx,
-        park_id: i64,
         drafts: &[EnterpriseDraft],
         generated: bool,
     ) -> Result<usize> {
+        let park_id = desk.park_id();
         let mut tx = self.write_tx().await?;
         for d in drafts {
             let id = insert(&mut tx, park_id, d, generated).await?;
@@ -158,9 +161,19 @@ impl Store {
         Ok(drafts.len())
     }
 
-    pub async fn update_enterprise(&self, ctx: &AuditCtx, id: i64, d: &EnterpriseDraft) -> Result<Enterprise> {
-        let before = self.get_enterprise(id).await?;
+    /// Edit an enterprise of the park `desk` was granted for; one of another park is not found.
+    pub async fn update_enterprise(
+        &self,
+        desk: &UnitDesk,
+        ctx: &AuditCtx,
+        id: i64,
+        d: &EnterpriseDraft,
+    ) -> Result<Enterprise> {
         let mut tx = self.write_tx().await?;
+        let before = select(&mut tx, id).await?;
+        if before.park_id != desk.park_id() {
+            return Err(StoreError::NotFound);
+        }
         update_row(&mut tx, id, d).await?;
         let after = select(&mut tx, id).await?;
         audit::record(

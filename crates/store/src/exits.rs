@@ -60,7 +60,9 @@ const EVENTS: &str =
 
 impl Store {
     /// Set (or correct) one year of an enterprise's figures.
-    pub async fn set_exit_figures(&self, ctx: &AuditCtx, enterprise_id: i64, f: &YearFigures) -> Result<()> {
+    /// Record a year's figures of the enterprise `who` was granted for.
+    pub async fn set_exit_figures(&self, who: &ExitAuthority, ctx: &AuditCtx, f: &YearFigures) -> Result<()> {
+        let enterprise_id = who.enterprise_id();
         let e = self.get_enterprise(enterprise_id).await?;
         let mut tx = self.write_tx().await?;
         let before = sqlx::query(sql(format!("{FIGURES} WHERE enterprise_id = $1 AND year = $2")))
@@ -195,6 +197,30 @@ pub(crate) async fn test_inputs_in(
     let years = test_years_in(&mut *conn, enterprise_id).await?;
     let held = crate::holdings::held_by_in(conn, enterprise_id).await?;
     Ok((years, held))
+}
+
+/// Deals read the exit test's inputs in their own transaction (a lease to an owner is held to its
+/// admission targets); declared here so that holdings need not know the exit test.
+impl crate::holdings::DealTx {
+    /// What the exit test (and so an owner's admission targets) reads of an enterprise: its
+    /// years of figures, the units it holds, and its park.
+    pub async fn exit_test_inputs(&mut self, enterprise_id: i64) -> Result<(Vec<YearFigures>, Vec<Holding>, Park)> {
+        let (years, held) = test_inputs_in(&mut self.tx, enterprise_id).await?;
+        let park_id: i64 = match sqlx::query("SELECT park_id FROM enterprises WHERE id = $1")
+            .bind(enterprise_id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        {
+            Some(r) => col(&r, "park_id")?,
+            None => return Err(StoreError::NotFound),
+        };
+        let park = if park_id == self.park().id {
+            self.park().clone()
+        } else {
+            crate::parks::select_park(&mut self.tx, park_id).await?
+        };
+        Ok((years, held, park))
+    }
 }
 
 /// An exit step's transaction on one enterprise: opened with the enterprise's row locked, so

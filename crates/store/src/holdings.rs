@@ -5,7 +5,6 @@
 //! succeed.
 
 use crate::audit::{self, AuditCtx, json};
-use crate::exits::YearFigures;
 use crate::settings::rules_in;
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
@@ -229,7 +228,7 @@ impl Store {
 /// capability for this park and refuses checks that did not all pass. Dropped without a write,
 /// it rolls back.
 pub struct DealTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
     park: Park,
 }
 
@@ -301,26 +300,6 @@ impl DealTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         Ok(row.and_then(|r| col::<String>(&r, "industry_code").ok()).unwrap_or_default())
-    }
-
-    /// What the exit test (and so an owner's admission targets) reads of an enterprise: its
-    /// years of figures, the units it holds, and its park.
-    pub async fn exit_test_inputs(&mut self, enterprise_id: i64) -> Result<(Vec<YearFigures>, Vec<Holding>, Park)> {
-        let (years, held) = crate::exits::test_inputs_in(&mut self.tx, enterprise_id).await?;
-        let park_id: i64 = match sqlx::query("SELECT park_id FROM enterprises WHERE id = $1")
-            .bind(enterprise_id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        {
-            Some(r) => col(&r, "park_id")?,
-            None => return Err(StoreError::NotFound),
-        };
-        let park = if park_id == self.park.id {
-            self.park.clone()
-        } else {
-            crate::parks::select_park(&mut self.tx, park_id).await?
-        };
-        Ok((years, held, park))
     }
 
     /// The deal's audit entry, the commit, and what the caller hears.

@@ -6,6 +6,7 @@ use crate::audit::{self, AuditCtx};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
+use weiyuan_domain::access::UnitDesk;
 use weiyuan_domain::lottery;
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -54,15 +55,17 @@ fn lottery_from_row(r: &AnyRow) -> Result<Lottery> {
 
 impl Store {
     /// Publish a lottery: applicants, units, the list hash and the seed's commitment.
+    /// Announce a lottery in the park `desk` was granted for.
     pub async fn create_lottery(
         &self,
+        desk: &UnitDesk,
         ctx: &AuditCtx,
-        park_id: i64,
         title: &str,
         unit_ids: &[i64],
         applicants: &[String],
         seed: &str,
     ) -> Result<Lottery> {
+        let park_id = desk.park_id();
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO lotteries (park_id, title, unit_ids, applicants, list_hash, commitment, seed, username, created_at) \
@@ -88,10 +91,12 @@ impl Store {
     }
 
     /// Draw: reveal the seed and record the order. A lottery is drawn once.
-    pub async fn draw_lottery(&self, ctx: &AuditCtx, id: i64) -> Result<Lottery> {
+    /// Draw a lottery of the park `desk` was granted for; one of another park is not found.
+    pub async fn draw_lottery(&self, desk: &UnitDesk, ctx: &AuditCtx, id: i64) -> Result<Lottery> {
         let mut tx = self.write_tx().await?;
-        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM lotteries WHERE id = $1")))
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM lotteries WHERE id = $1 AND park_id = $2")))
             .bind(id)
+            .bind(desk.park_id())
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;

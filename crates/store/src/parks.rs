@@ -5,7 +5,7 @@ use crate::{Result, Store, StoreError, col, now_ms, sql};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use weiyuan_domain::Fixed2;
-use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::access::{ParkAuthority, ParkScope, Registry, UnitDesk};
 use weiyuan_domain::parks::{
     Building, BuildingDraft, DevelopmentModel, Park, ParkDraft, ParkStatus, ParkType, SpaceType, Unit, UnitDraft,
 };
@@ -108,16 +108,28 @@ impl Store {
     }
 
     /// Register a park. `code` is the stable registry code; None assigns the next `P0001`-style code.
-    pub async fn create_park(&self, ctx: &AuditCtx, code: Option<&str>, d: &ParkDraft) -> Result<Park> {
+    pub async fn create_park(&self, _by: &Registry, ctx: &AuditCtx, code: Option<&str>, d: &ParkDraft) -> Result<Park> {
         let mut tx = self.write_tx().await?;
         let park = insert_park(&mut tx, ctx, code, d).await?;
         tx.commit().await?;
         Ok(park)
     }
 
-    pub async fn update_park(&self, ctx: &AuditCtx, id: i64, d: &ParkDraft) -> Result<Park> {
+    /// Edit the park `who` was granted for. Moving it to another township also takes the
+    /// county's `Registry`; without it such a change is refused on `township_code`.
+    pub async fn update_park(
+        &self,
+        who: &ParkAuthority,
+        mover: Option<&Registry>,
+        ctx: &AuditCtx,
+        d: &ParkDraft,
+    ) -> Result<Park> {
         let mut tx = self.write_tx().await?;
-        let park = update_park_in(&mut tx, ctx, id, d).await?;
+        let before = select_park(&mut tx, who.park_id()).await?;
+        if before.township_code != d.township_code && mover.is_none() {
+            return Err(StoreError::Conflict("township_code"));
+        }
+        let park = update_park_in(&mut tx, ctx, who.park_id(), d).await?;
         tx.commit().await?;
         Ok(park)
     }
@@ -140,13 +152,15 @@ impl Store {
         building_from_row(&row)
     }
 
+    /// Add a building to the park `desk` was granted for.
     pub async fn create_building(
         &self,
+        desk: &UnitDesk,
         ctx: &AuditCtx,
-        park_id: i64,
         d: &BuildingDraft,
         generated: bool,
     ) -> Result<Building> {
+        let park_id = desk.park_id();
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "INSERT INTO buildings (park_id, name, floors, generated) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -165,9 +179,15 @@ impl Store {
     }
 
     /// Rename a building or change its floor count; refused when units sit above the new top floor.
-    pub async fn update_building(&self, ctx: &AuditCtx, id: i64, d: &BuildingDraft) -> Result<Building> {
-        let before = self.get_building(id).await?;
+    pub async fn update_building(
+        &self,
+        desk: &UnitDesk,
+        ctx: &AuditCtx,
+        id: i64,
+        d: &BuildingDraft,
+    ) -> Result<Building> {
         let mut tx = self.write_tx().await?;
+        let before = building_of(&mut tx, desk, id).await?;
         let above =
             sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM units WHERE building_id = $1 AND floor > $2")
                 .bind(id)
@@ -192,9 +212,9 @@ impl Store {
     }
 
     /// Delete an empty building; refused while it has units.
-    pub async fn delete_building(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
-        let before = self.get_building(id).await?;
+    pub async fn delete_building(&self, desk: &UnitDesk, ctx: &AuditCtx, id: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        let before = building_of(&mut tx, desk, id).await?;
         let n = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM units WHERE building_id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -243,13 +263,11 @@ impl Store {
         unit_from_row(&row)
     }
 
-    /// Add a unit to a building of the same park.
-    pub async fn create_unit(&self, ctx: &AuditCtx, park_id: i64, d: &UnitDraft, generated: bool) -> Result<Unit> {
-        let building = self.get_building(d.building_id).await.map_err(|_| StoreError::Conflict("building_id"))?;
-        if building.park_id != park_id {
-            return Err(StoreError::Conflict("building_id"));
-        }
+    /// Add a unit to a building of the park `desk` was granted for.
+    pub async fn create_unit(&self, desk: &UnitDesk, ctx: &AuditCtx, d: &UnitDraft, generated: bool) -> Result<Unit> {
+        let park_id = desk.park_id();
         let mut tx = self.write_tx().await?;
+        building_of(&mut tx, desk, d.building_id).await.map_err(|_| StoreError::Conflict("building_id"))?;
         let row = sqlx::query(
             "INSERT INTO units (park_id, building_id, floor, number, area_m2_x100, space_type, generated) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -279,13 +297,10 @@ impl Store {
         Ok(u)
     }
 
-    pub async fn update_unit(&self, ctx: &AuditCtx, id: i64, d: &UnitDraft) -> Result<Unit> {
-        let before = self.get_unit(id).await?;
-        let building = self.get_building(d.building_id).await.map_err(|_| StoreError::Conflict("building_id"))?;
-        if building.park_id != before.park_id {
-            return Err(StoreError::Conflict("building_id"));
-        }
+    pub async fn update_unit(&self, desk: &UnitDesk, ctx: &AuditCtx, id: i64, d: &UnitDraft) -> Result<Unit> {
         let mut tx = self.write_tx().await?;
+        let before = unit_of(&mut tx, desk, id).await?;
+        building_of(&mut tx, desk, d.building_id).await.map_err(|_| StoreError::Conflict("building_id"))?;
         sqlx::query(
             "UPDATE units SET building_id = $1, floor = $2, number = $3, area_m2_x100 = $4, space_type = $5 WHERE id = $6",
         )
@@ -312,9 +327,9 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn delete_unit(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
-        let before = self.get_unit(id).await?;
+    pub async fn delete_unit(&self, desk: &UnitDesk, ctx: &AuditCtx, id: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        let before = unit_of(&mut tx, desk, id).await?;
         // A unit that was ever sold, let or drawn keeps its history: it cannot go.
         let history = sqlx::query("SELECT id FROM unit_events WHERE unit_id = $1 LIMIT 1")
             .bind(id)
@@ -340,6 +355,29 @@ pub(crate) async fn select_park(conn: &mut AnyConnection, id: i64) -> Result<Par
 }
 
 /// Insert a park inside the caller's transaction, with its audit entry.
+/// A building of the park `desk` was granted for, read in the write's transaction; one of
+/// another park is not found.
+async fn building_of(conn: &mut AnyConnection, desk: &UnitDesk, id: i64) -> Result<Building> {
+    let row = sqlx::query("SELECT id, park_id, name, floors, generated FROM buildings WHERE id = $1 AND park_id = $2")
+        .bind(id)
+        .bind(desk.park_id())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    building_from_row(&row)
+}
+
+/// A unit of the park `desk` was granted for, read in the write's transaction.
+async fn unit_of(conn: &mut AnyConnection, desk: &UnitDesk, id: i64) -> Result<Unit> {
+    let row = sqlx::query(sql(format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1 AND park_id = $2")))
+        .bind(id)
+        .bind(desk.park_id())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    unit_from_row(&row)
+}
+
 pub(crate) async fn insert_park(
     conn: &mut AnyConnection,
     ctx: &AuditCtx,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use weiyuan_domain::Fixed2;
-use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::access::{ParkAuthority, ParkScope, Registry};
 use weiyuan_domain::progress::{
     Milestone, MilestoneDraft, MilestoneKind, Money, Month, PlanYear, ProgressDraft, ProgressReport, YearFigures,
 };
@@ -247,7 +247,7 @@ impl Store {
     }
 
     /// Set one year of a park's plan (an empty year removes it).
-    pub async fn set_plan_year(&self, ctx: &AuditCtx, park_id: i64, p: &PlanYear) -> Result<()> {
+    pub async fn set_plan_year(&self, _by: &Registry, ctx: &AuditCtx, park_id: i64, p: &PlanYear) -> Result<()> {
         let mut tx = self.write_tx().await?;
         upsert_plan_year(&mut tx, ctx, park_id, p).await?;
         tx.commit().await?;
@@ -271,7 +271,7 @@ impl Store {
         }
     }
 
-    pub async fn set_baseline(&self, ctx: &AuditCtx, park_id: i64, b: &PlanBaseline) -> Result<()> {
+    pub async fn set_baseline(&self, _by: &Registry, ctx: &AuditCtx, park_id: i64, b: &PlanBaseline) -> Result<()> {
         let before = self.baseline(park_id).await?;
         if &before == b {
             return Ok(());
@@ -303,6 +303,7 @@ impl Store {
 
     pub async fn set_year_output(
         &self,
+        _by: &Registry,
         ctx: &AuditCtx,
         park_id: i64,
         year: i32,
@@ -335,17 +336,17 @@ impl Store {
         self.fetch_scoped(&q, scope).await?.iter().map(report_from_row).collect()
     }
 
-    /// File (or correct) a park's report for a month.
+    /// File (or correct) the report for a month of the park `who` was granted for.
     pub async fn file_report(
         &self,
+        who: &ParkAuthority,
         ctx: &AuditCtx,
-        park_id: i64,
         d: &ProgressDraft,
         submitted_at: i64,
         generated: bool,
     ) -> Result<ProgressReport> {
         let mut tx = self.write_tx().await?;
-        let r = upsert_report(&mut tx, ctx, park_id, d, submitted_at, generated).await?;
+        let r = upsert_report(&mut tx, ctx, who.park_id(), d, submitted_at, generated).await?;
         tx.commit().await?;
         Ok(r)
     }
@@ -371,14 +372,16 @@ impl Store {
         milestone_from_row(&row)
     }
 
-    /// Set a milestone of a park phase (created when the phase has none of that kind yet).
+    /// Set a milestone of a phase of the park `who` was granted for (created when the phase has
+    /// none of that kind yet).
     pub async fn set_milestone(
         &self,
+        who: &ParkAuthority,
         ctx: &AuditCtx,
-        park_id: i64,
         d: &MilestoneDraft,
         generated: bool,
     ) -> Result<Milestone> {
+        let park_id = who.park_id();
         let mut tx = self.write_tx().await?;
         let existing = sqlx::query(
             "SELECT id, park_id, phase, kind, planned_date, actual_date, generated FROM park_milestones WHERE park_id = $1 AND phase = $2 AND kind = $3",
@@ -444,9 +447,21 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn delete_milestone(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
-        let before = self.get_milestone(id).await?;
+    /// Delete a milestone of the park `who` was granted for; one of another park is not found.
+    pub async fn delete_milestone(&self, who: &ParkAuthority, ctx: &AuditCtx, id: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
+        let before = sqlx::query(
+            "SELECT id, park_id, phase, kind, planned_date, actual_date, generated FROM park_milestones \
+             WHERE id = $1 AND park_id = $2",
+        )
+        .bind(id)
+        .bind(who.park_id())
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(milestone_from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound)?;
         sqlx::query("DELETE FROM park_milestones WHERE id = $1").bind(id).execute(&mut *tx).await?;
         audit::record(&mut tx, ctx, "delete", "milestone", Some(id), Some(before.park_id), json(&before), None).await?;
         tx.commit().await?;
@@ -495,7 +510,7 @@ impl Store {
     }
 
     /// Replace the county's targets with a new list (in this order).
-    pub async fn set_targets(&self, ctx: &AuditCtx, targets: &[Target]) -> Result<()> {
+    pub async fn set_targets(&self, _by: &Registry, ctx: &AuditCtx, targets: &[Target]) -> Result<()> {
         let before = self.list_targets().await?;
         if before == targets {
             return Ok(());

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
-use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::access::{ParkScope, ReportFiler};
 use weiyuan_domain::progress::Month;
 use weiyuan_domain::reports::{FIELDS, Figures, N, ReportDraft};
 use weiyuan_domain::units::Fixed2;
@@ -151,12 +151,12 @@ impl Store {
     /// File (or correct) a month's report. A correction moves the filed version to the history.
     pub async fn file_enterprise_report(
         &self,
+        filer: &ReportFiler,
         ctx: &AuditCtx,
-        enterprise_id: i64,
-        park_id: i64,
         d: &ReportDraft,
         late: bool,
     ) -> Result<Report> {
+        let (enterprise_id, park_id) = (filer.enterprise_id(), filer.park_id());
         let mut tx = self.write_tx().await?;
         let now = now_ms();
         let before = select(&mut tx, enterprise_id, d.month).await?;
@@ -597,7 +597,7 @@ impl Store {
     pub async fn report_years(
         &self,
         enterprise_id: Option<i64>,
-    ) -> Result<std::collections::HashMap<i64, Vec<crate::exits::YearFigures>>> {
+    ) -> Result<std::collections::HashMap<i64, Vec<weiyuan_domain::exit::YearFigures>>> {
         report_years_in(&mut *self.pool.acquire().await?, enterprise_id).await
     }
 }
@@ -607,7 +607,7 @@ impl Store {
 pub(crate) async fn report_years_in(
     conn: &mut sqlx::AnyConnection,
     enterprise_id: Option<i64>,
-) -> Result<std::collections::HashMap<i64, Vec<crate::exits::YearFigures>>> {
+) -> Result<std::collections::HashMap<i64, Vec<weiyuan_domain::exit::YearFigures>>> {
     {
         let filter = match enterprise_id {
             Some(id) => format!("WHERE enterprise_id = {id}"),
@@ -620,7 +620,7 @@ pub(crate) async fn report_years_in(
              FROM enterprise_reports {filter} GROUP BY enterprise_id, SUBSTR(month, 1, 4) ORDER BY enterprise_id, y"
         );
         let rows = sqlx::query(sql(q)).fetch_all(&mut *conn).await?;
-        let mut map: std::collections::HashMap<i64, Vec<crate::exits::YearFigures>> = Default::default();
+        let mut map: std::collections::HashMap<i64, Vec<weiyuan_domain::exit::YearFigures>> = Default::default();
         // 万元 (hundredths) to 元 (hundredths): × 10,000.
         let yuan = |v: i64| Fixed2(v * 10_000);
         for r in &rows {
@@ -628,7 +628,7 @@ pub(crate) async fn report_years_in(
                 continue;
             }
             let year: String = col(r, "y")?;
-            map.entry(col(r, "enterprise_id")?).or_default().push(crate::exits::YearFigures {
+            map.entry(col(r, "enterprise_id")?).or_default().push(weiyuan_domain::exit::YearFigures {
                 year: year.parse().unwrap_or(0),
                 sales: yuan(col(r, "sales")?),
                 tax: yuan(col(r, "tax")?),
@@ -666,14 +666,22 @@ impl Store {
     }
 
     /// An import: new reports and corrections of filed ones, all in one transaction, with one
-    /// audit entry that counts them.
+    /// audit entry that counts them. Every row's enterprise must be one of `filers` (granted
+    /// for that enterprise in its park); a row of any other is not found and nothing is written.
     pub async fn import_enterprise_reports(
         &self,
+        filers: &[ReportFiler],
         ctx: &AuditCtx,
         new: &[NewReport],
         corrections: &[(Report, ReportDraft)],
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<usize> {
+        let granted: std::collections::HashSet<(i64, i64)> =
+            filers.iter().map(|f| (f.enterprise_id(), f.park_id())).collect();
+        let rows = new.iter().map(|r| (r.enterprise_id, r.park_id));
+        if !rows.chain(corrections.iter().map(|(b, _)| (b.enterprise_id, b.park_id))).all(|k| granted.contains(&k)) {
+            return Err(StoreError::NotFound);
+        }
         let mut tx = self.write_tx().await?;
         let now = now_ms();
         for (k, chunk) in new.chunks(2000).enumerate() {

@@ -5,6 +5,7 @@
 use crate::audit::{self, AuditCtx, json};
 use crate::{Result, Store, StoreError, col, now_ms};
 use serde::Serialize;
+use weiyuan_domain::access::{ParkAuthority, RuleMaker};
 use weiyuan_domain::admission::Policy;
 use weiyuan_domain::rules::Rules;
 
@@ -54,7 +55,7 @@ impl Store {
     }
 
     /// Store a new version; refused when someone else saved a version in between.
-    pub async fn set_rules(&self, ctx: &AuditCtx, rules: &Rules, reason: &str) -> Result<Rules> {
+    pub async fn set_rules(&self, _by: &RuleMaker, ctx: &AuditCtx, rules: &Rules, reason: &str) -> Result<Rules> {
         let mut tx = self.write_tx().await?;
         let before = rules_in(&mut tx).await?;
         if rules.version != before.version + 1 {
@@ -93,7 +94,14 @@ impl Store {
             .collect()
     }
 
-    pub async fn add_negative(&self, ctx: &AuditCtx, kind: &str, value: &str, note: &str) -> Result<NegativeEntry> {
+    pub async fn add_negative(
+        &self,
+        _by: &RuleMaker,
+        ctx: &AuditCtx,
+        kind: &str,
+        value: &str,
+        note: &str,
+    ) -> Result<NegativeEntry> {
         let mut tx = self.write_tx().await?;
         let row = sqlx::query("INSERT INTO negative_list (kind, value, note) VALUES ($1, $2, $3) RETURNING id")
             .bind(kind)
@@ -108,7 +116,7 @@ impl Store {
         Ok(e)
     }
 
-    pub async fn remove_negative(&self, ctx: &AuditCtx, id: i64) -> Result<()> {
+    pub async fn remove_negative(&self, _by: &RuleMaker, ctx: &AuditCtx, id: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let row = sqlx::query("SELECT id, kind, value, note FROM negative_list WHERE id = $1")
             .bind(id)
@@ -140,7 +148,9 @@ impl Store {
         rows.iter().map(|r| Ok((col(r, "park_id")?, split(&col::<String>(r, "prefixes")?)))).collect()
     }
 
-    pub async fn set_orientation(&self, ctx: &AuditCtx, park_id: i64, prefixes: &[String]) -> Result<()> {
+    /// Set the industrial orientation of the park `who` was granted for.
+    pub async fn set_orientation(&self, who: &ParkAuthority, ctx: &AuditCtx, prefixes: &[String]) -> Result<()> {
+        let park_id = who.park_id();
         let mut tx = self.write_tx().await?;
         let before = sqlx::query("SELECT prefixes FROM park_orientations WHERE park_id = $1")
             .bind(park_id)

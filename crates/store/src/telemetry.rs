@@ -15,7 +15,7 @@ use crate::{Backend, Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use weiyuan_domain::access::ParkScope;
+use weiyuan_domain::access::{ParkScope, RuleMaker, UnitDesk};
 use weiyuan_domain::telemetry::{Bucket, DeviceDraft, KindDef, builtin_kinds};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -79,13 +79,15 @@ fn json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
 }
 
 impl Store {
+    /// Register a device in the park `desk` was granted for.
     pub async fn create_device(
         &self,
+        desk: &UnitDesk,
         ctx: &AuditCtx,
-        park_id: i64,
         d: &DeviceDraft,
         token_hash: &str,
     ) -> Result<Device> {
+        let park_id = desk.park_id();
         let mut tx = self.write_tx().await?;
         crate::scope::in_park(&mut tx, park_id, &device_refs(d)).await?;
         let row = sqlx::query(
@@ -112,9 +114,9 @@ impl Store {
         Ok(device)
     }
 
-    pub async fn update_device(&self, ctx: &AuditCtx, id: i64, d: &DeviceDraft) -> Result<Device> {
+    pub async fn update_device(&self, desk: &UnitDesk, ctx: &AuditCtx, id: i64, d: &DeviceDraft) -> Result<Device> {
         let mut tx = self.write_tx().await?;
-        let before = select_device(&mut tx, id).await?;
+        let before = device_of(&mut tx, desk, id).await?;
         crate::scope::in_park(&mut tx, before.park_id, &device_refs(d)).await?;
         sqlx::query(
             "UPDATE devices SET building_id = $1, unit_id = $2, enterprise_id = $3, kind = $4, serial = $5, name = $6, \
@@ -139,9 +141,9 @@ impl Store {
     }
 
     /// Give a device a new token (the old one stops working at once).
-    pub async fn set_device_token(&self, ctx: &AuditCtx, id: i64, token_hash: &str) -> Result<()> {
+    pub async fn set_device_token(&self, desk: &UnitDesk, ctx: &AuditCtx, id: i64, token_hash: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let d = select_device(&mut tx, id).await?;
+        let d = device_of(&mut tx, desk, id).await?;
         sqlx::query("UPDATE devices SET token_hash = $1 WHERE id = $2")
             .bind(token_hash)
             .bind(id)
@@ -211,7 +213,7 @@ impl Store {
         Ok(kinds)
     }
 
-    pub async fn create_device_kind(&self, ctx: &AuditCtx, k: &KindDef) -> Result<()> {
+    pub async fn create_device_kind(&self, _by: &RuleMaker, ctx: &AuditCtx, k: &KindDef) -> Result<()> {
         if builtin_kinds().iter().any(|b| b.code == k.code) {
             return Err(StoreError::Duplicate("code"));
         }
@@ -482,6 +484,13 @@ async fn touch_devices(conn: &mut AnyConnection, groups: &[&[Reading]]) -> Resul
     let q = format!("UPDATE devices SET last_seen_at = $1 WHERE id IN ({})", device_ids(groups));
     sqlx::query(sql(q)).bind(now_ms()).execute(conn).await?;
     Ok(())
+}
+
+/// A device of the park `desk` was granted for, read in the write's transaction; one of
+/// another park is not found.
+async fn device_of(conn: &mut AnyConnection, desk: &UnitDesk, id: i64) -> Result<Device> {
+    let d = select_device(conn, id).await?;
+    if d.park_id == desk.park_id() { Ok(d) } else { Err(StoreError::NotFound) }
 }
 
 async fn select_device(conn: &mut AnyConnection, id: i64) -> Result<Device> {

@@ -5,7 +5,7 @@ use crate::audit::{self, AuditCtx, json};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use weiyuan_domain::access::{Actor, Lang, Role};
+use weiyuan_domain::access::{Actor, Lang, Role, UserAdmin};
 
 /// A stored user, without its password hash.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
@@ -78,7 +78,7 @@ impl User {
 }
 
 impl Store {
-    pub async fn create_user(&self, ctx: &AuditCtx, u: &NewUser) -> Result<User> {
+    pub async fn create_user(&self, _by: &UserAdmin, ctx: &AuditCtx, u: &NewUser) -> Result<User> {
         let mut tx = self.write_tx().await?;
         // Usernames differ in more than letter case: `COUNTY` beside `county` would be a second
         // county that a clerk cannot tell apart.
@@ -159,7 +159,7 @@ impl Store {
     }
 
     /// Set a new password hash and end the user's sessions.
-    pub async fn set_password(&self, ctx: &AuditCtx, user_id: i64, password_hash: &str) -> Result<()> {
+    pub async fn set_password(&self, _by: &UserAdmin, ctx: &AuditCtx, user_id: i64, password_hash: &str) -> Result<()> {
         let user = self.get_user(user_id).await?;
         let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")

@@ -1,8 +1,10 @@
 //! One store suite, run against SQLite and PostgreSQL (see `both!`).
 
 use weiyuan_domain::Fixed2;
-use weiyuan_domain::access::{Lang, ParkScope, Role};
-use weiyuan_domain::parks::{BuildingDraft, DevelopmentModel, ParkDraft, ParkStatus, ParkType, SpaceType, UnitDraft};
+use weiyuan_domain::access::{Actor, Lang, ParkAuthority, ParkScope, Registry, Role, UnitDesk};
+use weiyuan_domain::parks::{
+    BuildingDraft, DevelopmentModel, Park, ParkDraft, ParkStatus, ParkType, SpaceType, UnitDraft,
+};
 use weiyuan_store::testing::TestDb;
 use weiyuan_store::users::NewUser;
 use weiyuan_store::{AuditCtx, AuditQuery, Backend, Store, StoreError};
@@ -49,6 +51,33 @@ fn ctx() -> AuditCtx {
     AuditCtx::system("test")
 }
 
+/// The county's capabilities, as the server grants them to a county user.
+fn county() -> Actor {
+    Actor {
+        user_id: 0,
+        username: "test".into(),
+        display_name: "test".into(),
+        role: Role::County,
+        township_code: None,
+        park_id: None,
+        enterprise_id: None,
+        agency_id: None,
+        lang: Lang::ZhCn,
+    }
+}
+
+fn registry() -> Registry {
+    county().registry().unwrap()
+}
+
+fn desk(p: &Park) -> UnitDesk {
+    county().unit_desk(&p.as_ref()).unwrap()
+}
+
+fn authority(p: &Park) -> ParkAuthority {
+    county().park_authority(&p.as_ref()).unwrap()
+}
+
 async fn audit_count(store: &Store) -> i64 {
     store.list_audit(&AuditQuery { limit: 1, ..Default::default() }).await.unwrap().1
 }
@@ -66,7 +95,7 @@ async fn migrations_run_once_and_record_their_version(db: &TestDb) {
 both!(parks_round_trip_exactly_and_names_are_unique);
 async fn parks_round_trip_exactly_and_names_are_unique(db: &TestDb) {
     let store = db.store().await;
-    let p = store.create_park(&ctx(), Some("PY05"), &draft("昆阳礼品小微园", "330326100")).await.unwrap();
+    let p = store.create_park(&registry(), &ctx(), Some("PY05"), &draft("昆阳礼品小微园", "330326100")).await.unwrap();
     let back = store.get_park(p.id).await.unwrap();
     assert_eq!(back, p);
     assert_eq!(back.land_mu.plain(), "52.5");
@@ -75,12 +104,12 @@ async fn parks_round_trip_exactly_and_names_are_unique(db: &TestDb) {
     assert_eq!(store.find_park_by_code("PY05").await.unwrap().unwrap().id, p.id);
 
     let before = audit_count(&store).await;
-    let dup = store.create_park(&ctx(), None, &draft("昆阳礼品小微园", "330326100")).await;
+    let dup = store.create_park(&registry(), &ctx(), None, &draft("昆阳礼品小微园", "330326100")).await;
     assert!(matches!(dup, Err(StoreError::Duplicate("name"))), "{dup:?}");
     assert_eq!(audit_count(&store).await, before, "a refused write leaves no audit entry");
 
     // Parks without a given code get the next registry code.
-    let q = store.create_park(&ctx(), None, &draft("新园区", "330326100")).await.unwrap();
+    let q = store.create_park(&registry(), &ctx(), None, &draft("新园区", "330326100")).await.unwrap();
     assert!(q.code.starts_with('P') && q.code != "PY05");
     assert!(matches!(store.get_park(999_999).await, Err(StoreError::NotFound)));
 }
@@ -88,13 +117,13 @@ async fn parks_round_trip_exactly_and_names_are_unique(db: &TestDb) {
 both!(updates_are_audited_with_before_and_after);
 async fn updates_are_audited_with_before_and_after(db: &TestDb) {
     let store = db.store().await;
-    let p = store.create_park(&ctx(), None, &draft("萧江轻工产业小微园", "330326103")).await.unwrap();
+    let p = store.create_park(&registry(), &ctx(), None, &draft("萧江轻工产业小微园", "330326103")).await.unwrap();
     let mut d = draft("萧江轻工产业小微园", "330326103");
     d.enterprise_count = 220;
     d.lat = None;
     d.lon = None;
     let who = AuditCtx { user_id: None, username: "editor".into() };
-    let after = store.update_park(&who, p.id, &d).await.unwrap();
+    let after = store.update_park(&authority(&p), None, &who, &d).await.unwrap();
     assert_eq!(after.enterprise_count, 220);
     assert_eq!(after.lat, None);
     let (entries, total) = store
@@ -112,12 +141,27 @@ async fn updates_are_audited_with_before_and_after(db: &TestDb) {
     assert_eq!(e.after.as_ref().unwrap()["land_mu"], 52.5);
 }
 
+both!(a_park_moves_township_only_with_the_registry);
+async fn a_park_moves_township_only_with_the_registry(db: &TestDb) {
+    let store = db.store().await;
+    let p = store.create_park(&registry(), &ctx(), None, &draft("萧江轻工产业小微园", "330326103")).await.unwrap();
+    let moved = draft("萧江轻工产业小微园", "330326100");
+    // The park's authority alone (a township's) edits the park but cannot move it.
+    assert!(matches!(
+        store.update_park(&authority(&p), None, &ctx(), &moved).await,
+        Err(StoreError::Conflict("township_code"))
+    ));
+    assert_eq!(store.get_park(p.id).await.unwrap().township_code, "330326103", "nothing written");
+    let after = store.update_park(&authority(&p), Some(&registry()), &ctx(), &moved).await.unwrap();
+    assert_eq!(after.township_code, "330326100");
+}
+
 both!(scopes_select_parks);
 async fn scopes_select_parks(db: &TestDb) {
     let store = db.store().await;
-    let a = store.create_park(&ctx(), Some("A"), &draft("A 园", "330326103")).await.unwrap();
-    let b = store.create_park(&ctx(), Some("B"), &draft("B 园", "330326103")).await.unwrap();
-    let c = store.create_park(&ctx(), Some("C"), &draft("C 园", "330326100")).await.unwrap();
+    let a = store.create_park(&registry(), &ctx(), Some("A"), &draft("A 园", "330326103")).await.unwrap();
+    let b = store.create_park(&registry(), &ctx(), Some("B"), &draft("B 园", "330326103")).await.unwrap();
+    let c = store.create_park(&registry(), &ctx(), Some("C"), &draft("C 园", "330326100")).await.unwrap();
     let ids = |v: Vec<weiyuan_domain::parks::Park>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
     assert_eq!(ids(store.list_parks(&ParkScope::All).await.unwrap()), vec![a.id, b.id, c.id]);
     assert_eq!(ids(store.list_parks(&ParkScope::Township("330326103".into())).await.unwrap()), vec![a.id, b.id]);
@@ -128,14 +172,23 @@ async fn scopes_select_parks(db: &TestDb) {
 both!(buildings_and_units_keep_their_relations);
 async fn buildings_and_units_keep_their_relations(db: &TestDb) {
     let store = db.store().await;
-    let p = store.create_park(&ctx(), None, &draft("P", "330326103")).await.unwrap();
-    let q = store.create_park(&ctx(), None, &draft("Q", "330326103")).await.unwrap();
-    let b =
-        store.create_building(&ctx(), p.id, &BuildingDraft { name: "1号厂房".into(), floors: 5 }, true).await.unwrap();
-    let qb =
-        store.create_building(&ctx(), q.id, &BuildingDraft { name: "1号厂房".into(), floors: 5 }, false).await.unwrap();
+    let p = store.create_park(&registry(), &ctx(), None, &draft("P", "330326103")).await.unwrap();
+    let q = store.create_park(&registry(), &ctx(), None, &draft("Q", "330326103")).await.unwrap();
+    let b = store
+        .create_building(&desk(&p), &ctx(), &BuildingDraft { name: "1号厂房".into(), floors: 5 }, true)
+        .await
+        .unwrap();
+    let qb = store
+        .create_building(&desk(&q), &ctx(), &BuildingDraft { name: "1号厂房".into(), floors: 5 }, false)
+        .await
+        .unwrap();
     assert!(b.generated && !qb.generated);
-    let dup = store.create_building(&ctx(), p.id, &BuildingDraft { name: "1号厂房".into(), floors: 3 }, false).await;
+    // A desk granted for park Q neither sees nor touches park P's building.
+    let renamed = BuildingDraft { name: "改名".into(), floors: 5 };
+    assert!(matches!(store.update_building(&desk(&q), &ctx(), b.id, &renamed).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_building(&desk(&q), &ctx(), b.id).await, Err(StoreError::NotFound)));
+    let dup =
+        store.create_building(&desk(&p), &ctx(), &BuildingDraft { name: "1号厂房".into(), floors: 3 }, false).await;
     assert!(matches!(dup, Err(StoreError::Duplicate("name"))));
 
     let unit = |building_id, floor, number: &str| UnitDraft {
@@ -145,30 +198,36 @@ async fn buildings_and_units_keep_their_relations(db: &TestDb) {
         area_m2: Fixed2::parse("500").unwrap(),
         space_type: SpaceType::Production,
     };
-    let u = store.create_unit(&ctx(), p.id, &unit(b.id, 5, "501"), false).await.unwrap();
+    let u = store.create_unit(&desk(&p), &ctx(), &unit(b.id, 5, "501"), false).await.unwrap();
     assert_eq!(store.get_unit(u.id).await.unwrap(), u);
     // A unit of park P cannot sit in a building of park Q.
     assert!(matches!(
-        store.create_unit(&ctx(), p.id, &unit(qb.id, 1, "101"), false).await,
+        store.create_unit(&desk(&p), &ctx(), &unit(qb.id, 1, "101"), false).await,
         Err(StoreError::Conflict("building_id"))
     ));
     assert!(matches!(
-        store.create_unit(&ctx(), p.id, &unit(b.id, 2, "501"), false).await,
+        store.create_unit(&desk(&p), &ctx(), &unit(b.id, 2, "501"), false).await,
         Err(StoreError::Duplicate("number"))
     ));
     // Floors cannot drop below an existing unit, a building with units cannot be deleted.
-    let lower = store.update_building(&ctx(), b.id, &BuildingDraft { name: "1号厂房".into(), floors: 4 }).await;
+    let lower =
+        store.update_building(&desk(&p), &ctx(), b.id, &BuildingDraft { name: "1号厂房".into(), floors: 4 }).await;
     assert!(matches!(lower, Err(StoreError::Conflict("floors"))));
-    assert!(matches!(store.delete_building(&ctx(), b.id).await, Err(StoreError::Conflict("units"))));
+    assert!(matches!(store.delete_building(&desk(&p), &ctx(), b.id).await, Err(StoreError::Conflict("units"))));
 
     let moved = store
-        .update_unit(&ctx(), u.id, &UnitDraft { area_m2: Fixed2::parse("499.99").unwrap(), ..unit(b.id, 4, "401") })
+        .update_unit(
+            &desk(&p),
+            &ctx(),
+            u.id,
+            &UnitDraft { area_m2: Fixed2::parse("499.99").unwrap(), ..unit(b.id, 4, "401") },
+        )
         .await
         .unwrap();
     assert_eq!((moved.floor, moved.number.as_str(), moved.area_m2.plain()), (4, "401", "499.99".to_string()));
     assert_eq!(store.list_units(p.id).await.unwrap(), vec![moved.clone()]);
-    store.delete_unit(&ctx(), u.id).await.unwrap();
-    store.delete_building(&ctx(), b.id).await.unwrap();
+    store.delete_unit(&desk(&p), &ctx(), u.id).await.unwrap();
+    store.delete_building(&desk(&p), &ctx(), b.id).await.unwrap();
     assert!(store.list_buildings(p.id).await.unwrap().is_empty());
     let (entries, _) = store
         .list_audit(&AuditQuery { entity: Some("unit".into()), park_id: Some(p.id), limit: 10, ..Default::default() })
@@ -181,7 +240,7 @@ async fn buildings_and_units_keep_their_relations(db: &TestDb) {
 both!(sessions_and_login_failures);
 async fn sessions_and_login_failures(db: &TestDb) {
     let store = db.store().await;
-    let p = store.create_park(&ctx(), None, &draft("P", "330326103")).await.unwrap();
+    let p = store.create_park(&registry(), &ctx(), None, &draft("P", "330326103")).await.unwrap();
     let d = weiyuan_domain::enterprises::EnterpriseDraft {
         name: "某某有限公司".into(),
         credit_code: "91310110666007217T".into(),
@@ -193,12 +252,12 @@ async fn sessions_and_login_failures(db: &TestDb) {
         tags: Vec::new(),
         entry_date: None,
     };
-    let e = store.create_enterprise(&ctx(), p.id, &d, true).await.unwrap();
+    let e = store.create_enterprise(&desk(&p), &ctx(), &d, true).await.unwrap();
     // One enterprise per credit code.
     let again = store
         .create_enterprise(
+            &desk(&p),
             &ctx(),
-            p.id,
             &weiyuan_domain::enterprises::EnterpriseDraft { name: "另一家".into(), ..d.clone() },
             true,
         )
@@ -215,11 +274,14 @@ async fn sessions_and_login_failures(db: &TestDb) {
         agency_id: None,
         lang: Lang::En,
     };
-    let u = store.create_user(&ctx(), &new("ent", Role::Enterprise, Some(e.id))).await.unwrap();
+    let u = store
+        .create_user(&county().user_admin().unwrap(), &ctx(), &new("ent", Role::Enterprise, Some(e.id)))
+        .await
+        .unwrap();
     // An enterprise user's park is its enterprise's park.
     assert_eq!((u.park_id, u.enterprise_id, u.lang), (Some(p.id), Some(e.id), Lang::En));
     assert!(matches!(
-        store.create_user(&ctx(), &new("ent", Role::County, None)).await,
+        store.create_user(&county().user_admin().unwrap(), &ctx(), &new("ent", Role::County, None)).await,
         Err(StoreError::Duplicate("username"))
     ));
 
@@ -229,7 +291,7 @@ async fn sessions_and_login_failures(db: &TestDb) {
     assert_eq!((found.id, csrf.as_str()), (u.id, "csrf1"));
     assert!(store.session_user("old").await.unwrap().is_none(), "expired");
     assert!(store.session_user("nope").await.unwrap().is_none());
-    store.set_password(&ctx(), u.id, "h2").await.unwrap();
+    store.set_password(&county().user_admin().unwrap(), &ctx(), u.id, "h2").await.unwrap();
     assert!(store.session_user("live").await.unwrap().is_none(), "a password reset ends sessions");
     assert_eq!(store.user_credentials("ent").await.unwrap().unwrap().1, "h2");
 
@@ -253,9 +315,9 @@ async fn audit_filters_and_pages(db: &TestDb) {
     let store = db.store().await;
     let alice = AuditCtx { user_id: None, username: "alice".into() };
     for i in 0..7 {
-        store.create_park(&alice, None, &draft(&format!("园{i}"), "330326103")).await.unwrap();
+        store.create_park(&registry(), &alice, None, &draft(&format!("园{i}"), "330326103")).await.unwrap();
     }
-    store.create_park(&ctx(), None, &draft("别的", "330326100")).await.unwrap();
+    store.create_park(&registry(), &ctx(), None, &draft("别的", "330326100")).await.unwrap();
     let q = |offset| AuditQuery { username: Some("alice".into()), limit: 5, offset, ..Default::default() };
     let (page1, total) = store.list_audit(&q(0)).await.unwrap();
     let (page2, _) = store.list_audit(&q(5)).await.unwrap();
@@ -275,7 +337,9 @@ async fn concurrent_creates_of_one_name_leave_exactly_one(db: &TestDb) {
     let mut tasks = Vec::new();
     for i in 0..8 {
         let s = if i % 2 == 0 { a.clone() } else { b.clone() };
-        tasks.push(tokio::spawn(async move { s.create_park(&ctx(), None, &draft("同名园区", "330326103")).await }));
+        tasks.push(tokio::spawn(async move {
+            s.create_park(&registry(), &ctx(), None, &draft("同名园区", "330326103")).await
+        }));
     }
     let mut ok = 0;
     for t in tasks {
@@ -317,8 +381,8 @@ mod progress_store {
     both!(plans_reports_and_milestones_round_trip);
     async fn plans_reports_and_milestones_round_trip(db: &TestDb) {
         let store = db.store().await;
-        let p = store.create_park(&ctx(), Some("A"), &draft("A 园", "330326103")).await.unwrap();
-        let q = store.create_park(&ctx(), Some("B"), &draft("B 园", "330326100")).await.unwrap();
+        let p = store.create_park(&registry(), &ctx(), Some("A"), &draft("A 园", "330326103")).await.unwrap();
+        let q = store.create_park(&registry(), &ctx(), Some("B"), &draft("B 园", "330326100")).await.unwrap();
         let y2019 = PlanYear {
             year: 2019,
             figures: YearFigures {
@@ -328,8 +392,8 @@ mod progress_store {
                 output: Some(Money::from_yi(Fixed2::parse("10").unwrap())),
             },
         };
-        store.set_plan_year(&ctx(), p.id, &y2019).await.unwrap();
-        store.set_plan_year(&ctx(), q.id, &PlanYear { year: 2020, ..y2019 }).await.unwrap();
+        store.set_plan_year(&registry(), &ctx(), p.id, &y2019).await.unwrap();
+        store.set_plan_year(&registry(), &ctx(), q.id, &PlanYear { year: 2020, ..y2019 }).await.unwrap();
         assert_eq!(store.plans_of(p.id).await.unwrap(), vec![y2019]);
         assert_eq!(
             store.list_plans(&ParkScope::Township("330326100".into())).await.unwrap(),
@@ -337,9 +401,12 @@ mod progress_store {
         );
         // Setting the same year again changes nothing and writes no audit entry; an empty year removes it.
         let before = audit_count(&store).await;
-        store.set_plan_year(&ctx(), p.id, &y2019).await.unwrap();
+        store.set_plan_year(&registry(), &ctx(), p.id, &y2019).await.unwrap();
         assert_eq!(audit_count(&store).await, before);
-        store.set_plan_year(&ctx(), p.id, &PlanYear { year: 2019, figures: YearFigures::default() }).await.unwrap();
+        store
+            .set_plan_year(&registry(), &ctx(), p.id, &PlanYear { year: 2019, figures: YearFigures::default() })
+            .await
+            .unwrap();
         assert!(store.plans_of(p.id).await.unwrap().is_empty());
 
         let b = PlanBaseline {
@@ -347,19 +414,21 @@ mod progress_store {
             started_land_mu: None,
             responsible: "滨海新区".into(),
         };
-        store.set_baseline(&ctx(), p.id, &b).await.unwrap();
+        store.set_baseline(&registry(), &ctx(), p.id, &b).await.unwrap();
         assert_eq!(store.baseline(p.id).await.unwrap(), b);
         assert_eq!(store.baseline(q.id).await.unwrap(), PlanBaseline::default());
 
         // A correction keeps the first filing time and is audited with before and after.
-        let first = store.file_report(&ctx(), p.id, &report("2019-03", 10), 1_000, false).await.unwrap();
-        let fixed =
-            store.file_report(&AuditCtx::system("editor"), p.id, &report("2019-03", 12), 9_000, false).await.unwrap();
+        let first = store.file_report(&authority(&p), &ctx(), &report("2019-03", 10), 1_000, false).await.unwrap();
+        let fixed = store
+            .file_report(&authority(&p), &AuditCtx::system("editor"), &report("2019-03", 12), 9_000, false)
+            .await
+            .unwrap();
         assert_eq!(
             (first.submitted_at, fixed.submitted_at, fixed.land_supplied_mu.plain()),
             (1_000, 1_000, "12".into())
         );
-        store.file_report(&ctx(), q.id, &report("2019-04", 1), 2_000, true).await.unwrap();
+        store.file_report(&authority(&q), &ctx(), &report("2019-04", 1), 2_000, true).await.unwrap();
         let mine = store.list_reports(&ParkScope::Park(p.id)).await.unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(
@@ -379,7 +448,10 @@ mod progress_store {
         assert_eq!(entries[0].action, "update");
         assert_eq!(entries[0].before.as_ref().unwrap()["land_supplied_mu"], 10.0);
 
-        store.set_year_output(&ctx(), p.id, 2019, Money::from_yi(Fixed2::parse("9.5").unwrap()), true).await.unwrap();
+        store
+            .set_year_output(&registry(), &ctx(), p.id, 2019, Money::from_yi(Fixed2::parse("9.5").unwrap()), true)
+            .await
+            .unwrap();
         let out = store.list_year_output(&ParkScope::All).await.unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].1, out[0].2.yi().plain(), out[0].3), (2019, "9.5".into(), true));
@@ -390,14 +462,19 @@ mod progress_store {
             planned_date: Some("2019-06-30".into()),
             actual_date: None,
         };
-        let m = store.set_milestone(&ctx(), p.id, &d, false).await.unwrap();
+        let m = store.set_milestone(&authority(&p), &ctx(), &d, false).await.unwrap();
         let m2 = store
-            .set_milestone(&ctx(), p.id, &MilestoneDraft { actual_date: Some("2019-08-01".into()), ..d }, false)
+            .set_milestone(
+                &authority(&p),
+                &ctx(),
+                &MilestoneDraft { actual_date: Some("2019-08-01".into()), ..d },
+                false,
+            )
             .await
             .unwrap();
         assert_eq!(m.id, m2.id, "one milestone per phase and kind");
         assert_eq!(store.list_milestones(p.id).await.unwrap(), vec![m2.clone()]);
-        store.delete_milestone(&ctx(), m2.id).await.unwrap();
+        store.delete_milestone(&authority(&p), &ctx(), m2.id).await.unwrap();
         assert!(store.list_milestones(p.id).await.unwrap().is_empty());
     }
 }

@@ -400,6 +400,12 @@ impl std::fmt::Display for DemoError {
     }
 }
 
+impl From<weiyuan_domain::access::Denied> for DemoError {
+    fn from(d: weiyuan_domain::access::Denied) -> Self {
+        DemoError::App(format!("the demo's county user was refused a capability: {d:?}"))
+    }
+}
+
 impl From<weiyuan_store::StoreError> for DemoError {
     fn from(e: weiyuan_store::StoreError) -> Self {
         DemoError::Store(e)
@@ -422,6 +428,8 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
 /// The demo without the enterprise reports (25,920 rows): what most tests start from.
 pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
     let ctx = AuditCtx::system("demo");
+    let county = demo_county();
+    let registry = county.registry()?;
     let mut loaded = Loaded::default();
     for (code, form) in seed_parks() {
         let draft = form.validate().map_err(|e| DemoError::Invalid(code.clone(), e))?;
@@ -429,15 +437,16 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
             Some(p) => p,
             None => {
                 loaded.parks_created += 1;
-                store.create_park(&ctx, Some(&code), &draft).await?
+                store.create_park(&registry, &ctx, Some(&code), &draft).await?
             }
         };
         if store.list_buildings(park.id).await?.is_empty() {
+            let desk = county.unit_desk(&park.as_ref())?;
             for (b, units) in generated_layout(&code, park.status, park.building_area_m2) {
-                let building = store.create_building(&ctx, park.id, &b, true).await?;
+                let building = store.create_building(&desk, &ctx, &b, true).await?;
                 loaded.buildings_created += 1;
                 for u in units {
-                    store.create_unit(&ctx, park.id, &UnitDraft { building_id: building.id, ..u }, true).await?;
+                    store.create_unit(&desk, &ctx, &UnitDraft { building_id: building.id, ..u }, true).await?;
                     loaded.units_created += 1;
                 }
             }
@@ -449,7 +458,7 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
         let mut taken = std::collections::HashSet::new();
         let mut d = generated_enterprises(DEMO_PARK_CODE, 1, 1, &mut taken).remove(0);
         d.name = DEMO_ENTERPRISE.into();
-        store.create_enterprise(&ctx, demo_park.id, &d, true).await?;
+        store.create_enterprise(&county.unit_desk(&demo_park.as_ref())?, &ctx, &d, true).await?;
         // Counted with the rest: 720 in all, the seed's 59 + 661.
         loaded.enterprises_created += 1;
     }
@@ -468,7 +477,8 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
         }
         let drafts: Vec<_> =
             drafts.into_iter().filter(|d| !have.iter().any(|e| e.credit_code == d.credit_code)).take(want).collect();
-        loaded.enterprises_created += store.create_enterprises(&ctx, park.id, &drafts, true).await?;
+        loaded.enterprises_created +=
+            store.create_enterprises(&county.unit_desk(&park.as_ref())?, &ctx, &drafts, true).await?;
     }
     load_rules_demo(store).await?;
     demo_agency(store).await?;
@@ -485,7 +495,7 @@ pub async fn load_base(store: &Store) -> Result<Loaded, DemoError> {
             lang: "zh-CN".into(),
         };
         let new = prepare_demo(store, &form).await.map_err(|e| DemoError::App(format!("{username}: {e:?}")))?;
-        store.create_user(&ctx, &new).await?;
+        store.create_user(&demo_county().user_admin()?, &ctx, &new).await?;
         loaded.users_created += 1;
     }
     Ok(loaded)
@@ -511,26 +521,29 @@ async fn load_progress(store: &Store, ctx: &AuditCtx, loaded: &mut Loaded) -> Re
     let now = weiyuan_store::now_ms();
     let last = Month::of_ms(now).prev();
     let today = weiyuan_domain::time::date_shanghai(now);
+    let county = demo_county();
+    let registry = county.registry()?;
     let plans = seed_plans();
     for (code, plan) in &plans {
         let park = store.find_park_by_code(code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
-        store.set_plan_year(ctx, park.id, plan).await?;
+        store.set_plan_year(&registry, ctx, park.id, plan).await?;
     }
     for (code, b) in seed_baselines() {
         let park = store.find_park_by_code(&code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
-        store.set_baseline(ctx, park.id, &b).await?;
+        store.set_baseline(&registry, ctx, park.id, &b).await?;
     }
-    store.set_targets(ctx, &seed_targets()).await?;
+    store.set_targets(&registry, ctx, &seed_targets()).await?;
     let scope = weiyuan_domain::access::ParkScope::All;
     let with_reports: Vec<i64> = store.list_reports(&scope).await?.iter().map(|r| r.park_id).collect();
     let with_output: Vec<i64> = store.list_year_output(&scope).await?.iter().map(|o| o.0).collect();
     for park in store.list_parks(&scope).await? {
         let mine: Vec<PlanYear> = plans.iter().filter(|(c, _)| *c == park.code).map(|(_, p)| *p).collect();
         let lagging = LAGGING_PARKS.iter().any(|(c, _)| *c == park.code);
+        let authority = county.park_authority(&park.as_ref())?;
         if park.status != ParkStatus::Completed && !with_reports.contains(&park.id) {
             for (d, submitted) in generated_reports(&park.code, &mine, park.enterprise_count, last) {
                 let by = AuditCtx::system(&format!("demo:{}", park.township_name()));
-                store.file_report(&by, park.id, &d, submitted, true).await?;
+                store.file_report(&authority, &by, &d, submitted, true).await?;
                 loaded.reports_created += 1;
             }
         }
@@ -539,12 +552,12 @@ async fn load_progress(store: &Store, ctx: &AuditCtx, loaded: &mut Loaded) -> Re
             for p in mine.iter().filter(|p| p.figures.output.is_some() && p.year <= 2022) {
                 let pct = if lagging { 70 } else { rng.range(90, 110) };
                 let plan = p.figures.output.unwrap_or_default();
-                store.set_year_output(ctx, park.id, p.year, Money(plan.0 / 100 * pct), true).await?;
+                store.set_year_output(&registry, ctx, park.id, p.year, Money(plan.0 / 100 * pct), true).await?;
             }
         }
         if store.list_milestones(park.id).await?.is_empty() {
             for d in generated_milestones(park.status, &mine, lagging, &today) {
-                store.set_milestone(ctx, park.id, &d, true).await?;
+                store.set_milestone(&authority, ctx, &d, true).await?;
             }
         }
     }
@@ -574,7 +587,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
     let actor = demo_county();
     let deal_failed = |e: weiyuan_server::error::AppError| DemoError::App(format!("demo deal refused: {e:?}"));
     for (kind, value, note) in DEMO_NEGATIVE {
-        store.add_negative(&ctx, kind, value, note).await?;
+        store.add_negative(&demo_county().rule_maker()?, &ctx, kind, value, note).await?;
     }
     for (code, industries) in PARK_INDUSTRIES {
         let park = store.find_park_by_code(code).await?.ok_or(weiyuan_store::StoreError::NotFound)?;
@@ -585,7 +598,7 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
                 divisions.push(d);
             }
         }
-        store.set_orientation(&ctx, park.id, &divisions).await?;
+        store.set_orientation(&demo_county().park_authority(&park.as_ref())?, &ctx, &divisions).await?;
         // Sales: the first enterprises each bought one production unit on their entry date,
         // at 2,200–2,500 元/m² (the average stays under the 2,600 cap).
         let enterprises = store.list_enterprises(park.id).await?;
@@ -648,7 +661,9 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
                 revenue: Fixed2::from_units(area * r),
                 investment: Fixed2::from_units(area * 1000),
             };
-            store.set_exit_figures(&ctx, e.id, &y).await?;
+            let authority = demo_county()
+                .exit_authority(&weiyuan_domain::access::ParkRef { id: e.park_id, township_code: "" }, e.id)?;
+            store.set_exit_figures(&authority, &ctx, &y).await?;
         }
         if i == 1 {
             store
@@ -685,10 +700,16 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
         entry_date: None,
     };
     let area = Fixed2::from_units(1200);
-    store.apply_admission(&ctx, park.id, None, &applicant(1, "平阳县演示精工汽配有限公司", "C3670"), area).await?;
-    store.apply_admission(&ctx, park.id, None, &applicant(2, "平阳县演示五金电镀有限公司", "C3484"), area).await?;
-    let outside =
-        store.apply_admission(&ctx, park.id, None, &applicant(3, "平阳县演示食品有限公司", "C1431"), area).await?;
+    let filer = demo_county().filer(&park.as_ref())?;
+    store
+        .apply_admission(&filer, &ctx, park.id, None, &applicant(1, "平阳县演示精工汽配有限公司", "C3670"), area)
+        .await?;
+    store
+        .apply_admission(&filer, &ctx, park.id, None, &applicant(2, "平阳县演示五金电镀有限公司", "C3484"), area)
+        .await?;
+    let outside = store
+        .apply_admission(&filer, &ctx, park.id, None, &applicant(3, "平阳县演示食品有限公司", "C1431"), area)
+        .await?;
     let decision = weiyuan_domain::admission::DecisionForm {
         decision: "send_back".into(),
         reason: "演示：食品制造不符合本园产业定位，请核实主营业务".into(),
@@ -700,15 +721,23 @@ pub async fn load_rules_demo(store: &Store) -> Result<(), DemoError> {
     let free: Vec<i64> =
         store.holdings(park.id).await?.iter().filter(|h| h.owner_id.is_none()).map(|h| h.unit_id).take(4).collect();
     if free.len() == 4 {
+        let desk = county_desk(park.id)?;
         let applicants: Vec<String> = (0..5).map(|i| demo_credit_code(81_000 + i)).collect();
         let drawn = store
-            .create_lottery(&ctx, park.id, "演示：2号厂房 1–2 层", &free[..2], &applicants, "demo-seed-2026-06")
+            .create_lottery(&desk, &ctx, "演示：2号厂房 1–2 层", &free[..2], &applicants, "demo-seed-2026-06")
             .await?;
-        store.draw_lottery(&ctx, drawn.id).await?;
+        store.draw_lottery(&desk, &ctx, drawn.id).await?;
         let seed: String = format!("{:064x}", Lcg::new("demo-lottery").range(1, i64::MAX - 1));
-        store.create_lottery(&ctx, park.id, "演示：2号厂房 3–4 层", &free[2..], &applicants, &seed).await?;
+        store.create_lottery(&desk, &ctx, "演示：2号厂房 3–4 层", &free[2..], &applicants, &seed).await?;
     }
     Ok(())
+}
+
+/// The county's unit desk for a park, for the demo's and the CLI's own writes (the county may
+/// act in every park, so only the park's id matters).
+pub fn county_desk(park_id: i64) -> Result<weiyuan_domain::access::UnitDesk, DemoError> {
+    let park = weiyuan_domain::access::ParkRef { id: park_id, township_code: "" };
+    Ok(demo_county().unit_desk(&park)?)
 }
 
 /// The county's system user, through whose use cases the demo writes its decisions.

@@ -385,6 +385,11 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The county's user administration, as the CLI holds it.
+fn cli_admin() -> Result<weiyuan_domain::access::UserAdmin, String> {
+    cli_actor().user_admin().map_err(|d| format!("the CLI's county user was refused: {d:?}"))
+}
+
 /// The CLI acts with the county's rights (it runs on the server, as its operator).
 fn cli_actor() -> weiyuan_domain::Actor {
     weiyuan_domain::Actor {
@@ -725,7 +730,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 };
                 let new = weiyuan_server::users::prepare(&store, &form).await.map_err(|e| describe(&e))?;
                 let user = store
-                    .create_user(&AuditCtx::system("cli"), &new)
+                    .create_user(&cli_admin()?, &AuditCtx::system("cli"), &new)
                     .await
                     .map_err(|e| describe(&AppError::from(e)))?;
                 println!("created user {} (id {}, role {})", user.username, user.id, user.role.code());
@@ -743,7 +748,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 weiyuan_server::users::check_password("password", &password, &[&user.username, &user.display_name])
                     .map_err(|e| describe(&AppError::Invalid(e)))?;
                 let hash = weiyuan_server::auth::hash_password(&password);
-                store.set_password(&AuditCtx::system("cli"), user.id, &hash).await.map_err(|e| e.to_string())?;
+                store
+                    .set_password(&cli_admin()?, &AuditCtx::system("cli"), user.id, &hash)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("password of {username} changed; its sessions were ended");
                 Ok(())
             }

@@ -102,7 +102,8 @@ pub async fn load(store: &Store) -> Result<usize, String> {
             ..Default::default()
         };
         let hash = weiyuan_server::auth::token_hash(&weiyuan_server::telemetry::new_token());
-        let d = store.create_device(&ctx, e.park_id, &draft, &hash).await.map_err(err)?;
+        let desk = crate::demo::county_desk(e.park_id).map_err(|e| e.to_string())?;
+        let d = store.create_device(&desk, &ctx, &draft, &hash).await.map_err(err)?;
         // One reading a day (at 23:00) and, for the last three days, one an hour: the register
         // is summed once per enterprise as the days go by.
         let mut register = 10_000.0 + 50_000.0 * noise(e.id, 3);

@@ -37,6 +37,7 @@ pub fn report_months(months: usize) -> Vec<Month> {
 /// Load the data set; `progress` hears a line now and then. Returns (parks, enterprises, reports).
 pub async fn load(store: &Store, scale: Scale, progress: &dyn Fn(&str)) -> Result<(usize, usize, usize), DemoError> {
     let ctx = AuditCtx::system("scale");
+    let registry = crate::demo::demo_county().registry()?;
     if store.find_park_by_code("PS0001").await?.is_some() {
         progress("the province-scale data set is there already");
         return Ok((0, 0, 0));
@@ -60,7 +61,7 @@ pub async fn load(store: &Store, scale: Scale, progress: &dyn Fn(&str)) -> Resul
             ..Default::default()
         };
         let draft = form.validate().map_err(|e| DemoError::Invalid(format!("PS{:04}", p + 1), e))?;
-        let park = store.create_park(&ctx, Some(&format!("PS{:04}", p + 1)), &draft).await?;
+        let park = store.create_park(&registry, &ctx, Some(&format!("PS{:04}", p + 1)), &draft).await?;
         parks += 1;
         let drafts: Vec<EnterpriseDraft> = (0..scale.enterprises_per_park)
             .map(|j| {
@@ -78,7 +79,7 @@ pub async fn load(store: &Store, scale: Scale, progress: &dyn Fn(&str)) -> Resul
                 }
             })
             .collect();
-        enterprises += store.create_enterprises(&ctx, park.id, &drafts, true).await?;
+        enterprises += store.create_enterprises(&crate::demo::county_desk(park.id)?, &ctx, &drafts, true).await?;
         for e in store.list_enterprises(park.id).await? {
             for (m, f, submitted_at, late) in generated_enterprise_reports(&e.credit_code, false, &months, None) {
                 rows.push(NewReport {

@@ -65,8 +65,9 @@ pub async fn ensure_devices(store: &Store, parks: usize) -> Result<Vec<SimDevice
             .filter(|d| d.park_id == park.id && d.serial.starts_with(crate::operation_demo::SERIAL_PREFIX))
         {
             let token = weiyuan_server::telemetry::new_token();
+            let desk = crate::demo::county_desk(d.park_id).map_err(|e| e.to_string())?;
             store
-                .set_device_token(&ctx, d.id, &weiyuan_server::auth::token_hash(&token))
+                .set_device_token(&desk, &ctx, d.id, &weiyuan_server::auth::token_hash(&token))
                 .await
                 .map_err(|e| e.to_string())?;
             out.push(SimDevice {
@@ -97,11 +98,13 @@ pub async fn ensure_device(
     let hash = weiyuan_server::auth::token_hash(&token);
     match existing.iter().find(|d| d.serial == draft.serial) {
         Some(d) => {
-            store.set_device_token(ctx, d.id, &hash).await.map_err(|e| e.to_string())?;
+            let desk = crate::demo::county_desk(d.park_id).map_err(|e| e.to_string())?;
+            store.set_device_token(&desk, ctx, d.id, &hash).await.map_err(|e| e.to_string())?;
             Ok((d.id, d.park_id, token))
         }
         None => {
-            let d = store.create_device(ctx, park_id, draft, &hash).await.map_err(|e| e.to_string())?;
+            let desk = crate::demo::county_desk(park_id).map_err(|e| e.to_string())?;
+            let d = store.create_device(&desk, ctx, draft, &hash).await.map_err(|e| e.to_string())?;
             Ok((d.id, d.park_id, token))
         }
     }

@@ -442,9 +442,9 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             area_m2: weiyuan_domain::Fixed2::from_units(area),
             space_type: SpaceType::Production,
         };
-        let park_id = park.id;
+        let desk = system_actor().unit_desk(&park.as_ref()).unwrap();
         let sys = sys.clone();
-        async move { store.create_unit(&sys, park_id, &d, false).await.unwrap() }
+        async move { store.create_unit(&desk, &sys, &d, false).await.unwrap() }
     };
     let sell = |unit_id: i64, buyer: i64, on: &str| {
         let d = weiyuan_domain::deals::SaleDraft {
@@ -528,7 +528,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             active: true,
             ..Default::default()
         };
-        let made = store.create_device(&sys, park.id, &d, "x").await.unwrap();
+        let made = store.create_device(&weiyuan::demo::county_desk(park.id).unwrap(), &sys, &d, "x").await.unwrap();
         let rule = store.alarm_rules().await.unwrap()[0].clone();
         let raise = weiyuan_store::alarms::AlarmWrite::Raise {
             rule_id: rule.id,
@@ -561,7 +561,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         }
         .validate(&weiyuan_domain::telemetry::builtin_kinds(), |_| None)
         .unwrap();
-        let made = store.create_alarm_rule(&sys, &draft, Some(park.id)).await.unwrap();
+        let keeper = system_actor().rule_keeper(Some(&park.as_ref())).unwrap();
+        let made = store.create_alarm_rule(&keeper, &sys, &draft).await.unwrap();
         (made.id.to_string(), body, form)
     } else if path == "/api/v1/webhooks" || path == "/alarms/webhooks" {
         let (body, form) = fields_of(&[("name", format!("推送{n}")), ("url", "http://127.0.0.1:9/hook".into())]);
@@ -576,7 +577,9 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             township_code: None,
             min_severity: weiyuan_domain::alarms::Severity::Warning,
         };
-        let id = store.create_webhook(&sys, &d).await.unwrap();
+        let owner =
+            weiyuan_domain::Actor { role: weiyuan_domain::Role::Operator, park_id: Some(park.id), ..system_actor() };
+        let id = store.create_webhook(&owner.hook_owner().unwrap(), &sys, &d).await.unwrap();
         (id.to_string(), json!({}), vec![])
     } else if path.ends_with("/supervision/targets") {
         // A year of its own per request, so a refused one never meets a saved one.
@@ -613,7 +616,7 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             active: true,
             ..Default::default()
         };
-        let made = store.create_device(&sys, park.id, &d, "x").await.unwrap();
+        let made = store.create_device(&weiyuan::demo::county_desk(park.id).unwrap(), &sys, &d, "x").await.unwrap();
         let (body, form) = device("water_meter");
         (made.id.to_string(), body, form)
     } else if path.ends_with("/orientation") {
@@ -629,7 +632,10 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
         let value = format!("测试词{n}");
         (String::new(), json!({"kind": "keyword", "value": value}), vec![("kind", "keyword".into()), ("value", value)])
     } else if path.starts_with("/api/v1/negative-list/") || path.starts_with("/settings/negative/") {
-        let e = store.add_negative(&sys, "keyword", &format!("待删词{n}"), "").await.unwrap();
+        let e = store
+            .add_negative(&system_actor().rule_maker().unwrap(), &sys, "keyword", &format!("待删词{n}"), "")
+            .await
+            .unwrap();
         (e.id.to_string(), json!({}), vec![])
     } else if path.ends_with("/admissions")
         || path.ends_with("/admissions/new")
@@ -655,7 +661,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             .validate("2026-01-01")
             .unwrap();
             let area = weiyuan_domain::Fixed2::from_units(1000);
-            let a = store.apply_admission(&sys, park.id, None, &d, area).await.unwrap();
+            let filer = system_actor().filer(&park.as_ref()).unwrap();
+            let a = store.apply_admission(&filer, &sys, park.id, None, &d, area).await.unwrap();
             let resubmit = (spec.method == "PUT" || spec.method == "POST") && !path.ends_with("/decision");
             if resubmit {
                 let reviewer = system_actor().reviewer(&park.as_ref(), a.id, "township").unwrap();
@@ -706,7 +713,10 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
                 revenue: weiyuan_domain::Fixed2::from_units(area * [1000, 1200, 1440][k]),
                 investment: weiyuan_domain::Fixed2::from_units(area * 5000),
             };
-            store.set_exit_figures(&sys, first.id, &f).await.unwrap();
+            store
+                .set_exit_figures(&system_actor().exit_authority(&park.as_ref(), first.id).unwrap(), &sys, &f)
+                .await
+                .unwrap();
         }
         let tenant_form = weiyuan_domain::enterprises::EnterpriseForm {
             name: format!("承租企业{n}有限公司"),
@@ -715,8 +725,15 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             size: "below".into(),
             ..Default::default()
         };
-        let tenant =
-            store.create_enterprise(&sys, park.id, &tenant_form.validate("2026-01-01").unwrap(), false).await.unwrap();
+        let tenant = store
+            .create_enterprise(
+                &weiyuan::demo::county_desk(park.id).unwrap(),
+                &sys,
+                &tenant_form.validate("2026-01-01").unwrap(),
+                false,
+            )
+            .await
+            .unwrap();
         if path.ends_with("/takebacks") {
             let d = weiyuan_domain::deals::LeaseDraft {
                 tenant_id: tenant.id,
@@ -753,7 +770,17 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     } else if path.contains("/lotteries/{id}") {
         let u = fixture(600).await;
         let applicants = vec![credit('D', n), credit('E', n)];
-        let l = store.create_lottery(&sys, park.id, &format!("摇号{n}"), &[u.id], &applicants, "seed").await.unwrap();
+        let l = store
+            .create_lottery(
+                &weiyuan::demo::county_desk(park.id).unwrap(),
+                &sys,
+                &format!("摇号{n}"),
+                &[u.id],
+                &applicants,
+                "seed",
+            )
+            .await
+            .unwrap();
         (l.id.to_string(), json!({}), vec![])
     } else if path.ends_with("/figures") {
         let fields = [
@@ -790,7 +817,12 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
     } else if path.contains("/buildings/{id}") {
         if path.ends_with("/delete") || spec.method == "DELETE" {
             let fresh = store
-                .create_building(&sys, park.id, &BuildingDraft { name: format!("待删{n}"), floors: 2 }, false)
+                .create_building(
+                    &system_actor().unit_desk(&park.as_ref()).unwrap(),
+                    &sys,
+                    &BuildingDraft { name: format!("待删{n}"), floors: 2 },
+                    false,
+                )
                 .await
                 .unwrap();
             (fresh.id.to_string(), json!({}), vec![])
@@ -811,7 +843,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
                 area_m2: weiyuan_domain::Fixed2::from_units(600),
                 space_type: SpaceType::Production,
             };
-            let fresh = store.create_unit(&sys, park.id, &d, false).await.unwrap();
+            let desk = system_actor().unit_desk(&park.as_ref()).unwrap();
+            let fresh = store.create_unit(&desk, &sys, &d, false).await.unwrap();
             (fresh.id.to_string(), json!({}), vec![])
         } else {
             let f = unit.to_form();
@@ -855,7 +888,8 @@ async fn target(app: &App, victim_user: i64, spec: &RouteSpec, park_code: &str) 
             planned_date: Some("2030-01-01".into()),
             actual_date: None,
         };
-        let fresh = store.set_milestone(&sys, park.id, &d, false).await.unwrap();
+        let authority = system_actor().park_authority(&park.as_ref()).unwrap();
+        let fresh = store.set_milestone(&authority, &sys, &d, false).await.unwrap();
         (fresh.id.to_string(), json!({}), vec![])
     } else if path.ends_with("/milestones") {
         let fields = [("phase", format!("期{n}")), ("kind", "completed".into()), ("planned_date", "2030-06-30".into())];

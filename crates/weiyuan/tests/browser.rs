@@ -1038,7 +1038,7 @@ async fn a_township_reads_a_parks_operating_rate_and_explains_a_stop() {
             active: true,
             ..Default::default()
         };
-        let d = app.store.create_device(&sys, park, &draft, "x").await.unwrap();
+        let d = app.store.create_device(&weiyuan::demo::county_desk(park).unwrap(), &sys, &draft, "x").await.unwrap();
         let mut register = 1000.0;
         for day in from - 1..=to {
             let usual = if weiyuan_domain::operation::weekday(day) < 5 { 800.0 } else { 80.0 };

@@ -164,6 +164,7 @@ async fn serve_listens_where_told_and_stops_on_sigterm() {
     };
     store
         .create_user(
+            &weiyuan::demo::demo_county().user_admin().unwrap(),
             &weiyuan_store::AuditCtx::system("test"),
             &weiyuan_server::users::prepare(&store, &form).await.unwrap(),
         )

@@ -45,7 +45,7 @@ async fn the_library_finds_candidates_and_keeps_the_follow_up_in_scope(app: &App
     let ctx = weiyuan_store::AuditCtx::system("test");
     let mut tagged = app.store.get_enterprise(e[0]).await.unwrap().draft();
     tagged.tags = vec![weiyuan_domain::enterprises::Tag::TechBased];
-    app.store.update_enterprise(&ctx, e[0], &tagged).await.unwrap();
+    app.store.update_enterprise(&weiyuan::demo::county_desk(park).unwrap(), &ctx, e[0], &tagged).await.unwrap();
     // 140 万元 a month: 1,680 of 2,000, a candidate short by 320; 133: 1,596, just under 80 %;
     // trade (F) is judged by another threshold.
     let mut rows = trailing(e[1], park, 140);

@@ -153,7 +153,14 @@ async fn a_run_is_computed_checked_published_and_read_in_scope(app: &App) {
         ..Default::default()
     };
     let new = weiyuan_server::users::prepare_demo(&app.store, &form).await.unwrap();
-    app.store.create_user(&weiyuan_store::AuditCtx::system("test"), &new).await.unwrap();
+    app.store
+        .create_user(
+            &weiyuan::demo::demo_county().user_admin().unwrap(),
+            &weiyuan_store::AuditCtx::system("test"),
+            &new,
+        )
+        .await
+        .unwrap();
     let ent = app.token("zt-jixie").await;
     assert_eq!(app.get(&ent, &format!("/api/v1/evaluation/runs/{id}/results/{}", e[0])).await.status(), 404);
 

@@ -64,7 +64,14 @@ async fn enterprise_user(app: &App, name: &str, enterprise: i64) -> String {
         ..Default::default()
     };
     let new = weiyuan_server::users::prepare_demo(&app.store, &form).await.unwrap();
-    app.store.create_user(&weiyuan_store::AuditCtx::system("test"), &new).await.unwrap();
+    app.store
+        .create_user(
+            &weiyuan::demo::demo_county().user_admin().unwrap(),
+            &weiyuan_store::AuditCtx::system("test"),
+            &new,
+        )
+        .await
+        .unwrap();
     app.token(name).await
 }
 

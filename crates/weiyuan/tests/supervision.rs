@@ -264,7 +264,14 @@ async fn the_countys_targets_are_assessed_beside_the_parks_plans(app: &App) {
         ..Default::default()
     };
     let user = weiyuan_server::users::prepare_demo(&app.store, &form).await.unwrap();
-    app.store.create_user(&weiyuan_store::AuditCtx::system("test"), &user).await.unwrap();
+    app.store
+        .create_user(
+            &weiyuan::demo::demo_county().user_admin().unwrap(),
+            &weiyuan_store::AuditCtx::system("test"),
+            &user,
+        )
+        .await
+        .unwrap();
     let (t, _) = app.browser("xiaojiang").await;
     let page = t.get(app.url("/supervision/targets?year=2025")).send().await.unwrap().text().await.unwrap();
     assert!(

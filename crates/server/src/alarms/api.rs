@@ -48,7 +48,7 @@ pub async fn create_rule(
     w: ApiWriter,
     JsonBody(f): JsonBody<RuleForm>,
 ) -> ApiResult<(StatusCode, Json<Rule>)> {
-    let r = super::create_rule(&s.store, &s.ingestor, &w.actor, &f).await.map_err(w.err())?;
+    let r = super::create_rule(&s.store, &*s.ingestor, &w.actor, &f).await.map_err(w.err())?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -58,7 +58,7 @@ pub async fn update_rule(
     Id(id): Id,
     JsonBody(f): JsonBody<RuleForm>,
 ) -> ApiResult<Json<Rule>> {
-    Ok(Json(super::update_rule(&s.store, &s.ingestor, &w.actor, id, &f).await.map_err(w.err())?))
+    Ok(Json(super::update_rule(&s.store, &*s.ingestor, &w.actor, id, &f).await.map_err(w.err())?))
 }
 
 #[derive(Serialize, schemars::JsonSchema)]

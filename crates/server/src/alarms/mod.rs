@@ -15,7 +15,7 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
-use weiyuan_domain::access::{Actor, ParkScope};
+use weiyuan_domain::access::{Actor, AlarmDesk, HookOwner, ParkScope, RuleKeeper};
 use weiyuan_domain::alarms::{
     Change, Condition, DeviceRef, Level, Rule, RuleDraft, RuleForm, Scope, Severity, run, silent,
 };
@@ -407,23 +407,30 @@ pub struct CommentForm {
     pub comment: String,
 }
 
+/// The alarm desk of an alarm's park; an alarm outside the caller's parks does not exist for it.
+async fn desk(store: &Store, actor: &Actor, id: i64) -> Result<AlarmDesk, AppError> {
+    let alarm = store.alarm(id).await?;
+    let park = store.get_park(alarm.park_id).await?;
+    actor.alarm_desk(&park.as_ref()).map_err(|_| AppError::NotFound)
+}
+
 pub async fn acknowledge(store: &Store, actor: &Actor, id: i64, form: &CommentForm) -> Result<AlarmDetail, AppError> {
-    visible(store, actor, id).await?;
+    let desk = desk(store, actor, id).await?;
     let mut c = weiyuan_domain::validation::Checker::new();
     let comment = c.optional_text("comment", &form.comment, 500);
     c.finish(())?;
-    store.acknowledge_alarm(&AuditCtx::from(actor), id, &comment).await?;
+    store.acknowledge_alarm(&desk, &AuditCtx::from(actor), id, &comment).await?;
     read(store, actor, Some(id)).await?;
     get(store, actor, id).await
 }
 
 /// Close an alarm by hand: the reason is required.
 pub async fn clear(store: &Store, actor: &Actor, id: i64, form: &CommentForm) -> Result<AlarmDetail, AppError> {
-    visible(store, actor, id).await?;
+    let desk = desk(store, actor, id).await?;
     let mut c = weiyuan_domain::validation::Checker::new();
     let comment = c.text("comment", &form.comment, 500);
     c.finish(())?;
-    store.clear_alarm(&AuditCtx::from(actor), id, &comment).await?;
+    store.clear_alarm(&desk, &AuditCtx::from(actor), id, &comment).await?;
     read(store, actor, Some(id)).await?;
     get(store, actor, id).await
 }
@@ -494,20 +501,20 @@ async fn rule_park(store: &Store, scope: &Scope) -> Result<Option<i64>, AppError
     })
 }
 
-/// County: any rule. Township and operator: rules bound to a park of theirs.
-async fn may_manage(store: &Store, actor: &Actor, park: Option<i64>) -> Result<(), AppError> {
-    match (actor.role, park) {
-        (Role::County, _) => Ok(()),
-        (Role::Enterprise, _) | (_, None) => Err(AppError::Forbidden),
-        (_, Some(p)) => {
-            let park = crate::parks::get(store, actor, p).await.map_err(|_| AppError::Forbidden)?;
-            if actor.can_edit_units(&park.as_ref()) || actor.role == Role::Township {
-                Ok(())
-            } else {
-                Err(AppError::Forbidden)
-            }
-        }
-    }
+/// What keeps the active rules in memory for ingest (telemetry's `Ingestor`): told to read
+/// them again after a rule changes. Alarms name no telemetry type: the dependency runs one way.
+pub trait RuleCache {
+    fn reload(&self) -> impl std::future::Future<Output = Result<(), AppError>> + Send;
+}
+
+/// Who keeps a rule of `park`: the county any rule; a township or operator the rules bound to a
+/// park of theirs. Anything else is forbidden (a rule of a park the caller cannot see included).
+async fn keeper(store: &Store, actor: &Actor, park: Option<i64>) -> Result<RuleKeeper, AppError> {
+    let park = match park {
+        Some(p) => Some(store.get_park(p).await.map_err(|_| AppError::Forbidden)?),
+        None => None,
+    };
+    actor.rule_keeper(park.as_ref().map(|p| p.as_ref()).as_ref()).map_err(|_| AppError::Forbidden)
 }
 
 /// Rules that reach the actor's parks: every-park rules and those bound to a park of theirs.
@@ -544,7 +551,7 @@ async fn draft(store: &Store, actor: &Actor, form: &RuleForm) -> Result<RuleDraf
 
 pub async fn create_rule(
     store: &Store,
-    ingestor: &crate::telemetry::Ingestor,
+    ingestor: &impl RuleCache,
     actor: &Actor,
     form: &RuleForm,
 ) -> Result<Rule, AppError> {
@@ -556,25 +563,24 @@ pub async fn create_rule(
     if park.is_none() && actor.role != Role::County {
         return Err(AppError::Invalid(Invalid::one(weiyuan_domain::FieldError::new("park_id", "error.required"))));
     }
-    may_manage(store, actor, park).await?;
-    let rule = store.create_alarm_rule(&AuditCtx::from(actor), &d, park).await?;
+    let keeper = keeper(store, actor, park).await?;
+    let rule = store.create_alarm_rule(&keeper, &AuditCtx::from(actor), &d).await?;
     ingestor.reload().await?;
     Ok(rule)
 }
 
 pub async fn update_rule(
     store: &Store,
-    ingestor: &crate::telemetry::Ingestor,
+    ingestor: &impl RuleCache,
     actor: &Actor,
     id: i64,
     form: &RuleForm,
 ) -> Result<Rule, AppError> {
     let before = store.alarm_rule(id).await?;
-    may_manage(store, actor, rule_park(store, &before.scope).await?).await?;
+    let from = keeper(store, actor, rule_park(store, &before.scope).await?).await?;
     let d = draft(store, actor, form).await?;
-    let park = rule_park(store, &d.scope).await?;
-    may_manage(store, actor, park).await?;
-    let rule = store.update_alarm_rule(&AuditCtx::from(actor), id, &d, park).await?;
+    let to = keeper(store, actor, rule_park(store, &d.scope).await?).await?;
+    let rule = store.update_alarm_rule((&from, &to), &AuditCtx::from(actor), id, &d).await?;
     ingestor.reload().await?;
     Ok(rule)
 }
@@ -593,7 +599,7 @@ pub struct WebhookForm {
 
 pub const WEBHOOK_FORMATS: [&str; 3] = ["json", "dingtalk", "wecom"];
 
-fn webhook_draft(actor: &Actor, f: &WebhookForm) -> Result<WebhookDraft, AppError> {
+fn webhook_draft(owner: &HookOwner, f: &WebhookForm) -> Result<WebhookDraft, AppError> {
     use weiyuan_domain::FieldError;
     let mut c = weiyuan_domain::validation::Checker::new();
     let name = c.text("name", &f.name, 100);
@@ -610,12 +616,7 @@ fn webhook_draft(actor: &Actor, f: &WebhookForm) -> Result<WebhookDraft, AppErro
     } else {
         c.choice("min_severity", &f.min_severity, Severity::parse)
     };
-    let (level, park_id, township_code) = match actor.role {
-        Role::County => (Level::County, None, None),
-        Role::Township => (Level::Township, None, actor.township_code.clone()),
-        Role::Operator => (Level::Park, actor.park_id, None),
-        Role::Enterprise | Role::Agency => return Err(AppError::Forbidden),
-    };
+    let (level, park_id, township_code) = owner.place();
     c.finish(WebhookDraft {
         name,
         url,
@@ -631,18 +632,12 @@ fn webhook_draft(actor: &Actor, f: &WebhookForm) -> Result<WebhookDraft, AppErro
 /// A webhook is the county's to manage, a township's when it is the township's or one of its
 /// parks', an operator's when it is its park's.
 async fn owns(store: &Store, actor: &Actor, w: &Webhook) -> bool {
-    match (actor.role, w.level) {
-        (Role::County, _) => true,
-        (Role::Township, Level::Township) => w.township_code.is_some() && w.township_code == actor.township_code,
-        (Role::Township | Role::Operator, Level::Park) => match w.park_id {
-            Some(p) => {
-                let park = crate::parks::get(store, actor, p).await;
-                park.is_ok() && (actor.role == Role::Township || actor.park_id == Some(p))
-            }
-            None => false,
-        },
-        _ => false,
-    }
+    let Ok(owner) = actor.hook_owner() else { return false };
+    let park = match w.park_id {
+        Some(p) => store.get_park(p).await.ok(),
+        None => None,
+    };
+    owner.owns(park.as_ref().map(|p| p.as_ref()).as_ref(), w.township_code.as_deref())
 }
 
 pub async fn webhooks(store: &Store, actor: &Actor) -> Result<Vec<Webhook>, AppError> {
@@ -664,20 +659,18 @@ pub async fn create_webhook(
     actor: &Actor,
     f: &WebhookForm,
 ) -> Result<Webhook, AppError> {
-    let d = webhook_draft(actor, f)?;
+    let owner = actor.hook_owner()?;
+    let d = webhook_draft(&owner, f)?;
     if let Err(code) = destinations.check(&d.url).await {
         return Err(Invalid::one(weiyuan_domain::FieldError::new("url", code)).into());
     }
-    let id = store.create_webhook(&AuditCtx::from(actor), &d).await?;
+    let id = store.create_webhook(&owner, &AuditCtx::from(actor), &d).await?;
     Ok(store.webhook(id).await?)
 }
 
 pub async fn disable_webhook(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let w = store.webhook(id).await?;
-    if !owns(store, actor, &w).await {
-        return Err(AppError::NotFound);
-    }
-    Ok(store.disable_webhook(&AuditCtx::from(actor), id).await?)
+    let owner = actor.hook_owner().map_err(|_| AppError::NotFound)?;
+    Ok(store.disable_webhook(&owner, &AuditCtx::from(actor), id).await?)
 }
 
 /// A stored rule as its form (to change one setting and keep the rest).
@@ -703,4 +696,54 @@ pub async fn form_of(store: &Store, r: &Rule, active: bool) -> Result<RuleForm, 
         escalate_minutes: r.escalate_minutes.to_string(),
         inactive: if active { String::new() } else { "on".into() },
     })
+}
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{delete, get, post, put};
+    vec![
+        (
+            api("GET", "/api/v1/alarms", "alarms", "Alarms in the caller's parks (state open|all, park_id, severity)"),
+            get(api::list),
+        ),
+        (api("GET", "/api/v1/alarms/{id}", "alarms", "One alarm with its history"), get(api::get)),
+        (
+            api("POST", "/api/v1/alarms/{id}/acknowledge", "alarms", "Acknowledge a raised alarm (comment)"),
+            post(api::acknowledge),
+        ),
+        (
+            api("POST", "/api/v1/alarms/{id}/clear", "alarms", "Clear an open alarm by hand (comment required)"),
+            post(api::clear),
+        ),
+        (api("GET", "/api/v1/alarm-rules", "alarms", "Alarm rules that reach the caller's parks"), get(api::rules)),
+        (api("POST", "/api/v1/alarm-rules", "alarms", "Create an alarm rule"), post(api::create_rule)),
+        (api("PUT", "/api/v1/alarm-rules/{id}", "alarms", "Change an alarm rule"), put(api::update_rule)),
+        (
+            api("GET", "/api/v1/notifications", "alarms", "The caller's alarm notifications and unread count"),
+            get(api::notifications),
+        ),
+        (
+            api("POST", "/api/v1/notifications/read", "alarms", "Mark all the caller's notifications read"),
+            post(api::read_all),
+        ),
+        (api("GET", "/api/v1/webhooks", "alarms", "Webhooks of the caller's level and place"), get(api::webhooks)),
+        (
+            api("POST", "/api/v1/webhooks", "alarms", "Add a webhook (json, dingtalk or wecom)"),
+            post(api::create_webhook),
+        ),
+        (api("DELETE", "/api/v1/webhooks/{id}", "alarms", "Switch a webhook off"), delete(api::disable_webhook)),
+        (page("GET", "/alarms", "Alarms and notifications"), get(pages::list)),
+        (page("POST", "/alarms/read", "Mark notifications read"), post(pages::read_all)),
+        (page("GET", "/alarms/rules", "Alarm rules"), get(pages::rules)),
+        (page("POST", "/alarms/rules", "Create an alarm rule"), post(pages::create_rule)),
+        (page("POST", "/alarms/rules/{id}", "Change an alarm rule"), post(pages::update_rule)),
+        (page("POST", "/alarms/rules/{id}/toggle", "Switch an alarm rule on or off"), post(pages::toggle_rule)),
+        (page("GET", "/alarms/webhooks", "Webhooks"), get(pages::webhooks)),
+        (page("POST", "/alarms/webhooks", "Add a webhook"), post(pages::create_webhook)),
+        (page("POST", "/alarms/webhooks/{id}/disable", "Switch a webhook off"), post(pages::disable_webhook)),
+        (page("GET", "/alarms/{id}", "An alarm and its history"), get(pages::show)),
+        (page("POST", "/alarms/{id}/acknowledge", "Acknowledge an alarm"), post(pages::acknowledge)),
+        (page("POST", "/alarms/{id}/clear", "Clear an alarm"), post(pages::clear)),
+    ]
 }

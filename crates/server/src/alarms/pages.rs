@@ -78,7 +78,7 @@ pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQu
     let alarms = super::list(&s.store, &u.actor, &q).await.map_err(u.fail())?;
     let (unread, notes) = super::notifications(&s.store, &u.actor).await.map_err(u.fail())?;
     let notes = notes.into_iter().filter(|n| n.n.read_at.is_none()).take(20).collect();
-    let kinds = crate::telemetry::kinds(&s.store).await.map_err(u.fail())?;
+    let kinds = s.store.device_kinds().await.map_err(|e| u.fail()(e.into()))?;
     Ok(render(&ListPage { ctx: u.ctx(), alarms, kinds, query: q, unread, notes }))
 }
 
@@ -125,7 +125,7 @@ impl AlarmPage {
 async fn alarm_page(s: &AppState, u: &PageUser, id: i64, form: CommentForm, errors: Errors) -> PageResult {
     let d = super::get(&s.store, &u.actor, id).await.map_err(u.fail())?;
     s.store.read_notifications(u.actor.user_id, Some(id)).await.map_err(|e| u.fail()(e.into()))?;
-    let kinds = crate::telemetry::kinds(&s.store).await.map_err(u.fail())?;
+    let kinds = s.store.device_kinds().await.map_err(|e| u.fail()(e.into()))?;
     let page = AlarmPage { ctx: u.ctx(), d, kinds, errors, form };
     Ok(render_status(page.errors.status(), &page))
 }
@@ -245,7 +245,7 @@ pub async fn update_rule(
     Id(id): Id,
     CsrfForm(f): CsrfForm<RuleForm>,
 ) -> PageResult {
-    match super::update_rule(&s.store, &s.ingestor, &u.actor, id, &f).await {
+    match super::update_rule(&s.store, &*s.ingestor, &u.actor, id, &f).await {
         Ok(_) => Ok(done("/alarms/rules", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             rules_page(&s, &u.at(&format!("/alarms/rules?edit={id}")), f, Errors::from_app(&e, u.tr()), Some(id)).await
@@ -255,7 +255,7 @@ pub async fn update_rule(
 }
 
 pub async fn create_rule(State(s): State<AppState>, u: PageUser, CsrfForm(f): CsrfForm<RuleForm>) -> PageResult {
-    match super::create_rule(&s.store, &s.ingestor, &u.actor, &f).await {
+    match super::create_rule(&s.store, &*s.ingestor, &u.actor, &f).await {
         Ok(_) => Ok(done("/alarms/rules", "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Stale(_))) => {
             rules_page(&s, &u.at("/alarms/rules"), f, Errors::from_app(&e, u.tr()), None).await
@@ -273,7 +273,7 @@ pub async fn toggle_rule(
 ) -> PageResult {
     let r = s.store.alarm_rule(id).await.map_err(|e| u.fail()(e.into()))?;
     let form = super::form_of(&s.store, &r, !r.active).await.map_err(u.fail())?;
-    super::update_rule(&s.store, &s.ingestor, &u.actor, id, &form).await.map_err(u.fail())?;
+    super::update_rule(&s.store, &*s.ingestor, &u.actor, id, &form).await.map_err(u.fail())?;
     Ok(see_other("/alarms/rules"))
 }
 

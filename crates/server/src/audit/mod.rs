@@ -78,3 +78,13 @@ pub async fn list(store: &Store, actor: &Actor, f: &AuditFilter) -> Result<(Vec<
     f.validate()?;
     Ok(store.list_audit(&f.query()).await?)
 }
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::get;
+    vec![
+        (api("GET", "/api/v1/audit", "audit", "Browse the audit log (county)"), get(api::list)),
+        (page("GET", "/audit", "Audit log (county)"), get(pages::list)),
+    ]
+}

@@ -182,3 +182,32 @@ pub async fn take_back(store: &Store, actor: &Actor, park_id: i64, form: &TakeBa
     let checks = passed(deals::decide_take_back(&d, &units))?;
     Ok(tx.take_back(&desk, &actor.into(), &d, &units, (&checks, rules.version)).await?)
 }
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{get, post};
+    vec![
+        (
+            api("GET", "/api/v1/parks/{id}/holdings", "deals", "A park's units with owner and tenant"),
+            get(api::holdings),
+        ),
+        (api("GET", "/api/v1/units/{id}/history", "deals", "A unit's holder and full history"), get(api::unit)),
+        (
+            api("POST", "/api/v1/parks/{id}/sales", "deals", "Sell developer-held units (rules checked)"),
+            post(api::sell),
+        ),
+        (api("POST", "/api/v1/parks/{id}/leases", "deals", "Register a lease (township approval)"), post(api::lease)),
+        (api("POST", "/api/v1/parks/{id}/transfers", "deals", "Transfer units or buy them back"), post(api::transfer)),
+        (
+            api("POST", "/api/v1/parks/{id}/takebacks", "deals", "End a tenant's leases or take back a sublet"),
+            post(api::take_back),
+        ),
+        (page("GET", "/parks/{id}/deals", "Units, holders and deals"), get(pages::show)),
+        (page("GET", "/units/{id}", "A unit's history"), get(pages::unit)),
+        (page("POST", "/parks/{id}/sales", "Sell units"), post(pages::sell)),
+        (page("POST", "/parks/{id}/leases", "Register a lease"), post(pages::lease)),
+        (page("POST", "/parks/{id}/transfers", "Transfer or buy back units"), post(pages::transfer)),
+        (page("POST", "/parks/{id}/takebacks", "End leases or take back a sublet"), post(pages::take_back)),
+    ]
+}

@@ -7,7 +7,7 @@ pub mod pages;
 
 use crate::error::AppError;
 use serde::Deserialize;
-use weiyuan_domain::access::{Actor, Role};
+use weiyuan_domain::access::{Actor, Role, UnitDesk};
 use weiyuan_domain::enterprises::EnterpriseForm;
 use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::{AuditCtx, Store};
@@ -59,10 +59,9 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Enterprise, Ap
     if actor.can_read_enterprise(e.id, &park.as_ref()) { Ok(e) } else { Err(AppError::NotFound) }
 }
 
-/// Registering and editing: the county, the park's township and its operator.
-async fn editable_park(store: &Store, actor: &Actor, park_id: i64) -> Result<(), AppError> {
-    let park = crate::parks::get(store, actor, park_id).await?;
-    if actor.can_edit_units(&park.as_ref()) { Ok(()) } else { Err(AppError::Forbidden) }
+/// Registering and editing: the park's unit desk (the county, its township, its operator).
+async fn desk(store: &Store, actor: &Actor, park_id: i64) -> Result<UnitDesk, AppError> {
+    Ok(crate::parks::granted(store, actor, park_id, Actor::unit_desk).await?.1)
 }
 
 /// Tags as codes, from codes or their Chinese or English labels (科技型、专精特新), separated by
@@ -73,7 +72,7 @@ pub fn tag_codes(text: &str) -> String {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| {
-            crate::exchange::code_from_label(Tag::ALL, Tag::code, "tag", t, &[])
+            crate::i18n::code_from_label(Tag::ALL, Tag::code, "tag", t, &[])
                 .map(str::to_string)
                 .unwrap_or(t.to_string())
         })
@@ -86,16 +85,16 @@ pub fn with_tag_codes(form: &EnterpriseForm) -> EnterpriseForm {
 }
 
 pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
-    editable_park(store, actor, park_id).await?;
+    let desk = desk(store, actor, park_id).await?;
     let d = with_tag_codes(form).validate(&crate::today())?;
-    Ok(store.create_enterprise(&AuditCtx::from(actor), park_id, &d, false).await?)
+    Ok(store.create_enterprise(&desk, &AuditCtx::from(actor), &d, false).await?)
 }
 
 pub async fn update(store: &Store, actor: &Actor, id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
     let e = get(store, actor, id).await?;
-    editable_park(store, actor, e.park_id).await?;
+    let desk = desk(store, actor, e.park_id).await?;
     let d = with_tag_codes(form).validate(&crate::today())?;
-    Ok(store.update_enterprise(&AuditCtx::from(actor), id, &d).await?)
+    Ok(store.update_enterprise(&desk, &AuditCtx::from(actor), id, &d).await?)
 }
 
 /// The form an edit page starts from.
@@ -121,4 +120,32 @@ pub fn form_of_draft(d: &weiyuan_domain::enterprises::EnterpriseDraft) -> Enterp
             .join("、"),
         entry_date: d.entry_date.clone().unwrap_or_default(),
     }
+}
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{get, post, put};
+    vec![
+        (
+            api("GET", "/api/v1/industries", "enterprises", "Search GB/T 4754-2017 by code or name"),
+            get(api::industries),
+        ),
+        (
+            api("GET", "/api/v1/enterprises", "enterprises", "Enterprises the caller may see (park_id, q)"),
+            get(api::list),
+        ),
+        (api("GET", "/api/v1/enterprises/{id}", "enterprises", "One enterprise"), get(api::get)),
+        (
+            api("POST", "/api/v1/parks/{id}/enterprises", "enterprises", "Register an enterprise in a park"),
+            post(api::create),
+        ),
+        (api("PUT", "/api/v1/enterprises/{id}", "enterprises", "Edit an enterprise"), put(api::update)),
+        (page("GET", "/parks/{id}/enterprises", "A park's enterprises"), get(pages::list)),
+        (page("GET", "/parks/{id}/enterprises/new", "New enterprise form"), get(pages::new_form)),
+        (page("POST", "/parks/{id}/enterprises", "Register an enterprise"), post(pages::create)),
+        (page("GET", "/enterprises/{id}", "Enterprise page"), get(pages::show)),
+        (page("GET", "/enterprises/{id}/edit", "Edit enterprise form"), get(pages::edit_form)),
+        (page("POST", "/enterprises/{id}", "Save an enterprise"), post(pages::update)),
+    ]
 }

@@ -395,3 +395,101 @@ pub async fn migration(
         .collect();
     Ok((Some(from.id), moves))
 }
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{get, post, put};
+    vec![
+        (api("GET", "/api/v1/evaluation/method", "evaluation", "The evaluation method in force"), get(api::method)),
+        (
+            api("PUT", "/api/v1/evaluation/method", "evaluation", "Save a new version of the method (county)"),
+            put(api::set_method),
+        ),
+        (api("GET", "/api/v1/evaluation/methods", "evaluation", "Every saved method version"), get(api::methods)),
+        (
+            api("GET", "/api/v1/enterprises/{id}/land", "evaluation", "An enterprise's own parcel and floor area"),
+            get(api::land),
+        ),
+        (
+            api("PUT", "/api/v1/enterprises/{id}/land", "evaluation", "Set an enterprise's own parcel and floor area"),
+            put(api::set_land),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/runs", "evaluation", "Evaluation runs (drafts for county and townships)"),
+            get(api::runs),
+        ),
+        (
+            api("POST", "/api/v1/evaluation/runs", "evaluation", "Compute a draft run for twelve months (county)"),
+            post(api::compute),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/runs/{id}", "evaluation", "A run with its class counts and objections"),
+            get(api::run),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/runs/{id}/results", "evaluation", "A page of a run's results in scope"),
+            get(api::results),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/evaluation/runs/{id}/results/{enterprise_id}",
+                "evaluation",
+                "One enterprise's result explained",
+            ),
+            get(api::result),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/evaluation/runs/{id}/objections",
+                "evaluation",
+                "Object to an enterprise's draft result (township)",
+            ),
+            post(api::object),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/evaluation/runs/{id}/objections/{objection_id}/answer",
+                "evaluation",
+                "Answer an objection (county)",
+            ),
+            post(api::answer),
+        ),
+        (
+            api("POST", "/api/v1/evaluation/runs/{id}/publish", "evaluation", "Publish a draft run (county)"),
+            post(api::publish),
+        ),
+        (
+            api("GET", "/api/v1/evaluation/runs/{id}/export.xlsx", "evaluation", "The run's list as a workbook"),
+            get(api::export),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/evaluation/runs/{id}/migration",
+                "evaluation",
+                "Class moves since the run a year before",
+            ),
+            get(api::migration),
+        ),
+        (page("GET", "/evaluation", "Evaluation runs"), get(pages::runs)),
+        (page("POST", "/evaluation/runs", "Compute a draft run (county)"), post(pages::compute)),
+        (page("GET", "/evaluation/mine", "The enterprise's own latest result"), get(pages::mine)),
+        (page("GET", "/evaluation/method", "The evaluation method"), get(pages::method)),
+        (page("POST", "/evaluation/method", "Save the evaluation method (county)"), post(pages::set_method)),
+        (page("GET", "/evaluation/runs/{id}", "A run's results"), get(pages::run)),
+        (page("POST", "/evaluation/runs/{id}/publish", "Publish a run (county)"), post(pages::publish)),
+        (page("POST", "/evaluation/runs/{id}/objections", "Object to a result (township)"), post(pages::object)),
+        (
+            page("POST", "/evaluation/runs/{id}/objections/{objection_id}/answer", "Answer an objection (county)"),
+            post(pages::answer),
+        ),
+        (
+            page("GET", "/evaluation/runs/{id}/enterprises/{enterprise_id}", "One enterprise's result explained"),
+            get(pages::result),
+        ),
+    ]
+}

@@ -3,11 +3,11 @@
 //! registered in the same park; a row whose park the caller may not edit is an error.
 
 use super::{
-    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, code_from_label, find_tables, is_data_row,
-    resolve_park,
+    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, find_tables, is_data_row, resolve_park,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
+use crate::i18n::code_from_label;
 use rust_xlsxwriter::XlsxError;
 use std::collections::{HashMap, HashSet};
 use weiyuan_domain::FieldError;
@@ -145,12 +145,14 @@ async fn check(
                 None
             } else {
                 match resolve_park(&parks, &park_cell, "").or_else(|| resolve_park(&parks, "", &park_cell)) {
-                    Some(p) if actor.can_edit_units(&p.as_ref()) => Some(p),
-                    Some(p) => {
-                        let e = FieldError::new("park_code", "import.park_not_editable").with("value", &p.code);
-                        errors.push(CellError::at(sheet, r, col_of("park_code"), e));
-                        None
-                    }
+                    Some(p) => match actor.unit_desk(&p.as_ref()) {
+                        Ok(desk) => Some((p, desk)),
+                        Err(_) => {
+                            let e = FieldError::new("park_code", "import.park_not_editable").with("value", &p.code);
+                            errors.push(CellError::at(sheet, r, col_of("park_code"), e));
+                            None
+                        }
+                    },
                     None => {
                         let e = FieldError::new("park_code", "import.unknown_park").with("value", &park_cell);
                         errors.push(CellError::at(sheet, r, col_of("park_code"), e));
@@ -182,7 +184,7 @@ async fn check(
                     continue;
                 }
             };
-            let Some(park) = park else { continue };
+            let Some((park, desk)) = park else { continue };
             if !seen_codes.insert(draft.credit_code.clone()) {
                 let e = FieldError::new("credit_code", "import.duplicate_in_file").with("value", &draft.credit_code);
                 errors.push(CellError::at(sheet, r, col_of("credit_code"), e));
@@ -212,8 +214,8 @@ async fn check(
             }
             match target {
                 Some(t) if t.draft() == draft => summary.unchanged += 1,
-                Some(t) => writes.push((park.id, draft, Some(t.id))),
-                None => writes.push((park.id, draft, None)),
+                Some(t) => writes.push((desk, draft, Some(t.id))),
+                None => writes.push((desk, draft, None)),
             }
         }
     }

@@ -24,6 +24,9 @@ use weiyuan_domain::FieldError;
 use weiyuan_domain::access::{Actor, Lang};
 use weiyuan_store::{AuditCtx, Store};
 
+/// Uploads of spreadsheets may be large (a province's monthly reports).
+pub const UPLOAD_LIMIT: usize = 64 << 20;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Parks,
@@ -549,56 +552,46 @@ pub fn is_data_row(name: &str) -> bool {
     !n.is_empty() && n != "合计" && n != "总计" && !n.eq_ignore_ascii_case("total")
 }
 
-/// The code of an enumeration from a cell that may hold the code, its Chinese or English
-/// label, or a wording of the seed ("工业地产等开发模式").
-pub fn code_from_label<T: Copy>(
-    all: &[T],
-    code: impl Fn(T) -> &'static str,
-    prefix: &str,
-    cell: &str,
-    aliases: &[(&str, &'static str)],
-) -> Option<&'static str> {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .replace("等", "")
-            .replace("开发模式", "")
-            .replace("模式", "")
-            .replace("开发", "")
-    };
-    let cell_n = norm(cell);
-    if let Some((_, c)) = aliases.iter().find(|(a, _)| norm(a) == cell_n) {
-        return Some(c);
-    }
-    all.iter().map(|v| code(*v)).find(|c| {
-        *c == cell.trim()
-            || norm(i18n::t(Lang::ZhCn, &format!("{prefix}.{c}"))) == cell_n
-            || i18n::t(Lang::En, &format!("{prefix}.{c}")).eq_ignore_ascii_case(cell.trim())
-    })
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{get, post};
+    vec![
+        (
+            api(
+                "GET",
+                "/api/v1/export/{file}",
+                "exchange",
+                "Export parks|plans|progress|enterprises|reports as .xlsx or .csv",
+            ),
+            get(api::export),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/templates/{file}",
+                "exchange",
+                "Import template (parks|plans|progress|enterprises|reports).xlsx or .csv",
+            ),
+            get(api::template),
+        ),
+        (
+            api("POST", "/api/v1/import/{file}", "exchange", "Import a file (raw body); all or nothing"),
+            post(api::import).body_limit(UPLOAD_LIMIT),
+        ),
+        (page("GET", "/exchange", "Excel and CSV exchange"), get(pages::show)),
+        (page("GET", "/exchange/export/{file}", "Download an export"), get(pages::export)),
+        (page("GET", "/exchange/templates/{file}", "Download an import template"), get(pages::template)),
+        (
+            page("POST", "/exchange/import/{kind}", "Upload a file to import"),
+            post(pages::import).body_limit(UPLOAD_LIMIT),
+        ),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weiyuan_domain::parks::{DevelopmentModel, ParkStatus};
-
-    #[test]
-    fn labels_of_the_seed_map_to_codes() {
-        let model = |s: &str| code_from_label(DevelopmentModel::ALL, DevelopmentModel::code, "model", s, &[]);
-        assert_eq!(model("工业地产等开发模式"), Some("industrial_real_estate"));
-        assert_eq!(model("工业地产开发模式"), Some("industrial_real_estate"));
-        assert_eq!(model("龙头企业开发模式"), Some("leading_enterprise"));
-        assert_eq!(model("国资公司代建"), Some("state_owned_build"));
-        assert_eq!(model("Joint build"), Some("joint_build"));
-        assert_eq!(model("undecided"), Some("undecided"));
-        assert_eq!(model("自己建"), None);
-        let status =
-            |s: &str| code_from_label(ParkStatus::ALL, ParkStatus::code, "status", s, &[("建成投产", "completed")]);
-        assert_eq!(status("建成投产"), Some("completed"));
-        assert_eq!(status("在建"), Some("under_construction"));
-        assert_eq!(status("拟建"), Some("planned"));
-    }
 
     #[test]
     fn csv_cells_that_excel_would_run_are_neutralised_and_read_back_exactly() {

@@ -61,7 +61,7 @@ pub async fn import(
     Path(kind): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    let file = crate::pages::upload(&s, &u, req, crate::routes::UPLOAD_LIMIT).await?;
+    let file = crate::pages::upload(&s, &u, req, super::UPLOAD_LIMIT).await?;
     let kind = Kind::parse(&kind).ok_or(AppError::NotFound).map_err(u.fail())?;
     let here = u.at("/exchange");
     let fail = |e: ImportError| {

@@ -3,11 +3,12 @@
 //! needs (建设进展, 所在乡镇, 编号, 纬度, 经度).
 
 use super::{
-    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, Styles, code_from_label, find_tables,
-    is_data_row, resolve_park, write_table, xlsx_error,
+    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, Styles, find_tables, is_data_row, resolve_park,
+    write_table, xlsx_error,
 };
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
+use crate::i18n::code_from_label;
 use rust_xlsxwriter::{Workbook, XlsxError};
 use std::collections::HashSet;
 use weiyuan_domain::FieldError;
@@ -15,7 +16,7 @@ use weiyuan_domain::access::Actor;
 use weiyuan_domain::codes::find_township;
 use weiyuan_domain::parks::{DevelopmentModel, Park, ParkForm, ParkStatus, ParkType};
 use weiyuan_store::Store;
-use weiyuan_store::import::{ImportBatch, ParkWrite};
+use weiyuan_store::import::{ImportBatch, ParkWrite, RegistryRows};
 
 /// (form field, header, column width).
 const COLUMNS: [(&str, &str, f64); 14] = [
@@ -134,7 +135,7 @@ pub(super) async fn check(
     let existing = store.list_parks(&actor.park_scope()).await?;
     let (tables, total) = find_tables(sheets, "名称", &headers(), 4)?;
     let mut errors = CellErrors::default();
-    let mut batch = ImportBatch::default();
+    let mut rows = RegistryRows::new(actor.registry().map_err(AppError::from)?);
     let mut summary = ImportSummary::default();
     let (mut seen_names, mut seen_codes) = (HashSet::new(), HashSet::new());
     let mut done = 0;
@@ -246,8 +247,8 @@ pub(super) async fn check(
             }
             match target {
                 Some(p) if p.draft() == draft => summary.unchanged += 1,
-                Some(p) => batch.parks.push(ParkWrite::Update { id: p.id, draft }),
-                None => batch.parks.push(ParkWrite::Create { code: (!code.is_empty()).then_some(code), draft }),
+                Some(p) => rows.parks.push(ParkWrite::Update { id: p.id, draft }),
+                None => rows.parks.push(ParkWrite::Create { code: (!code.is_empty()).then_some(code), draft }),
             }
         }
     }
@@ -255,6 +256,6 @@ pub(super) async fn check(
     if !errors.is_empty() {
         return Err(ImportError::Cells(errors));
     }
-    summary.written = batch.parks.len();
-    Ok((batch, summary))
+    summary.written = rows.parks.len();
+    Ok((ImportBatch { registry: Some(rows), reports: Vec::new() }, summary))
 }

@@ -17,7 +17,7 @@ use weiyuan_domain::parks::Park;
 use weiyuan_domain::progress::{Figure, PlanYear};
 use weiyuan_domain::units::Fixed2;
 use weiyuan_store::Store;
-use weiyuan_store::import::ImportBatch;
+use weiyuan_store::import::{ImportBatch, RegistryRows};
 use weiyuan_store::progress::PlanBaseline;
 
 /// The yearly groups: (figure, header, form field).
@@ -205,7 +205,7 @@ pub(super) async fn check(
 ) -> Result<(ImportBatch, ImportSummary), ImportError> {
     let d = data(store, actor).await?;
     let mut errors = CellErrors::default();
-    let mut batch = ImportBatch::default();
+    let mut rows = RegistryRows::new(actor.registry().map_err(AppError::from)?);
     let mut summary = ImportSummary::default();
     let mut found = false;
     let mut seen = HashSet::new();
@@ -319,7 +319,7 @@ pub(super) async fn check(
                             .map(|(_, b)| b.clone())
                             .unwrap_or_default();
                         if b != before && row_ok {
-                            batch.baselines.push((park.id, b));
+                            rows.baselines.push((park.id, b));
                         }
                     }
                     (s, t) => {
@@ -359,7 +359,7 @@ pub(super) async fn check(
                 if same {
                     summary.unchanged += 1;
                 } else {
-                    batch.plans.push((park.id, plan));
+                    rows.plans.push((park.id, plan));
                 }
             }
         }
@@ -370,6 +370,6 @@ pub(super) async fn check(
     if !errors.is_empty() {
         return Err(ImportError::Cells(errors));
     }
-    summary.written = batch.plans.len() + batch.baselines.len();
-    Ok((batch, summary))
+    summary.written = rows.plans.len() + rows.baselines.len();
+    Ok((ImportBatch { registry: Some(rows), reports: Vec::new() }, summary))
 }

@@ -163,8 +163,14 @@ pub(super) async fn check(
             });
             if same {
                 summary.unchanged += 1;
-            } else {
-                batch.reports.push((park.id, draft));
+                continue;
+            }
+            match actor.park_authority(&park.as_ref()) {
+                Ok(who) => batch.reports.push((who, draft)),
+                Err(_) => {
+                    let e = FieldError::new("code", "import.progress_not_allowed").with("value", &park.code);
+                    errors.push(CellError::at(sheet, r, col_of("code"), e));
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use rust_xlsxwriter::XlsxError;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use weiyuan_domain::FieldError;
-use weiyuan_domain::access::{Actor, Lang};
+use weiyuan_domain::access::{Actor, Lang, ParkRef, ReportFiler};
 use weiyuan_domain::progress::Month;
 use weiyuan_domain::reports::ReportDraft;
 use weiyuan_domain::reports::{FIELDS, Figures, ReportForm};
@@ -114,7 +114,8 @@ pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
     )
 }
 
-type Checked = (Vec<NewReport>, Vec<(Report, ReportDraft)>, ImportSummary);
+/// What a checked file writes: the filers of its enterprises, new reports, corrections.
+type Checked = (Vec<ReportFiler>, Vec<NewReport>, Vec<(Report, ReportDraft)>, ImportSummary);
 
 async fn check(
     store: &Store,
@@ -127,6 +128,9 @@ async fn check(
     let today = crate::today();
     let enterprises = crate::enterprises::list(store, actor, &Default::default()).await?;
     let by_code: HashMap<&str, &Enterprise> = enterprises.iter().map(|e| (e.credit_code.as_str(), e)).collect();
+    let towns: HashMap<i64, String> =
+        store.list_parks(&actor.park_scope()).await?.into_iter().map(|p| (p.id, p.township_code)).collect();
+    let mut filers: HashMap<i64, ReportFiler> = HashMap::new();
     let (tables, total) = find_tables(sheets, "统一社会信用代码", &headers(), 5)?;
     // The months the file names and a year before them: what is filed already.
     let mut months: HashSet<Month> = HashSet::new();
@@ -169,10 +173,18 @@ async fn check(
                 errors.push(CellError::at(sheet, r, col_of("credit_code"), e));
                 continue;
             };
-            if !crate::reports::may_file(actor, e) {
-                let err = FieldError::new("credit_code", "import.may_not_file").with("value", &e.name);
-                errors.push(CellError::at(sheet, r, col_of("credit_code"), err));
-                continue;
+            if let std::collections::hash_map::Entry::Vacant(slot) = filers.entry(e.id) {
+                let park = ParkRef { id: e.park_id, township_code: towns.get(&e.park_id).map_or("", String::as_str) };
+                match actor.report_filer(&park, e.id) {
+                    Ok(filer) => {
+                        slot.insert(filer);
+                    }
+                    Err(_) => {
+                        let err = FieldError::new("credit_code", "import.may_not_file").with("value", &e.name);
+                        errors.push(CellError::at(sheet, r, col_of("credit_code"), err));
+                        continue;
+                    }
+                }
             }
             let mut form = ReportForm { month: get("month"), reason: get("reason"), ..Default::default() };
             for f in FIELDS.iter() {
@@ -242,7 +254,7 @@ async fn check(
         return Err(ImportError::Cells(errors));
     }
     summary.written = new.len() + corrections.len();
-    Ok((new, corrections, summary))
+    Ok((filers.into_values().collect(), new, corrections, summary))
 }
 
 pub(super) async fn import(
@@ -252,11 +264,13 @@ pub(super) async fn import(
     sheets: &[Sheet],
     progress: &(dyn Fn(&str, usize, usize) + Sync),
 ) -> Result<ImportSummary, ImportError> {
-    let (new, corrections, summary) = check(store, actor, sheets, progress).await?;
+    let (filers, new, corrections, summary) = check(store, actor, sheets, progress).await?;
     let total = new.len() + corrections.len();
     if total > 0 {
         store
-            .import_enterprise_reports(ctx, &new, &corrections, &|done| progress("write", done.min(total), total))
+            .import_enterprise_reports(&filers, ctx, &new, &corrections, &|done| {
+                progress("write", done.min(total), total)
+            })
             .await?;
     }
     Ok(summary)

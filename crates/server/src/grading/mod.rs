@@ -188,3 +188,58 @@ pub async fn publish(store: &Store, actor: &Actor, id: i64) -> Result<GradingRun
     }
     Ok(tx.publish(&evaluator, &AuditCtx::from(actor), id).await?)
 }
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{get, post, put};
+    vec![
+        (api("GET", "/api/v1/grading/rubric", "grading", "The park grading rubric in force"), get(api::rubric)),
+        (
+            api("PUT", "/api/v1/grading/rubric", "grading", "Save a new version of the rubric (county)"),
+            put(api::set_rubric),
+        ),
+        (
+            api("GET", "/api/v1/gradings", "grading", "Park gradings (drafts for county and townships)"),
+            get(api::gradings),
+        ),
+        (api("POST", "/api/v1/gradings", "grading", "Compute a draft grading of a year (county)"), post(api::compute)),
+        (api("GET", "/api/v1/gradings/{id}", "grading", "A grading, the parks in scope"), get(api::view)),
+        (
+            api("POST", "/api/v1/gradings/{id}/reviews", "grading", "A reviewer's score with evidence (county)"),
+            post(api::review),
+        ),
+        (api("POST", "/api/v1/gradings/{id}/publish", "grading", "Publish a grading (county)"), post(api::publish)),
+        (
+            api("GET", "/api/v1/star-applications", "grading", "Star applications of the parks in scope"),
+            get(api::star_applications),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/parks/{id}/star-applications",
+                "grading",
+                "Apply for stars (the park's operator or township)",
+            ),
+            post(api::apply_stars),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/star-applications/{id}/decision",
+                "grading",
+                "Endorse or refuse (township); award, recommend or refuse (county)",
+            ),
+            post(api::decide_stars),
+        ),
+        (page("GET", "/grading", "Park gradings and the rubric"), get(pages::list)),
+        (page("POST", "/grading", "Compute a draft grading (county)"), post(pages::compute)),
+        (page("GET", "/grading/rubric", "The grading rubric as a form"), get(pages::rubric)),
+        (page("POST", "/grading/rubric", "Save a new version of the rubric (county)"), post(pages::set_rubric)),
+        (page("GET", "/grading/{id}", "A grading"), get(pages::view)),
+        (page("POST", "/grading/{id}/reviews", "Enter a reviewer's score (county)"), post(pages::review)),
+        (page("POST", "/grading/{id}/publish", "Publish a grading (county)"), post(pages::publish)),
+        (page("POST", "/grading/stars", "Apply for stars (the form names the park)"), post(pages::apply_stars)),
+        (page("POST", "/star-applications/{id}/decision", "Decide a star application"), post(pages::decide_stars)),
+    ]
+}

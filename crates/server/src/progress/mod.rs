@@ -275,13 +275,10 @@ pub async fn file_report(
     park_id: i64,
     form: &ProgressForm,
 ) -> Result<ProgressReport, AppError> {
-    let park = crate::parks::get(store, actor, park_id).await?;
-    if !actor.can_file_progress(&park.as_ref()) {
-        return Err(AppError::Forbidden);
-    }
+    let (_, who) = crate::parks::granted(store, actor, park_id, Actor::park_authority).await?;
     let now = now_ms();
     let draft = form.validate(Month::of_ms(now))?;
-    Ok(store.file_report(&AuditCtx::from(actor), park_id, &draft, now, false).await?)
+    Ok(store.file_report(&who, &AuditCtx::from(actor), &draft, now, false).await?)
 }
 
 /// One year of a plan as entered: 亩, 万㎡ and 亿元; empty means nothing planned.
@@ -331,11 +328,9 @@ impl PlanForm {
 
 pub async fn set_plan(store: &Store, actor: &Actor, park_id: i64, form: &PlanForm) -> Result<PlanYear, AppError> {
     crate::parks::get(store, actor, park_id).await?;
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
+    let registry = actor.registry()?;
     let plan = form.validate()?;
-    store.set_plan_year(&AuditCtx::from(actor), park_id, &plan).await?;
+    store.set_plan_year(&registry, &AuditCtx::from(actor), park_id, &plan).await?;
     Ok(plan)
 }
 
@@ -345,21 +340,15 @@ pub async fn set_milestone(
     park_id: i64,
     form: &MilestoneForm,
 ) -> Result<Milestone, AppError> {
-    let park = crate::parks::get(store, actor, park_id).await?;
-    if !actor.can_edit_park(&park.as_ref()) {
-        return Err(AppError::Forbidden);
-    }
+    let (_, who) = crate::parks::granted(store, actor, park_id, Actor::park_authority).await?;
     let d = form.validate(&crate::today())?;
-    Ok(store.set_milestone(&AuditCtx::from(actor), park_id, &d, false).await?)
+    Ok(store.set_milestone(&who, &AuditCtx::from(actor), &d, false).await?)
 }
 
 pub async fn delete_milestone(store: &Store, actor: &Actor, id: i64) -> Result<i64, AppError> {
     let m = store.get_milestone(id).await?;
-    let park = crate::parks::get(store, actor, m.park_id).await?;
-    if !actor.can_edit_park(&park.as_ref()) {
-        return Err(AppError::Forbidden);
-    }
-    store.delete_milestone(&AuditCtx::from(actor), id).await?;
+    let (park, who) = crate::parks::granted(store, actor, m.park_id, Actor::park_authority).await?;
+    store.delete_milestone(&who, &AuditCtx::from(actor), id).await?;
     Ok(park.id)
 }
 
@@ -369,6 +358,43 @@ pub fn parse_month(text: &str) -> Result<Option<Month>, AppError> {
         return Ok(None);
     }
     Month::parse(text).map(Some).ok_or_else(|| Invalid::one(FieldError::new("month", "error.month_format")).into())
+}
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{delete, get, post, put};
+    vec![
+        (
+            api("GET", "/api/v1/progress", "progress", "Report status, lagging parks, plan against actual, targets"),
+            get(api::overview),
+        ),
+        (
+            api("GET", "/api/v1/parks/{id}/progress", "progress", "A park's plan against actual, reports, milestones"),
+            get(api::park),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/reports", "progress", "File or correct a monthly progress report"),
+            post(api::file_report),
+        ),
+        (
+            api("PUT", "/api/v1/parks/{id}/plans", "progress", "Set one year of a park's plan (county)"),
+            put(api::set_plan),
+        ),
+        (
+            api("POST", "/api/v1/parks/{id}/milestones", "progress", "Set a milestone of a park phase"),
+            post(api::set_milestone),
+        ),
+        (api("DELETE", "/api/v1/milestones/{id}", "progress", "Delete a milestone"), delete(api::delete_milestone)),
+        (api("GET", "/api/v1/map", "progress", "Parks with their locations (GeoJSON)"), get(api::map)),
+        (page("GET", "/progress", "Construction progress"), get(pages::overview)),
+        (page("GET", "/parks/{id}/progress", "A park's progress"), get(pages::park)),
+        (page("POST", "/parks/{id}/reports", "File a progress report"), post(pages::file_report)),
+        (page("POST", "/parks/{id}/plans", "Set a plan year (county)"), post(pages::set_plan)),
+        (page("POST", "/parks/{id}/milestones", "Set a milestone"), post(pages::set_milestone)),
+        (page("POST", "/milestones/{id}/delete", "Delete a milestone"), post(pages::delete_milestone)),
+        (page("GET", "/map", "Map of the parks"), get(pages::map)),
+    ]
 }
 
 #[cfg(test)]

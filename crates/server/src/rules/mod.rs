@@ -15,12 +15,10 @@ use weiyuan_store::settings::NegativeEntry;
 use weiyuan_store::{AuditCtx, Store};
 
 pub async fn set_rules(store: &Store, actor: &Actor, form: &RulesForm) -> Result<Rules, AppError> {
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
+    let maker = actor.rule_maker()?;
     let current = store.rules().await?;
     let next = form.validate(current.version)?;
-    Ok(store.set_rules(&AuditCtx::from(actor), &next, form.reason.trim()).await?)
+    Ok(store.set_rules(&maker, &AuditCtx::from(actor), &next, form.reason.trim()).await?)
 }
 
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -33,9 +31,7 @@ pub struct NegativeForm {
 }
 
 pub async fn add_negative(store: &Store, actor: &Actor, form: &NegativeForm) -> Result<NegativeEntry, AppError> {
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
+    let maker = actor.rule_maker()?;
     let value = form.value.trim();
     let kind = form.kind.trim();
     let mut errors = Vec::new();
@@ -53,14 +49,12 @@ pub async fn add_negative(store: &Store, actor: &Actor, form: &NegativeForm) -> 
         return Err(Invalid(errors).into());
     }
     let value = if kind == "code" { value.to_ascii_uppercase() } else { value.to_string() };
-    Ok(store.add_negative(&AuditCtx::from(actor), kind, &value, form.note.trim()).await?)
+    Ok(store.add_negative(&maker, &AuditCtx::from(actor), kind, &value, form.note.trim()).await?)
 }
 
 pub async fn remove_negative(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(store.remove_negative(&AuditCtx::from(actor), id).await?)
+    let maker = actor.rule_maker()?;
+    Ok(store.remove_negative(&maker, &AuditCtx::from(actor), id).await?)
 }
 
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -94,11 +88,36 @@ pub async fn set_orientation(
     park_id: i64,
     form: &OrientationForm,
 ) -> Result<Vec<String>, AppError> {
-    let park = crate::parks::get(store, actor, park_id).await?;
-    if !actor.can_edit_park(&park.as_ref()) {
-        return Err(AppError::Forbidden);
-    }
+    let (_, who) = crate::parks::granted(store, actor, park_id, Actor::park_authority).await?;
     let list = parse_orientation(&form.prefixes)?;
-    store.set_orientation(&AuditCtx::from(actor), park_id, &list).await?;
+    store.set_orientation(&who, &AuditCtx::from(actor), &list).await?;
     Ok(list)
+}
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{delete, get, post, put};
+    vec![
+        (api("GET", "/api/v1/rules", "rules", "The rules in force and their history"), get(api::get)),
+        (api("PUT", "/api/v1/rules", "rules", "Set the rules: a new version (county)"), put(api::set)),
+        (api("GET", "/api/v1/negative-list", "rules", "The negative list"), get(api::negative)),
+        (api("POST", "/api/v1/negative-list", "rules", "Add to the negative list (county)"), post(api::add_negative)),
+        (
+            api("DELETE", "/api/v1/negative-list/{id}", "rules", "Remove from the negative list (county)"),
+            delete(api::remove_negative),
+        ),
+        (
+            api("PUT", "/api/v1/parks/{id}/orientation", "rules", "Set a park's industrial orientation"),
+            put(api::set_orientation),
+        ),
+        (page("GET", "/settings", "Rules, negative list, orientations"), get(pages::show)),
+        (page("POST", "/settings/rules", "Save the rules (county)"), post(pages::set_rules)),
+        (page("POST", "/settings/negative", "Add to the negative list (county)"), post(pages::add_negative)),
+        (
+            page("POST", "/settings/negative/{id}/delete", "Remove from the negative list (county)"),
+            post(pages::remove_negative),
+        ),
+        (page("POST", "/parks/{id}/orientation", "Set a park's orientation"), post(pages::set_orientation)),
+    ]
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
-use weiyuan_domain::access::{Actor, Lang};
+use weiyuan_domain::access::{Actor, Lang, UnitDesk};
 use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm, Rejection, check_reading, parse_timestamp};
 use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::telemetry::{Credential, Device, Reading};
@@ -197,6 +197,10 @@ impl Ingestor {
     /// Reload the credentials, kinds and alarm rules (after a change in this process, or when
     /// stale: a change made through another server reaches this one within 30 seconds).
     pub async fn reload(&self) -> Result<(), AppError> {
+        self.read_again().await
+    }
+
+    async fn read_again(&self) -> Result<(), AppError> {
         let devices: HashMap<String, Credential> = self.store.device_credentials().await?.into_iter().collect();
         let kinds = self.store.device_kinds().await?.into_iter().map(|k| (k.code.clone(), k)).collect();
         let rules = self.store.alarm_rules().await?.into_iter().filter(|r| r.active).collect();
@@ -322,9 +326,9 @@ pub fn new_token() -> String {
     format!("wyd_{}", crate::auth::random_token())
 }
 
-async fn manageable(store: &Store, actor: &Actor, park_id: i64) -> Result<(), AppError> {
-    let park = crate::parks::get(store, actor, park_id).await?;
-    if actor.can_edit_units(&park.as_ref()) { Ok(()) } else { Err(AppError::Forbidden) }
+/// Devices are managed by the park's unit desk: the county, its township, its operator.
+async fn desk(store: &Store, actor: &Actor, park_id: i64) -> Result<UnitDesk, AppError> {
+    Ok(crate::parks::granted(store, actor, park_id, Actor::unit_desk).await?.1)
 }
 
 /// A device and, once, its token.
@@ -368,10 +372,10 @@ pub async fn create(
     park_id: i64,
     form: &DeviceForm,
 ) -> Result<Registered, AppError> {
-    manageable(store, actor, park_id).await?;
+    let desk = desk(store, actor, park_id).await?;
     let draft = form.validate(&store.device_kinds().await?)?;
     let token = new_token();
-    let device = store.create_device(&AuditCtx::from(actor), park_id, &draft, &crate::auth::token_hash(&token)).await?;
+    let device = store.create_device(&desk, &AuditCtx::from(actor), &draft, &crate::auth::token_hash(&token)).await?;
     ingestor.reload().await?;
     Ok(Registered { device, token })
 }
@@ -384,9 +388,9 @@ pub async fn update(
     form: &DeviceForm,
 ) -> Result<Device, AppError> {
     let d = store.get_device(id).await?;
-    manageable(store, actor, d.park_id).await?;
+    let desk = desk(store, actor, d.park_id).await?;
     let draft = form.validate(&store.device_kinds().await?)?;
-    let after = store.update_device(&AuditCtx::from(actor), id, &draft).await?;
+    let after = store.update_device(&desk, &AuditCtx::from(actor), id, &draft).await?;
     ingestor.reload().await?;
     Ok(after)
 }
@@ -394,9 +398,9 @@ pub async fn update(
 /// Issue a new token; the old one stops working at once.
 pub async fn rotate_token(store: &Store, ingestor: &Ingestor, actor: &Actor, id: i64) -> Result<Registered, AppError> {
     let device = store.get_device(id).await?;
-    manageable(store, actor, device.park_id).await?;
+    let desk = desk(store, actor, device.park_id).await?;
     let token = new_token();
-    store.set_device_token(&AuditCtx::from(actor), id, &crate::auth::token_hash(&token)).await?;
+    store.set_device_token(&desk, &AuditCtx::from(actor), id, &crate::auth::token_hash(&token)).await?;
     ingestor.reload().await?;
     Ok(Registered { device, token })
 }
@@ -412,11 +416,9 @@ pub async fn create_kind(
     actor: &Actor,
     form: &KindForm,
 ) -> Result<KindDef, AppError> {
-    if actor.role != weiyuan_domain::Role::County {
-        return Err(AppError::Forbidden);
-    }
+    let maker = actor.rule_maker()?;
     let kind = form.validate()?;
-    store.create_device_kind(&AuditCtx::from(actor), &kind).await?;
+    store.create_device_kind(&maker, &AuditCtx::from(actor), &kind).await?;
     ingestor.reload().await?;
     Ok(kind)
 }
@@ -673,15 +675,13 @@ pub struct ToleranceForm {
 
 /// Set the county's reconciliation tolerance (county only): a share from 0 to 100 %.
 pub async fn set_tolerance(store: &Store, actor: &Actor, f: &ToleranceForm) -> Result<f64, AppError> {
-    if actor.role != weiyuan_domain::Role::County {
-        return Err(AppError::Forbidden);
-    }
+    let maker = actor.rule_maker()?;
     let mut c = weiyuan_domain::validation::Checker::new();
     let pct =
         c.decimal("tolerance", &f.tolerance, weiyuan_domain::Fixed2::ZERO, weiyuan_domain::Fixed2::from_units(100));
     c.finish(())?;
     let pct = pct.as_f64();
-    store.set_recon_tolerance_pct(&AuditCtx::from(actor), pct).await?;
+    store.set_recon_tolerance_pct(&maker, &AuditCtx::from(actor), pct).await?;
     Ok(pct)
 }
 
@@ -738,4 +738,92 @@ pub async fn reconciliation(store: &Store, actor: &Actor, q: &ReconQuery) -> Res
         });
     }
     Ok(out)
+}
+
+impl crate::alarms::RuleCache for Ingestor {
+    fn reload(&self) -> impl std::future::Future<Output = Result<(), AppError>> + Send {
+        self.read_again()
+    }
+}
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page, public};
+    use crate::routing::{get, post, put};
+    vec![
+        (
+            public(
+                "POST",
+                "/api/v1/telemetry",
+                Some("telemetry"),
+                "A batch of readings, each authenticated by its device's token",
+            ),
+            post(api::ingest),
+        ),
+        (api("GET", "/api/v1/devices", "telemetry", "Devices of the parks the caller may see"), get(api::list)),
+        (
+            api("POST", "/api/v1/parks/{id}/devices", "telemetry", "Register a device; answers its token once"),
+            post(api::create),
+        ),
+        (api("GET", "/api/v1/devices/{id}", "telemetry", "One device"), get(api::get)),
+        (api("PUT", "/api/v1/devices/{id}", "telemetry", "Change a device"), put(api::update)),
+        (
+            api("POST", "/api/v1/devices/{id}/token", "telemetry", "Issue a new token (the old one stops working)"),
+            post(api::token),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/devices/{id}/series",
+                "telemetry",
+                "A device's rollups (metric, bucket 5m|1h|1d, from, to)",
+            ),
+            get(api::series),
+        ),
+        (api("GET", "/api/v1/device-kinds", "telemetry", "Device kinds and their metrics"), get(api::kinds)),
+        (api("GET", "/api/v1/monitoring", "telemetry", "Every park's day so far at a glance"), get(api::overview)),
+        (
+            api(
+                "GET",
+                "/api/v1/reconciliation",
+                "telemetry",
+                "Reported monthly electricity against the meters (month, tolerance %)",
+            ),
+            get(api::reconciliation),
+        ),
+        (
+            api(
+                "GET",
+                "/api/v1/parks/{id}/live",
+                "telemetry",
+                "A park's day so far: people, vehicles, energy, environment, safety, devices",
+            ),
+            get(api::live),
+        ),
+        (
+            api(
+                "PUT",
+                "/api/v1/reconciliation/tolerance",
+                "telemetry",
+                "Set the county's reconciliation tolerance (%)",
+            ),
+            put(api::set_tolerance),
+        ),
+        (
+            api("POST", "/api/v1/device-kinds", "telemetry", "Define a kind with its metrics (county)"),
+            post(api::create_kind),
+        ),
+        (page("GET", "/monitoring", "Every park's monitoring at a glance"), get(pages::overview)),
+        (page("GET", "/parks/{id}/monitoring", "A park's live monitoring"), get(pages::live)),
+        (
+            page("GET", "/monitoring/reconciliation", "Reported electricity against the meters"),
+            get(pages::reconciliation),
+        ),
+        (
+            page("POST", "/monitoring/reconciliation/tolerance", "Make a tolerance the county's (county)"),
+            post(pages::set_tolerance),
+        ),
+        (page("GET", "/parks/{id}/devices", "A park's devices"), get(pages::devices)),
+        (page("POST", "/parks/{id}/devices", "Register a device"), post(pages::register)),
+    ]
 }

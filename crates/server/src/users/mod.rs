@@ -159,21 +159,39 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<User>, AppError> {
 }
 
 pub async fn create(store: &Store, actor: &Actor, form: &UserForm) -> Result<User, AppError> {
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
+    let admin = actor.user_admin()?;
     let new = prepare(store, form).await?;
-    Ok(store.create_user(&AuditCtx::from(actor), &new).await?)
+    Ok(store.create_user(&admin, &AuditCtx::from(actor), &new).await?)
 }
 
 pub async fn reset_password(store: &Store, actor: &Actor, user_id: i64, password: &str) -> Result<(), AppError> {
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
+    let admin = actor.user_admin()?;
     let user = store.get_user(user_id).await?;
     check_password("password", password, &[&user.username, &user.display_name])?;
     let hash = auth::hash_password_async(password.to_string()).await;
-    Ok(store.set_password(&AuditCtx::from(actor), user_id, &hash).await?)
+    Ok(store.set_password(&admin, &AuditCtx::from(actor), user_id, &hash).await?)
+}
+
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page, public};
+    use crate::routing::{get, post, put};
+    vec![
+        (public("POST", "/api/v1/auth/login", Some("auth"), "Log in; answers a bearer token"), post(api::login)),
+        (api("POST", "/api/v1/auth/logout", "auth", "End the current session"), post(api::logout)),
+        (api("GET", "/api/v1/me", "auth", "The caller and its scope"), get(api::me)),
+        (api("PUT", "/api/v1/me/lang", "auth", "Set the caller's interface language"), put(api::set_lang)),
+        (api("GET", "/api/v1/users", "users", "All users (county)"), get(api::list)),
+        (api("POST", "/api/v1/users", "users", "Create a user (county)"), post(api::create)),
+        (api("POST", "/api/v1/users/{id}/password", "users", "Reset a password (county)"), post(api::reset_password)),
+        (public("GET", "/login", None, "Login page"), get(pages::login_form)),
+        (public("POST", "/login", None, "Log in"), post(pages::login)),
+        (public("POST", "/lang", None, "Switch language"), post(pages::set_lang)),
+        (page("POST", "/logout", "Log out"), post(pages::logout)),
+        (page("GET", "/users", "Users (county)"), get(pages::list)),
+        (page("POST", "/users", "Create a user (county)"), post(pages::create)),
+        (page("POST", "/users/{id}/password", "Reset a password (county)"), post(pages::reset_password)),
+    ]
 }
 
 #[cfg(test)]

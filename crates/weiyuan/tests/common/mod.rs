@@ -42,7 +42,14 @@ impl App {
                 ..Default::default()
             };
             let new = weiyuan_server::users::prepare_demo(&store, &form).await.expect("valid user");
-            store.create_user(&weiyuan_store::AuditCtx::system("test"), &new).await.unwrap();
+            store
+                .create_user(
+                    &weiyuan::demo::demo_county().user_admin().unwrap(),
+                    &weiyuan_store::AuditCtx::system("test"),
+                    &new,
+                )
+                .await
+                .unwrap();
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

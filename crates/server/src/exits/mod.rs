@@ -160,12 +160,11 @@ impl FiguresForm {
 }
 
 pub async fn set_figures(store: &Store, actor: &Actor, enterprise_id: i64, form: &FiguresForm) -> Result<(), AppError> {
-    if !actor.is_county() {
-        return Err(AppError::Forbidden);
-    }
+    let park = crate::enterprises::park_of(store, enterprise_id).await?;
+    let authority = actor.exit_authority(&park.as_ref(), enterprise_id)?;
     let this_year: i64 = crate::today()[..4].parse().unwrap_or(2026);
     let f = form.validate(this_year)?;
-    Ok(store.set_exit_figures(&AuditCtx::from(actor), enterprise_id, &f).await?)
+    Ok(store.set_exit_figures(&authority, &AuditCtx::from(actor), &f).await?)
 }
 
 pub use weiyuan_domain::exit::StepForm;
@@ -187,148 +186,35 @@ pub async fn step(store: &Store, actor: &Actor, enterprise_id: i64, form: &StepF
     Ok(tx.record(&authority, &actor.into(), &outcome, &today).await?)
 }
 
-pub mod api {
-    use crate::AppState;
-    use crate::error::ApiError;
-    use crate::extract::{ApiUser, ApiWriter, Id, JsonBody};
-    use axum::Json;
-    use axum::extract::State;
+pub mod api;
 
-    type ApiResult<T> = Result<T, ApiError>;
+pub mod pages;
 
-    pub async fn list(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Vec<super::ExitRow>>> {
-        Ok(Json(super::list(&s.store, &u.actor).await.map_err(u.err())?))
-    }
-
-    /// An enterprise's yearly figures, its exit test now (none: not tested) under the rules of
-    /// `rules_version`, and its status history.
-    #[derive(serde::Serialize, schemars::JsonSchema)]
-    pub struct ExitStanding {
-        pub figures: Vec<weiyuan_store::exits::YearFigures>,
-        pub checks: Option<Vec<weiyuan_domain::rules::Check>>,
-        pub events: Vec<weiyuan_store::exits::EnterpriseEvent>,
-        pub rules_version: i64,
-    }
-
-    /// The year whose figures were saved.
-    #[derive(serde::Serialize, schemars::JsonSchema)]
-    pub struct FiguresSaved {
-        pub enterprise_id: i64,
-        pub year: String,
-    }
-
-    /// The enterprise's status history after a step.
-    #[derive(serde::Serialize, schemars::JsonSchema)]
-    pub struct Events {
-        pub events: Vec<weiyuan_store::exits::EnterpriseEvent>,
-    }
-
-    /// An enterprise's figures, its test now and its status history.
-    pub async fn get(State(s): State<AppState>, u: ApiUser, Id(id): Id) -> ApiResult<Json<ExitStanding>> {
-        let e = crate::enterprises::get(&s.store, &u.actor, id).await.map_err(u.err())?;
-        let rules = s.store.rules().await.map_err(|e| u.err()(e.into()))?;
-        let checks = super::test_of(&s.store, &rules, &e).await.map_err(u.err())?;
-        let figures = s.store.exit_figures(id).await.map_err(|e| u.err()(e.into()))?;
-        let events = s.store.enterprise_events(id).await.map_err(|e| u.err()(e.into()))?;
-        Ok(Json(ExitStanding { figures, checks, events, rules_version: rules.version }))
-    }
-
-    pub async fn set_figures(
-        State(s): State<AppState>,
-        w: ApiWriter,
-        Id(id): Id,
-        JsonBody(f): JsonBody<super::FiguresForm>,
-    ) -> ApiResult<Json<FiguresSaved>> {
-        super::set_figures(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
-        Ok(Json(FiguresSaved { enterprise_id: id, year: f.year }))
-    }
-
-    pub async fn step(
-        State(s): State<AppState>,
-        w: ApiWriter,
-        Id(id): Id,
-        JsonBody(f): JsonBody<super::StepForm>,
-    ) -> ApiResult<Json<Events>> {
-        super::step(&s.store, &w.actor, id, &f).await.map_err(w.err())?;
-        let events = s.store.enterprise_events(id).await.map_err(|e| w.err()(e.into()))?;
-        Ok(Json(Events { events }))
-    }
-}
-
-pub mod pages {
-    use crate::AppState;
-    use crate::error::AppError;
-    use crate::extract::Id;
-    use crate::pages::{CsrfForm, PageCtx, PageError, PageUser, done, render};
-    use askama::Template;
-    use axum::extract::{Query, State};
-    use axum::response::Response;
-
-    type PageResult = Result<Response, PageError>;
-
-    #[derive(Template)]
-    #[template(path = "exits.html")]
-    pub struct ExitsPage {
-        pub ctx: PageCtx,
-        pub rows: Vec<super::ExitRow>,
-        pub years: i64,
-        /// How many early warnings there are, and whether only they are shown.
-        pub warnings: usize,
-        pub only_warnings: bool,
-        /// How many failed tests await the county's step, and whether only they are shown.
-        pub failed: usize,
-        pub only_failed: bool,
-    }
-
-    #[derive(Default, serde::Deserialize, schemars::JsonSchema)]
-    #[serde(default)]
-    pub struct ListQuery {
-        warning: String,
-        failed: String,
-    }
-
-    /// `?warning=1`: only the early warnings; `?failed=1`: only the failed tests awaiting a step.
-    pub async fn list(State(s): State<AppState>, u: PageUser, Query(q): Query<ListQuery>) -> PageResult {
-        let mut rows = super::list(&s.store, &u.actor).await.map_err(u.fail())?;
-        let warnings = rows.iter().filter(|r| r.warning).count();
-        let failed = rows.iter().filter(|r| r.awaits_step()).count();
-        let only_warnings = q.warning == "1";
-        let only_failed = q.failed == "1" && !only_warnings;
-        if only_warnings {
-            rows.retain(|r| r.warning);
-        }
-        if only_failed {
-            rows.retain(super::ExitRow::awaits_step);
-        }
-        let years = s.store.rules().await.map_err(|e| u.fail()(e.into()))?.exit_test_after_years;
-        Ok(render(&ExitsPage { ctx: u.ctx(), rows, years, warnings, only_warnings, failed, only_failed }))
-    }
-
-    /// Back to the enterprise page, or its page with the error.
-    fn back(u: &PageUser, id: i64, r: Result<(), AppError>) -> PageResult {
-        match r {
-            Ok(()) => Ok(done(&format!("/enterprises/{id}#exit"), "exit_step_recorded")),
-            Err(e) => Err(u.fail()(e)),
-        }
-    }
-
-    pub async fn set_figures(
-        State(s): State<AppState>,
-        u: PageUser,
-        Id(id): Id,
-        CsrfForm(f): CsrfForm<super::FiguresForm>,
-    ) -> PageResult {
-        let r = super::set_figures(&s.store, &u.actor, id, &f).await;
-        back(&u, id, r)
-    }
-
-    pub async fn step(
-        State(s): State<AppState>,
-        u: PageUser,
-        Id(id): Id,
-        CsrfForm(f): CsrfForm<super::StepForm>,
-    ) -> PageResult {
-        let r = super::step(&s.store, &u.actor, id, &f).await;
-        back(&u, id, r)
-    }
+/// The routes of this feature, assembled by `routes::all`.
+pub fn routes() -> Vec<(crate::routes::RouteSpec, crate::routing::Routed)> {
+    use crate::routes::{api, page};
+    use crate::routing::{get, post, put};
+    vec![
+        (api("GET", "/api/v1/exits", "exits", "Exit test of every enterprise in scope"), get(api::list)),
+        (
+            api("GET", "/api/v1/enterprises/{id}/exit", "exits", "An enterprise's figures, test and history"),
+            get(api::get),
+        ),
+        (
+            api("PUT", "/api/v1/enterprises/{id}/figures", "exits", "Set a year of exit-test figures (county)"),
+            put(api::set_figures),
+        ),
+        (
+            api(
+                "POST",
+                "/api/v1/enterprises/{id}/exit",
+                "exits",
+                "An exit step: test, warn, rectified, evict (county)",
+            ),
+            post(api::step),
+        ),
+        (page("GET", "/exits", "Exit test overview"), get(pages::list)),
+        (page("POST", "/enterprises/{id}/figures", "Set exit-test figures (county)"), post(pages::set_figures)),
+        (page("POST", "/enterprises/{id}/exit", "An exit step (county)"), post(pages::step)),
+    ]
 }
