@@ -258,23 +258,35 @@ impl FromRequestParts<AppState> for PageUser {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Ok(caller) = Caller::from_request_parts(parts, state).await;
-        match caller.actor.clone() {
-            Some(actor) => {
-                // An enterprise's unread policy notices; everyone else's unread alarm notifications.
-                let unread = if actor.role == Role::Enterprise {
-                    match actor.enterprise_id {
-                        Some(e) => state.store.unread_policy_notices(e).await.unwrap_or(0),
-                        None => 0,
-                    }
-                } else {
-                    state.store.unread_notifications(actor.user_id).await.unwrap_or(0)
-                };
-                Ok(PageUser { actor, caller, uri: parts.uri.clone(), unread })
-            }
-            None => Err(PageError::new(AppError::Unauthenticated, &caller, &parts.uri)),
-        }
+        page_user(parts, state, true).await
     }
+}
+
+/// The logged-in user of a page that shows no navigation (the big screen): a `PageUser`
+/// without the unread count, which such a page never shows (one query less per request).
+pub struct ScreenUser(pub PageUser);
+
+impl FromRequestParts<AppState> for ScreenUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        page_user(parts, state, false).await.map(ScreenUser)
+    }
+}
+
+async fn page_user(parts: &mut Parts, state: &AppState, with_unread: bool) -> Result<PageUser, PageError> {
+    let Ok(caller) = Caller::from_request_parts(parts, state).await;
+    let Some(actor) = caller.actor.clone() else {
+        return Err(PageError::new(AppError::Unauthenticated, &caller, &parts.uri));
+    };
+    // An enterprise's unread policy notices; everyone else's unread alarm notifications.
+    let unread = match (with_unread, actor.role, actor.enterprise_id) {
+        (false, _, _) => 0,
+        (true, Role::Enterprise, Some(e)) => state.store.unread_policy_notices(e).await.unwrap_or(0),
+        (true, Role::Enterprise, None) => 0,
+        (true, _, _) => state.store.unread_notifications(actor.user_id).await.unwrap_or(0),
+    };
+    Ok(PageUser { actor, caller, uri: parts.uri.clone(), unread })
 }
 
 /// A form posted by a logged-in user, carrying the session's CSRF token in `_csrf`.

@@ -106,6 +106,7 @@ plain_parts!(
     Ids,
     ClientAddr,
     PageUser,
+    crate::pages::ScreenUser,
     HeaderMap,
     axum::extract::Request
 );
@@ -147,19 +148,35 @@ pub struct JsonBytes<T> {
     of: std::marker::PhantomData<T>,
 }
 
-/// A reply's JSON and its gzipped copy, made once.
+/// A reply's body (JSON, or a page's HTML) and its gzipped copy, made once.
 #[derive(Clone)]
 pub struct Kept {
-    pub json: Bytes,
+    pub plain: Bytes,
     pub gzip: Bytes,
 }
 
 impl Kept {
-    pub fn new(json: Vec<u8>) -> std::io::Result<Kept> {
+    pub fn new(plain: Vec<u8>) -> std::io::Result<Kept> {
         use std::io::Write;
-        let mut z = flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 8), flate2::Compression::default());
-        z.write_all(&json)?;
-        Ok(Kept { gzip: Bytes::from(z.finish()?), json: Bytes::from(json) })
+        let mut z = flate2::write::GzEncoder::new(Vec::with_capacity(plain.len() / 8), flate2::Compression::default());
+        z.write_all(&plain)?;
+        Ok(Kept { gzip: Bytes::from(z.finish()?), plain: Bytes::from(plain) })
+    }
+
+    /// The kept body as an HTML page, gzipped when the request's Accept-Encoding takes gzip.
+    pub fn html_for(self, headers: &HeaderMap) -> Response {
+        self.respond("text/html; charset=utf-8", accepts_gzip(headers))
+    }
+
+    fn respond(self, content_type: &'static str, gzip: bool) -> Response {
+        use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, VARY};
+        use axum::response::IntoResponse;
+        let (kind, vary) = ((CONTENT_TYPE, content_type), (VARY, "accept-encoding"));
+        if gzip {
+            ([kind, vary, (CONTENT_ENCODING, "gzip")], self.gzip).into_response()
+        } else {
+            ([kind, vary], self.plain).into_response()
+        }
     }
 }
 
@@ -194,14 +211,7 @@ pub fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 impl<T> axum::response::IntoResponse for JsonBytes<T> {
     fn into_response(self) -> Response {
-        use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, VARY};
-        let json = (CONTENT_TYPE, "application/json");
-        let vary = (VARY, "accept-encoding");
-        if self.gzip {
-            ([json, vary, (CONTENT_ENCODING, "gzip")], self.body.gzip).into_response()
-        } else {
-            ([json, vary], self.body.json).into_response()
-        }
+        self.body.respond("application/json", self.gzip)
     }
 }
 

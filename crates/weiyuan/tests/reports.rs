@@ -193,6 +193,35 @@ async fn aggregates_match_hand_computed_values(app: &App) {
         .await
         .unwrap();
     assert!(r.headers().get("content-encoding").is_none());
+    // The big screen is kept as served (its HTML and a gzipped copy of it) and made again as soon
+    // as a report changes what it shows.
+    let screen = |gzip: bool| {
+        let req = reqwest::Client::new().get(app.url("/dashboard")).header("cookie", format!("wy_session={county}"));
+        let req = if gzip { req.header("accept-encoding", "gzip") } else { req };
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+            assert_eq!(r.headers().get("content-encoding").is_some(), gzip);
+            let body = r.bytes().await.unwrap();
+            let mut html = String::new();
+            if gzip {
+                std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut html).unwrap();
+            } else {
+                html = String::from_utf8(body.to_vec()).unwrap();
+            }
+            let at = html.find("data-key=\"revenue\">").expect("the revenue figure") + 19;
+            html[at..at + html[at..].find('<').unwrap()].to_string()
+        }
+    };
+    let (before, zipped) = (screen(false).await, screen(true).await);
+    assert_eq!(before, zipped, "the same page, gzipped or not");
+    app.store
+        .insert_enterprise_reports(&[report(e[2], park, back(l, 3), &[("revenue", 1000)])], "test", false)
+        .await
+        .unwrap();
+    let after = screen(true).await;
+    assert_ne!(after, before, "a new report shows at once");
     let (s, progress) = json_of(app.get(&county, "/api/v1/progress").await).await;
     assert_eq!(s, 200, "{progress}");
     for key in ["tax_per_mu", "sales_per_mu"] {

@@ -193,6 +193,9 @@ pub struct AnalysisCache {
     filing: Shelf<(usize, usize)>,
     /// The parks' live figures of the big screen, by scope, for five seconds.
     glances: Shelf<Arc<Vec<crate::telemetry::ParkGlance>>>,
+    /// The big screen as served (its HTML), by scope, language and report generation, for five
+    /// seconds: a wall of screens asks for the same page, and its parts are all kept anyway.
+    screens: Shelf<crate::routing::Kept>,
 }
 
 impl Default for AnalysisCache {
@@ -203,6 +206,7 @@ impl Default for AnalysisCache {
             replies: Shelf::new(minute),
             filing: Shelf::new(minute),
             glances: Shelf::new(std::time::Duration::from_secs(GLANCE_SECONDS as u64)),
+            screens: Shelf::new(std::time::Duration::from_secs(GLANCE_SECONDS as u64)),
         }
     }
 }
@@ -268,12 +272,46 @@ pub async fn analysis_json(
     state.analyses.replies.through(analysis_key(actor, q), generation, compute).await
 }
 
-/// Active enterprises of the caller's scope and how many filed a month, cached like analyses.
-pub async fn filing_cached(state: &crate::AppState, actor: &Actor, month: Month) -> Result<(usize, usize), AppError> {
+/// Active enterprises of the caller's scope and how many filed a month, cached like analyses,
+/// at a report generation the caller has read.
+async fn filing_at(
+    state: &crate::AppState,
+    actor: &Actor,
+    month: Month,
+    generation: i64,
+) -> Result<(usize, usize), AppError> {
     let scope = actor.park_scope();
-    let generation = state.store.report_generation().await?;
     let compute = || async { Ok(state.store.filing_counts(&scope, month).await?) };
     state.analyses.filing.through(format!("{scope:?}|{month}"), generation, compute).await
+}
+
+/// The big screen's page for the caller's scope and language: made by `make` (from the kept
+/// analysis, filing count and glances at one report generation) at most once per five seconds.
+pub async fn screen_cached<F, Fut>(
+    state: &crate::AppState,
+    actor: &Actor,
+    lang: weiyuan_domain::access::Lang,
+    make: F,
+) -> Result<crate::routing::Kept, AppError>
+where
+    F: FnOnce(Arc<Analysis>, (usize, usize), Arc<Vec<crate::telemetry::ParkGlance>>) -> Fut,
+    Fut: std::future::Future<Output = Result<crate::routing::Kept, AppError>>,
+{
+    if !actor.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    // One read of the generation serves the analysis, the filing count and the page's key.
+    let generation = state.store.report_generation().await?;
+    let slot = weiyuan_store::now_ms() / (GLANCE_SECONDS * 1000);
+    let key = format!("{:?}|{}|{generation}", actor.park_scope(), lang.code());
+    let compute = || async {
+        let q = AnalysisQuery::default();
+        let a = analysis_at(state, actor, &q, generation).await?;
+        let filing = filing_at(state, actor, a.to, generation).await?;
+        let glances = glances_cached(state, actor).await?;
+        make(a, filing, glances).await
+    };
+    state.analyses.screens.through(key, slot, compute).await
 }
 
 /// Every park of the caller's scope at a glance (`telemetry::overview`), kept for five seconds.

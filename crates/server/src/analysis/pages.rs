@@ -1,6 +1,7 @@
 use super::{Analysis, AnalysisQuery};
 use crate::AppState;
-use crate::pages::{PageCtx, PageError, PageUser, render};
+use crate::error::AppError;
+use crate::pages::{PageCtx, PageError, PageUser, ScreenUser, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -153,55 +154,69 @@ impl DashboardPage {
     }
 }
 
-/// The county's big screen (大屏): full-screen and dark, refreshed every five minutes.
-pub async fn dashboard(State(s): State<AppState>, u: PageUser) -> Result<Response, PageError> {
-    let q = AnalysisQuery::default();
-    let a = super::analyse_cached(&s, &u.actor, &q).await.map_err(u.fail())?;
-    let (active, filed) = super::filing_cached(&s, &u.actor, a.to).await.map_err(u.fail())?;
+/// The county's big screen (大屏): full-screen and dark, refreshed every five minutes. The page
+/// is made once per scope, language and five seconds (`screen_cached`): a wall of screens, or
+/// many offices opening it at nine, costs one rendering.
+pub async fn dashboard(
+    State(s): State<AppState>,
+    u: ScreenUser,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let ScreenUser(u) = u;
     let tr = u.tr();
-    let trend = trend(&a, tr, false);
-    let top: Vec<&super::ParkRow> = a.parks.iter().filter(|p| p.indicators.tax_per_mu.is_some()).take(10).collect();
-    let ranked = top.len();
-    let ranking = serde_json::json!({
-        "names": top.iter().map(|p| p.park.clone()).collect::<Vec<_>>(),
-        "values": top.iter().map(|p| p.indicators.tax_per_mu.map(|v| v.as_f64()).unwrap_or(0.0)).collect::<Vec<_>>(),
-        "target": super::TARGET_TAX_PER_MU.as_f64(),
-    })
-    .to_string();
-    let industries: Vec<serde_json::Value> = a
-        .divisions
-        .iter()
-        .take(8)
-        .map(|d| serde_json::json!({ "name": format!("{} {}", d.code, d.name), "value": d.revenue.as_f64() }))
-        .collect();
-    let industries = serde_json::Value::Array(industries).to_string();
-    // Every park of the scope has its glance: their count is the parks'.
-    let glance = super::glances_cached(&s, &u.actor).await.map_err(u.fail())?;
-    let parks = glance.len();
-    let map = crate::telemetry::pages::map_data(tr, &glance);
-    let live = glance.iter().fold((0, 0, 0.0, 0.0), |(d, o, p, e), g| {
-        (d + g.day.devices, o + g.day.online, p + g.day.people_in, e + g.day.energy_today_kwh)
-    });
-    let open_alarms = glance.iter().map(|g| g.alarms).sum();
-    let filter = weiyuan_store::alarms::AlarmFilter { open_only: true, park_id: None, severity: None, limit: 8 };
-    let alarms = s.store.alarms(&u.actor.park_scope(), &filter).await.map_err(|e| u.fail()(e.into()))?;
-    Ok(render(&DashboardPage {
-        ctx: u.ctx(),
-        a,
-        parks,
-        filed,
-        active,
-        trend,
-        ranking,
-        ranked,
-        industries,
-        map,
-        tile_url: s.tile_url.clone().unwrap_or_default(),
-        live,
-        alarms,
-        open_alarms,
-        now: weiyuan_store::now_ms(),
-    }))
+    let make = |a: Arc<Analysis>, (active, filed): (usize, usize), glance: Arc<Vec<crate::telemetry::ParkGlance>>| {
+        let (s, u) = (&s, &u);
+        async move {
+            let trend = trend(&a, tr, false);
+            let top: Vec<&super::ParkRow> =
+                a.parks.iter().filter(|p| p.indicators.tax_per_mu.is_some()).take(10).collect();
+            let ranked = top.len();
+            let ranking = serde_json::json!({
+                "names": top.iter().map(|p| p.park.clone()).collect::<Vec<_>>(),
+                "values": top.iter().map(|p| p.indicators.tax_per_mu.map(|v| v.as_f64()).unwrap_or(0.0)).collect::<Vec<_>>(),
+                "target": super::TARGET_TAX_PER_MU.as_f64(),
+            })
+            .to_string();
+            let industries: Vec<serde_json::Value> = a
+                .divisions
+                .iter()
+                .take(8)
+                .map(|d| serde_json::json!({ "name": format!("{} {}", d.code, d.name), "value": d.revenue.as_f64() }))
+                .collect();
+            let industries = serde_json::Value::Array(industries).to_string();
+            // Every park of the scope has its glance: their count is the parks'.
+            let parks = glance.len();
+            let map = crate::telemetry::pages::map_data(tr, &glance);
+            let live = glance.iter().fold((0, 0, 0.0, 0.0), |(d, o, p, e), g| {
+                (d + g.day.devices, o + g.day.online, p + g.day.people_in, e + g.day.energy_today_kwh)
+            });
+            let open_alarms = glance.iter().map(|g| g.alarms).sum();
+            let filter =
+                weiyuan_store::alarms::AlarmFilter { open_only: true, park_id: None, severity: None, limit: 8 };
+            let alarms = s.store.alarms(&u.actor.park_scope(), &filter).await?;
+            let page = DashboardPage {
+                ctx: u.ctx(),
+                a,
+                parks,
+                filed,
+                active,
+                trend,
+                ranking,
+                ranked,
+                industries,
+                map,
+                tile_url: s.tile_url.clone().unwrap_or_default(),
+                live,
+                alarms,
+                open_alarms,
+                now: weiyuan_store::now_ms(),
+            };
+            let html = page.render().map_err(|e| AppError::Internal(format!("template: {e}")))?;
+            crate::routing::Kept::new(html.into_bytes()).map_err(|e| AppError::Internal(e.to_string()))
+        }
+    };
+    let page = super::screen_cached(&s, &u.actor, tr.0, make).await.map_err(u.fail())?;
+    Ok(page.html_for(&headers))
 }
 
 #[derive(Template)]
