@@ -193,8 +193,8 @@ pub struct AnalysisCache {
     filing: Shelf<(usize, usize)>,
     /// The parks' live figures of the big screen, by scope, for five seconds.
     glances: Shelf<Arc<Vec<crate::telemetry::ParkGlance>>>,
-    /// The big screen as served (its HTML), by scope, language and report generation, for five
-    /// seconds: a wall of screens asks for the same page, and its parts are all kept anyway.
+    /// The big screen as served (its HTML and gzipped copy), by scope and language, at a report
+    /// generation, made again after five seconds: a wall of screens asks for the same page.
     screens: Shelf<crate::routing::Kept>,
 }
 
@@ -300,10 +300,11 @@ where
     if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
-    // One read of the generation serves the analysis, the filing count and the page's key.
+    // One read of the generation serves the analysis, the filing count and the page. A page of
+    // the same generation older than five seconds is still served while one caller makes the
+    // next (live figures move, the screen never stalls); a new generation is made at once.
     let generation = state.store.report_generation().await?;
-    let slot = weiyuan_store::now_ms() / (GLANCE_SECONDS * 1000);
-    let key = format!("{:?}|{}|{generation}", actor.park_scope(), lang.code());
+    let key = format!("{:?}|{}", actor.park_scope(), lang.code());
     let compute = || async {
         let q = AnalysisQuery::default();
         let a = analysis_at(state, actor, &q, generation).await?;
@@ -311,7 +312,7 @@ where
         let glances = glances_cached(state, actor).await?;
         make(a, filing, glances).await
     };
-    state.analyses.screens.through(key, slot, compute).await
+    state.analyses.screens.through(key, generation, compute).await
 }
 
 /// Every park of the caller's scope at a glance (`telemetry::overview`), kept for five seconds.
