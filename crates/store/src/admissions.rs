@@ -188,9 +188,9 @@ impl Store {
         run_checks(&mut *self.pool.acquire().await?, &policy, park_id, applicant_id, d, area).await
     }
 
-    /// File an application (to the township's review), with its automatic checks.
-    /// File an application to `park_id`; a filer who may not file it there (a desk of another
-    /// park, an enterprise for another) finds the park not found.
+    /// File an application to `park_id` (to the township's review), with its automatic checks; a
+    /// filer who may not file it there (a desk of another park, an enterprise for another) finds
+    /// the park not found.
     pub async fn apply_admission(
         &self,
         filer: &Filer,

@@ -59,8 +59,7 @@ const EVENTS: &str =
     "SELECT enterprise_id, kind, reason, deadline, detail_json, username, at_ms FROM enterprise_events";
 
 impl Store {
-    /// Set (or correct) one year of an enterprise's figures.
-    /// Record a year's figures of the enterprise `who` was granted for.
+    /// Set (or correct) one year of the figures of the enterprise `who` was granted for.
     pub async fn set_exit_figures(&self, who: &ExitAuthority, ctx: &AuditCtx, f: &YearFigures) -> Result<()> {
         let enterprise_id = who.enterprise_id();
         let e = self.get_enterprise(enterprise_id).await?;

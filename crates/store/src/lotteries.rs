@@ -54,8 +54,8 @@ fn lottery_from_row(r: &AnyRow) -> Result<Lottery> {
 }
 
 impl Store {
-    /// Publish a lottery: applicants, units, the list hash and the seed's commitment.
-    /// Announce a lottery in the park `desk` was granted for.
+    /// Publish a lottery in the park `desk` was granted for: applicants, units, the list hash and
+    /// the seed's commitment.
     pub async fn create_lottery(
         &self,
         desk: &UnitDesk,
@@ -67,6 +67,14 @@ impl Store {
     ) -> Result<Lottery> {
         let park_id = desk.park_id();
         let mut tx = self.write_tx().await?;
+        // The units are the desk's park's, checked with the write (a unit of another park is
+        // refused as one that does not exist).
+        for id in unit_ids {
+            crate::scope::in_park(&mut tx, park_id, &[("unit_id", Some(*id))]).await.map_err(|e| match e {
+                StoreError::OutOfScope(_) => StoreError::OutOfScope("unit_ids"),
+                e => e,
+            })?;
+        }
         let row = sqlx::query(
             "INSERT INTO lotteries (park_id, title, unit_ids, applicants, list_hash, commitment, seed, username, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -90,8 +98,8 @@ impl Store {
         self.lottery(id).await
     }
 
-    /// Draw: reveal the seed and record the order. A lottery is drawn once.
-    /// Draw a lottery of the park `desk` was granted for; one of another park is not found.
+    /// Draw: reveal the seed and record the order. A lottery is drawn once; one of another park
+    /// than the desk's is not found.
     pub async fn draw_lottery(&self, desk: &UnitDesk, ctx: &AuditCtx, id: i64) -> Result<Lottery> {
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM lotteries WHERE id = $1 AND park_id = $2")))

@@ -9,7 +9,7 @@ use crate::audit::{self, AuditCtx, json};
 use crate::{Result, Store, StoreError, col, now_ms, sql};
 use serde::Serialize;
 use std::collections::HashMap;
-use weiyuan_domain::access::{ParkAuthority, ParkScope};
+use weiyuan_domain::access::{ParkAuthority, ParkScope, RuleMaker};
 use weiyuan_domain::operation::{DayKind, Reason, Register, Settings, Status, day_start};
 use weiyuan_domain::telemetry::Bucket;
 
@@ -197,7 +197,7 @@ impl Store {
         }
     }
 
-    pub async fn set_operation_settings(&self, ctx: &AuditCtx, s: &Settings) -> Result<()> {
+    pub async fn set_operation_settings(&self, _by: &RuleMaker, ctx: &AuditCtx, s: &Settings) -> Result<()> {
         let before = self.operation_settings().await?;
         let mut tx = self.write_tx().await?;
         let text = serde_json::to_string(s).map_err(|_| StoreError::Conflict("operation_settings"))?;

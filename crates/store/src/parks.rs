@@ -354,7 +354,6 @@ pub(crate) async fn select_park(conn: &mut AnyConnection, id: i64) -> Result<Par
     park_from_row(&row)
 }
 
-/// Insert a park inside the caller's transaction, with its audit entry.
 /// A building of the park `desk` was granted for, read in the write's transaction; one of
 /// another park is not found.
 async fn building_of(conn: &mut AnyConnection, desk: &UnitDesk, id: i64) -> Result<Building> {
@@ -378,6 +377,7 @@ async fn unit_of(conn: &mut AnyConnection, desk: &UnitDesk, id: i64) -> Result<U
     unit_from_row(&row)
 }
 
+/// Insert a park inside the caller's transaction, with its audit entry.
 pub(crate) async fn insert_park(
     conn: &mut AnyConnection,
     ctx: &AuditCtx,

@@ -666,8 +666,10 @@ impl Store {
     }
 
     /// An import: new reports and corrections of filed ones, all in one transaction, with one
-    /// audit entry that counts them. Every row's enterprise must be one of `filers` (granted
-    /// for that enterprise in its park); a row of any other is not found and nothing is written.
+    /// audit entry that counts them. Every row's enterprise must be one of `filers` (granted for
+    /// that enterprise in its park), and a new report is of that park; a row of any other
+    /// enterprise is not found and nothing is written. A correction keeps the park the report
+    /// was filed in (an enterprise that moved since corrects its old months).
     pub async fn import_enterprise_reports(
         &self,
         filers: &[ReportFiler],
@@ -676,10 +678,10 @@ impl Store {
         corrections: &[(Report, ReportDraft)],
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<usize> {
-        let granted: std::collections::HashSet<(i64, i64)> =
+        let granted: std::collections::HashMap<i64, i64> =
             filers.iter().map(|f| (f.enterprise_id(), f.park_id())).collect();
-        let rows = new.iter().map(|r| (r.enterprise_id, r.park_id));
-        if !rows.chain(corrections.iter().map(|(b, _)| (b.enterprise_id, b.park_id))).all(|k| granted.contains(&k)) {
+        let new_ok = new.iter().all(|r| granted.get(&r.enterprise_id) == Some(&r.park_id));
+        if !new_ok || !corrections.iter().all(|(b, _)| granted.contains_key(&b.enterprise_id)) {
             return Err(StoreError::NotFound);
         }
         let mut tx = self.write_tx().await?;

@@ -237,6 +237,52 @@ async fn buildings_and_units_keep_their_relations(db: &TestDb) {
     assert_eq!(actions, vec!["delete", "update", "create"], "newest first");
 }
 
+both!(a_reports_import_writes_only_for_its_filers_and_corrects_old_parks_months);
+async fn a_reports_import_writes_only_for_its_filers_and_corrects_old_parks_months(db: &TestDb) {
+    use weiyuan_domain::progress::Month;
+    use weiyuan_domain::reports::{N, ReportDraft};
+    use weiyuan_store::reports::NewReport;
+    let store = db.store().await;
+    let p = store.create_park(&registry(), &ctx(), None, &draft("P", "330326103")).await.unwrap();
+    let q = store.create_park(&registry(), &ctx(), None, &draft("Q", "330326103")).await.unwrap();
+    let d = weiyuan_domain::enterprises::EnterpriseDraft {
+        name: "某某有限公司".into(),
+        credit_code: "91310110666007217T".into(),
+        credit_override: String::new(),
+        legal_representative: String::new(),
+        contact: String::new(),
+        industry_code: "C3411".into(),
+        size: weiyuan_domain::enterprises::EnterpriseSize::Below,
+        tags: Vec::new(),
+        entry_date: None,
+    };
+    let e = store.create_enterprise(&desk(&p), &ctx(), &d, true).await.unwrap();
+    let m = Month::parse("2024-03").unwrap();
+    let mut figures = [None; N];
+    figures[0] = Some(Fixed2::from_units(100));
+    let filed = NewReport { enterprise_id: e.id, park_id: p.id, month: m, figures, submitted_at: 1, late: false };
+    store.insert_enterprise_reports(std::slice::from_ref(&filed), "test", false).await.unwrap();
+    let before = store.enterprise_report(e.id, m).await.unwrap().unwrap();
+    let mut corrected = figures;
+    corrected[0] = Some(Fixed2::from_units(120));
+    let fix = ReportDraft { month: m, figures: corrected, reason: "更正".into(), jumped: Vec::new() };
+    let next = NewReport { month: Month::parse("2024-04").unwrap(), ..filed };
+    // The enterprise has moved to Q since (its filer is granted there): it still corrects the
+    // month it filed in P, but a new month is of its park now, Q.
+    let in_q = county().report_filer(&q.as_ref(), e.id).unwrap();
+    let none = |_: usize| {};
+    let wrong_park = store.import_enterprise_reports(&[in_q], &ctx(), &[next], &[], &none).await;
+    assert!(matches!(wrong_park, Err(StoreError::NotFound)), "{wrong_park:?}");
+    let in_q = county().report_filer(&q.as_ref(), e.id).unwrap();
+    let fixes = [(before.clone(), fix.clone())];
+    assert_eq!(store.import_enterprise_reports(&[in_q], &ctx(), &[], &fixes, &none).await.unwrap(), 1);
+    assert_eq!(store.enterprise_report(e.id, m).await.unwrap().unwrap().figures[0], Some(Fixed2::from_units(120)));
+    // A filer of another enterprise writes nothing.
+    let other = county().report_filer(&p.as_ref(), e.id + 1).unwrap();
+    let refused = store.import_enterprise_reports(&[other], &ctx(), &[], &fixes, &none).await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+}
+
 both!(sessions_and_login_failures);
 async fn sessions_and_login_failures(db: &TestDb) {
     let store = db.store().await;

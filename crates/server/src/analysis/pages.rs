@@ -194,8 +194,10 @@ pub async fn dashboard(
             let filter =
                 weiyuan_store::alarms::AlarmFilter { open_only: true, park_id: None, severity: None, limit: 8 };
             let alarms = s.store.alarms(&u.actor.park_scope(), &filter).await?;
+            // The page is shared by the scope's users: made with no one's session in it.
+            let ctx = PageCtx { actor: None, csrf: String::new(), unread: 0, ..u.ctx() };
             let page = DashboardPage {
-                ctx: u.ctx(),
+                ctx,
                 a,
                 parks,
                 filed,

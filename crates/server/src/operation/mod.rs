@@ -305,9 +305,9 @@ pub async fn settings(store: &Store) -> Result<Settings, AppError> {
 }
 
 pub async fn set_settings(store: &Store, actor: &Actor, f: &SettingsForm) -> Result<Settings, AppError> {
-    county(actor)?;
+    let maker = actor.rule_maker()?;
     let s = f.validate()?;
-    store.set_operation_settings(&AuditCtx::from(actor), &s).await?;
+    store.set_operation_settings(&maker, &AuditCtx::from(actor), &s).await?;
     Ok(s)
 }
 
