@@ -66,6 +66,21 @@ fn county() -> Actor {
     }
 }
 
+/// An enterprise of the tests that need one.
+fn enterprise_draft() -> weiyuan_domain::enterprises::EnterpriseDraft {
+    weiyuan_domain::enterprises::EnterpriseDraft {
+        name: "某某有限公司".into(),
+        credit_code: "91310110666007217T".into(),
+        credit_override: String::new(),
+        legal_representative: String::new(),
+        contact: String::new(),
+        industry_code: "C3411".into(),
+        size: weiyuan_domain::enterprises::EnterpriseSize::Below,
+        tags: Vec::new(),
+        entry_date: None,
+    }
+}
+
 fn registry() -> Registry {
     county().registry().unwrap()
 }
@@ -245,17 +260,7 @@ async fn a_reports_import_writes_only_for_its_filers_and_corrects_old_parks_mont
     let store = db.store().await;
     let p = store.create_park(&registry(), &ctx(), None, &draft("P", "330326103")).await.unwrap();
     let q = store.create_park(&registry(), &ctx(), None, &draft("Q", "330326103")).await.unwrap();
-    let d = weiyuan_domain::enterprises::EnterpriseDraft {
-        name: "某某有限公司".into(),
-        credit_code: "91310110666007217T".into(),
-        credit_override: String::new(),
-        legal_representative: String::new(),
-        contact: String::new(),
-        industry_code: "C3411".into(),
-        size: weiyuan_domain::enterprises::EnterpriseSize::Below,
-        tags: Vec::new(),
-        entry_date: None,
-    };
+    let d = enterprise_draft();
     let e = store.create_enterprise(&desk(&p), &ctx(), &d, true).await.unwrap();
     let m = Month::parse("2024-03").unwrap();
     let mut figures = [None; N];
@@ -287,17 +292,7 @@ both!(sessions_and_login_failures);
 async fn sessions_and_login_failures(db: &TestDb) {
     let store = db.store().await;
     let p = store.create_park(&registry(), &ctx(), None, &draft("P", "330326103")).await.unwrap();
-    let d = weiyuan_domain::enterprises::EnterpriseDraft {
-        name: "某某有限公司".into(),
-        credit_code: "91310110666007217T".into(),
-        credit_override: String::new(),
-        legal_representative: String::new(),
-        contact: String::new(),
-        industry_code: "C3411".into(),
-        size: weiyuan_domain::enterprises::EnterpriseSize::Below,
-        tags: Vec::new(),
-        entry_date: None,
-    };
+    let d = enterprise_draft();
     let e = store.create_enterprise(&desk(&p), &ctx(), &d, true).await.unwrap();
     // One enterprise per credit code.
     let again = store

@@ -7,7 +7,7 @@ pub mod pages;
 
 use crate::error::AppError;
 use serde::Deserialize;
-use weiyuan_domain::access::{Actor, Role, UnitDesk};
+use weiyuan_domain::access::{Actor, Role};
 use weiyuan_domain::enterprises::EnterpriseForm;
 use weiyuan_store::enterprises::Enterprise;
 use weiyuan_store::{AuditCtx, Store};
@@ -59,11 +59,6 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Enterprise, Ap
     if actor.can_read_enterprise(e.id, &park.as_ref()) { Ok(e) } else { Err(AppError::NotFound) }
 }
 
-/// Registering and editing: the park's unit desk (the county, its township, its operator).
-async fn desk(store: &Store, actor: &Actor, park_id: i64) -> Result<UnitDesk, AppError> {
-    Ok(crate::parks::granted(store, actor, park_id, Actor::unit_desk).await?.1)
-}
-
 /// Tags as codes, from codes or their Chinese or English labels (科技型、专精特新), separated by
 /// commas, 、 or spaces; what is still unknown is left for the form to report.
 pub fn tag_codes(text: &str) -> String {
@@ -85,14 +80,14 @@ pub fn with_tag_codes(form: &EnterpriseForm) -> EnterpriseForm {
 }
 
 pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
-    let desk = desk(store, actor, park_id).await?;
+    let desk = crate::parks::unit_desk(store, actor, park_id).await?;
     let d = with_tag_codes(form).validate(&crate::today())?;
     Ok(store.create_enterprise(&desk, &AuditCtx::from(actor), &d, false).await?)
 }
 
 pub async fn update(store: &Store, actor: &Actor, id: i64, form: &EnterpriseForm) -> Result<Enterprise, AppError> {
     let e = get(store, actor, id).await?;
-    let desk = desk(store, actor, e.park_id).await?;
+    let desk = crate::parks::unit_desk(store, actor, e.park_id).await?;
     let d = with_tag_codes(form).validate(&crate::today())?;
     Ok(store.update_enterprise(&desk, &AuditCtx::from(actor), id, &d).await?)
 }

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
-use weiyuan_domain::access::{Actor, UnitDesk};
+use weiyuan_domain::access::Actor;
 use weiyuan_domain::codes::is_valid_uscc;
 use weiyuan_domain::rules::all_passed;
 use weiyuan_domain::validation::{Checker, text_or_number};
@@ -44,13 +44,8 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Lottery, AppEr
     Ok(l)
 }
 
-/// Lotteries are the park's unit desk's: the county, its township, its operator.
-async fn desk(store: &Store, actor: &Actor, park_id: i64) -> Result<UnitDesk, AppError> {
-    Ok(crate::parks::granted(store, actor, park_id, Actor::unit_desk).await?.1)
-}
-
 pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &LotteryForm) -> Result<Lottery, AppError> {
-    let desk = desk(store, actor, park_id).await?;
+    let desk = crate::parks::unit_desk(store, actor, park_id).await?;
     let mut c = Checker::new();
     let title = c.text("title", &form.title, 100);
     let unit_ids = c.ids("unit_ids", &form.unit_ids);
@@ -87,7 +82,7 @@ pub async fn create(store: &Store, actor: &Actor, park_id: i64, form: &LotteryFo
 
 pub async fn draw(store: &Store, actor: &Actor, id: i64) -> Result<Lottery, AppError> {
     let l = get(store, actor, id).await?;
-    let desk = desk(store, actor, l.park_id).await?;
+    let desk = crate::parks::unit_desk(store, actor, l.park_id).await?;
     if l.drawn_at.is_some() {
         return Err(Invalid::one(FieldError::new("drawn", "error.already_drawn")).into());
     }

@@ -72,8 +72,8 @@ pub async fn units(
     Ok((rows, total, page, size))
 }
 
-/// The unit desk of the park a building or unit belongs to.
-async fn desk(store: &Store, actor: &Actor, park_id: i64) -> Result<UnitDesk, AppError> {
+/// The unit desk of a park (its buildings, units, enterprises, devices, lotteries).
+pub async fn unit_desk(store: &Store, actor: &Actor, park_id: i64) -> Result<UnitDesk, AppError> {
     Ok(granted(store, actor, park_id, Actor::unit_desk).await?.1)
 }
 
@@ -93,21 +93,21 @@ pub async fn create_building(
     park_id: i64,
     form: &BuildingForm,
 ) -> Result<Building, AppError> {
-    let desk = desk(store, actor, park_id).await?;
+    let desk = unit_desk(store, actor, park_id).await?;
     let d = form.validate()?;
     Ok(store.create_building(&desk, &AuditCtx::from(actor), &d, false).await?)
 }
 
 pub async fn update_building(store: &Store, actor: &Actor, id: i64, form: &BuildingForm) -> Result<Building, AppError> {
     let (park, _) = get_building(store, actor, id).await?;
-    let desk = desk(store, actor, park.id).await?;
+    let desk = unit_desk(store, actor, park.id).await?;
     let d = form.validate()?;
     Ok(store.update_building(&desk, &AuditCtx::from(actor), id, &d).await?)
 }
 
 pub async fn delete_building(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
     let (park, _) = get_building(store, actor, id).await?;
-    let desk = desk(store, actor, park.id).await?;
+    let desk = unit_desk(store, actor, park.id).await?;
     Ok(store.delete_building(&desk, &AuditCtx::from(actor), id).await?)
 }
 
@@ -130,21 +130,21 @@ async fn unit_draft(
 }
 
 pub async fn create_unit(store: &Store, actor: &Actor, park_id: i64, form: &UnitForm) -> Result<Unit, AppError> {
-    let desk = desk(store, actor, park_id).await?;
+    let desk = unit_desk(store, actor, park_id).await?;
     let d = unit_draft(store, park_id, form).await?;
     Ok(store.create_unit(&desk, &AuditCtx::from(actor), &d, false).await?)
 }
 
 pub async fn update_unit(store: &Store, actor: &Actor, id: i64, form: &UnitForm) -> Result<Unit, AppError> {
     let (park, _) = get_unit(store, actor, id).await?;
-    let desk = desk(store, actor, park.id).await?;
+    let desk = unit_desk(store, actor, park.id).await?;
     let d = unit_draft(store, park.id, form).await?;
     Ok(store.update_unit(&desk, &AuditCtx::from(actor), id, &d).await?)
 }
 
 pub async fn delete_unit(store: &Store, actor: &Actor, id: i64) -> Result<(), AppError> {
     let (park, _) = get_unit(store, actor, id).await?;
-    let desk = desk(store, actor, park.id).await?;
+    let desk = unit_desk(store, actor, park.id).await?;
     Ok(store.delete_unit(&desk, &AuditCtx::from(actor), id).await?)
 }
 

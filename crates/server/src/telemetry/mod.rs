@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
-use weiyuan_domain::access::{Actor, Lang, UnitDesk};
+use weiyuan_domain::access::{Actor, Lang};
 use weiyuan_domain::telemetry::{DeviceForm, KindDef, KindForm, Rejection, check_reading, parse_timestamp};
 use weiyuan_domain::{FieldError, Invalid};
 use weiyuan_store::telemetry::{Credential, Device, Reading};
@@ -197,10 +197,6 @@ impl Ingestor {
     /// Reload the credentials, kinds and alarm rules (after a change in this process, or when
     /// stale: a change made through another server reaches this one within 30 seconds).
     pub async fn reload(&self) -> Result<(), AppError> {
-        self.read_again().await
-    }
-
-    async fn read_again(&self) -> Result<(), AppError> {
         let devices: HashMap<String, Credential> = self.store.device_credentials().await?.into_iter().collect();
         let kinds = self.store.device_kinds().await?.into_iter().map(|k| (k.code.clone(), k)).collect();
         let rules = self.store.alarm_rules().await?.into_iter().filter(|r| r.active).collect();
@@ -326,11 +322,6 @@ pub fn new_token() -> String {
     format!("wyd_{}", crate::auth::random_token())
 }
 
-/// Devices are managed by the park's unit desk: the county, its township, its operator.
-async fn desk(store: &Store, actor: &Actor, park_id: i64) -> Result<UnitDesk, AppError> {
-    Ok(crate::parks::granted(store, actor, park_id, Actor::unit_desk).await?.1)
-}
-
 /// A device and, once, its token.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Registered {
@@ -372,7 +363,7 @@ pub async fn create(
     park_id: i64,
     form: &DeviceForm,
 ) -> Result<Registered, AppError> {
-    let desk = desk(store, actor, park_id).await?;
+    let desk = crate::parks::unit_desk(store, actor, park_id).await?;
     let draft = form.validate(&store.device_kinds().await?)?;
     let token = new_token();
     let device = store.create_device(&desk, &AuditCtx::from(actor), &draft, &crate::auth::token_hash(&token)).await?;
@@ -388,7 +379,7 @@ pub async fn update(
     form: &DeviceForm,
 ) -> Result<Device, AppError> {
     let d = store.get_device(id).await?;
-    let desk = desk(store, actor, d.park_id).await?;
+    let desk = crate::parks::unit_desk(store, actor, d.park_id).await?;
     let draft = form.validate(&store.device_kinds().await?)?;
     let after = store.update_device(&desk, &AuditCtx::from(actor), id, &draft).await?;
     ingestor.reload().await?;
@@ -398,7 +389,7 @@ pub async fn update(
 /// Issue a new token; the old one stops working at once.
 pub async fn rotate_token(store: &Store, ingestor: &Ingestor, actor: &Actor, id: i64) -> Result<Registered, AppError> {
     let device = store.get_device(id).await?;
-    let desk = desk(store, actor, device.park_id).await?;
+    let desk = crate::parks::unit_desk(store, actor, device.park_id).await?;
     let token = new_token();
     store.set_device_token(&desk, &AuditCtx::from(actor), id, &crate::auth::token_hash(&token)).await?;
     ingestor.reload().await?;
@@ -742,7 +733,7 @@ pub async fn reconciliation(store: &Store, actor: &Actor, q: &ReconQuery) -> Res
 
 impl crate::alarms::RuleCache for Ingestor {
     fn reload(&self) -> impl std::future::Future<Output = Result<(), AppError>> + Send {
-        self.read_again()
+        Ingestor::reload(self)
     }
 }
 
