@@ -2,9 +2,8 @@
 //! An import registers new enterprises and updates those whose credit code is already
 //! registered in the same park; a row whose park the caller may not edit is an error.
 
-use super::{
-    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, find_tables, is_data_row, resolve_park,
-};
+use super::reader::{DataRows, Layout, Progress, Tables};
+use super::{FileFormat, ImportError, ImportSummary, Out, resolve_park};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
 use crate::i18n::code_from_label;
@@ -102,7 +101,7 @@ async fn check(
     store: &Store,
     actor: &Actor,
     sheets: &[Sheet],
-    progress: &(dyn Fn(&str, usize, usize) + Sync),
+    progress: Progress<'_>,
 ) -> Result<(Vec<EnterpriseWrite>, ImportSummary), ImportError> {
     let parks = store.list_parks(&actor.park_scope()).await?;
     // Credit codes and names are unique across the county, whoever's park holds them.
@@ -110,119 +109,97 @@ async fn check(
     let by_code: HashMap<&str, &Enterprise> = existing.iter().map(|e| (e.credit_code.as_str(), e)).collect();
     let by_name: HashMap<&str, &Enterprise> = existing.iter().map(|e| (e.name.as_str(), e)).collect();
     let today = crate::today();
-    let (tables, total) = find_tables(sheets, "企业名称", &headers(), 4)?;
-    let mut errors = CellErrors::default();
+    let mut tables = Tables::find(
+        sheets,
+        Layout {
+            columns: COLUMNS.iter().map(|c| (c.0, c.1)).collect(),
+            key: "企业名称",
+            min: 4,
+            required: &["park_code", "name", "credit_code", "industry_code", "size"],
+            rows: DataRows::Named,
+        },
+    )?;
     let mut writes: Vec<EnterpriseWrite> = Vec::new();
     let mut summary = ImportSummary::default();
     let (mut seen_codes, mut seen_names) = (HashSet::new(), HashSet::new());
-    let mut done = 0;
-    for (sheet, header_row, cols) in tables {
-        let col_of = |field: &str| COLUMNS.iter().position(|c| c.0 == field).and_then(|i| cols[i]);
-        for required in ["park_code", "name", "credit_code", "industry_code", "size"] {
-            if col_of(required).is_none() {
-                errors.push(CellError::at(sheet, header_row, None, FieldError::new(required, "import.missing_column")));
-            }
-        }
-        for r in header_row + 1..sheet.row_count() {
-            done += 1;
-            if done % 1000 == 0 {
-                progress("check", done, total);
-            }
-            let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
-            let name = get("name");
-            if !is_data_row(&name) {
-                if name.is_empty() && !sheet.is_blank(r) {
-                    errors.push(CellError::at(sheet, r, col_of("name"), FieldError::new("name", "error.required")));
-                }
-                continue;
-            }
-            summary.rows += 1;
-            // The park: by its 编号, or by its name.
-            let park_cell = get("park_code");
-            let park = if park_cell.is_empty() {
-                let e = FieldError::new("park_code", "error.required");
-                errors.push(CellError::at(sheet, r, col_of("park_code"), e));
-                None
-            } else {
-                match resolve_park(&parks, &park_cell, "").or_else(|| resolve_park(&parks, "", &park_cell)) {
-                    Some(p) => match actor.unit_desk(&p.as_ref()) {
-                        Ok(desk) => Some((p, desk)),
-                        Err(_) => {
-                            let e = FieldError::new("park_code", "import.park_not_editable").with("value", &p.code);
-                            errors.push(CellError::at(sheet, r, col_of("park_code"), e));
-                            None
-                        }
-                    },
-                    None => {
-                        let e = FieldError::new("park_code", "import.unknown_park").with("value", &park_cell);
-                        errors.push(CellError::at(sheet, r, col_of("park_code"), e));
+    summary.rows = tables.each(progress, |row, errors| {
+        let get = |field: &str| row.get(field);
+        // The park: by its 编号, or by its name.
+        let park_cell = get("park_code");
+        let park = if park_cell.is_empty() {
+            errors.push(row.error(FieldError::new("park_code", "error.required")));
+            None
+        } else {
+            match resolve_park(&parks, &park_cell, "").or_else(|| resolve_park(&parks, "", &park_cell)) {
+                Some(p) => match actor.unit_desk(&p.as_ref()) {
+                    Ok(desk) => Some((p, desk)),
+                    Err(_) => {
+                        let e = FieldError::new("park_code", "import.park_not_editable").with("value", &p.code);
+                        errors.push(row.error(e));
                         None
                     }
+                },
+                None => {
+                    let e = FieldError::new("park_code", "import.unknown_park").with("value", &park_cell);
+                    errors.push(row.error(e));
+                    None
                 }
-            };
-            let size_cell = get("size");
-            let form = EnterpriseForm {
-                name: name.clone(),
-                credit_code: get("credit_code"),
-                credit_override: get("credit_override"),
-                legal_representative: get("legal_representative"),
-                contact: get("contact"),
-                industry_code: get("industry_code"),
-                size: code_from_label(EnterpriseSize::ALL, EnterpriseSize::code, "size", &size_cell, &[])
-                    .map(str::to_string)
-                    .unwrap_or(size_cell),
-                tags: crate::enterprises::tag_codes(&get("tags")),
-                entry_date: get("entry_date"),
-            };
-            let draft = match form.validate(&today) {
-                Ok(d) => d,
-                Err(inv) => {
-                    for e in inv.0 {
-                        let col = col_of(&e.field);
-                        errors.push(CellError::at(sheet, r, col, e));
-                    }
-                    continue;
-                }
-            };
-            let Some((park, desk)) = park else { continue };
-            if !seen_codes.insert(draft.credit_code.clone()) {
-                let e = FieldError::new("credit_code", "import.duplicate_in_file").with("value", &draft.credit_code);
-                errors.push(CellError::at(sheet, r, col_of("credit_code"), e));
-                continue;
             }
-            if !seen_names.insert(draft.name.clone()) {
-                let e = FieldError::new("name", "import.duplicate_in_file").with("value", &draft.name);
-                errors.push(CellError::at(sheet, r, col_of("name"), e));
-                continue;
+        };
+        let size_cell = get("size");
+        let form = EnterpriseForm {
+            name: get("name"),
+            credit_code: get("credit_code"),
+            credit_override: get("credit_override"),
+            legal_representative: get("legal_representative"),
+            contact: get("contact"),
+            industry_code: get("industry_code"),
+            size: code_from_label(EnterpriseSize::ALL, EnterpriseSize::code, "size", &size_cell, &[])
+                .map(str::to_string)
+                .unwrap_or(size_cell),
+            tags: crate::enterprises::tag_codes(&get("tags")),
+            entry_date: get("entry_date"),
+        };
+        let draft = match form.validate(&today) {
+            Ok(d) => d,
+            Err(inv) => {
+                inv.0.into_iter().for_each(|e| errors.push(row.error(e)));
+                return;
             }
-            // The enterprise this row updates: the one registered under its credit code.
-            let target = by_code.get(draft.credit_code.as_str()).copied();
-            if let Some(t) = target.filter(|t| t.park_id != park.id) {
-                // Name the other park only when the caller can see it.
-                let value = parks
-                    .iter()
-                    .find(|p| p.id == t.park_id)
-                    .map(|p| p.code.clone())
-                    .unwrap_or_else(|| draft.credit_code.clone());
-                let e = FieldError::new("credit_code", "import.registered_elsewhere").with("value", value);
-                errors.push(CellError::at(sheet, r, col_of("credit_code"), e));
-                continue;
-            }
-            if by_name.get(draft.name.as_str()).is_some_and(|other| Some(other.id) != target.map(|t| t.id)) {
-                errors.push(CellError::at(sheet, r, col_of("name"), FieldError::new("name", "error.duplicate")));
-                continue;
-            }
-            match target {
-                Some(t) if t.draft() == draft => summary.unchanged += 1,
-                Some(t) => writes.push((desk, draft, Some(t.id))),
-                None => writes.push((desk, draft, None)),
-            }
+        };
+        let Some((park, desk)) = park else { return };
+        if !seen_codes.insert(draft.credit_code.clone()) {
+            let e = FieldError::new("credit_code", "import.duplicate_in_file").with("value", &draft.credit_code);
+            errors.push(row.error(e));
+            return;
         }
-    }
-    progress("check", done, total);
-    if !errors.is_empty() {
-        return Err(ImportError::Cells(errors));
-    }
+        if !seen_names.insert(draft.name.clone()) {
+            errors.push(row.error(FieldError::new("name", "import.duplicate_in_file").with("value", &draft.name)));
+            return;
+        }
+        // The enterprise this row updates: the one registered under its credit code.
+        let target = by_code.get(draft.credit_code.as_str()).copied();
+        if let Some(t) = target.filter(|t| t.park_id != park.id) {
+            // Name the other park only when the caller can see it.
+            let value = parks
+                .iter()
+                .find(|p| p.id == t.park_id)
+                .map(|p| p.code.clone())
+                .unwrap_or_else(|| draft.credit_code.clone());
+            errors.push(row.error(FieldError::new("credit_code", "import.registered_elsewhere").with("value", value)));
+            return;
+        }
+        if by_name.get(draft.name.as_str()).is_some_and(|other| Some(other.id) != target.map(|t| t.id)) {
+            errors.push(row.error(FieldError::new("name", "error.duplicate")));
+            return;
+        }
+        match target {
+            Some(t) if t.draft() == draft => summary.unchanged += 1,
+            Some(t) => writes.push((desk, draft, Some(t.id))),
+            None => writes.push((desk, draft, None)),
+        }
+    });
+    tables.finish()?;
     summary.written = writes.len();
     Ok((writes, summary))
 }
@@ -233,7 +210,7 @@ pub(super) async fn import(
     actor: &Actor,
     ctx: &AuditCtx,
     sheets: &[Sheet],
-    progress: &(dyn Fn(&str, usize, usize) + Sync),
+    progress: Progress<'_>,
 ) -> Result<ImportSummary, ImportError> {
     let (writes, summary) = check(store, actor, sheets, progress).await?;
     let total = writes.len();

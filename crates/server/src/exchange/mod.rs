@@ -10,6 +10,7 @@ pub mod pages;
 mod parks;
 mod plans;
 mod progress;
+pub mod reader;
 mod reports;
 pub use reports::{report_row, report_workbook};
 pub mod table;
@@ -491,52 +492,6 @@ pub fn csv(headers: &[&str], rows: &[Vec<Out>]) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Find the header row of a table: the first of the first ten rows holding `key` and at least
-/// `min` of the known headers. Returns (row index, column of each known header).
-pub fn find_header(sheet: &Sheet, key: &str, known: &[&str], min: usize) -> Option<(usize, Vec<Option<usize>>)> {
-    (0..sheet.row_count().min(10)).find_map(|r| {
-        let cells: Vec<String> = sheet.row(r).map(normalize_header).collect();
-        if !cells.iter().any(|c| c == &normalize_header(key)) {
-            return None;
-        }
-        let cols: Vec<Option<usize>> =
-            known.iter().map(|h| cells.iter().position(|c| c == &normalize_header(h))).collect();
-        (cols.iter().filter(|c| c.is_some()).count() >= min).then_some((r, cols))
-    })
-}
-
-/// A table found in a sheet: the sheet, its header row and the column of each known header.
-pub type Table<'a> = (&'a Sheet, usize, Vec<Option<usize>>);
-
-/// Every sheet's table of this kind (see `find_header`), and how many rows lie below the headers;
-/// a file with none is refused.
-pub fn find_tables<'a>(
-    sheets: &'a [Sheet],
-    key: &str,
-    known: &[&str],
-    min: usize,
-) -> Result<(Vec<Table<'a>>, usize), ImportError> {
-    let tables: Vec<Table> =
-        sheets.iter().filter_map(|s| find_header(s, key, known, min).map(|(r, cols)| (s, r, cols))).collect();
-    if tables.is_empty() {
-        return Err(ImportError::file("import.no_table"));
-    }
-    let rows = tables.iter().map(|(s, r, _)| s.row_count() - r - 1).sum();
-    Ok((tables, rows))
-}
-
-/// Headers compare without spaces and with either kind of bracket.
-pub fn normalize_header(h: &str) -> String {
-    h.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '(' => '（',
-            ')' => '）',
-            c => c,
-        })
-        .collect()
-}
-
 /// The park a row means: by its 编号 when the row gives one, else by its name.
 pub fn resolve_park<'a>(
     parks: &'a [weiyuan_domain::parks::Park],
@@ -544,12 +499,6 @@ pub fn resolve_park<'a>(
     name: &str,
 ) -> Option<&'a weiyuan_domain::parks::Park> {
     if code.is_empty() { parks.iter().find(|p| p.name == name) } else { parks.iter().find(|p| p.code == code) }
-}
-
-/// A totals or empty row is not data.
-pub fn is_data_row(name: &str) -> bool {
-    let n: String = name.chars().filter(|c| !c.is_whitespace()).collect();
-    !n.is_empty() && n != "合计" && n != "总计" && !n.eq_ignore_ascii_case("total")
 }
 
 /// The routes of this feature, assembled by `routes::all`.
@@ -607,13 +556,5 @@ mod tests {
         let back: Vec<String> = (1..=names.len()).map(|r| sheet.row(r).next().unwrap().to_string()).collect();
         assert_eq!(back, names.map(String::from).to_vec());
         assert_eq!(sheet.cell(1, 1), "-3", "numbers are not touched");
-    }
-
-    #[test]
-    fn headers_are_found_below_a_title() {
-        let sheet = table::read_csv("标题\n序号,名 称,用地面积(亩)\n", &ImportLimits::default()).unwrap().remove(0);
-        let (row, cols) = find_header(&sheet, "名称", &["名称", "用地面积（亩）", "编号"], 2).unwrap();
-        assert_eq!((row, cols), (1, vec![Some(1), Some(2), None]));
-        assert!(is_data_row("萧江") && !is_data_row("合 计") && !is_data_row(""));
     }
 }

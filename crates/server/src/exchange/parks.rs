@@ -2,10 +2,8 @@
 //! construction, new and planned), 序号 … 建设情况 as in the seed, plus the columns a round trip
 //! needs (建设进展, 所在乡镇, 编号, 纬度, 经度).
 
-use super::{
-    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, Styles, find_tables, is_data_row, resolve_park,
-    write_table, xlsx_error,
-};
+use super::reader::{DataRows, Layout, Progress, Tables};
+use super::{FileFormat, ImportError, ImportSummary, Out, Styles, resolve_park, write_table, xlsx_error};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
 use crate::i18n::code_from_label;
@@ -130,132 +128,104 @@ pub(super) async fn check(
     store: &Store,
     actor: &Actor,
     sheets: &[Sheet],
-    progress: &(dyn Fn(&str, usize, usize) + Sync),
+    progress: Progress<'_>,
 ) -> Result<(ImportBatch, ImportSummary), ImportError> {
     let existing = store.list_parks(&actor.park_scope()).await?;
-    let (tables, total) = find_tables(sheets, "名称", &headers(), 4)?;
-    let mut errors = CellErrors::default();
+    let mut tables = Tables::find(
+        sheets,
+        Layout {
+            columns: COLUMNS.iter().map(|c| (c.0, c.1)).collect(),
+            key: "名称",
+            min: 4,
+            required: &[
+                "name",
+                "township_code",
+                "status",
+                "land_mu",
+                "building_area_wan_m2",
+                "leading_industries",
+                "enterprise_count",
+                "development_model",
+            ],
+            rows: DataRows::Named,
+        },
+    )?;
     let mut rows = RegistryRows::new(actor.registry().map_err(AppError::from)?);
     let mut summary = ImportSummary::default();
     let (mut seen_names, mut seen_codes) = (HashSet::new(), HashSet::new());
-    let mut done = 0;
-    for (sheet, header_row, cols) in tables {
-        let col_of = |field: &str| COLUMNS.iter().position(|c| c.0 == field).and_then(|i| cols[i]);
-        for required in [
-            "name",
-            "township_code",
-            "status",
-            "land_mu",
-            "building_area_wan_m2",
-            "leading_industries",
-            "enterprise_count",
-            "development_model",
-        ] {
-            if col_of(required).is_none() {
-                errors.push(CellError::at(sheet, header_row, None, FieldError::new(required, "import.missing_column")));
+    summary.rows = tables.each(progress, |row, errors| {
+        let get = |field: &str| row.get(field);
+        let name = get("name");
+        let township_cell = get("township_code");
+        let status_cell = get("status");
+        let model_cell = get("development_model");
+        let type_cell = get("park_type");
+        let form = ParkForm {
+            name: name.clone(),
+            township_code: find_township(&township_cell).map(|t| t.code.to_string()).unwrap_or(township_cell),
+            status: code_from_label(
+                ParkStatus::ALL,
+                ParkStatus::code,
+                "status",
+                &status_cell,
+                &[("建成投产", "completed")],
+            )
+            .map(str::to_string)
+            .unwrap_or(status_cell),
+            land_mu: get("land_mu"),
+            building_area_wan_m2: get("building_area_wan_m2"),
+            building_area_m2: String::new(),
+            leading_industries: get("leading_industries"),
+            enterprise_count: get("enterprise_count"),
+            development_model: code_from_label(
+                DevelopmentModel::ALL,
+                DevelopmentModel::code,
+                "model",
+                &model_cell,
+                &[],
+            )
+            .map(str::to_string)
+            .unwrap_or(model_cell),
+            park_type: if type_cell.is_empty() {
+                "manufacturing".into()
+            } else {
+                code_from_label(ParkType::ALL, ParkType::code, "park_type", &type_cell, &[])
+                    .map(str::to_string)
+                    .unwrap_or(type_cell)
+            },
+            progress_note: get("progress_note"),
+            lat: get("lat"),
+            lon: get("lon"),
+        };
+        let draft = match form.validate() {
+            Ok(d) => d,
+            Err(inv) => {
+                inv.0.into_iter().for_each(|e| errors.push(row.error(e)));
+                return;
             }
+        };
+        let code = get("code");
+        if !seen_names.insert(draft.name.clone()) {
+            let e = FieldError::new("name", "import.duplicate_in_file").with("value", &draft.name);
+            errors.push(row.error(e));
+            return;
         }
-        for r in header_row + 1..sheet.row_count() {
-            done += 1;
-            if done % 1000 == 0 {
-                progress("check", done, total);
-            }
-            let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
-            let name = get("name");
-            if !is_data_row(&name) {
-                if name.is_empty() && !sheet.is_blank(r) {
-                    errors.push(CellError::at(sheet, r, col_of("name"), FieldError::new("name", "error.required")));
-                }
-                continue;
-            }
-            summary.rows += 1;
-            let township_cell = get("township_code");
-            let status_cell = get("status");
-            let model_cell = get("development_model");
-            let type_cell = get("park_type");
-            let form = ParkForm {
-                name: name.clone(),
-                township_code: find_township(&township_cell).map(|t| t.code.to_string()).unwrap_or(township_cell),
-                status: code_from_label(
-                    ParkStatus::ALL,
-                    ParkStatus::code,
-                    "status",
-                    &status_cell,
-                    &[("建成投产", "completed")],
-                )
-                .map(str::to_string)
-                .unwrap_or(status_cell),
-                land_mu: get("land_mu"),
-                building_area_wan_m2: get("building_area_wan_m2"),
-                building_area_m2: String::new(),
-                leading_industries: get("leading_industries"),
-                enterprise_count: get("enterprise_count"),
-                development_model: code_from_label(
-                    DevelopmentModel::ALL,
-                    DevelopmentModel::code,
-                    "model",
-                    &model_cell,
-                    &[],
-                )
-                .map(str::to_string)
-                .unwrap_or(model_cell),
-                park_type: if type_cell.is_empty() {
-                    "manufacturing".into()
-                } else {
-                    code_from_label(ParkType::ALL, ParkType::code, "park_type", &type_cell, &[])
-                        .map(str::to_string)
-                        .unwrap_or(type_cell)
-                },
-                progress_note: get("progress_note"),
-                lat: get("lat"),
-                lon: get("lon"),
-            };
-            let draft = match form.validate() {
-                Ok(d) => d,
-                Err(inv) => {
-                    for e in inv.0 {
-                        let col = col_of(&e.field);
-                        errors.push(CellError::at(sheet, r, col, e));
-                    }
-                    continue;
-                }
-            };
-            let code = get("code");
-            if !seen_names.insert(draft.name.clone()) {
-                let e = FieldError::new("name", "import.duplicate_in_file").with("value", &draft.name);
-                errors.push(CellError::at(sheet, r, col_of("name"), e));
-                continue;
-            }
-            if !code.is_empty() && !seen_codes.insert(code.clone()) {
-                errors.push(CellError::at(
-                    sheet,
-                    r,
-                    col_of("code"),
-                    FieldError::new("code", "import.duplicate_in_file").with("value", &code),
-                ));
-                continue;
-            }
-            let target = resolve_park(&existing, &code, &draft.name);
-            if let Some(other) = existing.iter().find(|p| p.name == draft.name && Some(p.id) != target.map(|t| t.id)) {
-                errors.push(CellError::at(
-                    sheet,
-                    r,
-                    col_of("name"),
-                    FieldError::new("name", "error.duplicate").with("value", &other.code),
-                ));
-                continue;
-            }
-            match target {
-                Some(p) if p.draft() == draft => summary.unchanged += 1,
-                Some(p) => rows.parks.push(ParkWrite::Update { id: p.id, draft }),
-                None => rows.parks.push(ParkWrite::Create { code: (!code.is_empty()).then_some(code), draft }),
-            }
+        if !code.is_empty() && !seen_codes.insert(code.clone()) {
+            errors.push(row.error(FieldError::new("code", "import.duplicate_in_file").with("value", &code)));
+            return;
         }
-    }
-    progress("check", done, total);
-    if !errors.is_empty() {
-        return Err(ImportError::Cells(errors));
-    }
+        let target = resolve_park(&existing, &code, &draft.name);
+        if let Some(other) = existing.iter().find(|p| p.name == draft.name && Some(p.id) != target.map(|t| t.id)) {
+            errors.push(row.error(FieldError::new("name", "error.duplicate").with("value", &other.code)));
+            return;
+        }
+        match target {
+            Some(p) if p.draft() == draft => summary.unchanged += 1,
+            Some(p) => rows.parks.push(ParkWrite::Update { id: p.id, draft }),
+            None => rows.parks.push(ParkWrite::Create { code: (!code.is_empty()).then_some(code), draft }),
+        }
+    });
+    tables.finish()?;
     summary.written = rows.parks.len();
     Ok((ImportBatch { registry: Some(rows), reports: Vec::new() }, summary))
 }

@@ -3,10 +3,8 @@
 //! and the responsible unit. Two header rows: the groups, then the years under each group.
 //! CSV: one row per park and year.
 
-use super::{
-    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, Styles, is_data_row, normalize_header,
-    write_row, xlsx_error,
-};
+use super::reader::{DataRows, Layout, Progress, Table, Tables, normalize_header};
+use super::{FileFormat, ImportError, ImportSummary, Out, Styles, write_row, xlsx_error};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
 use rust_xlsxwriter::{Workbook, XlsxError};
@@ -197,179 +195,162 @@ fn set(figures: &mut weiyuan_domain::progress::YearFigures, figure: Figure, v: O
     }
 }
 
+/// The columns an import reads, by field: the park, its baseline, the 年度 of the long layout
+/// and the yearly groups (in the wide layout the years sit under the groups, a row lower).
+fn import_layout() -> Layout<'static> {
+    let mut columns = vec![
+        ("code", CODE),
+        ("name", NAME),
+        ("planned_land_mu", PLANNED),
+        ("supplied_land_mu", SUPPLIED),
+        ("started_land_mu", STARTED),
+        ("responsible", RESPONSIBLE),
+        ("year", YEAR),
+    ];
+    columns.extend(GROUPS.iter().map(|g| (g.2, g.1)));
+    Layout { columns, key: NAME, min: 1, required: &[], rows: DataRows::NamedOrCoded }
+}
+
+/// The year columns of a wide table: (column, figure, form field, year), read from the group
+/// headers and the years on the row below them.
+fn year_columns(t: &Table) -> Vec<(usize, Figure, &'static str, i32)> {
+    let (sheet, header_row) = (t.sheet, t.header_row);
+    let header: Vec<String> = sheet.row(header_row).map(normalize_header).collect();
+    let mut year_cols = Vec::new();
+    let mut group: Option<(Figure, &str)> = None;
+    for c in 0..header.len().max(sheet.row_len(header_row + 1)) {
+        if let Some(g) = GROUPS.iter().find(|g| header.get(c).is_some_and(|h| h == &normalize_header(g.1))) {
+            group = Some((g.0, g.2));
+        } else if header.get(c).is_some_and(|h| !h.is_empty()) {
+            group = None;
+        }
+        let year_text = sheet.cell(header_row + 1, c).trim_end_matches('年').to_string();
+        if let (Some((figure, field)), Ok(year)) = (group, year_text.parse::<i32>()) {
+            year_cols.push((c, figure, field, year));
+        }
+    }
+    year_cols
+}
+
 pub(super) async fn check(
     store: &Store,
     actor: &Actor,
     sheets: &[Sheet],
-    progress: &(dyn Fn(&str, usize, usize) + Sync),
+    progress: Progress<'_>,
 ) -> Result<(ImportBatch, ImportSummary), ImportError> {
     let d = data(store, actor).await?;
-    let mut errors = CellErrors::default();
     let mut rows = RegistryRows::new(actor.registry().map_err(AppError::from)?);
     let mut summary = ImportSummary::default();
-    let mut found = false;
     let mut seen = HashSet::new();
-    for sheet in sheets {
-        let Some(header_row) =
-            (0..sheet.row_count().min(10)).find(|&r| sheet.row(r).any(|c| normalize_header(c) == NAME))
-        else {
-            continue;
+    let mut tables = Tables::find(sheets, import_layout())?;
+    // Long layout (CSV): a 年度 column; wide layout (xlsx): years on the row below the groups.
+    let long: Vec<bool> = (0..tables.tables().len()).map(|i| tables.col(i, "year").is_some()).collect();
+    let mut year_cols = Vec::new();
+    for (t, long) in tables.tables_mut().iter_mut().zip(&long) {
+        year_cols.push(if *long { Vec::new() } else { year_columns(t) });
+        if !long {
+            t.first_row = t.header_row + 2;
+        }
+    }
+    summary.rows = tables.each(progress, |row, errors| {
+        let (long, year_cols) = (long[row.table], &year_cols[row.table]);
+        let get = |field: &str| row.get(field);
+        let (code, name) = (get("code"), get("name"));
+        let Some(park) = super::resolve_park(&d.parks, &code, &name) else {
+            let (field, value) = if code.is_empty() { ("name", name) } else { ("code", code) };
+            errors.push(row.error(FieldError::new(field, "import.unknown_park").with("value", value)));
+            return;
         };
-        found = true;
-        let header: Vec<String> = sheet.row(header_row).map(normalize_header).collect();
-        let col = |h: &str| header.iter().position(|c| c == &normalize_header(h));
-        // Long layout (CSV): a 年度 column; wide layout (xlsx): years on the row below the groups.
-        let long = col(YEAR).is_some();
-        let mut year_cols: Vec<(usize, Figure, &str, i32)> = Vec::new();
-        let first_data = if long {
-            header_row + 1
-        } else {
-            let mut group: Option<(Figure, &str)> = None;
-            for c in 0..header.len().max(sheet.row_len(header_row + 1)) {
-                if let Some(g) = GROUPS.iter().find(|g| header.get(c).is_some_and(|h| h == &normalize_header(g.1))) {
-                    group = Some((g.0, g.2));
-                } else if header.get(c).is_some_and(|h| !h.is_empty()) {
-                    group = None;
+        let existing: Vec<PlanYear> = d.plans.iter().filter(|(id, _)| *id == park.id).map(|(_, p)| *p).collect();
+        let mut years: Vec<PlanYear> = Vec::new();
+        let mut row_ok = true;
+        if long {
+            let year = match get("year").parse::<i32>() {
+                Ok(y) if (1990..=2100).contains(&y) => y,
+                _ => {
+                    errors.push(
+                        row.error(FieldError::new("year", "error.out_of_range").with("min", 1990).with("max", 2100)),
+                    );
+                    return;
                 }
-                let year_text = sheet.cell(header_row + 1, c).trim_end_matches('年').to_string();
-                if let (Some((figure, field)), Ok(year)) = (group, year_text.parse::<i32>()) {
-                    year_cols.push((c, figure, field, year));
-                }
-            }
-            header_row + 2
-        };
-        let total = sheet.row_count().saturating_sub(first_data);
-        for r in first_data..sheet.row_count() {
-            if (r - first_data) % 1000 == 0 {
-                progress("check", r - first_data, total);
-            }
-            let get = |h: &str| col(h).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
-            let (code, name) = (get(CODE), get(NAME));
-            if !is_data_row(&name) && code.is_empty() {
-                continue;
-            }
-            summary.rows += 1;
-            let Some(park) = super::resolve_park(&d.parks, &code, &name) else {
-                let (field, c) = if code.is_empty() { ("name", col(NAME)) } else { ("code", col(CODE)) };
-                let value = if code.is_empty() { name.clone() } else { code.clone() };
-                errors.push(CellError::at(
-                    sheet,
-                    r,
-                    c,
-                    FieldError::new(field, "import.unknown_park").with("value", value),
-                ));
-                continue;
             };
-            let existing: Vec<PlanYear> = d.plans.iter().filter(|(id, _)| *id == park.id).map(|(_, p)| *p).collect();
-            let mut years: Vec<PlanYear> = Vec::new();
-            let mut row_ok = true;
-            if long {
-                let year = match get(YEAR).parse::<i32>() {
-                    Ok(y) if (1990..=2100).contains(&y) => y,
-                    _ => {
-                        errors.push(CellError::at(
-                            sheet,
-                            r,
-                            col(YEAR),
-                            FieldError::new("year", "error.out_of_range").with("min", 1990).with("max", 2100),
-                        ));
-                        continue;
+            let mut plan = PlanYear { year, figures: Default::default() };
+            for (figure, _, field) in GROUPS {
+                match plan_cell(&get(field), field) {
+                    Ok(v) => set(&mut plan.figures, figure, v),
+                    Err(e) => {
+                        errors.push(row.error(e));
+                        row_ok = false;
                     }
-                };
+                }
+            }
+            years.push(plan);
+        } else {
+            let distinct: BTreeSet<i32> = year_cols.iter().map(|y| y.3).collect();
+            for year in distinct {
                 let mut plan = PlanYear { year, figures: Default::default() };
-                for (figure, header, field) in GROUPS {
-                    match plan_cell(&get(header), field) {
-                        Ok(v) => set(&mut plan.figures, figure, v),
+                for (c, figure, field, _) in year_cols.iter().filter(|y| y.3 == year) {
+                    match plan_cell(row.cell(*c), field) {
+                        Ok(v) => set(&mut plan.figures, *figure, v),
                         Err(e) => {
-                            errors.push(CellError::at(sheet, r, col(header), e));
+                            errors.push(row.error_at(Some(*c), e));
                             row_ok = false;
                         }
                     }
                 }
                 years.push(plan);
-            } else {
-                let distinct: BTreeSet<i32> = year_cols.iter().map(|y| y.3).collect();
-                for year in distinct {
-                    let mut plan = PlanYear { year, figures: Default::default() };
-                    for (c, figure, field, _) in year_cols.iter().filter(|y| y.3 == year) {
-                        match plan_cell(sheet.cell(r, *c), field) {
-                            Ok(v) => set(&mut plan.figures, *figure, v),
-                            Err(e) => {
-                                errors.push(CellError::at(sheet, r, Some(*c), e));
-                                row_ok = false;
-                            }
-                        }
-                    }
-                    years.push(plan);
-                }
-                let base = |h: &str, field: &str| -> Result<Option<Fixed2>, ()> {
-                    col(h).map(|c| plan_cell(sheet.cell(r, c), field)).unwrap_or(Ok(None)).map_err(|_| ())
-                };
-                match (base(SUPPLIED, "supplied_land_mu"), base(STARTED, "started_land_mu")) {
-                    (Ok(supplied), Ok(started)) => {
-                        let b = PlanBaseline {
-                            supplied_land_mu: supplied,
-                            started_land_mu: started,
-                            responsible: get(RESPONSIBLE),
-                        };
-                        let before = d
-                            .baselines
-                            .iter()
-                            .find(|(id, _)| *id == park.id)
-                            .map(|(_, b)| b.clone())
-                            .unwrap_or_default();
-                        if b != before && row_ok {
-                            rows.baselines.push((park.id, b));
-                        }
-                    }
-                    (s, t) => {
-                        for (res, h, field) in [(s, SUPPLIED, "supplied_land_mu"), (t, STARTED, "started_land_mu")] {
-                            if res.is_err() {
-                                errors.push(CellError::at(
-                                    sheet,
-                                    r,
-                                    col(h),
-                                    FieldError::new(field, "error.not_number"),
-                                ));
-                            }
-                        }
-                        row_ok = false;
-                    }
-                }
             }
-            if !row_ok {
-                continue;
-            }
-            for plan in years {
-                if !seen.insert((park.id, plan.year)) {
-                    errors.push(CellError::at(
-                        sheet,
-                        r,
-                        None,
-                        FieldError::new("year", "import.duplicate_in_file")
-                            .with("value", format!("{} {}", park.code, plan.year)),
-                    ));
-                    continue;
+            let base = |field: &str| -> Result<Option<Fixed2>, ()> { plan_cell(&get(field), field).map_err(|_| ()) };
+            match (base("supplied_land_mu"), base("started_land_mu")) {
+                (Ok(supplied), Ok(started)) => {
+                    let b = PlanBaseline {
+                        supplied_land_mu: supplied,
+                        started_land_mu: started,
+                        responsible: get("responsible"),
+                    };
+                    let before =
+                        d.baselines.iter().find(|(id, _)| *id == park.id).map(|(_, b)| b.clone()).unwrap_or_default();
+                    if b != before && row_ok {
+                        rows.baselines.push((park.id, b));
+                    }
                 }
-                let before = existing.iter().find(|p| p.year == plan.year).copied();
-                let same = match before {
-                    Some(b) => b == plan,
-                    None => plan.figures.is_empty(),
-                };
-                if same {
-                    summary.unchanged += 1;
-                } else {
-                    rows.plans.push((park.id, plan));
+                (s, t) => {
+                    for (res, field) in [(s, "supplied_land_mu"), (t, "started_land_mu")] {
+                        if res.is_err() {
+                            errors.push(row.error(FieldError::new(field, "error.not_number")));
+                        }
+                    }
+                    row_ok = false;
                 }
             }
         }
-    }
-    if !found {
-        return Err(ImportError::file("import.no_table"));
-    }
-    if !errors.is_empty() {
-        return Err(ImportError::Cells(errors));
-    }
+        if !row_ok {
+            return;
+        }
+        for plan in years {
+            if !seen.insert((park.id, plan.year)) {
+                errors.push(
+                    row.error_at(
+                        None,
+                        FieldError::new("year", "import.duplicate_in_file")
+                            .with("value", format!("{} {}", park.code, plan.year)),
+                    ),
+                );
+                continue;
+            }
+            let before = existing.iter().find(|p| p.year == plan.year).copied();
+            let same = match before {
+                Some(b) => b == plan,
+                None => plan.figures.is_empty(),
+            };
+            if same {
+                summary.unchanged += 1;
+            } else {
+                rows.plans.push((park.id, plan));
+            }
+        }
+    });
+    tables.finish()?;
     summary.written = rows.plans.len() + rows.baselines.len();
     Ok((ImportBatch { registry: Some(rows), reports: Vec::new() }, summary))
 }

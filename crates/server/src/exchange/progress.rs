@@ -1,8 +1,7 @@
 //! Monthly progress reports: one row per park and month, the same layout for xlsx and CSV.
 
-use super::{
-    CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, find_tables, is_data_row, resolve_park,
-};
+use super::reader::{DataRows, Layout, Progress, Tables};
+use super::{FileFormat, ImportError, ImportSummary, Out, resolve_park};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
 use rust_xlsxwriter::XlsxError;
@@ -86,98 +85,83 @@ pub(super) async fn check(
     store: &Store,
     actor: &Actor,
     sheets: &[Sheet],
-    progress: &(dyn Fn(&str, usize, usize) + Sync),
+    progress: Progress<'_>,
 ) -> Result<(ImportBatch, ImportSummary), ImportError> {
     let scope = actor.park_scope();
     let parks = store.list_parks(&scope).await?;
     let existing = store.list_reports(&scope).await?;
     let current = Month::of_ms(weiyuan_store::now_ms());
-    let (tables, total) = find_tables(sheets, "月份", &headers(), 4)?;
-    let mut errors = CellErrors::default();
+    let mut tables = Tables::find(
+        sheets,
+        Layout {
+            columns: COLUMNS[..9].iter().map(|c| (c.0, c.1)).collect(),
+            key: "月份",
+            min: 4,
+            required: &["month"],
+            rows: DataRows::NamedOrCoded,
+        },
+    )?;
     let mut batch = ImportBatch::default();
     let mut summary = ImportSummary::default();
     let mut seen = HashSet::new();
-    let mut done = 0;
-    for (sheet, header_row, cols) in tables {
-        let col_of = |field: &str| COLUMNS.iter().position(|c| c.0 == field).and_then(|i| cols[i]);
-        for r in header_row + 1..sheet.row_count() {
-            done += 1;
-            if done % 1000 == 0 {
-                progress("check", done, total);
+    summary.rows = tables.each(progress, |row, errors| {
+        let get = |field: &str| row.get(field);
+        let (code, name) = (get("code"), get("name"));
+        let Some(park) = resolve_park(&parks, &code, &name) else {
+            let (field, value) = if code.is_empty() { ("name", name) } else { ("code", code) };
+            errors.push(row.error(FieldError::new(field, "import.unknown_park").with("value", value)));
+            return;
+        };
+        // A month typed into Excel arrives as a date: keep its year and month.
+        let month_cell = get("month");
+        let month = if month_cell.len() == 10 && month_cell.as_bytes()[4] == b'-' {
+            month_cell[..7].to_string()
+        } else {
+            month_cell
+        };
+        let form = ProgressForm {
+            month,
+            land_supplied_mu: get("land_supplied_mu"),
+            started_mu: get("started_mu"),
+            completed_wan_m2: get("completed_wan_m2"),
+            enterprises_moved_in: get("enterprises_moved_in"),
+            investment_wan: get("investment_wan"),
+            problems: get("problems"),
+        };
+        let draft = match form.validate(current) {
+            Ok(d) => d,
+            Err(inv) => {
+                inv.0.into_iter().for_each(|e| errors.push(row.error(e)));
+                return;
             }
-            let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
-            let (code, name) = (get("code"), get("name"));
-            if code.is_empty() && !is_data_row(&name) {
-                continue;
-            }
-            summary.rows += 1;
-            let Some(park) = resolve_park(&parks, &code, &name) else {
-                let (field, value) = if code.is_empty() { ("name", name) } else { ("code", code) };
-                errors.push(CellError::at(
-                    sheet,
-                    r,
-                    col_of(field),
-                    FieldError::new(field, "import.unknown_park").with("value", value),
-                ));
-                continue;
-            };
-            // A month typed into Excel arrives as a date: keep its year and month.
-            let month_cell = get("month");
-            let month = if month_cell.len() == 10 && month_cell.as_bytes()[4] == b'-' {
-                month_cell[..7].to_string()
-            } else {
-                month_cell
-            };
-            let form = ProgressForm {
-                month,
-                land_supplied_mu: get("land_supplied_mu"),
-                started_mu: get("started_mu"),
-                completed_wan_m2: get("completed_wan_m2"),
-                enterprises_moved_in: get("enterprises_moved_in"),
-                investment_wan: get("investment_wan"),
-                problems: get("problems"),
-            };
-            let draft = match form.validate(current) {
-                Ok(d) => d,
-                Err(inv) => {
-                    for e in inv.0 {
-                        let c = col_of(&e.field);
-                        errors.push(CellError::at(sheet, r, c, e));
-                    }
-                    continue;
-                }
-            };
-            if !seen.insert((park.id, draft.month)) {
-                let e = FieldError::new("month", "import.duplicate_in_file")
-                    .with("value", format!("{} {}", park.code, draft.month));
-                errors.push(CellError::at(sheet, r, col_of("month"), e));
-                continue;
-            }
-            let same = existing.iter().find(|x| x.park_id == park.id && x.month == draft.month).is_some_and(|x| {
-                x.land_supplied_mu == draft.land_supplied_mu
-                    && x.started_mu == draft.started_mu
-                    && x.completed_m2 == draft.completed_m2
-                    && x.enterprises_moved_in == draft.enterprises_moved_in
-                    && x.investment == draft.investment
-                    && x.problems == draft.problems
-            });
-            if same {
-                summary.unchanged += 1;
-                continue;
-            }
-            match actor.park_authority(&park.as_ref()) {
-                Ok(who) => batch.reports.push((who, draft)),
-                Err(_) => {
-                    let e = FieldError::new("code", "import.progress_not_allowed").with("value", &park.code);
-                    errors.push(CellError::at(sheet, r, col_of("code"), e));
-                }
+        };
+        if !seen.insert((park.id, draft.month)) {
+            let e = FieldError::new("month", "import.duplicate_in_file")
+                .with("value", format!("{} {}", park.code, draft.month));
+            errors.push(row.error(e));
+            return;
+        }
+        let same = existing.iter().find(|x| x.park_id == park.id && x.month == draft.month).is_some_and(|x| {
+            x.land_supplied_mu == draft.land_supplied_mu
+                && x.started_mu == draft.started_mu
+                && x.completed_m2 == draft.completed_m2
+                && x.enterprises_moved_in == draft.enterprises_moved_in
+                && x.investment == draft.investment
+                && x.problems == draft.problems
+        });
+        if same {
+            summary.unchanged += 1;
+            return;
+        }
+        match actor.park_authority(&park.as_ref()) {
+            Ok(who) => batch.reports.push((who, draft)),
+            Err(_) => {
+                let e = FieldError::new("code", "import.progress_not_allowed").with("value", &park.code);
+                errors.push(row.error(e));
             }
         }
-    }
-    progress("check", done, total);
-    if !errors.is_empty() {
-        return Err(ImportError::Cells(errors));
-    }
+    });
+    tables.finish()?;
     summary.written = batch.reports.len();
     Ok((batch, summary))
 }

@@ -4,7 +4,8 @@
 //! need 确认 and 说明) and writes nothing when any cell is wrong; a row for a month already filed
 //! with other figures is a correction and needs its 说明.
 
-use super::{CellError, CellErrors, FileFormat, ImportError, ImportSummary, Out, find_tables};
+use super::reader::{DataRows, Layout, Progress, Tables};
+use super::{FileFormat, ImportError, ImportSummary, Out};
 use crate::error::AppError;
 use crate::exchange::table::Sheet;
 use rust_xlsxwriter::XlsxError;
@@ -117,12 +118,7 @@ pub(super) fn template() -> Result<Vec<u8>, XlsxError> {
 /// What a checked file writes: the filers of its enterprises, new reports, corrections.
 type Checked = (Vec<ReportFiler>, Vec<NewReport>, Vec<(Report, ReportDraft)>, ImportSummary);
 
-async fn check(
-    store: &Store,
-    actor: &Actor,
-    sheets: &[Sheet],
-    progress: &(dyn Fn(&str, usize, usize) + Sync),
-) -> Result<Checked, ImportError> {
+async fn check(store: &Store, actor: &Actor, sheets: &[Sheet], progress: Progress<'_>) -> Result<Checked, ImportError> {
     let rules = store.rules().await?.reports;
     let last = crate::reports::last_month();
     let today = crate::today();
@@ -131,13 +127,22 @@ async fn check(
     let towns: HashMap<i64, String> =
         store.list_parks(&actor.park_scope()).await?.into_iter().map(|p| (p.id, p.township_code)).collect();
     let mut filers: HashMap<i64, ReportFiler> = HashMap::new();
-    let (tables, total) = find_tables(sheets, "统一社会信用代码", &headers(), 5)?;
+    let mut tables = Tables::find(
+        sheets,
+        Layout {
+            columns: columns().iter().map(|c| (c.0.as_str(), c.1.as_str())).collect(),
+            key: "统一社会信用代码",
+            min: 5,
+            required: &["credit_code", "month"],
+            rows: DataRows::NotBlank,
+        },
+    )?;
     // The months the file names and a year before them: what is filed already.
     let mut months: HashSet<Month> = HashSet::new();
-    for (sheet, header_row, cols) in &tables {
-        if let Some(c) = columns().iter().position(|c| c.0 == "month").and_then(|i| cols[i]) {
-            for r in header_row + 1..sheet.row_count() {
-                if let Some(m) = Month::parse(sheet.cell(r, c)) {
+    for (i, t) in tables.tables().iter().enumerate() {
+        if let Some(c) = tables.col(i, "month") {
+            for r in t.first_row..t.sheet.row_count() {
+                if let Some(m) = Month::parse(t.sheet.cell(r, c)) {
                     months.insert(m);
                     months.insert(Month { year: m.year - 1, ..m });
                 }
@@ -146,113 +151,88 @@ async fn check(
     }
     let filed = store.report_figures_in(&months.into_iter().collect::<Vec<_>>()).await?;
     let mut in_file: HashMap<(i64, Month), Figures> = HashMap::new();
-    let (mut errors, mut new, mut corrections) = (CellErrors::default(), Vec::new(), Vec::new());
+    let (mut new, mut corrections) = (Vec::new(), Vec::new());
     let mut summary = ImportSummary::default();
     let mut seen = HashSet::new();
-    let mut done = 0;
-    for (sheet, header_row, cols) in tables {
-        let col_of = |field: &str| columns().iter().position(|c| c.0 == field).and_then(|i| cols[i]);
-        for required in ["credit_code", "month"] {
-            if col_of(required).is_none() {
-                errors.push(CellError::at(sheet, header_row, None, FieldError::new(required, "import.missing_column")));
-            }
-        }
-        for r in header_row + 1..sheet.row_count() {
-            done += 1;
-            if done % 5000 == 0 {
-                progress("check", done, total);
-            }
-            if sheet.is_blank(r) {
-                continue;
-            }
-            let get = |field: &str| col_of(field).map(|c| sheet.cell(r, c).to_string()).unwrap_or_default();
-            summary.rows += 1;
-            let code = get("credit_code").trim().to_ascii_uppercase();
-            let Some(e) = by_code.get(code.as_str()).copied() else {
-                let e = FieldError::new("credit_code", "import.unknown_enterprise").with("value", &code);
-                errors.push(CellError::at(sheet, r, col_of("credit_code"), e));
-                continue;
-            };
-            if let std::collections::hash_map::Entry::Vacant(slot) = filers.entry(e.id) {
-                let park = ParkRef { id: e.park_id, township_code: towns.get(&e.park_id).map_or("", String::as_str) };
-                match actor.report_filer(&park, e.id) {
-                    Ok(filer) => {
-                        slot.insert(filer);
-                    }
-                    Err(_) => {
-                        let err = FieldError::new("credit_code", "import.may_not_file").with("value", &e.name);
-                        errors.push(CellError::at(sheet, r, col_of("credit_code"), err));
-                        continue;
-                    }
+    summary.rows = tables.each(progress, |row, errors| {
+        let get = |field: &str| row.get(field);
+        let code = get("credit_code").trim().to_ascii_uppercase();
+        let Some(e) = by_code.get(code.as_str()).copied() else {
+            let e = FieldError::new("credit_code", "import.unknown_enterprise").with("value", &code);
+            errors.push(row.error(e));
+            return;
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = filers.entry(e.id) {
+            let park = ParkRef { id: e.park_id, township_code: towns.get(&e.park_id).map_or("", String::as_str) };
+            match actor.report_filer(&park, e.id) {
+                Ok(filer) => {
+                    slot.insert(filer);
                 }
-            }
-            let mut form = ReportForm { month: get("month"), reason: get("reason"), ..Default::default() };
-            for f in FIELDS.iter() {
-                form.set(f.key, get(f.key));
-            }
-            form.confirm = if matches!(get("confirm").trim(), "是" | "确认" | "on" | "yes" | "true" | "1") {
-                "on".into()
-            } else {
-                String::new()
-            };
-            let month = Month::parse(&form.month);
-            let before = month.and_then(|m| filed.get(&(e.id, m))).cloned();
-            let last_year = month
-                .map(|m| (e.id, Month { year: m.year - 1, ..m }))
-                .and_then(|key| in_file.get(&key).copied().or_else(|| filed.get(&key).map(|r| r.figures)));
-            // A month filed already: the same figures are no change; other figures a correction,
-            // which needs its reason (asked only once the row is otherwise right).
-            let checked = form.validate(&rules, last, last_year.as_ref(), false);
-            if let (Some(b), Ok(d)) = (&before, &checked) {
-                if d.figures == b.figures {
-                    summary.unchanged += 1;
-                    continue;
-                }
-                if d.reason.is_empty() {
-                    let err = FieldError::new("reason", "error.correction_reason");
-                    errors.push(CellError::at(sheet, r, col_of("reason"), err));
-                    continue;
-                }
-            }
-            match checked {
-                Ok(d) => {
-                    if !seen.insert((e.id, d.month)) {
-                        let err = FieldError::new("month", "import.duplicate_in_file").with("value", d.month);
-                        errors.push(CellError::at(sheet, r, col_of("month"), err));
-                        continue;
-                    }
-                    let late = today > weiyuan_domain::reports::due_date(d.month, &rules);
-                    let now = weiyuan_store::now_ms();
-                    match before {
-                        Some(b) => corrections.push((b, d)),
-                        None => {
-                            let row = NewReport {
-                                enterprise_id: e.id,
-                                park_id: e.park_id,
-                                month: d.month,
-                                figures: d.figures,
-                                submitted_at: now,
-                                late,
-                            };
-                            // Later rows of the file see this one as last year's month.
-                            in_file.insert((e.id, d.month), d.figures);
-                            new.push(row);
-                        }
-                    }
-                }
-                Err(inv) => {
-                    for err in inv.0 {
-                        let col = col_of(&err.field);
-                        errors.push(CellError::at(sheet, r, col, err));
-                    }
+                Err(_) => {
+                    let err = FieldError::new("credit_code", "import.may_not_file").with("value", &e.name);
+                    errors.push(row.error(err));
+                    return;
                 }
             }
         }
-    }
-    progress("check", done, total);
-    if !errors.is_empty() {
-        return Err(ImportError::Cells(errors));
-    }
+        let mut form = ReportForm { month: get("month"), reason: get("reason"), ..Default::default() };
+        for f in FIELDS.iter() {
+            form.set(f.key, get(f.key));
+        }
+        form.confirm = if matches!(get("confirm").trim(), "是" | "确认" | "on" | "yes" | "true" | "1") {
+            "on".into()
+        } else {
+            String::new()
+        };
+        let month = Month::parse(&form.month);
+        let before = month.and_then(|m| filed.get(&(e.id, m))).cloned();
+        let last_year = month
+            .map(|m| (e.id, Month { year: m.year - 1, ..m }))
+            .and_then(|key| in_file.get(&key).copied().or_else(|| filed.get(&key).map(|r| r.figures)));
+        // A month filed already: the same figures are no change; other figures a correction,
+        // which needs its reason (asked only once the row is otherwise right).
+        let checked = form.validate(&rules, last, last_year.as_ref(), false);
+        if let (Some(b), Ok(d)) = (&before, &checked) {
+            if d.figures == b.figures {
+                summary.unchanged += 1;
+                return;
+            }
+            if d.reason.is_empty() {
+                let err = FieldError::new("reason", "error.correction_reason");
+                errors.push(row.error(err));
+                return;
+            }
+        }
+        match checked {
+            Ok(d) => {
+                if !seen.insert((e.id, d.month)) {
+                    let err = FieldError::new("month", "import.duplicate_in_file").with("value", d.month);
+                    errors.push(row.error(err));
+                    return;
+                }
+                let late = today > weiyuan_domain::reports::due_date(d.month, &rules);
+                let now = weiyuan_store::now_ms();
+                match before {
+                    Some(b) => corrections.push((b, d)),
+                    None => {
+                        let row = NewReport {
+                            enterprise_id: e.id,
+                            park_id: e.park_id,
+                            month: d.month,
+                            figures: d.figures,
+                            submitted_at: now,
+                            late,
+                        };
+                        // Later rows of the file see this one as last year's month.
+                        in_file.insert((e.id, d.month), d.figures);
+                        new.push(row);
+                    }
+                }
+            }
+            Err(inv) => inv.0.into_iter().for_each(|err| errors.push(row.error(err))),
+        }
+    });
+    tables.finish()?;
     summary.written = new.len() + corrections.len();
     Ok((filers.into_values().collect(), new, corrections, summary))
 }
@@ -262,7 +242,7 @@ pub(super) async fn import(
     actor: &Actor,
     ctx: &AuditCtx,
     sheets: &[Sheet],
-    progress: &(dyn Fn(&str, usize, usize) + Sync),
+    progress: Progress<'_>,
 ) -> Result<ImportSummary, ImportError> {
     let (filers, new, corrections, summary) = check(store, actor, sheets, progress).await?;
     let total = new.len() + corrections.len();
