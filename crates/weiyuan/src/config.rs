@@ -21,6 +21,7 @@
 //! metrics_token = "a-long-random-string"
 //! ```
 
+use anyhow::{Context, anyhow};
 use serde::Deserialize;
 use std::path::Path;
 use weiyuan_server::exchange::ImportLimits;
@@ -76,19 +77,19 @@ enum Hosts {
 
 /// Parse the config file's text (TOML); an unknown key or a malformed line is an error naming
 /// its line and column.
-pub fn parse(text: &str) -> Result<FileConfig, String> {
+pub fn parse(text: &str) -> anyhow::Result<FileConfig> {
     let raw: Raw = basic_toml::from_str(text).map_err(|e| {
         let msg = e.to_string();
         // The parser places an unknown key at its table's start: name the key's own line.
         let field = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next());
         match field.and_then(|f| text.lines().position(|l| l.trim_start().starts_with(f)).map(|n| (f, n))) {
-            Some((_, n)) => format!("line {}: {}", n + 1, msg.split(" at line ").next().unwrap_or(&msg)),
-            None => msg,
+            Some((_, n)) => anyhow!("line {}: {}", n + 1, msg.split(" at line ").next().unwrap_or(&msg)),
+            None => anyhow!(msg),
         }
     })?;
     let mut limits = ImportLimits::default();
     let positive = |key: &str, v: Option<usize>| match v {
-        Some(0) => Err(format!("{key} must be at least 1")),
+        Some(0) => Err(anyhow!("{key} must be at least 1")),
         other => Ok(other),
     };
     if let Some(v) = positive("import_max_rows", raw.import_max_rows)? {
@@ -126,12 +127,12 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
     })
 }
 
-pub fn load(path: Option<&Path>) -> Result<FileConfig, String> {
+pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
     match path {
         None => Ok(FileConfig::default()),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            parse(&text).map_err(|e| format!("{}: {e}", p.display()))
+            let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
+            parse(&text).with_context(|| p.display().to_string())
         }
     }
 }
@@ -156,8 +157,8 @@ mod tests {
         let c = parse("# comment\nbind = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://x/y\"\n").unwrap();
         assert_eq!(c.bind.as_deref(), Some("0.0.0.0:9000"));
         assert_eq!(c.database_url.as_deref(), Some("postgres://x/y"));
-        assert!(parse("bind 1").unwrap_err().contains("line 1"), "{}", parse("bind 1").unwrap_err());
-        let unknown = parse("\nport = 1").unwrap_err();
+        assert!(parse("bind 1").unwrap_err().to_string().contains("line 1"), "{}", parse("bind 1").unwrap_err());
+        let unknown = parse("\nport = 1").unwrap_err().to_string();
         assert!(unknown.contains("unknown field `port`") && unknown.contains("line 2"), "{unknown}");
         assert_eq!(c.import_limits, ImportLimits::default());
         let c = parse("import_max_rows = 1_000\nimport_max_unzipped_mb = 8\n").unwrap();
@@ -166,8 +167,8 @@ mod tests {
         assert_eq!(c.webhook_allow_hosts, vec!["gw.example.gov.cn", ".robots.example.gov.cn"]);
         let c = parse("webhook_allow_hosts = [\"gw.example.gov.cn\", \".robots.example.gov.cn\"]").unwrap();
         assert_eq!(c.webhook_allow_hosts, vec!["gw.example.gov.cn", ".robots.example.gov.cn"]);
-        assert!(parse("import_max_cells = \"many\"").unwrap_err().contains("import_max_cells"));
-        assert_eq!(parse("import_max_rows = 0").unwrap_err(), "import_max_rows must be at least 1");
+        assert!(parse("import_max_cells = \"many\"").unwrap_err().to_string().contains("import_max_cells"));
+        assert_eq!(parse("import_max_rows = 0").unwrap_err().to_string(), "import_max_rows must be at least 1");
         assert_eq!(parse("secure_cookies = true").unwrap().secure_cookies, Some(true));
         assert_eq!(parse("metrics_token = \" s3cret \"").unwrap().metrics_token.as_deref(), Some("s3cret"));
         assert_eq!(parse("metrics_token = \"\"").unwrap().metrics_token, None);

@@ -400,6 +400,8 @@ impl std::fmt::Display for DemoError {
     }
 }
 
+impl std::error::Error for DemoError {}
+
 impl From<weiyuan_domain::access::Denied> for DemoError {
     fn from(d: weiyuan_domain::access::Denied) -> Self {
         DemoError::App(format!("the demo's county user was refused a capability: {d:?}"))
@@ -421,7 +423,7 @@ pub async fn load(store: &Store) -> Result<Loaded, DemoError> {
     load_evaluation_demo(store).await?;
     load_policy_demo(store).await?;
     load_services_demo(store).await?;
-    crate::operation_demo::load(store).await.map_err(DemoError::App)?;
+    crate::operation_demo::load(store).await.map_err(|e| DemoError::App(format!("{e:#}")))?;
     Ok(loaded)
 }
 

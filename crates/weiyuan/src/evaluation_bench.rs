@@ -5,6 +5,7 @@
 //! to a CSV, so that `scripts/bench_evaluate.py` computes the same formulas with pandas from a
 //! Parquet file of the same figures and checks that the classes agree (docs/benchmarks.md).
 
+use anyhow::anyhow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
@@ -12,11 +13,11 @@ use weiyuan_domain::evaluation::{Land, evaluate};
 use weiyuan_domain::progress::Month;
 use weiyuan_store::Store;
 
-fn err(e: impl std::fmt::Debug) -> String {
-    format!("{e:?}")
+fn err(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!("{e:?}")
 }
 
-pub async fn run(store: &Store, first: Month, export: Option<&std::path::Path>, save: bool) -> Result<(), String> {
+pub async fn run(store: &Store, first: Month, export: Option<&std::path::Path>, save: bool) -> anyhow::Result<()> {
     let last = first.back(-11);
     let mut kept = None;
     for round in 1..=3 {

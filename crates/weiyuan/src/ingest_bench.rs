@@ -5,6 +5,7 @@
 //! Reading j goes to device j mod D, metric `power_kw`, one second after that device's previous
 //! reading, starting 40 days ago at this run's millisecond (so runs never collide).
 
+use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,11 +23,11 @@ pub struct Plan {
 }
 
 /// The bench devices (registered in the first park when missing), with fresh tokens.
-pub async fn devices(store: &Store, n: usize) -> Result<Vec<(i64, i64, String, String)>, String> {
+pub async fn devices(store: &Store, n: usize) -> anyhow::Result<Vec<(i64, i64, String, String)>> {
     let ctx = AuditCtx::system("bench");
-    let parks = store.list_parks(&ParkScope::All).await.map_err(|e| e.to_string())?;
-    let park = parks.first().ok_or("no park: load the demo data first (weiyuan demo --no-serve)")?;
-    let existing = store.list_devices(&ParkScope::All).await.map_err(|e| e.to_string())?;
+    let parks = store.list_parks(&ParkScope::All).await?;
+    let park = parks.first().context("no park: load the demo data first (weiyuan demo --no-serve)")?;
+    let existing = store.list_devices(&ParkScope::All).await?;
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let serial = format!("BENCH-{i:05}");
@@ -65,10 +66,10 @@ impl Rate {
 }
 
 /// Run `work(batch index)` on `concurrency` tasks until every batch is done.
-async fn drive<F, Fut>(p: &Plan, work: F) -> Result<Rate, String>
+async fn drive<F, Fut>(p: &Plan, work: F) -> anyhow::Result<Rate>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<usize, String>> + Send,
+    Fut: std::future::Future<Output = anyhow::Result<usize>> + Send,
 {
     let batches = p.readings.div_ceil(p.batch);
     let next = Arc::new(AtomicUsize::new(0));
@@ -82,7 +83,7 @@ where
             loop {
                 let b = next.fetch_add(1, Ordering::SeqCst);
                 if b >= batches {
-                    return Ok::<usize, String>(done);
+                    return anyhow::Ok(done);
                 }
                 done += work(b).await?;
             }
@@ -90,7 +91,7 @@ where
     }
     let mut readings = 0;
     for t in tasks {
-        readings += t.await.map_err(|e| e.to_string())??;
+        readings += t.await??;
     }
     Ok(Rate { readings, seconds: started.elapsed().as_secs_f64() })
 }
@@ -100,7 +101,7 @@ fn range(p: &Plan, b: usize) -> std::ops::Range<usize> {
 }
 
 /// POST batches to a running server; counts the readings it acknowledged.
-pub async fn http(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -> Result<Rate, String> {
+pub async fn http(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -> anyhow::Result<Rate> {
     let client = reqwest::Client::new();
     let url = format!("{}/api/v1/telemetry", base.trim_end_matches('/'));
     let tokens: serde_json::Map<String, Value> =
@@ -119,11 +120,11 @@ pub async fn http(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -> 
                 })
                 .collect();
             let body = json!({"tokens": *tokens, "readings": readings});
-            let resp = client.post(&url).json(&body).send().await.map_err(|e| e.to_string())?;
-            let o: Value = resp.json().await.map_err(|e| e.to_string())?;
+            let resp = client.post(&url).json(&body).send().await?;
+            let o: Value = resp.json().await?;
             let accepted = o["accepted"].as_u64().unwrap_or(0) as usize;
             if accepted != readings.len() {
-                return Err(format!("the server refused readings: {o:.300}"));
+                bail!("the server refused readings: {o:.300}");
             }
             Ok(accepted)
         }
@@ -132,7 +133,7 @@ pub async fn http(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -> 
 }
 
 /// Store the same batches straight into the store: the ceiling without HTTP.
-pub async fn raw(store: &Store, p: &Plan, devs: &[(i64, i64, String, String)]) -> Result<Rate, String> {
+pub async fn raw(store: &Store, p: &Plan, devs: &[(i64, i64, String, String)]) -> anyhow::Result<Rate> {
     let ids: Arc<Vec<(i64, i64)>> = Arc::new(devs.iter().map(|d| (d.0, d.1)).collect());
     let (t0, n, plan, store) = (t0(), devs.len(), Plan { ..*p }, store.clone());
     drive(p, move |b| {
@@ -145,7 +146,7 @@ pub async fn raw(store: &Store, p: &Plan, devs: &[(i64, i64, String, String)]) -
                     Reading { device_id: ids[d].0, park_id: ids[d].1, metric: "power_kw".into(), ts, value }
                 })
                 .collect();
-            store.ingest(&readings).await.map_err(|e| e.to_string())?;
+            store.ingest(&readings).await?;
             Ok(readings.len())
         }
     })
@@ -154,8 +155,8 @@ pub async fn raw(store: &Store, p: &Plan, devs: &[(i64, i64, String, String)]) -
 
 /// Publish the batches as MQTT messages (QoS 1) and wait until the server has stored them all:
 /// the rate counts readings stored, from the first publish to the last commit.
-pub async fn mqtt(url: &str, store: &Store, p: &Plan, devs: &[(i64, i64, String, String)]) -> Result<Rate, String> {
-    let before = store.count_readings().await.map_err(|e| e.to_string())? as usize;
+pub async fn mqtt(url: &str, store: &Store, p: &Plan, devs: &[(i64, i64, String, String)]) -> anyhow::Result<Rate> {
+    let before = store.count_readings().await? as usize;
     let (client, pump) = crate::simulate::mqtt_client(url, &format!("weiyuan-bench-{}", std::process::id())).await?;
     let tokens: serde_json::Map<String, Value> =
         devs.iter().map(|(_, _, s, t)| (s.clone(), Value::String(t.clone()))).collect();
@@ -171,14 +172,11 @@ pub async fn mqtt(url: &str, store: &Store, p: &Plan, devs: &[(i64, i64, String,
             })
             .collect();
         let body = json!({"tokens": tokens, "readings": readings}).to_string();
-        client
-            .publish("weiyuan/telemetry/bench-gateway", rumqttc::QoS::AtLeastOnce, false, body)
-            .await
-            .map_err(|e| e.to_string())?;
+        client.publish("weiyuan/telemetry/bench-gateway", rumqttc::QoS::AtLeastOnce, false, body).await?;
     }
     let mut stored = 0;
     for _ in 0..6000 {
-        stored = store.count_readings().await.map_err(|e| e.to_string())? as usize - before;
+        stored = store.count_readings().await? as usize - before;
         if stored >= p.readings {
             break;
         }
@@ -188,13 +186,13 @@ pub async fn mqtt(url: &str, store: &Store, p: &Plan, devs: &[(i64, i64, String,
     client.disconnect().await.ok();
     pump.await.ok();
     if stored < p.readings {
-        return Err(format!("only {stored} of {} readings were stored within five minutes", p.readings));
+        bail!("only {stored} of {} readings were stored within five minutes", p.readings);
     }
     Ok(Rate { readings: stored, seconds })
 }
 
 /// The same readings to InfluxDB 1.x (`/write`, line protocol, millisecond precision).
-pub async fn influx(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -> Result<Rate, String> {
+pub async fn influx(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -> anyhow::Result<Rate> {
     let client = reqwest::Client::new();
     let base = base.replace("influx://", "http://").trim_end_matches('/').to_string();
     client
@@ -202,7 +200,7 @@ pub async fn influx(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -
         .form(&[("q", "CREATE DATABASE weiyuan_bench")])
         .send()
         .await
-        .map_err(|e| format!("InfluxDB at {base}: {e}"))?;
+        .with_context(|| format!("InfluxDB at {base}"))?;
     let url = format!("{base}/write?db=weiyuan_bench&precision=ms");
     let serials: Arc<Vec<String>> = Arc::new(devs.iter().map(|d| d.2.clone()).collect());
     let (t0, n, plan) = (t0(), devs.len(), Plan { ..*p });
@@ -216,9 +214,9 @@ pub async fn influx(base: &str, p: &Plan, devs: &[(i64, i64, String, String)]) -
                 let (d, ts, v) = reading(j, n, t0);
                 body.push_str(&format!("reading,device={} power_kw={v} {ts}\n", serials[d]));
             }
-            let resp = client.post(&url).body(body).send().await.map_err(|e| e.to_string())?;
+            let resp = client.post(&url).body(body).send().await?;
             if !resp.status().is_success() {
-                return Err(format!("InfluxDB: {} {}", resp.status(), resp.text().await.unwrap_or_default()));
+                bail!("InfluxDB: {} {}", resp.status(), resp.text().await.unwrap_or_default());
             }
             Ok(count)
         }

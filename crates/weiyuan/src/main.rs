@@ -8,6 +8,7 @@
 //! weiyuan migrate [--database-url URL]
 //! ```
 
+use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
@@ -255,8 +256,8 @@ enum LotteryCommand {
     },
 }
 
-fn read_lines(path: &PathBuf) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn read_lines(path: &PathBuf) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
 }
 
@@ -307,7 +308,7 @@ struct Resolved {
     metrics_token: Option<String>,
 }
 
-fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
+fn resolve(db: &Db, bind: Option<&String>) -> anyhow::Result<Resolved> {
     let file = config::load(db.config.as_deref())?;
     let database_url =
         db.database_url.clone().or(file.database_url).unwrap_or_else(|| config::DEFAULT_DATABASE_URL.into());
@@ -325,7 +326,7 @@ fn resolve(db: &Db, bind: Option<&String>) -> Result<Resolved, String> {
     })
 }
 
-fn resolve_serve(a: &ServeArgs) -> Result<Resolved, String> {
+fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Resolved> {
     let mut r = resolve(&a.db, a.bind.as_ref())?;
     if a.tile_url.is_some() {
         r.tile_url = a.tile_url.clone();
@@ -360,9 +361,9 @@ fn resolve_serve(a: &ServeArgs) -> Result<Resolved, String> {
     Ok(r)
 }
 
-async fn open(url: &str) -> Result<Store, String> {
-    config::prepare_sqlite_dir(url).map_err(|e| format!("{url}: {e}"))?;
-    Store::connect(url).await.map_err(|e| format!("{}: {e}", redact(url)))
+async fn open(url: &str) -> anyhow::Result<Store> {
+    config::prepare_sqlite_dir(url).with_context(|| url.to_string())?;
+    Store::connect(url).await.with_context(|| redact(url).to_string())
 }
 
 /// The file of a SQLite URL.
@@ -386,8 +387,8 @@ fn redact(url: &str) -> String {
 }
 
 /// The county's user administration, as the CLI holds it.
-fn cli_admin() -> Result<weiyuan_domain::access::UserAdmin, String> {
-    cli_actor().user_admin().map_err(|d| format!("the CLI's county user was refused: {d:?}"))
+fn cli_admin() -> anyhow::Result<weiyuan_domain::access::UserAdmin> {
+    cli_actor().user_admin().map_err(|d| anyhow!("the CLI's county user was refused: {d:?}"))
 }
 
 /// The CLI acts with the county's rights (it runs on the server, as its operator).
@@ -405,9 +406,9 @@ fn cli_actor() -> weiyuan_domain::Actor {
     }
 }
 
-fn read_password() -> Result<String, String> {
+fn read_password() -> anyhow::Result<String> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| e.to_string())?;
+    std::io::stdin().read_to_string(&mut s)?;
     Ok(s.lines().next().unwrap_or("").to_string())
 }
 
@@ -421,10 +422,10 @@ fn describe(e: &AppError) -> String {
     out
 }
 
-async fn serve(r: Resolved, store: Store) -> Result<(), String> {
+async fn serve(r: Resolved, store: Store) -> anyhow::Result<()> {
     let listener =
-        tokio::net::TcpListener::bind(&r.bind).await.map_err(|e| format!("cannot listen on {}: {e}", r.bind))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        tokio::net::TcpListener::bind(&r.bind).await.with_context(|| format!("cannot listen on {}", r.bind))?;
+    let addr = listener.local_addr()?;
     println!(
         "微园 Weiyuan listening on http://{addr}  (database: {}, {})",
         store.backend().name(),
@@ -443,12 +444,12 @@ async fn serve(r: Resolved, store: Store) -> Result<(), String> {
     weiyuan_server::operation::spawn_checks(state.store.clone());
     if let Some(m) = &r.mqtt {
         println!("MQTT: subscribing to {} on {} as {}", m.filter(), m.url, m.client_id);
-        weiyuan_server::telemetry::mqtt::spawn(state.clone(), m.clone())?;
+        weiyuan_server::telemetry::mqtt::spawn(state.clone(), m.clone()).map_err(anyhow::Error::msg)?;
     }
-    weiyuan_server::serve(state, listener).await.map_err(|e| e.to_string())
+    Ok(weiyuan_server::serve(state, listener).await?)
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => {
             let r = resolve_serve(&a)?;
@@ -458,20 +459,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { serve: a, no_serve, scale } => {
             let r = resolve_serve(&a)?;
             let store = open(&r.database_url).await?;
-            let loaded = demo::load(&store).await.map_err(|e| e.to_string())?;
+            let loaded = demo::load(&store).await?;
             match scale.as_deref() {
                 None => {}
                 Some("province") => {
                     let started = std::time::Instant::now();
-                    let (p, e, n) = weiyuan::scale::load(&store, weiyuan::scale::PROVINCE, &|line| eprintln!("{line}"))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let (p, e, n) =
+                        weiyuan::scale::load(&store, weiyuan::scale::PROVINCE, &|line| eprintln!("{line}")).await?;
                     println!(
                         "Province scale: {p} parks, {e} enterprises, {n} reports in {:.1} s.",
                         started.elapsed().as_secs_f64()
                     );
                 }
-                Some(other) => return Err(format!("unknown scale {other:?}: province")),
+                Some(other) => bail!("unknown scale {other:?}: province"),
             }
             println!(
                 "Demo data: {} parks, {} buildings, {} units, {} users, {} enterprises, {} progress reports created (existing records kept).",
@@ -506,7 +506,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else if to.starts_with("influx") {
                 weiyuan::ingest_bench::influx(&to, &plan, &devs).await?
             } else {
-                return Err(format!("--to {to:?}: http://…, mqtt://…, raw or influx://…"));
+                bail!("--to {to:?}: http://…, mqtt://…, raw or influx://…");
             };
             println!(
                 "{to} ({}): {} readings in {:.2} s = {:.0} readings/s (batches of {batch}, {concurrency} at a time, {devices} devices)",
@@ -523,7 +523,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let devices = weiyuan::simulate::ensure_devices(&store, parks).await?;
             let now = weiyuan_store::now_ms();
             let from = match &day {
-                Some(d) => weiyuan_domain::time::parse_shanghai_date(d).ok_or("write the day as YYYY-MM-DD")?,
+                Some(d) => weiyuan_domain::time::parse_shanghai_date(d).context("write the day as YYYY-MM-DD")?,
                 None => weiyuan_domain::telemetry::Bucket::Day.start(now),
             };
             let to = if live { None } else { Some((from + 86_400_000).min(now)) };
@@ -555,8 +555,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         to,
                         weiyuan_store::reports::GroupBy::ParkMonth,
                     )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 let reports: i64 = rows.iter().map(|t| t.reports).sum();
                 println!(
                     "run {run}: {} groups (park × month) over {reports} reports in {} ms",
@@ -569,7 +568,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Bench { command: BenchCommand::Evaluate { first_month, export, save, db } } => {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
-            let first = weiyuan_domain::progress::Month::parse(&first_month).ok_or("write the month as YYYY-MM")?;
+            let first = weiyuan_domain::progress::Month::parse(&first_month).context("write the month as YYYY-MM")?;
             weiyuan::evaluation_bench::run(&store, first, export.as_deref(), save).await
         }
         Command::Bench { command: BenchCommand::Operation { db } } => {
@@ -585,38 +584,38 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Bench { command: BenchCommand::Workbook { month, output, db } } => {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
-            let month = weiyuan_domain::progress::Month::parse(&month).ok_or("write the month as YYYY-MM")?;
-            let parks = store.list_parks(&weiyuan_domain::access::ParkScope::All).await.map_err(|e| e.to_string())?;
+            let month = weiyuan_domain::progress::Month::parse(&month).context("write the month as YYYY-MM")?;
+            let parks = store.list_parks(&weiyuan_domain::access::ParkScope::All).await?;
             let mut rows = Vec::new();
             for p in &parks {
-                for e in store.list_enterprises(p.id).await.map_err(|e| e.to_string())? {
+                for e in store.list_enterprises(p.id).await? {
                     let seed = format!("{}-{month}", e.credit_code);
                     let (_, f, _, _) = demo::generated_enterprise_reports(&seed, false, &[month], None).remove(0);
                     rows.push(exchange::report_row(&p.code, &e.credit_code, &e.name, month, &f, ""));
                 }
             }
-            let bytes = exchange::report_workbook(&rows).map_err(|e| format!("{e:?}"))?;
-            std::fs::write(&output, bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+            let bytes = exchange::report_workbook(&rows).map_err(|e| anyhow!("{e:?}"))?;
+            std::fs::write(&output, bytes).with_context(|| output.display().to_string())?;
             println!("{} rows for {month} written to {}", rows.len(), output.display());
             Ok(())
         }
         Command::Migrate(db) => {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
-            println!("schema version {}", store.schema_version().await.map_err(|e| e.to_string())?);
+            println!("schema version {}", store.schema_version().await?);
             Ok(())
         }
         Command::Backup { to, db } => {
             let r = resolve(&db, None)?;
             if let Some(path) = sqlite_path(&r.database_url).filter(|p| !std::path::Path::new(p).exists()) {
-                return Err(format!("{path}: no such database (a typing mistake?); nothing backed up"));
+                bail!("{path}: no such database (a typing mistake?); nothing backed up");
             }
             let store = open(&r.database_url).await?;
             let digest = store.backup(&r.database_url, &to).await.map_err(|e| match e {
                 weiyuan_store::StoreError::Conflict(_) => {
-                    format!("{}: already exists; choose a new file", to.display())
+                    anyhow!("{}: already exists; choose a new file", to.display())
                 }
-                other => format!("{}: {other}", to.display()),
+                other => anyhow!(other).context(to.display().to_string()),
             })?;
             let rows: i64 = digest.iter().map(|t| t.rows).sum();
             println!(
@@ -629,18 +628,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Restore { from, force, db } => {
             let r = resolve(&db, None)?;
-            config::prepare_sqlite_dir(&r.database_url).map_err(|e| e.to_string())?;
+            config::prepare_sqlite_dir(&r.database_url)?;
             let differ = weiyuan_store::backup::restore(&r.database_url, &from, force).await.map_err(|e| match e {
                 weiyuan_store::StoreError::Conflict(_) => {
-                    format!(
+                    anyhow!(
                         "{}: the database exists; stop the servers and add --force to replace it",
                         redact(&r.database_url)
                     )
                 }
-                other => format!("{}: {other}", from.display()),
+                other => anyhow!(other).context(from.display().to_string()),
             })?;
             if !differ.is_empty() {
-                return Err(format!("restored, but these tables differ from the backup: {}", differ.join(", ")));
+                bail!("restored, but these tables differ from the backup: {}", differ.join(", "));
             }
             println!(
                 "restored {} into {}; every table matches the backup's digest",
@@ -653,10 +652,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
             let kind = Kind::parse(&kind)
-                .ok_or_else(|| format!("unknown kind {kind:?}: parks, plans, progress, enterprises or reports"))?;
-            let format = FileFormat::parse(&format).ok_or_else(|| format!("unknown format {format:?}: xlsx or csv"))?;
-            let (bytes, _) = exchange::export(&store, &cli_actor(), kind, format).await.map_err(|e| describe(&e))?;
-            std::fs::write(&output, &bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+                .with_context(|| format!("unknown kind {kind:?}: parks, plans, progress, enterprises or reports"))?;
+            let format =
+                FileFormat::parse(&format).with_context(|| format!("unknown format {format:?}: xlsx or csv"))?;
+            let (bytes, _) =
+                exchange::export(&store, &cli_actor(), kind, format).await.map_err(|e| anyhow!(describe(&e)))?;
+            std::fs::write(&output, &bytes).with_context(|| output.display().to_string())?;
             println!("wrote {} ({} bytes)", output.display(), bytes.len());
             Ok(())
         }
@@ -664,10 +665,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let r = resolve(&db, None)?;
             let store = open(&r.database_url).await?;
             let kind = Kind::parse(&kind)
-                .ok_or_else(|| format!("unknown kind {kind:?}: parks, plans, progress, enterprises or reports"))?;
+                .with_context(|| format!("unknown kind {kind:?}: parks, plans, progress, enterprises or reports"))?;
             let name = file.display().to_string();
-            let format = FileFormat::of_path(&name).ok_or_else(|| format!("{name}: only .xlsx and .csv files"))?;
-            let bytes = std::fs::read(&file).map_err(|e| format!("{name}: {e}"))?;
+            let format = FileFormat::of_path(&name).with_context(|| format!("{name}: only .xlsx and .csv files"))?;
+            let bytes = std::fs::read(&file).with_context(|| name.clone())?;
             let lang = std::env::var("WEIYUAN_LANG").ok().and_then(|l| Lang::parse(&l)).unwrap_or_default();
             let bar = |stage: &str, done: usize, total: usize| {
                 let label = if stage == "check" { "校验 checking" } else { "写入 writing" };
@@ -684,7 +685,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 Err(e) => {
                     let messages = e.messages(lang);
-                    Err(format!(
+                    Err(anyhow!(
                         "{name}: nothing imported, {} problem(s):\n  {}",
                         messages.len(),
                         messages.join("\n  ")
@@ -712,7 +713,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         println!("verified: the seed matches its commitment and the order recomputes");
                         Ok(())
                     }
-                    Err(code) => Err(i18n::t(Lang::ZhCn, code).to_string()),
+                    Err(code) => Err(anyhow!(i18n::t(Lang::ZhCn, code).to_string())),
                 }
             }
         },
@@ -728,30 +729,23 @@ async fn run(cli: Cli) -> Result<(), String> {
                     password: read_password()?,
                     lang,
                 };
-                let new = weiyuan_server::users::prepare(&store, &form).await.map_err(|e| describe(&e))?;
+                let new = weiyuan_server::users::prepare(&store, &form).await.map_err(|e| anyhow!(describe(&e)))?;
                 let user = store
                     .create_user(&cli_admin()?, &AuditCtx::system("cli"), &new)
                     .await
-                    .map_err(|e| describe(&AppError::from(e)))?;
+                    .map_err(|e| anyhow!(describe(&AppError::from(e))))?;
                 println!("created user {} (id {}, role {})", user.username, user.id, user.role.code());
                 Ok(())
             }
             UserCommand::Passwd { username, password_stdin: _, db } => {
                 let r = resolve(&db, None)?;
                 let store = open(&r.database_url).await?;
-                let user = store
-                    .find_user(&username)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .ok_or_else(|| format!("no user {username:?}"))?;
+                let user = store.find_user(&username).await?.with_context(|| format!("no user {username:?}"))?;
                 let password = read_password()?;
                 weiyuan_server::users::check_password("password", &password, &[&user.username, &user.display_name])
-                    .map_err(|e| describe(&AppError::Invalid(e)))?;
+                    .map_err(|e| anyhow!(describe(&AppError::Invalid(e))))?;
                 let hash = weiyuan_server::auth::hash_password(&password);
-                store
-                    .set_password(&cli_admin()?, &AuditCtx::system("cli"), user.id, &hash)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                store.set_password(&cli_admin()?, &AuditCtx::system("cli"), user.id, &hash).await?;
                 println!("password of {username} changed; its sessions were ended");
                 Ok(())
             }
@@ -774,7 +768,7 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }

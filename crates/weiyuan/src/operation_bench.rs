@@ -7,18 +7,19 @@
 //! from a server in this process. The status counts are printed for `scripts/bench_operation.py`,
 //! which computes the same statuses with pandas from the same rollups (docs/benchmarks.md).
 
+use anyhow::{anyhow, bail};
 use std::time::Instant;
 use weiyuan_domain::operation::day_of;
 use weiyuan_store::{Backend, Store};
 
-fn err(e: impl std::fmt::Debug) -> String {
-    format!("{e:?}")
+fn err(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!("{e:?}")
 }
 
 const DAYS: i64 = 36;
 
 /// Meters and day rollups, unless the meters are there already.
-async fn prepare(store: &Store, yesterday: i64) -> Result<bool, String> {
+async fn prepare(store: &Store, yesterday: i64) -> anyhow::Result<bool> {
     let t = Instant::now();
     let made = store.seed_bench_meters(yesterday - DAYS + 1, yesterday).await.map_err(err)?;
     if made == 0 {
@@ -29,12 +30,9 @@ async fn prepare(store: &Store, yesterday: i64) -> Result<bool, String> {
     Ok(made > 0)
 }
 
-pub async fn run(store: &Store) -> Result<(), String> {
+pub async fn run(store: &Store) -> anyhow::Result<()> {
     if store.backend() != Backend::Postgres {
-        return Err(
-            "the operation benchmark writes its rollups with PostgreSQL's generate_series: give a postgres:// URL"
-                .into(),
-        );
+        bail!("the operation benchmark writes its rollups with PostgreSQL's generate_series: give a postgres:// URL");
     }
     let now = weiyuan_store::now_ms();
     let yesterday = day_of(now - weiyuan_server::operation::GRACE_MS) - 1;
@@ -82,7 +80,7 @@ pub async fn run(store: &Store) -> Result<(), String> {
 }
 
 /// The park page and the county overview over HTTP, 20 requests each, one at a time.
-async fn pages(store: &Store, day: i64) -> Result<(), String> {
+async fn pages(store: &Store, day: i64) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
     let base = format!("http://{}", listener.local_addr().map_err(err)?);
     let state = weiyuan_server::AppState::new(store.clone());
@@ -97,7 +95,7 @@ async fn pages(store: &Store, day: i64) -> Result<(), String> {
         .json()
         .await
         .map_err(err)?;
-    let token = login["token"].as_str().ok_or(format!("login: {login}"))?.to_string();
+    let token = login["token"].as_str().ok_or_else(|| anyhow!("login: {login}"))?.to_string();
     let park = store.bench_meter_park().await.map_err(err)?;
     let d = weiyuan_domain::operation::day_text(day);
     for (what, path) in [
@@ -118,7 +116,7 @@ async fn pages(store: &Store, day: i64) -> Result<(), String> {
             let status = r.status();
             let _ = r.bytes().await.map_err(err)?;
             if !status.is_success() {
-                return Err(format!("{path}: {status}"));
+                bail!("{path}: {status}");
             }
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
         }

@@ -80,8 +80,8 @@ pub fn register_at(seed: i64, ts: i64, cal: &Calendar) -> f64 {
 
 /// Meters for every demo enterprise without one, their history up to now, and the days checked.
 /// Returns the readings stored.
-pub async fn load(store: &Store) -> Result<usize, String> {
-    let err = |e: weiyuan_store::StoreError| e.to_string();
+pub async fn load(store: &Store) -> anyhow::Result<usize> {
+    let err = |e: weiyuan_store::StoreError| anyhow::Error::from(e);
     let existing = store.list_devices(&weiyuan_domain::access::ParkScope::All).await.map_err(err)?;
     if existing.iter().any(|d| d.serial.starts_with(SERIAL_PREFIX)) {
         return Ok(0);
@@ -102,7 +102,7 @@ pub async fn load(store: &Store) -> Result<usize, String> {
             ..Default::default()
         };
         let hash = weiyuan_server::auth::token_hash(&weiyuan_server::telemetry::new_token());
-        let desk = crate::demo::county_desk(e.park_id).map_err(|e| e.to_string())?;
+        let desk = crate::demo::county_desk(e.park_id)?;
         let d = store.create_device(&desk, &ctx, &draft, &hash).await.map_err(err)?;
         // One reading a day (at 23:00) and, for the last three days, one an hour: the register
         // is summed once per enterprise as the days go by.

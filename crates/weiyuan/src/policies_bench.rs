@@ -4,17 +4,18 @@
 //! go to a CSV, so that `scripts/bench_policies.py` applies the same criteria with pandas and
 //! checks the counts agree (docs/benchmarks.md).
 
+use anyhow::anyhow;
 use std::io::Write;
 use std::time::Instant;
 use weiyuan_domain::policies::{Criterion, Formula, Standing, basis_year, parse_date, standing};
 use weiyuan_store::Store;
 use weiyuan_store::policies::FactsFilter;
 
-fn err(e: impl std::fmt::Debug) -> String {
-    format!("{e:?}")
+fn err(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!("{e:?}")
 }
 
-pub async fn run(store: &Store, export: Option<&std::path::Path>) -> Result<(), String> {
+pub async fn run(store: &Store, export: Option<&std::path::Path>) -> anyhow::Result<()> {
     let today = weiyuan_server::today();
     let year = basis_year(&today);
     let published = store.published_policies().await.map_err(err)?;

@@ -9,6 +9,7 @@
 //! alarm rules should catch: a PM2.5 spike, a fire panel fault, a gas reading, a meter silent for
 //! two hours. Everything is deterministic in (device, time).
 
+use anyhow::bail;
 use serde_json::{Value, json};
 use weiyuan_domain::access::ParkScope;
 use weiyuan_domain::telemetry::DeviceDraft;
@@ -40,11 +41,11 @@ const KINDS: [(&str, &str); 9] = [
 
 /// Register (when missing) and give fresh tokens to the simulated devices of the first `parks`
 /// parks, by park code.
-pub async fn ensure_devices(store: &Store, parks: usize) -> Result<Vec<SimDevice>, String> {
+pub async fn ensure_devices(store: &Store, parks: usize) -> anyhow::Result<Vec<SimDevice>> {
     let ctx = AuditCtx::system("simulate");
-    let mut list = store.list_parks(&ParkScope::All).await.map_err(|e| e.to_string())?;
+    let mut list = store.list_parks(&ParkScope::All).await?;
     list.sort_by(|a, b| a.code.cmp(&b.code));
-    let existing = store.list_devices(&ParkScope::All).await.map_err(|e| e.to_string())?;
+    let existing = store.list_devices(&ParkScope::All).await?;
     let mut out = Vec::new();
     for (park_index, park) in list.iter().take(parks).enumerate() {
         for (kind, name) in KINDS {
@@ -65,11 +66,8 @@ pub async fn ensure_devices(store: &Store, parks: usize) -> Result<Vec<SimDevice
             .filter(|d| d.park_id == park.id && d.serial.starts_with(crate::operation_demo::SERIAL_PREFIX))
         {
             let token = weiyuan_server::telemetry::new_token();
-            let desk = crate::demo::county_desk(d.park_id).map_err(|e| e.to_string())?;
-            store
-                .set_device_token(&desk, &ctx, d.id, &weiyuan_server::auth::token_hash(&token))
-                .await
-                .map_err(|e| e.to_string())?;
+            let desk = crate::demo::county_desk(d.park_id)?;
+            store.set_device_token(&desk, &ctx, d.id, &weiyuan_server::auth::token_hash(&token)).await?;
             out.push(SimDevice {
                 id: d.id,
                 serial: d.serial.clone(),
@@ -93,18 +91,18 @@ pub async fn ensure_device(
     existing: &[weiyuan_store::telemetry::Device],
     park_id: i64,
     draft: &DeviceDraft,
-) -> Result<(i64, i64, String), String> {
+) -> anyhow::Result<(i64, i64, String)> {
     let token = weiyuan_server::telemetry::new_token();
     let hash = weiyuan_server::auth::token_hash(&token);
     match existing.iter().find(|d| d.serial == draft.serial) {
         Some(d) => {
-            let desk = crate::demo::county_desk(d.park_id).map_err(|e| e.to_string())?;
-            store.set_device_token(&desk, ctx, d.id, &hash).await.map_err(|e| e.to_string())?;
+            let desk = crate::demo::county_desk(d.park_id)?;
+            store.set_device_token(&desk, ctx, d.id, &hash).await?;
             Ok((d.id, d.park_id, token))
         }
         None => {
-            let desk = crate::demo::county_desk(park_id).map_err(|e| e.to_string())?;
-            let d = store.create_device(&desk, ctx, draft, &hash).await.map_err(|e| e.to_string())?;
+            let desk = crate::demo::county_desk(park_id)?;
+            let d = store.create_device(&desk, ctx, draft, &hash).await?;
             Ok((d.id, d.park_id, token))
         }
     }
@@ -250,7 +248,7 @@ pub async fn play(
     to: Option<i64>,
     step_ms: i64,
     say: &dyn Fn(String),
-) -> Result<usize, String> {
+) -> anyhow::Result<usize> {
     let tokens: serde_json::Map<String, Value> =
         devices.iter().map(|d| (d.serial.clone(), Value::String(d.token.clone()))).collect();
     let step_minutes = step_ms as f64 / 60_000.0;
@@ -273,16 +271,12 @@ pub async fn play(
         match (target, &mqtt) {
             (Target::Http(base), _) => {
                 let body = json!({"tokens": tokens, "readings": readings});
-                let r = http
-                    .post(format!("{}/api/v1/telemetry", base.trim_end_matches('/')))
-                    .json(&body)
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let r =
+                    http.post(format!("{}/api/v1/telemetry", base.trim_end_matches('/'))).json(&body).send().await?;
                 let status = r.status();
                 let o: Value = r.json().await.unwrap_or(Value::Null);
                 if !status.is_success() || o["rejected"].as_array().is_some_and(|a| !a.is_empty()) {
-                    return Err(format!("the server refused readings ({status}): {o}"));
+                    bail!("the server refused readings ({status}): {o}");
                 }
             }
             (Target::Mqtt { .. }, Some((client, _))) => {
@@ -294,8 +288,7 @@ pub async fn play(
                     let body = json!({"token": d.token, "readings": mine}).to_string();
                     client
                         .publish(format!("weiyuan/telemetry/{}", d.serial), rumqttc::QoS::AtLeastOnce, false, body)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                        .await?;
                 }
             }
             _ => unreachable!("an MQTT target has a client"),
@@ -315,8 +308,8 @@ pub async fn play(
 }
 
 /// An MQTT client (QoS 1, persistent session) and the task that drives it until disconnected.
-pub async fn mqtt_client(url: &str, id: &str) -> Result<(rumqttc::AsyncClient, tokio::task::JoinHandle<()>), String> {
-    let mut o = weiyuan_server::telemetry::mqtt::options(url, id)?;
+pub async fn mqtt_client(url: &str, id: &str) -> anyhow::Result<(rumqttc::AsyncClient, tokio::task::JoinHandle<()>)> {
+    let mut o = weiyuan_server::telemetry::mqtt::options(url, id).map_err(anyhow::Error::msg)?;
     o.set_inflight(1000);
     let (client, mut events) = rumqttc::AsyncClient::new(o, 10_000);
     let pump = tokio::spawn(async move {
