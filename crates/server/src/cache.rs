@@ -17,11 +17,22 @@ use std::time::{Duration, Instant};
 /// Keys kept per shelf; past that the shelf starts again empty.
 const ENTRIES: usize = 512;
 
+/// A handle on one shelf; clones share it (a background refresh holds one).
 pub struct Shelf<T> {
+    inner: Arc<Inner<T>>,
+}
+
+struct Inner<T> {
     entries: Mutex<HashMap<String, (i64, Instant, T)>>,
     /// The computation under way for each key.
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     fresh_for: Duration,
+}
+
+impl<T> Clone for Shelf<T> {
+    fn clone(&self) -> Self {
+        Shelf { inner: self.inner.clone() }
+    }
 }
 
 /// How a kept value stands for a caller at a generation.
@@ -34,20 +45,20 @@ enum Kept<T> {
 
 impl<T: Clone> Shelf<T> {
     pub fn new(fresh_for: Duration) -> Self {
-        Shelf { entries: Mutex::default(), flights: Mutex::default(), fresh_for }
+        Shelf { inner: Arc::new(Inner { entries: Mutex::default(), flights: Mutex::default(), fresh_for }) }
     }
 
     fn kept(&self, key: &str, generation: i64) -> Kept<T> {
-        let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let map = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
         match map.get(key) {
-            Some((g, at, v)) if *g == generation && at.elapsed() < self.fresh_for => Kept::Fresh(v.clone()),
+            Some((g, at, v)) if *g == generation && at.elapsed() < self.inner.fresh_for => Kept::Fresh(v.clone()),
             Some((g, _, v)) if *g == generation => Kept::Old(v.clone()),
             _ => Kept::Missing,
         }
     }
 
     fn keep(&self, key: String, generation: i64, value: T) {
-        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.inner.entries.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= ENTRIES {
             map.clear();
         }
@@ -55,7 +66,7 @@ impl<T: Clone> Shelf<T> {
     }
 
     fn flight(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        let mut flights = self.inner.flights.lock().unwrap_or_else(|e| e.into_inner());
         if flights.len() >= ENTRIES {
             flights.retain(|_, f| Arc::strong_count(f) > 1);
         }
@@ -88,6 +99,39 @@ impl<T: Clone> Shelf<T> {
         self.keep(key, generation, v.clone());
         Ok(v)
     }
+
+    /// Like `through`, but a kept value of this generation past its freshness is answered at
+    /// once, every time, and computed again by a background task: no caller waits for a
+    /// refresh, only for a value that is missing (or of an older generation).
+    pub async fn through_behind<F, Fut>(&self, key: String, generation: i64, compute: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    {
+        let old = match self.kept(&key, generation) {
+            Kept::Fresh(v) => return Ok(v),
+            Kept::Old(v) => v,
+            Kept::Missing => return self.through(key, generation, compute).await,
+        };
+        // Refresh unless another caller (or a refresh) holds the key already.
+        if let Ok(turn) = self.flight(&key).try_lock_owned() {
+            let shelf = self.clone();
+            tokio::spawn(async move {
+                let _turn = turn;
+                if let Kept::Fresh(_) = shelf.kept(&key, generation) {
+                    return;
+                }
+                match compute().await {
+                    Ok(v) => shelf.keep(key, generation, v),
+                    Err(e) => {
+                        tracing::warn!(key = %key, error = ?e, "background refresh failed; the kept value is served")
+                    }
+                }
+            });
+        }
+        Ok(old)
+    }
 }
 
 #[cfg(test)]
@@ -105,7 +149,7 @@ mod tests {
     }
 
     fn holders<T>(shelf: &Shelf<T>, key: &str) -> usize {
-        shelf.flights.lock().unwrap().get(key).map_or(0, Arc::strong_count)
+        shelf.inner.flights.lock().unwrap().get(key).map_or(0, Arc::strong_count)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,7 +183,7 @@ mod tests {
     async fn an_expired_value_is_served_while_one_caller_computes_it_again_but_never_a_changed_one() {
         let shelf = Shelf::new(Duration::from_secs(60));
         let long_ago = Instant::now() - Duration::from_secs(61);
-        shelf.entries.lock().unwrap().insert("k".into(), (7, long_ago, (720, 690)));
+        shelf.inner.entries.lock().unwrap().insert("k".into(), (7, long_ago, (720, 690)));
         let flight = shelf.flight("k");
         let refreshing = flight.lock().await;
         // Someone is computing it again: the same generation's value answers at once.
@@ -150,5 +194,35 @@ mod tests {
         assert_eq!(shelf.through("k".into(), 7, || async { Ok((720, 700)) }).await.unwrap(), (720, 700));
         // A report was written since (a new generation): the kept value is not served.
         assert_eq!(shelf.through("k".into(), 8, || async { Ok((720, 710)) }).await.unwrap(), (720, 710));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_expired_value_is_answered_at_once_while_a_background_task_computes_it_again() {
+        let shelf = Shelf::new(Duration::from_secs(60));
+        let long_ago = Instant::now() - Duration::from_secs(61);
+        shelf.inner.entries.lock().unwrap().insert("screen".into(), (7, long_ago, 690));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let computed = Arc::new(AtomicUsize::new(0));
+        let slow = |computed: Arc<AtomicUsize>, mut released: tokio::sync::watch::Receiver<bool>| {
+            move || async move {
+                computed.fetch_add(1, Ordering::SeqCst);
+                let _ = released.wait_for(|r| *r).await;
+                Ok(700)
+            }
+        };
+        // The caller is answered with the kept value while the refresh has not finished.
+        let first = shelf.through_behind("screen".into(), 7, slow(computed.clone(), released.clone())).await;
+        assert_eq!(first.unwrap(), 690);
+        until(|| computed.load(Ordering::SeqCst) == 1).await;
+        // Callers during the refresh: answered at once too, and no second refresh starts.
+        let second = shelf.through_behind("screen".into(), 7, slow(computed.clone(), released.clone())).await;
+        assert_eq!(second.unwrap(), 690);
+        release.send(true).unwrap();
+        until(|| matches!(shelf.kept("screen", 7), Kept::Fresh(700))).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        let never = || async { Err::<i32, _>(AppError::Internal("must not compute".into())) };
+        assert_eq!(shelf.through_behind("screen".into(), 7, never).await.unwrap(), 700);
+        // A new generation is waited for, never answered with the old one.
+        assert_eq!(shelf.through_behind("screen".into(), 8, || async { Ok(710) }).await.unwrap(), 710);
     }
 }

@@ -294,25 +294,28 @@ pub async fn screen_cached<F, Fut>(
     make: F,
 ) -> Result<crate::routing::Kept, AppError>
 where
-    F: FnOnce(Arc<Analysis>, (usize, usize), Arc<Vec<crate::telemetry::ParkGlance>>) -> Fut,
-    Fut: std::future::Future<Output = Result<crate::routing::Kept, AppError>>,
+    F: FnOnce(Arc<Analysis>, (usize, usize), Arc<Vec<crate::telemetry::ParkGlance>>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<crate::routing::Kept, AppError>> + Send + 'static,
 {
     if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
     // One read of the generation serves the analysis, the filing count and the page. A page of
-    // the same generation older than five seconds is still served while one caller makes the
-    // next (live figures move, the screen never stalls); a new generation is made at once.
+    // the same generation older than five seconds is still served, at once, while a background
+    // task makes the next (live figures move, no screen waits for them); a new generation is
+    // made before answering.
     let generation = state.store.report_generation().await?;
     let key = format!("{:?}|{}", actor.park_scope(), lang.code());
-    let compute = || async {
+    let (state, actor) = (state.clone(), actor.clone());
+    let screens = state.analyses.screens.clone();
+    let compute = move || async move {
         let q = AnalysisQuery::default();
-        let a = analysis_at(state, actor, &q, generation).await?;
-        let filing = filing_at(state, actor, a.to, generation).await?;
-        let glances = glances_cached(state, actor).await?;
+        let a = analysis_at(&state, &actor, &q, generation).await?;
+        let filing = filing_at(&state, &actor, a.to, generation).await?;
+        let glances = glances_cached(&state, &actor).await?;
         make(a, filing, glances).await
     };
-    state.analyses.screens.through(key, generation, compute).await
+    screens.through_behind(key, generation, compute).await
 }
 
 /// Every park of the caller's scope at a glance (`telemetry::overview`), kept for five seconds.

@@ -164,8 +164,13 @@ pub async fn dashboard(
 ) -> Result<Response, PageError> {
     let ScreenUser(u) = u;
     let tr = u.tr();
-    let make = |a: Arc<Analysis>, (active, filed): (usize, usize), glance: Arc<Vec<crate::telemetry::ParkGlance>>| {
-        let (s, u) = (&s, &u);
+    // The page is shared by the scope's users: made with no one's session in it, and possibly
+    // by a background refresh after this request has been answered.
+    let ctx = PageCtx { actor: None, csrf: String::new(), unread: 0, ..u.ctx() };
+    let (store, scope, tile_url) = (s.store.clone(), u.actor.park_scope(), s.tile_url.clone().unwrap_or_default());
+    let make = move |a: Arc<Analysis>,
+                     (active, filed): (usize, usize),
+                     glance: Arc<Vec<crate::telemetry::ParkGlance>>| {
         async move {
             let trend = trend(&a, tr, false);
             let top: Vec<&super::ParkRow> =
@@ -193,9 +198,7 @@ pub async fn dashboard(
             let open_alarms = glance.iter().map(|g| g.alarms).sum();
             let filter =
                 weiyuan_store::alarms::AlarmFilter { open_only: true, park_id: None, severity: None, limit: 8 };
-            let alarms = s.store.alarms(&u.actor.park_scope(), &filter).await?;
-            // The page is shared by the scope's users: made with no one's session in it.
-            let ctx = PageCtx { actor: None, csrf: String::new(), unread: 0, ..u.ctx() };
+            let alarms = store.alarms(&scope, &filter).await?;
             let page = DashboardPage {
                 ctx,
                 a,
@@ -207,7 +210,7 @@ pub async fn dashboard(
                 ranked,
                 industries,
                 map,
-                tile_url: s.tile_url.clone().unwrap_or_default(),
+                tile_url,
                 live,
                 alarms,
                 open_alarms,
