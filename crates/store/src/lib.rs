@@ -219,6 +219,22 @@ where
     Ok(row.try_get::<T, _>(name)?)
 }
 
+impl Store {
+    /// A large read decoded straight into tuples (or any `FromRow` type): on PostgreSQL through
+    /// the native driver, which decodes hundreds of thousands of rows several times faster than
+    /// the `Any` driver's row conversion; on SQLite through the pool. `q` is SQL assembled from
+    /// this crate's constants and numbers, never from input, with no parameters.
+    async fn fetch_as<T>(&self, q: String) -> Result<Vec<T>>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + for<'r> sqlx::FromRow<'r, AnyRow>,
+    {
+        Ok(match &self.pg {
+            Some(pg) => sqlx::query_as(sql(q)).fetch_all(pg).await?,
+            None => sqlx::query_as(sql(q)).fetch_all(&self.pool).await?,
+        })
+    }
+}
+
 /// Mark SQL assembled from this crate's own constants (never from input) as safe to run.
 fn sql<S: Into<String>>(s: S) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(s.into())

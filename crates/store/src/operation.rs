@@ -217,54 +217,17 @@ impl Store {
     /// What the check of `day` needs, for every active enterprise. `recent` are the baseline's
     /// days, most recent first; `older` the days further back it may take, read only for the
     /// enterprises with fewer than `recent.len()` worked days among the recent ones.
+    ///
+    /// The five reads are independent and run at once, each on its own connection: at province
+    /// scale the day's registers are the slowest (the database reads the day's rollup of every
+    /// meter and the day before's), and the others finish behind it.
     pub async fn operation_inputs(&self, day: i64, recent: &[i64], older: &[i64]) -> Result<DayInputs> {
-        let mut by: HashMap<i64, DayInput> = HashMap::new();
-        // Every active enterprise with its active electricity meters (one row each, or one
-        // without a meter).
-        let rows = sqlx::query(
-            "SELECT e.id, e.park_id, d.id AS meter FROM enterprises e \
-             LEFT JOIN devices d ON d.enterprise_id = e.id AND d.kind = $1 AND d.active = 1 WHERE e.status = 'active'",
-        )
-        .bind(METER_KIND)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut parks = std::collections::BTreeSet::new();
-        let mut meter_of: HashMap<i64, i64> = HashMap::new();
-        for r in &rows {
-            let id: i64 = col(r, "id")?;
-            let park_id: i64 = col(r, "park_id")?;
-            let i = by.entry(id).or_insert_with(|| DayInput { enterprise_id: id, park_id, ..Default::default() });
-            if let Some(m) = col::<Option<i64>>(r, "meter")? {
-                i.meters.push(m);
-                meter_of.insert(m, id);
-                parks.insert(park_id);
-            }
-        }
-        if !parks.is_empty() {
-            // Each meter's day with the day before's last reading, read through the park index.
-            let list = parks.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            let rows = sqlx::query(sql(format!(
-                "SELECT t.device_id, t.vmin, t.vlast, y.vlast AS prev_last FROM reading_rollups t \
-                 LEFT JOIN reading_rollups y ON y.device_id = t.device_id AND y.metric = t.metric AND y.bucket = t.bucket \
-                 AND y.start_ts = $3 WHERE t.park_id IN ({list}) AND t.bucket = $1 AND t.start_ts = $2 AND t.metric = $4"
-            )))
-            .bind(Bucket::Day.code())
-            .bind(day_start(day))
-            .bind(day_start(day - 1))
-            .bind(METRIC)
-            .fetch_all(&self.pool)
+        let started = std::time::Instant::now();
+        // The parks with meters: the registers are read through the rollups' park index.
+        let parks: Vec<(i64,)> = self
+            .fetch_as(format!("SELECT DISTINCT park_id FROM devices WHERE kind = '{METER_KIND}' AND active = 1"))
             .await?;
-            for r in &rows {
-                let Some(e) = meter_of.get(&col::<i64>(r, "device_id")?) else { continue };
-                if let Some(i) = by.get_mut(e) {
-                    i.registers.push(Register {
-                        prev_last: col(r, "prev_last")?,
-                        min: col(r, "vmin")?,
-                        last: col(r, "vlast")?,
-                    });
-                }
-            }
-        }
+        let park_list = parks.iter().map(|p| p.0.to_string()).collect::<Vec<_>>().join(",");
         let samples = |list: &[i64], only: Option<&[i64]>| {
             let days = list.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             let only = only.map(|ids| {
@@ -276,60 +239,96 @@ impl Store {
                 only.unwrap_or_default()
             )
         };
-        let add = |rows: Vec<sqlx::any::AnyRow>, by: &mut HashMap<i64, DayInput>| -> Result<()> {
-            for r in &rows {
-                if let Some(i) = by.get_mut(&col::<i64>(r, "enterprise_id")?) {
-                    let status = Status::parse(&col::<String>(r, "status")?).ok_or(StoreError::Conflict("status"))?;
-                    i.samples.push((col(r, "day")?, col(r, "use_kwh")?, status));
+        let (meters, registers, recent_samples, streaks, open) = tokio::try_join!(
+            // Every active enterprise with its active electricity meters (one row each, or one
+            // without a meter).
+            self.fetch_as::<(i64, i64, Option<i64>)>(format!(
+                "SELECT e.id, e.park_id, d.id AS meter FROM enterprises e \
+                 LEFT JOIN devices d ON d.enterprise_id = e.id AND d.kind = '{METER_KIND}' AND d.active = 1 \
+                 WHERE e.status = 'active'"
+            )),
+            // Each meter's day with the day before's last reading.
+            async {
+                if park_list.is_empty() {
+                    return Ok(Vec::new());
+                }
+                self.fetch_as::<(i64, f64, f64, Option<f64>)>(format!(
+                    "SELECT t.device_id, t.vmin, t.vlast, y.vlast AS prev_last FROM reading_rollups t \
+                     LEFT JOIN reading_rollups y ON y.device_id = t.device_id AND y.metric = t.metric \
+                     AND y.bucket = t.bucket AND y.start_ts = {} WHERE t.park_id IN ({park_list}) AND t.bucket = '{}' \
+                     AND t.start_ts = {} AND t.metric = '{METRIC}'",
+                    day_start(day - 1),
+                    Bucket::Day.code(),
+                    day_start(day),
+                ))
+                .await
+            },
+            // The baseline's recent days.
+            async {
+                if recent.is_empty() {
+                    return Ok(Vec::new());
+                }
+                self.fetch_as::<(i64, i64, f64, String)>(samples(recent, None)).await
+            },
+            // The streaks running on the last day checked before this one.
+            self.fetch_as::<(i64, i64, Option<i64>)>(format!(
+                "SELECT enterprise_id, streak, streak_since FROM enterprise_days WHERE streak > 0 \
+                 AND day = (SELECT MAX(day) FROM enterprise_days WHERE day < {day})"
+            )),
+            self.fetch_as::<(i64, i64, i64, i64)>(
+                "SELECT id, enterprise_id, first_day, raised_day FROM operation_stops WHERE cleared_at IS NULL".into()
+            ),
+        )?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "operation inputs read");
+        let mut by: HashMap<i64, DayInput> = HashMap::with_capacity(meters.len());
+        let mut meter_of: HashMap<i64, i64> = HashMap::with_capacity(meters.len());
+        for (id, park_id, meter) in meters {
+            let i = by.entry(id).or_insert_with(|| DayInput { enterprise_id: id, park_id, ..Default::default() });
+            if let Some(m) = meter {
+                i.meters.push(m);
+                meter_of.insert(m, id);
+            }
+        }
+        for (device_id, min, last, prev_last) in registers {
+            let Some(e) = meter_of.get(&device_id) else { continue };
+            if let Some(i) = by.get_mut(e) {
+                i.registers.push(Register { prev_last, min, last });
+            }
+        }
+        let add = |rows: Vec<(i64, i64, f64, String)>, by: &mut HashMap<i64, DayInput>| -> Result<()> {
+            for (enterprise_id, day, use_kwh, status) in rows {
+                if let Some(i) = by.get_mut(&enterprise_id) {
+                    let status = Status::parse(&status).ok_or(StoreError::Conflict("status"))?;
+                    i.samples.push((day, use_kwh, status));
                 }
             }
             Ok(())
         };
-        if !recent.is_empty() {
-            let rows = sqlx::query(sql(samples(recent, None))).fetch_all(&self.pool).await?;
-            add(rows, &mut by)?;
+        add(recent_samples, &mut by)?;
+        if !recent.is_empty() && !older.is_empty() {
             let short: Vec<i64> = by
                 .values()
                 .filter(|i| i.samples.iter().filter(|s| s.2.working()).count() < recent.len())
                 .map(|i| i.enterprise_id)
                 .collect();
-            if !older.is_empty() {
-                for chunk in short.chunks(1000) {
-                    let rows = sqlx::query(sql(samples(older, Some(chunk)))).fetch_all(&self.pool).await?;
-                    add(rows, &mut by)?;
-                }
+            for chunk in short.chunks(20_000) {
+                add(self.fetch_as(samples(older, Some(chunk))).await?, &mut by)?;
             }
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                short = short.len(),
+                "operation inputs: older samples"
+            );
         }
-        let last = sqlx::query("SELECT CAST(MAX(day) AS BIGINT) AS d FROM enterprise_days WHERE day < $1")
-            .bind(day)
-            .fetch_one(&self.pool)
-            .await?;
-        if let Some(before) = col::<Option<i64>>(&last, "d")? {
-            let rows = sqlx::query(
-                "SELECT enterprise_id, streak, streak_since FROM enterprise_days WHERE day = $1 AND streak > 0",
-            )
-            .bind(before)
-            .fetch_all(&self.pool)
-            .await?;
-            for r in &rows {
-                if let Some(i) = by.get_mut(&col::<i64>(r, "enterprise_id")?) {
-                    i.streak_before = col(r, "streak")?;
-                    i.since_before = col(r, "streak_since")?;
-                }
+        for (enterprise_id, streak, since) in streaks {
+            if let Some(i) = by.get_mut(&enterprise_id) {
+                i.streak_before = streak;
+                i.since_before = since;
             }
         }
         let mut orphan_stops = Vec::new();
-        for r in
-            sqlx::query("SELECT id, enterprise_id, first_day, raised_day FROM operation_stops WHERE cleared_at IS NULL")
-                .fetch_all(&self.pool)
-                .await?
-        {
-            let stop = OpenStop {
-                id: col(&r, "id")?,
-                enterprise_id: col(&r, "enterprise_id")?,
-                first_day: col(&r, "first_day")?,
-                raised_day: col(&r, "raised_day")?,
-            };
+        for (id, enterprise_id, first_day, raised_day) in open {
+            let stop = OpenStop { id, enterprise_id, first_day, raised_day };
             match by.get_mut(&stop.enterprise_id) {
                 Some(i) => i.open_stop = Some(stop),
                 None => orphan_stops.push(stop),
@@ -337,6 +336,7 @@ impl Store {
         }
         let mut enterprises: Vec<DayInput> = by.into_values().collect();
         enterprises.sort_by_key(|i| i.enterprise_id);
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "operation inputs assembled");
         Ok(DayInputs { enterprises, orphan_stops })
     }
 
