@@ -180,6 +180,15 @@ async fn townships_export_and_import_within_their_scope(app: &App) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["cells"][0]["row"], 3);
     assert_eq!(body["error"]["cells"][0]["code"], "import.unknown_park");
+    // A month of ten bytes that is no date (a character of three bytes across the seventh) is
+    // a cell error, not a crash.
+    let file = "编号,月份,本月开工（亩）,本月供地（亩）\r\nPY06,2024-1月1,2,0\r\n";
+    let (status, body) = upload(app, &t, "progress.csv", file.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        (body["error"]["cells"][0]["row"].as_i64(), body["error"]["cells"][0]["column"].as_str()),
+        (Some(2), Some("B"))
+    );
     let file = "编号,月份,本月开工（亩）,本月供地（亩）\r\nPY06,2024-03,2,0\r\n";
     let (status, body) = upload(app, &t, "progress.csv", file.as_bytes().to_vec()).await;
     assert_eq!((status, body["imported"]["written"].as_i64()), (StatusCode::OK, Some(1)), "{body}");

@@ -94,7 +94,8 @@ pub(super) async fn check(
     let mut tables = Tables::find(
         sheets,
         Layout {
-            columns: COLUMNS[..9].iter().map(|c| (c.0, c.1)).collect(),
+            // Who filed and when are read by no one, but an export's headers still mark its table.
+            columns: COLUMNS.iter().map(|c| (c.0, c.1)).collect(),
             key: "月份",
             min: 4,
             required: &["month"],
@@ -114,10 +115,9 @@ pub(super) async fn check(
         };
         // A month typed into Excel arrives as a date: keep its year and month.
         let month_cell = get("month");
-        let month = if month_cell.len() == 10 && month_cell.as_bytes()[4] == b'-' {
-            month_cell[..7].to_string()
-        } else {
-            month_cell
+        let month = match month_cell.get(..7) {
+            Some(ym) if month_cell.len() == 10 && month_cell.as_bytes()[4] == b'-' => ym.to_string(),
+            _ => month_cell,
         };
         let form = ProgressForm {
             month,
