@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 /// Keys kept per shelf; past that the shelf starts again empty.
 const ENTRIES: usize = 512;
 
+/// A background refresh gives up after this long, as a request would.
+const REFRESH_LIMIT: Duration = Duration::from_secs(30);
+
 /// A handle on one shelf; clones share it (a background refresh holds one).
 pub struct Shelf<T> {
     inner: Arc<Inner<T>>,
@@ -122,11 +125,14 @@ impl<T: Clone> Shelf<T> {
                 if let Kept::Fresh(_) = shelf.kept(&key, generation) {
                     return;
                 }
-                match compute().await {
-                    Ok(v) => shelf.keep(key, generation, v),
-                    Err(e) => {
+                // A request is cut off after 30 s; so is a refresh, so that a stuck query never
+                // holds the key's turn.
+                match tokio::time::timeout(REFRESH_LIMIT, compute()).await {
+                    Ok(Ok(v)) => shelf.keep(key, generation, v),
+                    Ok(Err(e)) => {
                         tracing::warn!(key = %key, error = ?e, "background refresh failed; the kept value is served")
                     }
+                    Err(_) => tracing::warn!(key = %key, "background refresh took over 30 s; the kept value is served"),
                 }
             });
         }
