@@ -223,10 +223,9 @@ impl Store {
     /// meter and the day before's), and the others finish behind it.
     pub async fn operation_inputs(&self, day: i64, recent: &[i64], older: &[i64]) -> Result<DayInputs> {
         let started = std::time::Instant::now();
-        // The parks with meters: the registers are read through the rollups' park index.
-        let parks: Vec<(i64,)> = self
-            .fetch_as(format!("SELECT DISTINCT park_id FROM devices WHERE kind = '{METER_KIND}' AND active = 1"))
-            .await?;
+        // The registers are read through the rollups' park index, of every park (a meter moved
+        // to another park overnight has its day before under the old one).
+        let parks: Vec<(i64,)> = self.fetch_as("SELECT id FROM parks".into()).await?;
         let park_list = parks.iter().map(|p| p.0.to_string()).collect::<Vec<_>>().join(",");
         let samples = |list: &[i64], only: Option<&[i64]>| {
             let days = list.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
