@@ -288,6 +288,58 @@ async fn a_reports_import_writes_only_for_its_filers_and_corrects_old_parks_mont
     assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
 }
 
+both!(year_totals_follow_every_way_reports_arrive);
+async fn year_totals_follow_every_way_reports_arrive(db: &TestDb) {
+    use weiyuan_domain::progress::Month;
+    use weiyuan_domain::reports::{N, ReportDraft, index};
+    use weiyuan_store::reports::NewReport;
+    let store = db.store().await;
+    let p = store.create_park(&registry(), &ctx(), None, &draft("P", "330326103")).await.unwrap();
+    let e = store.create_enterprise(&desk(&p), &ctx(), &enterprise_draft(), true).await.unwrap();
+    let fig = |pairs: &[(&str, i64)]| {
+        let mut f = [None; N];
+        for (k, v) in pairs {
+            f[index(k).unwrap()] = Some(Fixed2::from_units(*v));
+        }
+        f
+    };
+    let report = |month: &str, figures| NewReport {
+        enterprise_id: e.id,
+        park_id: p.id,
+        month: Month::parse(month).unwrap(),
+        figures,
+        submitted_at: 1,
+        late: false,
+    };
+    // Loaded in bulk: a month without tax, one with it, one of another year.
+    let loaded = [
+        report("2024-01", fig(&[("revenue", 100)])),
+        report("2024-02", fig(&[("revenue", 50), ("tax", 7), ("employees", 12)])),
+        report("2023-12", fig(&[("profit", -3)])),
+    ];
+    store.insert_enterprise_reports(&loaded, "test", false).await.unwrap();
+    assert_eq!(store.enterprise_years_drift().await.unwrap(), vec![], "bulk load");
+    // Imported: a new month (added to its year) and a correction of January (its year summed
+    // again), in one file.
+    let filer = county().report_filer(&p.as_ref(), e.id).unwrap();
+    let january = store.enterprise_report(e.id, Month::parse("2024-01").unwrap()).await.unwrap().unwrap();
+    let fix = ReportDraft {
+        month: january.month,
+        figures: fig(&[("revenue", 120), ("tax", 1)]),
+        reason: "更正".into(),
+        jumped: Vec::new(),
+    };
+    let new = [report("2024-03", fig(&[("revenue", 10), ("employees", 14)]))];
+    let written = store.import_enterprise_reports(&[filer], &ctx(), &new, &[(january, fix)], &|_| {}).await.unwrap();
+    assert_eq!(written, 2);
+    assert_eq!(store.enterprise_years_drift().await.unwrap(), vec![], "import");
+    // The check itself sees a total that does not match its reports.
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE enterprise_years SET tax = tax + 1 WHERE year = 2024").execute(&pool).await.unwrap();
+    pool.close().await;
+    assert_eq!(store.enterprise_years_drift().await.unwrap(), vec![(e.id, 2024)]);
+}
+
 both!(sessions_and_login_failures);
 async fn sessions_and_login_failures(db: &TestDb) {
     let store = db.store().await;
