@@ -81,8 +81,7 @@ pub fn register_at(seed: i64, ts: i64, cal: &Calendar) -> f64 {
 /// Meters for every demo enterprise without one, their history up to now, and the days checked.
 /// Returns the readings stored.
 pub async fn load(store: &Store) -> anyhow::Result<usize> {
-    let err = |e: weiyuan_store::StoreError| anyhow::Error::from(e);
-    let existing = store.list_devices(&weiyuan_domain::access::ParkScope::All).await.map_err(err)?;
+    let existing = store.list_devices(&weiyuan_domain::access::ParkScope::All).await?;
     if existing.iter().any(|d| d.serial.starts_with(SERIAL_PREFIX)) {
         return Ok(0);
     }
@@ -90,7 +89,7 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
     let now = weiyuan_store::now_ms();
     let today = day_of(now);
     let cal = Settings::default().calendar();
-    let enterprises = store.list_enterprises_in(&weiyuan_domain::access::ParkScope::All).await.map_err(err)?;
+    let enterprises = store.list_enterprises_in(&weiyuan_domain::access::ParkScope::All).await?;
     let mut readings = Vec::new();
     for e in &enterprises {
         let draft = DeviceDraft {
@@ -103,7 +102,7 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
         };
         let hash = weiyuan_server::auth::token_hash(&weiyuan_server::telemetry::new_token());
         let desk = crate::demo::county_desk(e.park_id)?;
-        let d = store.create_device(&desk, &ctx, &draft, &hash).await.map_err(err)?;
+        let d = store.create_device(&desk, &ctx, &draft, &hash).await?;
         // One reading a day (at 23:00) and, for the last three days, one an hour: the register
         // is summed once per enterprise as the days go by.
         let mut register = 10_000.0 + 50_000.0 * noise(e.id, 3);
@@ -128,9 +127,9 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
     }
     let mut stored = 0;
     for chunk in readings.chunks(10_000) {
-        stored += store.ingest(chunk).await.map_err(err)?;
+        stored += store.ingest(chunk).await?;
     }
-    weiyuan_server::operation::check_range(store, first_day() + 1, today - 1, now).await.map_err(err)?;
+    weiyuan_server::operation::check_range(store, first_day() + 1, today - 1, now).await?;
     Ok(stored)
 }
 

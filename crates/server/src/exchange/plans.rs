@@ -243,17 +243,18 @@ pub(super) async fn check(
     let mut summary = ImportSummary::default();
     let mut seen = HashSet::new();
     let mut tables = Tables::find(sheets, import_layout())?;
-    // Long layout (CSV): a 年度 column; wide layout (xlsx): years on the row below the groups.
-    let long: Vec<bool> = (0..tables.tables().len()).map(|i| tables.col(i, "year").is_some()).collect();
-    let mut year_cols = Vec::new();
-    for (t, long) in tables.tables_mut().iter_mut().zip(&long) {
-        year_cols.push(if *long { Vec::new() } else { year_columns(t) });
-        if !long {
+    // Long layout (CSV): a 年度 column; wide layout (xlsx): years on the row below the groups,
+    // None for a long table.
+    let wide: Vec<Option<Vec<_>>> = (0..tables.tables().len())
+        .map(|i| tables.col(i, "year").is_none().then(|| year_columns(&tables.tables()[i])))
+        .collect();
+    for (t, w) in tables.tables_mut().iter_mut().zip(&wide) {
+        if w.is_some() {
             t.first_row = t.header_row + 2;
         }
     }
     summary.rows = tables.each(progress, |row, errors| {
-        let (long, year_cols) = (long[row.table], &year_cols[row.table]);
+        let year_cols = &wide[row.table];
         let get = |field: &str| row.get(field);
         let (code, name) = (get("code"), get("name"));
         let Some(park) = super::resolve_park(&d.parks, &code, &name) else {
@@ -264,7 +265,7 @@ pub(super) async fn check(
         let existing: Vec<PlanYear> = d.plans.iter().filter(|(id, _)| *id == park.id).map(|(_, p)| *p).collect();
         let mut years: Vec<PlanYear> = Vec::new();
         let mut row_ok = true;
-        if long {
+        if year_cols.is_none() {
             let year = match get("year").parse::<i32>() {
                 Ok(y) if (1990..=2100).contains(&y) => y,
                 _ => {
@@ -285,7 +286,7 @@ pub(super) async fn check(
                 }
             }
             years.push(plan);
-        } else {
+        } else if let Some(year_cols) = year_cols {
             let distinct: BTreeSet<i32> = year_cols.iter().map(|y| y.3).collect();
             for year in distinct {
                 let mut plan = PlanYear { year, figures: Default::default() };

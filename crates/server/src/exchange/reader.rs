@@ -83,7 +83,7 @@ impl<'s, 'c> Tables<'s, 'c> {
         let mut errors = CellErrors::default();
         for t in &tables {
             for required in layout.required {
-                if t.col(&layout, required).is_none() {
+                if column_of(&layout.columns, &t.cols, required).is_none() {
                     let e = FieldError::new(required, "import.missing_column");
                     errors.push(CellError::at(t.sheet, t.header_row, None, e));
                 }
@@ -102,7 +102,7 @@ impl<'s, 'c> Tables<'s, 'c> {
 
     /// The column of a field in a table.
     pub fn col(&self, table: usize, field: &str) -> Option<usize> {
-        self.tables[table].col(&self.layout, field)
+        column_of(&self.layout.columns, &self.tables[table].cols, field)
     }
 
     /// Hand every data row to `check`, which pushes its errors; returns how many rows were data.
@@ -143,16 +143,15 @@ impl<'s, 'c> Tables<'s, 'c> {
     }
 }
 
-impl Table<'_> {
-    fn col(&self, layout: &Layout, field: &str) -> Option<usize> {
-        layout.columns.iter().position(|c| c.0 == field).and_then(|i| self.cols[i])
-    }
+/// The column of a field in a table whose header row put each known column at `cols`.
+fn column_of(columns: &[(&str, &str)], cols: &[Option<usize>], field: &str) -> Option<usize> {
+    columns.iter().position(|c| c.0 == field).and_then(|i| cols[i])
 }
 
 impl Row<'_> {
     /// The column of a field.
     pub fn col(&self, field: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.0 == field).and_then(|i| self.cols[i])
+        column_of(self.columns, self.cols, field)
     }
 
     /// A field's cell as text ("" when the table has no such column).
